@@ -1,0 +1,345 @@
+//! Redis adapters: cache, rate limiter, pub/sub and health probe, sharing one
+//! connection pool. Every key is namespaced by a prefix so that deployments
+//! (and tests) can share a server.
+
+use crate::ports::{
+    Cache, HealthProbe, MessageStream, PortError, PubSub, RateDecision, RateLimiter,
+};
+use async_trait::async_trait;
+use deadpool_redis::redis::{self, AsyncCommands, AsyncConnectionConfig};
+use deadpool_redis::{Manager, Pool, Runtime, Timeouts};
+use futures_util::StreamExt;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+const BACKEND: &str = "redis";
+/// How long a single Redis operation may take before the backend counts as unavailable.
+const OP_TIMEOUT: Duration = Duration::from_secs(2);
+
+fn port_err(e: impl std::fmt::Display) -> PortError {
+    PortError::new(BACKEND, e)
+}
+
+/// A Redis connection: the pool for commands, the client for subscriptions.
+#[derive(Clone)]
+pub struct RedisConnection {
+    pool: Pool,
+    client: redis::Client,
+    prefix: String,
+}
+
+impl RedisConnection {
+    /// Builds the pool (connections are opened lazily; call [`Self::ping`] to check).
+    pub fn new(url: &str, prefix: &str, max_connections: usize) -> Result<Self, PortError> {
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(OP_TIMEOUT))
+            .set_response_timeout(Some(OP_TIMEOUT));
+        let manager = Manager::new_with_config(url, config).map_err(port_err)?;
+        let pool = Pool::builder(manager)
+            .max_size(max_connections)
+            .timeouts(Timeouts {
+                wait: Some(OP_TIMEOUT),
+                create: Some(OP_TIMEOUT),
+                recycle: Some(OP_TIMEOUT),
+            })
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(port_err)?;
+        let client = redis::Client::open(url).map_err(port_err)?;
+        Ok(Self {
+            pool,
+            client,
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
+    /// The full key for `key` under this connection's prefix.
+    pub fn key(&self, key: &str) -> String {
+        format!("{}{}", self.prefix, key)
+    }
+
+    pub async fn conn(&self) -> Result<deadpool_redis::Connection, PortError> {
+        self.pool.get().await.map_err(port_err)
+    }
+
+    pub async fn ping(&self) -> Result<(), PortError> {
+        let mut conn = self.conn().await?;
+        let pong: String = redis::cmd("PING")
+            .query_async(&mut *conn)
+            .await
+            .map_err(port_err)?;
+        if pong == "PONG" {
+            Ok(())
+        } else {
+            Err(port_err(format!("unexpected PING answer {pong:?}")))
+        }
+    }
+
+    /// Deletes every key under this connection's prefix (tests clean up with it).
+    pub async fn delete_prefixed(&self) -> Result<u64, PortError> {
+        let mut conn = self.conn().await?;
+        let pattern = format!("{}*", self.prefix);
+        let mut deleted = 0;
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(500)
+                .query_async(&mut *conn)
+                .await
+                .map_err(port_err)?;
+            if !keys.is_empty() {
+                deleted += conn.del::<_, u64>(keys).await.map_err(port_err)?;
+            }
+            if next == 0 {
+                return Ok(deleted);
+            }
+            cursor = next;
+        }
+    }
+}
+
+#[async_trait]
+impl HealthProbe for RedisConnection {
+    fn name(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn check(&self) -> Result<(), PortError> {
+        self.ping().await
+    }
+}
+
+/// [`Cache`] on Redis strings with `PX` expiry.
+#[derive(Clone)]
+pub struct RedisCache {
+    redis: RedisConnection,
+}
+
+impl RedisCache {
+    pub fn new(redis: RedisConnection) -> Self {
+        Self { redis }
+    }
+}
+
+fn ttl_millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+#[async_trait]
+impl Cache for RedisCache {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
+        let mut conn = self.redis.conn().await?;
+        conn.get(self.redis.key(key)).await.map_err(port_err)
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), PortError> {
+        let mut conn = self.redis.conn().await?;
+        redis::cmd("SET")
+            .arg(self.redis.key(key))
+            .arg(value)
+            .arg("PX")
+            .arg(ttl_millis(ttl))
+            .query_async::<()>(&mut *conn)
+            .await
+            .map_err(port_err)
+    }
+
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, PortError> {
+        let mut conn = self.redis.conn().await?;
+        let stored: Option<String> = redis::cmd("SET")
+            .arg(self.redis.key(key))
+            .arg(value)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl_millis(ttl))
+            .query_async(&mut *conn)
+            .await
+            .map_err(port_err)?;
+        Ok(stored.is_some())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), PortError> {
+        let mut conn = self.redis.conn().await?;
+        conn.del::<_, ()>(self.redis.key(key))
+            .await
+            .map_err(port_err)
+    }
+}
+
+/// Fixed-window rate limiting with one atomic script per hit.
+#[derive(Clone)]
+pub struct RedisRateLimiter {
+    redis: RedisConnection,
+    script: redis::Script,
+}
+
+const HIT_SCRIPT: &str = r"
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+";
+
+impl RedisRateLimiter {
+    pub fn new(redis: RedisConnection) -> Self {
+        Self {
+            redis,
+            script: redis::Script::new(HIT_SCRIPT),
+        }
+    }
+}
+
+#[async_trait]
+impl RateLimiter for RedisRateLimiter {
+    async fn hit(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<RateDecision, PortError> {
+        let mut conn = self.redis.conn().await?;
+        let (count, ttl_ms): (u64, u64) = self
+            .script
+            .key(self.redis.key(&format!("rl:{key}")))
+            .arg(ttl_millis(window))
+            .invoke_async(&mut *conn)
+            .await
+            .map_err(port_err)?;
+        if count <= u64::from(limit) {
+            Ok(RateDecision::Allowed {
+                remaining: limit.saturating_sub(u32::try_from(count).unwrap_or(u32::MAX)),
+            })
+        } else {
+            Ok(RateDecision::Limited {
+                retry_after: Duration::from_millis(ttl_ms),
+            })
+        }
+    }
+
+    async fn reset(&self, key: &str) -> Result<(), PortError> {
+        let mut conn = self.redis.conn().await?;
+        conn.del::<_, ()>(self.redis.key(&format!("rl:{key}")))
+            .await
+            .map_err(port_err)
+    }
+}
+
+/// Pub/sub over Redis `PUBLISH`/`SUBSCRIBE`; subscriptions reconnect on failure.
+#[derive(Clone)]
+pub struct RedisPubSub {
+    redis: RedisConnection,
+}
+
+impl RedisPubSub {
+    pub fn new(redis: RedisConnection) -> Self {
+        Self { redis }
+    }
+}
+
+/// Buffered messages per subscription before the forwarding task waits.
+const SUBSCRIPTION_BUFFER: usize = 1024;
+
+#[async_trait]
+impl PubSub for RedisPubSub {
+    async fn publish(&self, channel: &str, payload: &[u8]) -> Result<(), PortError> {
+        let mut conn = self.redis.conn().await?;
+        conn.publish::<_, _, ()>(self.redis.key(channel), payload)
+            .await
+            .map_err(port_err)
+    }
+
+    async fn subscribe(&self, channel: &str) -> Result<MessageStream, PortError> {
+        let channel = self.redis.key(channel);
+        let client = self.redis.client().clone();
+        // The first subscription happens before returning, so that a message
+        // published right after `subscribe` returns is received.
+        let mut pubsub = client.get_async_pubsub().await.map_err(port_err)?;
+        pubsub.subscribe(&channel).await.map_err(port_err)?;
+        let (tx, rx) = mpsc::channel::<Vec<u8>>(SUBSCRIPTION_BUFFER);
+        tokio::spawn(forward_subscription(client, channel, pubsub, tx));
+        Ok(tokio_stream_from(rx))
+    }
+}
+
+async fn forward_subscription(
+    client: redis::Client,
+    channel: String,
+    first: redis::aio::PubSub,
+    tx: mpsc::Sender<Vec<u8>>,
+) {
+    let mut current = Some(first);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let pubsub = match current.take() {
+            Some(p) => p,
+            None => match resubscribe(&client, &channel).await {
+                Ok(p) => {
+                    tracing::info!(%channel, "redis subscription restored");
+                    backoff = Duration::from_millis(100);
+                    p
+                }
+                Err(e) => {
+                    if tx.is_closed() {
+                        return;
+                    }
+                    tracing::warn!(%channel, error = %e, "redis subscription failed, retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            },
+        };
+        let mut messages = pubsub.into_on_message();
+        loop {
+            tokio::select! {
+                msg = messages.next() => match msg {
+                    Some(msg) => {
+                        let payload: Vec<u8> = msg.get_payload_bytes().to_vec();
+                        if tx.send(payload).await.is_err() {
+                            return;
+                        }
+                    }
+                    None => break,
+                },
+                () = tx.closed() => return,
+            }
+        }
+        tracing::warn!(%channel, "redis subscription lost");
+    }
+}
+
+async fn resubscribe(
+    client: &redis::Client,
+    channel: &str,
+) -> Result<redis::aio::PubSub, PortError> {
+    let mut pubsub = client.get_async_pubsub().await.map_err(port_err)?;
+    pubsub.subscribe(channel).await.map_err(port_err)?;
+    Ok(pubsub)
+}
+
+fn tokio_stream_from(mut rx: mpsc::Receiver<Vec<u8>>) -> MessageStream {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
+}

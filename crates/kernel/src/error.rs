@@ -1,0 +1,311 @@
+//! The error model shared by every domain.
+//!
+//! A domain returns [`DomainError`] (or its own type implementing [`ErrorCode`]);
+//! the HTTP shell turns it into an RFC 9457 problem document. Only what a
+//! client may see goes into `code`, `detail` and `fields`; the underlying cause of
+//! an internal or unavailable error stays in `source` and goes to the logs.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The class of an error: decides the HTTP status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    Validation,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Gone,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorKind {
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorKind::BadRequest => 400,
+            ErrorKind::Unauthenticated => 401,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Conflict => 409,
+            ErrorKind::Gone => 410,
+            ErrorKind::PayloadTooLarge => 413,
+            ErrorKind::UnsupportedMediaType => 415,
+            ErrorKind::Validation => 422,
+            ErrorKind::RateLimited => 429,
+            ErrorKind::Internal => 500,
+            ErrorKind::Unavailable => 503,
+        }
+    }
+
+    /// The default stable machine code of this kind.
+    pub fn default_code(self) -> &'static str {
+        match self {
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::Validation => "validation_failed",
+            ErrorKind::Unauthenticated => "unauthenticated",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Gone => "gone",
+            ErrorKind::PayloadTooLarge => "payload_too_large",
+            ErrorKind::UnsupportedMediaType => "unsupported_media_type",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Unavailable => "service_unavailable",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    pub fn is_server_error(self) -> bool {
+        matches!(self, ErrorKind::Internal | ErrorKind::Unavailable)
+    }
+}
+
+/// One invalid field of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What the HTTP shell needs to know about any domain error.
+pub trait ErrorCode: std::error::Error + Send + Sync + 'static {
+    fn kind(&self) -> ErrorKind;
+    /// Stable snake_case machine code.
+    fn code(&self) -> &str {
+        self.kind().default_code()
+    }
+    /// Human-readable explanation safe to show to the client. Never used for 5xx.
+    fn public_detail(&self) -> String;
+    fn field_errors(&self) -> &[FieldError] {
+        &[]
+    }
+    /// Seconds after which a rate-limited request may be retried.
+    fn retry_after_secs(&self) -> Option<u64> {
+        None
+    }
+}
+
+type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The general-purpose domain error.
+pub struct DomainError {
+    kind: ErrorKind,
+    code: &'static str,
+    detail: String,
+    fields: Vec<FieldError>,
+    retry_after_secs: Option<u64>,
+    source: Option<Source>,
+}
+
+impl DomainError {
+    pub fn new(kind: ErrorKind, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code,
+            detail: detail.into(),
+            fields: Vec::new(),
+            retry_after_secs: None,
+            source: None,
+        }
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest, code, detail)
+    }
+
+    /// 422 with one or more field errors.
+    pub fn validation(fields: Vec<FieldError>) -> Self {
+        let mut e = Self::new(
+            ErrorKind::Validation,
+            "validation_failed",
+            "the request has invalid fields",
+        );
+        e.fields = fields;
+        e
+    }
+
+    /// 422 for a single field.
+    pub fn invalid_field(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unauthenticated, "unauthenticated", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Forbidden, "forbidden", detail)
+    }
+
+    /// 404 naming what was not found (`"topic"`, `"user"`...).
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            ErrorKind::NotFound,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict, code, detail)
+    }
+
+    pub fn gone(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Gone, code, detail)
+    }
+
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            ErrorKind::RateLimited,
+            "rate_limited",
+            "too many requests, retry later",
+        );
+        e.retry_after_secs = Some(retry_after_secs.max(1));
+        e
+    }
+
+    pub fn payload_too_large(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::PayloadTooLarge, "payload_too_large", detail)
+    }
+
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(
+            ErrorKind::UnsupportedMediaType,
+            "unsupported_media_type",
+            detail,
+        )
+    }
+
+    /// A backend (database, cache, store) could not be reached: 503.
+    pub fn unavailable(
+        backend: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        let mut e = Self::new(
+            ErrorKind::Unavailable,
+            "service_unavailable",
+            format!("{backend} unavailable"),
+        );
+        e.source = Some(source.into());
+        e
+    }
+
+    /// An unexpected failure: 500; the cause is logged, never shown.
+    pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        let mut e = Self::new(ErrorKind::Internal, "internal", "internal error");
+        e.source = Some(source.into());
+        e
+    }
+
+    pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    pub fn kind_of(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+}
+
+impl fmt::Debug for DomainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DomainError")
+            .field("kind", &self.kind)
+            .field("code", &self.code)
+            .field("detail", &self.detail)
+            .field("fields", &self.fields)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for DomainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)?;
+        if let Some(source) = &self.source {
+            write!(f, " ({source})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DomainError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl ErrorCode for DomainError {
+    fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+    fn code(&self) -> &str {
+        self.code
+    }
+    fn public_detail(&self) -> String {
+        self.detail.clone()
+    }
+    fn field_errors(&self) -> &[FieldError] {
+        &self.fields
+    }
+    fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after_secs
+    }
+}
+
+impl From<crate::ports::PortError> for DomainError {
+    fn from(e: crate::ports::PortError) -> Self {
+        let backend = e.backend;
+        DomainError::unavailable(backend, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let e = DomainError::internal(std::io::Error::other("disk on fire at /var/secret"));
+        assert_eq!(e.kind(), ErrorKind::Internal);
+        assert_eq!(e.kind().status(), 500);
+        assert!(!e.public_detail().contains("secret"));
+        assert!(e.to_string().contains("secret"), "cause kept for the logs");
+    }
+
+    #[test]
+    fn rate_limited_is_never_zero_seconds() {
+        assert_eq!(DomainError::rate_limited(0).retry_after_secs(), Some(1));
+    }
+}

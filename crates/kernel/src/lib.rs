@@ -1,0 +1,18 @@
+//! What every domain shares: typed ids, the calling [`Actor`], pagination,
+//! the error model, domain [`Event`]s, the ports (cache, rate limiter, pub/sub,
+//! mailer, clock, health probes) and their in-process and networked adapters.
+
+pub mod actor;
+pub mod adapters;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod page;
+pub mod ports;
+pub mod testenv;
+pub mod validate;
+
+pub use actor::{Actor, Role};
+pub use error::{DomainError, ErrorCode, ErrorKind, FieldError};
+pub use event::Event;
+pub use page::{Cursor, Page, PageRequest};

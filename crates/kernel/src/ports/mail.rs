@@ -1,0 +1,19 @@
+use super::PortError;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// One email to send.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// Delivers emails. Callers that must not lose an email go through the outbox,
+/// which retries a failing transport.
+#[async_trait]
+pub trait Mailer: Send + Sync + 'static {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), PortError>;
+}

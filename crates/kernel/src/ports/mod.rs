@@ -1,0 +1,45 @@
+//! Ports: what domains need from infrastructure, independent of the backend.
+//! Every port has an in-process adapter (the embedded default) and a networked
+//! one (the full deployment), both checked by the same contract suite.
+
+mod cache;
+mod clock;
+mod events;
+mod health;
+mod mail;
+mod pubsub;
+mod rate_limit;
+
+pub use cache::Cache;
+pub use clock::{Clock, SystemClock};
+pub use events::EventBus;
+pub use health::HealthProbe;
+pub use mail::{Mailer, OutgoingEmail};
+pub use pubsub::{MessageStream, PubSub};
+pub use rate_limit::{RateDecision, RateLimiter};
+
+use std::fmt;
+
+/// A backend failed to answer (down, timed out, refused).
+#[derive(Debug)]
+pub struct PortError {
+    pub backend: &'static str,
+    pub message: String,
+}
+
+impl PortError {
+    pub fn new(backend: &'static str, err: impl fmt::Display) -> Self {
+        Self {
+            backend,
+            message: err.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for PortError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.backend, self.message)
+    }
+}
+
+impl std::error::Error for PortError {}

@@ -1,0 +1,144 @@
+//! Collecting field errors so a client learns about every bad field at once.
+
+use crate::error::{DomainError, FieldError};
+
+#[derive(Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, code, message));
+    }
+
+    /// Checks the length in characters after trimming.
+    pub fn length(&mut self, field: &str, value: &str, min: usize, max: usize) {
+        let len = value.trim().chars().count();
+        if len < min {
+            if min == 1 {
+                self.add(field, "required", "must not be empty");
+            } else {
+                self.add(
+                    field,
+                    "too_short",
+                    format!("must be at least {min} characters"),
+                );
+            }
+        } else if len > max {
+            self.add(
+                field,
+                "too_long",
+                format!("must be at most {max} characters"),
+            );
+        }
+    }
+
+    pub fn optional_length(&mut self, field: &str, value: Option<&str>, max: usize) {
+        if let Some(v) = value {
+            if v.chars().count() > max {
+                self.add(
+                    field,
+                    "too_long",
+                    format!("must be at most {max} characters"),
+                );
+            }
+        }
+    }
+
+    pub fn email(&mut self, field: &str, value: &str) {
+        if !is_valid_email(value) {
+            self.add(field, "invalid_email", "must be a valid email address");
+        }
+    }
+
+    pub fn check(&mut self, ok: bool, field: &str, code: &str, message: &str) {
+        if !ok {
+            self.add(field, code, message);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub fn finish(self) -> Result<(), DomainError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::validation(self.errors))
+        }
+    }
+}
+
+/// A pragmatic email check: one `@`, a non-empty local part, a dotted domain
+/// of letters, digits and hyphens, no whitespace, at most 254 characters.
+pub fn is_valid_email(email: &str) -> bool {
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    if local.is_empty() || local.len() > 64 || local.contains('@') {
+        return false;
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+/// Lower-cases and trims an email address for storage and comparison.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(is_valid_email("a.b@example.com"));
+        assert!(is_valid_email("x+tag@sub.example.sa"));
+        assert!(!is_valid_email("no-at.example.com"));
+        assert!(!is_valid_email("a@b"));
+        assert!(!is_valid_email("a @b.com"));
+        assert!(!is_valid_email("@b.com"));
+        assert!(!is_valid_email("a@-b.com"));
+        assert!(!is_valid_email("a@b..com"));
+    }
+
+    #[test]
+    fn validator_collects_every_field() {
+        let mut v = Validator::new();
+        v.length("title", "  ", 1, 10);
+        v.length("body", "abcdefghijkl", 1, 10);
+        v.email("email", "nope");
+        let err = v.finish().err().map(|e| {
+            use crate::error::ErrorCode;
+            e.field_errors()
+                .iter()
+                .map(|f| f.code.clone())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            err,
+            Some(vec![
+                "required".to_string(),
+                "too_long".to_string(),
+                "invalid_email".to_string()
+            ])
+        );
+    }
+}

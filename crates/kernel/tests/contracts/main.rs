@@ -1,0 +1,7 @@
+//! Contract suites for the kernel ports: every implementation runs the same suite.
+
+mod cache;
+mod mailer;
+mod pubsub;
+mod rate_limit;
+mod support;
