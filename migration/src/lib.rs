@@ -1,1 +1,15 @@
+//! Database migrations for PostgreSQL and SQLite. Migrations are immutable once
+//! merged: a change is a new migration. Each declares its own identifiers.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_mail_outbox;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_mail_outbox::Migration)]
+    }
+}

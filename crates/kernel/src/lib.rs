@@ -7,6 +7,7 @@ pub mod adapters;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod outbox;
 pub mod page;
 pub mod ports;
 pub mod testenv;
