@@ -1,1 +1,69 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
+//!
+//! One module per command; `cmd` holds what they share (running child processes, timing,
+//! workspace metadata). Run `cargo xtask help` for the list.
+
+mod cmd;
+mod lint;
+mod server;
+mod services;
+mod test;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <command> [args]
+
+Commands:
+  services [up|down|status]  make the test services available on 127.0.0.1 (default: up),
+                             installing what is missing; `down` stops only what xtask started
+  test [cargo test args]     services up, fmt check, clippy, the workspace tests on the embedded
+                             backends, then the black-box suite `api` against the full stack
+  lint                       fmt check + clippy (what `test` runs before the tests)
+  server [args]              build the workspace binaries and run `p2p-server [args]`
+  migrate <up|down|status|fresh>
+                             p2p-server migrate ...
+  seed                       p2p-server seed
+  create-superuser [args]    p2p-server create-superuser ...
+  openapi [path]             p2p-server openapi [path] (default: docs/openapi.json)
+  reindex                    p2p-server reindex
+  help                       this text
+
+Services directory: $P2P_SERVICES_DIR, else $HOME/.cache/p2p-sandbox/services. It holds the
+logs, the data (mongo/, s3/, maildir/) and state.json (what xtask started). The Python venv for
+the MongoDB-compatible server and the SMTP sink is always the sibling `venv` directory of the
+services directory (by default $HOME/.cache/p2p-sandbox/venv).
+";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("xtask: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_else(|| "help".to_owned());
+    let rest: Vec<String> = args.collect();
+    match command.as_str() {
+        "services" => services::command(&rest).map(|()| ExitCode::SUCCESS),
+        "test" => test::command(&rest).map(|()| ExitCode::SUCCESS),
+        "lint" => lint::command(&rest).map(|()| ExitCode::SUCCESS),
+        "server" => server::run_server(&rest),
+        "migrate" | "seed" | "create-superuser" | "openapi" | "reindex" => {
+            server::delegate(&command, &rest)
+        }
+        "help" | "-h" | "--help" => {
+            print!("{HELP}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => {
+            eprint!("{HELP}");
+            anyhow::bail!("unknown command `{other}`")
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! `cargo xtask services [up|down|status]`: the services the full-stack tests talk to, on
+//! 127.0.0.1, installed and started when missing. A service whose port already answers is used
+//! as it is and never stopped; `down` stops only what `up` started (recorded in `state.json`).
+
+mod install;
+mod postgres;
+mod process;
+mod state;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::cmd;
+use install::Installer;
+use state::{Started, State};
+
+pub const S3_ACCESS_KEY: &str = "p2p-test-key";
+pub const S3_SECRET_KEY: &str = "p2p-test-secret";
+
+/// Where the services keep their data, logs and state, and where the Python venv lives.
+pub struct Layout {
+    /// `$P2P_SERVICES_DIR`, else `$HOME/.cache/p2p-sandbox/services` (made absolute).
+    pub dir: PathBuf,
+    /// Always the sibling `venv` of `dir`.
+    pub venv: PathBuf,
+}
+
+impl Layout {
+    pub fn from_env() -> Result<Self> {
+        let dir = match std::env::var_os("P2P_SERVICES_DIR").filter(|v| !v.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => {
+                let home = std::env::var_os("HOME")
+                    .filter(|v| !v.is_empty())
+                    .context("neither P2P_SERVICES_DIR nor HOME is set")?;
+                PathBuf::from(home).join(".cache/p2p-sandbox/services")
+            }
+        };
+        let dir = if dir.is_absolute() {
+            dir
+        } else {
+            std::env::current_dir()
+                .context("reading the current directory")?
+                .join(dir)
+        };
+        let venv = dir
+            .parent()
+            .with_context(|| format!("services dir {} has no parent", dir.display()))?
+            .join("venv");
+        Ok(Self { dir, venv })
+    }
+
+    pub fn maildir(&self) -> PathBuf {
+        self.dir.join("maildir")
+    }
+
+    fn log(&self, service: Service) -> PathBuf {
+        match service {
+            Service::Postgres => postgres::log_hint(),
+            other => self.dir.join(format!("{}.log", other.name())),
+        }
+    }
+}
+
+/// The environment the test suites read to find the services.
+pub fn test_env(layout: &Layout) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "P2P_TEST_POSTGRES_URL",
+            "postgres://postgres@127.0.0.1:5432/postgres".to_owned(),
+        ),
+        ("P2P_TEST_REDIS_URL", "redis://127.0.0.1:6379".to_owned()),
+        (
+            "P2P_TEST_MONGODB_URL",
+            "mongodb://127.0.0.1:27017".to_owned(),
+        ),
+        ("P2P_TEST_S3_ENDPOINT", "http://127.0.0.1:9000".to_owned()),
+        ("P2P_TEST_S3_ACCESS_KEY", S3_ACCESS_KEY.to_owned()),
+        ("P2P_TEST_S3_SECRET_KEY", S3_SECRET_KEY.to_owned()),
+        ("P2P_TEST_SMTP_URL", "smtp://127.0.0.1:1025".to_owned()),
+        (
+            "P2P_TEST_MAILDIR",
+            layout.maildir().to_string_lossy().into_owned(),
+        ),
+        (
+            "P2P_SERVICES_DIR",
+            layout.dir.to_string_lossy().into_owned(),
+        ),
+    ]
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Service {
+    Postgres,
+    Redis,
+    MongoDb,
+    S3,
+    Smtp,
+}
+
+impl Service {
+    const ALL: [Self; 5] = [
+        Self::Postgres,
+        Self::Redis,
+        Self::MongoDb,
+        Self::S3,
+        Self::Smtp,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Redis => "redis",
+            Self::MongoDb => "mongodb",
+            Self::S3 => "s3",
+            Self::Smtp => "smtp",
+        }
+    }
+
+    fn port(self) -> u16 {
+        match self {
+            Self::Postgres => 5432,
+            Self::Redis => 6379,
+            Self::MongoDb => 27017,
+            Self::S3 => 9000,
+            Self::Smtp => 1025,
+        }
+    }
+
+    /// How long a fresh start may take before it counts as failed.
+    fn start_deadline(self) -> Duration {
+        Duration::from_secs(match self {
+            Self::Postgres | Self::MongoDb => 60,
+            Self::Redis | Self::S3 => 15,
+            Self::Smtp => 30,
+        })
+    }
+
+    /// A word that the command line of the process xtask started contains.
+    fn process_hint(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Redis => "redis-server",
+            Self::MongoDb => "secantusd-py",
+            Self::S3 => "s3s-fs",
+            Self::Smtp => "aiosmtpd",
+        }
+    }
+}
+
+pub fn command(args: &[String]) -> Result<()> {
+    let layout = Layout::from_env()?;
+    match args {
+        [] => up(&layout),
+        [action] if action == "up" => up(&layout),
+        [action] if action == "down" => down(&layout),
+        [action] if action == "status" => status(&layout),
+        _ => bail!("usage: cargo xtask services [up|down|status]"),
+    }
+}
+
+/// Makes every service answer on its port, starting (and installing) what does not.
+pub fn up(layout: &Layout) -> Result<()> {
+    std::fs::create_dir_all(&layout.dir)
+        .with_context(|| format!("creating {}", layout.dir.display()))?;
+    let mut state = State::load(&layout.dir)?;
+    let mut installer = Installer::default();
+    println!("services in {}", layout.dir.display());
+    for service in Service::ALL {
+        let line = up_one(service, layout, &mut state, &mut installer)?;
+        print_line(service, &line);
+    }
+    Ok(())
+}
+
+fn up_one(
+    service: Service,
+    layout: &Layout,
+    state: &mut State,
+    installer: &mut Installer,
+) -> Result<String> {
+    let name = service.name();
+    let recorded = state.get(name).cloned();
+    let alive = recorded
+        .as_ref()
+        .is_some_and(|started| started.is_alive(service.process_hint()));
+    if process::port_answers(service.port()) {
+        return Ok(match recorded {
+            Some(started) if alive => format!("up, {}", describe(&started, layout, service)),
+            _ => {
+                forget(state, name)?;
+                "up, not started by xtask (left alone)".to_owned()
+            }
+        });
+    }
+    if let Some(Started::Pid(pid)) = recorded {
+        if alive {
+            // Ours but not answering: maybe still starting, maybe hung. Give it its deadline.
+            let log = layout.log(service);
+            process::wait_for_port(name, service.port(), service.start_deadline(), &log, None)
+                .with_context(|| {
+                    format!(
+                        "{name} (pid {pid}, started by xtask) runs but does not answer; \
+                         run `cargo xtask services down` and look at {}",
+                        log.display()
+                    )
+                })?;
+            return Ok(format!("up, started by xtask (pid {pid})"));
+        }
+        forget(state, name)?;
+    }
+
+    let started_at = Instant::now();
+    let started = start(service, layout, state, installer)?;
+    let line = format!(
+        "started in {}, {}",
+        cmd::seconds(started_at.elapsed()),
+        describe(&started, layout, service)
+    );
+    state.set(name, started);
+    state.save()?;
+    Ok(line)
+}
+
+/// Starts one service whose port does not answer and waits until it does.
+fn start(
+    service: Service,
+    layout: &Layout,
+    state: &mut State,
+    installer: &mut Installer,
+) -> Result<Started> {
+    let name = service.name();
+    let port = service.port();
+    let deadline = service.start_deadline();
+    let log = layout.log(service);
+    match service {
+        Service::Postgres => postgres::start(installer, deadline),
+        Service::Redis => {
+            let program = installer.ensure_apt_program("redis-server", "redis-server")?;
+            let pidfile = layout.dir.join("redis.pid");
+            let mut command = std::process::Command::new(program);
+            command
+                .args(["--daemonize", "yes", "--bind", "127.0.0.1"])
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .arg("--pidfile")
+                .arg(&pidfile)
+                .arg("--logfile")
+                .arg(&log)
+                .arg("--dir")
+                .arg(&layout.dir)
+                .current_dir(&layout.dir);
+            process::log_header(&log, &command)?;
+            cmd::run(&mut command)?;
+            process::wait_for_port(name, port, deadline, &log, None)?;
+            let pid = process::read_pidfile(&pidfile, Duration::from_secs(5))?;
+            Ok(Started::Pid(pid))
+        }
+        Service::MongoDb => {
+            let program = installer.ensure_venv_tool(
+                &layout.venv,
+                "secantusd-py",
+                &["--pre", "secantusdb"],
+            )?;
+            let storage = layout.dir.join("mongo");
+            std::fs::create_dir_all(&storage)
+                .with_context(|| format!("creating {}", storage.display()))?;
+            let mut command = std::process::Command::new(program);
+            command
+                .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+                .arg("--storage-path")
+                .arg(&storage);
+            spawn_and_record(service, layout, state, command, &log)
+        }
+        Service::S3 => {
+            let program = installer.ensure_s3s_fs()?;
+            let root = layout.dir.join("s3");
+            std::fs::create_dir_all(&root)
+                .with_context(|| format!("creating {}", root.display()))?;
+            let mut command = std::process::Command::new(program);
+            command
+                .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--access-key", S3_ACCESS_KEY, "--secret-key", S3_SECRET_KEY])
+                .arg(&root);
+            spawn_and_record(service, layout, state, command, &log)
+        }
+        Service::Smtp => {
+            let program = installer.ensure_venv_tool(&layout.venv, "aiosmtpd", &["aiosmtpd"])?;
+            // The Mailbox handler creates the maildir itself and refuses an existing empty
+            // directory, so it is not created here.
+            let mut command = std::process::Command::new(program);
+            command
+                .args(["-n", "-l", &format!("127.0.0.1:{port}")])
+                .args(["-c", "aiosmtpd.handlers.Mailbox"])
+                .arg(layout.maildir());
+            spawn_and_record(service, layout, state, command, &log)
+        }
+    }
+}
+
+/// Spawns a long-running service in the background, records its pid at once (so `down` finds
+/// it even if xtask is interrupted), then waits for its port; on failure it is stopped again.
+fn spawn_and_record(
+    service: Service,
+    layout: &Layout,
+    state: &mut State,
+    mut command: std::process::Command,
+    log: &Path,
+) -> Result<Started> {
+    let name = service.name();
+    command.current_dir(&layout.dir);
+    let mut child = process::spawn_background(&mut command, log)?;
+    let pid = child.id();
+    state.set(name, Started::Pid(pid));
+    state.save()?;
+    let ready = process::wait_for_port(
+        name,
+        service.port(),
+        service.start_deadline(),
+        log,
+        Some(&mut child),
+    );
+    if let Err(err) = ready {
+        let _ = child.kill();
+        let _ = child.wait();
+        forget(state, name)?;
+        return Err(err);
+    }
+    Ok(Started::Pid(pid))
+}
+
+/// Stops, in reverse order, what xtask started; leaves everything else running.
+pub fn down(layout: &Layout) -> Result<()> {
+    let mut state = State::load(&layout.dir)?;
+    let mut failures = Vec::new();
+    for service in Service::ALL.into_iter().rev() {
+        let name = service.name();
+        let line = match state.get(name).cloned() {
+            None if process::port_answers(service.port()) => {
+                "up, not started by xtask (left alone)".to_owned()
+            }
+            None => "down".to_owned(),
+            Some(started) => match started.stop(service.process_hint()) {
+                Ok(true) => {
+                    forget(&mut state, name)?;
+                    "stopped".to_owned()
+                }
+                Ok(false) => {
+                    forget(&mut state, name)?;
+                    "already gone (forgotten)".to_owned()
+                }
+                Err(err) => {
+                    failures.push(format!("{name}: {err:#}"));
+                    format!("could not stop: {err:#}")
+                }
+            },
+        };
+        print_line(service, &line);
+    }
+    if !failures.is_empty() {
+        bail!("some services did not stop: {}", failures.join("; "));
+    }
+    Ok(())
+}
+
+pub fn status(layout: &Layout) -> Result<()> {
+    let state = State::load(&layout.dir)?;
+    println!("services in {}", layout.dir.display());
+    for service in Service::ALL {
+        let recorded = state.get(service.name());
+        let alive = recorded.is_some_and(|started| started.is_alive(service.process_hint()));
+        let line = match (process::port_answers(service.port()), recorded) {
+            (true, Some(started)) if alive => format!("up, {}", describe(started, layout, service)),
+            (true, _) => "up, not started by xtask".to_owned(),
+            (false, Some(started)) if alive => {
+                format!("NOT ANSWERING, {}", describe(started, layout, service))
+            }
+            (false, _) => "down".to_owned(),
+        };
+        print_line(service, &line);
+    }
+    Ok(())
+}
+
+fn describe(started: &Started, layout: &Layout, service: Service) -> String {
+    let log = layout.log(service);
+    match started {
+        Started::Pid(pid) => format!("started by xtask (pid {pid}), log {}", log.display()),
+        Started::PgCluster { version, cluster } => format!(
+            "started by xtask (cluster {version}/{cluster}), log {}",
+            postgres::log_path(version, cluster).display()
+        ),
+    }
+}
+
+fn forget(state: &mut State, name: &str) -> Result<()> {
+    if state.remove(name) {
+        state.save()?;
+    }
+    Ok(())
+}
+
+fn print_line(service: Service, line: &str) {
+    let address = format!("127.0.0.1:{}", service.port());
+    println!("  {:<9} {address:<16} {line}", service.name());
+}

@@ -1,0 +1,65 @@
+//! `cargo xtask test [cargo test args]`: everything CI checks, in order, stopping at the first
+//! failure: services up, fmt check, clippy, the workspace tests (embedded backends for the
+//! black-box suite), then the black-box suite `api` against the full stack.
+//!
+//! Every cargo invocation is workspace-wide so features unify and nothing rebuilds between
+//! steps. With `CI` set, `CARGO_INCREMENTAL=0`.
+
+use anyhow::Result;
+
+use crate::cmd::{self, Steps};
+use crate::lint;
+use crate::services::{self, Layout};
+
+/// The black-box test target that drives the server over HTTP.
+const BLACK_BOX_TARGET: &str = "api";
+
+pub fn command(args: &[String]) -> Result<()> {
+    let layout = Layout::from_env()?;
+    let ci = std::env::var_os("CI").is_some_and(|value| !value.is_empty());
+    let cargo_env: Vec<(&str, String)> = if ci {
+        vec![("CARGO_INCREMENTAL", "0".to_owned())]
+    } else {
+        Vec::new()
+    };
+    let service_env = services::test_env(&layout);
+
+    let mut steps = Steps::default();
+    steps.step("services up", || services::up(&layout))?;
+    lint::run(&mut steps, &cargo_env)?;
+
+    let mut workspace_tests = cmd::cargo();
+    workspace_tests
+        .args(["test", "--workspace", "--locked"])
+        .args(args)
+        .envs(cargo_env.iter().map(|(k, v)| (*k, v)))
+        .envs(service_env.iter().map(|(k, v)| (*k, v)))
+        .env("P2P_TEST_BACKEND", "embedded");
+    steps.command("test --workspace (embedded)", &mut workspace_tests)?;
+
+    if cmd::has_target(&cmd::metadata()?, "test", BLACK_BOX_TARGET) {
+        let mut full_stack = cmd::cargo();
+        full_stack
+            .args([
+                "test",
+                "--workspace",
+                "--locked",
+                "--test",
+                BLACK_BOX_TARGET,
+            ])
+            .args(args)
+            .envs(cargo_env.iter().map(|(k, v)| (*k, v)))
+            .envs(service_env.iter().map(|(k, v)| (*k, v)))
+            .env("P2P_TEST_BACKEND", "full");
+        steps.command("test --test api (full stack)", &mut full_stack)?;
+    } else {
+        println!(
+            "note: no test target named `{BLACK_BOX_TARGET}` in the workspace yet: \
+             skipping the full-stack black-box run"
+        );
+    }
+
+    steps.summary();
+    println!("all steps passed");
+    Ok(())
+}
