@@ -1,1 +1,14 @@
+//! The P2P Sandbox HTTP server: routes, extractors, middleware, OpenAPI,
+//! configuration and wiring. No business logic lives here.
 
+pub mod backends;
+pub mod config;
+pub mod http;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::Application;

@@ -39,14 +39,14 @@ impl Validator {
     }
 
     pub fn optional_length(&mut self, field: &str, value: Option<&str>, max: usize) {
-        if let Some(v) = value {
-            if v.chars().count() > max {
-                self.add(
-                    field,
-                    "too_long",
-                    format!("must be at most {max} characters"),
-                );
-            }
+        if let Some(v) = value
+            && v.chars().count() > max
+        {
+            self.add(
+                field,
+                "too_long",
+                format!("must be at most {max} characters"),
+            );
         }
     }
 

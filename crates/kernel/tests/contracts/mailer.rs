@@ -25,10 +25,10 @@ fn find_messages(dir: &Path, marker: &str) -> Vec<String> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if let Ok(text) = std::fs::read_to_string(&path) {
-                if text.contains(marker) {
-                    found.push(text);
-                }
+            } else if let Ok(text) = std::fs::read_to_string(&path)
+                && text.contains(marker)
+            {
+                found.push(text);
             }
         }
     }

@@ -1,0 +1,120 @@
+//! The backends chosen by configuration, connected and behind kernel ports.
+//!
+//! | concern | configured | embedded default |
+//! |---|---|---|
+//! | relational | PostgreSQL (`DATABASE_URL=postgres://…`) | SQLite file in the data dir |
+//! | documents | MongoDB (`MONGODB_URL`) | the relational database |
+//! | cache, rate limits, pub/sub | Redis (`REDIS_URL`) | in-process |
+//! | mail | SMTP (`SMTP_URL`) | `.eml` files in `<data dir>/mail` |
+
+pub mod database;
+pub mod mongo;
+pub mod retry;
+
+use crate::config::Settings;
+use p2p_kernel::adapters::mail::{FileMailer, SmtpMailer};
+use p2p_kernel::adapters::memory::{MemoryCache, MemoryPubSub, MemoryRateLimiter};
+use p2p_kernel::adapters::redis::{RedisCache, RedisConnection, RedisPubSub, RedisRateLimiter};
+use p2p_kernel::ports::{Cache, HealthProbe, Mailer, PubSub, RateLimiter};
+use retry::{ConnectError, RetryPolicy};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// Every backend the application talks to.
+#[derive(Clone)]
+pub struct Backends {
+    pub db: DatabaseConnection,
+    pub mongo: Option<mongodb::Database>,
+    pub redis: Option<RedisConnection>,
+    pub cache: Arc<dyn Cache>,
+    pub rate_limiter: Arc<dyn RateLimiter>,
+    pub pubsub: Arc<dyn PubSub>,
+    pub mailer: Arc<dyn Mailer>,
+    /// What `/health/ready` checks.
+    pub probes: Vec<Arc<dyn HealthProbe>>,
+}
+
+impl Backends {
+    /// Connects to every configured backend, retrying each with backoff.
+    pub async fn connect(settings: &Settings, retry: RetryPolicy) -> Result<Self, ConnectError> {
+        let db = database::connect(settings, retry).await?;
+        let mut probes: Vec<Arc<dyn HealthProbe>> =
+            vec![Arc::new(database::DatabaseProbe(db.clone()))];
+
+        let mongo = match &settings.mongo {
+            Some(m) => {
+                let mongo = mongo::connect(m, retry).await?;
+                probes.push(Arc::new(mongo::MongoProbe(mongo.clone())));
+                Some(mongo)
+            }
+            None => None,
+        };
+
+        let redis = match &settings.redis {
+            Some(r) => {
+                let redis = RedisConnection::new(r.url.expose(), &r.prefix, 32).map_err(|e| {
+                    ConnectError {
+                        backend: "redis",
+                        attempts: 1,
+                        last_error: e.to_string(),
+                    }
+                })?;
+                retry::with_retry("redis", retry, || redis.ping()).await?;
+                probes.push(Arc::new(redis.clone()));
+                Some(redis)
+            }
+            None => None,
+        };
+        let (cache, rate_limiter, pubsub): (Arc<dyn Cache>, Arc<dyn RateLimiter>, Arc<dyn PubSub>) =
+            match &redis {
+                Some(r) => (
+                    Arc::new(RedisCache::new(r.clone())),
+                    Arc::new(RedisRateLimiter::new(r.clone())),
+                    Arc::new(RedisPubSub::new(r.clone())),
+                ),
+                None => (
+                    Arc::new(MemoryCache::default()),
+                    Arc::new(MemoryRateLimiter::default()),
+                    Arc::new(MemoryPubSub::default()),
+                ),
+            };
+
+        let mailer: Arc<dyn Mailer> = match &settings.smtp {
+            Some(smtp) => {
+                let mailer =
+                    SmtpMailer::new(smtp.url.expose(), &settings.mail_from).map_err(|e| {
+                        ConnectError {
+                            backend: "smtp",
+                            attempts: 1,
+                            last_error: e.to_string(),
+                        }
+                    })?;
+                // SMTP is checked for readiness but not required at startup:
+                // the outbox keeps emails until the server answers.
+                let mailer = Arc::new(mailer);
+                probes.push(mailer.clone());
+                mailer
+            }
+            None => Arc::new(
+                FileMailer::new(settings.data_dir.join("mail"), &settings.mail_from).map_err(
+                    |e| ConnectError {
+                        backend: "mail",
+                        attempts: 1,
+                        last_error: e.to_string(),
+                    },
+                )?,
+            ),
+        };
+
+        Ok(Self {
+            db,
+            mongo,
+            redis,
+            cache,
+            rate_limiter,
+            pubsub,
+            mailer,
+            probes,
+        })
+    }
+}

@@ -1,0 +1,55 @@
+//! The document store: MongoDB (or any server speaking its wire protocol).
+
+use super::retry::{ConnectError, RetryPolicy, with_retry};
+use crate::config::MongoSettings;
+use async_trait::async_trait;
+use mongodb::bson::doc;
+use mongodb::options::ClientOptions;
+use p2p_kernel::ports::{HealthProbe, PortError};
+use std::time::Duration;
+
+pub async fn connect(
+    settings: &MongoSettings,
+    retry: RetryPolicy,
+) -> Result<mongodb::Database, ConnectError> {
+    let mut options = ClientOptions::parse(settings.url.expose())
+        .await
+        .map_err(|e| ConnectError {
+            backend: "mongodb",
+            attempts: 1,
+            last_error: e.to_string(),
+        })?;
+    options.app_name = Some("p2p-sandbox".into());
+    options.server_selection_timeout = Some(Duration::from_secs(3));
+    options.connect_timeout = Some(Duration::from_secs(3));
+    let client = mongodb::Client::with_options(options).map_err(|e| ConnectError {
+        backend: "mongodb",
+        attempts: 1,
+        last_error: e.to_string(),
+    })?;
+    let db = client.database(&settings.database);
+    with_retry("mongodb", retry, || {
+        let db = db.clone();
+        async move { db.run_command(doc! { "ping": 1 }).await }
+    })
+    .await?;
+    Ok(db)
+}
+
+/// Readiness of the document store.
+pub struct MongoProbe(pub mongodb::Database);
+
+#[async_trait]
+impl HealthProbe for MongoProbe {
+    fn name(&self) -> &'static str {
+        "mongodb"
+    }
+
+    async fn check(&self) -> Result<(), PortError> {
+        self.0
+            .run_command(doc! { "ping": 1 })
+            .await
+            .map(|_| ())
+            .map_err(|e| PortError::new("mongodb", e))
+    }
+}

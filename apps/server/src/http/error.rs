@@ -1,0 +1,206 @@
+//! The one error type of the HTTP layer: an RFC 9457 problem document.
+
+use super::request_id;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use p2p_kernel::{ErrorCode, ErrorKind, FieldError};
+use serde::Serialize;
+use std::fmt;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem document as sent to clients.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type (`/problems/<code>`).
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable snake_case machine code.
+    pub code: String,
+    pub request_id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// An error on its way to becoming a problem response.
+pub struct ApiError {
+    kind: ErrorKind,
+    code: String,
+    detail: String,
+    fields: Vec<FieldError>,
+    retry_after_secs: Option<u64>,
+    /// Full description for the logs (never sent for 5xx).
+    internal: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(kind: ErrorKind, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code: code.to_owned(),
+            detail: detail.into(),
+            fields: Vec::new(),
+            retry_after_secs: None,
+            internal: None,
+        }
+    }
+
+    pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(ErrorKind::NotFound, "not_found", "no such resource")
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            ErrorKind::MethodNotAllowed,
+            "method_not_allowed",
+            "this method is not allowed on this resource",
+        )
+    }
+
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        let mut e = Self::new(ErrorKind::Internal, "internal", "internal error");
+        e.internal = Some(cause.to_string());
+        e
+    }
+
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn problem(&self) -> Problem {
+        let status = self.status();
+        let (code, detail) = if self.kind.is_server_error() {
+            let generic = match self.kind {
+                ErrorKind::Unavailable => self.detail.clone(),
+                _ => "an internal error occurred; it has been logged".to_owned(),
+            };
+            (self.code.clone(), generic)
+        } else {
+            (self.code.clone(), self.detail.clone())
+        };
+        Problem {
+            type_: format!("/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            code,
+            request_id: request_id::current(),
+            errors: self.fields.clone(),
+        }
+    }
+}
+
+impl<E: ErrorCode> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        let kind = e.kind();
+        Self {
+            kind,
+            code: e.code().to_owned(),
+            detail: e.public_detail(),
+            fields: e.field_errors().to_vec(),
+            retry_after_secs: e.retry_after_secs(),
+            internal: kind.is_server_error().then(|| error_chain(&e)),
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiError({}: {})", self.code, self.detail)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Some(internal) = &self.internal {
+            match self.kind {
+                ErrorKind::Unavailable => {
+                    metrics::counter!("backend_errors_total", "backend" => backend_of(&self.detail))
+                        .increment(1);
+                    tracing::warn!(code = %self.code, error = %internal, "backend unavailable");
+                }
+                _ => tracing::error!(code = %self.code, error = %internal, "internal error"),
+            }
+        }
+        let mut response = HttpResponse::build(self.status());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if self.kind == ErrorKind::Unavailable {
+            response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        response.body(body)
+    }
+}
+
+/// The backend named by an unavailable error's detail (`"redis unavailable"`).
+fn backend_of(detail: &str) -> String {
+    detail
+        .strip_suffix(" unavailable")
+        .unwrap_or("unknown")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p2p_kernel::DomainError;
+
+    #[test]
+    fn internal_detail_never_reaches_the_body() {
+        let e: ApiError =
+            DomainError::internal(std::io::Error::other("password=hunter2 at /srv")).into();
+        let body = serde_json::to_string(&e.problem()).unwrap_or_default();
+        assert!(!body.contains("hunter2"));
+        assert!(body.contains("\"code\":\"internal\""));
+        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn validation_errors_list_fields() {
+        let e: ApiError = DomainError::invalid_field("email", "invalid_email", "bad").into();
+        let p = e.problem();
+        assert_eq!(p.status, 422);
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.type_, "/problems/validation_failed");
+    }
+}

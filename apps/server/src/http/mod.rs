@@ -1,0 +1,11 @@
+//! HTTP plumbing shared by every route: the problem+json error model, request
+//! ids, observation (logs and metrics), and extractors whose failures produce
+//! the same error documents as the services.
+
+pub mod error;
+pub mod extract;
+pub mod observe;
+pub mod request_id;
+
+pub use error::ApiError;
+pub use extract::{ApiJson, ApiPath, ApiQuery};

@@ -1,0 +1,37 @@
+//! The OpenAPI document: metadata here, paths and schemas collected from the
+//! registered handlers by construction.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "P2P Sandbox API",
+        description = "Peer collaboration for industrial SMEs: organizations, forums, use cases, messaging and dashboards. Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `code`.",
+        version = env!("CARGO_PKG_VERSION"),
+    ),
+    components(schemas(crate::http::error::Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Liveness, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}

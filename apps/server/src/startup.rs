@@ -1,0 +1,214 @@
+//! `Application::build` binds the listener, connects the backends, runs
+//! migrations and assembles the HTTP server; `main` and the tests share it.
+
+use crate::backends::Backends;
+use crate::backends::retry::RetryPolicy;
+use crate::config::Settings;
+use crate::http::extract;
+use crate::routes;
+use crate::state::AppState;
+use actix_cors::Cors;
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use p2p_kernel::outbox::{OutboxConfig, OutboxWorker};
+use p2p_migration::{Migrator, MigratorTrait};
+use std::net::TcpListener;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use utoipa_actix_web::{AppExt, scope};
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    shutdown_tx: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, RetryPolicy::default()).await
+    }
+
+    pub async fn build_with(mut settings: Settings, retry: RetryPolicy) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind_address())
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind_address()))?;
+        let port = listener.local_addr()?.port();
+        settings.port = port;
+        std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create data directory {}: {e}",
+                settings.data_dir.display()
+            )
+        })?;
+        settings.resolve_jwt_secret()?;
+
+        let backends = Backends::connect(&settings, retry).await?;
+        if settings.run_migrations {
+            Migrator::up(&backends.db, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
+        }
+
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let outbox = OutboxWorker::new(
+            backends.db.clone(),
+            backends.mailer.clone(),
+            OutboxConfig::default(),
+        );
+        let workers = vec![tokio::spawn(outbox.run(shutdown_rx.clone()))];
+
+        let state = AppState {
+            settings: Arc::new(settings),
+            backends,
+            metrics: crate::telemetry::metrics_handle(),
+            shutdown: shutdown_rx,
+        };
+        let server = http_server(state.clone(), listener)?;
+        tracing::info!(port, "listening");
+        Ok(Self {
+            port,
+            server,
+            state,
+            shutdown_tx,
+            workers,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle to stop the server (gracefully with `stop(true)`).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped through its handle, or until SIGINT or
+    /// SIGTERM: then WebSockets are told to close, in-flight requests drain
+    /// (up to the shutdown timeout) and background workers finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let shutdown_tx = self.shutdown_tx.clone();
+        let signals = tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutdown requested: draining");
+            let _ = shutdown_tx.send(true);
+            handle.stop(true).await;
+        });
+        let result = self.server.await;
+        signals.abort();
+        let _ = self.shutdown_tx.send(true);
+        for worker in self.workers {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), worker).await;
+        }
+        tracing::info!("stopped");
+        result
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn cors(settings: &Settings) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::HeaderName::from_static("x-csrf-token"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::HeaderName::from_static("x-request-id"),
+            header::RETRY_AFTER,
+        ])
+        .supports_credentials()
+        .max_age(3600);
+    for origin in &settings.cors_origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+    let settings = state.settings.clone();
+    let data = web::Data::new(state);
+    let max_body = settings.max_body_bytes;
+    let app_settings = settings.clone();
+    // Computed once from the same route functions the app registers below,
+    // so the document cannot drift from the routes.
+    let openapi = routes::openapi_document();
+    let mut server = HttpServer::new(move || {
+        let settings = &app_settings;
+        App::new()
+            // Registered before the `/api/v1` scope, which would otherwise
+            // claim `/api/v1/openapi.json`.
+            .service(routes::docs::swagger(openapi.clone()))
+            .service(routes::docs::docs_redirect)
+            .into_utoipa_app()
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(max_body))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(extract::json_error),
+            )
+            .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+            .app_data(web::PathConfig::default().error_handler(extract::path_error))
+            .configure(routes::system)
+            .service(scope::scope("/api/v1").configure(routes::api_v1))
+            .into_app()
+            .default_service(web::to(routes::fallback::not_found_or_method_not_allowed))
+            .wrap(cors(settings))
+            .wrap(Compress::default())
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "no-referrer"))
+                    .add((header::X_FRAME_OPTIONS, "DENY")),
+            )
+            .wrap(from_fn(crate::http::observe::observe))
+    })
+    .listen(listener)?
+    .disable_signals()
+    .shutdown_timeout(settings.shutdown_timeout.as_secs());
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,67 @@
+//! Logs (tracing) and metrics (Prometheus).
+
+use crate::config::LogFormat;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use tracing_subscriber::EnvFilter;
+
+const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,mongodb=warn,actix_server=warn";
+
+/// Installs the global tracing subscriber (once; later calls are no-ops).
+pub fn init_tracing(format: LogFormat) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+        LogFormat::Pretty => builder.compact().try_init(),
+    };
+}
+
+/// The metrics recorder is process-wide by the design of the `metrics` facade:
+/// it is installed once, and every application in the process renders it.
+/// This is the one deliberate piece of global state.
+static RECORDER: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Latency buckets in seconds: 1 ms to 10 s.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+pub fn metrics_handle() -> Option<PrometheusHandle> {
+    RECORDER
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            describe();
+            Some(handle)
+        })
+        .clone()
+}
+
+fn describe() {
+    metrics::describe_counter!(
+        "http_requests_total",
+        "HTTP requests by method, route and status"
+    );
+    metrics::describe_histogram!(
+        "http_request_duration_seconds",
+        metrics::Unit::Seconds,
+        "HTTP request latency by method, route and status"
+    );
+    metrics::describe_gauge!("http_requests_in_flight", "HTTP requests being handled");
+    metrics::describe_gauge!("websocket_connections", "Open WebSocket connections");
+    metrics::describe_counter!(
+        "backend_errors_total",
+        "Failed calls to a backend (database, mongodb, redis, s3, smtp, mail)"
+    );
+}
