@@ -25,6 +25,9 @@ pub struct Layout {
     pub dir: PathBuf,
     /// Always the sibling `venv` of `dir`.
     pub venv: PathBuf,
+    /// `$P2P_SERVICES_PORT_OFFSET` (default 0), added to every port: lets a second set of
+    /// services (e.g. to test xtask itself) run beside the usual one.
+    pub port_offset: u16,
 }
 
 impl Layout {
@@ -49,7 +52,27 @@ impl Layout {
             .parent()
             .with_context(|| format!("services dir {} has no parent", dir.display()))?
             .join("venv");
-        Ok(Self { dir, venv })
+        let port_offset = match std::env::var("P2P_SERVICES_PORT_OFFSET") {
+            Ok(text) if !text.is_empty() => text
+                .parse()
+                .context("P2P_SERVICES_PORT_OFFSET must be a number")?,
+            _ => 0,
+        };
+        for service in Service::ALL {
+            service
+                .base_port()
+                .checked_add(port_offset)
+                .with_context(|| format!("P2P_SERVICES_PORT_OFFSET {port_offset} is too large"))?;
+        }
+        Ok(Self {
+            dir,
+            venv,
+            port_offset,
+        })
+    }
+
+    fn port(&self, service: Service) -> u16 {
+        service.base_port().saturating_add(self.port_offset)
     }
 
     pub fn maildir(&self) -> PathBuf {
@@ -119,7 +142,7 @@ impl Service {
         }
     }
 
-    fn port(self) -> u16 {
+    fn base_port(self) -> u16 {
         match self {
             Self::Postgres => 5432,
             Self::Redis => 6379,
@@ -151,26 +174,49 @@ impl Service {
 }
 
 pub fn command(args: &[String]) -> Result<()> {
+    const USAGE: &str =
+        "usage: cargo xtask services [up|down|status] [postgres|redis|mongodb|s3|smtp]...";
     let layout = Layout::from_env()?;
-    match args {
-        [] => up(&layout),
-        [action] if action == "up" => up(&layout),
-        [action] if action == "down" => down(&layout),
-        [action] if action == "status" => status(&layout),
-        _ => bail!("usage: cargo xtask services [up|down|status]"),
+    let (action, names) = match args.split_first() {
+        None => ("up", &[][..]),
+        Some((action, names)) => (action.as_str(), names),
+    };
+    let mut selected = Vec::new();
+    for name in names {
+        let service = Service::ALL
+            .into_iter()
+            .find(|service| service.name() == name)
+            .with_context(|| format!("unknown service `{name}`; {USAGE}"))?;
+        selected.push(service);
+    }
+    if selected.is_empty() {
+        selected = Service::ALL.to_vec();
+    }
+    // Always in the canonical order (down reverses it), each once.
+    selected.sort_by_key(|service| Service::ALL.iter().position(|s| s == service));
+    selected.dedup();
+    match action {
+        "up" => up_only(&layout, &selected),
+        "down" => down_only(&layout, &selected),
+        "status" => status(&layout, &selected),
+        _ => bail!(USAGE),
     }
 }
 
 /// Makes every service answer on its port, starting (and installing) what does not.
 pub fn up(layout: &Layout) -> Result<()> {
+    up_only(layout, &Service::ALL)
+}
+
+fn up_only(layout: &Layout, services: &[Service]) -> Result<()> {
     std::fs::create_dir_all(&layout.dir)
         .with_context(|| format!("creating {}", layout.dir.display()))?;
     let mut state = State::load(&layout.dir)?;
     let mut installer = Installer::default();
     println!("services in {}", layout.dir.display());
-    for service in Service::ALL {
+    for &service in services {
         let line = up_one(service, layout, &mut state, &mut installer)?;
-        print_line(service, &line);
+        print_line(layout, service, &line);
     }
     Ok(())
 }
@@ -186,9 +232,12 @@ fn up_one(
     let alive = recorded
         .as_ref()
         .is_some_and(|started| started.is_alive(service.process_hint()));
-    if process::port_answers(service.port()) {
+    if process::port_answers(layout.port(service)) {
         return Ok(match recorded {
-            Some(started) if alive => format!("up, {}", describe(&started, layout, service)),
+            Some(started) if alive => format!(
+                "up, started by xtask: {}",
+                describe(&started, layout, service)
+            ),
             _ => {
                 forget(state, name)?;
                 "up, not started by xtask (left alone)".to_owned()
@@ -199,14 +248,20 @@ fn up_one(
         if alive {
             // Ours but not answering: maybe still starting, maybe hung. Give it its deadline.
             let log = layout.log(service);
-            process::wait_for_port(name, service.port(), service.start_deadline(), &log, None)
-                .with_context(|| {
-                    format!(
-                        "{name} (pid {pid}, started by xtask) runs but does not answer; \
+            process::wait_for_port(
+                name,
+                layout.port(service),
+                service.start_deadline(),
+                &log,
+                None,
+            )
+            .with_context(|| {
+                format!(
+                    "{name} (pid {pid}, started by xtask) runs but does not answer; \
                          run `cargo xtask services down` and look at {}",
-                        log.display()
-                    )
-                })?;
+                    log.display()
+                )
+            })?;
             return Ok(format!("up, started by xtask (pid {pid})"));
         }
         forget(state, name)?;
@@ -215,7 +270,7 @@ fn up_one(
     let started_at = Instant::now();
     let started = start(service, layout, state, installer)?;
     let line = format!(
-        "started in {}, {}",
+        "started in {}: {}",
         cmd::seconds(started_at.elapsed()),
         describe(&started, layout, service)
     );
@@ -232,11 +287,11 @@ fn start(
     installer: &mut Installer,
 ) -> Result<Started> {
     let name = service.name();
-    let port = service.port();
+    let port = layout.port(service);
     let deadline = service.start_deadline();
     let log = layout.log(service);
     match service {
-        Service::Postgres => postgres::start(installer, deadline),
+        Service::Postgres => postgres::start(installer, port, deadline),
         Service::Redis => {
             let program = installer.ensure_apt_program("redis-server", "redis-server")?;
             let pidfile = layout.dir.join("redis.pid");
@@ -323,7 +378,7 @@ fn spawn_and_record(
     state.save()?;
     let ready = process::wait_for_port(
         name,
-        service.port(),
+        layout.port(service),
         service.start_deadline(),
         log,
         Some(&mut child),
@@ -338,13 +393,13 @@ fn spawn_and_record(
 }
 
 /// Stops, in reverse order, what xtask started; leaves everything else running.
-pub fn down(layout: &Layout) -> Result<()> {
+fn down_only(layout: &Layout, services: &[Service]) -> Result<()> {
     let mut state = State::load(&layout.dir)?;
     let mut failures = Vec::new();
-    for service in Service::ALL.into_iter().rev() {
+    for &service in services.iter().rev() {
         let name = service.name();
         let line = match state.get(name).cloned() {
-            None if process::port_answers(service.port()) => {
+            None if process::port_answers(layout.port(service)) => {
                 "up, not started by xtask (left alone)".to_owned()
             }
             None => "down".to_owned(),
@@ -363,7 +418,7 @@ pub fn down(layout: &Layout) -> Result<()> {
                 }
             },
         };
-        print_line(service, &line);
+        print_line(layout, service, &line);
     }
     if !failures.is_empty() {
         bail!("some services did not stop: {}", failures.join("; "));
@@ -371,21 +426,27 @@ pub fn down(layout: &Layout) -> Result<()> {
     Ok(())
 }
 
-pub fn status(layout: &Layout) -> Result<()> {
+fn status(layout: &Layout, services: &[Service]) -> Result<()> {
     let state = State::load(&layout.dir)?;
     println!("services in {}", layout.dir.display());
-    for service in Service::ALL {
+    for &service in services {
         let recorded = state.get(service.name());
         let alive = recorded.is_some_and(|started| started.is_alive(service.process_hint()));
-        let line = match (process::port_answers(service.port()), recorded) {
-            (true, Some(started)) if alive => format!("up, {}", describe(started, layout, service)),
+        let line = match (process::port_answers(layout.port(service)), recorded) {
+            (true, Some(started)) if alive => format!(
+                "up, started by xtask: {}",
+                describe(started, layout, service)
+            ),
             (true, _) => "up, not started by xtask".to_owned(),
             (false, Some(started)) if alive => {
-                format!("NOT ANSWERING, {}", describe(started, layout, service))
+                format!(
+                    "NOT ANSWERING, started by xtask: {}",
+                    describe(started, layout, service)
+                )
             }
             (false, _) => "down".to_owned(),
         };
-        print_line(service, &line);
+        print_line(layout, service, &line);
     }
     Ok(())
 }
@@ -393,9 +454,9 @@ pub fn status(layout: &Layout) -> Result<()> {
 fn describe(started: &Started, layout: &Layout, service: Service) -> String {
     let log = layout.log(service);
     match started {
-        Started::Pid(pid) => format!("started by xtask (pid {pid}), log {}", log.display()),
+        Started::Pid(pid) => format!("pid {pid}, log {}", log.display()),
         Started::PgCluster { version, cluster } => format!(
-            "started by xtask (cluster {version}/{cluster}), log {}",
+            "cluster {version}/{cluster}, log {}",
             postgres::log_path(version, cluster).display()
         ),
     }
@@ -408,7 +469,7 @@ fn forget(state: &mut State, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn print_line(service: Service, line: &str) {
-    let address = format!("127.0.0.1:{}", service.port());
+fn print_line(layout: &Layout, service: Service, line: &str) {
+    let address = format!("127.0.0.1:{}", layout.port(service));
     println!("  {:<9} {address:<16} {line}", service.name());
 }

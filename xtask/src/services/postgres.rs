@@ -1,6 +1,6 @@
 //! PostgreSQL through Debian's cluster tools (`pg_lsclusters`, `pg_ctlcluster`).
 //!
-//! A cluster on port 5432 that is down gets started. With no such cluster, PostgreSQL is
+//! A cluster on the port (5432) that is down gets started. With no such cluster, PostgreSQL is
 //! installed (`apt-get install -y postgresql`, which creates `<version>/main`) or a cluster is
 //! created; only a cluster that xtask installed or created gets trust authentication on the
 //! loopback addresses (the tests connect as `postgres` without a password).
@@ -16,7 +16,6 @@ use super::process;
 use super::state::Started;
 use crate::cmd;
 
-const PORT: u16 = 5432;
 const TRUST_MARKER: &str = "# added by `cargo xtask services`";
 
 struct Cluster {
@@ -34,25 +33,25 @@ pub fn log_path(version: &str, cluster: &str) -> PathBuf {
     log_hint().join(format!("postgresql-{version}-{cluster}.log"))
 }
 
-/// Starts (installing or creating if needed) the cluster on port 5432 and waits for the port.
-pub fn start(installer: &mut Installer, deadline: Duration) -> Result<Started> {
+/// Starts (installing or creating if needed) the cluster on `port` and waits for the port.
+pub fn start(installer: &mut Installer, port: u16, deadline: Duration) -> Result<Started> {
     let mut fresh = false;
     if cmd::find_in_path("pg_lsclusters").is_none() {
         installer.apt_install(&["postgresql"])?;
         fresh = true;
     }
-    let mut cluster = find_cluster()?;
+    let mut cluster = find_cluster(port)?;
     if cluster.is_none() && installed_versions()?.is_empty() && !fresh {
         installer.apt_install(&["postgresql"])?;
         fresh = true;
-        cluster = find_cluster()?;
+        cluster = find_cluster(port)?;
     }
     let cluster = match cluster {
         Some(cluster) => cluster,
         None => {
-            create_cluster()?;
+            create_cluster(port)?;
             fresh = true;
-            find_cluster()?.context("pg_createcluster ran but no cluster listens on 5432")?
+            find_cluster(port)?.context("pg_createcluster ran but no cluster uses the port")?
         }
     };
     if fresh {
@@ -62,7 +61,7 @@ pub fn start(installer: &mut Installer, deadline: Duration) -> Result<Started> {
         cmd::run(&mut ctl(&cluster.version, &cluster.name, "start"))?;
     }
     let log = log_path(&cluster.version, &cluster.name);
-    process::wait_for_port("postgres", PORT, deadline, &log, None)?;
+    process::wait_for_port("postgres", port, deadline, &log, None)?;
     Ok(Started::PgCluster {
         version: cluster.version,
         cluster: cluster.name,
@@ -91,13 +90,13 @@ fn ctl(version: &str, name: &str, action: &str) -> Command {
     command
 }
 
-/// The cluster on port 5432 (preferring one named `main`), if any.
-fn find_cluster() -> Result<Option<Cluster>> {
+/// The cluster on `port` (preferring one named `main`), if any.
+fn find_cluster(port: u16) -> Result<Option<Cluster>> {
     let clusters = list_clusters()?;
     let mut on_port: Vec<Cluster> = Vec::new();
     let mut elsewhere = Vec::new();
     for cluster in clusters {
-        if cluster.port == PORT {
+        if cluster.port == port {
             on_port.push(cluster);
         } else {
             elsewhere.push(format!(
@@ -108,7 +107,7 @@ fn find_cluster() -> Result<Option<Cluster>> {
     }
     if on_port.is_empty() && !elsewhere.is_empty() {
         bail!(
-            "no PostgreSQL cluster uses port {PORT} (found {}); change one with pg_conftool",
+            "no PostgreSQL cluster uses port {port} (found {}); change one with pg_conftool",
             elsewhere.join(", ")
         );
     }
@@ -172,17 +171,17 @@ fn installed_versions() -> Result<Vec<String>> {
     Ok(versions.into_iter().map(|(_, name)| name).collect())
 }
 
-fn create_cluster() -> Result<()> {
+fn create_cluster(port: u16) -> Result<()> {
     let versions = installed_versions()?;
     let version = versions
         .first()
         .context("PostgreSQL is installed but /usr/lib/postgresql has no server binaries")?;
-    println!("    creating PostgreSQL cluster {version}/main on port {PORT}");
+    println!("    creating PostgreSQL cluster {version}/main on port {port}");
     cmd::run(Command::new("pg_createcluster").args([
         version.as_str(),
         "main",
         "--port",
-        &PORT.to_string(),
+        &port.to_string(),
     ]))
 }
 
