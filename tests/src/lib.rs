@@ -1,1 +1,15 @@
+//! The harness of the black-box suite: spawns a real server (the same
+//! `Application::build` as `main`) on port 0 against the backend chosen by
+//! `P2P_TEST_BACKEND` (`embedded`, the default, or `full`), each test with
+//! its own database, document database, Redis prefix and data directory.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod backend;
+mod client;
+mod mail;
+mod redis_server;
+
+pub use backend::Backend;
+pub use client::{Response, TestApp};
+pub use redis_server::PrivateRedis;

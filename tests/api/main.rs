@@ -1,0 +1,6 @@
+//! Black-box tests of the HTTP API: one binary, run once per backend
+//! (`P2P_TEST_BACKEND=embedded|full`, set by `cargo xtask test`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod foundation;

@@ -1,0 +1,117 @@
+use p2p_kernel::testenv;
+use p2p_server::config::RawConfig;
+use sea_orm::{ConnectionTrait, Database};
+
+/// Which deployment shape the suite runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, in-process cache/pubsub, local files, mail files.
+    Embedded,
+    /// PostgreSQL, MongoDB, Redis, S3 and SMTP on this machine.
+    Full,
+}
+
+impl Backend {
+    pub fn from_env() -> Self {
+        match std::env::var("P2P_TEST_BACKEND").as_deref() {
+            Ok("full") => Backend::Full,
+            Ok("embedded") | Err(_) => Backend::Embedded,
+            Ok(other) => panic!("P2P_TEST_BACKEND must be embedded or full, not {other:?}"),
+        }
+    }
+}
+
+/// Per-test resources, removed again when the test ends.
+pub struct Isolation {
+    pub id: String,
+    pub data_dir: std::path::PathBuf,
+    pub postgres_db: Option<String>,
+    pub mongo_db: Option<String>,
+}
+
+impl Isolation {
+    pub fn new() -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        let data_dir = std::env::temp_dir().join(format!("p2p-test-{id}"));
+        Self {
+            id,
+            data_dir,
+            postgres_db: None,
+            mongo_db: None,
+        }
+    }
+
+    /// Settings for this test on the given backend, creating what they need.
+    pub async fn config(&mut self, backend: Backend) -> RawConfig {
+        let mut raw = RawConfig {
+            host: Some("127.0.0.1".into()),
+            port: Some(0),
+            data_dir: Some(self.data_dir.display().to_string()),
+            jwt_secret: Some(format!(
+                "test-secret-{}-0123456789abcdef0123456789",
+                self.id
+            )),
+            workers: Some(2),
+            log_format: Some("pretty".into()),
+            shutdown_timeout_secs: Some(5),
+            ..RawConfig::default()
+        };
+        if backend == Backend::Full {
+            let db = format!("p2p_t_{}", self.id);
+            create_postgres_database(&db).await;
+            raw.database_url = Some(postgres_url(&db));
+            self.postgres_db = Some(db);
+            let mongo_db = format!("p2p_t_{}", self.id);
+            raw.mongodb_url = Some(testenv::mongodb_url());
+            raw.mongodb_db = Some(mongo_db.clone());
+            self.mongo_db = Some(mongo_db);
+            raw.redis_url = Some(testenv::redis_url());
+            raw.redis_prefix = Some(format!("p2p-t:{}:", self.id));
+            raw.smtp_url = Some(testenv::smtp_url());
+        }
+        raw
+    }
+
+    /// Removes the database, document database, Redis keys and data directory.
+    pub async fn cleanup(&self) {
+        if let Some(db) = &self.postgres_db
+            && let Ok(admin) = Database::connect(testenv::postgres_admin_url()).await
+        {
+            let drop = format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)");
+            let _ = admin.execute_unprepared(&drop).await;
+        }
+        if let Some(db) = &self.mongo_db
+            && let Ok(client) = mongodb::Client::with_uri_str(testenv::mongodb_url()).await
+        {
+            let _ = client.database(db).drop().await;
+        }
+        if self.postgres_db.is_some() {
+            let prefix = format!("p2p-t:{}:", self.id);
+            if let Ok(redis) =
+                p2p_kernel::adapters::redis::RedisConnection::new(&testenv::redis_url(), &prefix, 1)
+            {
+                let _ = redis.delete_prefixed().await;
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+fn postgres_url(db: &str) -> String {
+    let admin = testenv::postgres_admin_url();
+    match admin.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{db}"),
+        None => panic!("P2P_TEST_POSTGRES_URL must name a database: {admin}"),
+    }
+}
+
+async fn create_postgres_database(db: &str) {
+    let url = testenv::postgres_admin_url();
+    let admin = Database::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{}", testenv::missing("PostgreSQL", &url, e)));
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{db}\""))
+        .await
+        .unwrap_or_else(|e| panic!("cannot create test database {db}: {e}"));
+}
