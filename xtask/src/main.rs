@@ -15,8 +15,10 @@ const HELP: &str = "\
 cargo xtask <command> [args]
 
 Commands:
-  services [up|down|status]  make the test services available on 127.0.0.1 (default: up),
-                             installing what is missing; `down` stops only what xtask started
+  services [up|down|status] [name...]
+                             make the test services (postgres redis mongodb s3 smtp) answer
+                             on 127.0.0.1 (default: up, all), installing what is missing;
+                             `down` stops only what xtask started
   test [cargo test args]     services up, fmt check, clippy, the workspace tests on the embedded
                              backends, then the black-box suite `api` against the full stack
   lint                       fmt check + clippy (what `test` runs before the tests)
@@ -32,7 +34,10 @@ Commands:
 Services directory: $P2P_SERVICES_DIR, else $HOME/.cache/p2p-sandbox/services. It holds the
 logs, the data (mongo/, s3/, maildir/) and state.json (what xtask started). The Python venv for
 the MongoDB-compatible server and the SMTP sink is always the sibling `venv` directory of the
-services directory (by default $HOME/.cache/p2p-sandbox/venv).
+services directory (by default $HOME/.cache/p2p-sandbox/venv). Services already answering on
+their port are used as they are. $P2P_TEST_SERVICES_PORT_OFFSET (default 0) shifts every port,
+for a second set of services beside the usual one (`test` passes the shifted URLs on;
+postgres then needs a cluster on the shifted port).
 ";
 
 fn main() -> ExitCode {

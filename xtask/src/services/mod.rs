@@ -25,7 +25,7 @@ pub struct Layout {
     pub dir: PathBuf,
     /// Always the sibling `venv` of `dir`.
     pub venv: PathBuf,
-    /// `$P2P_SERVICES_PORT_OFFSET` (default 0), added to every port: lets a second set of
+    /// `$P2P_TEST_SERVICES_PORT_OFFSET` (default 0), added to every port: lets a second set of
     /// services (e.g. to test xtask itself) run beside the usual one.
     pub port_offset: u16,
 }
@@ -52,17 +52,19 @@ impl Layout {
             .parent()
             .with_context(|| format!("services dir {} has no parent", dir.display()))?
             .join("venv");
-        let port_offset = match std::env::var("P2P_SERVICES_PORT_OFFSET") {
+        let port_offset = match std::env::var("P2P_TEST_SERVICES_PORT_OFFSET") {
             Ok(text) if !text.is_empty() => text
                 .parse()
-                .context("P2P_SERVICES_PORT_OFFSET must be a number")?,
+                .context("P2P_TEST_SERVICES_PORT_OFFSET must be a number")?,
             _ => 0,
         };
         for service in Service::ALL {
             service
                 .base_port()
                 .checked_add(port_offset)
-                .with_context(|| format!("P2P_SERVICES_PORT_OFFSET {port_offset} is too large"))?;
+                .with_context(|| {
+                    format!("P2P_TEST_SERVICES_PORT_OFFSET {port_offset} is too large")
+                })?;
         }
         Ok(Self {
             dir,
