@@ -13,8 +13,8 @@ async fn liveness_and_readiness() {
     let mut names: Vec<&str> = checks.keys().map(String::as_str).collect();
     names.sort_unstable();
     match app.backend {
-        Backend::Embedded => assert_eq!(names, ["database"]),
-        Backend::Full => assert_eq!(names, ["database", "mongodb", "redis", "smtp"]),
+        Backend::Embedded => assert_eq!(names, ["database", "files"]),
+        Backend::Full => assert_eq!(names, ["database", "mongodb", "redis", "s3", "smtp"]),
     }
     assert!(checks.values().all(|c| c["status"] == "up"));
     app.stop().await;

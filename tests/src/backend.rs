@@ -27,6 +27,7 @@ pub struct Isolation {
     pub data_dir: std::path::PathBuf,
     pub postgres_db: Option<String>,
     pub mongo_db: Option<String>,
+    pub s3_bucket: Option<String>,
 }
 
 impl Isolation {
@@ -38,6 +39,7 @@ impl Isolation {
             data_dir,
             postgres_db: None,
             mongo_db: None,
+            s3_bucket: None,
         }
     }
 
@@ -68,6 +70,11 @@ impl Isolation {
             raw.redis_url = Some(testenv::redis_url());
             raw.redis_prefix = Some(format!("p2p-t:{}:", self.id));
             raw.smtp_url = Some(testenv::smtp_url());
+            raw.s3_endpoint = Some(testenv::s3_endpoint());
+            raw.s3_bucket = Some(format!("p2p-t-{}", self.id));
+            raw.s3_access_key = Some(testenv::s3_access_key());
+            raw.s3_secret_key = Some(testenv::s3_secret_key());
+            self.s3_bucket = raw.s3_bucket.clone();
         }
         raw
     }
@@ -84,6 +91,9 @@ impl Isolation {
             && let Ok(client) = mongodb::Client::with_uri_str(testenv::mongodb_url()).await
         {
             let _ = client.database(db).drop().await;
+        }
+        if let Some(bucket) = &self.s3_bucket {
+            delete_bucket(bucket).await;
         }
         if self.postgres_db.is_some() {
             let prefix = format!("p2p-t:{}:", self.id);
@@ -114,4 +124,31 @@ async fn create_postgres_database(db: &str) {
         .execute_unprepared(&format!("CREATE DATABASE \"{db}\""))
         .await
         .unwrap_or_else(|e| panic!("cannot create test database {db}: {e}"));
+}
+
+/// Empties and deletes a test bucket.
+async fn delete_bucket(name: &str) {
+    let region = s3::Region::Custom {
+        region: "us-east-1".into(),
+        endpoint: testenv::s3_endpoint(),
+    };
+    let Ok(credentials) = s3::creds::Credentials::new(
+        Some(&testenv::s3_access_key()),
+        Some(&testenv::s3_secret_key()),
+        None,
+        None,
+        None,
+    ) else {
+        return;
+    };
+    let Ok(bucket) = s3::Bucket::new(name, region, credentials) else {
+        return;
+    };
+    let bucket = bucket.with_path_style();
+    if let Ok(pages) = bucket.list(String::new(), None).await {
+        for object in pages.iter().flat_map(|p| p.contents.iter()) {
+            let _ = bucket.delete_object(&object.key).await;
+        }
+    }
+    let _ = bucket.delete().await;
 }

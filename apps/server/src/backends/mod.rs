@@ -6,8 +6,10 @@
 //! | documents | MongoDB (`MONGODB_URL`) | the relational database |
 //! | cache, rate limits, pub/sub | Redis (`REDIS_URL`) | in-process |
 //! | mail | SMTP (`SMTP_URL`) | `.eml` files in `<data dir>/mail` |
+//! | files | S3 (`S3_*`) | `<data dir>/files` |
 
 pub mod database;
+pub mod files;
 pub mod mongo;
 pub mod retry;
 
@@ -16,6 +18,7 @@ use p2p_kernel::adapters::mail::{FileMailer, SmtpMailer};
 use p2p_kernel::adapters::memory::{MemoryCache, MemoryPubSub, MemoryRateLimiter};
 use p2p_kernel::adapters::redis::{RedisCache, RedisConnection, RedisPubSub, RedisRateLimiter};
 use p2p_kernel::ports::{Cache, HealthProbe, Mailer, PubSub, RateLimiter};
+use p2p_storage::{LocalStore, ObjectStore};
 use retry::{ConnectError, RetryPolicy};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -30,6 +33,9 @@ pub struct Backends {
     pub rate_limiter: Arc<dyn RateLimiter>,
     pub pubsub: Arc<dyn PubSub>,
     pub mailer: Arc<dyn Mailer>,
+    pub files: Arc<dyn ObjectStore>,
+    /// The local file store when files are not on S3 (it signs URLs the server answers).
+    pub local_files: Option<Arc<LocalStore>>,
     /// What `/health/ready` checks.
     pub probes: Vec<Arc<dyn HealthProbe>>,
 }
@@ -106,6 +112,9 @@ impl Backends {
             ),
         };
 
+        let files = files::connect(settings, retry).await?;
+        probes.push(files.probe);
+
         Ok(Self {
             db,
             mongo,
@@ -114,6 +123,8 @@ impl Backends {
             rate_limiter,
             pubsub,
             mailer,
+            files: files.store,
+            local_files: files.local,
             probes,
         })
     }
