@@ -67,7 +67,14 @@ pub fn has_target(metadata: &serde_json::Value, kind: &str, name: &str) -> bool 
 
 /// A command line as a human would type it (for logs and error messages).
 pub fn display(command: &Command) -> String {
-    let mut words = vec![quote(command.get_program())];
+    let program = command.get_program();
+    let is_our_cargo = std::env::var_os("CARGO").is_some_and(|cargo| cargo == program);
+    let program = if is_our_cargo {
+        OsStr::new("cargo")
+    } else {
+        program
+    };
+    let mut words = vec![quote(program)];
     words.extend(command.get_args().map(quote));
     words.join(" ")
 }
@@ -104,7 +111,7 @@ pub fn status(command: &mut Command) -> Result<ExitStatus> {
 /// Timed, named steps that stop at the first failure and print a summary.
 #[derive(Default)]
 pub struct Steps {
-    done: Vec<(String, Duration)>,
+    done: Vec<(String, Duration, bool)>,
 }
 
 impl Steps {
@@ -122,10 +129,10 @@ impl Steps {
         let started = Instant::now();
         let result = body();
         let took = started.elapsed();
+        self.done.push((name.to_owned(), took, result.is_ok()));
         match result {
             Ok(()) => {
                 println!("<== {name}: ok in {}", seconds(took));
-                self.done.push((name.to_owned(), took));
                 Ok(())
             }
             Err(err) => {
@@ -135,17 +142,18 @@ impl Steps {
         }
     }
 
-    /// Prints each finished step with its duration, and the total.
+    /// Prints each step run so far with its duration and outcome, and the total.
     pub fn summary(&self) {
         if self.done.is_empty() {
             return;
         }
         println!("\nsteps:");
-        let width = self.done.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-        for (name, took) in &self.done {
-            println!("  {name:<width$}  {:>9}", seconds(*took));
+        let width = self.done.iter().map(|(n, ..)| n.len()).max().unwrap_or(0);
+        for (name, took, ok) in &self.done {
+            let outcome = if *ok { "ok" } else { "FAILED" };
+            println!("  {name:<width$}  {:>9}  {outcome}", seconds(*took));
         }
-        let total: Duration = self.done.iter().map(|(_, took)| *took).sum();
+        let total: Duration = self.done.iter().map(|(_, took, _)| *took).sum();
         println!("  {:<width$}  {:>9}", "total", seconds(total));
     }
 }
