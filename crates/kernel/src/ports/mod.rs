@@ -9,6 +9,7 @@ mod health;
 mod mail;
 mod pubsub;
 mod rate_limit;
+mod users;
 
 pub use cache::Cache;
 pub use clock::{Clock, SystemClock};
@@ -17,6 +18,7 @@ pub use health::HealthProbe;
 pub use mail::{Mailer, OutgoingEmail};
 pub use pubsub::{MessageStream, PubSub};
 pub use rate_limit::{RateDecision, RateLimiter};
+pub use users::{UserDirectory, UserSummary, mention_handle};
 
 use std::fmt;
 

@@ -1,0 +1,55 @@
+use super::PortError;
+use crate::ids::{OrgId, UserId};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// What other domains may know about a user: enough to show an author or a
+/// mention. Implemented by the identity domain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub display_name: String,
+    /// The name used in `@mentions`: lower-case `first.last` (see [`mention_handle`]).
+    pub handle: String,
+    pub organization_id: OrgId,
+    pub job_title: Option<String>,
+    pub avatar_url: Option<String>,
+    pub is_active: bool,
+}
+
+/// The mention handle of a person: `first.last`, lower-case, letters and digits
+/// only within each part (`"Nora Al-Harbi"` → `nora.alharbi`).
+pub fn mention_handle(first_name: &str, last_name: &str) -> String {
+    let part = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    match (part(first_name), part(last_name)) {
+        (f, l) if l.is_empty() => f,
+        (f, l) if f.is_empty() => l,
+        (f, l) => format!("{f}.{l}"),
+    }
+}
+
+/// Looks users up across the platform.
+#[async_trait]
+pub trait UserDirectory: Send + Sync + 'static {
+    /// Summaries of the given users (unknown ids are left out).
+    async fn summaries(&self, ids: &[UserId]) -> Result<Vec<UserSummary>, PortError>;
+    /// Active users whose mention handle is one of `handles` (lower-case).
+    async fn find_by_handles(&self, handles: &[String]) -> Result<Vec<UserSummary>, PortError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mention_handle;
+
+    #[test]
+    fn handles() {
+        assert_eq!(mention_handle("Nora", "Al-Harbi"), "nora.alharbi");
+        assert_eq!(mention_handle("Ali", ""), "ali");
+        assert_eq!(mention_handle("Ömer", "Şen"), "ömer.şen");
+    }
+}
