@@ -312,3 +312,33 @@ mod tests {
         assert_eq!(DomainError::rate_limited(0).retry_after_secs(), Some(1));
     }
 }
+
+/// Maps a database error: a lost or exhausted connection is `unavailable`
+/// (503, retryable); anything else is `internal`.
+pub fn db_error(e: sea_orm::DbErr) -> DomainError {
+    use sea_orm::{DbErr, RuntimeErr};
+    let connection_lost = match &e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => matches!(
+            s.as_ref(),
+            sea_orm::sqlx::Error::Io(_)
+                | sea_orm::sqlx::Error::PoolTimedOut
+                | sea_orm::sqlx::Error::PoolClosed
+                | sea_orm::sqlx::Error::Tls(_)
+                | sea_orm::sqlx::Error::Protocol(_)
+                | sea_orm::sqlx::Error::WorkerCrashed
+        ),
+        _ => false,
+    };
+    if connection_lost {
+        DomainError::unavailable("database", e)
+    } else {
+        DomainError::internal(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for DomainError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        db_error(e)
+    }
+}
