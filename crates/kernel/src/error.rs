@@ -294,25 +294,6 @@ impl From<crate::ports::PortError> for DomainError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn internal_errors_hide_their_cause() {
-        let e = DomainError::internal(std::io::Error::other("disk on fire at /var/secret"));
-        assert_eq!(e.kind(), ErrorKind::Internal);
-        assert_eq!(e.kind().status(), 500);
-        assert!(!e.public_detail().contains("secret"));
-        assert!(e.to_string().contains("secret"), "cause kept for the logs");
-    }
-
-    #[test]
-    fn rate_limited_is_never_zero_seconds() {
-        assert_eq!(DomainError::rate_limited(0).retry_after_secs(), Some(1));
-    }
-}
-
 /// Maps a database error: a lost or exhausted connection is `unavailable`
 /// (503, retryable); anything else is `internal`.
 pub fn db_error(e: sea_orm::DbErr) -> DomainError {
@@ -340,5 +321,24 @@ pub fn db_error(e: sea_orm::DbErr) -> DomainError {
 impl From<sea_orm::DbErr> for DomainError {
     fn from(e: sea_orm::DbErr) -> Self {
         db_error(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let e = DomainError::internal(std::io::Error::other("disk on fire at /var/secret"));
+        assert_eq!(e.kind(), ErrorKind::Internal);
+        assert_eq!(e.kind().status(), 500);
+        assert!(!e.public_detail().contains("secret"));
+        assert!(e.to_string().contains("secret"), "cause kept for the logs");
+    }
+
+    #[test]
+    fn rate_limited_is_never_zero_seconds() {
+        assert_eq!(DomainError::rate_limited(0).retry_after_secs(), Some(1));
     }
 }
