@@ -7,12 +7,32 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-/// The cargo that runs us (`$CARGO` is set by `cargo run`), else the one on `PATH`.
+/// The cargo that runs us (`$CARGO` is set by `cargo run`), else the one on `PATH`, in the
+/// workspace root, without the variables `cargo run` gave xtask (see [`is_cargo_run_var`]).
 pub fn cargo() -> Command {
     let program = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut command = Command::new(program);
     command.current_dir(workspace_root());
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(is_cargo_run_var) {
+            command.env_remove(name);
+        }
+    }
     command
+}
+
+/// Variables that `cargo run` sets for the xtask process and that must not reach a nested
+/// cargo: build scripts declare some of them with `rerun-if-env-changed` (ring and cc-rs do
+/// `CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`, `OUT_DIR`, ...), and cargo compares them with its
+/// own environment, so leaking xtask's values would make every `cargo xtask` build and every
+/// plain `cargo` build rebuild those crates and all that depends on them, in turn.
+fn is_cargo_run_var(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || name.starts_with("CARGO_MANIFEST_")
+        || matches!(
+            name,
+            "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "OUT_DIR"
+        )
 }
 
 /// The workspace root: xtask lives one level below it.
@@ -168,4 +188,40 @@ pub fn find_in_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_cargo_run_variables_are_dropped() {
+        for dropped in [
+            "CARGO_PKG_NAME",
+            "CARGO_MANIFEST_DIR",
+            "CARGO_CRATE_NAME",
+            "OUT_DIR",
+        ] {
+            assert!(is_cargo_run_var(dropped), "{dropped}");
+        }
+        for kept in [
+            "CARGO_TARGET_DIR",
+            "CARGO_HOME",
+            "CARGO_INCREMENTAL",
+            "CARGO",
+            "PATH",
+        ] {
+            assert!(!is_cargo_run_var(kept), "{kept}");
+        }
+    }
+
+    #[test]
+    fn command_lines_are_quoted_for_a_shell() {
+        let mut command = Command::new("redis-server");
+        command.args(["--save", "", "--dir", "/tmp/a b", "it's"]);
+        assert_eq!(
+            display(&command),
+            r#"redis-server --save '' --dir '/tmp/a b' 'it'\''s'"#
+        );
+    }
 }
