@@ -1,1 +1,111 @@
-//! p2p-realtime
+//! The real-time layer: channels, per-channel sequence numbers, bounded
+//! replay logs (in process or on Redis), fan-out across server instances, and
+//! the transport-agnostic WebSocket connection driver.
+//!
+//! - [`Hub`] implements the kernel's [`EventBus`](p2p_kernel::ports::EventBus):
+//!   domain services publish [`Event`](p2p_kernel::Event)s into it.
+//! - [`Connection`] is one client's session (frames in, frames out);
+//!   [`serve`] runs it over any [`Transport`] with heartbeats and timeouts.
+//! - [`Realtime`] bundles what the socket routes need.
+
+pub mod auth;
+pub mod channel;
+pub mod connection;
+pub mod frames;
+pub mod hub;
+mod outbox;
+pub mod replay;
+pub mod serve;
+
+pub use auth::{Authenticator, ChannelAuthorizer, ChannelRules, TopicLookup};
+pub use channel::{Channel, InvalidChannel};
+pub use connection::{Connection, ConnectionLimits, Next};
+pub use frames::{ClientFrame, ServerFrame};
+pub use hub::{Hub, PublishError};
+pub use replay::{MemoryReplayLog, RedisReplayLog, Replay, ReplayConfig, ReplayLog};
+pub use serve::{CloseReason, Heartbeat, Incoming, Transport, TransportClosed, serve};
+
+use p2p_kernel::{Actor, DomainError};
+use std::sync::Arc;
+
+/// Everything the WebSocket routes need: the hub, handshake authentication,
+/// channel authorization and the per-socket settings. Cheap to clone.
+#[derive(Clone)]
+pub struct Realtime {
+    hub: Hub,
+    authenticator: Arc<dyn Authenticator>,
+    authorizer: Arc<dyn ChannelAuthorizer>,
+    limits: ConnectionLimits,
+    heartbeat: Heartbeat,
+}
+
+impl Realtime {
+    /// With the default limits (256 queued frames, 100 channels per socket)
+    /// and heartbeat (ping every 20 s, close after 60 s of silence).
+    pub fn new(
+        hub: Hub,
+        authenticator: Arc<dyn Authenticator>,
+        authorizer: Arc<dyn ChannelAuthorizer>,
+    ) -> Self {
+        Self {
+            hub,
+            authenticator,
+            authorizer,
+            limits: ConnectionLimits::default(),
+            heartbeat: Heartbeat::default(),
+        }
+    }
+
+    pub fn with_limits(mut self, limits: ConnectionLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn with_heartbeat(mut self, heartbeat: Heartbeat) -> Self {
+        self.heartbeat = heartbeat;
+        self
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    pub fn heartbeat(&self) -> Heartbeat {
+        self.heartbeat
+    }
+
+    /// Checks the handshake's access token.
+    pub async fn authenticate(&self, access_token: &str) -> Result<Actor, DomainError> {
+        self.authenticator.authenticate(access_token).await
+    }
+
+    /// A multiplexed connection for `actor` (subscribed to its own user channel).
+    pub async fn connect(&self, actor: Actor) -> Connection {
+        Connection::multiplexed(
+            self.hub.clone(),
+            actor,
+            self.authorizer.clone(),
+            self.limits,
+        )
+        .await
+    }
+
+    /// A connection bound to `channel`, replaying from `since`; fails when the
+    /// caller may not subscribe to it or the log cannot be read.
+    pub async fn connect_bound(
+        &self,
+        actor: Actor,
+        channel: Channel,
+        since: Option<u64>,
+    ) -> Result<Connection, DomainError> {
+        Connection::bound(
+            self.hub.clone(),
+            actor,
+            self.authorizer.clone(),
+            channel,
+            since,
+            self.limits,
+        )
+        .await
+    }
+}

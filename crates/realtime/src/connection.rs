@@ -1,0 +1,364 @@
+//! The connection driver, independent of the transport: client frames in,
+//! server frames out, subscriptions, replay and the bounded outgoing queue.
+
+use crate::auth::ChannelAuthorizer;
+use crate::channel::Channel;
+use crate::frames::{ClientFrame, PONG, ServerFrame};
+use crate::hub::Hub;
+use crate::outbox::{Delivery, Outbox};
+use crate::replay::Replay;
+use bytes::Bytes;
+use p2p_kernel::ports::PortError;
+use p2p_kernel::{Actor, DomainError, ErrorCode};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// Per-connection limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Deliveries the hub may queue for a connection before it counts as a
+    /// slow consumer and is disconnected.
+    pub queue_capacity: usize,
+    /// Channels one connection may subscribe to at once.
+    pub max_subscriptions: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            queue_capacity: 256,
+            max_subscriptions: 100,
+        }
+    }
+}
+
+/// What the transport should do next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Send this text frame.
+    Frame(Bytes),
+    /// Close the socket: the client could not keep up with its events.
+    SlowConsumer,
+}
+
+/// One client's session with the hub.
+///
+/// Frames the client sends go to [`Connection::handle_frame`]; frames for the
+/// client come out of [`Connection::next_frame`]. Each subscribed channel's
+/// events come out in sequence order, each exactly once: duplicates (replay
+/// overlapping live delivery) are dropped, and a gap that cannot be filled is
+/// announced with `resync_required`. Dropping the connection unsubscribes it.
+pub struct Connection {
+    id: u64,
+    hub: Hub,
+    actor: Actor,
+    authorizer: Arc<dyn ChannelAuthorizer>,
+    outbox: Arc<Outbox>,
+    /// Subscribed channels and the last sequence number sent for each.
+    subscriptions: HashMap<Channel, u64>,
+    /// Frames to send before anything from the outbox (answers, replays).
+    pending: VecDeque<Bytes>,
+    /// Legacy sockets are bound to one channel and accept only `ping`.
+    bound: bool,
+    max_subscriptions: usize,
+}
+
+/// Above this capacity, an emptied pending queue gives its memory back.
+const KEEP_PENDING: usize = 16;
+
+impl Connection {
+    fn new(
+        hub: Hub,
+        actor: Actor,
+        authorizer: Arc<dyn ChannelAuthorizer>,
+        limits: ConnectionLimits,
+        bound: bool,
+    ) -> Self {
+        Self {
+            id: hub.connection_id(),
+            outbox: Arc::new(Outbox::new(limits.queue_capacity)),
+            hub,
+            actor,
+            authorizer,
+            subscriptions: HashMap::new(),
+            pending: VecDeque::new(),
+            bound,
+            max_subscriptions: limits.max_subscriptions.max(1),
+        }
+    }
+
+    /// A multiplexed connection (`GET /ws`), already subscribed to the
+    /// caller's own `user:<id>` channel (its `subscribed` frame comes first).
+    pub async fn multiplexed(
+        hub: Hub,
+        actor: Actor,
+        authorizer: Arc<dyn ChannelAuthorizer>,
+        limits: ConnectionLimits,
+    ) -> Self {
+        let mut conn = Self::new(hub, actor, authorizer, limits, false);
+        let own = Channel::user(conn.actor.user_id);
+        if let Err(e) = conn.subscribe(own, None).await {
+            conn.push_error(&unavailable(e), Some(own));
+        }
+        conn
+    }
+
+    /// A connection bound to one channel (the legacy `GET /ws/forum/{topic_id}`):
+    /// the caller must be allowed to subscribe to it, and with `since` the
+    /// missed events are replayed. Fails before any socket is opened.
+    pub async fn bound(
+        hub: Hub,
+        actor: Actor,
+        authorizer: Arc<dyn ChannelAuthorizer>,
+        channel: Channel,
+        since: Option<u64>,
+        limits: ConnectionLimits,
+    ) -> Result<Self, DomainError> {
+        let mut conn = Self::new(hub, actor, authorizer, limits, true);
+        if !conn.authorizer.can_subscribe(&conn.actor, &channel).await? {
+            return Err(forbidden());
+        }
+        conn.subscribe(channel, since).await?;
+        Ok(conn)
+    }
+
+    /// The authenticated caller.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The channels this connection is subscribed to.
+    pub fn channels(&self) -> impl Iterator<Item = &Channel> {
+        self.subscriptions.keys()
+    }
+
+    /// Handles one text frame from the client; answers are queued for
+    /// [`Self::next_frame`].
+    pub async fn handle_frame(&mut self, text: &[u8]) {
+        let frame = match serde_json::from_slice::<ClientFrame>(text) {
+            Ok(frame) => frame,
+            Err(_) => {
+                self.push(ServerFrame::error(
+                    "invalid_frame",
+                    "expected a JSON object with type subscribe, unsubscribe or ping",
+                    None,
+                ));
+                return;
+            }
+        };
+        match frame {
+            ClientFrame::Ping => self.pending.push_back(Bytes::from_static(PONG)),
+            ClientFrame::Subscribe { channel, .. } | ClientFrame::Unsubscribe { channel }
+                if self.bound =>
+            {
+                self.push(ServerFrame::error(
+                    "unsupported",
+                    "this socket is bound to one topic; use /ws to choose channels",
+                    Some(channel),
+                ));
+            }
+            ClientFrame::Subscribe { channel, since } => match Channel::parse(&channel) {
+                Ok(parsed) => self.subscribe_checked(parsed, since).await,
+                Err(e) => self.push(ServerFrame::error(
+                    "invalid_channel",
+                    e.to_string(),
+                    Some(channel),
+                )),
+            },
+            ClientFrame::Unsubscribe { channel } => match Channel::parse(&channel) {
+                Ok(parsed) => {
+                    self.unsubscribe(&parsed);
+                    self.push(ServerFrame::Unsubscribed {
+                        channel: parsed.to_string(),
+                    });
+                }
+                Err(e) => self.push(ServerFrame::error(
+                    "invalid_channel",
+                    e.to_string(),
+                    Some(channel),
+                )),
+            },
+        }
+    }
+
+    /// The next frame to send, waiting for one. Cancel-safe.
+    pub async fn next_frame(&mut self) -> Next {
+        loop {
+            if let Some(frame) = self.pending.pop_front() {
+                if self.pending.is_empty() && self.pending.capacity() > KEEP_PENDING {
+                    self.pending = VecDeque::new();
+                }
+                return Next::Frame(frame);
+            }
+            match self.outbox.recv().await {
+                Err(_) => return Next::SlowConsumer,
+                Ok(Delivery::Event(event)) => {
+                    let Some(last) = self.subscriptions.get_mut(&event.channel) else {
+                        continue; // unsubscribed meanwhile
+                    };
+                    if event.seq <= *last {
+                        continue; // already sent (replay overlapping live delivery)
+                    }
+                    if event.seq > *last + 1 {
+                        // Missed events the hub could not recover.
+                        *last = event.seq;
+                        self.push(ServerFrame::ResyncRequired {
+                            channel: event.channel.to_string(),
+                            from_seq: event.seq,
+                        });
+                        self.pending.push_back(event.frame.clone());
+                        continue;
+                    }
+                    *last = event.seq;
+                    return Next::Frame(event.frame.clone());
+                }
+                Ok(Delivery::Resync {
+                    channel,
+                    from_seq,
+                    reset,
+                }) => {
+                    let Some(last) = self.subscriptions.get_mut(&channel) else {
+                        continue;
+                    };
+                    if !reset && *last + 1 >= from_seq {
+                        continue; // nothing this connection needed was lost
+                    }
+                    *last = from_seq.saturating_sub(1);
+                    self.push(ServerFrame::ResyncRequired {
+                        channel: channel.to_string(),
+                        from_seq,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Whether the hub gave up on this connection (its queue overflowed).
+    pub fn is_slow_consumer(&self) -> bool {
+        self.outbox.overflowed()
+    }
+
+    fn push(&mut self, frame: ServerFrame) {
+        self.pending.push_back(frame.encode());
+    }
+
+    fn push_error(&mut self, error: &DomainError, channel: Option<Channel>) {
+        let message = if error.kind().is_server_error() {
+            match error.kind() {
+                p2p_kernel::ErrorKind::Unavailable => error.public_detail(),
+                _ => "internal error".to_owned(),
+            }
+        } else {
+            error.public_detail()
+        };
+        self.push(ServerFrame::error(
+            error.code(),
+            message,
+            channel.map(|c| c.to_string()),
+        ));
+    }
+
+    async fn subscribe_checked(&mut self, channel: Channel, since: Option<u64>) {
+        if !self.subscriptions.contains_key(&channel)
+            && self.subscriptions.len() >= self.max_subscriptions
+        {
+            self.push(ServerFrame::error(
+                "too_many_subscriptions",
+                format!(
+                    "at most {} channels per connection; unsubscribe from one first",
+                    self.max_subscriptions
+                ),
+                Some(channel.to_string()),
+            ));
+            return;
+        }
+        let own = channel == Channel::user(self.actor.user_id);
+        if !own {
+            match self.authorizer.can_subscribe(&self.actor, &channel).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.push_error(&forbidden(), Some(channel));
+                    return;
+                }
+                Err(e) => {
+                    if e.kind().is_server_error() {
+                        tracing::warn!(%channel, error = %e, "channel authorization failed");
+                    }
+                    self.push_error(&e, Some(channel));
+                    return;
+                }
+            }
+        }
+        if let Err(e) = self.subscribe(channel, since).await {
+            self.push_error(&unavailable(e), Some(channel));
+        }
+    }
+
+    /// Registers for live events first, then reads the log: every event is
+    /// either in the replay or arrives live afterwards (duplicates are dropped
+    /// by sequence number in `next_frame`).
+    async fn subscribe(&mut self, channel: Channel, since: Option<u64>) -> Result<(), PortError> {
+        let newly = self.hub.register(channel, self.id, &self.outbox);
+        let read = match since {
+            Some(since) => self.hub.read_since(&channel, since).await,
+            None => self.hub.head(&channel).await.map(|head| Replay::Events {
+                head,
+                events: Vec::new(),
+            }),
+        };
+        let replay = match read {
+            Ok(replay) => replay,
+            Err(e) => {
+                if newly {
+                    self.hub.unregister(&channel, self.id);
+                }
+                return Err(e);
+            }
+        };
+        let head = replay.head();
+        self.push(ServerFrame::Subscribed {
+            channel: channel.to_string(),
+            seq: head,
+        });
+        let mut last = head;
+        match replay {
+            Replay::Events { events, .. } => {
+                for event in events {
+                    last = last.max(event.seq);
+                    self.pending.push_back(event.frame.clone());
+                }
+            }
+            Replay::Truncated { .. } => self.push(ServerFrame::ResyncRequired {
+                channel: channel.to_string(),
+                from_seq: head + 1,
+            }),
+        }
+        self.subscriptions.insert(channel, last);
+        Ok(())
+    }
+
+    fn unsubscribe(&mut self, channel: &Channel) {
+        if self.subscriptions.remove(channel).is_some() {
+            self.hub.unregister(channel, self.id);
+        }
+        if self.subscriptions.is_empty() {
+            self.subscriptions = HashMap::new();
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        for channel in self.subscriptions.keys() {
+            self.hub.unregister(channel, self.id);
+        }
+    }
+}
+
+fn forbidden() -> DomainError {
+    DomainError::forbidden("you may not subscribe to this channel")
+}
+
+fn unavailable(e: PortError) -> DomainError {
+    DomainError::from(e)
+}

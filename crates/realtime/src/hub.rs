@@ -1,0 +1,330 @@
+//! The hub: publishes events into the replay log and dispatches the log's feed
+//! to the connections of this server instance.
+
+use crate::channel::{Channel, InvalidChannel};
+use crate::frames::EventTemplate;
+use crate::outbox::{Delivery, Outbox, Pushed};
+use crate::replay::{
+    Feed, FeedItem, MemoryReplayLog, RedisReplayLog, Replay, ReplayConfig, ReplayLog,
+    SequencedEvent,
+};
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use p2p_kernel::Event;
+use p2p_kernel::adapters::redis::RedisConnection;
+use p2p_kernel::ports::{EventBus, PortError};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tokio::sync::oneshot;
+
+/// Why an event could not be published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    InvalidChannel(#[from] InvalidChannel),
+    #[error("cannot encode the event: {0}")]
+    Encode(#[from] serde_json::Error),
+    #[error(transparent)]
+    Backend(#[from] PortError),
+}
+
+/// The realtime hub of one server instance.
+///
+/// Publishing assigns the event the next sequence number of its channel and
+/// appends it to the replay log, whose feed brings it (from this instance or
+/// any other sharing the log) to the local subscribers, in order, each event
+/// once. Cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    log: Arc<dyn ReplayLog>,
+    registry: Arc<Registry>,
+    next_connection: AtomicU64,
+    /// Dropped with the last clone of the hub: stops the dispatcher.
+    _stop: oneshot::Sender<()>,
+}
+
+impl Hub {
+    /// A hub on `log`: opens the log's feed and starts dispatching it.
+    /// Needs a Tokio runtime.
+    pub async fn start(log: Arc<dyn ReplayLog>) -> Result<Self, PortError> {
+        let feed = log.feed().await?;
+        let registry = Arc::new(Registry::default());
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let dispatcher = Dispatcher {
+            log: log.clone(),
+            registry: registry.clone(),
+        };
+        tokio::spawn(dispatcher.run(feed, stop_rx));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                log,
+                registry,
+                next_connection: AtomicU64::new(1),
+                _stop: stop_tx,
+            }),
+        })
+    }
+
+    /// A hub for a single process (the embedded deployment).
+    pub async fn in_memory(config: ReplayConfig) -> Result<Self, PortError> {
+        Self::start(Arc::new(MemoryReplayLog::new(config))).await
+    }
+
+    /// A hub sharing its log and fan-out with every instance on the same Redis
+    /// and key prefix (the full deployment).
+    pub async fn redis(redis: RedisConnection, config: ReplayConfig) -> Result<Self, PortError> {
+        Self::start(Arc::new(RedisReplayLog::new(redis, config))).await
+    }
+
+    /// Publishes `event` and returns its sequence number in its channel.
+    pub async fn publish_event(&self, event: &Event) -> Result<u64, PublishError> {
+        let channel = Channel::parse(&event.channel)?;
+        let template = EventTemplate::new(&channel, &event.name, &event.data)?;
+        let seq = self.inner.log.append(&channel, &template).await?;
+        metrics::counter!("realtime_events_published_total").increment(1);
+        Ok(seq)
+    }
+
+    /// The retained events of `channel` after `since`.
+    pub async fn read_since(&self, channel: &Channel, since: u64) -> Result<Replay, PortError> {
+        self.inner.log.read_since(channel, since).await
+    }
+
+    /// The latest sequence number of `channel`.
+    pub async fn head(&self, channel: &Channel) -> Result<u64, PortError> {
+        self.inner.log.head(channel).await
+    }
+
+    /// How many connections of this instance are subscribed to `channel`.
+    pub fn local_subscribers(&self, channel: &Channel) -> usize {
+        self.inner.registry.count(channel)
+    }
+
+    pub(crate) fn connection_id(&self) -> u64 {
+        self.inner.next_connection.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Adds a subscriber; true when it was not subscribed yet.
+    pub(crate) fn register(&self, channel: Channel, connection: u64, outbox: &Arc<Outbox>) -> bool {
+        self.inner.registry.register(channel, connection, outbox)
+    }
+
+    pub(crate) fn unregister(&self, channel: &Channel, connection: u64) {
+        self.inner.registry.unregister(channel, connection);
+    }
+}
+
+#[async_trait]
+impl EventBus for Hub {
+    async fn publish(&self, event: Event) {
+        if let Err(e) = self.publish_event(&event).await {
+            metrics::counter!("realtime_publish_failures_total").increment(1);
+            tracing::warn!(channel = %event.channel, event = %event.name, error = %e, "realtime event not published");
+        }
+    }
+}
+
+/// The local subscribers of each channel.
+#[derive(Default)]
+struct Registry {
+    channels: RwLock<HashMap<Channel, Subscribers>>,
+}
+
+struct Subscribers {
+    /// The last sequence number dispatched here (0: none yet).
+    last_seq: AtomicU64,
+    list: Vec<(u64, Arc<Outbox>)>,
+}
+
+impl Registry {
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<Channel, Subscribers>> {
+        self.channels.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<Channel, Subscribers>> {
+        self.channels
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn register(&self, channel: Channel, connection: u64, outbox: &Arc<Outbox>) -> bool {
+        let mut channels = self.write();
+        let subscribers = channels.entry(channel).or_insert_with(|| Subscribers {
+            last_seq: AtomicU64::new(0),
+            list: Vec::new(),
+        });
+        if subscribers.list.iter().any(|(id, _)| *id == connection) {
+            return false;
+        }
+        subscribers.list.push((connection, outbox.clone()));
+        true
+    }
+
+    fn unregister(&self, channel: &Channel, connection: u64) {
+        let mut channels = self.write();
+        if let Some(subscribers) = channels.get_mut(channel) {
+            subscribers.list.retain(|(id, _)| *id != connection);
+            if subscribers.list.is_empty() {
+                channels.remove(channel);
+            }
+        }
+    }
+
+    fn count(&self, channel: &Channel) -> usize {
+        self.read().get(channel).map_or(0, |s| s.list.len())
+    }
+
+    /// The last dispatched sequence number, if the channel has local subscribers.
+    fn last_seq(&self, channel: &Channel) -> Option<u64> {
+        self.read()
+            .get(channel)
+            .map(|s| s.last_seq.load(Ordering::Acquire))
+    }
+
+    fn snapshot(&self) -> Vec<(Channel, u64)> {
+        self.read()
+            .iter()
+            .map(|(c, s)| (*c, s.last_seq.load(Ordering::Acquire)))
+            .collect()
+    }
+
+    /// Queues `delivery` for every subscriber of `channel`; with `seq`, records
+    /// it as the last dispatched sequence number.
+    fn dispatch(&self, channel: &Channel, delivery: Delivery, seq: Option<u64>) {
+        let channels = self.read();
+        let Some(subscribers) = channels.get(channel) else {
+            return;
+        };
+        if let Some(seq) = seq {
+            subscribers.last_seq.store(seq, Ordering::Release);
+        }
+        for (connection, outbox) in &subscribers.list {
+            if outbox.push(delivery.clone()) == Pushed::Overflowed {
+                tracing::info!(connection, %channel, "realtime subscriber fell behind: disconnecting it");
+            }
+        }
+    }
+}
+
+/// Drains the log's feed into the registry, filling gaps from the log.
+struct Dispatcher {
+    log: Arc<dyn ReplayLog>,
+    registry: Arc<Registry>,
+}
+
+impl Dispatcher {
+    async fn run(self, mut feed: Feed, mut stop: oneshot::Receiver<()>) {
+        loop {
+            let item = tokio::select! {
+                _ = &mut stop => return,
+                item = feed.next() => item,
+            };
+            match item {
+                Some(FeedItem::Event(event)) => self.on_event(event).await,
+                Some(FeedItem::Resumed) => self.catch_up().await,
+                None => {
+                    tracing::error!("realtime feed ended: no more live events on this instance");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn deliver(&self, event: &Arc<SequencedEvent>) {
+        self.registry.dispatch(
+            &event.channel,
+            Delivery::Event(event.clone()),
+            Some(event.seq),
+        );
+    }
+
+    fn resync(&self, channel: &Channel, from_seq: u64, reset: bool) {
+        self.registry.dispatch(
+            channel,
+            Delivery::Resync {
+                channel: *channel,
+                from_seq,
+                reset,
+            },
+            None,
+        );
+    }
+
+    async fn on_event(&self, event: Arc<SequencedEvent>) {
+        let Some(last) = self.registry.last_seq(&event.channel) else {
+            return; // nobody here listens to this channel
+        };
+        if event.seq <= last {
+            if event.seq == 1 && last > 1 {
+                // The channel's counter started over.
+                self.resync(&event.channel, 1, true);
+                self.deliver(&event);
+            }
+            return; // already dispatched (a catch-up read got it first)
+        }
+        if last > 0 && event.seq > last + 1 {
+            self.fill(&event.channel, last, event.seq).await;
+        }
+        self.deliver(&event);
+    }
+
+    /// Dispatches the events between `last` and `next` (exclusive) from the log.
+    async fn fill(&self, channel: &Channel, last: u64, next: u64) {
+        match self.log.read_since(channel, last).await {
+            Ok(Replay::Events { events, .. }) => {
+                let mut expected = last + 1;
+                for event in events.iter().filter(|e| e.seq < next) {
+                    if event.seq != expected {
+                        break;
+                    }
+                    self.deliver(event);
+                    expected += 1;
+                }
+                if expected < next {
+                    self.resync(channel, next, false);
+                }
+            }
+            Ok(Replay::Truncated { .. }) => self.resync(channel, next, false),
+            Err(e) => {
+                tracing::warn!(%channel, error = %e, "cannot fill a realtime gap: clients resync");
+                self.resync(channel, next, false);
+            }
+        }
+    }
+
+    /// After a feed interruption: dispatches what every locally subscribed
+    /// channel missed.
+    async fn catch_up(&self) {
+        for (channel, last) in self.registry.snapshot() {
+            match self.log.read_since(&channel, last).await {
+                Ok(Replay::Events { events, .. }) => {
+                    for event in events {
+                        if self
+                            .registry
+                            .last_seq(&channel)
+                            .is_some_and(|l| event.seq > l)
+                        {
+                            self.deliver(&event);
+                        }
+                    }
+                }
+                Ok(Replay::Truncated { head }) => {
+                    let resync = Delivery::Resync {
+                        channel,
+                        from_seq: head + 1,
+                        reset: head < last,
+                    };
+                    self.registry.dispatch(&channel, resync, Some(head));
+                }
+                Err(e) => {
+                    tracing::warn!(%channel, error = %e, "realtime catch-up failed");
+                }
+            }
+        }
+    }
+}

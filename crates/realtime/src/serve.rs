@@ -1,0 +1,229 @@
+//! The socket loop, written against a [`Transport`] so that it runs the same
+//! over actix-ws in the server and over an in-memory pipe in tests: it feeds
+//! client frames to the [`Connection`], writes its frames out, pings the peer,
+//! and closes with a reason on idle, slow consumer or server shutdown.
+
+use crate::connection::{Connection, Next};
+use bytes::Bytes;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::time::{Instant, MissedTickBehavior};
+
+/// What a transport received from the peer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Incoming {
+    /// A complete text message.
+    Text(Bytes),
+    /// A complete binary message (not part of the protocol).
+    Binary,
+    /// A WebSocket ping with its payload.
+    Ping(Bytes),
+    /// A WebSocket pong.
+    Pong,
+    /// The peer started the closing handshake.
+    Close,
+    /// A message exceeded the size limit.
+    TooLarge,
+    /// The peer broke the protocol.
+    ProtocolError,
+}
+
+/// The transport failed or is closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransportClosed;
+
+/// A message-oriented, bidirectional socket.
+///
+/// Its futures need not be `Send`: the loop runs on the task that owns the socket.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    /// The next message from the peer; `None` once the connection is gone.
+    /// Must be cancel-safe.
+    async fn recv(&mut self) -> Option<Incoming>;
+    /// Sends a text message (the frame is valid UTF-8 JSON).
+    async fn send_text(&mut self, frame: Bytes) -> Result<(), TransportClosed>;
+    /// Sends a WebSocket ping.
+    async fn send_ping(&mut self) -> Result<(), TransportClosed>;
+    /// Answers a WebSocket ping.
+    async fn send_pong(&mut self, payload: Bytes) -> Result<(), TransportClosed>;
+    /// Sends a close frame with `code` and `reason` and ends the connection.
+    async fn close(self, code: u16, reason: &'static str);
+}
+
+/// Liveness settings of a socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Heartbeat {
+    /// The server pings this often.
+    pub interval: Duration,
+    /// The socket is closed after this long without any message from the peer
+    /// (checked at each ping, so within one `interval` after the deadline).
+    pub idle_timeout: Duration,
+    /// A frame the transport cannot take within this long marks the peer a slow consumer.
+    pub send_timeout: Duration,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
+            send_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why a socket ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The client closed the socket.
+    ClientClosed,
+    /// The connection dropped without a closing handshake.
+    ConnectionLost,
+    /// The client did not read its events fast enough.
+    SlowConsumer,
+    /// No message (not even a pong) from the client within the idle timeout.
+    IdleTimeout,
+    /// The server is shutting down.
+    ServerShutdown,
+    /// The client sent a message over the size limit.
+    MessageTooLarge,
+    /// The client broke the WebSocket protocol.
+    ProtocolError,
+}
+
+impl CloseReason {
+    /// The reason as sent in the close frame and used as a metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::ClientClosed => "client_closed",
+            CloseReason::ConnectionLost => "connection_lost",
+            CloseReason::SlowConsumer => "slow_consumer",
+            CloseReason::IdleTimeout => "idle_timeout",
+            CloseReason::ServerShutdown => "server_shutdown",
+            CloseReason::MessageTooLarge => "message_too_large",
+            CloseReason::ProtocolError => "protocol_error",
+        }
+    }
+
+    /// The WebSocket close code (RFC 6455 section 7.4.1).
+    pub fn code(self) -> u16 {
+        match self {
+            CloseReason::ClientClosed => 1000,
+            CloseReason::ConnectionLost
+            | CloseReason::IdleTimeout
+            | CloseReason::ServerShutdown => 1001,
+            CloseReason::SlowConsumer => 1008,
+            CloseReason::MessageTooLarge => 1009,
+            CloseReason::ProtocolError => 1002,
+        }
+    }
+}
+
+/// Counts the open sockets in the `websocket_connections` gauge.
+struct OpenSocket;
+
+impl OpenSocket {
+    fn new() -> Self {
+        metrics::gauge!("websocket_connections").increment(1.0);
+        OpenSocket
+    }
+}
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        metrics::gauge!("websocket_connections").decrement(1.0);
+    }
+}
+
+/// Runs a socket until it ends, then closes it (with a close frame carrying
+/// the reason, unless the connection is already gone) and returns why.
+pub async fn serve<T: Transport>(
+    mut conn: Connection,
+    mut transport: T,
+    heartbeat: Heartbeat,
+    mut shutdown: watch::Receiver<bool>,
+) -> CloseReason {
+    let _open = OpenSocket::new();
+    let reason = run(&mut conn, &mut transport, heartbeat, &mut shutdown).await;
+    drop(conn);
+    if reason == CloseReason::SlowConsumer {
+        metrics::counter!("websocket_slow_consumers_total").increment(1);
+    }
+    metrics::counter!("websocket_disconnects_total", "reason" => reason.as_str()).increment(1);
+    if reason != CloseReason::ConnectionLost {
+        // A peer that does not read may never take the close frame either.
+        let _ = tokio::time::timeout(
+            heartbeat.send_timeout,
+            transport.close(reason.code(), reason.as_str()),
+        )
+        .await;
+    }
+    reason
+}
+
+async fn run<T: Transport>(
+    conn: &mut Connection,
+    transport: &mut T,
+    heartbeat: Heartbeat,
+    shutdown: &mut watch::Receiver<bool>,
+) -> CloseReason {
+    let mut ticker =
+        tokio::time::interval_at(Instant::now() + heartbeat.interval, heartbeat.interval);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_seen = Instant::now();
+    loop {
+        if *shutdown.borrow() {
+            return CloseReason::ServerShutdown;
+        }
+        // Unbiased: a busy direction cannot starve the other, nor the heartbeat.
+        tokio::select! {
+            changed = shutdown.changed() => {
+                if changed.is_err() {
+                    return CloseReason::ServerShutdown;
+                }
+            }
+            incoming = transport.recv() => {
+                let Some(incoming) = incoming else {
+                    return CloseReason::ConnectionLost;
+                };
+                last_seen = Instant::now();
+                match incoming {
+                    Incoming::Text(text) => conn.handle_frame(&text).await,
+                    Incoming::Binary => conn.handle_frame(b"").await,
+                    Incoming::Ping(payload) => {
+                        if transport.send_pong(payload).await.is_err() {
+                            return CloseReason::ConnectionLost;
+                        }
+                    }
+                    Incoming::Pong => {}
+                    Incoming::Close => return CloseReason::ClientClosed,
+                    Incoming::TooLarge => return CloseReason::MessageTooLarge,
+                    Incoming::ProtocolError => return CloseReason::ProtocolError,
+                }
+            }
+            next = conn.next_frame() => match next {
+                Next::SlowConsumer => return CloseReason::SlowConsumer,
+                Next::Frame(frame) => {
+                    tokio::select! {
+                        sent = transport.send_text(frame) => {
+                            if sent.is_err() {
+                                return CloseReason::ConnectionLost;
+                            }
+                        }
+                        () = tokio::time::sleep(heartbeat.send_timeout) => {
+                            return CloseReason::SlowConsumer;
+                        }
+                    }
+                }
+            },
+            _ = ticker.tick() => {
+                if last_seen.elapsed() >= heartbeat.idle_timeout {
+                    return CloseReason::IdleTimeout;
+                }
+                if transport.send_ping().await.is_err() {
+                    return CloseReason::ConnectionLost;
+                }
+            }
+        }
+    }
+}
