@@ -270,7 +270,9 @@ fn up_one(
     }
 
     let started_at = Instant::now();
-    let started = start(service, layout, state, installer)?;
+    let Some(started) = start(service, layout, state, installer)? else {
+        return Ok("up, came up with its package installation (left alone)".to_owned());
+    };
     let line = format!(
         "started in {}: {}",
         cmd::seconds(started_at.elapsed()),
@@ -281,22 +283,31 @@ fn up_one(
     Ok(line)
 }
 
-/// Starts one service whose port does not answer and waits until it does.
+/// Starts one service whose port does not answer and waits until it does. `None` when
+/// installing it already started it (Debian's redis-server package may).
 fn start(
     service: Service,
     layout: &Layout,
     state: &mut State,
     installer: &mut Installer,
-) -> Result<Started> {
+) -> Result<Option<Started>> {
     let name = service.name();
     let port = layout.port(service);
     let deadline = service.start_deadline();
     let log = layout.log(service);
     match service {
-        Service::Postgres => postgres::start(installer, port, deadline),
+        Service::Postgres => postgres::start(installer, port, deadline).map(Some),
         Service::Redis => {
             let program = installer.ensure_apt_program("redis-server", "redis-server")?;
+            if process::port_answers(port) {
+                return Ok(None);
+            }
             let pidfile = layout.dir.join("redis.pid");
+            // A stale pid file from an earlier run must not be mistaken for this one's.
+            if pidfile.exists() {
+                std::fs::remove_file(&pidfile)
+                    .with_context(|| format!("removing {}", pidfile.display()))?;
+            }
             let mut command = std::process::Command::new(program);
             command
                 .args(["--daemonize", "yes", "--bind", "127.0.0.1"])
@@ -319,7 +330,7 @@ fn start(
             cmd::run(&mut command)?;
             process::wait_for_port(name, port, deadline, &log, None)?;
             let pid = process::read_pidfile(&pidfile, Duration::from_secs(5))?;
-            Ok(Started::Pid(pid))
+            Ok(Some(Started::Pid(pid)))
         }
         Service::MongoDb => {
             let program = installer.ensure_venv_tool(
@@ -335,7 +346,7 @@ fn start(
                 .args(["--host", "127.0.0.1", "--port", &port.to_string()])
                 .arg("--storage-path")
                 .arg(&storage);
-            spawn_and_record(service, layout, state, command, &log)
+            spawn_and_record(service, layout, state, command, &log).map(Some)
         }
         Service::S3 => {
             let program = installer.ensure_s3s_fs()?;
@@ -347,18 +358,26 @@ fn start(
                 .args(["--host", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--access-key", S3_ACCESS_KEY, "--secret-key", S3_SECRET_KEY])
                 .arg(&root);
-            spawn_and_record(service, layout, state, command, &log)
+            spawn_and_record(service, layout, state, command, &log).map(Some)
         }
         Service::Smtp => {
             let program = installer.ensure_venv_tool(&layout.venv, "aiosmtpd", &["aiosmtpd"])?;
-            // The Mailbox handler creates the maildir itself and refuses an existing empty
-            // directory, so it is not created here.
+            // The Mailbox handler creates the maildir (with cur/ new/ tmp/) only when it does
+            // not exist yet, so it is never created here; one that exists without its
+            // subdirectories (made by hand) gets them, or every delivery would fail.
+            let maildir = layout.maildir();
+            if maildir.is_dir() {
+                for sub in ["cur", "new", "tmp"] {
+                    std::fs::create_dir_all(maildir.join(sub))
+                        .with_context(|| format!("creating {}/{sub}", maildir.display()))?;
+                }
+            }
             let mut command = std::process::Command::new(program);
             command
                 .args(["-n", "-l", &format!("127.0.0.1:{port}")])
                 .args(["-c", "aiosmtpd.handlers.Mailbox"])
-                .arg(layout.maildir());
-            spawn_and_record(service, layout, state, command, &log)
+                .arg(&maildir);
+            spawn_and_record(service, layout, state, command, &log).map(Some)
         }
     }
 }

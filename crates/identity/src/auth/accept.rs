@@ -1,0 +1,83 @@
+use crate::password::check_policy;
+use crate::repo::{self, NewUser};
+use crate::service::commit;
+use crate::types::{AcceptInviteRequest, AuthResponse, ClientInfo};
+use crate::views::profile;
+use crate::{IdentityService, invites};
+use p2p_kernel::ids::OrgId;
+use p2p_kernel::validate::Validator;
+use p2p_kernel::{DomainError, Role};
+
+impl IdentityService {
+    /// Creates the invitee's account in the inviting organization with the
+    /// invited role (the email counts as verified) and signs them in. Emits
+    /// `member.joined` on `org:<id>`.
+    ///
+    /// Errors: 400 `invalid_token`, 410 `token_used` / `token_expired`, 422
+    /// field errors (`password`, `first_name`, `last_name`), 409 `email_taken`
+    /// (the email got an account meanwhile), 429 per IP (the signup limit).
+    pub async fn accept_invite(
+        &self,
+        req: AcceptInviteRequest,
+        client: ClientInfo,
+    ) -> Result<AuthResponse, DomainError> {
+        if let Some(ip) = &client.ip {
+            self.limit(
+                &format!("signup:ip:{ip}"),
+                self.inner.config.rate_limits.signup_per_ip,
+            )
+            .await?;
+        }
+        let now = self.now();
+        let invitation = invites::check(self.db(), &req.token, now).await?;
+        let mut v = Validator::new();
+        v.length("first_name", &req.first_name, 1, 100);
+        v.length("last_name", &req.last_name, 1, 100);
+        for f in check_policy("password", &req.password, &invitation.email) {
+            v.add(&f.field, &f.code, f.message);
+        }
+        v.finish()?;
+        let password_hash = self.passwords().hash(&req.password).await?;
+
+        let txn = self.begin().await?;
+        let invitation = invites::consume(&txn, &req.token, now).await?;
+        let role = Role::parse(&invitation.role).unwrap_or(Role::Member);
+        let mut user = repo::insert(
+            &txn,
+            NewUser {
+                organization_id: invitation.organization_id,
+                email: invitation.email.clone(),
+                password_hash,
+                first_name: req.first_name,
+                last_name: req.last_name,
+                role,
+                is_superuser: false,
+                email_verified_at: Some(now),
+            },
+            now,
+        )
+        .await?;
+        user.last_login_at = Some(now);
+        repo::save(&txn, &user)
+            .await
+            .map_err(p2p_orgs::db::db_err)?;
+        let tokens = self.start_session(&txn, &user, &client, now).await?;
+        commit(txn).await?;
+        let org = self
+            .org_view(self.db(), OrgId(user.organization_id))
+            .await?;
+        self.publish(
+            format!("org:{}", org.id),
+            "member.joined",
+            serde_json::json!({
+                "user_id": user.id,
+                "role": role,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+            }),
+        )
+        .await;
+        tracing::info!(user_id = %user.id, organization_id = %org.id, "invitation accepted");
+        Ok(AuthResponse::new(profile(&user), org, tokens))
+    }
+}

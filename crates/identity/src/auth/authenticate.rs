@@ -1,0 +1,37 @@
+use crate::session_state::SessionState;
+use crate::{IdentityService, errors};
+use p2p_kernel::ids::{OrgId, SessionId, UserId};
+use p2p_kernel::{Actor, DomainError};
+
+impl IdentityService {
+    /// Checks an access token and returns the caller.
+    ///
+    /// Besides the signature and expiry, every call checks the session's state
+    /// through the cache (falling back to the database): a revoked session, a
+    /// deactivated account, or a token issued before the account's security
+    /// stamp changed (password reset, role change) is 401 `unauthenticated`
+    /// at once, on every server instance.
+    pub async fn authenticate(&self, access_token: &str) -> Result<Actor, DomainError> {
+        let claims = self
+            .inner
+            .jwt
+            .verify(access_token, self.inner.clock.now())
+            .ok_or_else(errors::unauthenticated)?;
+        match self.session_state(claims.sid).await? {
+            SessionState::Active {
+                user,
+                org,
+                role,
+                su,
+                ss,
+            } if user == claims.sub && ss == claims.ss => Ok(Actor {
+                user_id: UserId(user),
+                org_id: OrgId(org),
+                role,
+                is_superuser: su,
+                session_id: SessionId(claims.sid),
+            }),
+            _ => Err(errors::unauthenticated()),
+        }
+    }
+}

@@ -1,0 +1,71 @@
+use crate::entity::user;
+use crate::repo;
+use crate::service::commit;
+use crate::types::{AuthResponse, ClientInfo, LoginRequest};
+use crate::views::profile;
+use crate::{IdentityService, errors};
+use p2p_kernel::DomainError;
+use p2p_kernel::ids::OrgId;
+use p2p_kernel::validate::normalize_email;
+use p2p_orgs::db::db_err;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+impl IdentityService {
+    /// Signs in with email and password and starts a session.
+    ///
+    /// An unknown email, a wrong password and a deactivated account all answer
+    /// 401 `invalid_credentials` after one password verification (against a
+    /// dummy hash when there is no account), so neither the answer nor its
+    /// timing tells them apart. 429 beyond the per-IP or per-account limit.
+    pub async fn login(
+        &self,
+        req: LoginRequest,
+        client: ClientInfo,
+    ) -> Result<AuthResponse, DomainError> {
+        let limits = self.inner.config.rate_limits;
+        let email = normalize_email(&req.email);
+        if let Some(ip) = &client.ip {
+            self.limit(&format!("login:ip:{ip}"), limits.login_per_ip)
+                .await?;
+        }
+        let account_key = format!("login:account:{email}");
+        self.limit(&account_key, limits.login_per_account).await?;
+
+        let found = repo::find_by_email(self.db(), &email)
+            .await
+            .map_err(db_err)?;
+        let matches = self
+            .passwords()
+            .verify(
+                &req.password,
+                found.as_ref().map(|u| u.password_hash.as_str()),
+            )
+            .await?;
+        let mut user = match found {
+            Some(u) if matches && u.is_active => u,
+            _ => {
+                metrics::counter!("logins_total", "outcome" => "failed").increment(1);
+                return Err(errors::invalid_credentials());
+            }
+        };
+        self.reset_limit(&account_key).await;
+
+        let now = self.now();
+        let txn = self.begin().await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::LastLoginAt, Expr::value(Some(now)))
+            .filter(user::Column::Id.eq(user.id))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        let tokens = self.start_session(&txn, &user, &client, now).await?;
+        commit(txn).await?;
+        user.last_login_at = Some(now);
+        metrics::counter!("logins_total", "outcome" => "ok").increment(1);
+        let org = self
+            .org_view(self.db(), OrgId(user.organization_id))
+            .await?;
+        Ok(AuthResponse::new(profile(&user), org, tokens))
+    }
+}

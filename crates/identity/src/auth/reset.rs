@@ -1,0 +1,109 @@
+use super::refresh::revoke_all_sessions;
+use crate::password::check_policy;
+use crate::service::commit;
+use crate::{IdentityService, emails, errors, ott, repo, token};
+use p2p_kernel::DomainError;
+use p2p_kernel::validate::{Validator, normalize_email};
+use p2p_orgs::db::db_err;
+
+impl IdentityService {
+    /// Starts a password reset. Always `Ok` for a well-formed email (the HTTP
+    /// layer answers 202): the reset link is emailed only when an active
+    /// account exists, at most `reset_emails_per_account` times per window.
+    /// 422 for a malformed email; 429 beyond the per-IP limit.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        client: crate::types::ClientInfo,
+    ) -> Result<(), DomainError> {
+        let limits = self.inner.config.rate_limits;
+        if let Some(ip) = &client.ip {
+            self.limit(&format!("reset:ip:{ip}"), limits.reset_per_ip)
+                .await?;
+        }
+        let email = normalize_email(email);
+        let mut v = Validator::new();
+        v.email("email", &email);
+        v.finish()?;
+        let Some(user) = repo::find_by_email(self.db(), &email)
+            .await
+            .map_err(db_err)?
+            .filter(|u| u.is_active)
+        else {
+            return Ok(());
+        };
+        if self
+            .hit(
+                &format!("reset:account:{email}"),
+                limits.reset_emails_per_account,
+            )
+            .await
+            .is_some()
+        {
+            tracing::info!(user_id = %user.id, "password reset email suppressed by the per-account limit");
+            return Ok(());
+        }
+        let now = self.now();
+        let txn = self.begin().await?;
+        let token = ott::issue(
+            &txn,
+            user.id,
+            ott::Purpose::ResetPassword,
+            self.inner.config.reset_token_ttl,
+            now,
+        )
+        .await
+        .map_err(db_err)?;
+        let mail =
+            emails::password_reset(&self.inner.config, &user.email, &user.first_name, &token);
+        self.enqueue_email(&txn, &mail).await?;
+        commit(txn).await?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// Sets a new password with the token from the reset link, marks the email
+    /// verified (the link proved it) and ends every session of the account.
+    ///
+    /// Errors: 400 `invalid_token`, 410 `token_used` / `token_expired`, 422
+    /// with a field error on `new_password`.
+    pub async fn confirm_password_reset(
+        &self,
+        token: &str,
+        new_password: &str,
+    ) -> Result<(), DomainError> {
+        let now = self.now();
+        let row = ott::check(self.db(), token, ott::Purpose::ResetPassword, now).await?;
+        let user = repo::find(self.db(), row.user_id)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(errors::invalid_token)?;
+        let problems = check_policy("new_password", new_password, &user.email);
+        if !problems.is_empty() {
+            return Err(DomainError::validation(problems));
+        }
+        let password_hash = self.passwords().hash(new_password).await?;
+
+        let txn = self.begin().await?;
+        ott::consume(&txn, token, ott::Purpose::ResetPassword, now).await?;
+        let mut user = repo::find(&txn, row.user_id)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(errors::invalid_token)?;
+        user.password_hash = password_hash;
+        user.security_stamp = token::security_stamp();
+        user.email_verified_at.get_or_insert(now);
+        user.updated_at = now;
+        repo::save(&txn, &user).await.map_err(db_err)?;
+        ott::retire(&txn, user.id, ott::Purpose::ResetPassword, now)
+            .await
+            .map_err(db_err)?;
+        let ended = revoke_all_sessions(&txn, user.id, now).await?;
+        commit(txn).await?;
+        self.after_sessions_revoked(user.id, &ended).await;
+        self.reset_limit(&format!("login:account:{}", user.email))
+            .await;
+        tracing::info!(user_id = %user.id, sessions = ended.len(), "password reset");
+        Ok(())
+    }
+}

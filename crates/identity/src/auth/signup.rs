@@ -1,0 +1,116 @@
+use crate::password::check_policy;
+use crate::repo::{self, NewUser};
+use crate::service::commit;
+use crate::types::{AuthResponse, ClientInfo, SignupRequest};
+use crate::views::profile;
+use crate::{IdentityService, emails, errors, ott};
+use p2p_kernel::validate::{Validator, normalize_email};
+use p2p_kernel::{DomainError, Role};
+use p2p_orgs::OrganizationView;
+use p2p_orgs::db::db_err;
+use p2p_orgs::store::{self, CreateOrgError, NewOrganization, email_domain};
+
+impl IdentityService {
+    /// Creates an organization (its domain is the email's domain) and its first
+    /// user, an admin with an unverified email, signs them in and queues the
+    /// verification email — all in one transaction.
+    ///
+    /// Errors: 422 field errors (`email`, `password`, `first_name`,
+    /// `last_name`, `organization_name`); 409 `email_taken`; 409
+    /// `organization_exists` when the domain is registered; 429 per IP.
+    /// Unique indexes decide races between concurrent signups.
+    pub async fn signup(
+        &self,
+        req: SignupRequest,
+        client: ClientInfo,
+    ) -> Result<AuthResponse, DomainError> {
+        if let Some(ip) = &client.ip {
+            self.limit(
+                &format!("signup:ip:{ip}"),
+                self.inner.config.rate_limits.signup_per_ip,
+            )
+            .await?;
+        }
+        let email = normalize_email(&req.email);
+        let mut v = Validator::new();
+        v.email("email", &email);
+        v.length("first_name", &req.first_name, 1, 100);
+        v.length("last_name", &req.last_name, 1, 100);
+        v.length("organization_name", &req.organization_name, 1, 200);
+        for f in check_policy("password", &req.password, &email) {
+            v.add(&f.field, &f.code, f.message);
+        }
+        v.finish()?;
+        let domain = email_domain(&email).ok_or_else(|| {
+            DomainError::invalid_field("email", "invalid_email", "must be a valid email address")
+        })?;
+        let password_hash = self.passwords().hash(&req.password).await?;
+
+        let now = self.now();
+        let txn = self.begin().await?;
+        let org = match store::create(
+            &txn,
+            NewOrganization {
+                name: req.organization_name,
+                domain,
+            },
+            now,
+        )
+        .await
+        {
+            Ok(org) => org,
+            Err(CreateOrgError::DomainTaken) => {
+                txn.rollback().await.map_err(db_err)?;
+                // The more specific answer first: the email itself may be taken.
+                return Err(
+                    if repo::find_by_email(self.db(), &email)
+                        .await
+                        .map_err(db_err)?
+                        .is_some()
+                    {
+                        errors::email_taken()
+                    } else {
+                        errors::organization_exists()
+                    },
+                );
+            }
+            Err(CreateOrgError::Db(e)) => return Err(db_err(e)),
+        };
+        let user = repo::insert(
+            &txn,
+            NewUser {
+                organization_id: org.id,
+                email,
+                password_hash,
+                first_name: req.first_name,
+                last_name: req.last_name,
+                role: Role::Admin,
+                is_superuser: false,
+                email_verified_at: None,
+            },
+            now,
+        )
+        .await?;
+        let tokens = self.start_session(&txn, &user, &client, now).await?;
+        let token = ott::issue(
+            &txn,
+            user.id,
+            ott::Purpose::VerifyEmail,
+            self.inner.config.verification_token_ttl,
+            now,
+        )
+        .await
+        .map_err(db_err)?;
+        let email = emails::verification(&self.inner.config, &user.email, &user.first_name, &token);
+        self.enqueue_email(&txn, &email).await?;
+        commit(txn).await?;
+        self.wake_outbox();
+        metrics::counter!("signups_total").increment(1);
+        tracing::info!(user_id = %user.id, organization_id = %org.id, "organization signed up");
+        Ok(AuthResponse::new(
+            profile(&user),
+            OrganizationView::from_record(org, 1),
+            tokens,
+        ))
+    }
+}

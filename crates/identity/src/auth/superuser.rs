@@ -1,0 +1,92 @@
+use crate::password::check_policy;
+use crate::repo::{self, NewUser};
+use crate::service::commit;
+use crate::types::UserProfile;
+use crate::views::profile;
+use crate::{IdentityService, token};
+use p2p_kernel::validate::{Validator, normalize_email};
+use p2p_kernel::{DomainError, Role};
+use p2p_orgs::db::db_err;
+use p2p_orgs::store::{self, CreateOrgError, NewOrganization, email_domain};
+
+impl IdentityService {
+    /// For the ops CLI (`cargo xtask create-superuser`): creates a platform
+    /// superuser, or promotes the existing account of that email (setting the
+    /// given password and reactivating it). A new account joins the
+    /// organization of its email domain, which is created (named after the
+    /// domain, with the superuser as its admin) when missing. The email counts
+    /// as verified.
+    pub async fn create_superuser(
+        &self,
+        email: &str,
+        password: &str,
+        first_name: &str,
+        last_name: &str,
+    ) -> Result<UserProfile, DomainError> {
+        let email = normalize_email(email);
+        let mut v = Validator::new();
+        v.email("email", &email);
+        v.length("first_name", first_name, 1, 100);
+        v.length("last_name", last_name, 1, 100);
+        for f in check_policy("password", password, &email) {
+            v.add(&f.field, &f.code, f.message);
+        }
+        v.finish()?;
+        let domain = email_domain(&email).ok_or_else(|| {
+            DomainError::invalid_field("email", "invalid_email", "must be a valid email address")
+        })?;
+        let password_hash = self.passwords().hash(password).await?;
+        let now = self.now();
+        let txn = self.begin().await?;
+        let user = match repo::find_by_email(&txn, &email).await.map_err(db_err)? {
+            Some(mut user) => {
+                user.is_superuser = true;
+                user.is_active = true;
+                user.password_hash = password_hash;
+                user.security_stamp = token::security_stamp();
+                user.email_verified_at.get_or_insert(now);
+                user.updated_at = now;
+                repo::save(&txn, &user).await.map_err(db_err)?;
+                user
+            }
+            None => {
+                let (org, role) =
+                    match store::find_by_domain(&txn, &domain).await.map_err(db_err)? {
+                        Some(org) => (org, Role::Member),
+                        None => {
+                            let new = NewOrganization {
+                                name: domain.clone(),
+                                domain,
+                            };
+                            match store::create(&txn, new, now).await {
+                                Ok(org) => (org, Role::Admin),
+                                Err(CreateOrgError::DomainTaken) => {
+                                    return Err(crate::errors::organization_exists());
+                                }
+                                Err(CreateOrgError::Db(e)) => return Err(db_err(e)),
+                            }
+                        }
+                    };
+                repo::insert(
+                    &txn,
+                    NewUser {
+                        organization_id: org.id,
+                        email,
+                        password_hash,
+                        first_name: first_name.to_owned(),
+                        last_name: last_name.to_owned(),
+                        role,
+                        is_superuser: true,
+                        email_verified_at: Some(now),
+                    },
+                    now,
+                )
+                .await?
+            }
+        };
+        commit(txn).await?;
+        self.sync_user_sessions(user.id).await;
+        tracing::info!(user_id = %user.id, "superuser created or promoted");
+        Ok(profile(&user))
+    }
+}

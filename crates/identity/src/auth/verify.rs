@@ -1,0 +1,62 @@
+use crate::service::commit;
+use crate::types::UserProfile;
+use crate::views::profile;
+use crate::{IdentityService, emails, errors, ott, repo};
+use p2p_kernel::{Actor, DomainError};
+use p2p_orgs::db::db_err;
+
+impl IdentityService {
+    /// Confirms an email address with the token from the verification link.
+    ///
+    /// Errors: 400 `invalid_token`, 410 `token_used` (also for a link
+    /// superseded by a resend), 410 `token_expired`.
+    pub async fn verify_email(&self, token: &str) -> Result<UserProfile, DomainError> {
+        let now = self.now();
+        let txn = self.begin().await?;
+        let row = ott::consume(&txn, token, ott::Purpose::VerifyEmail, now).await?;
+        let mut user = repo::find(&txn, row.user_id)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(errors::invalid_token)?;
+        if user.email_verified_at.is_none() {
+            user.email_verified_at = Some(now);
+            user.updated_at = now;
+            repo::save(&txn, &user).await.map_err(db_err)?;
+        }
+        commit(txn).await?;
+        Ok(profile(&user))
+    }
+
+    /// Sends a new verification link to the caller (earlier links stop
+    /// working). 409 `already_verified`; 429 beyond the per-user limit.
+    pub async fn resend_verification(&self, actor: &Actor) -> Result<(), DomainError> {
+        let user = self.current_user(actor).await?;
+        if user.email_verified_at.is_some() {
+            return Err(DomainError::conflict(
+                errors::ALREADY_VERIFIED,
+                "the email address is already verified",
+            ));
+        }
+        self.limit(
+            &format!("verify:resend:{}", user.id),
+            self.inner.config.rate_limits.resend_verification_per_user,
+        )
+        .await?;
+        let now = self.now();
+        let txn = self.begin().await?;
+        let token = ott::issue(
+            &txn,
+            user.id,
+            ott::Purpose::VerifyEmail,
+            self.inner.config.verification_token_ttl,
+            now,
+        )
+        .await
+        .map_err(db_err)?;
+        let email = emails::verification(&self.inner.config, &user.email, &user.first_name, &token);
+        self.enqueue_email(&txn, &email).await?;
+        commit(txn).await?;
+        self.wake_outbox();
+        Ok(())
+    }
+}

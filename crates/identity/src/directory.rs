@@ -1,0 +1,130 @@
+//! The identity domain's directories: the organizations' [`MemberDirectory`]
+//! and the kernel's [`UserDirectory`] (authors and mentions for content domains).
+
+use crate::IdentityService;
+use crate::entity::user::{Column, Entity, Model};
+use crate::pages::{UserFilter, users_page};
+use crate::repo;
+use crate::views::member_view;
+use async_trait::async_trait;
+use p2p_kernel::ids::{OrgId, UserId};
+use p2p_kernel::ports::{PortError, UserDirectory, UserSummary};
+use p2p_kernel::{DomainError, Page, PageRequest};
+use p2p_orgs::db::{db_err, db_time};
+use p2p_orgs::{MemberDirectory, MemberView};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// Ids or handles looked up per query (keeps bind parameters well under the
+/// backends' limits).
+const CHUNK: usize = 500;
+
+/// Lists, counts and summarizes users from the `users` table.
+#[derive(Clone)]
+pub struct IdentityMemberDirectory {
+    db: DatabaseConnection,
+}
+
+impl IdentityMemberDirectory {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn summary(u: Model) -> UserSummary {
+    UserSummary {
+        id: UserId(u.id),
+        display_name: format!("{} {}", u.first_name, u.last_name)
+            .trim()
+            .to_owned(),
+        handle: u.handle,
+        organization_id: OrgId(u.organization_id),
+        job_title: u.job_title,
+        avatar_url: u.avatar_url,
+        is_active: u.is_active,
+    }
+}
+
+fn port_err(e: sea_orm::DbErr) -> PortError {
+    PortError::new("database", e)
+}
+
+#[async_trait]
+impl MemberDirectory for IdentityMemberDirectory {
+    async fn list_members(
+        &self,
+        org: OrgId,
+        page: &PageRequest,
+    ) -> Result<Page<MemberView>, DomainError> {
+        let filter = UserFilter {
+            org: org.0,
+            active_only: true,
+            q: None,
+        };
+        Ok(users_page(&self.db, filter, page)
+            .await?
+            .map(|u| member_view(&u)))
+    }
+
+    async fn count_members(&self, org: OrgId) -> Result<u64, DomainError> {
+        repo::count_active(&self.db, org.0).await.map_err(db_err)
+    }
+
+    async fn count_members_since(
+        &self,
+        org: OrgId,
+        since: OffsetDateTime,
+    ) -> Result<u64, DomainError> {
+        Entity::find()
+            .filter(Column::OrganizationId.eq(org.0))
+            .filter(Column::IsActive.eq(true))
+            .filter(Column::CreatedAt.gte(db_time(since)))
+            .count(&self.db)
+            .await
+            .map_err(db_err)
+    }
+}
+
+#[async_trait]
+impl UserDirectory for IdentityMemberDirectory {
+    /// Deactivated users are included (flagged): their content stays.
+    async fn summaries(&self, ids: &[UserId]) -> Result<Vec<UserSummary>, PortError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let rows = Entity::find()
+                .filter(Column::Id.is_in(chunk.iter().map(|id| id.0)))
+                .all(&self.db)
+                .await
+                .map_err(port_err)?;
+            out.extend(rows.into_iter().map(summary));
+        }
+        Ok(out)
+    }
+
+    async fn find_by_handles(&self, handles: &[String]) -> Result<Vec<UserSummary>, PortError> {
+        let mut out = Vec::new();
+        for chunk in handles.chunks(CHUNK) {
+            let rows = Entity::find()
+                .filter(Column::Handle.is_in(chunk.iter().map(|h| h.to_lowercase())))
+                .filter(Column::IsActive.eq(true))
+                .all(&self.db)
+                .await
+                .map_err(port_err)?;
+            out.extend(rows.into_iter().map(summary));
+        }
+        Ok(out)
+    }
+}
+
+impl IdentityService {
+    /// The member directory to give to [`p2p_orgs::OrgService::new`].
+    pub fn member_directory(&self) -> Arc<dyn MemberDirectory> {
+        Arc::new(IdentityMemberDirectory::new(self.db().clone()))
+    }
+
+    /// The user directory for content domains (authors, mentions).
+    pub fn user_directory(&self) -> Arc<dyn UserDirectory> {
+        Arc::new(IdentityMemberDirectory::new(self.db().clone()))
+    }
+}

@@ -1,0 +1,66 @@
+//! Invitation tokens: random, stored as SHA-256, single use, expiring.
+//!
+//! Errors: unknown token → 400 `invalid_token`; accepted → 410 `token_used`;
+//! past its lifetime → 410 `token_expired`.
+
+use crate::entity::invitation::{Column, Entity, Model};
+use crate::{errors, token};
+use p2p_kernel::DomainError;
+use p2p_orgs::db::db_err;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use time::OffsetDateTime;
+
+/// A usable invitation, or why not.
+pub(crate) async fn check(
+    conn: &impl ConnectionTrait,
+    presented: &str,
+    now: OffsetDateTime,
+) -> Result<Model, DomainError> {
+    if !token::looks_valid(presented) {
+        return Err(errors::invalid_token());
+    }
+    let row = Entity::find()
+        .filter(Column::TokenHash.eq(token::hash(presented)))
+        .one(conn)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(errors::invalid_token)?;
+    if row.accepted_at.is_some() {
+        return Err(errors::token_used());
+    }
+    if row.expires_at <= now {
+        return Err(errors::token_expired());
+    }
+    Ok(row)
+}
+
+/// Marks the invitation accepted if it still is usable (write first, so two
+/// concurrent acceptances cannot both succeed).
+pub(crate) async fn consume(
+    conn: &impl ConnectionTrait,
+    presented: &str,
+    now: OffsetDateTime,
+) -> Result<Model, DomainError> {
+    let hash = token::hash(presented);
+    let res = Entity::update_many()
+        .col_expr(Column::AcceptedAt, Expr::value(Some(now)))
+        .filter(Column::TokenHash.eq(hash.clone()))
+        .filter(Column::AcceptedAt.is_null())
+        .filter(Column::ExpiresAt.gt(now))
+        .exec(conn)
+        .await
+        .map_err(db_err)?;
+    if res.rows_affected == 1 {
+        return Entity::find()
+            .filter(Column::TokenHash.eq(hash))
+            .one(conn)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(errors::invalid_token);
+    }
+    Err(check(conn, presented, now)
+        .await
+        .err()
+        .unwrap_or_else(errors::token_used))
+}

@@ -1,0 +1,89 @@
+//! Access tokens: HS256 JWTs naming the user, session, organization and role.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use p2p_kernel::{DomainError, Role};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The claims of an access token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// User id.
+    pub sub: Uuid,
+    /// Session id.
+    pub sid: Uuid,
+    /// Organization id.
+    pub org: Uuid,
+    pub role: Role,
+    /// Platform superuser.
+    pub su: bool,
+    /// Fingerprint of the user's security stamp when the token was issued.
+    pub ss: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Signs and checks access tokens.
+pub(crate) struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &[u8]) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        // Expiry is checked against the service clock, not the system clock.
+        validation.validate_exp = false;
+        validation.required_spec_claims = ["exp", "sub"].iter().map(|s| s.to_string()).collect();
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
+    }
+
+    pub fn sign(&self, claims: &Claims) -> Result<String, DomainError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(DomainError::internal)
+    }
+
+    /// The claims of a well-signed token that has not expired at `now`.
+    pub fn verify(&self, token: &str, now: OffsetDateTime) -> Option<Claims> {
+        let data =
+            jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &self.validation).ok()?;
+        (data.claims.exp > now.unix_timestamp()).then_some(data.claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(exp: i64) -> Claims {
+        Claims {
+            sub: Uuid::now_v7(),
+            sid: Uuid::now_v7(),
+            org: Uuid::now_v7(),
+            role: Role::Admin,
+            su: false,
+            ss: "abcd".into(),
+            iat: 0,
+            exp,
+        }
+    }
+
+    #[test]
+    fn round_trip_expiry_and_tampering() {
+        let keys = JwtKeys::new(&[3u8; 32]);
+        let now = OffsetDateTime::now_utc();
+        let c = claims(now.unix_timestamp() + 60);
+        let token = keys.sign(&c).unwrap_or_default();
+        assert_eq!(keys.verify(&token, now), Some(c.clone()));
+        assert_eq!(keys.verify(&token, now + time::Duration::minutes(2)), None);
+        let other = JwtKeys::new(&[4u8; 32]);
+        assert_eq!(other.verify(&token, now), None);
+        assert_eq!(keys.verify("not.a.jwt", now), None);
+    }
+}

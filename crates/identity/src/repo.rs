@@ -1,0 +1,113 @@
+//! Queries on `users` shared by several flows.
+
+use crate::entity::user::{self, ActiveModel, Column, Entity, Model};
+use crate::errors;
+use crate::token;
+use p2p_kernel::ports::mention_handle;
+use p2p_kernel::{DomainError, Role};
+use p2p_orgs::db::{db_err, is_unique_violation};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A user to create.
+pub(crate) struct NewUser {
+    pub organization_id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub role: Role,
+    pub is_superuser: bool,
+    pub email_verified_at: Option<OffsetDateTime>,
+}
+
+/// The stored mention handle of a name (at most 255 characters).
+pub(crate) fn handle_of(first_name: &str, last_name: &str) -> String {
+    mention_handle(first_name.trim(), last_name.trim())
+        .chars()
+        .take(255)
+        .collect()
+}
+
+/// Inserts a user; a taken email (unique index `ux_users_email`) is 409 `email_taken`.
+pub(crate) async fn insert(
+    conn: &impl ConnectionTrait,
+    new: NewUser,
+    now: OffsetDateTime,
+) -> Result<Model, DomainError> {
+    let model = Model {
+        id: Uuid::now_v7(),
+        organization_id: new.organization_id,
+        email: new.email,
+        password_hash: new.password_hash,
+        handle: handle_of(&new.first_name, &new.last_name),
+        first_name: new.first_name.trim().to_owned(),
+        last_name: new.last_name.trim().to_owned(),
+        job_title: None,
+        bio: None,
+        phone: None,
+        avatar_url: None,
+        avatar_file_id: None,
+        role: new.role.as_str().to_owned(),
+        is_superuser: new.is_superuser,
+        is_active: true,
+        email_verified_at: new.email_verified_at,
+        security_stamp: token::security_stamp(),
+        created_at: now,
+        updated_at: now,
+        last_login_at: None,
+    };
+    let row: ActiveModel = model.clone().into();
+    match Entity::insert(row).exec_without_returning(conn).await {
+        Ok(_) => Ok(model),
+        Err(e) if is_unique_violation(&e) => Err(errors::email_taken()),
+        Err(e) => Err(db_err(e)),
+    }
+}
+
+pub(crate) async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id).one(conn).await
+}
+
+/// By normalized email.
+pub(crate) async fn find_by_email(
+    conn: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::Email.eq(email))
+        .one(conn)
+        .await
+}
+
+/// Active admins of an organization other than `except`.
+pub(crate) async fn other_active_admins(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    except: Uuid,
+) -> Result<u64, DbErr> {
+    Entity::find()
+        .filter(Column::OrganizationId.eq(org))
+        .filter(Column::Role.eq(Role::Admin.as_str()))
+        .filter(Column::IsActive.eq(true))
+        .filter(Column::Id.ne(except))
+        .count(conn)
+        .await
+}
+
+/// Active members of an organization.
+pub(crate) async fn count_active(conn: &impl ConnectionTrait, org: Uuid) -> Result<u64, DbErr> {
+    Entity::find()
+        .filter(Column::OrganizationId.eq(org))
+        .filter(Column::IsActive.eq(true))
+        .count(conn)
+        .await
+}
+
+/// Saves every column of a changed user.
+pub(crate) async fn save(conn: &impl ConnectionTrait, model: &Model) -> Result<(), DbErr> {
+    use sea_orm::ActiveModelTrait;
+    let row = ActiveModel::from(model.clone()).reset_all();
+    user::Entity::update(row).exec(conn).await.map(|_| ())
+}

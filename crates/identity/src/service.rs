@@ -1,0 +1,154 @@
+//! [`IdentityService`]: construction and the helpers every flow shares. The
+//! flows themselves live in `auth/` and `users/`, one file per concern.
+
+use crate::config::{IdentityConfig, RateRule};
+use crate::jwt::JwtKeys;
+use crate::password::Passwords;
+use p2p_kernel::ports::{Cache, Clock, EventBus, OutgoingEmail, RateDecision, RateLimiter};
+use p2p_kernel::{DomainError, Event};
+use p2p_orgs::db::{db_err, db_time};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// Accounts, sessions, tokens, invitations and users. Cheap to clone; build it
+/// once at startup and share it.
+#[derive(Clone)]
+pub struct IdentityService {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub db: DatabaseConnection,
+    pub cache: Arc<dyn Cache>,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub events: Arc<dyn EventBus>,
+    pub clock: Arc<dyn Clock>,
+    pub config: IdentityConfig,
+    pub passwords: Passwords,
+    pub jwt: JwtKeys,
+}
+
+impl IdentityService {
+    /// Builds the service. Check the configuration with
+    /// [`IdentityConfig::validate`] first.
+    pub fn new(
+        db: DatabaseConnection,
+        cache: Arc<dyn Cache>,
+        limiter: Arc<dyn RateLimiter>,
+        events: Arc<dyn EventBus>,
+        clock: Arc<dyn Clock>,
+        config: IdentityConfig,
+    ) -> Self {
+        let passwords = Passwords::new(config.hash_concurrency);
+        let jwt = JwtKeys::new(&config.jwt_secret);
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                cache,
+                limiter,
+                events,
+                clock,
+                config,
+                passwords,
+                jwt,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &IdentityConfig {
+        &self.inner.config
+    }
+
+    /// The bounded password hasher (also used by benchmarks to measure hash time).
+    pub fn passwords(&self) -> &Passwords {
+        &self.inner.passwords
+    }
+
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.inner.db
+    }
+
+    /// The current time, normalized for storage (see [`db_time`]).
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        db_time(self.inner.clock.now())
+    }
+
+    pub(crate) async fn begin(&self) -> Result<DatabaseTransaction, DomainError> {
+        self.inner.db.begin().await.map_err(db_err)
+    }
+
+    /// Queues an email in the caller's transaction (delivered after commit).
+    pub(crate) async fn enqueue_email(
+        &self,
+        conn: &impl ConnectionTrait,
+        email: &OutgoingEmail,
+    ) -> Result<(), DomainError> {
+        p2p_kernel::outbox::enqueue(conn, email)
+            .await
+            .map_err(db_err)
+    }
+
+    /// Tells the outbox worker that an email was committed.
+    pub(crate) fn wake_outbox(&self) {
+        if let Some(waker) = &self.inner.config.outbox_waker {
+            waker.notify_one();
+        }
+    }
+
+    pub(crate) async fn publish(&self, channel: String, name: &str, data: serde_json::Value) {
+        self.inner
+            .events
+            .publish(Event::new(channel, name, data))
+            .await;
+    }
+
+    /// Counts a hit on `key`; 429 once `rule` is exceeded. If the limiter's
+    /// backend is down the request is let through (and logged): an outage of
+    /// the cache must not lock everyone out.
+    pub(crate) async fn limit(&self, key: &str, rule: RateRule) -> Result<(), DomainError> {
+        match self.hit(key, rule).await {
+            Some(retry_after) => {
+                metrics::counter!("rate_limited_total", "domain" => "identity").increment(1);
+                Err(DomainError::rate_limited(retry_after.as_secs().max(1)))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a hit; returns the retry delay when over the limit.
+    pub(crate) async fn hit(&self, key: &str, rule: RateRule) -> Option<std::time::Duration> {
+        match self
+            .inner
+            .limiter
+            .hit(&format!("identity:{key}"), rule.limit, rule.window)
+            .await
+        {
+            Ok(RateDecision::Allowed { .. }) => None,
+            Ok(RateDecision::Limited { retry_after }) => Some(retry_after),
+            Err(e) => {
+                tracing::warn!(error = %e, key, "rate limiter unavailable, request allowed");
+                None
+            }
+        }
+    }
+
+    pub(crate) async fn reset_limit(&self, key: &str) {
+        if let Err(e) = self.inner.limiter.reset(&format!("identity:{key}")).await {
+            tracing::warn!(error = %e, key, "rate limiter reset failed");
+        }
+    }
+}
+
+/// Commits a transaction.
+pub(crate) async fn commit(txn: DatabaseTransaction) -> Result<(), DomainError> {
+    txn.commit().await.map_err(db_err)
+}
+
+/// Client details trimmed to what the sessions table keeps.
+pub(crate) fn clip(value: Option<&str>, max: usize) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| v.chars().take(max).collect())
+}

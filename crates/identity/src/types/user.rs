@@ -1,0 +1,97 @@
+use p2p_kernel::Role;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A user as they themselves and their organization's admins see them.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct UserProfile {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub job_title: Option<String>,
+    pub bio: Option<String>,
+    pub phone: Option<String>,
+    pub avatar_url: Option<String>,
+    pub avatar_file_id: Option<Uuid>,
+    pub role: Role,
+    pub is_superuser: bool,
+    pub is_active: bool,
+    pub email_verified: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub email_verified_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_login_at: Option<OffsetDateTime>,
+}
+
+/// A user as any signed-in user of the platform sees them. `email` is only
+/// filled for callers of the same organization and platform operators.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct PublicProfile {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub job_title: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub role: Role,
+    /// False for deactivated accounts (their content stays).
+    pub is_active: bool,
+    pub email: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Changes to the caller's own profile. Absent fields stay as they are; an
+/// empty string clears `job_title`, `bio` and `phone`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct ProfilePatch {
+    /// 1–100 characters.
+    pub first_name: Option<String>,
+    /// 1–100 characters.
+    pub last_name: Option<String>,
+    /// At most 100 characters.
+    pub job_title: Option<String>,
+    /// At most 2000 characters.
+    pub bio: Option<String>,
+    /// At most 32 characters: digits, spaces and `+ - ( ) .`.
+    pub phone: Option<String>,
+}
+
+/// An admin's changes to a member of their organization.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct AdminUserPatch {
+    pub role: Option<Role>,
+    /// `false` deactivates (ends every session), `true` reactivates.
+    pub is_active: Option<bool>,
+}
+
+/// Invites someone by email into the caller's organization.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct InviteRequest {
+    pub email: String,
+    pub role: Role,
+}
+
+/// A sent invitation.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct InvitationView {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}

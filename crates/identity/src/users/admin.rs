@@ -1,0 +1,105 @@
+use super::authorize_manage;
+use crate::auth::revoke_all_sessions;
+use crate::service::commit;
+use crate::session_state::open_sessions;
+use crate::types::{AdminUserPatch, UserProfile};
+use crate::views::{profile, role_of};
+use crate::{IdentityService, errors, repo, token};
+use p2p_kernel::ids::{OrgId, UserId};
+use p2p_kernel::{Actor, DomainError, Role};
+use p2p_orgs::db::db_err;
+
+impl IdentityService {
+    /// Changes a user's role or active flag: admins of that user's
+    /// organization and superusers only (another organization's user → 404, a
+    /// member → 403). A change that would leave the organization without an
+    /// active admin is 409 `last_admin`. A role change and a deactivation take
+    /// effect at once: existing access tokens are refused (clients refresh to
+    /// get the new role); deactivation ends every session. Emits
+    /// `member.updated` on `org:<id>`.
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        patch: AdminUserPatch,
+    ) -> Result<UserProfile, DomainError> {
+        let target = repo::find(self.db(), id.0)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| DomainError::not_found("user"))?;
+        authorize_manage(actor, &target)?;
+        if patch.role.is_none() && patch.is_active.is_none() {
+            return Ok(profile(&target));
+        }
+        let now = self.now();
+        let txn = self.begin().await?;
+        // Serialize membership changes of this organization (last-admin rule).
+        p2p_orgs::store::lock(&txn, OrgId(target.organization_id))
+            .await
+            .map_err(db_err)?;
+        let mut user = repo::find(&txn, id.0)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| DomainError::not_found("user"))?;
+        let old_role = role_of(&user);
+        let new_role = patch.role.unwrap_or(old_role);
+        let new_active = patch.is_active.unwrap_or(user.is_active);
+        let was_admin = old_role == Role::Admin && user.is_active;
+        let stays_admin = new_role == Role::Admin && new_active;
+        if was_admin
+            && !stays_admin
+            && repo::other_active_admins(&txn, user.organization_id, user.id)
+                .await
+                .map_err(db_err)?
+                == 0
+        {
+            return Err(errors::last_admin());
+        }
+        let role_changed = new_role != old_role;
+        let deactivated = user.is_active && !new_active;
+        let reactivated = !user.is_active && new_active;
+        if !role_changed && !deactivated && !reactivated {
+            return Ok(profile(&user));
+        }
+        user.role = new_role.as_str().to_owned();
+        user.is_active = new_active;
+        if role_changed || deactivated {
+            user.security_stamp = token::security_stamp();
+        }
+        user.updated_at = now;
+        repo::save(&txn, &user).await.map_err(db_err)?;
+        let (ended, changed) = if deactivated {
+            (revoke_all_sessions(&txn, user.id, now).await?, Vec::new())
+        } else {
+            (
+                Vec::new(),
+                open_sessions(&txn, user.id).await.map_err(db_err)?,
+            )
+        };
+        commit(txn).await?;
+        self.sync_sessions(&changed).await;
+        self.after_sessions_revoked(user.id, &ended).await;
+        self.publish(
+            format!("org:{}", user.organization_id),
+            "member.updated",
+            serde_json::json!({
+                "user_id": user.id,
+                "role": new_role,
+                "is_active": new_active,
+            }),
+        )
+        .await;
+        tracing::info!(user_id = %user.id, by = %actor.user_id, role = new_role.as_str(), is_active = new_active, "member updated");
+        Ok(profile(&user))
+    }
+
+    /// Deactivates a user (same rules as [`IdentityService::update_user`]):
+    /// their sessions end at once, their content stays.
+    pub async fn deactivate(&self, actor: &Actor, id: UserId) -> Result<(), DomainError> {
+        let patch = AdminUserPatch {
+            role: None,
+            is_active: Some(false),
+        };
+        self.update_user(actor, id, patch).await.map(|_| ())
+    }
+}

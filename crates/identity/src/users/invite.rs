@@ -1,0 +1,112 @@
+use crate::entity::invitation;
+use crate::service::commit;
+use crate::types::{InvitationView, InviteRequest};
+use crate::{IdentityService, emails, errors, repo, token};
+use p2p_kernel::validate::{Validator, normalize_email};
+use p2p_kernel::{Actor, DomainError};
+use p2p_orgs::db::{api_time, db_err, db_time, is_unique_violation};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+impl IdentityService {
+    /// Invites someone into the caller's organization with `role` and emails
+    /// them a link (`/accept-invite?token=…`, valid `invitation_ttl`). Admins
+    /// only (403). 422 for a malformed email; 409 `email_taken` if the email
+    /// already has an account; 409 `invitation_pending` if an unexpired
+    /// invitation to this organization exists (an expired one is replaced).
+    /// Emits `invitation.created` on `org:<id>`.
+    pub async fn invite(
+        &self,
+        actor: &Actor,
+        req: InviteRequest,
+    ) -> Result<InvitationView, DomainError> {
+        actor.require_org_admin(actor.org_id)?;
+        let email = normalize_email(&req.email);
+        let mut v = Validator::new();
+        v.email("email", &email);
+        v.finish()?;
+        if repo::find_by_email(self.db(), &email)
+            .await
+            .map_err(db_err)?
+            .is_some()
+        {
+            return Err(errors::email_taken());
+        }
+        let inviter = self.current_user(actor).await?;
+        let org = p2p_orgs::store::find(self.db(), actor.org_id)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| DomainError::not_found("organization"))?;
+
+        let now = self.now();
+        let expires_at = db_time(now + self.inner.config.invitation_ttl);
+        let fresh = token::generate();
+        let txn = self.begin().await?;
+        // Forget a finished invitation of this email so the new one fits the
+        // unique (organization, email) index; a pending one makes the insert fail.
+        invitation::Entity::delete_many()
+            .filter(invitation::Column::OrganizationId.eq(org.id))
+            .filter(invitation::Column::Email.eq(email.clone()))
+            .filter(
+                Condition::any()
+                    .add(invitation::Column::AcceptedAt.is_not_null())
+                    .add(invitation::Column::ExpiresAt.lte(now)),
+            )
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        let id = Uuid::now_v7();
+        let row = invitation::ActiveModel {
+            id: Set(id),
+            organization_id: Set(org.id),
+            email: Set(email.clone()),
+            role: Set(req.role.as_str().to_owned()),
+            token_hash: Set(fresh.hash),
+            invited_by: Set(Some(inviter.id)),
+            created_at: Set(now),
+            expires_at: Set(expires_at),
+            accepted_at: Set(None),
+        };
+        match invitation::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DomainError::conflict(
+                    errors::INVITATION_PENDING,
+                    "this email already has a pending invitation",
+                ));
+            }
+            Err(e) => return Err(db_err(e)),
+        }
+        let inviter_name = format!("{} {}", inviter.first_name, inviter.last_name);
+        let mail = emails::invitation(
+            &self.inner.config,
+            &email,
+            inviter_name.trim(),
+            &org.name,
+            req.role,
+            &fresh.token,
+        );
+        self.enqueue_email(&txn, &mail).await?;
+        commit(txn).await?;
+        self.wake_outbox();
+        let view = InvitationView {
+            id,
+            organization_id: org.id,
+            email,
+            role: req.role,
+            invited_by: Some(inviter.id),
+            created_at: api_time(now),
+            expires_at: api_time(expires_at),
+        };
+        self.publish(
+            format!("org:{}", org.id),
+            "invitation.created",
+            serde_json::json!({ "id": id, "email": view.email, "role": view.role }),
+        )
+        .await;
+        Ok(view)
+    }
+}

@@ -1,0 +1,113 @@
+use crate::service::clip;
+use crate::types::{ProfilePatch, UserProfile};
+use crate::views::profile;
+use crate::{IdentityService, repo};
+use p2p_kernel::validate::Validator;
+use p2p_kernel::{Actor, DomainError};
+use p2p_orgs::db::db_err;
+use uuid::Uuid;
+
+fn optional(value: &str) -> Option<String> {
+    let v = value.trim();
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+fn validate(patch: &ProfilePatch) -> Result<(), DomainError> {
+    let mut v = Validator::new();
+    if let Some(first) = &patch.first_name {
+        v.length("first_name", first, 1, 100);
+    }
+    if let Some(last) = &patch.last_name {
+        v.length("last_name", last, 1, 100);
+    }
+    v.optional_length("job_title", patch.job_title.as_deref().map(str::trim), 100);
+    v.optional_length("bio", patch.bio.as_deref().map(str::trim), 2000);
+    if let Some(phone) = patch.phone.as_deref().map(str::trim) {
+        v.optional_length("phone", Some(phone), 32);
+        v.check(
+            phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c)),
+            "phone",
+            "invalid_phone",
+            "may contain only digits, spaces and + - ( ) .",
+        );
+    }
+    v.finish()
+}
+
+impl IdentityService {
+    /// The caller's own profile.
+    pub async fn me(&self, actor: &Actor) -> Result<UserProfile, DomainError> {
+        Ok(profile(&self.current_user(actor).await?))
+    }
+
+    /// Changes the caller's profile; 422 with field errors for invalid values.
+    /// Emits `user.updated` on `user:<id>`.
+    pub async fn update_me(
+        &self,
+        actor: &Actor,
+        patch: ProfilePatch,
+    ) -> Result<UserProfile, DomainError> {
+        validate(&patch)?;
+        let mut user = self.current_user(actor).await?;
+        if let Some(first) = patch.first_name {
+            user.first_name = first.trim().to_owned();
+        }
+        if let Some(last) = patch.last_name {
+            user.last_name = last.trim().to_owned();
+        }
+        user.handle = repo::handle_of(&user.first_name, &user.last_name);
+        if let Some(v) = patch.job_title {
+            user.job_title = optional(&v);
+        }
+        if let Some(v) = patch.bio {
+            user.bio = optional(&v);
+        }
+        if let Some(v) = patch.phone {
+            user.phone = optional(&v);
+        }
+        user.updated_at = self.now();
+        repo::save(self.db(), &user).await.map_err(db_err)?;
+        let view = profile(&user);
+        self.publish_user_updated(&view).await;
+        Ok(view)
+    }
+
+    /// Records the caller's new avatar, already stored by the file storage
+    /// (the HTTP layer checks type and size and uploads it).
+    pub async fn set_avatar(
+        &self,
+        actor: &Actor,
+        avatar_url: String,
+        file_id: Option<Uuid>,
+    ) -> Result<UserProfile, DomainError> {
+        let url = clip(Some(&avatar_url), usize::MAX).unwrap_or_default();
+        let mut v = Validator::new();
+        v.length("avatar_url", &url, 1, 2048);
+        v.finish()?;
+        let mut user = self.current_user(actor).await?;
+        user.avatar_url = Some(url);
+        user.avatar_file_id = file_id;
+        user.updated_at = self.now();
+        repo::save(self.db(), &user).await.map_err(db_err)?;
+        let view = profile(&user);
+        self.publish_user_updated(&view).await;
+        Ok(view)
+    }
+
+    async fn publish_user_updated(&self, view: &UserProfile) {
+        self.publish(
+            format!("user:{}", view.id),
+            "user.updated",
+            serde_json::json!({
+                "user_id": view.id,
+                "first_name": view.first_name,
+                "last_name": view.last_name,
+                "job_title": view.job_title,
+                "avatar_url": view.avatar_url,
+            }),
+        )
+        .await;
+    }
+}

@@ -1,0 +1,36 @@
+//! Profiles, members, invitations and admin changes.
+
+mod admin;
+mod invite;
+mod me;
+mod members;
+mod profile;
+
+use crate::entity::user;
+use crate::{IdentityService, errors, repo};
+use p2p_kernel::{Actor, DomainError};
+use p2p_orgs::db::db_err;
+
+impl IdentityService {
+    /// The caller's row; 401 if the account vanished or was deactivated.
+    pub(crate) async fn current_user(&self, actor: &Actor) -> Result<user::Model, DomainError> {
+        repo::find(self.db(), actor.user_id.0)
+            .await
+            .map_err(db_err)?
+            .filter(|u| u.is_active)
+            .ok_or_else(errors::unauthenticated)
+    }
+}
+
+/// Who may manage `target`: a superuser, or an admin of the target's
+/// organization. People of other organizations are "not found" (their
+/// existence is not confirmed); a member of the same organization gets 403.
+pub(crate) fn authorize_manage(actor: &Actor, target: &user::Model) -> Result<(), DomainError> {
+    if actor.is_superuser {
+        return Ok(());
+    }
+    if actor.org_id.0 != target.organization_id {
+        return Err(DomainError::not_found("user"));
+    }
+    actor.require_org_admin(actor.org_id)
+}

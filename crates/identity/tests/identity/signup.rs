@@ -1,0 +1,201 @@
+use crate::on_both;
+use crate::support::{Env, PASSWORD, client, code, fields, signup_request};
+use p2p_identity::{AcceptInviteRequest, ClientInfo, InviteRequest, SignupRequest};
+use p2p_kernel::Role;
+
+on_both!(
+    signup_creates_org_admin_session_and_verification_email,
+    duplicate_email_and_registered_domain_conflict,
+    failed_signup_leaves_nothing_behind,
+    concurrent_signups_of_one_domain_create_one_organization,
+    weak_passwords_and_bad_fields_are_field_errors,
+);
+
+async fn signup_creates_org_admin_session_and_verification_email(env: Env) {
+    let res = env.signup("Ann.Lee@Acme.Example", "Acme Industrial").await;
+    assert_eq!(res.user.email, "ann.lee@acme.example");
+    assert_eq!(res.user.role, Role::Admin);
+    assert!(!res.user.email_verified);
+    assert_eq!(res.organization.domain, "acme.example");
+    assert_eq!(res.organization.name, "Acme Industrial");
+    assert_eq!(res.organization.member_count, 1);
+    assert_eq!(res.user.organization_id, res.organization.id);
+    assert_eq!(res.token_type, "Bearer");
+    assert_eq!(res.expires_in, 900);
+
+    let actor = env.actor(&res.access_token).await;
+    assert_eq!(actor.user_id.0, res.user.id);
+    assert_eq!(actor.org_id.0, res.organization.id);
+    assert_eq!(actor.role, Role::Admin);
+    assert_eq!(actor.session_id.0, res.session_id);
+
+    let token = env.link_token("ann.lee@acme.example", "verify-email").await;
+    let verified = env.identity.verify_email(&token).await.unwrap();
+    assert!(verified.email_verified);
+    assert!(env.identity.me(&actor).await.unwrap().email_verified);
+    assert_eq!(
+        code(env.identity.verify_email(&token).await),
+        (410, "token_used".into())
+    );
+    assert_eq!(
+        code(env.identity.resend_verification(&actor).await),
+        (409, "already_verified".into())
+    );
+    assert_eq!(
+        code(env.identity.verify_email("nonsense").await),
+        (400, "invalid_token".into())
+    );
+}
+
+async fn duplicate_email_and_registered_domain_conflict(env: Env) {
+    env.signup("ann@acme.example", "Acme").await;
+    let again = env
+        .identity
+        .signup(
+            signup_request("ANN@acme.example", "Acme 2"),
+            ClientInfo::default(),
+        )
+        .await;
+    assert_eq!(code(again), (409, "email_taken".into()));
+    let colleague = env
+        .identity
+        .signup(
+            signup_request("bob@ACME.example", "Acme 3"),
+            ClientInfo::default(),
+        )
+        .await;
+    assert_eq!(code(colleague), (409, "organization_exists".into()));
+}
+
+/// An invited user's email belongs to another domain: signing up with it
+/// creates the new organization first, then fails on the user; nothing stays.
+async fn failed_signup_leaves_nothing_behind(env: Env) {
+    let admin = env.signup("ann@acme.example", "Acme").await;
+    let actor = env.actor(&admin.access_token).await;
+    env.identity
+        .invite(
+            &actor,
+            InviteRequest {
+                email: "carol@freelance.example".into(),
+                role: Role::Member,
+            },
+        )
+        .await
+        .unwrap();
+    let token = env
+        .link_token("carol@freelance.example", "accept-invite")
+        .await;
+    env.identity
+        .accept_invite(
+            AcceptInviteRequest {
+                token,
+                password: PASSWORD.into(),
+                first_name: "Carol".into(),
+                last_name: "Diaz".into(),
+            },
+            ClientInfo::default(),
+        )
+        .await
+        .unwrap();
+    let mails_before = env.emails_to("carol@freelance.example").await.len();
+
+    let res = env
+        .identity
+        .signup(
+            signup_request("carol@freelance.example", "Freelance"),
+            ClientInfo::default(),
+        )
+        .await;
+    assert_eq!(code(res), (409, "email_taken".into()));
+    let org = p2p_orgs::store::find_by_domain(&env.db, "freelance.example")
+        .await
+        .unwrap();
+    assert!(org.is_none(), "the organization must be rolled back");
+    assert_eq!(
+        env.emails_to("carol@freelance.example").await.len(),
+        mails_before
+    );
+    // The domain is still free.
+    let dave = env.signup("dave@freelance.example", "Freelance").await;
+    assert_eq!(dave.organization.domain, "freelance.example");
+}
+
+async fn concurrent_signups_of_one_domain_create_one_organization(env: Env) {
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let identity = env.identity.clone();
+        tasks.push(tokio::spawn(async move {
+            identity
+                .signup(
+                    signup_request(&format!("user{i}@race.example"), "Race"),
+                    ClientInfo::default(),
+                )
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(e) => {
+                use p2p_kernel::ErrorCode;
+                assert_eq!(e.code(), "organization_exists", "{e}");
+            }
+        }
+    }
+    assert_eq!(ok, 1);
+}
+
+async fn weak_passwords_and_bad_fields_are_field_errors(env: Env) {
+    let signup = |email: &str, password: &str| SignupRequest {
+        email: email.into(),
+        password: password.into(),
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        organization_name: "Acme".into(),
+    };
+    let short = env
+        .identity
+        .signup(signup("a@weak.example", "abc1"), client("10.0.0.1"))
+        .await;
+    assert_eq!(
+        fields(short),
+        vec![("password".into(), "password_too_short".into())]
+    );
+    let weak = env
+        .identity
+        .signup(signup("a@weak.example", "abcdefghijkl"), client("10.0.0.1"))
+        .await;
+    assert_eq!(
+        fields(weak),
+        vec![("password".into(), "password_too_weak".into())]
+    );
+    let many = env
+        .identity
+        .signup(
+            SignupRequest {
+                email: "not-an-email".into(),
+                password: PASSWORD.into(),
+                first_name: " ".into(),
+                last_name: "x".repeat(101),
+                organization_name: String::new(),
+            },
+            client("10.0.0.1"),
+        )
+        .await;
+    assert_eq!(
+        fields(many),
+        vec![
+            ("email".into(), "invalid_email".into()),
+            ("first_name".into(), "required".into()),
+            ("last_name".into(), "too_long".into()),
+            ("organization_name".into(), "required".into()),
+        ]
+    );
+    assert!(
+        p2p_orgs::store::find_by_domain(&env.db, "weak.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -1,0 +1,126 @@
+//! Organization rows, for this crate and for domains that create or show
+//! organizations inside their own transactions (signup, invitations, the ops CLI).
+
+use crate::db::{db_time, is_unique_violation};
+use crate::entity::{ActiveModel, Column, Entity, Model};
+use p2p_kernel::ids::OrgId;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use time::OffsetDateTime;
+
+/// What is needed to create an organization.
+#[derive(Clone, Debug)]
+pub struct NewOrganization {
+    pub name: String,
+    /// The email domain the organization owns; stored lower-cased.
+    pub domain: String,
+}
+
+/// Why an organization could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateOrgError {
+    /// Another organization already owns the domain (unique index `ux_organizations_domain`).
+    #[error("an organization with this domain already exists")]
+    DomainTaken,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// The organization domain of an email address: its part after `@`, lower-cased.
+pub fn email_domain(email: &str) -> Option<String> {
+    email
+        .trim()
+        .rsplit_once('@')
+        .map(|(_, domain)| domain.to_ascii_lowercase())
+        .filter(|d| !d.is_empty())
+}
+
+/// Inserts an organization. Run it in a transaction together with whatever
+/// must exist with it (its first user).
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    new: NewOrganization,
+    now: OffsetDateTime,
+) -> Result<Model, CreateOrgError> {
+    let now = db_time(now);
+    let model = Model {
+        id: OrgId::new().0,
+        name: new.name.trim().to_owned(),
+        domain: new.domain.trim().to_ascii_lowercase(),
+        industry: None,
+        size: None,
+        country: None,
+        city: None,
+        description: None,
+        website: None,
+        logo_url: None,
+        is_active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    let row: ActiveModel = model.clone().into();
+    match Entity::insert(row).exec_without_returning(conn).await {
+        Ok(_) => Ok(model),
+        Err(e) if is_unique_violation(&e) => Err(CreateOrgError::DomainTaken),
+        Err(e) => Err(CreateOrgError::Db(e)),
+    }
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: OrgId) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id.0).one(conn).await
+}
+
+pub async fn find_by_domain(
+    conn: &impl ConnectionTrait,
+    domain: &str,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::Domain.eq(domain.trim().to_ascii_lowercase()))
+        .one(conn)
+        .await
+}
+
+/// Serializes membership changes of one organization for the rest of the
+/// caller's transaction, so that invariants such as "at least one active admin"
+/// can be checked and changed atomically. It is a no-op write of the
+/// organization row: a row lock on PostgreSQL, the database write lock on
+/// SQLite (taken up front, so concurrent writers wait instead of failing).
+/// Returns false when the organization does not exist.
+pub async fn lock(conn: &impl ConnectionTrait, id: OrgId) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let res = Entity::update_many()
+        .col_expr(Column::Id, Expr::col(Column::Id))
+        .filter(Column::Id.eq(id.0))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Writes back a changed organization.
+pub(crate) async fn save(conn: &impl ConnectionTrait, model: Model) -> Result<Model, DbErr> {
+    let mut row: ActiveModel = model.clone().into();
+    row.name = Set(model.name.clone());
+    row.industry = Set(model.industry.clone());
+    row.size = Set(model.size.clone());
+    row.country = Set(model.country.clone());
+    row.city = Set(model.city.clone());
+    row.description = Set(model.description.clone());
+    row.website = Set(model.website.clone());
+    row.logo_url = Set(model.logo_url.clone());
+    row.updated_at = Set(db_time(model.updated_at));
+    Entity::update(row).exec(conn).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_of_emails() {
+        assert_eq!(
+            email_domain("Ann@Acme.Example.COM"),
+            Some("acme.example.com".into())
+        );
+        assert_eq!(email_domain("nobody"), None);
+        assert_eq!(email_domain("x@"), None);
+    }
+}

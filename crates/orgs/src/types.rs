@@ -1,0 +1,131 @@
+//! Request and response types of the organization endpoints.
+
+use p2p_kernel::Role;
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// An organization as its members see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrganizationView {
+    pub id: Uuid,
+    pub name: String,
+    /// The email domain of the organization (from its first user's email).
+    pub domain: String,
+    pub industry: Option<String>,
+    /// Company size band, free text such as `11-50`.
+    pub size: Option<String>,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub description: Option<String>,
+    pub website: Option<String>,
+    pub logo_url: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Active members.
+    pub member_count: u64,
+}
+
+impl OrganizationView {
+    pub fn from_record(org: crate::OrgRecord, member_count: u64) -> Self {
+        Self {
+            id: org.id,
+            name: org.name,
+            domain: org.domain,
+            industry: org.industry,
+            size: org.size,
+            country: org.country,
+            city: org.city,
+            description: org.description,
+            website: org.website,
+            logo_url: org.logo_url,
+            created_at: crate::db::api_time(org.created_at),
+            member_count,
+        }
+    }
+}
+
+/// Changes to the caller's organization (admin only). Absent fields stay as
+/// they are; an empty string clears an optional field. The domain cannot change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrgPatch {
+    /// 1–200 characters.
+    pub name: Option<String>,
+    /// At most 100 characters.
+    pub industry: Option<String>,
+    /// At most 50 characters.
+    pub size: Option<String>,
+    /// At most 100 characters.
+    pub country: Option<String>,
+    /// At most 100 characters.
+    pub city: Option<String>,
+    /// At most 5000 characters.
+    pub description: Option<String>,
+    /// An `http://` or `https://` URL, at most 2048 characters.
+    pub website: Option<String>,
+    /// An `http(s)://` URL or a path on this server (`/…`), at most 2048 characters.
+    pub logo_url: Option<String>,
+}
+
+/// A member of an organization as any member of that organization sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MemberView {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub job_title: Option<String>,
+    pub avatar_url: Option<String>,
+    pub role: Role,
+    /// When the member joined the organization.
+    #[serde(with = "time::serde::rfc3339")]
+    pub joined_at: OffsetDateTime,
+}
+
+/// Number of items created on one UTC day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DailyActivity {
+    /// `YYYY-MM-DD`.
+    #[schema(value_type = String, format = Date)]
+    #[serde(with = "iso_date")]
+    pub date: Date,
+    pub count: u64,
+}
+
+/// Statistics of the caller's organization.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrgStats {
+    /// Active members.
+    pub members: u64,
+    /// Members who joined in the last 30 days.
+    pub new_members_30d: u64,
+    /// Forum topics started by the organization's members.
+    pub topics: u64,
+    /// Forum posts written by the organization's members.
+    pub posts: u64,
+    /// Use cases of the organization.
+    pub use_cases: u64,
+    /// Content created per UTC day over the last 30 days, oldest first, one
+    /// entry per day (days without activity count 0).
+    pub activity: Vec<DailyActivity>,
+}
+
+/// `YYYY-MM-DD` (de)serialization of dates.
+mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use time::Date;
+    use time::macros::format_description;
+
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        format_description!("[year]-[month]-[day]");
+
+    pub fn serialize<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
+        let text = date.format(FORMAT).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        Date::parse(&text, FORMAT).map_err(D::Error::custom)
+    }
+}

@@ -1,0 +1,247 @@
+use crate::on_both;
+use async_trait::async_trait;
+use p2p_kernel::adapters::memory::BroadcastEventBus;
+use p2p_kernel::ids::{OrgId, SessionId, UserId};
+use p2p_kernel::ports::SystemClock;
+use p2p_kernel::{Actor, DomainError, ErrorCode, Page, PageRequest, Role};
+use p2p_orgs::store::{self, CreateOrgError, NewOrganization};
+use p2p_orgs::{
+    ContentCounts, ContentStatsSource, DailyCount, MemberDirectory, MemberView, OrgPatch,
+    OrgService,
+};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use time::{Date, Duration, OffsetDateTime};
+
+on_both!(
+    domains_are_unique_and_lower_case,
+    current_update_and_members,
+    stats_sum_every_content_source,
+);
+
+/// Two members per organization, one of them new.
+struct Directory;
+
+#[async_trait]
+impl MemberDirectory for Directory {
+    async fn list_members(
+        &self,
+        _org: OrgId,
+        page: &PageRequest,
+    ) -> Result<Page<MemberView>, DomainError> {
+        let member = |name: &str| MemberView {
+            id: uuid::Uuid::now_v7(),
+            first_name: name.into(),
+            last_name: "M".into(),
+            job_title: None,
+            avatar_url: None,
+            role: Role::Member,
+            joined_at: OffsetDateTime::now_utc(),
+        };
+        Ok(Page::from_rows(vec![member("a"), member("b")], page, |m| {
+            m.id
+        }))
+    }
+    async fn count_members(&self, _org: OrgId) -> Result<u64, DomainError> {
+        Ok(2)
+    }
+    async fn count_members_since(
+        &self,
+        _org: OrgId,
+        _since: OffsetDateTime,
+    ) -> Result<u64, DomainError> {
+        Ok(1)
+    }
+}
+
+/// Fixed counts, with activity today, 3 days ago and 40 days ago.
+struct Source(u64);
+
+#[async_trait]
+impl ContentStatsSource for Source {
+    async fn totals(&self, _org: OrgId) -> Result<ContentCounts, DomainError> {
+        Ok(ContentCounts {
+            topics: self.0,
+            posts: 10 * self.0,
+            use_cases: 100 * self.0,
+        })
+    }
+    async fn daily_activity(
+        &self,
+        _org: OrgId,
+        _since: Date,
+    ) -> Result<Vec<DailyCount>, DomainError> {
+        let today = OffsetDateTime::now_utc().date();
+        Ok(vec![
+            DailyCount {
+                date: today,
+                count: self.0,
+            },
+            DailyCount {
+                date: today - Duration::days(3),
+                count: 2 * self.0,
+            },
+            DailyCount {
+                date: today - Duration::days(40),
+                count: 1000,
+            },
+        ])
+    }
+}
+
+fn service(db: &DatabaseConnection, sources: Vec<Arc<dyn ContentStatsSource>>) -> OrgService {
+    OrgService::new(
+        db.clone(),
+        Arc::new(Directory),
+        sources,
+        Arc::new(BroadcastEventBus::default()),
+        Arc::new(SystemClock),
+    )
+}
+
+fn actor(org: uuid::Uuid, role: Role) -> Actor {
+    Actor {
+        user_id: UserId::new(),
+        org_id: OrgId(org),
+        role,
+        is_superuser: false,
+        session_id: SessionId::new(),
+    }
+}
+
+async fn new_org(db: &DatabaseConnection, domain: &str) -> p2p_orgs::OrgRecord {
+    store::create(
+        db,
+        NewOrganization {
+            name: "Acme".into(),
+            domain: domain.into(),
+        },
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap()
+}
+
+async fn domains_are_unique_and_lower_case(db: DatabaseConnection) {
+    let org = new_org(&db, "Acme.Example").await;
+    assert_eq!(org.domain, "acme.example");
+    let again = store::create(
+        &db,
+        NewOrganization {
+            name: "Other".into(),
+            domain: "ACME.example".into(),
+        },
+        OffsetDateTime::now_utc(),
+    )
+    .await;
+    assert!(matches!(again, Err(CreateOrgError::DomainTaken)));
+    let found = store::find_by_domain(&db, "acme.EXAMPLE").await.unwrap();
+    assert_eq!(found.map(|o| o.id), Some(org.id));
+    assert!(store::lock(&db, OrgId(org.id)).await.unwrap());
+    assert!(!store::lock(&db, OrgId::new()).await.unwrap());
+}
+
+async fn current_update_and_members(db: DatabaseConnection) {
+    let org = new_org(&db, "acme.example").await;
+    let svc = service(&db, Vec::new());
+    let member = actor(org.id, Role::Member);
+    let admin = actor(org.id, Role::Admin);
+
+    let current = svc.current(&member).await.unwrap();
+    assert_eq!(current.name, "Acme");
+    assert_eq!(current.member_count, 2);
+    assert_eq!(current.industry, None);
+
+    let denied = svc.update_current(&member, OrgPatch::default()).await;
+    assert_eq!(denied.err().map(|e| e.kind().status()), Some(403));
+
+    let invalid = svc
+        .update_current(
+            &admin,
+            OrgPatch {
+                name: Some("".into()),
+                logo_url: Some("//evil.example/x.png".into()),
+                size: Some("x".repeat(51)),
+                ..OrgPatch::default()
+            },
+        )
+        .await
+        .err()
+        .unwrap();
+    let fields: Vec<_> = invalid
+        .field_errors()
+        .iter()
+        .map(|f| (f.field.as_str(), f.code.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("name", "required"),
+            ("size", "too_long"),
+            ("logo_url", "invalid_url")
+        ]
+    );
+
+    let updated = svc
+        .update_current(
+            &admin,
+            OrgPatch {
+                name: Some("  Acme Industrial ".into()),
+                industry: Some("Manufacturing".into()),
+                logo_url: Some("/api/v1/files/logo".into()),
+                ..OrgPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.name, "Acme Industrial");
+    assert_eq!(updated.industry.as_deref(), Some("Manufacturing"));
+    let cleared = svc
+        .update_current(
+            &admin,
+            OrgPatch {
+                industry: Some(" ".into()),
+                ..OrgPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(cleared.industry, None);
+    assert_eq!(cleared.logo_url.as_deref(), Some("/api/v1/files/logo"));
+    assert_eq!(svc.current(&member).await.unwrap(), cleared);
+
+    let page = svc.members(&member, PageRequest::first(1)).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert!(page.next_cursor.is_some());
+
+    let stranger = actor(uuid::Uuid::now_v7(), Role::Admin);
+    let missing = svc.current(&stranger).await;
+    assert_eq!(missing.err().map(|e| e.kind().status()), Some(404));
+}
+
+async fn stats_sum_every_content_source(db: DatabaseConnection) {
+    let org = new_org(&db, "acme.example").await;
+    let member = actor(org.id, Role::Member);
+
+    let empty = service(&db, Vec::new()).stats(&member).await.unwrap();
+    assert_eq!((empty.members, empty.new_members_30d), (2, 1));
+    assert_eq!((empty.topics, empty.posts, empty.use_cases), (0, 0, 0));
+    assert_eq!(empty.activity.len(), 30);
+    assert!(empty.activity.iter().all(|d| d.count == 0));
+
+    let svc = service(&db, vec![Arc::new(Source(1)), Arc::new(Source(2))]);
+    let stats = svc.stats(&member).await.unwrap();
+    assert_eq!((stats.topics, stats.posts, stats.use_cases), (3, 30, 300));
+    let today = OffsetDateTime::now_utc().date();
+    assert_eq!(stats.activity.len(), 30);
+    assert_eq!(stats.activity[0].date, today - Duration::days(29));
+    assert_eq!(stats.activity[29].date, today);
+    assert_eq!(stats.activity[29].count, 3);
+    assert_eq!(stats.activity[26].count, 6);
+    assert_eq!(stats.activity.iter().map(|d| d.count).sum::<u64>(), 9);
+    let json = serde_json::to_value(&stats).unwrap();
+    assert_eq!(
+        json["activity"][29]["date"],
+        serde_json::json!(today.to_string())
+    );
+}
