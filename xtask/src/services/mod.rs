@@ -3,6 +3,7 @@
 //! as it is and never stopped; `down` stops only what `up` started (recorded in `state.json`).
 
 mod install;
+mod lock;
 mod postgres;
 mod process;
 mod state;
@@ -213,6 +214,7 @@ pub fn up(layout: &Layout) -> Result<()> {
 fn up_only(layout: &Layout, services: &[Service]) -> Result<()> {
     std::fs::create_dir_all(&layout.dir)
         .with_context(|| format!("creating {}", layout.dir.display()))?;
+    let _lock = lock::Lock::acquire(&layout.dir)?;
     let mut state = State::load(&layout.dir)?;
     let mut installer = Installer::default();
     println!("services in {}", layout.dir.display());
@@ -271,7 +273,7 @@ fn up_one(
 
     let started_at = Instant::now();
     let Some(started) = start(service, layout, state, installer)? else {
-        return Ok("up, came up with its package installation (left alone)".to_owned());
+        return Ok("up, came up meanwhile, not started by xtask (left alone)".to_owned());
     };
     let line = format!(
         "started in {}: {}",
@@ -283,8 +285,9 @@ fn up_one(
     Ok(line)
 }
 
-/// Starts one service whose port does not answer and waits until it does. `None` when
-/// installing it already started it (Debian's redis-server package may).
+/// Starts one service whose port does not answer and waits until it does. `None` when it
+/// answers but not thanks to us: its package installation started it (Debian's redis-server
+/// may), or a concurrent `services up` did.
 fn start(
     service: Service,
     layout: &Layout,
@@ -346,7 +349,7 @@ fn start(
                 .args(["--host", "127.0.0.1", "--port", &port.to_string()])
                 .arg("--storage-path")
                 .arg(&storage);
-            spawn_and_record(service, layout, state, command, &log).map(Some)
+            spawn_and_record(service, layout, state, command, &log)
         }
         Service::S3 => {
             let program = installer.ensure_s3s_fs()?;
@@ -358,7 +361,7 @@ fn start(
                 .args(["--host", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--access-key", S3_ACCESS_KEY, "--secret-key", S3_SECRET_KEY])
                 .arg(&root);
-            spawn_and_record(service, layout, state, command, &log).map(Some)
+            spawn_and_record(service, layout, state, command, &log)
         }
         Service::Smtp => {
             let program = installer.ensure_venv_tool(&layout.venv, "aiosmtpd", &["aiosmtpd"])?;
@@ -377,7 +380,7 @@ fn start(
                 .args(["-n", "-l", &format!("127.0.0.1:{port}")])
                 .args(["-c", "aiosmtpd.handlers.Mailbox"])
                 .arg(&maildir);
-            spawn_and_record(service, layout, state, command, &log).map(Some)
+            spawn_and_record(service, layout, state, command, &log)
         }
     }
 }
@@ -390,31 +393,38 @@ fn spawn_and_record(
     state: &mut State,
     mut command: std::process::Command,
     log: &Path,
-) -> Result<Started> {
+) -> Result<Option<Started>> {
     let name = service.name();
+    let port = layout.port(service);
     command.current_dir(&layout.dir);
     let mut child = process::spawn_background(&mut command, log)?;
     let pid = child.id();
     state.set(name, Started::Pid(pid));
     state.save()?;
-    let ready = process::wait_for_port(
-        name,
-        layout.port(service),
-        service.start_deadline(),
-        log,
-        Some(&mut child),
-    );
-    if let Err(err) = ready {
-        let _ = child.kill();
-        let _ = child.wait();
-        forget(state, name)?;
-        return Err(err);
+    let ready = process::wait_for_port(name, port, service.start_deadline(), log, Some(&mut child));
+    let running = matches!(child.try_wait(), Ok(None));
+    if ready.is_ok() && running {
+        return Ok(Some(Started::Pid(pid)));
     }
-    Ok(Started::Pid(pid))
+    let _ = child.kill();
+    let _ = child.wait();
+    forget(state, name)?;
+    // Another `cargo xtask services up` may have started the same service meanwhile, so ours
+    // could not bind the port: theirs serves, and it is theirs to stop.
+    if process::port_answers(port) {
+        return Ok(None);
+    }
+    ready?;
+    bail!("{name} exited right after answering; see {}", log.display())
 }
 
 /// Stops, in reverse order, what xtask started; leaves everything else running.
 fn down_only(layout: &Layout, services: &[Service]) -> Result<()> {
+    let _lock = if layout.dir.is_dir() {
+        Some(lock::Lock::acquire(&layout.dir)?)
+    } else {
+        None
+    };
     let mut state = State::load(&layout.dir)?;
     let mut failures = Vec::new();
     for &service in services.iter().rev() {
