@@ -1,11 +1,12 @@
 //! Queries on `users` shared by several flows.
 
-use crate::entity::user::{self, ActiveModel, Column, Entity, Model};
+use crate::entity::user::{ActiveModel, Column, Entity, Model};
 use crate::errors;
 use crate::token;
 use p2p_kernel::ports::mention_handle;
 use p2p_kernel::{DomainError, Role};
 use p2p_orgs::db::{db_err, is_unique_violation};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -105,9 +106,36 @@ pub(crate) async fn count_active(conn: &impl ConnectionTrait, org: Uuid) -> Resu
         .await
 }
 
-/// Saves every column of a changed user.
-pub(crate) async fn save(conn: &impl ConnectionTrait, model: &Model) -> Result<(), DbErr> {
-    use sea_orm::ActiveModelTrait;
-    let row = ActiveModel::from(model.clone()).reset_all();
-    user::Entity::update(row).exec(conn).await.map(|_| ())
+/// Writes only the given columns of a user, so that concurrent changes of
+/// other columns (a profile edit and an admin's deactivation) never undo
+/// each other.
+pub(crate) async fn set(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    changes: Vec<(Column, sea_orm::Value)>,
+) -> Result<(), DbErr> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut update = Entity::update_many();
+    for (column, value) in changes {
+        update = update.col_expr(column, Expr::value(value));
+    }
+    update.filter(Column::Id.eq(id)).exec(conn).await?;
+    Ok(())
+}
+
+/// Marks the email verified unless it already is.
+pub(crate) async fn mark_verified(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::EmailVerifiedAt, Expr::value(Some(now)))
+        .filter(Column::Id.eq(id))
+        .filter(Column::EmailVerifiedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
 }

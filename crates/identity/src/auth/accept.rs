@@ -1,3 +1,4 @@
+use crate::entity::user::Column;
 use crate::password::check_policy;
 use crate::repo::{self, NewUser};
 use crate::service::commit;
@@ -58,9 +59,13 @@ impl IdentityService {
         )
         .await?;
         user.last_login_at = Some(now);
-        repo::save(&txn, &user)
-            .await
-            .map_err(p2p_orgs::db::db_err)?;
+        repo::set(
+            &txn,
+            user.id,
+            vec![(Column::LastLoginAt, user.last_login_at.into())],
+        )
+        .await
+        .map_err(p2p_orgs::db::db_err)?;
         let tokens = self.start_session(&txn, &user, &client, now).await?;
         commit(txn).await?;
         let org = self

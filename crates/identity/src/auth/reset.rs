@@ -1,4 +1,5 @@
 use super::refresh::revoke_all_sessions;
+use crate::entity::user::Column;
 use crate::password::check_policy;
 use crate::service::commit;
 use crate::{IdentityService, emails, errors, ott, repo, token};
@@ -92,9 +93,16 @@ impl IdentityService {
             .ok_or_else(errors::invalid_token)?;
         user.password_hash = password_hash;
         user.security_stamp = token::security_stamp();
-        user.email_verified_at.get_or_insert(now);
         user.updated_at = now;
-        repo::save(&txn, &user).await.map_err(db_err)?;
+        let changes = vec![
+            (Column::PasswordHash, user.password_hash.clone().into()),
+            (Column::SecurityStamp, user.security_stamp.clone().into()),
+            (Column::UpdatedAt, now.into()),
+        ];
+        repo::set(&txn, user.id, changes).await.map_err(db_err)?;
+        repo::mark_verified(&txn, user.id, now)
+            .await
+            .map_err(db_err)?;
         ott::retire(&txn, user.id, ott::Purpose::ResetPassword, now)
             .await
             .map_err(db_err)?;

@@ -1,3 +1,4 @@
+use crate::entity::user::Column;
 use crate::password::check_policy;
 use crate::repo::{self, NewUser};
 use crate::service::commit;
@@ -46,7 +47,17 @@ impl IdentityService {
                 user.security_stamp = token::security_stamp();
                 user.email_verified_at.get_or_insert(now);
                 user.updated_at = now;
-                repo::save(&txn, &user).await.map_err(db_err)?;
+                let changes = vec![
+                    (Column::IsSuperuser, true.into()),
+                    (Column::IsActive, true.into()),
+                    (Column::PasswordHash, user.password_hash.clone().into()),
+                    (Column::SecurityStamp, user.security_stamp.clone().into()),
+                    (Column::UpdatedAt, now.into()),
+                ];
+                repo::set(&txn, user.id, changes).await.map_err(db_err)?;
+                repo::mark_verified(&txn, user.id, now)
+                    .await
+                    .map_err(db_err)?;
                 user
             }
             None => {

@@ -20,8 +20,9 @@ impl IdentityService {
             .ok_or_else(errors::invalid_token)?;
         if user.email_verified_at.is_none() {
             user.email_verified_at = Some(now);
-            user.updated_at = now;
-            repo::save(&txn, &user).await.map_err(db_err)?;
+            repo::mark_verified(&txn, user.id, now)
+                .await
+                .map_err(db_err)?;
         }
         commit(txn).await?;
         Ok(profile(&user))

@@ -1,5 +1,6 @@
 use super::authorize_manage;
 use crate::auth::revoke_all_sessions;
+use crate::entity::user::Column;
 use crate::service::commit;
 use crate::session_state::open_sessions;
 use crate::types::{AdminUserPatch, UserProfile};
@@ -67,7 +68,13 @@ impl IdentityService {
             user.security_stamp = token::security_stamp();
         }
         user.updated_at = now;
-        repo::save(&txn, &user).await.map_err(db_err)?;
+        let changes = vec![
+            (Column::Role, user.role.clone().into()),
+            (Column::IsActive, user.is_active.into()),
+            (Column::SecurityStamp, user.security_stamp.clone().into()),
+            (Column::UpdatedAt, user.updated_at.into()),
+        ];
+        repo::set(&txn, user.id, changes).await.map_err(db_err)?;
         let (ended, changed) = if deactivated {
             (revoke_all_sessions(&txn, user.id, now).await?, Vec::new())
         } else {

@@ -1,3 +1,4 @@
+use crate::entity::user::Column;
 use crate::service::clip;
 use crate::types::{ProfilePatch, UserProfile};
 use crate::views::profile;
@@ -51,24 +52,39 @@ impl IdentityService {
     ) -> Result<UserProfile, DomainError> {
         validate(&patch)?;
         let mut user = self.current_user(actor).await?;
-        if let Some(first) = patch.first_name {
-            user.first_name = first.trim().to_owned();
+        let mut changes: Vec<(Column, sea_orm::Value)> = Vec::new();
+        if patch.first_name.is_some() || patch.last_name.is_some() {
+            if let Some(first) = patch.first_name {
+                user.first_name = first.trim().to_owned();
+            }
+            if let Some(last) = patch.last_name {
+                user.last_name = last.trim().to_owned();
+            }
+            user.handle = repo::handle_of(&user.first_name, &user.last_name);
+            changes.push((Column::FirstName, user.first_name.clone().into()));
+            changes.push((Column::LastName, user.last_name.clone().into()));
+            changes.push((Column::Handle, user.handle.clone().into()));
         }
-        if let Some(last) = patch.last_name {
-            user.last_name = last.trim().to_owned();
-        }
-        user.handle = repo::handle_of(&user.first_name, &user.last_name);
         if let Some(v) = patch.job_title {
             user.job_title = optional(&v);
+            changes.push((Column::JobTitle, user.job_title.clone().into()));
         }
         if let Some(v) = patch.bio {
             user.bio = optional(&v);
+            changes.push((Column::Bio, user.bio.clone().into()));
         }
         if let Some(v) = patch.phone {
             user.phone = optional(&v);
+            changes.push((Column::Phone, user.phone.clone().into()));
+        }
+        if changes.is_empty() {
+            return Ok(profile(&user));
         }
         user.updated_at = self.now();
-        repo::save(self.db(), &user).await.map_err(db_err)?;
+        changes.push((Column::UpdatedAt, user.updated_at.into()));
+        repo::set(self.db(), user.id, changes)
+            .await
+            .map_err(db_err)?;
         let view = profile(&user);
         self.publish_user_updated(&view).await;
         Ok(view)
@@ -90,7 +106,14 @@ impl IdentityService {
         user.avatar_url = Some(url);
         user.avatar_file_id = file_id;
         user.updated_at = self.now();
-        repo::save(self.db(), &user).await.map_err(db_err)?;
+        let changes = vec![
+            (Column::AvatarUrl, user.avatar_url.clone().into()),
+            (Column::AvatarFileId, user.avatar_file_id.into()),
+            (Column::UpdatedAt, user.updated_at.into()),
+        ];
+        repo::set(self.db(), user.id, changes)
+            .await
+            .map_err(db_err)?;
         let view = profile(&user);
         self.publish_user_updated(&view).await;
         Ok(view)

@@ -187,3 +187,47 @@ async fn expired_tokens_are_refused(env: Env) {
         (401, "invalid_refresh_token".into())
     );
 }
+
+on_both!(purge_removes_only_what_is_no_longer_usable);
+
+async fn purge_removes_only_what_is_no_longer_usable(env: Env) {
+    use p2p_identity::PurgeReport;
+    let keep = std::time::Duration::from_secs(7 * 24 * 3600);
+    let a = env.signup("ann@acme.example", "Acme").await;
+    let b = env
+        .identity
+        .refresh(&a.refresh_token, client("10.50.0.1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        env.identity.purge_expired(keep).await.unwrap(),
+        PurgeReport::default()
+    );
+    // The rotated token is kept: its reuse is still detected.
+    let ann = env.actor(&b.access_token).await;
+    let other = env
+        .identity
+        .login(
+            LoginRequest {
+                email: "ann@acme.example".into(),
+                password: PASSWORD.into(),
+            },
+            client("10.50.0.2"),
+        )
+        .await
+        .unwrap();
+    env.identity.logout(&ann).await.unwrap();
+
+    // Ten days on: the verification link (48 h) expired more than a week ago.
+    env.clock.advance(time::Duration::days(10));
+    let report = env.identity.purge_expired(keep).await.unwrap();
+    // The logged-out session and its two tokens; the unused verification token.
+    assert_eq!(report.sessions, 1);
+    assert_eq!(report.refresh_tokens, 2);
+    assert_eq!(report.one_time_tokens, 1);
+    // The other session lives on.
+    env.identity
+        .refresh(&other.refresh_token, client("10.50.0.2"))
+        .await
+        .unwrap();
+}

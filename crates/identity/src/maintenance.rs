@@ -1,0 +1,83 @@
+//! Removing rows that can no longer be used.
+
+use crate::IdentityService;
+use crate::entity::{invitation, one_time_token, refresh_token, session};
+use p2p_kernel::DomainError;
+use p2p_orgs::db::{db_err, db_time};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+
+/// How many rows [`IdentityService::purge_expired`] deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub refresh_tokens: u64,
+    pub sessions: u64,
+    pub one_time_tokens: u64,
+    pub invitations: u64,
+}
+
+impl IdentityService {
+    /// Deletes refresh tokens past their expiry (rotated ones are kept until
+    /// then, so that their reuse is still detected), sessions that ended
+    /// (revoked or expired) more than `keep` ago with their tokens, one-time
+    /// tokens expired more than `keep` ago, and invitations that expired
+    /// unaccepted more than `keep` ago. Idempotent; safe to run periodically
+    /// from several instances.
+    pub async fn purge_expired(
+        &self,
+        keep: std::time::Duration,
+    ) -> Result<PurgeReport, DomainError> {
+        let now = self.now();
+        let cutoff = db_time(now - keep);
+        let db = self.db();
+        let ended = session::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(session::Column::ExpiresAt.lt(cutoff))
+                    .add(session::Column::RevokedAt.lt(cutoff)),
+            )
+            .all(db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>();
+        let mut report = PurgeReport::default();
+        for chunk in ended.chunks(500) {
+            report.refresh_tokens += refresh_token::Entity::delete_many()
+                .filter(refresh_token::Column::SessionId.is_in(chunk.iter().copied()))
+                .exec(db)
+                .await
+                .map_err(db_err)?
+                .rows_affected;
+            report.sessions += session::Entity::delete_many()
+                .filter(session::Column::Id.is_in(chunk.iter().copied()))
+                .exec(db)
+                .await
+                .map_err(db_err)?
+                .rows_affected;
+        }
+        report.refresh_tokens += refresh_token::Entity::delete_many()
+            .filter(refresh_token::Column::ExpiresAt.lt(now))
+            .exec(db)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        report.one_time_tokens = one_time_token::Entity::delete_many()
+            .filter(one_time_token::Column::ExpiresAt.lt(cutoff))
+            .exec(db)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        report.invitations = invitation::Entity::delete_many()
+            .filter(invitation::Column::AcceptedAt.is_null())
+            .filter(invitation::Column::ExpiresAt.lt(cutoff))
+            .exec(db)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        if report != PurgeReport::default() {
+            tracing::info!(?report, "purged expired identity rows");
+        }
+        Ok(report)
+    }
+}
