@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// Longer filters are cut to this many characters.
+const MAX_QUERY_CHARS: usize = 100;
+
 /// Position of the last user of a page.
 #[derive(Serialize, Deserialize)]
 struct Position {
@@ -50,6 +53,7 @@ pub(crate) async fn users_page(
         query = query.filter(Column::IsActive.eq(true));
     }
     if let Some(q) = filter.q.map(str::trim).filter(|q| !q.is_empty()) {
+        let q: String = q.chars().take(MAX_QUERY_CHARS).collect();
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
         let like = |col: Column| {
             Expr::expr(Func::lower(Expr::col(col)))

@@ -81,11 +81,13 @@ impl IdentityService {
         let cache = &self.inner.cache;
         let key = key(id);
         match cache.get(&key).await {
-            Ok(Some(bytes)) => {
-                if let Ok(state) = serde_json::from_slice(&bytes) {
-                    return Ok(state);
+            Ok(Some(bytes)) => match serde_json::from_slice(&bytes) {
+                Ok(state) => return Ok(state),
+                // Unreadable (written by another version): replace it below.
+                Err(_) => {
+                    let _ = cache.delete(&key).await;
                 }
-            }
+            },
             Ok(None) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "cache unavailable, reading session state from the database");

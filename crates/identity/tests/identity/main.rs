@@ -8,6 +8,7 @@ mod invites;
 mod login;
 mod orgs;
 mod profile;
+mod redis;
 mod reset;
 mod signup;
 mod support;
