@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_mail_outbox;
 mod m20261125_000002_identity_orgs;
+mod m20261125_000003_forum;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_mail_outbox::Migration),
             Box::new(m20261125_000002_identity_orgs::Migration),
+            Box::new(m20261125_000003_forum::Migration),
         ]
     }
 }

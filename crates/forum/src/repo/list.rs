@@ -1,0 +1,186 @@
+//! Keyset pagination of topic lists.
+//!
+//! Every sort is `pinned DESC, <key> DESC, id DESC`, where the key is the
+//! creation time (`latest`, `unanswered`), the upvote total (`top`) or the
+//! stored trending score (`trending`). A cursor is the (pinned, key, id) of
+//! the last topic a page showed and the next page starts strictly after it,
+//! so topics created meanwhile (they sort before the cursor) are neither
+//! skipped nor repeated. With `top` and `trending` a topic whose votes or
+//! activity change while a client pages may move across the cursor.
+
+use super::TopicRow;
+use super::entity::{tag, topic};
+use crate::error::db_err;
+use crate::timefmt::{from_unix_ms, to_db, unix_ms};
+use crate::types::TopicSort;
+use p2p_kernel::DomainError;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Value,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What a topic list is filtered by (already normalized).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ListQuery {
+    pub category_key: Option<String>,
+    pub tag: Option<String>,
+    pub author: Option<Uuid>,
+    pub words: Vec<String>,
+    pub sort: TopicSort,
+}
+
+/// Position of the last topic of a page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TopicCursor {
+    /// The sort the cursor belongs to.
+    s: TopicSort,
+    p: bool,
+    /// Integer key: creation time in ms, or upvote total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    n: Option<i64>,
+    /// Float key: trending score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    f: Option<f64>,
+    i: Uuid,
+}
+
+impl TopicCursor {
+    pub(crate) fn of(row: &TopicRow, sort: TopicSort) -> Self {
+        let (n, f) = match sort {
+            TopicSort::Latest | TopicSort::Unanswered => (Some(unix_ms(row.m.created_at)), None),
+            TopicSort::Top => (Some(i64::from(row.m.upvote_count)), None),
+            TopicSort::Trending => (None, Some(row.m.trending_score)),
+        };
+        Self {
+            s: sort,
+            p: row.m.pinned,
+            n,
+            f,
+            i: row.m.id,
+        }
+    }
+}
+
+fn invalid_cursor() -> DomainError {
+    DomainError::invalid_field("cursor", "invalid_cursor", "the cursor is not valid")
+}
+
+fn key_column(sort: TopicSort) -> topic::Column {
+    match sort {
+        TopicSort::Latest | TopicSort::Unanswered => topic::Column::CreatedAt,
+        TopicSort::Top => topic::Column::UpvoteCount,
+        TopicSort::Trending => topic::Column::TrendingScore,
+    }
+}
+
+fn key_value(c: &TopicCursor) -> Result<Value, DomainError> {
+    match c.s {
+        TopicSort::Latest | TopicSort::Unanswered => {
+            let t = c.n.and_then(from_unix_ms).ok_or_else(invalid_cursor)?;
+            Ok(to_db(t).into())
+        }
+        TopicSort::Top => Ok(c.n.ok_or_else(invalid_cursor)?.into()),
+        TopicSort::Trending => {
+            let f = c.f.filter(|f| f.is_finite()).ok_or_else(invalid_cursor)?;
+            Ok(f.into())
+        }
+    }
+}
+
+/// Rows strictly after the cursor in `pinned DESC, key DESC, id DESC` order.
+fn after(c: &TopicCursor) -> Result<Condition, DomainError> {
+    let key = key_column(c.s);
+    let value = key_value(c)?;
+    let tail = Condition::any().add(key.lt(value.clone())).add(
+        Condition::all()
+            .add(key.eq(value))
+            .add(topic::Column::Id.lt(c.i)),
+    );
+    Ok(if c.p {
+        Condition::any().add(topic::Column::Pinned.eq(false)).add(
+            Condition::all()
+                .add(topic::Column::Pinned.eq(true))
+                .add(tail),
+        )
+    } else {
+        Condition::all()
+            .add(topic::Column::Pinned.eq(false))
+            .add(tail)
+    })
+}
+
+/// `%word%` with LIKE's wildcards escaped.
+fn contains_pattern(word: &str) -> String {
+    let mut p = String::with_capacity(word.len() + 2);
+    p.push('%');
+    for c in word.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+pub(crate) async fn list(
+    conn: &impl ConnectionTrait,
+    q: &ListQuery,
+    cursor: Option<&TopicCursor>,
+    limit: u64,
+) -> Result<Vec<TopicRow>, DomainError> {
+    let mut select = topic::Entity::find();
+    if let Some(category) = &q.category_key {
+        select = select.filter(topic::Column::CategoryKey.eq(category.clone()));
+    }
+    if let Some(t) = &q.tag {
+        let with_tag = Query::select()
+            .column(tag::Column::TopicId)
+            .from(tag::Entity)
+            .and_where(Expr::col(tag::Column::Tag).eq(t.clone()))
+            .to_owned();
+        select = select.filter(topic::Column::Id.in_subquery(with_tag));
+    }
+    if let Some(author) = q.author {
+        select = select.filter(topic::Column::AuthorId.eq(author));
+    }
+    for word in &q.words {
+        select = select.filter(
+            Expr::col(topic::Column::SearchText)
+                .like(LikeExpr::new(contains_pattern(word)).escape('\\')),
+        );
+    }
+    if q.sort == TopicSort::Unanswered {
+        select = select
+            .filter(topic::Column::ReplyCount.eq(0))
+            .filter(topic::Column::BestAnswerPostId.is_null());
+    }
+    if let Some(c) = cursor {
+        if c.s != q.sort {
+            return Err(invalid_cursor());
+        }
+        select = select.filter(after(c)?);
+    }
+    let rows = select
+        .order_by_desc(topic::Column::Pinned)
+        .order_by_desc(key_column(q.sort))
+        .order_by_desc(topic::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+        .map_err(db_err)?;
+    rows.into_iter().map(TopicRow::from_model).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

@@ -1,0 +1,257 @@
+//! Posts: reply, read, edit (revisions kept), delete (tombstone).
+
+use super::{
+    ForumService, MAX_DEPTH, TopicRefs, post_view, require_author_or_admin, topic_channel,
+};
+use crate::codes;
+use crate::markdown::{render_markdown, sanitize};
+use crate::repo::{self, TopicRow};
+use crate::store::{PostEdit, PostRecord, Revision, Tombstone, thread_segment};
+use crate::timefmt::day;
+use crate::types::{NewPost, PostPatch, PostView, RevisionView};
+use crate::validate;
+use p2p_kernel::ids::{PostId, TopicId};
+use p2p_kernel::{Actor, DomainError};
+
+/// What a deleted post shows instead of its content.
+pub const TOMBSTONE: &str = "[deleted]";
+
+impl ForumService {
+    /// Adds a post to a topic, or a threaded reply when `parent_id` is set
+    /// (the parent must be in the same topic; replies nest at most
+    /// [`super::MAX_DEPTH`] deep). A locked topic refuses with 409
+    /// `topic_locked`. The topic's counts and last activity follow.
+    /// Announces `post.created` on `topic:<id>` with `mentioned_user_ids`.
+    pub async fn create_post(
+        &self,
+        actor: &Actor,
+        topic_id: TopicId,
+        input: NewPost,
+    ) -> Result<PostView, DomainError> {
+        let clean = validate::new_post(&input)?;
+        let rendered = render_markdown(&clean.content);
+        let mentions = self.resolve_mentions(actor, &rendered.mentions).await;
+        let (mut guard, mut row) = self.lock_topic(topic_id).await?;
+        if row.m.locked {
+            return Err(DomainError::conflict(
+                codes::TOPIC_LOCKED,
+                "the topic is locked and takes no new posts",
+            ));
+        }
+        let now = self.now();
+        let id = PostId::new();
+        let segment = thread_segment(id, now);
+        let (thread_key, depth) = match input.parent_id {
+            None => (segment, 0),
+            Some(parent_id) => {
+                let parent = self
+                    .posts()
+                    .get(parent_id)
+                    .await?
+                    .filter(|p| p.topic_id == topic_id)
+                    .ok_or_else(|| {
+                        DomainError::invalid_field(
+                            "parent_id",
+                            "invalid_parent",
+                            "the parent post is not in this topic",
+                        )
+                    })?;
+                if parent.depth >= MAX_DEPTH {
+                    return Err(DomainError::invalid_field(
+                        "parent_id",
+                        "too_deep",
+                        format!("replies nest at most {MAX_DEPTH} levels deep"),
+                    ));
+                }
+                (format!("{}{segment}", parent.thread_key), parent.depth + 1)
+            }
+        };
+        let record = PostRecord {
+            id,
+            topic_id,
+            organization_id: actor.org_id,
+            parent_id: input.parent_id,
+            author_id: actor.user_id,
+            thread_key,
+            depth,
+            content: clean.content,
+            content_html: rendered.html,
+            attachments: clean.attachments.unwrap_or_default(),
+            mentioned_user_ids: mentions,
+            upvote_count: 0,
+            is_best_answer: false,
+            deleted: false,
+            revision_count: 0,
+            created_day: day(now.date()),
+            created_at: now,
+            updated_at: now,
+            edited_at: None,
+        };
+        self.posts().insert(&record).await?;
+        self.refresh_counts(&mut row, None).await?;
+        let txn = guard.txn(self.db()).await?;
+        repo::save(txn, &row).await?;
+        guard.commit().await?;
+        let users = self.summaries([actor.user_id]).await;
+        let view = post_view(record, &users, false, TopicRefs::of(&row));
+        self.publish(topic_channel(topic_id), "post.created", &view)
+            .await;
+        Ok(view)
+    }
+
+    /// One post.
+    pub async fn get_post(&self, actor: &Actor, id: PostId) -> Result<PostView, DomainError> {
+        let post = self.find_post(id).await?;
+        let row = self.topic_of(&post).await?;
+        let upvoted = self.posts().upvoted_by(actor.user_id, &[id]).await?;
+        let users = self.summaries([post.author_id]).await;
+        Ok(post_view(
+            post,
+            &users,
+            !upvoted.is_empty(),
+            TopicRefs::of(&row),
+        ))
+    }
+
+    /// Edits a post (its author, an admin of the author's organization, or a
+    /// platform operator); the previous version is kept as a revision.
+    /// Announces `post.updated`.
+    pub async fn update_post(
+        &self,
+        actor: &Actor,
+        id: PostId,
+        patch: PostPatch,
+    ) -> Result<PostView, DomainError> {
+        let clean = validate::post_patch(&patch)?;
+        let post = self.find_post(id).await?;
+        require_author_or_admin(actor, post.author_id, post.organization_id)?;
+        let rendered = render_markdown(&clean.content);
+        let mentions = self.resolve_mentions(actor, &rendered.mentions).await;
+        let (mut guard, mut row) = self.lock_topic(post.topic_id).await?;
+        let post = self.find_post(id).await?;
+        if post.deleted {
+            return Err(post_deleted());
+        }
+        let now = self.now();
+        let edit = PostEdit {
+            content: clean.content,
+            content_html: rendered.html.clone(),
+            attachments: clean.attachments,
+            mentioned_user_ids: mentions,
+            previous: Revision {
+                content: post.content.clone(),
+                edited_at: now,
+                edited_by: actor.user_id,
+            },
+        };
+        if !self.posts().edit(id, &edit, now).await? {
+            return Err(post_deleted());
+        }
+        if row.m.first_post_id == id.0 {
+            row.m.excerpt = rendered.excerpt();
+            row.m.search_text = rendered.search_text(&row.m.title);
+            let txn = guard.txn(self.db()).await?;
+            repo::save(txn, &row).await?;
+        }
+        guard.commit().await?;
+        let updated = self.find_post(id).await?;
+        let upvoted = self.posts().upvoted_by(actor.user_id, &[id]).await?;
+        let users = self.summaries([updated.author_id]).await;
+        let refs = TopicRefs::of(&row);
+        let view = post_view(updated.clone(), &users, !upvoted.is_empty(), refs);
+        let event = post_view(updated, &users, false, refs);
+        self.publish(topic_channel(row.id()), "post.updated", &event)
+            .await;
+        Ok(view)
+    }
+
+    /// Deletes a post (its author, an admin of the author's organization or of
+    /// the topic's organization, or a platform operator). The post stays in
+    /// the thread as a tombstone (content `[deleted]`, no attachments) so its
+    /// replies keep their place; the topic's counts follow. The first post is
+    /// deleted with its topic only (409 `first_post_not_deletable`).
+    /// Announces `post.deleted` (and `topic.updated` when it was the answer).
+    pub async fn delete_post(&self, actor: &Actor, id: PostId) -> Result<(), DomainError> {
+        let post = self.find_post(id).await?;
+        let (mut guard, mut row) = self.lock_topic(post.topic_id).await?;
+        if !(actor.user_id == post.author_id
+            || actor.can_manage_org(post.organization_id)
+            || actor.can_manage_org(row.org()))
+        {
+            return Err(DomainError::forbidden(
+                "only the author or an organization admin may do this",
+            ));
+        }
+        if row.m.first_post_id == id.0 {
+            return Err(DomainError::conflict(
+                codes::FIRST_POST_DELETE,
+                "the first post is deleted with its topic",
+            ));
+        }
+        let post = self.find_post(id).await?;
+        if post.deleted {
+            return Ok(());
+        }
+        let now = self.now();
+        let tombstone = Tombstone {
+            content: TOMBSTONE.to_owned(),
+            content_html: sanitize(&format!("<p>{TOMBSTONE}</p>")),
+            deleted_at: now,
+        };
+        self.posts().soft_delete(id, &tombstone).await?;
+        let was_answer = row.m.best_answer_post_id == Some(id.0);
+        if was_answer {
+            row.m.best_answer_post_id = None;
+        }
+        self.refresh_counts(&mut row, None).await?;
+        let txn = guard.txn(self.db()).await?;
+        repo::save(txn, &row).await?;
+        guard.commit().await?;
+        let deleted = self.find_post(id).await?;
+        let users = self.summaries([deleted.author_id]).await;
+        let view = post_view(deleted, &users, false, TopicRefs::of(&row));
+        self.publish(topic_channel(row.id()), "post.deleted", &view)
+            .await;
+        if was_answer {
+            self.announce_topic(&row).await?;
+        }
+        Ok(())
+    }
+
+    /// The earlier versions of a post, oldest first (a deleted post has none).
+    pub async fn list_revisions(
+        &self,
+        _actor: &Actor,
+        id: PostId,
+    ) -> Result<Vec<RevisionView>, DomainError> {
+        self.find_post(id).await?;
+        let list = self.posts().revisions(id).await?;
+        Ok(list
+            .into_iter()
+            .map(|r| RevisionView {
+                content_html: render_markdown(&r.content).html,
+                content: r.content,
+                edited_at: r.edited_at,
+                edited_by: r.edited_by,
+            })
+            .collect())
+    }
+
+    pub(super) async fn find_post(&self, id: PostId) -> Result<PostRecord, DomainError> {
+        self.posts()
+            .get(id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("post"))
+    }
+
+    /// The topic of a post (a post whose topic is gone is not found either).
+    pub(super) async fn topic_of(&self, post: &PostRecord) -> Result<TopicRow, DomainError> {
+        repo::find(self.db(), post.topic_id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("post"))
+    }
+}
+
+pub(super) fn post_deleted() -> DomainError {
+    DomainError::conflict(codes::POST_DELETED, "the post was deleted")
+}

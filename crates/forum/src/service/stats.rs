@@ -1,0 +1,48 @@
+//! What other domains ask the forum: does a topic exist (realtime channel
+//! authorization) and how much an organization wrote (organization stats).
+
+use super::ForumService;
+use crate::repo;
+use crate::timefmt::{day, parse_day};
+use crate::types::{DailyForumCount, OrgForumCounts};
+use p2p_kernel::DomainError;
+use p2p_kernel::ids::{OrgId, TopicId};
+use std::collections::BTreeMap;
+use time::Date;
+
+impl ForumService {
+    /// Whether the topic exists (every signed-in user may see every topic).
+    pub async fn topic_exists(&self, id: TopicId) -> Result<bool, DomainError> {
+        repo::exists(self.db(), id).await
+    }
+
+    /// Topics opened and posts written by members of `org`: totals, and per
+    /// UTC day for the days on or after `since` (days without any left out).
+    pub async fn org_counts(&self, org: OrgId, since: Date) -> Result<OrgForumCounts, DomainError> {
+        let since_day = day(since);
+        let topics = repo::count_for_org(self.db(), org).await?;
+        let posts = self.posts().count_for_org(org).await?;
+        let mut days: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for (d, n) in repo::daily_for_org(self.db(), org, &since_day).await? {
+            days.entry(d).or_default().0 += n;
+        }
+        for d in self.posts().daily_for_org(org, &since_day).await? {
+            days.entry(d.day).or_default().1 += d.count;
+        }
+        let daily = days
+            .into_iter()
+            .filter_map(|(d, (topics, posts))| {
+                Some(DailyForumCount {
+                    date: parse_day(&d)?,
+                    topics,
+                    posts,
+                })
+            })
+            .collect();
+        Ok(OrgForumCounts {
+            topics,
+            posts,
+            daily,
+        })
+    }
+}

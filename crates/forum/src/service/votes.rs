@@ -1,0 +1,162 @@
+//! Upvotes and the accepted answer.
+
+use super::posts::post_deleted;
+use super::{ForumService, TopicRefs, post_view, require_author_or_admin, topic_channel};
+use crate::codes;
+use crate::repo;
+use crate::types::{TopicView, VoteView};
+use p2p_kernel::ids::{PostId, TopicId, UserId};
+use p2p_kernel::{Actor, DomainError};
+
+impl ForumService {
+    /// Upvotes a post; idempotent (a second upvote changes nothing). Authors
+    /// cannot upvote their own posts (409 `cannot_upvote_own_post`), deleted
+    /// posts take no votes (409 `post_deleted`). A changed vote updates the
+    /// topic's counts and announces `post.updated`.
+    pub async fn upvote(&self, actor: &Actor, id: PostId) -> Result<VoteView, DomainError> {
+        self.vote(actor, id, true).await
+    }
+
+    /// Removes the caller's upvote; idempotent.
+    pub async fn remove_upvote(&self, actor: &Actor, id: PostId) -> Result<VoteView, DomainError> {
+        self.vote(actor, id, false).await
+    }
+
+    async fn vote(&self, actor: &Actor, id: PostId, up: bool) -> Result<VoteView, DomainError> {
+        let post = self.find_post(id).await?;
+        if up && post.author_id == actor.user_id {
+            return Err(DomainError::conflict(
+                codes::OWN_POST,
+                "you cannot upvote your own post",
+            ));
+        }
+        if up && post.deleted {
+            return Err(post_deleted());
+        }
+        let (mut guard, mut row) = self
+            .lock_topic(post.topic_id)
+            .await
+            .map_err(|_| DomainError::not_found("post"))?;
+        let now = self.now();
+        let state = if up {
+            self.posts().add_upvote(id, actor.user_id, now).await?
+        } else {
+            self.posts().remove_upvote(id, actor.user_id).await?
+        };
+        let Some(state) = state else {
+            return Err(if up {
+                post_deleted()
+            } else {
+                DomainError::not_found("post")
+            });
+        };
+        if state.changed {
+            self.refresh_counts(&mut row, up.then_some(now)).await?;
+            let txn = guard.txn(self.db()).await?;
+            repo::save(txn, &row).await?;
+            guard.commit().await?;
+            let post = self.find_post(id).await?;
+            let users = self.summaries([post.author_id]).await;
+            let view = post_view(post, &users, false, TopicRefs::of(&row));
+            self.publish(topic_channel(row.id()), "post.updated", &view)
+                .await;
+        }
+        Ok(VoteView {
+            post_id: id,
+            upvote_count: state.upvote_count,
+            upvoted: up,
+        })
+    }
+
+    /// Marks the accepted answer of a topic (the topic's author, an admin of
+    /// the topic's organization, or a platform operator). One per topic:
+    /// marking another post moves it. The first post cannot be the answer
+    /// (409 `first_post_cannot_be_answer`), nor can a deleted post.
+    /// Announces `topic.updated` and `post.updated` for the posts whose flag changed.
+    pub async fn mark_best_answer(
+        &self,
+        actor: &Actor,
+        id: PostId,
+    ) -> Result<TopicView, DomainError> {
+        let post = self.find_post(id).await?;
+        let (mut guard, mut row) = self
+            .lock_topic(post.topic_id)
+            .await
+            .map_err(|_| DomainError::not_found("post"))?;
+        require_author_or_admin(actor, UserId(row.m.author_id), row.org())?;
+        if row.m.first_post_id == id.0 {
+            return Err(DomainError::conflict(
+                codes::FIRST_POST_ANSWER,
+                "the first post of a topic cannot be its answer",
+            ));
+        }
+        if self.find_post(id).await?.deleted {
+            return Err(post_deleted());
+        }
+        let previous = row.m.best_answer_post_id.map(PostId);
+        if previous == Some(id) {
+            drop(guard);
+            let users = self.summaries([UserId(row.m.author_id)]).await;
+            return Ok(super::topic_view(&row, &users));
+        }
+        self.set_answer(&mut guard, &mut row, Some(id)).await?;
+        guard.commit().await?;
+        let view = self.announce_topic(&row).await?;
+        self.announce_posts(&row, [previous, Some(id)]).await;
+        Ok(view)
+    }
+
+    /// Removes the accepted answer of a topic (same permission as marking it).
+    pub async fn clear_best_answer(
+        &self,
+        actor: &Actor,
+        topic: TopicId,
+    ) -> Result<TopicView, DomainError> {
+        let (mut guard, mut row) = self.lock_topic(topic).await?;
+        require_author_or_admin(actor, UserId(row.m.author_id), row.org())?;
+        let previous = row.m.best_answer_post_id.map(PostId);
+        if previous.is_none() {
+            drop(guard);
+            let users = self.summaries([UserId(row.m.author_id)]).await;
+            return Ok(super::topic_view(&row, &users));
+        }
+        self.set_answer(&mut guard, &mut row, None).await?;
+        guard.commit().await?;
+        let view = self.announce_topic(&row).await?;
+        self.announce_posts(&row, [previous]).await;
+        Ok(view)
+    }
+
+    async fn set_answer(
+        &self,
+        guard: &mut super::TopicGuard,
+        row: &mut repo::TopicRow,
+        answer: Option<PostId>,
+    ) -> Result<(), DomainError> {
+        self.posts().set_best_answer(row.id(), answer).await?;
+        row.m.best_answer_post_id = answer.map(|a| a.0);
+        row.m.updated_at = self.now();
+        let txn = guard.txn(self.db()).await?;
+        repo::save(txn, row).await
+    }
+
+    /// `post.updated` for each of the posts (their best-answer flag changed).
+    async fn announce_posts(
+        &self,
+        row: &repo::TopicRow,
+        ids: impl IntoIterator<Item = Option<PostId>>,
+    ) {
+        for id in ids.into_iter().flatten() {
+            match self.posts().get(id).await {
+                Ok(Some(post)) => {
+                    let users = self.summaries([post.author_id]).await;
+                    let view = post_view(post, &users, false, TopicRefs::of(row));
+                    self.publish(topic_channel(row.id()), "post.updated", &view)
+                        .await;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, post = %id, "post.updated not announced"),
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The document store of posts: one record per post or reply, threaded by
+//! `parent_id` and ordered by `thread_key`.
+
+pub mod mongo;
+pub mod sql;
+
+use crate::types::AttachmentRef;
+use async_trait::async_trait;
+use p2p_kernel::DomainError;
+use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+use time::OffsetDateTime;
+
+/// One post as the store keeps it (without its upvoter set and revisions).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostRecord {
+    pub id: PostId,
+    pub topic_id: TopicId,
+    /// The author's organization when the post was written.
+    pub organization_id: OrgId,
+    pub parent_id: Option<PostId>,
+    pub author_id: UserId,
+    /// Materialized path: the parent's key followed by this post's segment
+    /// (see [`thread_segment`]); sorting by it gives thread order.
+    pub thread_key: String,
+    pub depth: u32,
+    pub content: String,
+    pub content_html: String,
+    pub attachments: Vec<AttachmentRef>,
+    pub mentioned_user_ids: Vec<UserId>,
+    pub upvote_count: u64,
+    pub is_best_answer: bool,
+    pub deleted: bool,
+    pub revision_count: u32,
+    /// `YYYY-MM-DD` (UTC) of `created_at`, for daily statistics.
+    pub created_day: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub edited_at: Option<OffsetDateTime>,
+}
+
+/// A post's thread-key segment: creation time in milliseconds (12 hex digits)
+/// and the id (32 hex digits). Fixed width and hex only, so the byte order of
+/// keys is thread order: a parent sorts right before its replies, siblings
+/// by creation time, then id.
+pub fn thread_segment(id: PostId, created_at: OffsetDateTime) -> String {
+    let ms = crate::timefmt::unix_ms(created_at).max(0);
+    format!("{:012x}{}", ms, id.0.simple())
+}
+
+/// An earlier version of a post.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revision {
+    pub content: String,
+    /// When this version was replaced.
+    pub edited_at: OffsetDateTime,
+    pub edited_by: UserId,
+}
+
+/// A new version of a post; `previous` is kept as a revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostEdit {
+    pub content: String,
+    pub content_html: String,
+    pub attachments: Option<Vec<AttachmentRef>>,
+    pub mentioned_user_ids: Vec<UserId>,
+    pub previous: Revision,
+}
+
+/// What replaces a deleted post's content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tombstone {
+    pub content: String,
+    pub content_html: String,
+    pub deleted_at: OffsetDateTime,
+}
+
+/// A vote's effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VoteState {
+    /// Whether this call changed the vote (false when it was already so).
+    pub changed: bool,
+    pub upvote_count: u64,
+}
+
+/// Aggregates of a topic's posts that are not deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TopicStats {
+    pub posts: u64,
+    pub participants: u64,
+    pub upvotes: u64,
+    pub last_post_at: Option<OffsetDateTime>,
+}
+
+/// Items created on one UTC day (`YYYY-MM-DD`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayCount {
+    pub day: String,
+    pub count: u64,
+}
+
+/// Where posts live. Every implementation passes the same contract suite
+/// (`tests/forum/store_contract.rs`). Votes must be idempotent and race-free.
+#[async_trait]
+pub trait PostStore: Send + Sync + 'static {
+    /// Stores a new post.
+    async fn insert(&self, post: &PostRecord) -> Result<(), DomainError>;
+
+    async fn get(&self, id: PostId) -> Result<Option<PostRecord>, DomainError>;
+
+    /// Up to `limit` posts of `topic` in thread order whose `thread_key` is
+    /// strictly greater than `after`.
+    async fn thread_page(
+        &self,
+        topic: TopicId,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<PostRecord>, DomainError>;
+
+    /// Which of `posts` `user` has upvoted.
+    async fn upvoted_by(&self, user: UserId, posts: &[PostId]) -> Result<Vec<PostId>, DomainError>;
+
+    /// Replaces the content of a post that is not deleted and keeps the
+    /// previous version. False when there is no such post.
+    async fn edit(
+        &self,
+        id: PostId,
+        edit: &PostEdit,
+        at: OffsetDateTime,
+    ) -> Result<bool, DomainError>;
+
+    /// Marks a post deleted, replaces its content by the tombstone, drops its
+    /// attachments, mentions, revisions and best-answer flag; the post keeps
+    /// its place in the thread. False when there is no such post.
+    async fn soft_delete(&self, id: PostId, tombstone: &Tombstone) -> Result<bool, DomainError>;
+
+    /// Adds `user`'s upvote to a post that is not deleted (once, however often
+    /// and concurrently called). `None` when there is no such post.
+    async fn add_upvote(
+        &self,
+        id: PostId,
+        user: UserId,
+        at: OffsetDateTime,
+    ) -> Result<Option<VoteState>, DomainError>;
+
+    /// Removes `user`'s upvote. `None` when there is no such post.
+    async fn remove_upvote(
+        &self,
+        id: PostId,
+        user: UserId,
+    ) -> Result<Option<VoteState>, DomainError>;
+
+    /// Makes `answer` the only post of `topic` flagged as best answer (`None`
+    /// clears the flag everywhere in the topic).
+    async fn set_best_answer(
+        &self,
+        topic: TopicId,
+        answer: Option<PostId>,
+    ) -> Result<(), DomainError>;
+
+    /// The earlier versions of a post, oldest first.
+    async fn revisions(&self, id: PostId) -> Result<Vec<Revision>, DomainError>;
+
+    async fn topic_stats(&self, topic: TopicId) -> Result<TopicStats, DomainError>;
+
+    /// Removes every post of a topic (with their votes and revisions).
+    async fn delete_topic(&self, topic: TopicId) -> Result<u64, DomainError>;
+
+    /// Posts (not deleted) written by members of `org`.
+    async fn count_for_org(&self, org: OrgId) -> Result<u64, DomainError>;
+
+    /// Posts (not deleted) of `org` per day, for days `>= since_day`.
+    async fn daily_for_org(
+        &self,
+        org: OrgId,
+        since_day: &str,
+    ) -> Result<Vec<DayCount>, DomainError>;
+}

@@ -1,0 +1,558 @@
+//! Posts in the relational database (the embedded deployment): `forum_posts`,
+//! `forum_post_upvotes` (primary key (post, user): a vote exists once) and
+//! `forum_post_revisions`.
+
+use super::{
+    DayCount, PostEdit, PostRecord, PostStore, Revision, Tombstone, TopicStats, VoteState,
+};
+use crate::error::{corrupt, db_err};
+use crate::repo::begin_write;
+use crate::timefmt::{from_db, to_db};
+use crate::types::AttachmentRef;
+use async_trait::async_trait;
+use p2p_kernel::DomainError;
+use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use time::OffsetDateTime;
+
+pub(crate) mod post {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "forum_posts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub topic_id: Uuid,
+        pub organization_id: Uuid,
+        pub parent_id: Option<Uuid>,
+        pub author_id: Uuid,
+        pub thread_key: String,
+        pub depth: i32,
+        pub content: String,
+        pub content_html: String,
+        /// JSON array of attachments.
+        pub attachments: String,
+        /// JSON array of user ids.
+        pub mentioned_user_ids: String,
+        pub upvote_count: i32,
+        pub is_best_answer: bool,
+        pub deleted: bool,
+        pub revision_count: i32,
+        pub created_day: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub updated_at: TimeDateTimeWithTimeZone,
+        pub edited_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod upvote {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "forum_post_upvotes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub post_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod revision {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "forum_post_revisions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub post_id: Uuid,
+        pub content: String,
+        pub edited_at: TimeDateTimeWithTimeZone,
+        pub edited_by: Uuid,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Posts in PostgreSQL or SQLite.
+#[derive(Clone)]
+pub struct SqlPostStore {
+    db: DatabaseConnection,
+}
+
+impl SqlPostStore {
+    /// The tables come from the `forum` migration.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, DomainError> {
+    serde_json::to_string(value).map_err(DomainError::internal)
+}
+
+fn record(m: post::Model) -> Result<PostRecord, DomainError> {
+    let attachments: Vec<AttachmentRef> =
+        serde_json::from_str(&m.attachments).map_err(|e| corrupt("attachments", e))?;
+    let mentioned: Vec<UserId> =
+        serde_json::from_str(&m.mentioned_user_ids).map_err(|e| corrupt("mentions", e))?;
+    Ok(PostRecord {
+        id: PostId(m.id),
+        topic_id: TopicId(m.topic_id),
+        organization_id: OrgId(m.organization_id),
+        parent_id: m.parent_id.map(PostId),
+        author_id: UserId(m.author_id),
+        thread_key: m.thread_key,
+        depth: u32::try_from(m.depth).unwrap_or(0),
+        content: m.content,
+        content_html: m.content_html,
+        attachments,
+        mentioned_user_ids: mentioned,
+        upvote_count: u64::try_from(m.upvote_count).unwrap_or(0),
+        is_best_answer: m.is_best_answer,
+        deleted: m.deleted,
+        revision_count: u32::try_from(m.revision_count).unwrap_or(0),
+        created_day: m.created_day,
+        created_at: from_db(m.created_at),
+        updated_at: from_db(m.updated_at),
+        edited_at: m.edited_at.map(from_db),
+    })
+}
+
+fn count_i32(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+async fn upvote_count(
+    conn: &impl ConnectionTrait,
+    id: PostId,
+) -> Result<Option<(u64, bool)>, DomainError> {
+    let row = post::Entity::find_by_id(id.0)
+        .select_only()
+        .column(post::Column::UpvoteCount)
+        .column(post::Column::Deleted)
+        .into_tuple::<(i32, bool)>()
+        .one(conn)
+        .await
+        .map_err(db_err)?;
+    Ok(row.map(|(n, deleted)| (u64::try_from(n).unwrap_or(0), deleted)))
+}
+
+#[async_trait]
+impl PostStore for SqlPostStore {
+    async fn insert(&self, p: &PostRecord) -> Result<(), DomainError> {
+        let row = post::ActiveModel {
+            id: Set(p.id.0),
+            topic_id: Set(p.topic_id.0),
+            organization_id: Set(p.organization_id.0),
+            parent_id: Set(p.parent_id.map(|id| id.0)),
+            author_id: Set(p.author_id.0),
+            thread_key: Set(p.thread_key.clone()),
+            depth: Set(i32::try_from(p.depth).unwrap_or(i32::MAX)),
+            content: Set(p.content.clone()),
+            content_html: Set(p.content_html.clone()),
+            attachments: Set(to_json(&p.attachments)?),
+            mentioned_user_ids: Set(to_json(&p.mentioned_user_ids)?),
+            upvote_count: Set(count_i32(p.upvote_count)),
+            is_best_answer: Set(p.is_best_answer),
+            deleted: Set(p.deleted),
+            revision_count: Set(i32::try_from(p.revision_count).unwrap_or(i32::MAX)),
+            created_day: Set(p.created_day.clone()),
+            created_at: Set(to_db(p.created_at)),
+            updated_at: Set(to_db(p.updated_at)),
+            edited_at: Set(p.edited_at.map(to_db)),
+        };
+        post::Entity::insert(row)
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn get(&self, id: PostId) -> Result<Option<PostRecord>, DomainError> {
+        post::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .map(record)
+            .transpose()
+    }
+
+    async fn thread_page(
+        &self,
+        topic: TopicId,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<PostRecord>, DomainError> {
+        let mut q = post::Entity::find().filter(post::Column::TopicId.eq(topic.0));
+        if let Some(after) = after {
+            q = q.filter(post::Column::ThreadKey.gt(after));
+        }
+        q.order_by_asc(post::Column::ThreadKey)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(record)
+            .collect()
+    }
+
+    async fn upvoted_by(&self, user: UserId, posts: &[PostId]) -> Result<Vec<PostId>, DomainError> {
+        if posts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = upvote::Entity::find()
+            .select_only()
+            .column(upvote::Column::PostId)
+            .filter(upvote::Column::UserId.eq(user.0))
+            .filter(upvote::Column::PostId.is_in(posts.iter().map(|p| p.0)))
+            .into_tuple::<uuid::Uuid>()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(ids.into_iter().map(PostId).collect())
+    }
+
+    async fn edit(
+        &self,
+        id: PostId,
+        edit: &PostEdit,
+        at: OffsetDateTime,
+    ) -> Result<bool, DomainError> {
+        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        let mut update = post::Entity::update_many()
+            .col_expr(post::Column::Content, Expr::value(edit.content.clone()))
+            .col_expr(
+                post::Column::ContentHtml,
+                Expr::value(edit.content_html.clone()),
+            )
+            .col_expr(
+                post::Column::MentionedUserIds,
+                Expr::value(to_json(&edit.mentioned_user_ids)?),
+            )
+            .col_expr(
+                post::Column::RevisionCount,
+                Expr::col(post::Column::RevisionCount).add(1),
+            )
+            .col_expr(post::Column::UpdatedAt, Expr::value(to_db(at)))
+            .col_expr(post::Column::EditedAt, Expr::value(Some(to_db(at))));
+        if let Some(attachments) = &edit.attachments {
+            update = update.col_expr(
+                post::Column::Attachments,
+                Expr::value(to_json(attachments)?),
+            );
+        }
+        let done = update
+            .filter(post::Column::Id.eq(id.0))
+            .filter(post::Column::Deleted.eq(false))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected == 0 {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        revision::Entity::insert(revision::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            post_id: Set(id.0),
+            content: Set(edit.previous.content.clone()),
+            edited_at: Set(to_db(edit.previous.edited_at)),
+            edited_by: Set(edit.previous.edited_by.0),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(db_err)?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn soft_delete(&self, id: PostId, t: &Tombstone) -> Result<bool, DomainError> {
+        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        let done = post::Entity::update_many()
+            .col_expr(post::Column::Deleted, Expr::value(true))
+            .col_expr(post::Column::Content, Expr::value(t.content.clone()))
+            .col_expr(
+                post::Column::ContentHtml,
+                Expr::value(t.content_html.clone()),
+            )
+            .col_expr(post::Column::Attachments, Expr::value("[]"))
+            .col_expr(post::Column::MentionedUserIds, Expr::value("[]"))
+            .col_expr(post::Column::IsBestAnswer, Expr::value(false))
+            .col_expr(post::Column::RevisionCount, Expr::value(0))
+            .col_expr(post::Column::UpdatedAt, Expr::value(to_db(t.deleted_at)))
+            .filter(post::Column::Id.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected == 0 {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        revision::Entity::delete_many()
+            .filter(revision::Column::PostId.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn add_upvote(
+        &self,
+        id: PostId,
+        user: UserId,
+        at: OffsetDateTime,
+    ) -> Result<Option<VoteState>, DomainError> {
+        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        match upvote_count(&txn, id).await? {
+            Some((_, false)) => {}
+            _ => {
+                txn.rollback().await.map_err(db_err)?;
+                return Ok(None);
+            }
+        }
+        let mut insert = Query::insert();
+        insert
+            .into_table(upvote::Entity)
+            .columns([
+                upvote::Column::PostId,
+                upvote::Column::UserId,
+                upvote::Column::CreatedAt,
+            ])
+            .values([id.0.into(), user.0.into(), to_db(at).into()])
+            .map_err(DomainError::internal)?
+            .on_conflict(
+                OnConflict::columns([upvote::Column::PostId, upvote::Column::UserId])
+                    .do_nothing()
+                    .to_owned(),
+            );
+        let changed = txn.execute(&insert).await.map_err(db_err)?.rows_affected() == 1;
+        if changed {
+            post::Entity::update_many()
+                .col_expr(
+                    post::Column::UpvoteCount,
+                    Expr::col(post::Column::UpvoteCount).add(1),
+                )
+                .filter(post::Column::Id.eq(id.0))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+        }
+        let count = upvote_count(&txn, id).await?.map_or(0, |(n, _)| n);
+        txn.commit().await.map_err(db_err)?;
+        Ok(Some(VoteState {
+            changed,
+            upvote_count: count,
+        }))
+    }
+
+    async fn remove_upvote(
+        &self,
+        id: PostId,
+        user: UserId,
+    ) -> Result<Option<VoteState>, DomainError> {
+        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        let removed = upvote::Entity::delete_many()
+            .filter(upvote::Column::PostId.eq(id.0))
+            .filter(upvote::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        let changed = removed > 0;
+        if changed {
+            post::Entity::update_many()
+                .col_expr(
+                    post::Column::UpvoteCount,
+                    Expr::col(post::Column::UpvoteCount).sub(1),
+                )
+                .filter(post::Column::Id.eq(id.0))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+        }
+        let count = upvote_count(&txn, id).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(count.map(|(n, _)| VoteState {
+            changed,
+            upvote_count: n,
+        }))
+    }
+
+    async fn set_best_answer(
+        &self,
+        topic: TopicId,
+        answer: Option<PostId>,
+    ) -> Result<(), DomainError> {
+        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        let mut clear = post::Entity::update_many()
+            .col_expr(post::Column::IsBestAnswer, Expr::value(false))
+            .filter(post::Column::TopicId.eq(topic.0))
+            .filter(post::Column::IsBestAnswer.eq(true));
+        if let Some(answer) = answer {
+            clear = clear.filter(post::Column::Id.ne(answer.0));
+        }
+        clear.exec(&txn).await.map_err(db_err)?;
+        if let Some(answer) = answer {
+            post::Entity::update_many()
+                .col_expr(post::Column::IsBestAnswer, Expr::value(true))
+                .filter(post::Column::Id.eq(answer.0))
+                .filter(post::Column::TopicId.eq(topic.0))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+        }
+        txn.commit().await.map_err(db_err)
+    }
+
+    async fn revisions(&self, id: PostId) -> Result<Vec<Revision>, DomainError> {
+        let rows = revision::Entity::find()
+            .filter(revision::Column::PostId.eq(id.0))
+            .order_by_asc(revision::Column::EditedAt)
+            .order_by_asc(revision::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Revision {
+                content: r.content,
+                edited_at: from_db(r.edited_at),
+                edited_by: UserId(r.edited_by),
+            })
+            .collect())
+    }
+
+    async fn topic_stats(&self, topic: TopicId) -> Result<TopicStats, DomainError> {
+        let stmt = Query::select()
+            .expr_as(Func::count(Expr::col(post::Column::Id)), "posts")
+            .expr_as(
+                Func::count_distinct(Expr::col(post::Column::AuthorId)),
+                "participants",
+            )
+            .expr_as(
+                Func::coalesce([
+                    Func::sum(Expr::col(post::Column::UpvoteCount)).into(),
+                    Expr::value(0),
+                ]),
+                "upvotes",
+            )
+            .from(post::Entity)
+            .and_where(Expr::col(post::Column::TopicId).eq(topic.0))
+            .and_where(Expr::col(post::Column::Deleted).eq(false))
+            .to_owned();
+        let row = self.db.query_one(&stmt).await.map_err(db_err)?;
+        let get = |name: &str| -> Result<u64, DomainError> {
+            match &row {
+                Some(r) => r
+                    .try_get::<i64>("", name)
+                    .map(|n| u64::try_from(n).unwrap_or(0))
+                    .map_err(db_err),
+                None => Ok(0),
+            }
+        };
+        let (posts, participants, upvotes) = (get("posts")?, get("participants")?, get("upvotes")?);
+        let last_post_at = post::Entity::find()
+            .select_only()
+            .column(post::Column::CreatedAt)
+            .filter(post::Column::TopicId.eq(topic.0))
+            .filter(post::Column::Deleted.eq(false))
+            .order_by_desc(post::Column::CreatedAt)
+            .limit(1)
+            .into_tuple::<OffsetDateTime>()
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .map(from_db);
+        Ok(TopicStats {
+            posts,
+            participants,
+            upvotes,
+            last_post_at,
+        })
+    }
+
+    async fn delete_topic(&self, topic: TopicId) -> Result<u64, DomainError> {
+        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        let ids = Query::select()
+            .column(post::Column::Id)
+            .from(post::Entity)
+            .and_where(Expr::col(post::Column::TopicId).eq(topic.0))
+            .to_owned();
+        upvote::Entity::delete_many()
+            .filter(upvote::Column::PostId.in_subquery(ids.clone()))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        revision::Entity::delete_many()
+            .filter(revision::Column::PostId.in_subquery(ids))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        let n = post::Entity::delete_many()
+            .filter(post::Column::TopicId.eq(topic.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        txn.commit().await.map_err(db_err)?;
+        Ok(n)
+    }
+
+    async fn count_for_org(&self, org: OrgId) -> Result<u64, DomainError> {
+        post::Entity::find()
+            .filter(post::Column::OrganizationId.eq(org.0))
+            .filter(post::Column::Deleted.eq(false))
+            .count(&self.db)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn daily_for_org(
+        &self,
+        org: OrgId,
+        since_day: &str,
+    ) -> Result<Vec<DayCount>, DomainError> {
+        let rows = post::Entity::find()
+            .select_only()
+            .column(post::Column::CreatedDay)
+            .column_as(Expr::col(post::Column::Id).count(), "n")
+            .filter(post::Column::OrganizationId.eq(org.0))
+            .filter(post::Column::Deleted.eq(false))
+            .filter(post::Column::CreatedDay.gte(since_day))
+            .group_by(post::Column::CreatedDay)
+            .order_by_asc(post::Column::CreatedDay)
+            .into_tuple::<(String, i64)>()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, n)| DayCount {
+                day,
+                count: u64::try_from(n).unwrap_or(0),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,77 @@
+//! Time as the forum stores it.
+//!
+//! Every timestamp is truncated to milliseconds (what BSON dates keep), so a
+//! value reads back the same from PostgreSQL, SQLite and MongoDB. SQLite keeps
+//! timestamps as text whose fraction has a variable number of digits; writing
+//! them with one extra nanosecond gives every stored value the same width, so
+//! text comparison follows time order (PostgreSQL rounds the nanosecond away).
+
+use time::{Date, OffsetDateTime, UtcOffset};
+
+/// The timestamp as the forum keeps it: UTC, millisecond precision.
+pub(crate) fn ms(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(UtcOffset::UTC);
+    t.replace_nanosecond((t.nanosecond() / 1_000_000) * 1_000_000)
+        .unwrap_or(t)
+}
+
+/// The value written to (or compared in) the relational database.
+pub(crate) fn to_db(t: OffsetDateTime) -> OffsetDateTime {
+    let t = ms(t);
+    t.replace_nanosecond(t.nanosecond() + 1).unwrap_or(t)
+}
+
+/// A value read from the relational database.
+pub(crate) fn from_db(t: OffsetDateTime) -> OffsetDateTime {
+    ms(t)
+}
+
+/// `YYYY-MM-DD` of a UTC day; sorts like the dates it names.
+pub(crate) fn day(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+pub(crate) fn parse_day(s: &str) -> Option<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s, &format).ok()
+}
+
+pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn from_unix_ms(ms: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn db_text_has_fixed_width_and_time_order() {
+        let a = to_db(datetime!(2026-01-01 10:00:00 UTC));
+        let b = to_db(datetime!(2026-01-01 10:00:00.5 UTC));
+        let c = to_db(datetime!(2026-01-01 10:00:00.512345 UTC));
+        let f = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+        assert_eq!(f(a).len(), f(b).len());
+        assert_eq!(f(b).len(), f(c).len());
+        assert!(f(a) < f(b) && f(b) < f(c));
+        assert_eq!(from_db(c), datetime!(2026-01-01 10:00:00.512 UTC));
+    }
+
+    #[test]
+    fn days_and_millis_round_trip() {
+        assert_eq!(day(date!(2026 - 03 - 07)), "2026-03-07");
+        assert_eq!(parse_day("2026-03-07"), Some(date!(2026 - 03 - 07)));
+        let t = datetime!(2026-01-01 10:00:00.123 UTC);
+        assert_eq!(from_unix_ms(unix_ms(t)), Some(t));
+    }
+}

@@ -1,0 +1,400 @@
+//! The forum: topics and their tags; posts, upvotes and revisions for the
+//! embedded deployment (the full deployment keeps posts in MongoDB).
+//!
+//! Topic lists are keyset-paginated, so each sort has an index that starts
+//! with `pinned` (pinned topics come first) and ends with `id` (the tiebreak).
+//! A post's `thread_key` is its materialized path (fixed-width hex segments),
+//! so thread order is the key's byte order: PostgreSQL compares it with the
+//! `C` collation.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum ForumTopics {
+    Table,
+    Id,
+    OrganizationId,
+    AuthorId,
+    Title,
+    Category,
+    CategoryKey,
+    Tags,
+    Pinned,
+    Locked,
+    PostCount,
+    ReplyCount,
+    UpvoteCount,
+    ParticipantCount,
+    TrendingScore,
+    LastActivityAt,
+    FirstPostId,
+    BestAnswerPostId,
+    Excerpt,
+    SearchText,
+    CreatedDay,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ForumTopicTags {
+    Table,
+    TopicId,
+    Tag,
+}
+
+#[derive(DeriveIden)]
+enum ForumPosts {
+    Table,
+    Id,
+    TopicId,
+    OrganizationId,
+    ParentId,
+    AuthorId,
+    ThreadKey,
+    Depth,
+    Content,
+    ContentHtml,
+    Attachments,
+    MentionedUserIds,
+    UpvoteCount,
+    IsBestAnswer,
+    Deleted,
+    RevisionCount,
+    CreatedDay,
+    CreatedAt,
+    UpdatedAt,
+    EditedAt,
+}
+
+#[derive(DeriveIden)]
+enum ForumPostUpvotes {
+    Table,
+    PostId,
+    UserId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ForumPostRevisions {
+    Table,
+    Id,
+    PostId,
+    Content,
+    EditedAt,
+    EditedBy,
+}
+
+fn ts(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
+}
+
+fn uuid(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col).uuid().not_null().to_owned()
+}
+
+fn int(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col)
+        .integer()
+        .not_null()
+        .default(0)
+        .to_owned()
+}
+
+fn flag(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col)
+        .boolean()
+        .not_null()
+        .default(false)
+        .to_owned()
+}
+
+fn topics() -> TableCreateStatement {
+    Table::create()
+        .table(ForumTopics::Table)
+        .col(uuid(ForumTopics::Id).primary_key())
+        .col(uuid(ForumTopics::OrganizationId))
+        .col(uuid(ForumTopics::AuthorId))
+        .col(
+            ColumnDef::new(ForumTopics::Title)
+                .string_len(200)
+                .not_null(),
+        )
+        .col(ColumnDef::new(ForumTopics::Category).string_len(100).null())
+        .col(
+            ColumnDef::new(ForumTopics::CategoryKey)
+                .string_len(100)
+                .null(),
+        )
+        .col(ColumnDef::new(ForumTopics::Tags).text().not_null())
+        .col(flag(ForumTopics::Pinned))
+        .col(flag(ForumTopics::Locked))
+        .col(int(ForumTopics::PostCount))
+        .col(int(ForumTopics::ReplyCount))
+        .col(int(ForumTopics::UpvoteCount))
+        .col(int(ForumTopics::ParticipantCount))
+        .col(
+            ColumnDef::new(ForumTopics::TrendingScore)
+                .double()
+                .not_null()
+                .default(0.0),
+        )
+        .col(ts(ForumTopics::LastActivityAt))
+        .col(uuid(ForumTopics::FirstPostId))
+        .col(ColumnDef::new(ForumTopics::BestAnswerPostId).uuid().null())
+        .col(
+            ColumnDef::new(ForumTopics::Excerpt)
+                .string_len(400)
+                .not_null(),
+        )
+        .col(ColumnDef::new(ForumTopics::SearchText).text().not_null())
+        .col(
+            ColumnDef::new(ForumTopics::CreatedDay)
+                .string_len(10)
+                .not_null(),
+        )
+        .col(ts(ForumTopics::CreatedAt))
+        .col(ts(ForumTopics::UpdatedAt))
+        .to_owned()
+}
+
+fn topic_tags() -> TableCreateStatement {
+    Table::create()
+        .table(ForumTopicTags::Table)
+        .col(uuid(ForumTopicTags::TopicId))
+        .col(
+            ColumnDef::new(ForumTopicTags::Tag)
+                .string_len(40)
+                .not_null(),
+        )
+        .primary_key(
+            Index::create()
+                .col(ForumTopicTags::TopicId)
+                .col(ForumTopicTags::Tag),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .name("fk_forum_topic_tags_topic")
+                .from(ForumTopicTags::Table, ForumTopicTags::TopicId)
+                .to(ForumTopics::Table, ForumTopics::Id)
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .to_owned()
+}
+
+fn posts(backend: DbBackend) -> TableCreateStatement {
+    let mut thread_key = ColumnDef::new(ForumPosts::ThreadKey);
+    thread_key.string_len(1024).not_null();
+    if backend == DbBackend::Postgres {
+        thread_key.extra("COLLATE \"C\"");
+    }
+    Table::create()
+        .table(ForumPosts::Table)
+        .col(uuid(ForumPosts::Id).primary_key())
+        .col(uuid(ForumPosts::TopicId))
+        .col(uuid(ForumPosts::OrganizationId))
+        .col(ColumnDef::new(ForumPosts::ParentId).uuid().null())
+        .col(uuid(ForumPosts::AuthorId))
+        .col(thread_key)
+        .col(int(ForumPosts::Depth))
+        .col(ColumnDef::new(ForumPosts::Content).text().not_null())
+        .col(ColumnDef::new(ForumPosts::ContentHtml).text().not_null())
+        .col(ColumnDef::new(ForumPosts::Attachments).text().not_null())
+        .col(
+            ColumnDef::new(ForumPosts::MentionedUserIds)
+                .text()
+                .not_null(),
+        )
+        .col(int(ForumPosts::UpvoteCount))
+        .col(flag(ForumPosts::IsBestAnswer))
+        .col(flag(ForumPosts::Deleted))
+        .col(int(ForumPosts::RevisionCount))
+        .col(
+            ColumnDef::new(ForumPosts::CreatedDay)
+                .string_len(10)
+                .not_null(),
+        )
+        .col(ts(ForumPosts::CreatedAt))
+        .col(ts(ForumPosts::UpdatedAt))
+        .col(
+            ColumnDef::new(ForumPosts::EditedAt)
+                .timestamp_with_time_zone()
+                .null(),
+        )
+        .to_owned()
+}
+
+fn post_upvotes() -> TableCreateStatement {
+    Table::create()
+        .table(ForumPostUpvotes::Table)
+        .col(uuid(ForumPostUpvotes::PostId))
+        .col(uuid(ForumPostUpvotes::UserId))
+        .col(ts(ForumPostUpvotes::CreatedAt))
+        .primary_key(
+            Index::create()
+                .col(ForumPostUpvotes::PostId)
+                .col(ForumPostUpvotes::UserId),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .name("fk_forum_post_upvotes_post")
+                .from(ForumPostUpvotes::Table, ForumPostUpvotes::PostId)
+                .to(ForumPosts::Table, ForumPosts::Id)
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .to_owned()
+}
+
+fn post_revisions() -> TableCreateStatement {
+    Table::create()
+        .table(ForumPostRevisions::Table)
+        .col(uuid(ForumPostRevisions::Id).primary_key())
+        .col(uuid(ForumPostRevisions::PostId))
+        .col(
+            ColumnDef::new(ForumPostRevisions::Content)
+                .text()
+                .not_null(),
+        )
+        .col(ts(ForumPostRevisions::EditedAt))
+        .col(uuid(ForumPostRevisions::EditedBy))
+        .foreign_key(
+            ForeignKey::create()
+                .name("fk_forum_post_revisions_post")
+                .from(ForumPostRevisions::Table, ForumPostRevisions::PostId)
+                .to(ForumPosts::Table, ForumPosts::Id)
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .to_owned()
+}
+
+fn indexes() -> Vec<IndexCreateStatement> {
+    vec![
+        Index::create()
+            .name("ix_forum_topics_latest")
+            .table(ForumTopics::Table)
+            .col(ForumTopics::Pinned)
+            .col(ForumTopics::CreatedAt)
+            .col(ForumTopics::Id)
+            .to_owned(),
+        Index::create()
+            .name("ix_forum_topics_top")
+            .table(ForumTopics::Table)
+            .col(ForumTopics::Pinned)
+            .col(ForumTopics::UpvoteCount)
+            .col(ForumTopics::Id)
+            .to_owned(),
+        Index::create()
+            .name("ix_forum_topics_trending")
+            .table(ForumTopics::Table)
+            .col(ForumTopics::Pinned)
+            .col(ForumTopics::TrendingScore)
+            .col(ForumTopics::Id)
+            .to_owned(),
+        Index::create()
+            .name("ix_forum_topics_unanswered")
+            .table(ForumTopics::Table)
+            .col(ForumTopics::ReplyCount)
+            .col(ForumTopics::Pinned)
+            .col(ForumTopics::CreatedAt)
+            .col(ForumTopics::Id)
+            .to_owned(),
+        Index::create()
+            .name("ix_forum_topics_author")
+            .table(ForumTopics::Table)
+            .col(ForumTopics::AuthorId)
+            .col(ForumTopics::CreatedAt)
+            .to_owned(),
+        Index::create()
+            .name("ix_forum_topics_category")
+            .table(ForumTopics::Table)
+            .col(ForumTopics::CategoryKey)
+            .col(ForumTopics::CreatedAt)
+            .to_owned(),
+        Index::create()
+            .name("ix_forum_topics_org_day")
+            .table(ForumTopics::Table)
+            .col(ForumTopics::OrganizationId)
+            .col(ForumTopics::CreatedDay)
+            .to_owned(),
+        Index::create()
+            .name("ix_forum_topic_tags_tag")
+            .table(ForumTopicTags::Table)
+            .col(ForumTopicTags::Tag)
+            .col(ForumTopicTags::TopicId)
+            .to_owned(),
+        Index::create()
+            .name("ux_forum_posts_thread")
+            .table(ForumPosts::Table)
+            .col(ForumPosts::TopicId)
+            .col(ForumPosts::ThreadKey)
+            .unique()
+            .to_owned(),
+        Index::create()
+            .name("ix_forum_posts_topic_created")
+            .table(ForumPosts::Table)
+            .col(ForumPosts::TopicId)
+            .col(ForumPosts::CreatedAt)
+            .col(ForumPosts::Id)
+            .to_owned(),
+        Index::create()
+            .name("ix_forum_posts_org_day")
+            .table(ForumPosts::Table)
+            .col(ForumPosts::OrganizationId)
+            .col(ForumPosts::CreatedDay)
+            .to_owned(),
+        Index::create()
+            .name("ix_forum_post_upvotes_user")
+            .table(ForumPostUpvotes::Table)
+            .col(ForumPostUpvotes::UserId)
+            .col(ForumPostUpvotes::PostId)
+            .to_owned(),
+        Index::create()
+            .name("ix_forum_post_revisions_post")
+            .table(ForumPostRevisions::Table)
+            .col(ForumPostRevisions::PostId)
+            .col(ForumPostRevisions::EditedAt)
+            .to_owned(),
+    ]
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
+        for table in [
+            topics(),
+            topic_tags(),
+            posts(backend),
+            post_upvotes(),
+            post_revisions(),
+        ] {
+            manager.create_table(table).await?;
+        }
+        for index in indexes() {
+            manager.create_index(index).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            ForumPostRevisions::Table.into_iden(),
+            ForumPostUpvotes::Table.into_iden(),
+            ForumPosts::Table.into_iden(),
+            ForumTopicTags::Table.into_iden(),
+            ForumTopics::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
