@@ -5,7 +5,7 @@ use p2p_kernel::ids::{FileId, OrgId, PostId, TopicId, UserId};
 use p2p_kernel::ports::UserSummary;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// A file attached to a post: the id the files API returned and its metadata.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -112,7 +112,8 @@ impl TopicSort {
 }
 
 /// Filters of a topic list; all optional and combined with AND.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TopicFilter {
     /// Exact category, case-insensitive.
     #[serde(default)]

@@ -3,7 +3,7 @@
 pub(crate) mod posts;
 mod stats;
 pub(crate) mod topics;
-mod votes;
+pub(crate) mod votes;
 
 use crate::error::db_err;
 use crate::locks::TopicLocks;

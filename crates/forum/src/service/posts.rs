@@ -127,7 +127,10 @@ impl ForumService {
         require_author_or_admin(actor, post.author_id, post.organization_id)?;
         let rendered = render_markdown(&clean.content);
         let mentions = self.resolve_mentions(actor, &rendered.mentions).await;
-        let (mut guard, mut row) = self.lock_topic(post.topic_id).await?;
+        let (mut guard, mut row) = self
+            .lock_topic(post.topic_id)
+            .await
+            .map_err(super::votes::topic_gone_is_post_gone)?;
         let post = self.find_post(id).await?;
         if post.deleted {
             return Err(post_deleted());
@@ -173,7 +176,10 @@ impl ForumService {
     /// Announces `post.deleted` (and `topic.updated` when it was the answer).
     pub async fn delete_post(&self, actor: &Actor, id: PostId) -> Result<(), DomainError> {
         let post = self.find_post(id).await?;
-        let (mut guard, mut row) = self.lock_topic(post.topic_id).await?;
+        let (mut guard, mut row) = self
+            .lock_topic(post.topic_id)
+            .await
+            .map_err(super::votes::topic_gone_is_post_gone)?;
         if !(actor.user_id == post.author_id
             || actor.can_manage_org(post.organization_id)
             || actor.can_manage_org(row.org()))

@@ -194,6 +194,11 @@ impl ForumService {
         let clean = validate::topic_patch(patch)?;
         let (mut guard, mut row) = self.lock_topic(id).await?;
         require_author_or_admin(actor, UserId(row.m.author_id), row.org())?;
+        if clean.title.is_none() && clean.category.is_none() && clean.tags.is_none() {
+            drop(guard);
+            let users = self.summaries([UserId(row.m.author_id)]).await;
+            return Ok(topic_view(&row, &users));
+        }
         if let Some(title) = clean.title {
             let body = row
                 .m

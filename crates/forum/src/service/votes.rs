@@ -6,7 +6,16 @@ use crate::codes;
 use crate::repo;
 use crate::types::{TopicView, VoteView};
 use p2p_kernel::ids::{PostId, TopicId, UserId};
-use p2p_kernel::{Actor, DomainError};
+use p2p_kernel::{Actor, DomainError, ErrorKind};
+
+/// A post whose topic was deleted meanwhile is not found either.
+pub(super) fn topic_gone_is_post_gone(e: DomainError) -> DomainError {
+    if e.kind_of() == ErrorKind::NotFound {
+        DomainError::not_found("post")
+    } else {
+        e
+    }
+}
 
 impl ForumService {
     /// Upvotes a post; idempotent (a second upvote changes nothing). Authors
@@ -36,7 +45,7 @@ impl ForumService {
         let (mut guard, mut row) = self
             .lock_topic(post.topic_id)
             .await
-            .map_err(|_| DomainError::not_found("post"))?;
+            .map_err(topic_gone_is_post_gone)?;
         let now = self.now();
         let state = if up {
             self.posts().add_upvote(id, actor.user_id, now).await?
@@ -82,7 +91,7 @@ impl ForumService {
         let (mut guard, mut row) = self
             .lock_topic(post.topic_id)
             .await
-            .map_err(|_| DomainError::not_found("post"))?;
+            .map_err(topic_gone_is_post_gone)?;
         require_author_or_admin(actor, UserId(row.m.author_id), row.org())?;
         if row.m.first_post_id == id.0 {
             return Err(DomainError::conflict(

@@ -257,6 +257,23 @@ pub async fn filters(env: Env) {
     );
     assert!(list(&env, f(None, None, Some("%"))).await.len() == 1);
     assert!(list(&env, f(None, None, Some("_"))).await.is_empty());
+    env.forum
+        .create_topic(
+            &ann,
+            make(
+                "مضخة الطرد المركزي تسرب",
+                "تسرب من الختم الميكانيكي",
+                None,
+                &["مضخات"],
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        titles(&list(&env, f(None, None, Some("الميكانيكي"))).await),
+        vec!["مضخة الطرد المركزي تسرب"]
+    );
+    assert_eq!(list(&env, f(None, Some("مضخات"), None)).await.len(), 1);
     let by_bob = TopicFilter {
         author_id: Some(bob.user_id),
         ..Default::default()
