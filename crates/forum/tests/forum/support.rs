@@ -356,13 +356,14 @@ where
     F: FnOnce(Env) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let (db, c) = match backend {
-        Backend::Sqlite => open_sqlite().await,
-        Backend::Full => open_postgres().await,
-    };
+    // MongoDB first: a missing service must not leave a database behind.
     let mongo = match backend {
         Backend::Sqlite => None,
         Backend::Full => Some(open_mongo().await),
+    };
+    let (db, c) = match backend {
+        Backend::Sqlite => open_sqlite().await,
+        Backend::Full => open_postgres().await,
     };
     let outcome = match Migrator::up(&db, None).await {
         Err(e) => Err(Box::new(format!("migration failed: {e}")) as Box<dyn std::any::Any + Send>),
@@ -410,13 +411,13 @@ where
     F: FnOnce(Arc<dyn PostStore>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let (db, c) = match kind {
-        StoreKind::SqlOnSqlite => open_sqlite().await,
-        StoreKind::SqlOnPostgres | StoreKind::Mongo => open_postgres().await,
-    };
     let mongo = match kind {
         StoreKind::Mongo => Some(open_mongo().await),
         _ => None,
+    };
+    let (db, c) = match kind {
+        StoreKind::SqlOnSqlite => open_sqlite().await,
+        StoreKind::SqlOnPostgres | StoreKind::Mongo => open_postgres().await,
     };
     let outcome = match Migrator::up(&db, None).await {
         Err(e) => Err(Box::new(format!("migration failed: {e}")) as Box<dyn std::any::Any + Send>),
