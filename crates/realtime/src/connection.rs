@@ -88,16 +88,18 @@ impl Connection {
     }
 
     /// A multiplexed connection (`GET /ws`), already subscribed to the
-    /// caller's own `user:<id>` channel (its `subscribed` frame comes first).
+    /// caller's own `user:<id>` channel (its `subscribed` frame comes first,
+    /// then, with `since`, the events of that channel after it).
     pub async fn multiplexed(
         hub: Hub,
         actor: Actor,
         authorizer: Arc<dyn ChannelAuthorizer>,
+        since: Option<u64>,
         limits: ConnectionLimits,
     ) -> Self {
         let mut conn = Self::new(hub, actor, authorizer, limits, false);
         let own = Channel::user(conn.actor.user_id);
-        if let Err(e) = conn.subscribe(own, None).await {
+        if let Err(e) = conn.subscribe(own, since).await {
             conn.push_error(&unavailable(e), Some(own));
         }
         conn

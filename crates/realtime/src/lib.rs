@@ -79,12 +79,14 @@ impl Realtime {
         self.authenticator.authenticate(access_token).await
     }
 
-    /// A multiplexed connection for `actor` (subscribed to its own user channel).
-    pub async fn connect(&self, actor: Actor) -> Connection {
+    /// A multiplexed connection for `actor`, subscribed to its own user
+    /// channel (replaying the events after `since` on that channel).
+    pub async fn connect(&self, actor: Actor, since: Option<u64>) -> Connection {
         Connection::multiplexed(
             self.hub.clone(),
             actor,
             self.authorizer.clone(),
+            since,
             self.limits,
         )
         .await

@@ -28,7 +28,8 @@ async fn the_callers_own_channel_is_subscribed_first() {
     let me = actor();
     let own = Channel::user(me.user_id);
     hub.publish_event(&event(&own, 1)).await.ok();
-    let mut conn = Connection::multiplexed(hub.clone(), me, Arc::new(AllowAll), limits()).await;
+    let mut conn =
+        Connection::multiplexed(hub.clone(), me, Arc::new(AllowAll), None, limits()).await;
     assert_eq!(
         next(&mut conn).await,
         ServerFrame::Subscribed {
@@ -42,12 +43,35 @@ async fn the_callers_own_channel_is_subscribed_first() {
 }
 
 #[tokio::test]
+async fn the_own_channel_replays_from_since() {
+    let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
+    let me = actor();
+    let own = Channel::user(me.user_id);
+    for n in 1..=4 {
+        hub.publish_event(&event(&own, n)).await.ok();
+    }
+    let mut conn =
+        Connection::multiplexed(hub.clone(), me, Arc::new(AllowAll), Some(2), limits()).await;
+    assert_eq!(
+        next(&mut conn).await,
+        ServerFrame::Subscribed {
+            channel: own.to_string(),
+            seq: 4
+        }
+    );
+    expect_events(&mut conn, &own, 3, 4).await;
+    // Subscribing again with since replays too.
+    assert_eq!(subscribe(&mut conn, &own, Some(1)).await, 4);
+    expect_events(&mut conn, &own, 2, 4).await;
+}
+
+#[tokio::test]
 async fn refused_and_malformed_frames_answer_errors_and_the_socket_goes_on() {
     let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
     let existing = topic();
     let me = actor();
     let mut conn =
-        Connection::multiplexed(hub.clone(), me.clone(), rules(&[existing]), limits()).await;
+        Connection::multiplexed(hub.clone(), me.clone(), rules(&[existing]), None, limits()).await;
     next(&mut conn).await;
 
     let someone_else = Channel::user(UserId::new());
@@ -126,7 +150,8 @@ async fn unsubscribe_stops_delivery() {
     let me = actor();
     let own = Channel::user(me.user_id);
     let channel = topic();
-    let mut conn = Connection::multiplexed(hub.clone(), me, Arc::new(AllowAll), limits()).await;
+    let mut conn =
+        Connection::multiplexed(hub.clone(), me, Arc::new(AllowAll), None, limits()).await;
     next(&mut conn).await;
     subscribe(&mut conn, &channel, None).await;
     hub.publish_event(&event(&channel, 1)).await.ok();

@@ -130,7 +130,7 @@ pub fn rules(topics: &[Channel]) -> Arc<dyn ChannelAuthorizer> {
 }
 
 pub async fn connect(hub: &Hub, limits: ConnectionLimits) -> Connection {
-    Connection::multiplexed(hub.clone(), actor(), Arc::new(AllowAll), limits).await
+    Connection::multiplexed(hub.clone(), actor(), Arc::new(AllowAll), None, limits).await
 }
 
 /// The next frame, decoded; panics after 5 s.
