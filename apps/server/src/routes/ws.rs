@@ -1,0 +1,214 @@
+//! WebSockets: `GET /ws` (one multiplexed socket per client) and the legacy
+//! `GET /ws/forum/{topic_id}` (a socket bound to one topic).
+//!
+//! The handshake is authenticated before upgrading (`?access_token=`, a Bearer
+//! header, or the `p2p_access` cookie; a missing or bad token is a 401 problem
+//! document). The socket itself is driven by `p2p_realtime::serve` over
+//! actix-ws: small frame limits, a ping every 20 s, closed with a reason after
+//! 60 s of silence, on slow consumer and on server shutdown.
+
+use crate::http::ApiError;
+use crate::http::extract::parse_query;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Message, ProtocolError};
+use futures_util::SinkExt;
+use p2p_kernel::ids::TopicId;
+use p2p_kernel::{Actor, DomainError, ErrorKind};
+use p2p_realtime::{Channel, Connection, Incoming, Transport, TransportClosed};
+use serde::Deserialize;
+
+/// The largest message (frame, or frames joined by continuations) a client may send.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// The session cookie holding the access token.
+const ACCESS_COOKIE: &str = "p2p_access";
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SocketQuery {
+    /// The access token; browsers may rely on the `p2p_access` cookie instead.
+    access_token: Option<String>,
+    /// The last sequence number the client saw on the socket's initial
+    /// channel (its own `user:<id>` channel on `/ws`, the topic on
+    /// `/ws/forum/{topic_id}`): the events after it are replayed first.
+    since: Option<u64>,
+}
+
+/// Opens the multiplexed real-time socket.
+///
+/// Client frames: `subscribe {channel, since?}`, `unsubscribe {channel}`,
+/// `ping`. Server frames: `event {channel, seq, event, data}`,
+/// `subscribed {channel, seq}`, `unsubscribed {channel}`,
+/// `error {code, message, channel?}`, `pong`, `resync_required {channel, from_seq}`.
+/// The caller's own `user:<id>` channel is subscribed automatically (from
+/// `since` when given); other channels replay from their own `since`.
+#[utoipa::path(tag = "realtime", params(SocketQuery), responses(
+    (status = 101, description = "switching to the WebSocket protocol"),
+    (status = 400, body = crate::http::error::Problem, description = "not a WebSocket handshake"),
+    (status = 401, body = crate::http::error::Problem, description = "missing or invalid access token"),
+))]
+#[get("/ws")]
+pub async fn connect(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let query: SocketQuery = parse_query(req.query_string())?;
+    let actor = authenticate(&req, &state, query.access_token.as_deref()).await?;
+    let conn = state.realtime.connect(actor, query.since).await;
+    upgrade(&req, body, &state, conn)
+}
+
+/// Opens a socket bound to one forum topic (kept for the original plan's clients).
+///
+/// It receives the topic's `event` frames (after `subscribed`, and after the
+/// replay when `since` is given) and answers `ping`; it cannot subscribe to
+/// other channels.
+#[utoipa::path(tag = "realtime", params(
+    ("topic_id" = TopicId, Path, description = "the topic"),
+    SocketQuery,
+), responses(
+    (status = 101, description = "switching to the WebSocket protocol"),
+    (status = 400, body = crate::http::error::Problem, description = "not a WebSocket handshake"),
+    (status = 401, body = crate::http::error::Problem, description = "missing or invalid access token"),
+    (status = 404, body = crate::http::error::Problem, description = "no such topic"),
+))]
+#[get("/ws/forum/{topic_id}")]
+pub async fn connect_forum(
+    req: HttpRequest,
+    body: web::Payload,
+    path: web::Path<TopicId>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let query: SocketQuery = parse_query(req.query_string())?;
+    let actor = authenticate(&req, &state, query.access_token.as_deref()).await?;
+    let channel = Channel::topic(path.into_inner());
+    let conn = state
+        .realtime
+        .connect_bound(actor, channel, query.since)
+        .await?;
+    upgrade(&req, body, &state, conn)
+}
+
+fn unauthenticated() -> ApiError {
+    DomainError::unauthenticated("a valid access token is required (access_token query parameter, Bearer header or session cookie)").into()
+}
+
+/// The token from the query, the `Authorization: Bearer` header, or the cookie.
+fn access_token(req: &HttpRequest, from_query: Option<&str>) -> Option<String> {
+    if let Some(token) = from_query.map(str::trim).filter(|t| !t.is_empty()) {
+        return Some(token.to_owned());
+    }
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if let Some(token) = bearer {
+        return Some(token.to_owned());
+    }
+    req.cookie(ACCESS_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+async fn authenticate(
+    req: &HttpRequest,
+    state: &AppState,
+    from_query: Option<&str>,
+) -> Result<Actor, ApiError> {
+    let token = access_token(req, from_query).ok_or_else(unauthenticated)?;
+    state
+        .realtime
+        .authenticate(&token)
+        .await
+        .map_err(|e| match e.kind_of() {
+            ErrorKind::Unauthenticated => unauthenticated(),
+            _ => e.into(),
+        })
+}
+
+fn upgrade(
+    req: &HttpRequest,
+    body: web::Payload,
+    state: &AppState,
+    conn: Connection,
+) -> Result<HttpResponse, ApiError> {
+    let (response, session, stream) = actix_ws::handle(req, body).map_err(|e| {
+        ApiError::new(
+            ErrorKind::BadRequest,
+            "websocket_handshake_failed",
+            format!("not a WebSocket handshake: {e}"),
+        )
+    })?;
+    let stream = stream
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_MESSAGE_BYTES);
+    let transport = ActixTransport { session, stream };
+    let heartbeat = state.realtime.heartbeat();
+    let shutdown = state.shutdown.clone();
+    let user = conn.actor().user_id;
+    actix_web::rt::spawn(async move {
+        let reason = p2p_realtime::serve(conn, transport, heartbeat, shutdown).await;
+        tracing::debug!(%user, reason = reason.as_str(), "websocket closed");
+    });
+    Ok(response)
+}
+
+/// actix-ws as a [`Transport`].
+struct ActixTransport {
+    session: actix_ws::Session,
+    stream: AggregatedMessageStream,
+}
+
+impl Transport for ActixTransport {
+    async fn recv(&mut self) -> Option<Incoming> {
+        Some(match self.stream.recv().await? {
+            Ok(AggregatedMessage::Text(text)) => Incoming::Text(text.into_bytes()),
+            Ok(AggregatedMessage::Binary(_)) => Incoming::Binary,
+            Ok(AggregatedMessage::Ping(payload)) => Incoming::Ping(payload),
+            Ok(AggregatedMessage::Pong(_)) => Incoming::Pong,
+            Ok(AggregatedMessage::Close(_)) => Incoming::Close,
+            Err(ProtocolError::Overflow) => Incoming::TooLarge,
+            Err(_) => Incoming::ProtocolError,
+        })
+    }
+
+    async fn send_text(&mut self, frame: Bytes) -> Result<(), TransportClosed> {
+        // Frames are JSON produced by serde: always UTF-8.
+        let text = frame.try_into().map_err(|_| TransportClosed)?;
+        self.session
+            .send(Message::Text(text))
+            .await
+            .map_err(|_| TransportClosed)
+    }
+
+    async fn send_ping(&mut self) -> Result<(), TransportClosed> {
+        self.session.ping(b"").await.map_err(|_| TransportClosed)
+    }
+
+    async fn send_pong(&mut self, payload: Bytes) -> Result<(), TransportClosed> {
+        self.session
+            .pong(&payload)
+            .await
+            .map_err(|_| TransportClosed)
+    }
+
+    async fn close(self, code: u16, reason: &'static str) {
+        let _ = self
+            .session
+            .close(Some(actix_ws::CloseReason {
+                code: CloseCode::from(code),
+                description: Some(reason.to_owned()),
+            }))
+            .await;
+    }
+}
