@@ -167,62 +167,73 @@ async fn run<T: Transport>(
     heartbeat: Heartbeat,
     shutdown: &mut watch::Receiver<bool>,
 ) -> CloseReason {
+    match run_until_closed(conn, transport, heartbeat, shutdown).await {
+        Ok(never) => match never {},
+        Err(reason) => reason,
+    }
+}
+
+/// Waits for a send: a transport that cannot take it within the send timeout
+/// belongs to a peer that does not read (a slow consumer).
+async fn within(
+    heartbeat: Heartbeat,
+    send: impl Future<Output = Result<(), TransportClosed>>,
+) -> Result<(), CloseReason> {
+    match tokio::time::timeout(heartbeat.send_timeout, send).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(TransportClosed)) => Err(CloseReason::ConnectionLost),
+        Err(_) => Err(CloseReason::SlowConsumer),
+    }
+}
+
+/// Loops until the socket must close; the error is why.
+async fn run_until_closed<T: Transport>(
+    conn: &mut Connection,
+    transport: &mut T,
+    heartbeat: Heartbeat,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<std::convert::Infallible, CloseReason> {
     let mut ticker =
         tokio::time::interval_at(Instant::now() + heartbeat.interval, heartbeat.interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_seen = Instant::now();
     loop {
         if *shutdown.borrow() {
-            return CloseReason::ServerShutdown;
+            return Err(CloseReason::ServerShutdown);
         }
         // Unbiased: a busy direction cannot starve the other, nor the heartbeat.
         tokio::select! {
             changed = shutdown.changed() => {
                 if changed.is_err() {
-                    return CloseReason::ServerShutdown;
+                    return Err(CloseReason::ServerShutdown);
                 }
             }
             incoming = transport.recv() => {
                 let Some(incoming) = incoming else {
-                    return CloseReason::ConnectionLost;
+                    return Err(CloseReason::ConnectionLost);
                 };
                 last_seen = Instant::now();
                 match incoming {
                     Incoming::Text(text) => conn.handle_frame(&text).await,
                     Incoming::Binary => conn.handle_frame(b"").await,
                     Incoming::Ping(payload) => {
-                        if transport.send_pong(payload).await.is_err() {
-                            return CloseReason::ConnectionLost;
-                        }
+                        within(heartbeat, transport.send_pong(payload)).await?;
                     }
                     Incoming::Pong => {}
-                    Incoming::Close => return CloseReason::ClientClosed,
-                    Incoming::TooLarge => return CloseReason::MessageTooLarge,
-                    Incoming::ProtocolError => return CloseReason::ProtocolError,
+                    Incoming::Close => return Err(CloseReason::ClientClosed),
+                    Incoming::TooLarge => return Err(CloseReason::MessageTooLarge),
+                    Incoming::ProtocolError => return Err(CloseReason::ProtocolError),
                 }
             }
             next = conn.next_frame() => match next {
-                Next::SlowConsumer => return CloseReason::SlowConsumer,
-                Next::Frame(frame) => {
-                    tokio::select! {
-                        sent = transport.send_text(frame) => {
-                            if sent.is_err() {
-                                return CloseReason::ConnectionLost;
-                            }
-                        }
-                        () = tokio::time::sleep(heartbeat.send_timeout) => {
-                            return CloseReason::SlowConsumer;
-                        }
-                    }
-                }
+                Next::SlowConsumer => return Err(CloseReason::SlowConsumer),
+                Next::Frame(frame) => within(heartbeat, transport.send_text(frame)).await?,
             },
             _ = ticker.tick() => {
                 if last_seen.elapsed() >= heartbeat.idle_timeout {
-                    return CloseReason::IdleTimeout;
+                    return Err(CloseReason::IdleTimeout);
                 }
-                if transport.send_ping().await.is_err() {
-                    return CloseReason::ConnectionLost;
-                }
+                within(heartbeat, transport.send_ping()).await?;
             }
         }
     }

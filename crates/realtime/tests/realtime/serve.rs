@@ -302,3 +302,11 @@ async fn the_socket_loop_state_is_small() {
     eprintln!("serve future: {size} bytes");
     assert!(size <= 4096, "the socket loop future is {size} bytes");
 }
+
+#[tokio::test]
+async fn a_peer_that_reads_nothing_is_closed_even_without_events() {
+    let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
+    // The transport takes the `subscribed` frame, then every ping blocks.
+    let client = open(&hub, heartbeat(30, 10_000), ConnectionLimits::default(), 1).await;
+    assert_eq!(client.reason().await, CloseReason::SlowConsumer);
+}
