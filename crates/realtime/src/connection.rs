@@ -39,6 +39,37 @@ pub enum Next {
     Frame(Bytes),
     /// Close the socket: the client could not keep up with its events.
     SlowConsumer,
+    /// Close the socket: the session it was opened with has been revoked
+    /// (the `session.revoked` event has just been sent).
+    SessionRevoked,
+}
+
+/// The identity event, on the user's channel, that ends a session: its data
+/// is `{"session_id": <id>}` or `{"session_ids": [<id>...]}`.
+pub const SESSION_REVOKED: &str = "session.revoked";
+
+/// Whether `frame` is a `session.revoked` event naming `session`.
+fn revokes(frame: &[u8], session: uuid::Uuid) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Revoked {
+        #[serde(default)]
+        session_id: Option<uuid::Uuid>,
+        #[serde(default)]
+        session_ids: Vec<uuid::Uuid>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Frame {
+        event: String,
+        data: Revoked,
+    }
+    let marker = format!(r#""event":"{SESSION_REVOKED}""#);
+    if !frame.windows(marker.len()).any(|w| w == marker.as_bytes()) {
+        return false;
+    }
+    serde_json::from_slice::<Frame>(frame).is_ok_and(|f| {
+        f.event == SESSION_REVOKED
+            && (f.data.session_id == Some(session) || f.data.session_ids.contains(&session))
+    })
 }
 
 /// One client's session with the hub.
@@ -60,6 +91,8 @@ pub struct Connection {
     pending: VecDeque<Bytes>,
     /// Legacy sockets are bound to one channel and accept only `ping`.
     bound: bool,
+    /// The caller's session was revoked: close after the pending frames.
+    revoked: bool,
     max_subscriptions: usize,
 }
 
@@ -83,6 +116,7 @@ impl Connection {
             subscriptions: HashMap::new(),
             pending: VecDeque::new(),
             bound,
+            revoked: false,
             max_subscriptions: limits.max_subscriptions.max(1),
         }
     }
@@ -192,6 +226,9 @@ impl Connection {
                 }
                 return Next::Frame(frame);
             }
+            if self.revoked {
+                return Next::SessionRevoked;
+            }
             match self.outbox.recv().await {
                 Err(_) => return Next::SlowConsumer,
                 Ok(Delivery::Event(event)) => {
@@ -212,6 +249,11 @@ impl Connection {
                         continue;
                     }
                     *last = event.seq;
+                    if event.channel == Channel::user(self.actor.user_id)
+                        && revokes(&event.frame, self.actor.session_id.0)
+                    {
+                        self.revoked = true;
+                    }
                     return Next::Frame(event.frame.clone());
                 }
                 Ok(Delivery::Resync {

@@ -17,9 +17,9 @@ mod outbox;
 pub mod replay;
 pub mod serve;
 
-pub use auth::{Authenticator, ChannelAuthorizer, ChannelRules, TopicLookup};
+pub use auth::{AnyTopic, Authenticator, ChannelAuthorizer, ChannelRules, TopicLookup};
 pub use channel::{Channel, InvalidChannel};
-pub use connection::{Connection, ConnectionLimits, Next};
+pub use connection::{Connection, ConnectionLimits, Next, SESSION_REVOKED};
 pub use frames::{ClientFrame, ServerFrame};
 pub use hub::{Hub, PublishError};
 pub use replay::{MemoryReplayLog, RedisReplayLog, Replay, ReplayConfig, ReplayLog};

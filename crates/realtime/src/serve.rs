@@ -89,6 +89,9 @@ pub enum CloseReason {
     MessageTooLarge,
     /// The client broke the WebSocket protocol.
     ProtocolError,
+    /// The session the socket was opened with was revoked (logout, password
+    /// reset, deactivation...).
+    SessionRevoked,
 }
 
 impl CloseReason {
@@ -102,6 +105,7 @@ impl CloseReason {
             CloseReason::ServerShutdown => "server_shutdown",
             CloseReason::MessageTooLarge => "message_too_large",
             CloseReason::ProtocolError => "protocol_error",
+            CloseReason::SessionRevoked => "session_revoked",
         }
     }
 
@@ -112,7 +116,7 @@ impl CloseReason {
             CloseReason::ConnectionLost
             | CloseReason::IdleTimeout
             | CloseReason::ServerShutdown => 1001,
-            CloseReason::SlowConsumer => 1008,
+            CloseReason::SlowConsumer | CloseReason::SessionRevoked => 1008,
             CloseReason::MessageTooLarge => 1009,
             CloseReason::ProtocolError => 1002,
         }
@@ -227,6 +231,7 @@ async fn run_until_closed<T: Transport>(
             }
             next = conn.next_frame() => match next {
                 Next::SlowConsumer => return Err(CloseReason::SlowConsumer),
+                Next::SessionRevoked => return Err(CloseReason::SessionRevoked),
                 Next::Frame(frame) => within(heartbeat, transport.send_text(frame)).await?,
             },
             _ = ticker.tick() => {

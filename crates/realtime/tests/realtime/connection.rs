@@ -250,7 +250,7 @@ async fn a_slow_consumer_is_dropped_while_a_fast_one_keeps_receiving() {
                 break;
             }
             Some(Next::Frame(_)) => continue,
-            None => break,
+            Some(Next::SessionRevoked) | None => break,
         }
     }
     assert_eq!(outcome, Some(Next::SlowConsumer));
@@ -368,4 +368,45 @@ async fn an_idle_connection_stays_small() {
     eprintln!("Connection: {size} bytes");
     assert!(size <= 256, "Connection is {size} bytes");
     drop(conn);
+}
+
+#[tokio::test]
+async fn a_revoked_session_ends_its_connections() {
+    let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
+    let me = actor();
+    let own = Channel::user(me.user_id);
+    let session = me.session_id.0;
+    let mut conn =
+        Connection::multiplexed(hub.clone(), me, Arc::new(AllowAll), None, limits()).await;
+    next(&mut conn).await;
+    let revoke = |data: serde_json::Value| {
+        p2p_kernel::Event::new(own.to_string(), p2p_realtime::SESSION_REVOKED, data)
+    };
+    // Another session of the same user: delivered, the socket stays.
+    hub.publish_event(&revoke(json!({"session_id": uuid::Uuid::new_v4()})))
+        .await
+        .ok();
+    assert!(matches!(
+        next(&mut conn).await,
+        ServerFrame::Event { seq: 1, .. }
+    ));
+    assert!(
+        maybe_next(&mut conn, Duration::from_millis(50))
+            .await
+            .is_none()
+    );
+    // This session: the event is sent, then the socket closes.
+    hub.publish_event(&revoke(
+        json!({"session_ids": [uuid::Uuid::new_v4(), session]}),
+    ))
+    .await
+    .ok();
+    assert!(matches!(
+        next(&mut conn).await,
+        ServerFrame::Event { seq: 2, .. }
+    ));
+    assert_eq!(
+        maybe_next(&mut conn, Duration::from_secs(1)).await,
+        Some(Next::SessionRevoked)
+    );
 }

@@ -138,7 +138,7 @@ pub async fn next(conn: &mut Connection) -> ServerFrame {
     match tokio::time::timeout(Duration::from_secs(5), conn.next_frame()).await {
         Ok(Next::Frame(frame)) => serde_json::from_slice(&frame)
             .unwrap_or_else(|e| panic!("undecodable frame {frame:?}: {e}")),
-        Ok(Next::SlowConsumer) => panic!("unexpected slow consumer"),
+        Ok(close) => panic!("unexpected {close:?}"),
         Err(_) => panic!("no frame within 5 s"),
     }
 }
