@@ -7,6 +7,7 @@
 //! actix-ws: small frame limits, a ping every 20 s, closed with a reason after
 //! 60 s of silence, on slow consumer and on server shutdown.
 
+use crate::backends::Backends;
 use crate::http::ApiError;
 use crate::http::extract::parse_query;
 use crate::state::AppState;
@@ -15,15 +16,53 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Message, ProtocolError};
 use futures_util::SinkExt;
+use p2p_identity::IdentityService;
 use p2p_kernel::ids::TopicId;
 use p2p_kernel::{Actor, DomainError, ErrorKind};
-use p2p_realtime::{Channel, Connection, Incoming, Transport, TransportClosed};
+use p2p_realtime::{
+    AnyTopic, Authenticator, Channel, ChannelRules, Connection, Hub, Incoming, Realtime,
+    ReplayConfig, Transport, TransportClosed,
+};
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// The largest message (frame, or frames joined by continuations) a client may send.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// The session cookie holding the access token.
 const ACCESS_COOKIE: &str = "p2p_access";
+
+/// This instance's hub: on Redis when configured (its log and fan-out shared
+/// with every instance on the same prefix), in process otherwise.
+pub async fn start_hub(backends: &Backends) -> anyhow::Result<Hub> {
+    let hub = match &backends.redis {
+        Some(redis) => Hub::redis(redis.clone(), ReplayConfig::default()).await,
+        None => Hub::in_memory(ReplayConfig::default()).await,
+    };
+    hub.map_err(|e| anyhow::anyhow!("realtime hub: {e}"))
+}
+
+/// What the socket routes need: the hub, the identity service checking
+/// handshake tokens, and the channel rules. Topics are checked with
+/// [`AnyTopic`] until the forum's `topic_exists` is wired in (a
+/// `p2p_realtime::TopicLookup` adapter over `ForumService`).
+pub fn realtime(hub: Hub, identity: IdentityService) -> Realtime {
+    Realtime::new(
+        hub,
+        Arc::new(IdentityAuthenticator(identity)),
+        Arc::new(ChannelRules::new(AnyTopic)),
+    )
+}
+
+/// Handshake tokens are access tokens checked by the identity service
+/// (signature, expiry and the session's state).
+pub struct IdentityAuthenticator(pub IdentityService);
+
+#[async_trait::async_trait]
+impl Authenticator for IdentityAuthenticator {
+    async fn authenticate(&self, access_token: &str) -> Result<Actor, DomainError> {
+        self.0.authenticate(access_token).await
+    }
+}
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
