@@ -3,4 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
 mod foundation;
+mod orgs;
+mod users;

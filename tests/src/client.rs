@@ -198,17 +198,20 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         // A test that panicked did not call `stop`: clean up on a side thread
-        // (Drop cannot await on the test's runtime).
+        // (Drop cannot await on the test's runtime, which is unwinding; the
+        // server task dies with that runtime).
         if let Some(isolation) = self.isolation.take() {
-            let handle = self.handle.clone();
             let _ = std::thread::spawn(move || {
                 if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                 {
                     rt.block_on(async move {
-                        handle.stop(false).await;
-                        isolation.cleanup().await;
+                        let _ = tokio::time::timeout(
+                            std::time::Duration::from_secs(20),
+                            isolation.cleanup(),
+                        )
+                        .await;
                     });
                 }
             })

@@ -5,11 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod backend;
 mod client;
 mod mail;
 mod redis_server;
 
+pub use accounts::{PASSWORD, Session, unique_email};
 pub use backend::Backend;
 pub use client::{Response, TestApp};
 pub use redis_server::PrivateRedis;

@@ -15,6 +15,10 @@ use utoipa::{Modify, OpenApi};
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness, readiness and metrics"),
+        (name = "auth", description = "Accounts, sessions and tokens. Browsers may use the HttpOnly cookies set by signup/login/refresh; a state-changing request authenticated by cookie must send the `p2p_csrf` cookie's value in `x-csrf-token`."),
+        (name = "users", description = "Profiles, members, invitations"),
+        (name = "organizations", description = "The caller's organization"),
+        (name = "files", description = "File storage"),
     )
 )]
 pub struct ApiDoc;

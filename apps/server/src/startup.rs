@@ -6,6 +6,7 @@ use crate::backends::retry::RetryPolicy;
 use crate::config::Settings;
 use crate::http::extract;
 use crate::routes;
+use crate::services::Services;
 use crate::state::AppState;
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
@@ -60,12 +61,17 @@ impl Application {
             backends.mailer.clone(),
             OutboxConfig::default(),
         );
+        let hub = routes::ws::start_hub(&backends).await?;
+        let services = Services::build(&settings, &backends, outbox.waker())?;
+        let realtime = routes::ws::realtime(hub, services.identity.clone());
         let workers = vec![tokio::spawn(outbox.run(shutdown_rx.clone()))];
 
         let state = AppState {
             settings: Arc::new(settings),
             backends,
+            services,
             metrics: crate::telemetry::metrics_handle(),
+            realtime,
             shutdown: shutdown_rx,
         };
         let server = http_server(state.clone(), listener)?;

@@ -2,6 +2,7 @@
 
 use crate::backends::Backends;
 use crate::config::Settings;
+use crate::services::Services;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -10,7 +11,10 @@ use tokio::sync::watch;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub backends: Backends,
+    pub services: Services,
     pub metrics: Option<PrometheusHandle>,
+    /// The realtime hub and the WebSocket settings (`routes::ws`).
+    pub realtime: p2p_realtime::Realtime,
     /// Turns true when the server starts shutting down (WebSockets close on it).
     pub shutdown: watch::Receiver<bool>,
 }

@@ -2,10 +2,16 @@
 //! ids, observation (logs and metrics), and extractors whose failures produce
 //! the same error documents as the services.
 
+pub mod auth;
+pub mod client;
+pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod observe;
 pub mod request_id;
+pub mod upload;
 
+pub use auth::Authenticated;
+pub use client::Client;
 pub use error::ApiError;
 pub use extract::{ApiJson, ApiPath, ApiQuery};

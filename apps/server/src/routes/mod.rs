@@ -1,8 +1,14 @@
 //! Routes: each handler extracts, calls one service method and maps the result.
 
+pub mod auth;
+pub mod avatar;
+pub mod blobs;
 pub mod docs;
 pub mod fallback;
 pub mod health;
+pub mod orgs;
+pub mod users;
+pub mod ws;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -10,11 +16,41 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn system(cfg: &mut ServiceConfig) {
     cfg.service(health::live)
         .service(health::ready)
-        .service(health::metrics_text);
+        .service(health::metrics_text)
+        .service(ws::connect)
+        .service(ws::connect_forum);
 }
 
 /// The `/api/v1` routes.
-pub fn api_v1(_cfg: &mut ServiceConfig) {}
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(auth::signup)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::verify_email)
+        .service(auth::resend_verification)
+        .service(auth::reset_password)
+        .service(auth::confirm_reset_password)
+        .service(auth::accept_invite)
+        .service(auth::list_sessions)
+        .service(auth::revoke_session)
+        // `/users/me` and `/users/invite` before `/users/{id}`.
+        .service(users::me)
+        .service(users::update_me)
+        .service(avatar::upload)
+        .service(avatar::download)
+        .service(users::list)
+        .service(users::invite)
+        .service(users::get)
+        .service(users::update)
+        .service(users::deactivate)
+        .service(orgs::current)
+        .service(orgs::update_current)
+        .service(orgs::members)
+        .service(orgs::stats)
+        .service(blobs::download)
+        .service(blobs::upload);
+}
 
 /// The OpenAPI document of every route, without starting a server.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {

@@ -1,0 +1,143 @@
+//! `/api/v1/users`: profiles, members, invitations, roles and deactivation.
+
+use crate::http::error::Problem;
+use crate::http::{ApiError, ApiJson, ApiQuery, Authenticated};
+use crate::state::AppState;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use p2p_identity::{
+    AdminUserPatch, InvitationView, InviteRequest, ProfilePatch, PublicProfile, UserProfile,
+};
+use p2p_kernel::{Page, PageRequest};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+/// Pagination and filtering of a list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// 1–100, default 20.
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Words of the name or email.
+    pub q: Option<String>,
+}
+
+impl ListQuery {
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        Ok(PageRequest::new(self.limit, self.cursor.clone())?)
+    }
+}
+
+/// The caller's own profile.
+#[utoipa::path(tag = "users", security(("bearer" = [])), responses((status = 200, body = UserProfile), (status = 401, body = Problem)))]
+#[get("/users/me")]
+pub async fn me(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<web::Json<UserProfile>, ApiError> {
+    Ok(web::Json(state.services.identity.me(&auth.0).await?))
+}
+
+/// Updates the caller's own profile.
+#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = ProfilePatch, responses((status = 200, body = UserProfile), (status = 422, body = Problem)))]
+#[patch("/users/me")]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    body: ApiJson<ProfilePatch>,
+) -> Result<web::Json<UserProfile>, ApiError> {
+    Ok(web::Json(
+        state.services.identity.update_me(&auth.0, body.0).await?,
+    ))
+}
+
+/// Members of the caller's organization (admin), with `q` filtering.
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(ListQuery), responses((status = 200, body = Page<UserProfile>), (status = 403, body = Problem)))]
+#[get("/users")]
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    query: ApiQuery<ListQuery>,
+) -> Result<web::Json<Page<UserProfile>>, ApiError> {
+    let page = query.0.page()?;
+    Ok(web::Json(
+        state
+            .services
+            .identity
+            .list_members(&auth.0, page, query.0.q)
+            .await?,
+    ))
+}
+
+/// Invites someone into the caller's organization (admin); they get an email with a link.
+#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = InviteRequest, responses(
+    (status = 201, body = InvitationView), (status = 403, body = Problem),
+    (status = 409, body = Problem, description = "`email_taken`, `invitation_pending`"),
+))]
+#[post("/users/invite")]
+pub async fn invite(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    body: ApiJson<InviteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let invitation = state.services.identity.invite(&auth.0, body.0).await?;
+    Ok(HttpResponse::Created().json(invitation))
+}
+
+/// The public profile of any user of the platform.
+#[utoipa::path(tag = "users", security(("bearer" = [])), responses((status = 200, body = PublicProfile), (status = 404, body = Problem)))]
+#[get("/users/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<PublicProfile>, ApiError> {
+    Ok(web::Json(
+        state
+            .services
+            .identity
+            .get_user(&auth.0, id.into_inner().into())
+            .await?,
+    ))
+}
+
+/// Changes a member's role or active state (admin of that member's organization).
+#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = AdminUserPatch, responses(
+    (status = 200, body = UserProfile), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem, description = "`last_admin`"),
+))]
+#[patch("/users/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+    body: ApiJson<AdminUserPatch>,
+) -> Result<web::Json<UserProfile>, ApiError> {
+    Ok(web::Json(
+        state
+            .services
+            .identity
+            .update_user(&auth.0, id.into_inner().into(), body.0)
+            .await?,
+    ))
+}
+
+/// Deactivates a member (admin): their sessions end, their content stays.
+#[utoipa::path(tag = "users", security(("bearer" = [])), responses(
+    (status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+))]
+#[delete("/users/{id}")]
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .services
+        .identity
+        .deactivate(&auth.0, id.into_inner().into())
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

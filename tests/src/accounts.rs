@@ -1,0 +1,105 @@
+//! Helpers that create accounts through the public API.
+
+use crate::TestApp;
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "Correct-horse-42";
+
+/// A signed-in user as the API returned it.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub email: String,
+    pub access: String,
+    pub refresh: String,
+    pub user_id: String,
+    pub org_id: String,
+    pub body: Value,
+}
+
+impl Session {
+    pub fn from_auth(email: &str, body: Value) -> Self {
+        Self {
+            email: email.to_owned(),
+            access: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh: body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
+            user_id: body["user"]["id"].as_str().expect("user.id").to_owned(),
+            org_id: body["user"]["organization_id"]
+                .as_str()
+                .expect("organization_id")
+                .to_owned(),
+            body,
+        }
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        Some(&self.access)
+    }
+}
+
+/// A unique email at a unique company domain.
+pub fn unique_email(name: &str) -> String {
+    let id = &uuid::Uuid::new_v4().simple().to_string()[..10];
+    format!("{name}@factory-{id}.sa")
+}
+
+impl TestApp {
+    /// Signs up a new organization and its admin.
+    pub async fn signup(&self, email: &str) -> Session {
+        let resp = self
+            .post(
+                "/api/v1/auth/signup",
+                None,
+                &json!({
+                    "email": email,
+                    "password": PASSWORD,
+                    "first_name": "Nora",
+                    "last_name": "Al-Harbi",
+                    "organization_name": "Harbi Steel Works",
+                }),
+            )
+            .await;
+        resp.assert_status(201);
+        Session::from_auth(email, resp.json)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> crate::Response {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Invites `email` into the admin's organization and accepts the invitation.
+    pub async fn invite_and_join(&self, admin: &Session, email: &str, role: &str) -> Session {
+        self.post(
+            "/api/v1/users/invite",
+            admin.token(),
+            &json!({"email": email, "role": role}),
+        )
+        .await
+        .assert_status(201);
+        let token = self.token_from_email(email, 1, "/accept-invite").await;
+        let resp = self
+            .post(
+                "/api/v1/auth/accept-invite",
+                None,
+                &json!({
+                    "token": token,
+                    "password": PASSWORD,
+                    "first_name": "Omar",
+                    "last_name": "Qahtani",
+                }),
+            )
+            .await;
+        resp.assert_status(201);
+        Session::from_auth(email, resp.json)
+    }
+}
