@@ -25,6 +25,7 @@ pub trait ChannelAuthorizer: Send + Sync + 'static {
 /// Whether a forum topic exists (the forum implements it).
 #[async_trait]
 pub trait TopicLookup: Send + Sync + 'static {
+    /// True when the topic exists.
     async fn topic_exists(&self, topic: TopicId) -> Result<bool, DomainError>;
 }
 
@@ -56,6 +57,7 @@ pub struct ChannelRules<T> {
 }
 
 impl<T: TopicLookup> ChannelRules<T> {
+    /// The rules, asking `topics` whether a topic exists.
     pub fn new(topics: T) -> Self {
         Self { topics }
     }

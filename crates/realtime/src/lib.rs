@@ -56,20 +56,24 @@ impl Realtime {
         }
     }
 
+    /// Replaces the per-connection limits.
     pub fn with_limits(mut self, limits: ConnectionLimits) -> Self {
         self.limits = limits;
         self
     }
 
+    /// Replaces the heartbeat settings.
     pub fn with_heartbeat(mut self, heartbeat: Heartbeat) -> Self {
         self.heartbeat = heartbeat;
         self
     }
 
+    /// The hub (publish through it, or hand it to the services as their `EventBus`).
     pub fn hub(&self) -> &Hub {
         &self.hub
     }
 
+    /// The heartbeat settings of every socket.
     pub fn heartbeat(&self) -> Heartbeat {
         self.heartbeat
     }

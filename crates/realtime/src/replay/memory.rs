@@ -58,6 +58,7 @@ impl Ring {
 }
 
 impl MemoryReplayLog {
+    /// An empty log retaining what `config` says.
     pub fn new(config: ReplayConfig) -> Self {
         Self {
             config: config.normalized(),

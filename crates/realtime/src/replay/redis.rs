@@ -77,6 +77,8 @@ fn millis(d: Duration) -> u64 {
 }
 
 impl RedisReplayLog {
+    /// The log under `redis`'s key prefix: every hub on the same Redis and
+    /// prefix shares its sequence numbers, logs and fan-out.
     pub fn new(redis: RedisConnection, config: ReplayConfig) -> Self {
         Self {
             redis,
