@@ -1,62 +1,123 @@
 //! The domain services, built once at startup from the settings and backends.
+//! Their events go to the realtime hub, which numbers, logs and fans them out.
 
 use crate::backends::Backends;
 use crate::config::Settings;
-use p2p_identity::{IdentityConfig, IdentityMemberDirectory, IdentityService};
-use p2p_kernel::adapters::memory::BroadcastEventBus;
+use async_trait::async_trait;
+use p2p_forum::{ForumService, MongoPostStore, PostStore, SqlPostStore};
+use p2p_identity::{IdentityConfig, IdentityService};
+use p2p_kernel::DomainError;
+use p2p_kernel::ids::OrgId;
 use p2p_kernel::ports::{Clock, EventBus, SystemClock};
-use p2p_orgs::OrgService;
+use p2p_orgs::{ContentCounts, ContentStatsSource, DailyCount, OrgService};
 use std::sync::Arc;
+use time::Date;
 use tokio::sync::Notify;
 
 #[derive(Clone)]
 pub struct Services {
     pub identity: IdentityService,
     pub orgs: OrgService,
+    pub forum: ForumService,
     pub events: Arc<dyn EventBus>,
 }
 
 impl Services {
-    pub fn build(
+    pub async fn build(
         settings: &Settings,
         backends: &Backends,
         outbox_waker: Arc<Notify>,
+        events: Arc<dyn EventBus>,
     ) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let events: Arc<dyn EventBus> = Arc::new(BroadcastEventBus::default());
-        let secret = settings
-            .jwt_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("the JWT secret was not resolved"))?;
-        let mut config = IdentityConfig::new(
-            secret.expose().clone(),
-            settings.public_url.as_str().trim_end_matches('/'),
-        );
-        config.access_token_ttl = settings.access_token_ttl;
-        config.refresh_token_ttl = settings.refresh_token_ttl;
-        config.outbox_waker = Some(outbox_waker);
-        config
-            .validate()
-            .map_err(|e| anyhow::anyhow!("identity configuration: {e}"))?;
         let identity = IdentityService::new(
             backends.db.clone(),
             backends.cache.clone(),
             backends.rate_limiter.clone(),
             events.clone(),
             clock.clone(),
-            config,
+            identity_config(settings, outbox_waker)?,
+        );
+        let posts: Arc<dyn PostStore> = match &backends.mongo {
+            Some(mongo) => Arc::new(
+                MongoPostStore::init(mongo)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("forum posts store: {e}"))?,
+            ),
+            None => Arc::new(SqlPostStore::new(backends.db.clone())),
+        };
+        let forum = ForumService::new(
+            backends.db.clone(),
+            posts,
+            events.clone(),
+            identity.user_directory(),
+            clock.clone(),
         );
         let orgs = OrgService::new(
             backends.db.clone(),
-            Arc::new(IdentityMemberDirectory::new(backends.db.clone())),
-            Vec::new(),
+            identity.member_directory(),
+            vec![Arc::new(ForumStats(forum.clone()))],
             events.clone(),
             clock,
         );
         Ok(Self {
             identity,
             orgs,
+            forum,
             events,
         })
+    }
+}
+
+fn identity_config(
+    settings: &Settings,
+    outbox_waker: Arc<Notify>,
+) -> anyhow::Result<IdentityConfig> {
+    let secret = settings
+        .jwt_secret
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("the JWT secret was not resolved"))?;
+    let mut config = IdentityConfig::new(
+        secret.expose().clone(),
+        settings.public_url.as_str().trim_end_matches('/'),
+    );
+    config.access_token_ttl = settings.access_token_ttl;
+    config.refresh_token_ttl = settings.refresh_token_ttl;
+    config.outbox_waker = Some(outbox_waker);
+    config
+        .validate()
+        .map_err(|e| anyhow::anyhow!("identity configuration: {e}"))?;
+    Ok(config)
+}
+
+/// The forum's contribution to organization statistics.
+struct ForumStats(ForumService);
+
+#[async_trait]
+impl ContentStatsSource for ForumStats {
+    async fn totals(&self, org: OrgId) -> Result<ContentCounts, DomainError> {
+        let today = time::OffsetDateTime::now_utc().date();
+        let counts = self.0.org_counts(org, today).await?;
+        Ok(ContentCounts {
+            topics: counts.topics,
+            posts: counts.posts,
+            use_cases: 0,
+        })
+    }
+
+    async fn daily_activity(
+        &self,
+        org: OrgId,
+        since: Date,
+    ) -> Result<Vec<DailyCount>, DomainError> {
+        let counts = self.0.org_counts(org, since).await?;
+        Ok(counts
+            .daily
+            .into_iter()
+            .map(|d| DailyCount {
+                date: d.date,
+                count: d.topics + d.posts,
+            })
+            .collect())
     }
 }

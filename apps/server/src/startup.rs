@@ -62,8 +62,9 @@ impl Application {
             OutboxConfig::default(),
         );
         let hub = routes::ws::start_hub(&backends).await?;
-        let services = Services::build(&settings, &backends, outbox.waker())?;
-        let realtime = routes::ws::realtime(hub, services.identity.clone());
+        let services =
+            Services::build(&settings, &backends, outbox.waker(), Arc::new(hub.clone())).await?;
+        let realtime = routes::ws::realtime(hub, &services);
         let workers = vec![tokio::spawn(outbox.run(shutdown_rx.clone()))];
 
         let state = AppState {

@@ -1,12 +1,15 @@
 //! The server binary's commands: `serve` (default), `migrate`, `openapi`,
 //! `healthcheck`. Operators run the same binary they deploy.
 
+mod context;
 mod migrate;
+mod seed;
+mod superuser;
 
 use p2p_server::config;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: p2p-server [serve | migrate <up|down|status|fresh> | openapi [PATH] | healthcheck | help]";
+const USAGE: &str = "usage: p2p-server [serve | migrate <up|down|status|fresh> | create-superuser --email E [--first-name F --last-name L] (password in P2P_SUPERUSER_PASSWORD) | seed | openapi [PATH] | healthcheck | help]";
 
 pub async fn run(args: Vec<String>) -> ExitCode {
     let command = args.first().map(String::as_str).unwrap_or("serve");
@@ -15,6 +18,8 @@ pub async fn run(args: Vec<String>) -> ExitCode {
         "serve" => serve().await,
         "migrate" => migrate::run(rest).await,
         "openapi" => openapi(rest.first().map(String::as_str)),
+        "create-superuser" => superuser::run(rest).await,
+        "seed" => seed::run().await,
         "healthcheck" => healthcheck().await,
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

@@ -40,7 +40,13 @@ pub struct RawConfig {
 }
 
 /// `P2P_` variables that are not configuration keys.
-const IGNORED_PREFIXED: &[&str] = &["CONFIG", "TEST_BACKEND", "SERVICES_DIR"];
+const IGNORED_PREFIXED: &[&str] = &[
+    "CONFIG",
+    "TEST_BACKEND",
+    "SERVICES_DIR",
+    "SUPERUSER_PASSWORD",
+    "SEED_PASSWORD",
+];
 
 impl RawConfig {
     /// Defaults → the file named by `P2P_CONFIG` (or `./p2p.toml` when present)

@@ -10,18 +10,20 @@
 use crate::backends::Backends;
 use crate::http::ApiError;
 use crate::http::extract::parse_query;
+use crate::services::Services;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Message, ProtocolError};
 use futures_util::SinkExt;
+use p2p_forum::ForumService;
 use p2p_identity::IdentityService;
 use p2p_kernel::ids::TopicId;
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 use p2p_realtime::{
-    AnyTopic, Authenticator, Channel, ChannelRules, Connection, Hub, Incoming, Realtime,
-    ReplayConfig, Transport, TransportClosed,
+    Authenticator, Channel, ChannelRules, Connection, Hub, Incoming, Realtime, ReplayConfig,
+    TopicLookup, Transport, TransportClosed,
 };
 use serde::Deserialize;
 use std::sync::Arc;
@@ -42,15 +44,23 @@ pub async fn start_hub(backends: &Backends) -> anyhow::Result<Hub> {
 }
 
 /// What the socket routes need: the hub, the identity service checking
-/// handshake tokens, and the channel rules. Topics are checked with
-/// [`AnyTopic`] until the forum's `topic_exists` is wired in (a
-/// `p2p_realtime::TopicLookup` adapter over `ForumService`).
-pub fn realtime(hub: Hub, identity: IdentityService) -> Realtime {
+/// handshake tokens, and the channel rules (topics must exist in the forum).
+pub fn realtime(hub: Hub, services: &Services) -> Realtime {
     Realtime::new(
         hub,
-        Arc::new(IdentityAuthenticator(identity)),
-        Arc::new(ChannelRules::new(AnyTopic)),
+        Arc::new(IdentityAuthenticator(services.identity.clone())),
+        Arc::new(ChannelRules::new(ForumTopics(services.forum.clone()))),
     )
+}
+
+/// `topic:<id>` channels exist when the forum has the topic.
+struct ForumTopics(ForumService);
+
+#[async_trait::async_trait]
+impl TopicLookup for ForumTopics {
+    async fn topic_exists(&self, topic: TopicId) -> Result<bool, DomainError> {
+        self.0.topic_exists(topic).await
+    }
 }
 
 /// Handshake tokens are access tokens checked by the identity service

@@ -218,6 +218,29 @@ impl OutboxWorker {
     }
 }
 
+/// Emails to `recipient` not yet delivered, oldest first (for operator tools
+/// such as the demo seed, which follow invitation links without a mailbox).
+pub async fn undelivered_to(
+    db: &DatabaseConnection,
+    recipient: &str,
+) -> Result<Vec<OutgoingEmail>, DbErr> {
+    let rows = Entity::find()
+        .filter(Column::SentAt.is_null())
+        .filter(Column::Recipient.eq(recipient))
+        .order_by_asc(Column::CreatedAt)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OutgoingEmail {
+            to: r.recipient,
+            subject: r.subject,
+            text: r.body_text,
+            html: r.body_html,
+        })
+        .collect())
+}
+
 /// 2^attempts seconds, at most `max`.
 fn backoff(attempts: i32, max: Duration) -> Duration {
     let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
