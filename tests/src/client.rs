@@ -12,6 +12,7 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     config: RawConfig,
+    state: p2p_server::state::AppState,
     isolation: Option<Isolation>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     handle: actix_web::dev::ServerHandle,
@@ -93,6 +94,7 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("server did not start: {e:#}"));
         let base = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
+        let state = app.state().clone();
         let server = tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -103,10 +105,16 @@ impl TestApp {
             base,
             client,
             config,
+            state,
             isolation,
             server: Some(server),
             handle,
         }
+    }
+
+    /// The server's state, for benchmarks that drive services in process.
+    pub fn state(&self) -> &p2p_server::state::AppState {
+        &self.state
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -3,6 +3,7 @@
 //! One module per command; `cmd` holds what they share (running child processes, timing,
 //! workspace metadata). Run `cargo xtask help` for the list.
 
+mod bench;
 mod cmd;
 mod lint;
 mod server;
@@ -22,6 +23,8 @@ Commands:
   test [cargo test args]     services up, fmt check, clippy, the workspace tests on the embedded
                              backends, then the black-box suite `api` against the full stack
   lint                       fmt check + clippy (what `test` runs before the tests)
+  bench [full|embedded]      services up, then the benchmarks (debug build) against the chosen
+                             backend (default full); ratios against same-run baselines
   server [args]              build the workspace binaries and run `p2p-server [args]`
   migrate <up|down|status|fresh>
                              p2p-server migrate ...
@@ -58,6 +61,7 @@ fn run() -> anyhow::Result<ExitCode> {
         "services" => services::command(&rest).map(|()| ExitCode::SUCCESS),
         "test" => test::command(&rest).map(|()| ExitCode::SUCCESS),
         "lint" => lint::command(&rest).map(|()| ExitCode::SUCCESS),
+        "bench" => bench::command(&rest).map(|()| ExitCode::SUCCESS),
         "server" => server::run_server(&rest),
         "migrate" | "seed" | "create-superuser" | "openapi" | "reindex" => {
             server::delegate(&command, &rest)

@@ -1,0 +1,24 @@
+//! `cargo xtask bench`: measurements reported as ratios against baselines
+//! taken in the same run (the machine is shared and noisy). Runs against the
+//! backend of `P2P_TEST_BACKEND` (embedded by default).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod stats;
+
+#[tokio::main]
+async fn main() {
+    println!(
+        "p2p-bench: backend {:?}, {} cores",
+        p2p_tests::Backend::from_env(),
+        cores()
+    );
+    auth::run().await;
+}
+
+pub fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
