@@ -4,6 +4,7 @@
 
 pub mod actor;
 pub mod adapters;
+pub mod dbtime;
 pub mod error;
 pub mod event;
 pub mod ids;

@@ -15,18 +15,7 @@ pub fn is_unique_violation(e: &DbErr) -> bool {
     matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
-/// Normalizes a timestamp before it is written to or compared in the database.
-///
-/// SQLite stores timestamps as RFC 3339 text whose fraction has a variable
-/// number of digits, so text comparison would not follow time order. Truncating
-/// to microseconds (what PostgreSQL keeps) and setting the last nanosecond digit
-/// gives every stored value the same width, so SQL comparisons and ordering are
-/// right on both backends; PostgreSQL rounds the extra nanosecond away.
-pub fn db_time(t: OffsetDateTime) -> OffsetDateTime {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let nanos = (t.nanosecond() / 1_000) * 1_000 + 1;
-    t.replace_nanosecond(nanos).unwrap_or(t)
-}
+pub use p2p_kernel::dbtime::db_time;
 
 /// A stored timestamp as responses show it: microsecond precision, so that a
 /// value just written and the same value read back (from either backend) are equal.

@@ -8,6 +8,7 @@
 
 mod entity;
 
+use crate::dbtime::db_now;
 use crate::ports::{Mailer, OutgoingEmail};
 use entity::{ActiveModel, Column, Entity};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -22,7 +23,7 @@ use tokio::sync::{Notify, watch};
 
 /// Writes an email into the outbox within the caller's transaction.
 pub async fn enqueue(conn: &impl ConnectionTrait, email: &OutgoingEmail) -> Result<(), DbErr> {
-    let now = OffsetDateTime::now_utc();
+    let now = db_now();
     let row = ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
         recipient: Set(email.to.clone()),
@@ -112,7 +113,7 @@ impl OutboxWorker {
 
     /// Sends every due email once; returns how many were sent.
     pub async fn deliver_due(&self) -> Result<usize, DbErr> {
-        let now = OffsetDateTime::now_utc();
+        let now = db_now();
         let due = Entity::find()
             .filter(Column::SentAt.is_null())
             .filter(Column::NextAttemptAt.lte(now))
@@ -154,7 +155,7 @@ impl OutboxWorker {
     }
 
     async fn claim(&self, id: uuid::Uuid, now: OffsetDateTime) -> Result<bool, DbErr> {
-        let until = now + self.config.claim_for;
+        let until = crate::dbtime::db_time(now + self.config.claim_for);
         let res = Entity::update_many()
             .col_expr(Column::LockedUntil, Expr::value(until))
             .filter(Column::Id.eq(id))
@@ -171,7 +172,7 @@ impl OutboxWorker {
 
     async fn mark_sent(&self, id: uuid::Uuid) -> Result<(), DbErr> {
         Entity::update_many()
-            .col_expr(Column::SentAt, Expr::value(OffsetDateTime::now_utc()))
+            .col_expr(Column::SentAt, Expr::value(db_now()))
             .col_expr(
                 Column::LockedUntil,
                 Expr::value(Option::<OffsetDateTime>::None),
@@ -183,7 +184,7 @@ impl OutboxWorker {
     }
 
     async fn mark_failed(&self, id: uuid::Uuid, attempts: i32, error: &str) -> Result<(), DbErr> {
-        let next = OffsetDateTime::now_utc() + backoff(attempts, self.config.max_backoff);
+        let next = crate::dbtime::db_time(db_now() + backoff(attempts, self.config.max_backoff));
         let error: String = error.chars().take(1000).collect();
         Entity::update_many()
             .col_expr(Column::Attempts, Expr::value(attempts))
@@ -200,7 +201,7 @@ impl OutboxWorker {
     }
 
     async fn purge_sent(&self) -> Result<(), DbErr> {
-        let cutoff = OffsetDateTime::now_utc() - self.config.keep_sent_for;
+        let cutoff = crate::dbtime::db_time(db_now() - self.config.keep_sent_for);
         Entity::delete_many()
             .filter(Column::SentAt.lt(cutoff))
             .exec(&self.db)

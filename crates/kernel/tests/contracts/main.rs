@@ -2,6 +2,7 @@
 
 mod cache;
 mod mailer;
+mod outbox;
 mod pubsub;
 mod rate_limit;
 mod support;
