@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod avatar;
 mod foundation;
 mod orgs;
 mod users;

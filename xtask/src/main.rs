@@ -31,7 +31,6 @@ Commands:
   seed                       p2p-server seed
   create-superuser [args]    p2p-server create-superuser ...
   openapi [path]             p2p-server openapi [path] (default: docs/openapi.json)
-  reindex                    p2p-server reindex
   help                       this text
 
 Services directory: $P2P_SERVICES_DIR, else $HOME/.cache/p2p-sandbox/services. It holds the
@@ -63,9 +62,7 @@ fn run() -> anyhow::Result<ExitCode> {
         "lint" => lint::command(&rest).map(|()| ExitCode::SUCCESS),
         "bench" => bench::command(&rest).map(|()| ExitCode::SUCCESS),
         "server" => server::run_server(&rest),
-        "migrate" | "seed" | "create-superuser" | "openapi" | "reindex" => {
-            server::delegate(&command, &rest)
-        }
+        "migrate" | "seed" | "create-superuser" | "openapi" => server::delegate(&command, &rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)

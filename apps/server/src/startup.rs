@@ -39,7 +39,7 @@ impl Application {
         let listener = TcpListener::bind(settings.bind_address())
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind_address()))?;
         let port = listener.local_addr()?.port();
-        settings.port = port;
+        settings.bound_to(port);
         std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
             anyhow::anyhow!(
                 "cannot create data directory {}: {e}",

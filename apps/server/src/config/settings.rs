@@ -58,6 +58,9 @@ pub struct Settings {
     pub port: u16,
     pub data_dir: PathBuf,
     pub public_url: Url,
+    /// False when `public_url` was derived from host and port (it then follows
+    /// the port actually bound, see [`Settings::bound_to`]).
+    pub public_url_configured: bool,
     pub cors_origins: Vec<String>,
     /// `None` in development until [`Settings::resolve_jwt_secret`] generates one.
     pub jwt_secret: Option<Secret<Vec<u8>>>,
@@ -107,20 +110,13 @@ impl Settings {
         let port = raw.port.unwrap_or(8000);
         let data_dir = PathBuf::from(non_empty(raw.data_dir).unwrap_or_else(|| "./data".into()));
 
+        let public_url_configured = raw
+            .public_url
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty());
         let public_url = match non_empty(raw.public_url) {
             Some(u) => parse_url("public_url", &u, &["http", "https"])?,
-            None => {
-                let shown_host = if host == "0.0.0.0" {
-                    "localhost"
-                } else {
-                    &host
-                };
-                parse_url(
-                    "public_url",
-                    &format!("http://{shown_host}:{port}"),
-                    &["http"],
-                )?
-            }
+            None => default_public_url(&host, port)?,
         };
 
         let cors_origins = non_empty(raw.cors_origins)
@@ -276,6 +272,7 @@ impl Settings {
             port,
             data_dir,
             public_url,
+            public_url_configured,
             cors_origins,
             jwt_secret: jwt_secret.map(Secret::new),
             access_token_ttl: Duration::from_secs(access_ttl),
@@ -322,9 +319,28 @@ impl Settings {
         Ok(secret)
     }
 
+    /// Records the port actually bound (port 0 picks a free one).
+    pub fn bound_to(&mut self, port: u16) {
+        self.port = port;
+        if !self.public_url_configured
+            && let Ok(url) = default_public_url(&self.host, port)
+        {
+            self.public_url = url;
+        }
+    }
+
     pub fn bind_address(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
+}
+
+fn default_public_url(host: &str, port: u16) -> Result<Url, ConfigError> {
+    let shown_host = if host == "0.0.0.0" { "localhost" } else { host };
+    parse_url(
+        "public_url",
+        &format!("http://{shown_host}:{port}"),
+        &["http"],
+    )
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
