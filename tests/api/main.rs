@@ -5,6 +5,7 @@
 
 mod auth;
 mod avatar;
+mod forum;
 mod foundation;
 mod orgs;
 mod users;

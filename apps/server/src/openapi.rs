@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "Profiles, members, invitations"),
         (name = "organizations", description = "The caller's organization"),
         (name = "files", description = "File storage"),
+        (name = "forums", description = "Topics, threaded posts, votes and accepted answers. Post `content` is the Markdown source; render `content_html` (sanitized)."),
     )
 )]
 pub struct ApiDoc;

@@ -5,8 +5,10 @@ pub mod avatar;
 pub mod blobs;
 pub mod docs;
 pub mod fallback;
+pub mod forum;
 pub mod health;
 pub mod orgs;
+pub mod params;
 pub mod users;
 pub mod ws;
 
@@ -48,6 +50,22 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(orgs::update_current)
         .service(orgs::members)
         .service(orgs::stats)
+        .service(forum::list_topics)
+        .service(forum::create_topic)
+        .service(forum::get_topic)
+        .service(forum::update_topic)
+        .service(forum::delete_topic)
+        .service(forum::pin_topic)
+        .service(forum::lock_topic)
+        .service(forum::create_post)
+        .service(forum::clear_best_answer)
+        .service(forum::get_post)
+        .service(forum::update_post)
+        .service(forum::delete_post)
+        .service(forum::list_revisions)
+        .service(forum::upvote)
+        .service(forum::remove_upvote)
+        .service(forum::mark_best_answer)
         .service(blobs::download)
         .service(blobs::upload);
 }
