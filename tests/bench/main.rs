@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod forum;
 mod stats;
 
 #[tokio::main]
@@ -15,6 +16,7 @@ async fn main() {
         cores()
     );
     auth::run().await;
+    forum::run().await;
 }
 
 pub fn cores() -> usize {
