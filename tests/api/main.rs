@@ -8,4 +8,5 @@ mod avatar;
 mod forum;
 mod foundation;
 mod orgs;
+mod realtime;
 mod users;
