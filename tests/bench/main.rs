@@ -6,6 +6,7 @@
 
 mod auth;
 mod forum;
+mod realtime;
 mod stats;
 
 #[tokio::main]
@@ -17,6 +18,7 @@ async fn main() {
     );
     auth::run().await;
     forum::run().await;
+    realtime::run().await;
 }
 
 pub fn cores() -> usize {
