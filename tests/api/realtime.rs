@@ -276,3 +276,60 @@ async fn events_reach_sockets_on_another_instance() {
     other.stop().await;
     app.stop().await;
 }
+
+/// Subscribes to `channel` and returns its head `seq`.
+async fn subscribe(ws: &mut Socket, channel: &str) -> u64 {
+    send(ws, json!({"type": "subscribe", "channel": channel})).await;
+    let frame = next_frame(ws).await;
+    assert_eq!(frame["type"], "subscribed", "{frame}");
+    assert_eq!(frame["channel"], channel, "{frame}");
+    frame["seq"].as_u64().expect("subscribed.seq")
+}
+
+#[tokio::test]
+async fn forum_events_reach_topic_and_forum_subscribers_in_order() {
+    let app = TestApp::spawn().await;
+    let author = app.signup(&unique_email("author")).await;
+    let reader = app.signup(&unique_email("reader")).await;
+    let (mut ws, _) = connect(&app, &reader, None).await;
+    let forum_head = subscribe(&mut ws, "forum").await;
+
+    let created = app
+        .post(
+            "/api/v1/forums/topics",
+            author.token(),
+            &json!({"title": "Live topic for the socket", "content": "First post"}),
+        )
+        .await;
+    created.assert_status(201);
+    let topic_id = created.json["topic"]["id"].as_str().unwrap().to_owned();
+    let announced = expect_event(&mut ws, "forum", forum_head + 1, "topic.created").await;
+    assert_eq!(announced["data"]["id"], topic_id.as_str(), "{announced}");
+
+    let channel = format!("topic:{topic_id}");
+    let head = subscribe(&mut ws, &channel).await;
+    for (i, text) in ["first reply", "second reply", "third reply"]
+        .iter()
+        .enumerate()
+    {
+        app.post(
+            &format!("/api/v1/forums/topics/{topic_id}/posts"),
+            author.token(),
+            &json!({"content": text}),
+        )
+        .await
+        .assert_status(201);
+        let event = expect_event(&mut ws, &channel, head + 1 + i as u64, "post.created").await;
+        assert_eq!(event["data"]["content"], *text, "{event}");
+    }
+    // A topic that does not exist cannot be subscribed to.
+    send(
+        &mut ws,
+        json!({"type": "subscribe", "channel": format!("topic:{}", uuid::Uuid::new_v4())}),
+    )
+    .await;
+    let refused = next_frame(&mut ws).await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    let _ = ws.close(None).await;
+    app.stop().await;
+}

@@ -69,6 +69,7 @@ impl<T: TopicLookup> ChannelAuthorizer for ChannelRules<T> {
         match channel {
             Channel::User(user) => Ok(actor.user_id == *user),
             Channel::Org(org) => Ok(actor.org_id == *org),
+            Channel::Forum => Ok(true),
             Channel::Topic(topic) => {
                 if self.topics.topic_exists(*topic).await? {
                     Ok(true)

@@ -17,11 +17,13 @@ pub enum Channel {
     User(UserId),
     /// Organization-wide announcements.
     Org(OrgId),
+    /// Platform-wide forum announcements (`topic.created`): any signed-in user.
+    Forum,
 }
 
 /// Why a channel name was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid channel {name:?}: expected topic:<uuid>, user:<uuid> or org:<uuid>")]
+#[error("invalid channel {name:?}: expected forum, topic:<uuid>, user:<uuid> or org:<uuid>")]
 pub struct InvalidChannel {
     /// The rejected name, truncated to 80 characters.
     pub name: String,
@@ -46,12 +48,13 @@ impl Channel {
         Channel::Org(id)
     }
 
-    /// The kind prefix: `topic`, `user` or `org`.
+    /// The kind prefix: `topic`, `user`, `org`, or `forum` (which has no id).
     pub fn kind(&self) -> &'static str {
         match self {
             Channel::Topic(_) => "topic",
             Channel::User(_) => "user",
             Channel::Org(_) => "org",
+            Channel::Forum => "forum",
         }
     }
 
@@ -63,6 +66,9 @@ impl Channel {
         if name.len() > MAX_NAME_LEN {
             return Err(invalid());
         }
+        if name == "forum" {
+            return Ok(Channel::Forum);
+        }
         let (kind, id) = name.split_once(':').ok_or_else(invalid)?;
         let id = Uuid::parse_str(id).map_err(|_| invalid())?;
         match kind {
@@ -73,18 +79,22 @@ impl Channel {
         }
     }
 
-    fn uuid(&self) -> Uuid {
+    fn uuid(&self) -> Option<Uuid> {
         match self {
-            Channel::Topic(id) => id.0,
-            Channel::User(id) => id.0,
-            Channel::Org(id) => id.0,
+            Channel::Topic(id) => Some(id.0),
+            Channel::User(id) => Some(id.0),
+            Channel::Org(id) => Some(id.0),
+            Channel::Forum => None,
         }
     }
 }
 
 impl fmt::Display for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.kind(), self.uuid().hyphenated())
+        match self.uuid() {
+            Some(id) => write!(f, "{}:{}", self.kind(), id.hyphenated()),
+            None => f.write_str(self.kind()),
+        }
     }
 }
 
@@ -119,6 +129,7 @@ mod tests {
             (format!("topic:{id}"), Channel::Topic(TopicId(id))),
             (format!("user:{id}"), Channel::User(UserId(id))),
             (format!("org:{id}"), Channel::Org(OrgId(id))),
+            ("forum".to_owned(), Channel::Forum),
         ] {
             assert_eq!(Channel::parse(&name), Ok(channel));
             assert_eq!(channel.to_string(), name);
@@ -148,6 +159,8 @@ mod tests {
             format!(" topic:{id}"),
             format!("topic:{id}:x"),
             format!("topic:{}", "a".repeat(200)),
+            "forum:".to_owned(),
+            format!("forum:{id}"),
         ] {
             assert!(Channel::parse(&bad).is_err(), "{bad:?} accepted");
         }
