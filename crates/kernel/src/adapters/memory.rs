@@ -234,3 +234,31 @@ impl EventBus for BroadcastEventBus {
         let _ = self.tx.send(event);
     }
 }
+
+/// Keeps the notification requests it receives: for services whose tests
+/// check what they asked to notify, and for tools that run without the
+/// notifications domain.
+#[derive(Default)]
+pub struct RecordingNotifier {
+    requests: Mutex<Vec<crate::ports::NotificationRequest>>,
+}
+
+impl RecordingNotifier {
+    /// Everything received so far, oldest first, emptying the record.
+    pub fn take(&self) -> Vec<crate::ports::NotificationRequest> {
+        match self.requests.lock() {
+            Ok(mut guard) => std::mem::take(&mut *guard),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
+    }
+}
+
+#[async_trait]
+impl crate::ports::Notifier for RecordingNotifier {
+    async fn notify(&self, requests: Vec<crate::ports::NotificationRequest>) {
+        match self.requests.lock() {
+            Ok(mut guard) => guard.extend(requests),
+            Err(poisoned) => poisoned.into_inner().extend(requests),
+        }
+    }
+}

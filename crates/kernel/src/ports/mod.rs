@@ -7,6 +7,7 @@ mod clock;
 mod events;
 mod health;
 mod mail;
+mod notify;
 mod pubsub;
 mod rate_limit;
 mod users;
@@ -16,6 +17,9 @@ pub use clock::{Clock, SystemClock};
 pub use events::EventBus;
 pub use health::HealthProbe;
 pub use mail::{Mailer, OutgoingEmail};
+pub use notify::{
+    NotificationKind, NotificationRequest, Notifier, Recipients, UnknownNotificationKind,
+};
 pub use pubsub::{MessageStream, PubSub};
 pub use rate_limit::{RateDecision, RateLimiter};
 pub use users::{UserDirectory, UserSummary, mention_handle};

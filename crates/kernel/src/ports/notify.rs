@@ -1,0 +1,156 @@
+use crate::ids::{OrgId, UserId};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// What a notification is about. Each user turns email delivery on or off per kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// Someone replied to my post or in my topic.
+    Reply,
+    /// Someone mentioned me (`@first.last`).
+    Mention,
+    /// My post was marked as the best answer.
+    BestAnswer,
+    /// Someone sent me a private message.
+    Message,
+    /// I was invited to an organization, or someone I invited joined.
+    Invitation,
+    /// A use case of my organization was published.
+    UseCasePublished,
+}
+
+impl NotificationKind {
+    pub const ALL: [NotificationKind; 6] = [
+        Self::Reply,
+        Self::Mention,
+        Self::BestAnswer,
+        Self::Message,
+        Self::Invitation,
+        Self::UseCasePublished,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reply => "reply",
+            Self::Mention => "mention",
+            Self::BestAnswer => "best_answer",
+            Self::Message => "message",
+            Self::Invitation => "invitation",
+            Self::UseCasePublished => "use_case_published",
+        }
+    }
+}
+
+impl fmt::Display for NotificationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for NotificationKind {
+    type Err = UnknownNotificationKind;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or(UnknownNotificationKind)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownNotificationKind;
+
+impl fmt::Display for UnknownNotificationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown notification kind")
+    }
+}
+
+impl std::error::Error for UnknownNotificationKind {}
+
+/// Who receives a notification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recipients {
+    /// These users (duplicates are notified once).
+    Users(Vec<UserId>),
+    /// Every active member of the organization.
+    OrganizationMembers(OrgId),
+}
+
+/// A notification to create. The actor (who caused it) is never notified of
+/// their own action, even when they are among the recipients.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotificationRequest {
+    pub kind: NotificationKind,
+    pub recipients: Recipients,
+    pub actor_id: Option<UserId>,
+    /// One line shown in the list and in the email digest
+    /// ("Nora Al-Harbi replied to “Pump seals”").
+    pub title: String,
+    /// Path in the web app the notification leads to (`/forums/topics/<id>`).
+    pub link: Option<String>,
+    /// Ids of what it is about (`{"topic_id": ..., "post_id": ...}`), returned as is.
+    pub data: serde_json::Value,
+}
+
+impl NotificationRequest {
+    pub fn new(kind: NotificationKind, recipients: Recipients, title: impl Into<String>) -> Self {
+        Self {
+            kind,
+            recipients,
+            actor_id: None,
+            title: title.into(),
+            link: None,
+            data: serde_json::Value::Object(Default::default()),
+        }
+    }
+
+    /// Sent to one user.
+    pub fn to_user(kind: NotificationKind, user: UserId, title: impl Into<String>) -> Self {
+        Self::new(kind, Recipients::Users(vec![user]), title)
+    }
+
+    pub fn by(mut self, actor: UserId) -> Self {
+        self.actor_id = Some(actor);
+        self
+    }
+
+    pub fn link(mut self, link: impl Into<String>) -> Self {
+        self.link = Some(link.into());
+        self
+    }
+
+    pub fn data(mut self, data: serde_json::Value) -> Self {
+        self.data = data;
+        self
+    }
+}
+
+/// Creates notifications (stored, delivered live, emailed per the recipient's
+/// preferences). Called after the write that causes them is committed;
+/// like [`super::EventBus::publish`], it never fails the caller: implementations
+/// log failures and move on.
+#[async_trait]
+pub trait Notifier: Send + Sync + 'static {
+    async fn notify(&self, requests: Vec<NotificationRequest>);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NotificationKind;
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for kind in NotificationKind::ALL {
+            assert_eq!(kind.as_str().parse::<NotificationKind>(), Ok(kind));
+            assert_eq!(
+                serde_json::to_value(kind).ok(),
+                Some(serde_json::Value::String(kind.as_str().into()))
+            );
+        }
+        assert!("nope".parse::<NotificationKind>().is_err());
+    }
+}
