@@ -223,14 +223,37 @@ async fn markdown_is_sanitized_and_lists_page_exactly() {
     let app = TestApp::spawn().await;
     let me = app.signup(&unique_email("writer")).await;
     let payload = "<script>alert(1)</script><img src=x onerror=alert(2)> [x](javascript:alert(3)) <a href=\"https://ok.example\" style=\"color:red\">ok</a>";
+    // Plain-text fields take no markup at all; nothing is created.
+    let refused = app
+        .post(
+            "/api/v1/forums/topics",
+            me.token(),
+            &json!({"title": "Sanitizer check <b>bold</b>", "content": payload, "tags": ["<img src=x onerror=alert(1)>"]}),
+        )
+        .await;
+    refused.assert_problem(422, "validation_failed");
+    let codes: Vec<_> = refused.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("title", "markup_not_allowed"),
+            ("tags[0]", "markup_not_allowed")
+        ]
+    );
     let created = app
         .post(
             "/api/v1/forums/topics",
             me.token(),
-            &json!({"title": "Sanitizer check <b>bold</b>", "content": payload}),
+            &json!({"title": "Sanitizer check: is a < b?", "content": payload}),
         )
         .await;
     created.assert_status(201);
+    assert_eq!(created.json["topic"]["title"], "Sanitizer check: is a < b?");
     let html = created.json["first_post"]["content_html"]
         .as_str()
         .unwrap()

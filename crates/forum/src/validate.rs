@@ -35,19 +35,10 @@ pub(crate) struct CleanPost {
     pub attachments: Option<Vec<AttachmentRef>>,
 }
 
-fn has_control(s: &str) -> bool {
-    s.chars().any(char::is_control)
-}
-
-/// Plain text (titles, categories, tags, file names): no control characters.
+/// Plain text (titles, categories, tags, file names): no control characters
+/// and no markup.
 fn plain(v: &mut Validator, field: &str, value: &str) {
-    if has_control(value) {
-        v.add(
-            field,
-            "invalid_characters",
-            "must not contain control characters",
-        );
-    }
+    v.plain_text(field, value);
 }
 
 fn title(v: &mut Validator, value: &str) -> String {

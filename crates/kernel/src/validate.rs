@@ -50,6 +50,26 @@ impl Validator {
         }
     }
 
+    /// Plain text shown as is (titles, names, tags, categories): no control
+    /// characters and nothing that reads as an HTML tag, so a client that
+    /// forgets to escape it still cannot be made to run script. A lone `<`
+    /// (as in "pressure < 5 bar") stays allowed.
+    pub fn plain_text(&mut self, field: &str, value: &str) {
+        if value.chars().any(char::is_control) {
+            self.add(
+                field,
+                "invalid_characters",
+                "must not contain control characters",
+            );
+        } else if looks_like_markup(value) {
+            self.add(
+                field,
+                "markup_not_allowed",
+                "must be plain text: HTML tags are not allowed",
+            );
+        }
+    }
+
     pub fn email(&mut self, field: &str, value: &str) {
         if !is_valid_email(value) {
             self.add(field, "invalid_email", "must be a valid email address");
@@ -77,6 +97,15 @@ impl Validator {
 
 /// A pragmatic email check: one `@`, a non-empty local part, a dotted domain
 /// of letters, digits and hyphens, no whitespace, at most 254 characters.
+/// Whether `value` holds something a browser would parse as a tag, comment
+/// or declaration: `<` followed by a letter, `/`, `!` or `?`.
+pub fn looks_like_markup(value: &str) -> bool {
+    value
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?')))
+}
+
 pub fn is_valid_email(email: &str) -> bool {
     if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
@@ -106,6 +135,28 @@ pub fn normalize_email(email: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markup_in_plain_text() {
+        for bad in [
+            "<script>x</script>",
+            "a<img src=x>",
+            "</b>",
+            "<!-- c -->",
+            "<?xml",
+        ] {
+            assert!(looks_like_markup(bad), "{bad}");
+        }
+        for ok in ["pressure < 5 bar", "a <= b", "x<1", "<>", "plain"] {
+            assert!(!looks_like_markup(ok), "{ok}");
+        }
+        let mut v = Validator::new();
+        v.plain_text("title", "<b>bold</b>");
+        v.plain_text("name", "tab\there");
+        v.plain_text("tag", "pumps");
+        let codes: Vec<_> = v.errors.iter().map(|e| e.code.clone()).collect();
+        assert_eq!(codes, ["markup_not_allowed", "invalid_characters"]);
+    }
 
     #[test]
     fn emails() {

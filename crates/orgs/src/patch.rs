@@ -26,6 +26,7 @@ pub(crate) fn validate(patch: &OrgPatch) -> Result<(), DomainError> {
     let mut v = Validator::new();
     if let Some(name) = &patch.name {
         v.length("name", name, 1, 200);
+        v.plain_text("name", name);
     }
     v.optional_length("industry", patch.industry.as_deref().map(str::trim), 100);
     v.optional_length("size", patch.size.as_deref().map(str::trim), 50);

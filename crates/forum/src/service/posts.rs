@@ -114,7 +114,8 @@ impl ForumService {
     }
 
     /// Edits a post (its author, an admin of the author's organization, or a
-    /// platform operator); the previous version is kept as a revision.
+    /// platform operator; in a locked topic only the latter two); the previous
+    /// version is kept as a revision.
     /// Announces `post.updated`.
     pub async fn update_post(
         &self,
@@ -134,6 +135,12 @@ impl ForumService {
         let post = self.find_post(id).await?;
         if post.deleted {
             return Err(post_deleted());
+        }
+        if row.m.locked && !actor.can_manage_org(post.organization_id) {
+            return Err(DomainError::conflict(
+                codes::TOPIC_LOCKED,
+                "the topic is locked: only a moderator may edit its posts",
+            ));
         }
         let now = self.now();
         let edit = PostEdit {

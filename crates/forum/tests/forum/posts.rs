@@ -318,7 +318,8 @@ pub async fn edits_keep_revisions(env: Env) {
 pub async fn locked_topics_take_no_posts(env: Env) {
     let org = OrgId::new();
     let (ann, admin, member) = (env.member(org), env.admin(org), env.member(OrgId::new()));
-    let t = env.topic(&ann, "Lockable topic").await.topic;
+    let created = env.topic(&ann, "Lockable topic").await;
+    let (t, first) = (created.topic, created.first_post);
     assert_eq!(
         code(env.forum.set_locked(&ann, t.id, true).await),
         (403, "forbidden".into())
@@ -347,6 +348,21 @@ pub async fn locked_topics_take_no_posts(env: Env) {
             (409, "topic_locked".into())
         );
     }
+    // Its posts are frozen too, except for moderators.
+    let edit = |content: &str| p2p_forum::PostPatch {
+        content: content.into(),
+        attachments: None,
+    };
+    assert_eq!(
+        code(env.forum.update_post(&ann, first.id, edit("sneaky")).await),
+        (409, "topic_locked".into())
+    );
+    let moderated = env
+        .forum
+        .update_post(&admin, first.id, edit("moderated"))
+        .await
+        .unwrap();
+    assert_eq!(moderated.content, "moderated");
     env.forum
         .set_locked(&env.superuser(), t.id, false)
         .await

@@ -35,8 +35,11 @@ impl IdentityService {
         let mut v = Validator::new();
         v.email("email", &email);
         v.length("first_name", &req.first_name, 1, 100);
+        v.plain_text("first_name", &req.first_name);
         v.length("last_name", &req.last_name, 1, 100);
+        v.plain_text("last_name", &req.last_name);
         v.length("organization_name", &req.organization_name, 1, 200);
+        v.plain_text("organization_name", &req.organization_name);
         for f in check_policy("password", &req.password, &email) {
             v.add(&f.field, &f.code, f.message);
         }

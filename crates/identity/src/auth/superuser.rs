@@ -28,7 +28,9 @@ impl IdentityService {
         let mut v = Validator::new();
         v.email("email", &email);
         v.length("first_name", first_name, 1, 100);
+        v.plain_text("first_name", first_name);
         v.length("last_name", last_name, 1, 100);
+        v.plain_text("last_name", last_name);
         for f in check_policy("password", password, &email) {
             v.add(&f.field, &f.code, f.message);
         }

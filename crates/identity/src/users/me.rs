@@ -17,12 +17,25 @@ fn validate(patch: &ProfilePatch) -> Result<(), DomainError> {
     let mut v = Validator::new();
     if let Some(first) = &patch.first_name {
         v.length("first_name", first, 1, 100);
+        v.plain_text("first_name", first);
     }
     if let Some(last) = &patch.last_name {
         v.length("last_name", last, 1, 100);
+        v.plain_text("last_name", last);
     }
     v.optional_length("job_title", patch.job_title.as_deref().map(str::trim), 100);
     v.optional_length("bio", patch.bio.as_deref().map(str::trim), 2000);
+    if let Some(job_title) = &patch.job_title {
+        v.plain_text("job_title", job_title);
+    }
+    if let Some(bio) = &patch.bio {
+        v.check(
+            !p2p_kernel::validate::looks_like_markup(bio),
+            "bio",
+            "markup_not_allowed",
+            "must be plain text: HTML tags are not allowed",
+        );
+    }
     if let Some(phone) = patch.phone.as_deref().map(str::trim) {
         v.optional_length("phone", Some(phone), 32);
         v.check(
