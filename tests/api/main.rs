@@ -5,8 +5,10 @@
 
 mod auth;
 mod avatar;
+mod dashboard;
 mod forum;
 mod foundation;
 mod orgs;
 mod realtime;
+mod search;
 mod users;

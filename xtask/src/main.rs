@@ -29,6 +29,7 @@ Commands:
   migrate <up|down|status|fresh>
                              p2p-server migrate ...
   seed                       p2p-server seed
+  reindex                    p2p-server reindex (rebuild the search index from the stores)
   create-superuser [args]    p2p-server create-superuser ...
   openapi [path]             p2p-server openapi [path] (default: docs/openapi.json)
   help                       this text
@@ -62,7 +63,9 @@ fn run() -> anyhow::Result<ExitCode> {
         "lint" => lint::command(&rest).map(|()| ExitCode::SUCCESS),
         "bench" => bench::command(&rest).map(|()| ExitCode::SUCCESS),
         "server" => server::run_server(&rest),
-        "migrate" | "seed" | "create-superuser" | "openapi" => server::delegate(&command, &rest),
+        "migrate" | "seed" | "reindex" | "create-superuser" | "openapi" => {
+            server::delegate(&command, &rest)
+        }
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)

@@ -1,5 +1,5 @@
 //! `cargo xtask server [args]` builds the workspace binaries and runs `p2p-server [args]`;
-//! `migrate`, `seed`, `create-superuser` and `openapi` are thin wrappers around the
+//! `migrate`, `seed`, `reindex`, `create-superuser` and `openapi` are thin wrappers around the
 //! server's subcommands of the same names.
 
 use std::process::ExitCode;

@@ -4,6 +4,7 @@
 pub mod backends;
 pub mod config;
 pub mod http;
+pub mod indexing;
 pub mod openapi;
 pub mod routes;
 pub mod services;

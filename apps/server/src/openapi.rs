@@ -20,6 +20,8 @@ use utoipa::{Modify, OpenApi};
         (name = "organizations", description = "The caller's organization"),
         (name = "files", description = "File storage"),
         (name = "forums", description = "Topics, threaded posts, votes and accepted answers. Post `content` is the Markdown source; render `content_html` (sanitized)."),
+        (name = "dashboard", description = "Statistics, activity feed and trending topics and use cases (with the components of each score)"),
+        (name = "search", description = "Full-text search over users, topics, posts and use cases: weighted ranking with a recency boost, one-typo tolerance for words of 5+ letters, highlighted snippets"),
     )
 )]
 pub struct ApiDoc;

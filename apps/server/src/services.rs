@@ -3,6 +3,7 @@
 
 use crate::backends::Backends;
 use crate::config::Settings;
+use crate::indexing::Discovery;
 use async_trait::async_trait;
 use p2p_forum::{ForumService, MongoPostStore, PostStore, SqlPostStore};
 use p2p_identity::{IdentityConfig, IdentityService};
@@ -20,6 +21,8 @@ pub struct Services {
     pub orgs: OrgService,
     pub forum: ForumService,
     pub events: Arc<dyn EventBus>,
+    /// Search, dashboards and the search indexer (`indexing`).
+    pub discovery: Discovery,
 }
 
 impl Services {
@@ -30,6 +33,9 @@ impl Services {
         events: Arc<dyn EventBus>,
     ) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        // Every event also reaches the search indexer.
+        let (bus, feed) = p2p_search::indexing_bus(events);
+        let events: Arc<dyn EventBus> = Arc::new(bus);
         let identity = IdentityService::new(
             backends.db.clone(),
             backends.cache.clone(),
@@ -53,6 +59,7 @@ impl Services {
             identity.user_directory(),
             clock.clone(),
         );
+        let discovery = Discovery::build(backends, &identity, &forum, feed, clock.clone());
         let orgs = OrgService::new(
             backends.db.clone(),
             identity.member_directory(),
@@ -65,6 +72,7 @@ impl Services {
             orgs,
             forum,
             events,
+            discovery,
         })
     }
 }

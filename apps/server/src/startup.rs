@@ -65,7 +65,8 @@ impl Application {
         let services =
             Services::build(&settings, &backends, outbox.waker(), Arc::new(hub.clone())).await?;
         let realtime = routes::ws::realtime(hub, &services);
-        let workers = vec![tokio::spawn(outbox.run(shutdown_rx.clone()))];
+        let mut workers = vec![tokio::spawn(outbox.run(shutdown_rx.clone()))];
+        workers.extend(services.discovery.start_workers(&shutdown_rx));
 
         let state = AppState {
             settings: Arc::new(settings),

@@ -3,13 +3,14 @@
 
 mod context;
 mod migrate;
+mod reindex;
 mod seed;
 mod superuser;
 
 use p2p_server::config;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: p2p-server [serve | migrate <up|down|status|fresh> | create-superuser --email E [--first-name F --last-name L] (password in P2P_SUPERUSER_PASSWORD) | seed | openapi [PATH] | healthcheck | help]";
+const USAGE: &str = "usage: p2p-server [serve | migrate <up|down|status|fresh> | create-superuser --email E [--first-name F --last-name L] (password in P2P_SUPERUSER_PASSWORD) | seed | reindex | openapi [PATH] | healthcheck | help]";
 
 pub async fn run(args: Vec<String>) -> ExitCode {
     let command = args.first().map(String::as_str).unwrap_or("serve");
@@ -20,6 +21,7 @@ pub async fn run(args: Vec<String>) -> ExitCode {
         "openapi" => openapi(rest.first().map(String::as_str)),
         "create-superuser" => superuser::run(rest).await,
         "seed" => seed::run().await,
+        "reindex" => reindex::run().await,
         "healthcheck" => healthcheck().await,
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

@@ -3,12 +3,14 @@
 pub mod auth;
 pub mod avatar;
 pub mod blobs;
+pub mod dashboard;
 pub mod docs;
 pub mod fallback;
 pub mod forum;
 pub mod health;
 pub mod orgs;
 pub mod params;
+pub mod search;
 pub mod users;
 pub mod ws;
 
@@ -67,7 +69,14 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(forum::remove_upvote)
         .service(forum::mark_best_answer)
         .service(blobs::download)
-        .service(blobs::upload);
+        .service(blobs::upload)
+        .service(dashboard::stats)
+        .service(dashboard::activity)
+        .service(dashboard::trending)
+        .service(search::search_all)
+        .service(search::search_users)
+        .service(search::search_forums)
+        .service(search::search_use_cases);
 }
 
 /// The OpenAPI document of every route, without starting a server.

@@ -108,6 +108,17 @@ impl IdentityService {
         self.enqueue_email(&txn, &email).await?;
         commit(txn).await?;
         self.wake_outbox();
+        self.publish(
+            format!("org:{}", org.id),
+            "member.joined",
+            serde_json::json!({
+                "user_id": user.id,
+                "role": Role::Admin,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+            }),
+        )
+        .await;
         metrics::counter!("signups_total").increment(1);
         tracing::info!(user_id = %user.id, organization_id = %org.id, "organization signed up");
         Ok(AuthResponse::new(

@@ -1,0 +1,187 @@
+//! Forum topics and posts. A topic's document holds its title, tags,
+//! category and first post; each post (first posts included, for the
+//! statistics) has its own document titled with its topic's title, but first
+//! posts are not search results (their topic is). Deleted posts and topics
+//! leave the index.
+
+use super::{found, id_of, indexer_actor};
+use async_trait::async_trait;
+use p2p_forum::{ForumService, PostView, TopicFilter, TopicSort, TopicView};
+use p2p_kernel::ids::{PostId, TopicId};
+use p2p_kernel::{DomainError, Event, PageRequest};
+use p2p_search::{Change, ContentSource, Kind, Metrics, ScanBatch, SearchDocument, html_to_text};
+use uuid::Uuid;
+
+pub struct ForumSource {
+    forum: ForumService,
+}
+
+impl ForumSource {
+    pub fn new(forum: ForumService) -> Self {
+        Self { forum }
+    }
+
+    fn topic_doc(topic: &TopicView, first_post: Option<&PostView>) -> SearchDocument {
+        let mut doc = SearchDocument::new(
+            Kind::Topic,
+            topic.id.0,
+            topic.title.clone(),
+            topic.created_at,
+        );
+        doc.organization_id = Some(topic.organization_id.0);
+        doc.author_id = Some(topic.author_id.0);
+        doc.tags = topic.tags.clone();
+        let text =
+            first_post.map_or_else(|| topic.excerpt.clone(), |p| html_to_text(&p.content_html));
+        doc.body = match &topic.category {
+            Some(c) => format!("{text} {c}"),
+            None => text,
+        };
+        doc.metrics = Metrics {
+            replies: topic.reply_count,
+            upvotes: topic.upvote_count,
+            participants: topic.participant_count,
+            views: 0,
+            best_answer: false,
+        };
+        doc.active_at = topic.last_activity_at;
+        doc
+    }
+
+    fn post_doc(topic: &TopicView, post: &PostView) -> Option<SearchDocument> {
+        if post.deleted {
+            return None;
+        }
+        let mut doc =
+            SearchDocument::new(Kind::Post, post.id.0, topic.title.clone(), post.created_at);
+        doc.parent_id = Some(topic.id.0);
+        doc.organization_id = Some(
+            post.author
+                .as_ref()
+                .map_or(topic.organization_id.0, |a| a.organization_id.0),
+        );
+        doc.author_id = Some(post.author_id.0);
+        doc.tags = topic.tags.clone();
+        doc.body = html_to_text(&post.content_html);
+        doc.searchable = !post.is_first_post;
+        doc.metrics = Metrics {
+            upvotes: post.upvote_count,
+            best_answer: post.is_best_answer,
+            ..Metrics::default()
+        };
+        doc.active_at = post.edited_at.unwrap_or(post.created_at);
+        Some(doc)
+    }
+
+    async fn topic(
+        &self,
+        id: Uuid,
+        posts: u32,
+    ) -> Result<Option<p2p_forum::TopicDetail>, DomainError> {
+        found(
+            self.forum
+                .get_topic(&indexer_actor(), TopicId(id), PageRequest::first(posts))
+                .await,
+        )
+    }
+}
+
+#[async_trait]
+impl ContentSource for ForumSource {
+    fn name(&self) -> &'static str {
+        "forum"
+    }
+
+    fn changes(&self, event: &Event) -> Vec<Change> {
+        let d = &event.data;
+        match event.name.as_str() {
+            "topic.created" | "topic.updated" => id_of(d, "id")
+                .map(|id| vec![Change::Refresh(Kind::Topic, id)])
+                .unwrap_or_default(),
+            "topic.deleted" => id_of(d, "id")
+                .map(|id| vec![Change::RemoveTree(Kind::Topic, id)])
+                .unwrap_or_default(),
+            "post.created" | "post.updated" | "post.deleted" => [
+                id_of(d, "id").map(|id| Change::Refresh(Kind::Post, id)),
+                id_of(d, "topic_id").map(|id| Change::Refresh(Kind::Topic, id)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    async fn load(&self, kind: Kind, id: Uuid) -> Result<Option<SearchDocument>, DomainError> {
+        match kind {
+            Kind::Topic => {
+                let Some(detail) = self.topic(id, 1).await? else {
+                    return Ok(None);
+                };
+                let first = detail
+                    .posts
+                    .items
+                    .iter()
+                    .find(|p| p.id == detail.topic.first_post_id);
+                Ok(Some(Self::topic_doc(&detail.topic, first)))
+            }
+            Kind::Post => {
+                let actor = indexer_actor();
+                let Some(post) = found(self.forum.get_post(&actor, PostId(id)).await)? else {
+                    return Ok(None);
+                };
+                let Some(detail) = self.topic(post.topic_id.0, 1).await? else {
+                    return Ok(None);
+                };
+                Ok(Self::post_doc(&detail.topic, &post))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn scan(&self, after: Option<String>) -> Result<ScanBatch, DomainError> {
+        let actor = indexer_actor();
+        let filter = TopicFilter {
+            sort: TopicSort::Latest,
+            ..TopicFilter::default()
+        };
+        let topics = self
+            .forum
+            .list_topics(
+                &actor,
+                filter,
+                PageRequest {
+                    limit: 50,
+                    cursor: after,
+                },
+            )
+            .await?;
+        let mut documents = Vec::new();
+        for topic in &topics.items {
+            let mut cursor = None;
+            let mut first = None;
+            loop {
+                let page = PageRequest { limit: 100, cursor };
+                let Some(detail) = found(self.forum.get_topic(&actor, topic.id, page).await)?
+                else {
+                    break;
+                };
+                for post in &detail.posts.items {
+                    if post.is_first_post {
+                        first = Some(post.clone());
+                    }
+                    documents.extend(Self::post_doc(&detail.topic, post));
+                }
+                match detail.posts.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            documents.push(Self::topic_doc(topic, first.as_ref()));
+        }
+        Ok(ScanBatch {
+            documents,
+            next: topics.next_cursor,
+        })
+    }
+}

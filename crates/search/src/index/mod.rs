@@ -1,0 +1,84 @@
+//! The index store: the `search_documents` read model on PostgreSQL (full
+//! text with `tsvector`, GIN, `pg_trgm`) or SQLite (FTS5), chosen by the
+//! connection. Statements are written with `$n` placeholders; SQLite gets
+//! `?n`, which it binds the same way.
+
+mod query;
+mod read;
+mod typo;
+mod write;
+
+pub use query::{Hit, IndexQuery, SearchPosition};
+pub use read::{ActivityRow, EngagementRow, KindTotals, StatsScope, TrendingRow};
+
+use p2p_kernel::DomainError;
+use p2p_kernel::error::db_error;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
+use time::OffsetDateTime;
+
+/// The search index (and the dashboard's read model).
+#[derive(Clone)]
+pub struct SearchIndex {
+    db: DatabaseConnection,
+}
+
+impl SearchIndex {
+    /// `db` must have the search migration applied.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    fn is_postgres(&self) -> bool {
+        self.backend() == DbBackend::Postgres
+    }
+
+    fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
+        let sql = if self.is_postgres() {
+            sql.to_owned()
+        } else {
+            sql.replace('$', "?")
+        };
+        Statement::from_sql_and_values(self.backend(), sql, values)
+    }
+
+    async fn execute(&self, sql: &str, values: Vec<Value>) -> Result<u64, DomainError> {
+        let stmt = self.statement(sql, values);
+        let res = self.db.execute_raw(stmt).await.map_err(db_error)?;
+        Ok(res.rows_affected())
+    }
+
+    async fn query(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>, DomainError> {
+        let stmt = self.statement(sql, values);
+        self.db.query_all_raw(stmt).await.map_err(db_error)
+    }
+}
+
+/// Epoch milliseconds, as the index stores times.
+pub(crate) fn to_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn from_ms(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+pub(crate) fn get<T: sea_orm::TryGetable>(row: &QueryResult, col: &str) -> Result<T, DomainError> {
+    row.try_get::<T>("", col).map_err(db_error)
+}
+
+pub(crate) fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+pub(crate) fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn to_ms_pub(t: OffsetDateTime) -> i64 {
+    to_ms(t)
+}

@@ -1,0 +1,216 @@
+//! Full-text queries: match, filter by visibility and facets, rank (title
+//! over tags over body, plus a recency boost), highlight, keyset-paginate.
+//!
+//! Score = relevance + 0.1 per year since 2025 of the document's creation,
+//! rounded to 6 decimals. The recency term is a function of the document
+//! alone, so on PostgreSQL (`ts_rank_cd`, which only depends on the
+//! document) a document's score is stable and pages neither skip nor repeat.
+//! On SQLite relevance is FTS5's `bm25` (weights 10/5/1), whose corpus
+//! statistics move slightly as documents are added.
+
+use super::{SearchIndex, from_ms, get};
+use crate::document::Kind;
+use crate::text::{MARK_END, MARK_START};
+use p2p_kernel::DomainError;
+use sea_orm::Value;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Start of the recency boost: 2025-01-01 in epoch milliseconds.
+const RECENCY_EPOCH_MS: i64 = 1_735_689_600_000;
+const MS_PER_YEAR: f64 = 31_536_000_000.0;
+
+/// Where a results page ends (the next one starts strictly after it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchPosition {
+    pub score: f64,
+    pub kind: String,
+    pub id: String,
+}
+
+/// A validated query against the index.
+#[derive(Clone, Debug, Default)]
+pub struct IndexQuery {
+    /// Every group must match; a group matches when one of its words does.
+    pub groups: Vec<Vec<String>>,
+    pub kinds: Vec<Kind>,
+    /// The caller's organization: its drafts are visible to it.
+    pub viewer_org: Option<Uuid>,
+    /// Platform operators see every draft.
+    pub see_all: bool,
+    pub organization_id: Option<Uuid>,
+    pub tag: Option<String>,
+    pub industry: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub after: Option<SearchPosition>,
+    pub limit: u64,
+}
+
+/// One matching document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub kind: Kind,
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    pub author_id: Option<Uuid>,
+    pub title: String,
+    /// Raw snippet with match marks (see `text::highlight`).
+    pub raw_snippet: String,
+    pub score: f64,
+    pub created_at: OffsetDateTime,
+}
+
+impl Hit {
+    pub fn position(&self) -> SearchPosition {
+        SearchPosition {
+            score: self.score,
+            kind: self.kind.as_str().to_owned(),
+            id: self.id.to_string(),
+        }
+    }
+}
+
+struct Params(Vec<Value>);
+
+impl Params {
+    fn push(&mut self, v: impl Into<Value>) -> String {
+        self.0.push(v.into());
+        format!("${}", self.0.len())
+    }
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+impl SearchIndex {
+    /// Up to `limit + 1` hits in rank order.
+    pub async fn search(&self, q: &IndexQuery) -> Result<Vec<Hit>, DomainError> {
+        if q.groups.is_empty() || q.kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pg = self.is_postgres();
+        let mut p = Params(Vec::new());
+        let match_expr = if pg {
+            q.groups
+                .iter()
+                .map(|g| format!("({})", g.join(" | ")))
+                .collect::<Vec<_>>()
+                .join(" & ")
+        } else {
+            q.groups
+                .iter()
+                .map(|g| {
+                    let alts: Vec<String> = g.iter().map(|w| format!("\"{w}\"")).collect();
+                    format!("({})", alts.join(" OR "))
+                })
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let m = p.push(match_expr);
+        let mut filters = vec!["d.searchable = 1".to_owned()];
+        let kinds: Vec<String> = q.kinds.iter().map(|k| p.push(k.as_str())).collect();
+        filters.push(format!("d.kind IN ({})", kinds.join(", ")));
+        if !q.see_all {
+            let org = p.push(q.viewer_org.map(|o| o.to_string()));
+            filters.push(format!("(d.published = 1 OR d.organization_id = {org})"));
+        }
+        if let Some(org) = q.organization_id {
+            filters.push(format!("d.organization_id = {}", p.push(org.to_string())));
+        }
+        if let Some(tag) = &q.tag {
+            let pattern = format!("%\n{}\n%", like_escape(&tag.to_lowercase()));
+            filters.push(format!("d.tags LIKE {} ESCAPE '\\'", p.push(pattern)));
+        }
+        if let Some(industry) = &q.industry {
+            filters.push(format!(
+                "LOWER(d.industry) = {}",
+                p.push(industry.to_lowercase())
+            ));
+        }
+        if let Some(from) = q.from {
+            filters.push(format!("d.created_at >= {}", p.push(from)));
+        }
+        if let Some(to) = q.to {
+            filters.push(format!("d.created_at < {}", p.push(to)));
+        }
+        let recency = format!("0.1 * (d.created_at - {RECENCY_EPOCH_MS}) / {MS_PER_YEAR:.1}");
+        let cols =
+            "d.kind, d.id, d.parent_id, d.organization_id, d.author_id, d.title, d.created_at";
+        let after = match &q.after {
+            Some(a) => {
+                let (s, k, i) = (
+                    p.push(a.score),
+                    p.push(a.kind.clone()),
+                    p.push(a.id.clone()),
+                );
+                format!("WHERE h.score < {s} OR (h.score = {s} AND (h.kind, h.id) < ({k}, {i}))")
+            }
+            None => String::new(),
+        };
+        let limit = p.push(i64::try_from(q.limit).unwrap_or(100));
+        let filters = filters.join(" AND ");
+        let sql = if pg {
+            format!(
+                "WITH q AS (SELECT to_tsquery('english', {m}) AS q)
+                 SELECT h.kind, h.id, h.parent_id, h.organization_id, h.author_id, h.title,
+                   h.created_at, h.score,
+                   ts_headline('english', CASE WHEN h.body = '' THEN h.title ELSE left(h.body, 4000) END,
+                     (SELECT q FROM q),
+                     'StartSel=\"{MARK_START}\", StopSel=\"{MARK_END}\", MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet
+                 FROM (
+                   SELECT * FROM (
+                     SELECT {cols}, d.body,
+                       ROUND(CAST(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', d.tsv, q.q, 32) + {recency} AS numeric), 6)::float8 AS score
+                     FROM search_documents d, q
+                     WHERE d.tsv @@ q.q AND {filters}
+                   ) h {after}
+                   ORDER BY h.score DESC, h.kind DESC, h.id DESC
+                   LIMIT {limit}
+                 ) h
+                 ORDER BY h.score DESC, h.kind DESC, h.id DESC"
+            )
+        } else {
+            format!(
+                "WITH hits AS MATERIALIZED (
+                   SELECT {cols},
+                     ROUND(-bm25(search_fts, 10.0, 5.0, 1.0) + {recency}, 6) AS score,
+                     snippet(search_fts, -1, char(57344), char(57345), ' … ', 16) AS snippet
+                   FROM search_fts JOIN search_documents d ON d.seq = search_fts.rowid
+                   WHERE search_fts MATCH {m} AND {filters}
+                 )
+                 SELECT * FROM hits h {after}
+                 ORDER BY h.score DESC, h.kind DESC, h.id DESC
+                 LIMIT {limit}"
+            )
+        };
+        let rows = self.query(&sql, p.0).await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = get(r, "kind")?;
+                let id: String = get(r, "id")?;
+                Ok(Hit {
+                    kind: Kind::parse(&kind).unwrap_or(Kind::Post),
+                    id: parse_uuid(&id),
+                    parent_id: get::<Option<String>>(r, "parent_id")?.map(|s| parse_uuid(&s)),
+                    organization_id: get::<Option<String>>(r, "organization_id")?
+                        .map(|s| parse_uuid(&s)),
+                    author_id: get::<Option<String>>(r, "author_id")?.map(|s| parse_uuid(&s)),
+                    title: get(r, "title")?,
+                    raw_snippet: get::<Option<String>>(r, "snippet")?.unwrap_or_default(),
+                    score: get(r, "score")?,
+                    created_at: from_ms(get(r, "created_at")?),
+                })
+            })
+            .collect()
+    }
+}
+
+pub(crate) fn parse_uuid(s: &str) -> Uuid {
+    Uuid::parse_str(s).unwrap_or_default()
+}

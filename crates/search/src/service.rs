@@ -1,0 +1,107 @@
+//! [`SearchService`]: what the HTTP shell calls.
+
+use crate::index::{IndexQuery, SearchIndex, SearchPosition};
+use crate::text::{highlight, words};
+use crate::types::{SearchHit, SearchParams, SearchScope};
+use p2p_kernel::{Actor, DomainError, Page, PageRequest};
+
+const MAX_QUERY_CHARS: usize = 200;
+const MAX_QUERY_WORDS: usize = 10;
+
+/// Search across users, topics, posts and use cases.
+///
+/// Visibility: forum content, published use cases and active users' profiles
+/// are visible to every signed-in user; drafts only to their organization
+/// (and platform operators); deactivated users are not in the index at all.
+#[derive(Clone)]
+pub struct SearchService {
+    index: SearchIndex,
+}
+
+impl SearchService {
+    pub fn new(index: SearchIndex) -> Self {
+        Self { index }
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// One page of hits, best first.
+    pub async fn search(
+        &self,
+        actor: &Actor,
+        scope: SearchScope,
+        params: SearchParams,
+        page: PageRequest,
+    ) -> Result<Page<SearchHit>, DomainError> {
+        let q = params.q.trim();
+        if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
+            return Err(DomainError::invalid_field(
+                "q",
+                "invalid_query",
+                format!("give 1 to {MAX_QUERY_CHARS} characters to search for"),
+            ));
+        }
+        let terms = words(q);
+        if terms.is_empty() || terms.len() > MAX_QUERY_WORDS {
+            return Err(DomainError::invalid_field(
+                "q",
+                "invalid_query",
+                format!("give 1 to {MAX_QUERY_WORDS} words (letters or digits)"),
+            ));
+        }
+        let kinds = match params.kind {
+            Some(kind) if scope.kinds().contains(&kind) => vec![kind],
+            Some(_) => {
+                return Err(DomainError::invalid_field(
+                    "kind",
+                    "invalid_kind",
+                    "this endpoint does not search that kind",
+                ));
+            }
+            None => scope.kinds().to_vec(),
+        };
+        if let (Some(from), Some(to)) = (params.from, params.to)
+            && from > to
+        {
+            return Err(DomainError::invalid_field(
+                "from",
+                "invalid_range",
+                "`from` must not be after `to`",
+            ));
+        }
+        let after: Option<SearchPosition> = page.position()?;
+        let query = IndexQuery {
+            groups: self.index.expand(&terms).await?,
+            kinds,
+            viewer_org: Some(actor.org_id.0),
+            see_all: actor.is_superuser,
+            organization_id: params.organization_id,
+            tag: params.tag.filter(|t| !t.trim().is_empty()),
+            industry: params.industry.filter(|t| !t.trim().is_empty()),
+            from: params.from.map(crate::index_ms),
+            to: params.to.map(crate::index_ms),
+            after,
+            limit: page.fetch_limit(),
+        };
+        let hits = self.index.search(&query).await?;
+        Ok(
+            Page::from_rows(hits, &page, |h| h.position()).map(|h| SearchHit {
+                kind: h.kind,
+                id: h.id,
+                snippet: highlight(if h.raw_snippet.is_empty() {
+                    &h.title
+                } else {
+                    &h.raw_snippet
+                }),
+                title: h.title,
+                score: h.score,
+                organization_id: h.organization_id,
+                author_id: h.author_id,
+                topic_id: h.parent_id,
+                created_at: h.created_at,
+            }),
+        )
+    }
+}
