@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_mail_outbox;
 mod m20261125_000002_identity_orgs;
 mod m20261125_000003_forum;
+mod m20261125_000004_files;
 mod m20261125_000009_search;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_mail_outbox::Migration),
             Box::new(m20261125_000002_identity_orgs::Migration),
             Box::new(m20261125_000003_forum::Migration),
+            Box::new(m20261125_000004_files::Migration),
             Box::new(m20261125_000009_search::Migration),
         ]
     }

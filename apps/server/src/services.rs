@@ -11,6 +11,7 @@ use p2p_kernel::DomainError;
 use p2p_kernel::ids::OrgId;
 use p2p_kernel::ports::{Clock, EventBus, SystemClock};
 use p2p_orgs::{ContentCounts, ContentStatsSource, DailyCount, OrgService};
+use p2p_storage::{FileService, FilesConfig};
 use std::sync::Arc;
 use time::Date;
 use tokio::sync::Notify;
@@ -20,6 +21,7 @@ pub struct Services {
     pub identity: IdentityService,
     pub orgs: OrgService,
     pub forum: ForumService,
+    pub files: FileService,
     pub events: Arc<dyn EventBus>,
     /// Search, dashboards and the search indexer (`indexing`).
     pub discovery: Discovery,
@@ -43,6 +45,11 @@ impl Services {
             events.clone(),
             clock.clone(),
             identity_config(settings, outbox_waker)?,
+        );
+        let files = FileService::new(
+            backends.db.clone(),
+            backends.files.clone(),
+            FilesConfig::new(settings.public_url.as_str()),
         );
         let posts: Arc<dyn PostStore> = match &backends.mongo {
             Some(mongo) => Arc::new(
@@ -71,6 +78,7 @@ impl Services {
             identity,
             orgs,
             forum,
+            files,
             events,
             discovery,
         })

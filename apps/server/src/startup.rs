@@ -21,6 +21,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use utoipa_actix_web::{AppExt, scope};
 
+/// How often expired files (unattached uploads, files of deleted content) are deleted.
+const FILE_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A built, bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -67,6 +70,8 @@ impl Application {
         let realtime = routes::ws::realtime(hub, &services);
         let mut workers = vec![tokio::spawn(outbox.run(shutdown_rx.clone()))];
         workers.extend(services.discovery.start_workers(&shutdown_rx));
+        let sweeper = p2p_storage::FileSweeper::new(services.files.clone(), FILE_SWEEP_INTERVAL);
+        workers.push(tokio::spawn(sweeper.run(shutdown_rx.clone())));
 
         let state = AppState {
             settings: Arc::new(settings),

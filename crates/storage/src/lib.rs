@@ -8,6 +8,7 @@
 mod body;
 mod disposition;
 mod error;
+mod files;
 mod key;
 mod local;
 mod meta;
@@ -20,6 +21,9 @@ mod store;
 pub use body::{BodyTooLarge, ByteStream, bytes_body, limit_body, peek_head};
 pub use disposition::content_disposition_attachment;
 pub use error::{SignatureProblem, StorageError};
+pub use files::{
+    DownloadLink, FileService, FileSweeper, FilesConfig, PresignRequest, PresignedUpload,
+};
 pub use key::{MAX_KEY_LEN, MAX_SEGMENT_LEN, ObjectKey};
 pub use local::LocalStore;
 pub use meta::{ObjectMeta, StoredObject};

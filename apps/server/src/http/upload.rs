@@ -7,6 +7,7 @@ use super::ApiError;
 use actix_multipart::Multipart;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
+use p2p_kernel::ports::FileUpload;
 use p2p_kernel::{DomainError, ErrorKind};
 use p2p_storage::{
     AcceptedUpload, ByteStream, ObjectMeta, ObjectStore, SNIFF_LEN, StorageError, UploadPolicy,
@@ -132,4 +133,50 @@ where
             .map_err(ApiError::from)
     })
     .await
+}
+
+/// Streams the multipart field named `file` into `consume` as a
+/// [`FileUpload`] (its declared type and file name included). Other fields
+/// before it are skipped.
+pub async fn with_multipart_file<F, Fut, T>(
+    mut multipart: Multipart,
+    consume: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(FileUpload) -> Fut,
+    Fut: std::future::Future<Output = Result<T, DomainError>>,
+{
+    while let Some(field) = multipart.next().await {
+        let field = field.map_err(|e| {
+            ApiError::new(
+                ErrorKind::BadRequest,
+                "invalid_multipart",
+                format!("invalid multipart body: {e}"),
+            )
+        })?;
+        if field.name() != Some("file") {
+            continue;
+        }
+        let content_type = field.content_type().map(|m| m.essence_str().to_owned());
+        let filename = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(str::to_owned);
+        return bridged(field, |body| async move {
+            consume(FileUpload {
+                filename,
+                content_type,
+                body,
+            })
+            .await
+            .map_err(ApiError::from)
+        })
+        .await;
+    }
+    Err(DomainError::invalid_field(
+        "file",
+        "required",
+        "send the file in the multipart field `file`",
+    )
+    .into())
 }

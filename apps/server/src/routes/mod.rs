@@ -6,6 +6,7 @@ pub mod blobs;
 pub mod dashboard;
 pub mod docs;
 pub mod fallback;
+pub mod files;
 pub mod forum;
 pub mod health;
 pub mod orgs;
@@ -76,7 +77,10 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(search::search_all)
         .service(search::search_users)
         .service(search::search_forums)
-        .service(search::search_use_cases);
+        .service(search::search_use_cases)
+        .service(files::upload)
+        .service(files::presign)
+        .service(files::download);
 }
 
 /// The OpenAPI document of every route, without starting a server.

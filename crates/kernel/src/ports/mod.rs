@@ -5,6 +5,7 @@
 mod cache;
 mod clock;
 mod events;
+mod files;
 mod health;
 mod mail;
 mod notify;
@@ -15,6 +16,7 @@ mod users;
 pub use cache::Cache;
 pub use clock::{Clock, SystemClock};
 pub use events::EventBus;
+pub use files::{FileAccess, FileInfo, FileOwner, FileUpload, Files, UploadBody};
 pub use health::HealthProbe;
 pub use mail::{Mailer, OutgoingEmail};
 pub use notify::{
