@@ -7,6 +7,8 @@ mod m20261125_000001_mail_outbox;
 mod m20261125_000002_identity_orgs;
 mod m20261125_000003_forum;
 mod m20261125_000004_files;
+mod m20261125_000006_messaging;
+mod m20261125_000007_notifications;
 mod m20261125_000009_search;
 
 pub struct Migrator;
@@ -19,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_identity_orgs::Migration),
             Box::new(m20261125_000003_forum::Migration),
             Box::new(m20261125_000004_files::Migration),
+            Box::new(m20261125_000006_messaging::Migration),
+            Box::new(m20261125_000007_notifications::Migration),
             Box::new(m20261125_000009_search::Migration),
         ]
     }

@@ -9,6 +9,8 @@ mod dashboard;
 mod files;
 mod forum;
 mod foundation;
+mod messages;
+mod notifications;
 mod orgs;
 mod realtime;
 mod search;

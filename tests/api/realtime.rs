@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// How long a frame the test expects may take to arrive.
 const FRAME_TIMEOUT: Duration = Duration::from_secs(10);
@@ -24,7 +24,7 @@ fn ws_url(app: &TestApp, path_and_query: &str) -> String {
 
 /// Opens `/ws` as `session` (optionally replaying from `since`) and returns
 /// the socket with the head `seq` of the caller's auto-subscribed channel.
-async fn connect(app: &TestApp, session: &Session, since: Option<u64>) -> (Socket, u64) {
+pub(crate) async fn connect(app: &TestApp, session: &Session, since: Option<u64>) -> (Socket, u64) {
     let mut path = format!("/ws?access_token={}", session.access);
     if let Some(since) = since {
         path.push_str(&format!("&since={since}"));
@@ -58,7 +58,7 @@ async fn refused(request: impl IntoClientRequest + Unpin) -> (u16, Option<String
     }
 }
 
-fn own_channel(session: &Session) -> String {
+pub(crate) fn own_channel(session: &Session) -> String {
     format!("user:{}", session.user_id)
 }
 
@@ -69,7 +69,7 @@ async fn send(ws: &mut Socket, frame: Value) {
 }
 
 /// The next JSON text frame (control frames skipped), within [`FRAME_TIMEOUT`].
-async fn next_frame(ws: &mut Socket) -> Value {
+pub(crate) async fn next_frame(ws: &mut Socket) -> Value {
     loop {
         let msg = tokio::time::timeout(FRAME_TIMEOUT, ws.next())
             .await

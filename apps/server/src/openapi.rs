@@ -22,6 +22,8 @@ use utoipa::{Modify, OpenApi};
         (name = "forums", description = "Topics, threaded posts, votes and accepted answers. Post `content` is the Markdown source; render `content_html` (sanitized)."),
         (name = "dashboard", description = "Statistics, activity feed and trending topics and use cases (with the components of each score)"),
         (name = "search", description = "Full-text search over users, topics, posts and use cases: weighted ranking with a recency boost, one-typo tolerance for words of 5+ letters, highlighted snippets"),
+        (name = "messages", description = "Private 1:1 conversations between any two users of the platform, read state and blocks. New messages arrive live on the recipient's `user:<id>` channel as `message.created`; reads as `message.read`."),
+        (name = "notifications", description = "Replies, mentions, best answers, messages, invitations and published use cases; live as `notification.created` on `user:<id>`; emailed in batched digests per the user's preferences."),
     )
 )]
 pub struct ApiDoc;

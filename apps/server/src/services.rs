@@ -6,10 +6,13 @@ use crate::config::Settings;
 use crate::indexing::Discovery;
 use async_trait::async_trait;
 use p2p_forum::{ForumService, MongoPostStore, PostStore, SqlPostStore};
-use p2p_identity::{IdentityConfig, IdentityService};
+use p2p_identity::{IdentityConfig, IdentityMemberDirectory, IdentityService};
 use p2p_kernel::DomainError;
-use p2p_kernel::ids::OrgId;
-use p2p_kernel::ports::{Clock, EventBus, SystemClock};
+use p2p_kernel::ids::{OrgId, UserId};
+use p2p_kernel::ports::{Clock, EventBus, Notifier, PortError, SystemClock};
+use p2p_messaging::{
+    DigestConfig, MessagingService, NotificationService, RecipientDirectory, SendLimit,
+};
 use p2p_orgs::{ContentCounts, ContentStatsSource, DailyCount, OrgService};
 use p2p_storage::{FileService, FilesConfig};
 use std::sync::Arc;
@@ -22,6 +25,8 @@ pub struct Services {
     pub orgs: OrgService,
     pub forum: ForumService,
     pub files: FileService,
+    pub messaging: MessagingService,
+    pub notifications: NotificationService,
     pub events: Arc<dyn EventBus>,
     /// Search, dashboards and the search indexer (`indexing`).
     pub discovery: Discovery,
@@ -38,13 +43,27 @@ impl Services {
         // Every event also reaches the search indexer.
         let (bus, feed) = p2p_search::indexing_bus(events);
         let events: Arc<dyn EventBus> = Arc::new(bus);
+        let mut digest =
+            DigestConfig::new(settings.notification_digest, settings.public_url.as_str());
+        digest.outbox_waker = Some(outbox_waker.clone());
+        let notifications = NotificationService::new(
+            backends.db.clone(),
+            events.clone(),
+            Arc::new(IdentityRecipients(IdentityMemberDirectory::new(
+                backends.db.clone(),
+            ))),
+            digest,
+        );
+        let notifier: Arc<dyn Notifier> = Arc::new(notifications.clone());
+        let mut identity_config = identity_config(settings, outbox_waker)?;
+        identity_config.notifier = Some(notifier.clone());
         let identity = IdentityService::new(
             backends.db.clone(),
             backends.cache.clone(),
             backends.rate_limiter.clone(),
             events.clone(),
             clock.clone(),
-            identity_config(settings, outbox_waker)?,
+            identity_config,
         );
         let files = FileService::new(
             backends.db.clone(),
@@ -65,6 +84,18 @@ impl Services {
             events.clone(),
             identity.user_directory(),
             clock.clone(),
+        )
+        .with_notifier(notifier.clone());
+        let messaging = MessagingService::new(
+            backends.db.clone(),
+            events.clone(),
+            identity.user_directory(),
+            backends.rate_limiter.clone(),
+            notifier,
+            SendLimit {
+                messages: settings.message_send_limit_per_minute,
+                window: std::time::Duration::from_secs(60),
+            },
         );
         let discovery = Discovery::build(backends, &identity, &forum, feed, clock.clone());
         let orgs = OrgService::new(
@@ -79,6 +110,8 @@ impl Services {
             orgs,
             forum,
             files,
+            messaging,
+            notifications,
             events,
             discovery,
         })
@@ -135,5 +168,19 @@ impl ContentStatsSource for ForumStats {
                 count: d.topics + d.posts,
             })
             .collect())
+    }
+}
+
+/// Where notifications find users' email addresses and organizations' members.
+struct IdentityRecipients(IdentityMemberDirectory);
+
+#[async_trait]
+impl RecipientDirectory for IdentityRecipients {
+    async fn emails(&self, ids: &[UserId]) -> Result<Vec<(UserId, String)>, PortError> {
+        self.0.contact_emails(ids).await
+    }
+
+    async fn organization_members(&self, org: OrgId) -> Result<Vec<UserId>, PortError> {
+        self.0.active_member_ids(org).await
     }
 }

@@ -72,6 +72,12 @@ impl Application {
         workers.extend(services.discovery.start_workers(&shutdown_rx));
         let sweeper = p2p_storage::FileSweeper::new(services.files.clone(), FILE_SWEEP_INTERVAL);
         workers.push(tokio::spawn(sweeper.run(shutdown_rx.clone())));
+        workers.push(tokio::spawn(
+            services
+                .notifications
+                .digest_worker()
+                .run(shutdown_rx.clone()),
+        ));
 
         let state = AppState {
             settings: Arc::new(settings),

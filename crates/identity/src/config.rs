@@ -77,6 +77,8 @@ pub struct IdentityConfig {
     pub session_cache_ttl: Duration,
     /// Woken after a transaction that queued an email commits (the outbox worker's waker).
     pub outbox_waker: Option<Arc<Notify>>,
+    /// Told when an invitation is accepted (the inviter is notified).
+    pub notifier: Option<Arc<dyn p2p_kernel::ports::Notifier>>,
 }
 
 impl IdentityConfig {
@@ -97,6 +99,7 @@ impl IdentityConfig {
                 .unwrap_or(2),
             session_cache_ttl: Duration::from_secs(60),
             outbox_waker: None,
+            notifier: None,
         }
     }
 

@@ -128,3 +128,35 @@ impl IdentityService {
         Arc::new(IdentityMemberDirectory::new(self.db().clone()))
     }
 }
+
+impl IdentityMemberDirectory {
+    /// Email addresses of the given active users (others are left out).
+    pub async fn contact_emails(&self, ids: &[UserId]) -> Result<Vec<(UserId, String)>, PortError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let rows = Entity::find()
+                .filter(Column::Id.is_in(chunk.iter().map(|id| id.0)))
+                .filter(Column::IsActive.eq(true))
+                .all(&self.db)
+                .await
+                .map_err(port_err)?;
+            out.extend(rows.into_iter().map(|u| (UserId(u.id), u.email)));
+        }
+        Ok(out)
+    }
+
+    /// Ids of the active members of an organization.
+    pub async fn active_member_ids(&self, org: OrgId) -> Result<Vec<UserId>, PortError> {
+        use sea_orm::QuerySelect;
+        let ids: Vec<uuid::Uuid> = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::OrganizationId.eq(org.0))
+            .filter(Column::IsActive.eq(true))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+}

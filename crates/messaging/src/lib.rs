@@ -1,1 +1,32 @@
-//! p2p-messaging
+//! Private messaging and notifications.
+//!
+//! [`MessagingService`]: 1:1 conversations between any two active users of
+//! the platform, read state per participant (unread counts are counted, never
+//! stored, so they cannot drift), blocking, a per-sender rate limit, content
+//! sanitized like forum posts, live delivery on `user:<id>` channels.
+//!
+//! [`NotificationService`]: notifications of every kind (it implements the
+//! kernel's `Notifier` port that the other domains call), read state, live
+//! delivery, email preferences per kind and batched email digests through the
+//! mail outbox.
+//!
+//! Both keep their data in the relational database (PostgreSQL or SQLite).
+
+mod content;
+mod entity;
+mod error;
+mod messages;
+mod notifications;
+mod types;
+
+pub use messages::{MessagingService, SendLimit};
+pub use notifications::{DigestConfig, DigestWorker, NotificationService, RecipientDirectory};
+pub use types::*;
+
+/// Stable machine codes of the messaging errors (besides the kernel's).
+pub mod codes {
+    /// 403: the recipient blocked the sender.
+    pub const BLOCKED: &str = "blocked";
+    /// 409: the sender blocked the recipient (unblock to write).
+    pub const RECIPIENT_BLOCKED: &str = "recipient_blocked";
+}

@@ -37,6 +37,8 @@ pub struct RawConfig {
     pub s3_path_style: Option<bool>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    pub notification_digest_secs: Option<u64>,
+    pub message_send_limit_per_minute: Option<u64>,
 }
 
 /// `P2P_` variables that are not configuration keys.
@@ -104,6 +106,8 @@ const NUMERIC_FIELDS: &[&str] = &[
     "max_body_bytes",
     "shutdown_timeout_secs",
     "workers",
+    "notification_digest_secs",
+    "message_send_limit_per_minute",
 ];
 const BOOLEAN_FIELDS: &[&str] = &["run_migrations", "s3_path_style"];
 

@@ -78,6 +78,10 @@ pub struct Settings {
     pub s3: Option<S3Settings>,
     pub smtp: Option<SmtpSettings>,
     pub mail_from: String,
+    /// How long notifications wait to be emailed together in one digest.
+    pub notification_digest: Duration,
+    /// Private messages one user may send per minute.
+    pub message_send_limit_per_minute: u32,
 }
 
 const MIN_SECRET_BYTES: usize = 32;
@@ -266,6 +270,25 @@ impl Settings {
             return Err(ConfigError::new("mail_from", "not a valid email address"));
         }
 
+        let notification_digest_secs = raw.notification_digest_secs.unwrap_or(300);
+        if !(1..=86_400).contains(&notification_digest_secs) {
+            return Err(ConfigError::new(
+                "notification_digest_secs",
+                "must be between 1 and 86400",
+            ));
+        }
+        let message_send_limit_per_minute = raw
+            .message_send_limit_per_minute
+            .unwrap_or(60)
+            .try_into()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "message_send_limit_per_minute",
+                    "must be between 1 and 100000",
+                )
+            })?;
         Ok(Self {
             environment,
             host,
@@ -289,6 +312,8 @@ impl Settings {
             s3,
             smtp,
             mail_from,
+            notification_digest: Duration::from_secs(notification_digest_secs),
+            message_send_limit_per_minute,
         })
     }
 

@@ -9,6 +9,8 @@ pub mod fallback;
 pub mod files;
 pub mod forum;
 pub mod health;
+pub mod messages;
+pub mod notifications;
 pub mod orgs;
 pub mod params;
 pub mod search;
@@ -69,6 +71,19 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(forum::upvote)
         .service(forum::remove_upvote)
         .service(forum::mark_best_answer)
+        // `/messages/blocks` before `/messages/{user_id}`.
+        .service(messages::conversations)
+        .service(messages::send)
+        .service(messages::blocks)
+        .service(messages::block)
+        .service(messages::unblock)
+        .service(messages::conversation)
+        .service(messages::mark_read)
+        .service(notifications::list)
+        .service(notifications::unread_count)
+        .service(notifications::mark_read)
+        .service(notifications::preferences)
+        .service(notifications::set_preferences)
         .service(blobs::download)
         .service(blobs::upload)
         .service(dashboard::stats)

@@ -1,5 +1,6 @@
 //! [`ForumService`]: what the HTTP shell calls.
 
+mod notify;
 pub(crate) mod posts;
 mod stats;
 pub(crate) mod topics;
@@ -13,7 +14,7 @@ use crate::timefmt::ms;
 use crate::trending;
 use crate::types::{PostView, TopicView};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
-use p2p_kernel::ports::{Clock, EventBus, UserDirectory, UserSummary};
+use p2p_kernel::ports::{Clock, EventBus, Notifier, UserDirectory, UserSummary};
 use p2p_kernel::{Actor, DomainError, Event};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
 use serde::Serialize;
@@ -42,6 +43,7 @@ struct Inner {
     events: Arc<dyn EventBus>,
     users: Arc<dyn UserDirectory>,
     clock: Arc<dyn Clock>,
+    notifier: std::sync::OnceLock<Arc<dyn Notifier>>,
     locks: TopicLocks,
     /// Bounds the PostgreSQL connections held by topic locks to half the pool,
     /// so that post-store work inside a lock always finds a connection.
@@ -105,6 +107,7 @@ impl ForumService {
                 events,
                 users,
                 clock,
+                notifier: std::sync::OnceLock::new(),
                 locks: TopicLocks::default(),
                 lock_connections: Arc::new(Semaphore::new(lock_connections)),
             }),

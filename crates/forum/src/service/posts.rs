@@ -96,6 +96,7 @@ impl ForumService {
         let view = post_view(record, &users, false, TopicRefs::of(&row));
         self.publish(topic_channel(topic_id), "post.created", &view)
             .await;
+        self.notify_post(actor, &row, &view).await;
         Ok(view)
     }
 

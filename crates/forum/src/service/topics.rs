@@ -133,6 +133,7 @@ impl ForumService {
             .await;
         self.publish(topic_channel(topic_id), "post.created", &first_post)
             .await;
+        self.notify_post(actor, &row, &first_post).await;
         Ok(TopicWithFirstPost { topic, first_post })
     }
 

@@ -112,6 +112,7 @@ impl ForumService {
         guard.commit().await?;
         let view = self.announce_topic(&row).await?;
         self.announce_posts(&row, [previous, Some(id)]).await;
+        self.notify_best_answer(actor, &row, post.author_id).await;
         Ok(view)
     }
 

@@ -5,7 +5,8 @@ use crate::service::commit;
 use crate::types::{AcceptInviteRequest, AuthResponse, ClientInfo};
 use crate::views::profile;
 use crate::{IdentityService, invites};
-use p2p_kernel::ids::OrgId;
+use p2p_kernel::ids::{OrgId, UserId};
+use p2p_kernel::ports::{NotificationKind, NotificationRequest};
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{DomainError, Role};
 
@@ -84,7 +85,25 @@ impl IdentityService {
             }),
         )
         .await;
+        self.notify_inviter(invitation.invited_by, &user).await;
         tracing::info!(user_id = %user.id, organization_id = %org.id, "invitation accepted");
         Ok(AuthResponse::new(profile(&user), org, tokens))
+    }
+
+    /// Tells whoever sent the invitation that it was accepted.
+    async fn notify_inviter(&self, inviter: Option<uuid::Uuid>, user: &crate::entity::user::Model) {
+        let (Some(inviter), Some(notifier)) = (inviter, &self.inner.config.notifier) else {
+            return;
+        };
+        let name = format!("{} {}", user.first_name, user.last_name);
+        let request = NotificationRequest::to_user(
+            NotificationKind::Invitation,
+            UserId(inviter),
+            format!("{} accepted your invitation and joined", name.trim()),
+        )
+        .by(UserId(user.id))
+        .link(format!("/users/{}", user.id))
+        .data(serde_json::json!({ "user_id": user.id }));
+        notifier.notify(vec![request]).await;
     }
 }

@@ -5,7 +5,19 @@ use std::fmt;
 use std::str::FromStr;
 
 /// What a notification is about. Each user turns email delivery on or off per kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// Someone replied to my post or in my topic.

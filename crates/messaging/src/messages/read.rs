@@ -1,0 +1,160 @@
+//! Reading: the conversation list, one conversation, marking read.
+
+use super::{MessagingService, message_view, pair};
+use crate::entity::{block, message, participant};
+use crate::types::{ConversationView, MessageView, ReadState};
+use p2p_kernel::ids::{MessageId, UserId};
+use p2p_kernel::{Actor, DomainError, Page, PageRequest};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+impl MessagingService {
+    /// The caller's conversations, the most recently active first: the other
+    /// participant, the last message and how many of the other's messages are
+    /// unread. Conversations with users the caller blocked are hidden.
+    pub async fn conversations(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<ConversationView>, DomainError> {
+        let after: Option<Uuid> = page.position()?;
+        let blocked: Vec<Uuid> = block::Entity::find()
+            .filter(block::Column::BlockerId.eq(actor.user_id.0))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|b| b.blocked_id)
+            .collect();
+        let mut query = participant::Entity::find()
+            .filter(participant::Column::UserId.eq(actor.user_id.0))
+            .order_by_desc(participant::Column::LastMessageId)
+            .limit(page.fetch_limit());
+        if !blocked.is_empty() {
+            query = query.filter(participant::Column::OtherUserId.is_not_in(blocked));
+        }
+        if let Some(after) = after {
+            query = query.filter(participant::Column::LastMessageId.lt(after));
+        }
+        let rows = query.all(self.db()).await?;
+        let page = Page::from_rows(rows, &page, |p| p.last_message_id);
+        let last: HashMap<Uuid, message::Model> = message::Entity::find()
+            .filter(message::Column::Id.is_in(page.items.iter().map(|p| p.last_message_id)))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let others: Vec<UserId> = page.items.iter().map(|p| UserId(p.other_user_id)).collect();
+        let users = self.summaries(&others).await;
+        let mut items = Vec::with_capacity(page.items.len());
+        for p in &page.items {
+            let Some(m) = last.get(&p.last_message_id) else {
+                continue;
+            };
+            let other = UserId(p.other_user_id);
+            items.push(ConversationView {
+                other_user_id: other,
+                other_user: users.get(&other).cloned(),
+                last_message: message_view(m.clone()),
+                unread_count: unread(self.db(), actor.user_id, other, p.last_read_message_id)
+                    .await?,
+            });
+        }
+        Ok(Page {
+            items,
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// The caller's conversation with `other`, newest first. Only the two
+    /// participants ever see its messages: anyone else asking about `other`
+    /// sees their own conversation with them. 404 when `other` is unknown.
+    pub async fn conversation(
+        &self,
+        actor: &Actor,
+        other: UserId,
+        page: PageRequest,
+    ) -> Result<Page<MessageView>, DomainError> {
+        let before: Option<Uuid> = page.position()?;
+        if other != actor.user_id && !self.summaries(&[other]).await.contains_key(&other) {
+            return Err(DomainError::not_found("user"));
+        }
+        let (low, high) = pair(actor.user_id, other);
+        let mut query = message::Entity::find()
+            .filter(message::Column::UserLow.eq(low))
+            .filter(message::Column::UserHigh.eq(high))
+            .order_by_desc(message::Column::Id)
+            .limit(page.fetch_limit());
+        if let Some(before) = before {
+            query = query.filter(message::Column::Id.lt(before));
+        }
+        let rows = query.all(self.db()).await?;
+        Ok(Page::from_rows(rows, &page, |m| m.id).map(message_view))
+    }
+
+    /// Marks the caller's conversation read up to and including the message
+    /// (everything before it is read too). Reads never go backwards: marking
+    /// an older message read after a newer one changes nothing. Announces
+    /// `message.read` to the caller's other devices and to the other
+    /// participant. 404 unless the caller is a participant of the message.
+    pub async fn mark_read(&self, actor: &Actor, id: MessageId) -> Result<ReadState, DomainError> {
+        let m = message::Entity::find_by_id(id.0)
+            .one(self.db())
+            .await?
+            .filter(|m| m.sender_id == actor.user_id.0 || m.recipient_id == actor.user_id.0)
+            .ok_or_else(|| DomainError::not_found("message"))?;
+        let other = if m.sender_id == actor.user_id.0 {
+            UserId(m.recipient_id)
+        } else {
+            UserId(m.sender_id)
+        };
+        let changed = participant::Entity::update_many()
+            .col_expr(participant::Column::LastReadMessageId, Expr::value(m.id))
+            .filter(participant::Column::UserId.eq(actor.user_id.0))
+            .filter(participant::Column::OtherUserId.eq(other.0))
+            .filter(
+                participant::Column::LastReadMessageId
+                    .is_null()
+                    .or(participant::Column::LastReadMessageId.lt(m.id)),
+            )
+            .exec(self.db())
+            .await?
+            .rows_affected;
+        let row = participant::Entity::find_by_id((actor.user_id.0, other.0))
+            .one(self.db())
+            .await?
+            .ok_or_else(|| DomainError::not_found("message"))?;
+        let last_read = row.last_read_message_id.unwrap_or(m.id);
+        let state = ReadState {
+            reader_id: actor.user_id,
+            other_user_id: other,
+            last_read_message_id: MessageId(last_read),
+            unread_count: unread(self.db(), actor.user_id, other, Some(last_read)).await?,
+        };
+        if changed > 0 {
+            self.publish(actor.user_id, "message.read", &state).await;
+            self.publish(other, "message.read", &state).await;
+        }
+        Ok(state)
+    }
+}
+
+/// Messages from `other` to `user` after `last_read` (all of them when none).
+async fn unread(
+    conn: &impl ConnectionTrait,
+    user: UserId,
+    other: UserId,
+    last_read: Option<Uuid>,
+) -> Result<u64, DomainError> {
+    let mut query = message::Entity::find()
+        .filter(message::Column::RecipientId.eq(user.0))
+        .filter(message::Column::SenderId.eq(other.0));
+    if let Some(last_read) = last_read {
+        query = query.filter(message::Column::Id.gt(last_read));
+    }
+    Ok(query.count(conn).await?)
+}

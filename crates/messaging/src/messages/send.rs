@@ -1,0 +1,175 @@
+//! Sending a message.
+
+use super::{MessagingService, message_view, pair};
+use crate::codes;
+use crate::content::{preview, render};
+use crate::entity::{block, message, participant};
+use crate::error::begin_write;
+use crate::types::{MessageView, NewMessage};
+use p2p_kernel::dbtime::db_now;
+use p2p_kernel::ids::{MessageId, UserId};
+use p2p_kernel::ports::{NotificationKind, NotificationRequest, RateDecision};
+use p2p_kernel::validate::Validator;
+use p2p_kernel::{Actor, DomainError};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+
+/// Longest message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 5000;
+const PREVIEW_CHARS: usize = 80;
+
+impl MessagingService {
+    /// Sends a private message to any active user of the platform. It is
+    /// delivered live (`message.created`) and notifies the recipient.
+    ///
+    /// Errors: 422 (`content` empty or over 5,000 characters; `recipient_id`
+    /// is the sender), 404 `not_found` (no such active user), 403 `blocked`
+    /// (the recipient blocked the sender), 409 `recipient_blocked` (the sender
+    /// blocked the recipient), 429 with a retry delay past the send limit.
+    pub async fn send(&self, actor: &Actor, input: NewMessage) -> Result<MessageView, DomainError> {
+        let content = input.content.trim().to_owned();
+        let mut v = Validator::new();
+        v.length("content", &content, 1, MAX_MESSAGE_CHARS);
+        if input.recipient_id == actor.user_id {
+            v.add("recipient_id", "self", "you cannot write to yourself");
+        }
+        v.finish()?;
+        self.limit(actor.user_id).await?;
+        let users = self.summaries(&[actor.user_id, input.recipient_id]).await;
+        let recipient = users
+            .get(&input.recipient_id)
+            .filter(|u| u.is_active)
+            .ok_or_else(|| DomainError::not_found("user"))?;
+        self.check_blocks(actor.user_id, recipient.id).await?;
+
+        let now = db_now();
+        let (low, high) = pair(actor.user_id, recipient.id);
+        let row = message::Model {
+            id: MessageId::new().0,
+            sender_id: actor.user_id.0,
+            recipient_id: recipient.id.0,
+            user_low: low,
+            user_high: high,
+            content_html: render(&content),
+            content,
+            attachments: "[]".into(),
+            created_at: now,
+        };
+        let txn = begin_write(self.db()).await?;
+        message::Entity::insert(message::ActiveModel::from(row.clone()))
+            .exec_without_returning(&txn)
+            .await?;
+        advance(&txn, actor.user_id, recipient.id, row.id).await?;
+        advance(&txn, recipient.id, actor.user_id, row.id).await?;
+        txn.commit().await?;
+
+        let view = message_view(row);
+        self.publish(recipient.id, "message.created", &view).await;
+        self.publish(actor.user_id, "message.created", &view).await;
+        let sender_name = users
+            .get(&actor.user_id)
+            .map_or_else(|| "Someone".to_owned(), |u| u.display_name.clone());
+        self.inner
+            .notifier
+            .notify(vec![
+                NotificationRequest::to_user(
+                    NotificationKind::Message,
+                    recipient.id,
+                    format!("{sender_name}: {}", preview(&view.content, PREVIEW_CHARS)),
+                )
+                .by(actor.user_id)
+                .link(format!("/messages/{}", actor.user_id))
+                .data(serde_json::json!({
+                    "message_id": view.id,
+                    "sender_id": actor.user_id,
+                })),
+            ])
+            .await;
+        Ok(view)
+    }
+
+    async fn limit(&self, user: UserId) -> Result<(), DomainError> {
+        let rule = self.inner.send_limit;
+        match self
+            .inner
+            .limiter
+            .hit(
+                &format!("messaging:send:{user}"),
+                rule.messages,
+                rule.window,
+            )
+            .await
+        {
+            Ok(RateDecision::Allowed { .. }) => Ok(()),
+            Ok(RateDecision::Limited { retry_after }) => Err(DomainError::rate_limited(Ord::max(
+                retry_after.as_secs(),
+                1,
+            ))),
+            Err(e) => {
+                tracing::warn!(error = %e, "rate limiter unavailable, message allowed");
+                Ok(())
+            }
+        }
+    }
+
+    async fn check_blocks(&self, sender: UserId, recipient: UserId) -> Result<(), DomainError> {
+        if block::Entity::find_by_id((recipient.0, sender.0))
+            .one(self.db())
+            .await?
+            .is_some()
+        {
+            return Err(DomainError::new(
+                p2p_kernel::ErrorKind::Forbidden,
+                codes::BLOCKED,
+                "this user does not accept messages from you",
+            ));
+        }
+        if block::Entity::find_by_id((sender.0, recipient.0))
+            .one(self.db())
+            .await?
+            .is_some()
+        {
+            return Err(DomainError::conflict(
+                codes::RECIPIENT_BLOCKED,
+                "you blocked this user: unblock them to write",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Makes `message` the last of `user`'s conversation with `other` (creating
+/// the participant row), unless a later one is already recorded.
+async fn advance(
+    conn: &impl ConnectionTrait,
+    user: UserId,
+    other: UserId,
+    message: Uuid,
+) -> Result<(), DomainError> {
+    let row = participant::ActiveModel {
+        user_id: Set(user.0),
+        other_user_id: Set(other.0),
+        last_message_id: Set(message),
+        last_read_message_id: Set(None),
+        updated_at: Set(db_now()),
+    };
+    participant::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                participant::Column::UserId,
+                participant::Column::OtherUserId,
+            ])
+            .update_columns([
+                participant::Column::LastMessageId,
+                participant::Column::UpdatedAt,
+            ])
+            .action_and_where(
+                Expr::col((participant::Entity, participant::Column::LastMessageId)).lt(message),
+            )
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! Email digests: one email per user per window with everything that became
+//! pending meanwhile, written to the mail outbox in the transaction that
+//! marks those notifications emailed (so a digest is neither lost nor sent
+//! twice, even with several server instances).
+
+use super::NotificationService;
+use crate::entity::{digest, notification};
+use crate::error::begin_write;
+use p2p_kernel::DomainError;
+use p2p_kernel::dbtime::db_now;
+use p2p_kernel::ids::UserId;
+use p2p_kernel::outbox;
+use p2p_kernel::ports::OutgoingEmail;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+/// The most notifications listed in one digest email (the rest are counted).
+const MAX_LISTED: usize = 50;
+/// Digests handled per pass.
+const BATCH: u64 = 100;
+
+/// Email digest settings.
+#[derive(Clone, Debug)]
+pub struct DigestConfig {
+    /// How long after a user's first pending notification their digest goes out.
+    pub window: Duration,
+    /// Base of the links in emails (`https://p2p.example.com`).
+    pub public_url: String,
+    /// Wakes the outbox worker after a digest is written.
+    pub outbox_waker: Option<Arc<Notify>>,
+}
+
+impl DigestConfig {
+    pub fn new(window: Duration, public_url: impl Into<String>) -> Self {
+        Self {
+            window,
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+            outbox_waker: None,
+        }
+    }
+}
+
+/// Writes due digests to the outbox in the background.
+pub struct DigestWorker {
+    service: NotificationService,
+    poll: Duration,
+}
+
+impl NotificationService {
+    pub fn digest_worker(&self) -> DigestWorker {
+        let window = self.inner.digest.window;
+        DigestWorker {
+            service: self.clone(),
+            poll: (window / 2).clamp(Duration::from_millis(200), Duration::from_secs(5)),
+        }
+    }
+
+    /// Writes every due digest to the outbox; returns how many were written.
+    pub async fn send_due_digests(&self) -> Result<usize, DomainError> {
+        let due = digest::Entity::find()
+            .filter(digest::Column::DueAt.lte(db_now()))
+            .order_by_asc(digest::Column::DueAt)
+            .limit(BATCH)
+            .all(self.db())
+            .await?;
+        let mut written = 0;
+        for d in due {
+            if self.send_digest(UserId(d.user_id)).await? {
+                written += 1;
+            }
+        }
+        if written > 0
+            && let Some(waker) = &self.inner.digest.outbox_waker
+        {
+            waker.notify_one();
+        }
+        Ok(written)
+    }
+
+    /// Claims the user's due digest (deleting its row: of concurrent claims
+    /// one wins), marks the pending notifications emailed and enqueues the
+    /// email, all in one transaction.
+    async fn send_digest(&self, user: UserId) -> Result<bool, DomainError> {
+        let email = self
+            .inner
+            .directory
+            .emails(&[user])
+            .await?
+            .into_iter()
+            .next();
+        let txn = begin_write(self.db()).await?;
+        let claimed = digest::Entity::delete_many()
+            .filter(digest::Column::UserId.eq(user.0))
+            .filter(digest::Column::DueAt.lte(db_now()))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if claimed == 0 {
+            return Ok(false);
+        }
+        let pending = notification::Entity::find()
+            .filter(notification::Column::UserId.eq(user.0))
+            .filter(notification::Column::EmailPending.eq(true))
+            .order_by_asc(notification::Column::Id)
+            .all(&txn)
+            .await?;
+        if pending.is_empty() {
+            txn.commit().await?;
+            return Ok(false);
+        }
+        notification::Entity::update_many()
+            .col_expr(notification::Column::EmailPending, Expr::value(false))
+            .filter(notification::Column::Id.is_in(pending.iter().map(|n| n.id)))
+            .exec(&txn)
+            .await?;
+        let sent = match email {
+            Some((_, to)) => {
+                outbox::enqueue(&txn, &self.digest_email(to, &pending)).await?;
+                true
+            }
+            None => false,
+        };
+        txn.commit().await?;
+        Ok(sent)
+    }
+
+    fn digest_email(&self, to: String, pending: &[notification::Model]) -> OutgoingEmail {
+        let base = &self.inner.digest.public_url;
+        let subject = match pending {
+            [one] => one.title.clone(),
+            many => format!("{} new notifications on P2P Sandbox", many.len()),
+        };
+        let mut text = String::from("Here is what happened since our last email:\n\n");
+        for n in pending.iter().take(MAX_LISTED) {
+            text.push_str(&format!("- {}\n", n.title));
+            if let Some(link) = &n.link {
+                text.push_str(&format!("  {base}{link}\n"));
+            }
+        }
+        if pending.len() > MAX_LISTED {
+            text.push_str(&format!(
+                "\n…and {} more: {base}/notifications\n",
+                pending.len() - MAX_LISTED
+            ));
+        }
+        text.push_str(&format!(
+            "\nChoose which notifications you get by email: {base}/settings/notifications\n"
+        ));
+        OutgoingEmail {
+            to,
+            subject,
+            text,
+            html: None,
+        }
+    }
+}
+
+impl DigestWorker {
+    /// Runs until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.service.send_due_digests().await {
+                tracing::warn!(error = %e, "notification digest pass failed");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(self.poll) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+        }
+    }
+}

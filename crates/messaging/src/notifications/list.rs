@@ -1,0 +1,124 @@
+//! Listing notifications and marking them read.
+
+use super::NotificationService;
+use crate::entity::notification;
+use crate::error::corrupt;
+use crate::types::{MarkRead, MarkReadResult, NotificationFilter, NotificationView, UnreadCount};
+use p2p_kernel::dbtime::db_now;
+use p2p_kernel::ids::{NotificationId, UserId};
+use p2p_kernel::ports::NotificationKind;
+use p2p_kernel::{Actor, DomainError, Page, PageRequest};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+/// The most ids one mark-read request takes.
+pub const MAX_MARK_IDS: usize = 100;
+
+impl NotificationService {
+    /// The caller's notifications, newest first (only unread ones with
+    /// `unread: true`).
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        filter: NotificationFilter,
+        page: PageRequest,
+    ) -> Result<Page<NotificationView>, DomainError> {
+        let before: Option<Uuid> = page.position()?;
+        let mut query = notification::Entity::find()
+            .filter(notification::Column::UserId.eq(actor.user_id.0))
+            .order_by_desc(notification::Column::Id)
+            .limit(page.fetch_limit());
+        if filter.unread == Some(true) {
+            query = query.filter(notification::Column::ReadAt.is_null());
+        }
+        if let Some(before) = before {
+            query = query.filter(notification::Column::Id.lt(before));
+        }
+        let rows = query.all(self.db()).await?;
+        let page = Page::from_rows(rows, &page, |n| n.id);
+        let items = page
+            .items
+            .into_iter()
+            .map(notification_view)
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// How many of the caller's notifications are unread.
+    pub async fn unread_count(&self, actor: &Actor) -> Result<UnreadCount, DomainError> {
+        Ok(UnreadCount {
+            unread_count: self.count_unread(actor.user_id).await?,
+        })
+    }
+
+    /// Marks the given notifications of the caller read, or all of them.
+    /// Ids of other users' notifications are ignored (never revealed).
+    /// 422 when neither `ids` nor `all: true` is given, or over 100 ids.
+    pub async fn mark_read(
+        &self,
+        actor: &Actor,
+        request: MarkRead,
+    ) -> Result<MarkReadResult, DomainError> {
+        let mut update = notification::Entity::update_many()
+            .col_expr(notification::Column::ReadAt, Expr::value(db_now()))
+            .filter(notification::Column::UserId.eq(actor.user_id.0))
+            .filter(notification::Column::ReadAt.is_null());
+        match (request.ids, request.all) {
+            (Some(ids), _) if ids.len() > MAX_MARK_IDS => {
+                return Err(DomainError::invalid_field(
+                    "ids",
+                    "too_many",
+                    format!("at most {MAX_MARK_IDS} ids at once"),
+                ));
+            }
+            (Some(ids), _) if !ids.is_empty() => {
+                update =
+                    update.filter(notification::Column::Id.is_in(ids.into_iter().map(|id| id.0)));
+            }
+            (_, Some(true)) => {}
+            _ => {
+                return Err(DomainError::invalid_field(
+                    "ids",
+                    "required",
+                    "give the ids to mark read, or \"all\": true",
+                ));
+            }
+        }
+        let marked = update.exec(self.db()).await?.rows_affected;
+        Ok(MarkReadResult {
+            marked,
+            unread_count: self.count_unread(actor.user_id).await?,
+        })
+    }
+
+    async fn count_unread(&self, user: UserId) -> Result<u64, DomainError> {
+        Ok(notification::Entity::find()
+            .filter(notification::Column::UserId.eq(user.0))
+            .filter(notification::Column::ReadAt.is_null())
+            .count(self.db())
+            .await?)
+    }
+}
+
+pub(crate) fn notification_view(n: notification::Model) -> Result<NotificationView, DomainError> {
+    let kind: NotificationKind = n
+        .kind
+        .parse()
+        .map_err(|e| corrupt("notification kind", e))?;
+    let data = serde_json::from_str(&n.data).map_err(|e| corrupt("notification data", e))?;
+    Ok(NotificationView {
+        id: NotificationId(n.id),
+        kind,
+        actor_id: n.actor_id.map(UserId),
+        title: n.title,
+        link: n.link,
+        data,
+        read: n.read_at.is_some(),
+        read_at: n.read_at,
+        created_at: n.created_at,
+    })
+}

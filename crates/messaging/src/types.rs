@@ -1,0 +1,126 @@
+//! Requests and responses of the messaging and notification services (they
+//! become the OpenAPI schemas).
+
+use p2p_kernel::ids::{MessageId, NotificationId, UserId};
+use p2p_kernel::ports::{NotificationKind, UserSummary};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+/// A private message to send.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct NewMessage {
+    /// Any active user of the platform but the sender.
+    pub recipient_id: UserId,
+    /// Markdown, 1–5,000 characters; returned sanitized with its HTML.
+    pub content: String,
+}
+
+/// A private message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MessageView {
+    pub id: MessageId,
+    pub sender_id: UserId,
+    pub recipient_id: UserId,
+    /// The Markdown as written.
+    pub content: String,
+    /// Sanitized HTML of the content.
+    pub content_html: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A conversation of the caller with another user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConversationView {
+    pub other_user_id: UserId,
+    /// The other participant (absent if the directory cannot tell).
+    pub other_user: Option<UserSummary>,
+    pub last_message: MessageView,
+    /// Messages from the other participant the caller has not read.
+    pub unread_count: u64,
+}
+
+/// The caller's read state of a conversation after marking it read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReadState {
+    /// Who read (the caller).
+    pub reader_id: UserId,
+    pub other_user_id: UserId,
+    /// Everything up to and including this message is read.
+    pub last_read_message_id: MessageId,
+    /// What is still unread in the conversation for the reader.
+    pub unread_count: u64,
+}
+
+/// A user the caller blocked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BlockView {
+    pub user_id: UserId,
+    pub user: Option<UserSummary>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A notification.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NotificationView {
+    pub id: NotificationId,
+    pub kind: NotificationKind,
+    /// Who caused it.
+    pub actor_id: Option<UserId>,
+    pub title: String,
+    /// Path in the web app it leads to.
+    pub link: Option<String>,
+    /// Ids of what it is about (`topic_id`, `post_id`, `message_id`...).
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub read: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub read_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Filters of the notification list.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationFilter {
+    /// Only unread notifications.
+    #[serde(default)]
+    pub unread: Option<bool>,
+}
+
+/// Which notifications to mark read: the given ids, or all of them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct MarkRead {
+    /// At most 100 ids of the caller's notifications.
+    #[serde(default)]
+    pub ids: Option<Vec<NotificationId>>,
+    /// Every notification of the caller.
+    #[serde(default)]
+    pub all: Option<bool>,
+}
+
+/// What marking read changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MarkReadResult {
+    /// Notifications that were unread and now are read.
+    pub marked: u64,
+    /// Unread notifications left.
+    pub unread_count: u64,
+}
+
+/// Email delivery per notification kind (`true`: included in email digests).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NotificationPreferences {
+    #[schema(value_type = Object)]
+    pub email: BTreeMap<NotificationKind, bool>,
+}
+
+/// The caller's unread notifications.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UnreadCount {
+    pub unread_count: u64,
+}
