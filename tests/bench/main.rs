@@ -6,6 +6,7 @@
 
 mod auth;
 mod forum;
+mod messaging;
 mod realtime;
 mod stats;
 
@@ -16,9 +17,21 @@ async fn main() {
         p2p_tests::Backend::from_env(),
         cores()
     );
-    auth::run().await;
-    forum::run().await;
-    realtime::run().await;
+    // `p2p-bench <section>...` runs only the named sections.
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    if wanted("auth") {
+        auth::run().await;
+    }
+    if wanted("forum") {
+        forum::run().await;
+    }
+    if wanted("realtime") {
+        realtime::run().await;
+    }
+    if wanted("messaging") {
+        messaging::run().await;
+    }
 }
 
 pub fn cores() -> usize {

@@ -27,7 +27,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Subscribers of one topic, one measurement each.
 const FANOUT_SIZES: [usize; 2] = [1_000, 10_000];
@@ -508,7 +508,7 @@ async fn open(url: &str) -> Socket {
 }
 
 /// `/ws` as `session`, after its own channel's `subscribed` frame.
-async fn connect_user(app: &TestApp, session: &Session) -> Socket {
+pub(crate) async fn connect_user(app: &TestApp, session: &Session) -> Socket {
     let url = format!(
         "{}/ws?access_token={}",
         app.base.replacen("http://", "ws://", 1),
@@ -547,7 +547,7 @@ async fn next_frame(ws: &mut Socket) -> Value {
 }
 
 /// Sends a close frame on every socket (bounded in time) and drops them.
-async fn close_all(sockets: Vec<Socket>) {
+pub(crate) async fn close_all(sockets: Vec<Socket>) {
     stream::iter(sockets)
         .for_each_concurrent(256, |mut ws| async move {
             let _ = tokio::time::timeout(Duration::from_secs(2), ws.close(None)).await;
@@ -560,7 +560,7 @@ async fn close_all(sockets: Vec<Socket>) {
 
 /// Raises this process's open-file limit to `needed` when it is lower;
 /// returns the limit in force.
-fn ensure_open_files(needed: u64) -> u64 {
+pub(crate) fn ensure_open_files(needed: u64) -> u64 {
     let current = open_files_limit();
     if current >= needed {
         return current;
