@@ -387,3 +387,61 @@ async fn messages_reach_the_recipient_on_another_instance() {
     other.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn attachments_are_visible_to_the_two_participants_only() {
+    use crate::files::{api_path, fetch, multipart, png, post_multipart};
+    let app = TestApp::spawn().await;
+    let alice = signup_named(&app, "Alice", "Pumps").await;
+    let bob = signup_named(&app, "Bob", "Valves").await;
+    let eve = signup_named(&app, "Eve", "Spy").await;
+    let image = png(2_000);
+    let upload = post_multipart(
+        &app,
+        "/api/v1/files",
+        &alice,
+        multipart("drawing.png", "image/png", &image),
+    )
+    .await;
+    upload.assert_status(201);
+    let file_id = upload.json["id"].as_str().unwrap().to_owned();
+
+    // Bob cannot send Alice's upload as his own.
+    app.post(
+        "/api/v1/messages",
+        bob.token(),
+        &json!({"recipient_id": alice.user_id, "content": "mine?", "attachments": [file_id]}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+
+    let sent = app
+        .post(
+            "/api/v1/messages",
+            alice.token(),
+            &json!({"recipient_id": bob.user_id, "content": "The drawing", "attachments": [file_id]}),
+        )
+        .await;
+    sent.assert_status(201);
+    assert_eq!(
+        sent.json["attachments"][0]["id"],
+        file_id.as_str(),
+        "{}",
+        sent.text
+    );
+    let path = api_path(sent.json["attachments"][0]["url"].as_str().unwrap());
+
+    let page = app
+        .get(&format!("/api/v1/messages/{}", alice.user_id), bob.token())
+        .await;
+    assert_eq!(
+        page.json["items"][0]["attachments"][0]["id"],
+        file_id.as_str()
+    );
+    assert_eq!(fetch(&app, &path, &bob).await, image);
+    assert_eq!(fetch(&app, &path, &alice).await, image);
+    app.get(&path, eve.token())
+        .await
+        .assert_problem(404, "not_found");
+    app.stop().await;
+}

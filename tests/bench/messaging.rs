@@ -267,6 +267,7 @@ async fn chatter(
             let msg = NewMessage {
                 recipient_id: to,
                 content: "Background chatter".into(),
+                attachments: Vec::new(),
             };
             if messaging.send(&from, msg).await.is_ok() {
                 sent.fetch_add(1, Ordering::Relaxed);

@@ -11,7 +11,8 @@ use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::ports::{Clock, EventBus, Notifier, PortError, SystemClock};
 use p2p_messaging::{
-    DigestConfig, MessagingService, NotificationService, RecipientDirectory, SendLimit,
+    DigestConfig, MESSAGE_FILES, MessageFiles, MessagingService, NotificationService,
+    RecipientDirectory, SendLimit,
 };
 use p2p_orgs::{ContentCounts, ContentStatsSource, DailyCount, OrgService};
 use p2p_storage::{FileService, FilesConfig};
@@ -92,11 +93,13 @@ impl Services {
             identity.user_directory(),
             backends.rate_limiter.clone(),
             notifier,
+            Arc::new(files.clone()),
             SendLimit {
                 messages: settings.message_send_limit_per_minute,
                 window: std::time::Duration::from_secs(60),
             },
         );
+        files.register_access(MESSAGE_FILES, Arc::new(MessageFiles(messaging.clone())));
         let discovery = Discovery::build(backends, &identity, &forum, feed, clock.clone());
         let orgs = OrgService::new(
             backends.db.clone(),

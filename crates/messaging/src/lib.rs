@@ -19,7 +19,7 @@ mod messages;
 mod notifications;
 mod types;
 
-pub use messages::{MessagingService, SendLimit};
+pub use messages::{MESSAGE_FILES, MessageFiles, MessagingService, SendLimit};
 pub use notifications::{DigestConfig, DigestWorker, NotificationService, RecipientDirectory};
 pub use types::*;
 

@@ -1,8 +1,8 @@
 //! Requests and responses of the messaging and notification services (they
 //! become the OpenAPI schemas).
 
-use p2p_kernel::ids::{MessageId, NotificationId, UserId};
-use p2p_kernel::ports::{NotificationKind, UserSummary};
+use p2p_kernel::ids::{FileId, MessageId, NotificationId, UserId};
+use p2p_kernel::ports::{FileInfo, NotificationKind, UserSummary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -15,6 +15,10 @@ pub struct NewMessage {
     pub recipient_id: UserId,
     /// Markdown, 1–5,000 characters; returned sanitized with its HTML.
     pub content: String,
+    /// Files uploaded by the sender through `/api/v1/files` (at most 10);
+    /// only the two participants can fetch them.
+    #[serde(default)]
+    pub attachments: Vec<FileId>,
 }
 
 /// A private message.
@@ -27,6 +31,7 @@ pub struct MessageView {
     pub content: String,
     /// Sanitized HTML of the content.
     pub content_html: String,
+    pub attachments: Vec<FileInfo>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }

@@ -1,13 +1,18 @@
 //! [`MessagingService`]: private 1:1 conversations, read state and blocks.
 
 mod blocks;
+mod files;
 mod read;
 mod send;
 
+pub use files::{MESSAGE_FILES, MessageFiles};
+
 use crate::entity::message;
-use p2p_kernel::Event;
 use p2p_kernel::ids::{MessageId, UserId};
-use p2p_kernel::ports::{EventBus, Notifier, RateLimiter, UserDirectory, UserSummary};
+use p2p_kernel::ports::{
+    EventBus, FileInfo, FileOwner, Files, Notifier, RateLimiter, UserDirectory, UserSummary,
+};
+use p2p_kernel::{DomainError, Event};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -52,6 +57,7 @@ struct Inner {
     users: Arc<dyn UserDirectory>,
     limiter: Arc<dyn RateLimiter>,
     notifier: Arc<dyn Notifier>,
+    files: Arc<dyn Files>,
     send_limit: SendLimit,
 }
 
@@ -63,6 +69,7 @@ impl MessagingService {
         users: Arc<dyn UserDirectory>,
         limiter: Arc<dyn RateLimiter>,
         notifier: Arc<dyn Notifier>,
+        files: Arc<dyn Files>,
         send_limit: SendLimit,
     ) -> Self {
         Self {
@@ -72,6 +79,7 @@ impl MessagingService {
                 users,
                 limiter,
                 notifier,
+                files,
                 send_limit,
             }),
         }
@@ -98,6 +106,24 @@ impl MessagingService {
         }
     }
 
+    /// Views of stored messages, with their attachments described.
+    async fn views(&self, rows: Vec<message::Model>) -> Result<Vec<MessageView>, DomainError> {
+        let mut out = Vec::with_capacity(rows.len());
+        for m in rows {
+            let ids = attachment_ids(&m)?;
+            let files = if ids.is_empty() {
+                Vec::new()
+            } else {
+                self.inner
+                    .files
+                    .describe(&message_owner(MessageId(m.id)), &ids)
+                    .await?
+            };
+            out.push(message_view(m, files));
+        }
+        Ok(out)
+    }
+
     async fn publish(&self, user: UserId, name: &str, data: &impl Serialize) {
         match serde_json::to_value(data) {
             Ok(data) => {
@@ -120,13 +146,23 @@ pub(crate) fn pair(a: UserId, b: UserId) -> (Uuid, Uuid) {
     if a.0 <= b.0 { (a.0, b.0) } else { (b.0, a.0) }
 }
 
-pub(crate) fn message_view(m: message::Model) -> MessageView {
+/// What message attachments are attached to, for the files API.
+pub(crate) fn message_owner(id: MessageId) -> FileOwner {
+    FileOwner::new(MESSAGE_FILES, id.0)
+}
+
+fn attachment_ids(m: &message::Model) -> Result<Vec<p2p_kernel::ids::FileId>, DomainError> {
+    serde_json::from_str(&m.attachments).map_err(|e| crate::error::corrupt("attachments", e))
+}
+
+pub(crate) fn message_view(m: message::Model, attachments: Vec<FileInfo>) -> MessageView {
     MessageView {
         id: MessageId(m.id),
         sender_id: UserId(m.sender_id),
         recipient_id: UserId(m.recipient_id),
         content: m.content,
         content_html: m.content_html,
+        attachments,
         created_at: m.created_at,
     }
 }

@@ -1,6 +1,6 @@
 //! Reading: the conversation list, one conversation, marking read.
 
-use super::{MessagingService, message_view, pair};
+use super::{MessagingService, pair};
 use crate::entity::{block, message, participant};
 use crate::types::{ConversationView, MessageView, ReadState};
 use p2p_kernel::ids::{MessageId, UserId};
@@ -56,10 +56,11 @@ impl MessagingService {
                 continue;
             };
             let other = UserId(p.other_user_id);
+            let last_message = self.views(vec![m.clone()]).await?.remove(0);
             items.push(ConversationView {
                 other_user_id: other,
                 other_user: users.get(&other).cloned(),
-                last_message: message_view(m.clone()),
+                last_message,
                 unread_count: unread(self.db(), actor.user_id, other, p.last_read_message_id)
                     .await?,
             });
@@ -93,7 +94,11 @@ impl MessagingService {
             query = query.filter(message::Column::Id.lt(before));
         }
         let rows = query.all(self.db()).await?;
-        Ok(Page::from_rows(rows, &page, |m| m.id).map(message_view))
+        let page = Page::from_rows(rows, &page, |m| m.id);
+        Ok(Page {
+            items: self.views(page.items).await?,
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// Marks the caller's conversation read up to and including the message

@@ -1,6 +1,6 @@
 //! Sending a message.
 
-use super::{MessagingService, message_view, pair};
+use super::{MessagingService, message_owner, message_view, pair};
 use crate::codes;
 use crate::content::{preview, render};
 use crate::entity::{block, message, participant};
@@ -17,6 +17,8 @@ use uuid::Uuid;
 
 /// Longest message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 5000;
+/// Most files attached to one message.
+pub const MAX_ATTACHMENTS: usize = 10;
 const PREVIEW_CHARS: usize = 80;
 
 impl MessagingService {
@@ -31,6 +33,12 @@ impl MessagingService {
         let content = input.content.trim().to_owned();
         let mut v = Validator::new();
         v.length("content", &content, 1, MAX_MESSAGE_CHARS);
+        v.check(
+            input.attachments.len() <= MAX_ATTACHMENTS,
+            "attachments",
+            "too_many",
+            "at most 10 files per message",
+        );
         if input.recipient_id == actor.user_id {
             v.add("recipient_id", "self", "you cannot write to yourself");
         }
@@ -43,28 +51,40 @@ impl MessagingService {
             .ok_or_else(|| DomainError::not_found("user"))?;
         self.check_blocks(actor.user_id, recipient.id).await?;
 
+        let id = MessageId::new();
+        let owner = message_owner(id);
+        let files = if input.attachments.is_empty() {
+            Vec::new()
+        } else {
+            self.inner
+                .files
+                .attach(actor, &owner, &input.attachments)
+                .await?
+        };
         let now = db_now();
         let (low, high) = pair(actor.user_id, recipient.id);
         let row = message::Model {
-            id: MessageId::new().0,
+            id: id.0,
             sender_id: actor.user_id.0,
             recipient_id: recipient.id.0,
             user_low: low,
             user_high: high,
             content_html: render(&content),
             content,
-            attachments: "[]".into(),
+            attachments: serde_json::to_string(&input.attachments)
+                .map_err(DomainError::internal)?,
             created_at: now,
         };
-        let txn = begin_write(self.db()).await?;
-        message::Entity::insert(message::ActiveModel::from(row.clone()))
-            .exec_without_returning(&txn)
-            .await?;
-        advance(&txn, actor.user_id, recipient.id, row.id).await?;
-        advance(&txn, recipient.id, actor.user_id, row.id).await?;
-        txn.commit().await?;
+        if let Err(e) = self.store(&row, actor.user_id, recipient.id).await {
+            if !files.is_empty()
+                && let Err(release) = self.inner.files.release_owner(&owner).await
+            {
+                tracing::warn!(error = %release, message = %id, "attachments left attached");
+            }
+            return Err(e);
+        }
 
-        let view = message_view(row);
+        let view = message_view(row, files);
         self.publish(recipient.id, "message.created", &view).await;
         self.publish(actor.user_id, "message.created", &view).await;
         let sender_name = users
@@ -87,6 +107,23 @@ impl MessagingService {
             ])
             .await;
         Ok(view)
+    }
+
+    /// Writes the message and moves both participants' conversations to it.
+    async fn store(
+        &self,
+        row: &message::Model,
+        sender: UserId,
+        recipient: UserId,
+    ) -> Result<(), DomainError> {
+        let txn = begin_write(self.db()).await?;
+        message::Entity::insert(message::ActiveModel::from(row.clone()))
+            .exec_without_returning(&txn)
+            .await?;
+        advance(&txn, sender, recipient, row.id).await?;
+        advance(&txn, recipient, sender, row.id).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     async fn limit(&self, user: UserId) -> Result<(), DomainError> {
