@@ -1,0 +1,160 @@
+//! The notification service on SQLite: organization-wide requests (how a
+//! published use case notifies its organization), the actor left out, live
+//! events, email preferences and digests written to the mail outbox.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use async_trait::async_trait;
+use p2p_kernel::adapters::memory::BroadcastEventBus;
+use p2p_kernel::ids::{OrgId, SessionId, UserId};
+use p2p_kernel::ports::{NotificationKind, NotificationRequest, Notifier, PortError, Recipients};
+use p2p_kernel::{Actor, PageRequest, Role};
+use p2p_messaging::{
+    DigestConfig, NotificationFilter, NotificationPreferences, NotificationService,
+    RecipientDirectory,
+};
+use p2p_migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Org {
+    id: OrgId,
+    members: Vec<UserId>,
+}
+
+#[async_trait]
+impl RecipientDirectory for Org {
+    async fn emails(&self, ids: &[UserId]) -> Result<Vec<(UserId, String)>, PortError> {
+        Ok(ids
+            .iter()
+            .map(|id| (*id, format!("{id}@example.com")))
+            .collect())
+    }
+
+    async fn organization_members(&self, org: OrgId) -> Result<Vec<UserId>, PortError> {
+        Ok(if org == self.id {
+            self.members.clone()
+        } else {
+            Vec::new()
+        })
+    }
+}
+
+fn actor(user: UserId, org: OrgId) -> Actor {
+    Actor {
+        user_id: user,
+        org_id: org,
+        role: Role::Member,
+        is_superuser: false,
+        session_id: SessionId::new(),
+    }
+}
+
+async fn database() -> (DatabaseConnection, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!(
+        "p2p-messaging-test-{}.db",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    (db, path)
+}
+
+async fn outbox_recipients(db: &DatabaseConnection) -> Vec<String> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT recipient FROM mail_outbox ORDER BY recipient",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "recipient").unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn organization_requests_reach_every_member_but_the_actor_and_honour_email_preferences() {
+    let (db, path) = database().await;
+    let org = OrgId::new();
+    let (author, colleague, quiet) = (UserId::new(), UserId::new(), UserId::new());
+    let events = Arc::new(BroadcastEventBus::default());
+    let mut received = events.subscribe();
+    let service = NotificationService::new(
+        db.clone(),
+        events.clone(),
+        Arc::new(Org {
+            id: org,
+            members: vec![author, colleague, quiet],
+        }),
+        DigestConfig::new(Duration::ZERO, "https://p2p.example.com/"),
+    );
+    service
+        .set_preferences(
+            &actor(quiet, org),
+            NotificationPreferences {
+                email: BTreeMap::from([(NotificationKind::UseCasePublished, false)]),
+            },
+        )
+        .await
+        .unwrap();
+
+    service
+        .notify(vec![
+            NotificationRequest::new(
+                NotificationKind::UseCasePublished,
+                Recipients::OrganizationMembers(org),
+                "Author published \"Predictive maintenance\"",
+            )
+            .by(author)
+            .link("/use-cases/42"),
+        ])
+        .await;
+
+    let mut channels = Vec::new();
+    while let Ok(event) = received.try_recv() {
+        assert_eq!(event.name, "notification.created");
+        assert_eq!(event.data["kind"], "use_case_published");
+        channels.push(event.channel);
+    }
+    channels.sort();
+    let mut expected = vec![format!("user:{colleague}"), format!("user:{quiet}")];
+    expected.sort();
+    assert_eq!(channels, expected, "the author is not notified");
+
+    let page = service
+        .list(
+            &actor(author, org),
+            NotificationFilter::default(),
+            PageRequest::first(10),
+        )
+        .await
+        .unwrap();
+    assert!(page.items.is_empty());
+    for user in [colleague, quiet] {
+        let page = service
+            .list(
+                &actor(user, org),
+                NotificationFilter::default(),
+                PageRequest::first(10),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.items[0].link.as_deref(), Some("/use-cases/42"));
+    }
+
+    // One digest, for the colleague only; a second pass has nothing left.
+    assert_eq!(service.send_due_digests().await.unwrap(), 1);
+    assert_eq!(service.send_due_digests().await.unwrap(), 0);
+    assert_eq!(
+        outbox_recipients(&db).await,
+        vec![format!("{colleague}@example.com")]
+    );
+    db.close().await.unwrap();
+    let _ = std::fs::remove_file(path);
+}
