@@ -7,6 +7,7 @@ mod m20261125_000001_mail_outbox;
 mod m20261125_000002_identity_orgs;
 mod m20261125_000003_forum;
 mod m20261125_000004_files;
+mod m20261125_000005_usecases;
 mod m20261125_000006_messaging;
 mod m20261125_000007_notifications;
 mod m20261125_000009_search;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_identity_orgs::Migration),
             Box::new(m20261125_000003_forum::Migration),
             Box::new(m20261125_000004_files::Migration),
+            Box::new(m20261125_000005_usecases::Migration),
             Box::new(m20261125_000006_messaging::Migration),
             Box::new(m20261125_000007_notifications::Migration),
             Box::new(m20261125_000009_search::Migration),

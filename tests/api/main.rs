@@ -14,4 +14,5 @@ mod notifications;
 mod orgs;
 mod realtime;
 mod search;
+mod usecases;
 mod users;

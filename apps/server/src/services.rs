@@ -16,6 +16,7 @@ use p2p_messaging::{
 };
 use p2p_orgs::{ContentCounts, ContentStatsSource, DailyCount, OrgService};
 use p2p_storage::{FileService, FilesConfig};
+use p2p_usecases::{MongoUseCaseStore, SqlUseCaseStore, UseCaseService, UseCaseStore};
 use std::sync::Arc;
 use time::Date;
 use tokio::sync::Notify;
@@ -28,6 +29,7 @@ pub struct Services {
     pub files: FileService,
     pub messaging: MessagingService,
     pub notifications: NotificationService,
+    pub usecases: UseCaseService,
     pub events: Arc<dyn EventBus>,
     /// Search, dashboards and the search indexer (`indexing`).
     pub discovery: Discovery,
@@ -92,7 +94,7 @@ impl Services {
             events.clone(),
             identity.user_directory(),
             backends.rate_limiter.clone(),
-            notifier,
+            notifier.clone(),
             Arc::new(files.clone()),
             SendLimit {
                 messages: settings.message_send_limit_per_minute,
@@ -100,11 +102,16 @@ impl Services {
             },
         );
         files.register_access(MESSAGE_FILES, Arc::new(MessageFiles(messaging.clone())));
+        let usecases =
+            use_case_service(backends, &files, events.clone(), notifier, clock.clone()).await?;
         let discovery = Discovery::build(backends, &identity, &forum, feed, clock.clone());
         let orgs = OrgService::new(
             backends.db.clone(),
             identity.member_directory(),
-            vec![Arc::new(ForumStats(forum.clone()))],
+            vec![
+                Arc::new(ForumStats(forum.clone())),
+                Arc::new(UseCaseStats(usecases.clone())),
+            ],
             events.clone(),
             clock,
         );
@@ -115,9 +122,61 @@ impl Services {
             files,
             messaging,
             notifications,
+            usecases,
             events,
             discovery,
         })
+    }
+}
+
+/// Use cases in MongoDB when configured, else in the relational database;
+/// their media are readable by whoever may see the use case.
+async fn use_case_service(
+    backends: &Backends,
+    files: &FileService,
+    events: Arc<dyn EventBus>,
+    notifier: Arc<dyn Notifier>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<UseCaseService> {
+    let store: Arc<dyn UseCaseStore> = match &backends.mongo {
+        Some(mongo) => Arc::new(
+            MongoUseCaseStore::init(mongo)
+                .await
+                .map_err(|e| anyhow::anyhow!("use case store: {e}"))?,
+        ),
+        None => Arc::new(SqlUseCaseStore::new(backends.db.clone())),
+    };
+    let usecases = UseCaseService::new(
+        backends.db.clone(),
+        store,
+        Arc::new(files.clone()),
+        events,
+        Some(notifier),
+        clock,
+    );
+    files.register_access(p2p_usecases::FILE_OWNER_KIND, usecases.file_access());
+    Ok(usecases)
+}
+
+/// Use cases in organization statistics.
+struct UseCaseStats(UseCaseService);
+
+#[async_trait]
+impl ContentStatsSource for UseCaseStats {
+    async fn totals(&self, org: OrgId) -> Result<ContentCounts, DomainError> {
+        Ok(ContentCounts {
+            topics: 0,
+            posts: 0,
+            use_cases: self.0.org_count(org).await?,
+        })
+    }
+
+    async fn daily_activity(
+        &self,
+        _org: OrgId,
+        _since: Date,
+    ) -> Result<Vec<DailyCount>, DomainError> {
+        Ok(Vec::new())
     }
 }
 

@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod params;
 pub mod search;
+pub mod usecases;
 pub mod users;
 pub mod ws;
 
@@ -95,7 +96,17 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(search::search_use_cases)
         .service(files::upload)
         .service(files::presign)
-        .service(files::download);
+        .service(files::download)
+        // `/use-cases/export` before `/use-cases/{id}`.
+        .service(usecases::list)
+        .service(usecases::create)
+        .service(usecases::export)
+        .service(usecases::get)
+        .service(usecases::update)
+        .service(usecases::remove)
+        .service(usecases::publish)
+        .service(usecases::add_media)
+        .service(usecases::revisions);
 }
 
 /// The OpenAPI document of every route, without starting a server.

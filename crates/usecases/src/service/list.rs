@@ -1,0 +1,37 @@
+//! The filtered, faceted, paginated list.
+
+use super::UseCaseService;
+use crate::store::{ListQuery, Position};
+use crate::types::{UseCaseFilter, UseCaseList};
+use p2p_kernel::{Actor, Cursor, DomainError, PageRequest};
+
+impl UseCaseService {
+    /// Published use cases (or the caller's organization's drafts with
+    /// `status=draft`) matching the filters, in the chosen order, with the
+    /// facet counts of everything that matches.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        filter: UseCaseFilter,
+        page: PageRequest,
+    ) -> Result<UseCaseList, DomainError> {
+        let query = ListQuery::from_filter(&filter, actor.org_id.0);
+        let after: Option<Position> = page.position()?;
+        let (rows, facets) = tokio::try_join!(
+            self.inner.store.list(&query, after, page.fetch_limit()),
+            self.inner.store.facets(&query),
+        )?;
+        let limit = page.limit as usize;
+        let next_cursor = (rows.len() > limit)
+            .then(|| {
+                rows.get(limit - 1)
+                    .map(|last| Cursor::encode(&query.position_of(last)))
+            })
+            .flatten();
+        Ok(UseCaseList {
+            items: rows.into_iter().take(limit).map(|d| d.view).collect(),
+            next_cursor,
+            facets,
+        })
+    }
+}

@@ -1,0 +1,141 @@
+//! [`UseCaseService`]: what the HTTP shell calls. Every method takes the
+//! calling [`Actor`]; drafts are visible inside their organization only,
+//! published use cases to every signed-in user; the submitter and their
+//! organization's admins edit, publish and delete.
+
+mod edit;
+mod export;
+mod list;
+mod media;
+mod views;
+
+use crate::doc::UseCaseDoc;
+use crate::store::UseCaseStore;
+use crate::types::{Status, UseCaseView};
+use async_trait::async_trait;
+use p2p_kernel::ids::UseCaseId;
+use p2p_kernel::ports::{Clock, EventBus, FileAccess, FileOwner, Files, Notifier};
+use p2p_kernel::{Actor, DomainError, Event};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub use export::EXPORT_BATCH;
+
+/// The owner kind of use-case media in the files service.
+pub const FILE_OWNER_KIND: &str = "use_case";
+
+/// The use-case domain service. Cheap to clone.
+#[derive(Clone)]
+pub struct UseCaseService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: DatabaseConnection,
+    store: Arc<dyn UseCaseStore>,
+    files: Arc<dyn Files>,
+    events: Arc<dyn EventBus>,
+    notifier: Option<Arc<dyn Notifier>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl UseCaseService {
+    pub fn new(
+        db: DatabaseConnection,
+        store: Arc<dyn UseCaseStore>,
+        files: Arc<dyn Files>,
+        events: Arc<dyn EventBus>,
+        notifier: Option<Arc<dyn Notifier>>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                store,
+                files,
+                events,
+                notifier,
+                clock,
+            }),
+        }
+    }
+
+    /// The store (bulk seeding in benchmarks and the seed command).
+    pub fn store(&self) -> &Arc<dyn UseCaseStore> {
+        &self.inner.store
+    }
+
+    /// Who may fetch the media of a use case: whoever may see the use case.
+    pub fn file_access(&self) -> Arc<dyn FileAccess> {
+        Arc::new(UseCaseFileAccess(self.clone()))
+    }
+
+    /// How many use cases the organization has (drafts included).
+    pub async fn org_count(&self, org: p2p_kernel::ids::OrgId) -> Result<u64, DomainError> {
+        self.inner.store.count_by_org(org.0).await
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        p2p_kernel::dbtime::db_time(self.inner.clock.now())
+    }
+
+    fn owner(id: UseCaseId) -> FileOwner {
+        FileOwner::new(FILE_OWNER_KIND, id.0)
+    }
+
+    /// The use case if `actor` may see it; 404 otherwise.
+    async fn visible(&self, actor: &Actor, id: Uuid) -> Result<UseCaseDoc, DomainError> {
+        let doc = self.inner.store.get(id).await?;
+        match doc {
+            Some(doc) if may_see(actor, &doc.view) => Ok(doc),
+            _ => Err(DomainError::not_found("use case")),
+        }
+    }
+
+    /// The use case if `actor` may edit it: 404 when invisible, 403 when only visible.
+    async fn editable(&self, actor: &Actor, id: UseCaseId) -> Result<UseCaseDoc, DomainError> {
+        let doc = self.visible(actor, id.0).await?;
+        if doc.view.submitted_by == actor.user_id || actor.can_manage_org(doc.view.organization_id)
+        {
+            Ok(doc)
+        } else {
+            Err(DomainError::forbidden(
+                "only the submitter or an admin of their organization may change this use case",
+            ))
+        }
+    }
+
+    async fn publish_event(&self, name: &str, view: &UseCaseView) {
+        let channel = format!("org:{}", view.organization_id);
+        match serde_json::to_value(view) {
+            Ok(data) => {
+                let mut event = Event::new(channel, name, data);
+                event.occurred_at = self.now();
+                self.inner.events.publish(event).await;
+            }
+            Err(e) => tracing::warn!(error = %e, "use case event not serializable"),
+        }
+    }
+}
+
+/// Published: everyone signed in; draft: its organization (and operators).
+pub(crate) fn may_see(actor: &Actor, view: &UseCaseView) -> bool {
+    view.status == Status::Published || actor.org_id == view.organization_id || actor.is_superuser
+}
+
+struct UseCaseFileAccess(UseCaseService);
+
+#[async_trait]
+impl FileAccess for UseCaseFileAccess {
+    async fn can_read(&self, actor: &Actor, owner_id: Uuid) -> Result<bool, DomainError> {
+        Ok(self
+            .0
+            .inner
+            .store
+            .get(owner_id)
+            .await?
+            .is_some_and(|doc| may_see(actor, &doc.view)))
+    }
+}

@@ -1,0 +1,65 @@
+//! View counting: at most one view per user, use case and (UTC) day.
+
+use super::UseCaseService;
+use crate::repo::view;
+use crate::types::UseCaseView;
+use p2p_kernel::error::db_error;
+use p2p_kernel::{Actor, DomainError};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{OnConflict, Query};
+
+impl UseCaseService {
+    /// Records the view in the background: the `(use case, user, day)` row is
+    /// inserted if absent (the primary key decides between concurrent
+    /// requests), and only the request that inserted it increments the count
+    /// (an atomic increment in the store, no read-modify-write).
+    pub(crate) fn count_view_later(&self, actor: &Actor, view: &UseCaseView) {
+        let service = self.clone();
+        let (use_case, user) = (view.id.0, actor.user_id.0);
+        tokio::spawn(async move {
+            if let Err(e) = service.count_view(use_case, user).await {
+                tracing::warn!(error = %e, %use_case, "view not counted");
+            }
+        });
+    }
+
+    /// Counts a view now; true when it was the first of the day for this user.
+    pub async fn count_view(
+        &self,
+        use_case: uuid::Uuid,
+        user: uuid::Uuid,
+    ) -> Result<bool, DomainError> {
+        let day = self.now().date().to_string();
+        let mut insert = Query::insert();
+        insert
+            .into_table(view::Entity)
+            .columns([
+                view::Column::UseCaseId,
+                view::Column::UserId,
+                view::Column::Day,
+            ])
+            .values([use_case.into(), user.into(), day.into()])
+            .map_err(DomainError::internal)?
+            .on_conflict(
+                OnConflict::columns([
+                    view::Column::UseCaseId,
+                    view::Column::UserId,
+                    view::Column::Day,
+                ])
+                .do_nothing()
+                .to_owned(),
+            );
+        let first = self
+            .inner
+            .db
+            .execute(&insert)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+            == 1;
+        if first {
+            self.inner.store.add_view(use_case).await?;
+        }
+        Ok(first)
+    }
+}

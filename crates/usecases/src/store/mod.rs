@@ -1,0 +1,110 @@
+//! Where use cases live: [`UseCaseStore`], implemented on MongoDB
+//! ([`mongo::MongoUseCaseStore`]) and on the relational database
+//! ([`sql::SqlUseCaseStore`]); both pass the same contract suite.
+
+pub mod mongo;
+pub mod sql;
+
+use crate::doc::{UseCaseDoc, key};
+use crate::types::{Facets, Sort, Status, UseCaseFilter};
+use async_trait::async_trait;
+use p2p_kernel::DomainError;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Most values listed per facet.
+pub const FACET_VALUES: u64 = 20;
+
+/// Where a page starts: strictly after this (sort value, id) in the list order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// `sort_time` (latest) or `view_count` (popular).
+    pub v: i64,
+    pub id: Uuid,
+}
+
+/// A list query in store terms: normalized filter keys.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListQuery {
+    pub status: Status,
+    pub organization: Option<Uuid>,
+    pub industry: Option<String>,
+    pub technology: Option<String>,
+    pub tag: Option<String>,
+    pub city: Option<String>,
+    /// Lower-case words that must all appear in the keys' text.
+    pub words: Vec<String>,
+    pub sort: Sort,
+}
+
+impl ListQuery {
+    /// Published use cases (or, with `status=draft`, the drafts of `own_org`) matching `filter`.
+    pub fn from_filter(filter: &UseCaseFilter, own_org: Uuid) -> Self {
+        let status = filter.status.unwrap_or(Status::Published);
+        let organization = match status {
+            Status::Draft => Some(own_org),
+            Status::Published => filter.organization_id.map(|o| o.0),
+        };
+        let clean = |v: &Option<String>| v.as_deref().map(key).filter(|v| !v.is_empty());
+        Self {
+            status,
+            organization,
+            industry: clean(&filter.industry),
+            technology: clean(&filter.technology),
+            tag: clean(&filter.tag),
+            city: clean(&filter.city),
+            words: filter
+                .q
+                .as_deref()
+                .map(|q| q.split_whitespace().map(key).take(8).collect())
+                .unwrap_or_default(),
+            sort: filter.sort,
+        }
+    }
+
+    /// The position of `doc` in this query's order.
+    pub fn position_of(&self, doc: &UseCaseDoc) -> Position {
+        Position {
+            v: match self.sort {
+                Sort::Latest => doc.keys.sort_time,
+                Sort::Popular => doc.view.view_count,
+            },
+            id: doc.view.id.0,
+        }
+    }
+}
+
+#[async_trait]
+pub trait UseCaseStore: Send + Sync + 'static {
+    async fn insert(&self, doc: &UseCaseDoc) -> Result<(), DomainError>;
+
+    /// Inserts many use cases in bulk (seeding, benchmarks).
+    async fn insert_many(&self, docs: &[UseCaseDoc]) -> Result<(), DomainError>;
+
+    async fn get(&self, id: Uuid) -> Result<Option<UseCaseDoc>, DomainError>;
+
+    /// Replaces the content of an existing use case (its view count is kept).
+    /// False when it does not exist.
+    async fn replace(&self, doc: &UseCaseDoc) -> Result<bool, DomainError>;
+
+    /// False when it did not exist.
+    async fn delete(&self, id: Uuid) -> Result<bool, DomainError>;
+
+    /// Up to `limit` use cases matching `query`, in its order, after `after`.
+    async fn list(
+        &self,
+        query: &ListQuery,
+        after: Option<Position>,
+        limit: u64,
+    ) -> Result<Vec<UseCaseDoc>, DomainError>;
+
+    /// Counts per industry, technology, tag and city of everything matching `query`
+    /// (most frequent first, at most [`FACET_VALUES`] each).
+    async fn facets(&self, query: &ListQuery) -> Result<Facets, DomainError>;
+
+    /// Adds one view, atomically.
+    async fn add_view(&self, id: Uuid) -> Result<(), DomainError>;
+
+    /// How many use cases (drafts included) the organization has.
+    async fn count_by_org(&self, org: Uuid) -> Result<u64, DomainError>;
+}

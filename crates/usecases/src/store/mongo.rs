@@ -1,0 +1,296 @@
+//! Use cases as MongoDB documents: the stored shape is the document's JSON
+//! (`_id` = the use case id), filtered and sorted on `status`,
+//! `organization_id`, `view_count` and the `keys.*` fields, each list order
+//! and filter backed by a compound index.
+
+use super::{FACET_VALUES, ListQuery, Position, UseCaseStore};
+use crate::doc::UseCaseDoc;
+use crate::types::{FacetCount, Facets, Sort};
+use async_trait::async_trait;
+use futures_util::TryStreamExt;
+use mongodb::bson::{self, Bson, Document, doc};
+use mongodb::options::IndexOptions;
+use mongodb::{Collection, Database, IndexModel};
+use p2p_kernel::DomainError;
+use uuid::Uuid;
+
+pub const COLLECTION: &str = "use_cases";
+
+fn mongo_err(e: mongodb::error::Error) -> DomainError {
+    use mongodb::error::ErrorKind;
+    match *e.kind {
+        ErrorKind::ServerSelection { .. }
+        | ErrorKind::Io(_)
+        | ErrorKind::ConnectionPoolCleared { .. }
+        | ErrorKind::DnsResolve { .. } => DomainError::unavailable("mongodb", e),
+        _ => DomainError::internal(e),
+    }
+}
+
+fn to_document(doc: &UseCaseDoc) -> Result<Document, DomainError> {
+    let json = serde_json::to_value(doc).map_err(DomainError::internal)?;
+    let mut out = bson::to_document(&json).map_err(DomainError::internal)?;
+    out.insert("_id", doc.view.id.0.to_string());
+    Ok(out)
+}
+
+fn from_document(mut d: Document) -> Result<UseCaseDoc, DomainError> {
+    d.remove("_id");
+    let json: serde_json::Value = Bson::Document(d).into_relaxed_extjson();
+    serde_json::from_value(json).map_err(DomainError::internal)
+}
+
+fn regex_escape(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        if "\\^$.|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn filter(q: &ListQuery) -> Document {
+    let mut f = doc! { "status": q.status.as_str() };
+    if let Some(org) = q.organization {
+        f.insert("organization_id", org.to_string());
+    }
+    if let Some(v) = &q.industry {
+        f.insert("keys.industry", v);
+    }
+    if let Some(v) = &q.technology {
+        f.insert("keys.technology", v);
+    }
+    if let Some(v) = &q.tag {
+        f.insert("keys.tags", v);
+    }
+    if let Some(v) = &q.city {
+        f.insert("keys.city", v);
+    }
+    if !q.words.is_empty() {
+        let words: Vec<Document> = q
+            .words
+            .iter()
+            .map(|w| doc! { "keys.text": { "$regex": regex_escape(w) } })
+            .collect();
+        f.insert("$and", words);
+    }
+    f
+}
+
+fn sort_field(sort: Sort) -> &'static str {
+    match sort {
+        Sort::Latest => "keys.sort_time",
+        Sort::Popular => "view_count",
+    }
+}
+
+/// The MongoDB [`UseCaseStore`].
+#[derive(Clone)]
+pub struct MongoUseCaseStore {
+    docs: Collection<Document>,
+}
+
+impl MongoUseCaseStore {
+    /// Opens the collection and creates its indexes.
+    pub async fn init(db: &Database) -> Result<Self, DomainError> {
+        let docs = db.collection::<Document>(COLLECTION);
+        let index = |keys: Document, name: &str| {
+            IndexModel::builder()
+                .keys(keys)
+                .options(IndexOptions::builder().name(name.to_owned()).build())
+                .build()
+        };
+        docs.create_indexes([
+            index(
+                doc! { "status": 1, "keys.sort_time": -1, "id": -1 },
+                "latest",
+            ),
+            index(doc! { "status": 1, "view_count": -1, "id": -1 }, "popular"),
+            index(
+                doc! { "status": 1, "keys.industry": 1, "keys.sort_time": -1 },
+                "industry",
+            ),
+            index(
+                doc! { "status": 1, "keys.technology": 1, "keys.sort_time": -1 },
+                "technology",
+            ),
+            index(
+                doc! { "status": 1, "keys.tags": 1, "keys.sort_time": -1 },
+                "tags",
+            ),
+            index(
+                doc! { "status": 1, "keys.city": 1, "keys.sort_time": -1 },
+                "city",
+            ),
+            index(
+                doc! { "organization_id": 1, "status": 1, "keys.sort_time": -1 },
+                "organization",
+            ),
+        ])
+        .await
+        .map_err(mongo_err)?;
+        Ok(Self { docs })
+    }
+
+    async fn counts(&self, pipeline: Vec<Document>) -> Result<Vec<FacetCount>, DomainError> {
+        let rows: Vec<Document> = self
+            .docs
+            .aggregate(pipeline)
+            .await
+            .map_err(mongo_err)?
+            .try_collect()
+            .await
+            .map_err(mongo_err)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let value = r.get_str("_id").ok()?.to_owned();
+                let count = match r.get("n")? {
+                    Bson::Int32(n) => i64::from(*n),
+                    Bson::Int64(n) => *n,
+                    Bson::Double(n) => *n as i64,
+                    _ => return None,
+                };
+                Some(FacetCount {
+                    value,
+                    count: u64::try_from(count).unwrap_or_default(),
+                })
+            })
+            .collect())
+    }
+
+    fn facet_pipeline(q: &ListQuery, field: &str, unwind: bool) -> Vec<Document> {
+        let mut stages = vec![doc! { "$match": filter(q) }];
+        if unwind {
+            stages.push(doc! { "$unwind": format!("${field}") });
+        } else {
+            stages.push(doc! { "$match": { field: { "$type": "string" } } });
+        }
+        stages.push(doc! { "$group": { "_id": format!("${field}"), "n": { "$sum": 1 } } });
+        stages.push(doc! { "$sort": { "n": -1, "_id": 1 } });
+        stages.push(doc! { "$limit": FACET_VALUES as i64 });
+        stages
+    }
+}
+
+#[async_trait]
+impl UseCaseStore for MongoUseCaseStore {
+    async fn insert(&self, doc: &UseCaseDoc) -> Result<(), DomainError> {
+        self.docs
+            .insert_one(to_document(doc)?)
+            .await
+            .map_err(mongo_err)?;
+        Ok(())
+    }
+
+    async fn insert_many(&self, docs: &[UseCaseDoc]) -> Result<(), DomainError> {
+        for chunk in docs.chunks(1000) {
+            let batch = chunk
+                .iter()
+                .map(to_document)
+                .collect::<Result<Vec<_>, _>>()?;
+            self.docs.insert_many(batch).await.map_err(mongo_err)?;
+        }
+        Ok(())
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<UseCaseDoc>, DomainError> {
+        self.docs
+            .find_one(doc! { "_id": id.to_string() })
+            .await
+            .map_err(mongo_err)?
+            .map(from_document)
+            .transpose()
+    }
+
+    async fn replace(&self, doc: &UseCaseDoc) -> Result<bool, DomainError> {
+        let mut set = to_document(doc)?;
+        set.remove("_id");
+        set.remove("view_count");
+        let result = self
+            .docs
+            .update_one(
+                doc! { "_id": doc.view.id.0.to_string() },
+                doc! { "$set": set },
+            )
+            .await
+            .map_err(mongo_err)?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn delete(&self, id: Uuid) -> Result<bool, DomainError> {
+        let result = self
+            .docs
+            .delete_one(doc! { "_id": id.to_string() })
+            .await
+            .map_err(mongo_err)?;
+        Ok(result.deleted_count == 1)
+    }
+
+    async fn list(
+        &self,
+        q: &ListQuery,
+        position: Option<Position>,
+        limit: u64,
+    ) -> Result<Vec<UseCaseDoc>, DomainError> {
+        let field = sort_field(q.sort);
+        let mut f = filter(q);
+        if let Some(p) = position {
+            f.insert(
+                "$or",
+                vec![
+                    doc! { field: { "$lt": p.v } },
+                    doc! { field: p.v, "id": { "$lt": p.id.to_string() } },
+                ],
+            );
+        }
+        let rows: Vec<Document> = self
+            .docs
+            .find(f)
+            .sort(doc! { field: -1, "id": -1 })
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .await
+            .map_err(mongo_err)?
+            .try_collect()
+            .await
+            .map_err(mongo_err)?;
+        rows.into_iter().map(from_document).collect()
+    }
+
+    async fn facets(&self, q: &ListQuery) -> Result<Facets, DomainError> {
+        Ok(Facets {
+            industry: self
+                .counts(Self::facet_pipeline(q, "keys.industry", false))
+                .await?,
+            technology: self
+                .counts(Self::facet_pipeline(q, "keys.technology", true))
+                .await?,
+            tag: self
+                .counts(Self::facet_pipeline(q, "keys.tags", true))
+                .await?,
+            city: self
+                .counts(Self::facet_pipeline(q, "keys.city", false))
+                .await?,
+        })
+    }
+
+    async fn add_view(&self, id: Uuid) -> Result<(), DomainError> {
+        self.docs
+            .update_one(
+                doc! { "_id": id.to_string() },
+                doc! { "$inc": { "view_count": 1_i64 } },
+            )
+            .await
+            .map_err(mongo_err)?;
+        Ok(())
+    }
+
+    async fn count_by_org(&self, org: Uuid) -> Result<u64, DomainError> {
+        self.docs
+            .count_documents(doc! { "organization_id": org.to_string() })
+            .await
+            .map_err(mongo_err)
+    }
+}

@@ -1,0 +1,357 @@
+//! Use cases in the relational database: the document as JSON plus indexed
+//! columns, and one `use_case_terms` row per technology and tag.
+
+use super::{FACET_VALUES, ListQuery, Position, UseCaseStore};
+use crate::doc::UseCaseDoc;
+use crate::types::{FacetCount, Facets, Sort};
+use async_trait::async_trait;
+use p2p_kernel::DomainError;
+use p2p_kernel::error::db_error;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use uuid::Uuid;
+
+pub(crate) mod use_case {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "use_cases")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub submitted_by: Uuid,
+        pub status: String,
+        pub industry_key: String,
+        pub city_key: Option<String>,
+        pub search_text: String,
+        pub view_count: i64,
+        pub sort_time: i64,
+        pub doc: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub updated_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod term {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "use_case_terms")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub use_case_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub facet: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub value: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use use_case::Column as C;
+
+const TECHNOLOGY: &str = "technology";
+const TAG: &str = "tag";
+/// Rows per multi-row INSERT (well under SQLite's bound-parameter limit).
+const INSERT_CHUNK: usize = 500;
+
+/// The relational [`UseCaseStore`].
+#[derive(Clone)]
+pub struct SqlUseCaseStore {
+    db: DatabaseConnection,
+}
+
+impl SqlUseCaseStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn row(doc: &UseCaseDoc) -> Result<use_case::ActiveModel, DomainError> {
+    let v = &doc.view;
+    Ok(use_case::ActiveModel {
+        id: Set(v.id.0),
+        organization_id: Set(v.organization_id.0),
+        submitted_by: Set(v.submitted_by.0),
+        status: Set(v.status.as_str().to_owned()),
+        industry_key: Set(doc.keys.industry.clone()),
+        city_key: Set(doc.keys.city.clone()),
+        search_text: Set(doc.keys.text.clone()),
+        view_count: Set(v.view_count),
+        sort_time: Set(doc.keys.sort_time),
+        doc: Set(serde_json::to_string(doc).map_err(DomainError::internal)?),
+        created_at: Set(p2p_kernel::dbtime::db_time(v.created_at)),
+        updated_at: Set(p2p_kernel::dbtime::db_time(v.updated_at)),
+    })
+}
+
+fn terms(doc: &UseCaseDoc) -> Vec<term::ActiveModel> {
+    let id = doc.view.id.0;
+    let of = |facet: &str, values: &[String]| {
+        values
+            .iter()
+            .map(|value| term::ActiveModel {
+                use_case_id: Set(id),
+                facet: Set(facet.to_owned()),
+                value: Set(value.clone()),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut out = of(TECHNOLOGY, &doc.keys.technology);
+    out.extend(of(TAG, &doc.keys.tags));
+    out
+}
+
+fn decode(model: use_case::Model) -> Result<UseCaseDoc, DomainError> {
+    let mut doc: UseCaseDoc = serde_json::from_str(&model.doc).map_err(DomainError::internal)?;
+    doc.view.view_count = model.view_count;
+    Ok(doc)
+}
+
+/// `%word%` with LIKE's wildcards escaped (`\` is the escape character).
+fn like_pattern(word: &str) -> String {
+    let escaped = word
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn has_term(facet: &str, value: &str) -> SelectStatement {
+    Query::select()
+        .column(term::Column::UseCaseId)
+        .from(term::Entity)
+        .and_where(Expr::col(term::Column::Facet).eq(facet))
+        .and_where(Expr::col(term::Column::Value).eq(value))
+        .to_owned()
+}
+
+fn condition(q: &ListQuery) -> Condition {
+    let mut c = Condition::all().add(C::Status.eq(q.status.as_str()));
+    if let Some(org) = q.organization {
+        c = c.add(C::OrganizationId.eq(org));
+    }
+    if let Some(industry) = &q.industry {
+        c = c.add(C::IndustryKey.eq(industry.clone()));
+    }
+    if let Some(city) = &q.city {
+        c = c.add(C::CityKey.eq(city.clone()));
+    }
+    if let Some(t) = &q.technology {
+        c = c.add(C::Id.in_subquery(has_term(TECHNOLOGY, t)));
+    }
+    if let Some(t) = &q.tag {
+        c = c.add(C::Id.in_subquery(has_term(TAG, t)));
+    }
+    for word in &q.words {
+        c = c.add(Expr::col(C::SearchText).like(LikeExpr::new(like_pattern(word)).escape('\\')));
+    }
+    c
+}
+
+fn after(q: &ListQuery, position: Position) -> Condition {
+    let col = match q.sort {
+        Sort::Latest => C::SortTime,
+        Sort::Popular => C::ViewCount,
+    };
+    Condition::any().add(col.lt(position.v)).add(
+        Condition::all()
+            .add(col.eq(position.v))
+            .add(C::Id.lt(position.id)),
+    )
+}
+
+impl SqlUseCaseStore {
+    async fn counts(&self, stmt: SelectStatement) -> Result<Vec<FacetCount>, DomainError> {
+        let rows = self.db.query_all(&stmt).await.map_err(db_error)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(FacetCount {
+                    value: r.try_get::<String>("", "value").map_err(db_error)?,
+                    count: u64::try_from(r.try_get::<i64>("", "n").map_err(db_error)?)
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    fn column_facet(q: &ListQuery, col: C) -> SelectStatement {
+        Query::select()
+            .expr_as(Expr::col(col), Alias::new("value"))
+            .expr_as(Func::count(Expr::col(C::Id)), Alias::new("n"))
+            .from(use_case::Entity)
+            .cond_where(condition(q))
+            .and_where(Expr::col(col).is_not_null())
+            .group_by_col(col)
+            .order_by(Alias::new("n"), Order::Desc)
+            .order_by(col, Order::Asc)
+            .limit(FACET_VALUES)
+            .to_owned()
+    }
+
+    fn term_facet(q: &ListQuery, facet: &str) -> SelectStatement {
+        let matching = Query::select()
+            .column(C::Id)
+            .from(use_case::Entity)
+            .cond_where(condition(q))
+            .to_owned();
+        Query::select()
+            .expr_as(Expr::col(term::Column::Value), Alias::new("value"))
+            .expr_as(
+                Func::count(Expr::col(term::Column::UseCaseId)),
+                Alias::new("n"),
+            )
+            .from(term::Entity)
+            .and_where(Expr::col(term::Column::Facet).eq(facet))
+            .and_where(Expr::col(term::Column::UseCaseId).in_subquery(matching))
+            .group_by_col(term::Column::Value)
+            .order_by(Alias::new("n"), Order::Desc)
+            .order_by(term::Column::Value, Order::Asc)
+            .limit(FACET_VALUES)
+            .to_owned()
+    }
+}
+
+#[async_trait]
+impl UseCaseStore for SqlUseCaseStore {
+    async fn insert(&self, doc: &UseCaseDoc) -> Result<(), DomainError> {
+        self.insert_many(std::slice::from_ref(doc)).await
+    }
+
+    async fn insert_many(&self, docs: &[UseCaseDoc]) -> Result<(), DomainError> {
+        let txn = self.db.begin().await.map_err(db_error)?;
+        for chunk in docs.chunks(INSERT_CHUNK) {
+            let rows = chunk.iter().map(row).collect::<Result<Vec<_>, _>>()?;
+            use_case::Entity::insert_many(rows)
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+            let terms: Vec<_> = chunk.iter().flat_map(terms).collect();
+            for terms in terms.chunks(INSERT_CHUNK) {
+                term::Entity::insert_many(terms.to_vec())
+                    .exec(&txn)
+                    .await
+                    .map_err(db_error)?;
+            }
+        }
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<UseCaseDoc>, DomainError> {
+        use_case::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(decode)
+            .transpose()
+    }
+
+    async fn replace(&self, doc: &UseCaseDoc) -> Result<bool, DomainError> {
+        let txn = self.db.begin().await.map_err(db_error)?;
+        let mut active = row(doc)?;
+        active.view_count = sea_orm::ActiveValue::NotSet;
+        let updated = use_case::Entity::update_many()
+            .set(active)
+            .filter(C::Id.eq(doc.view.id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        if updated.rows_affected == 0 {
+            return Ok(false);
+        }
+        term::Entity::delete_many()
+            .filter(term::Column::UseCaseId.eq(doc.view.id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        let terms = terms(doc);
+        if !terms.is_empty() {
+            term::Entity::insert_many(terms)
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn delete(&self, id: Uuid) -> Result<bool, DomainError> {
+        let txn = self.db.begin().await.map_err(db_error)?;
+        term::Entity::delete_many()
+            .filter(term::Column::UseCaseId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        let gone = use_case::Entity::delete_by_id(id)
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        txn.commit().await.map_err(db_error)?;
+        Ok(gone.rows_affected == 1)
+    }
+
+    async fn list(
+        &self,
+        q: &ListQuery,
+        position: Option<Position>,
+        limit: u64,
+    ) -> Result<Vec<UseCaseDoc>, DomainError> {
+        let mut find = use_case::Entity::find().filter(condition(q));
+        if let Some(position) = position {
+            find = find.filter(after(q, position));
+        }
+        let find = match q.sort {
+            Sort::Latest => find.order_by_desc(C::SortTime),
+            Sort::Popular => find.order_by_desc(C::ViewCount),
+        };
+        find.order_by_desc(C::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(decode)
+            .collect()
+    }
+
+    async fn facets(&self, q: &ListQuery) -> Result<Facets, DomainError> {
+        Ok(Facets {
+            industry: self.counts(Self::column_facet(q, C::IndustryKey)).await?,
+            technology: self.counts(Self::term_facet(q, TECHNOLOGY)).await?,
+            tag: self.counts(Self::term_facet(q, TAG)).await?,
+            city: self.counts(Self::column_facet(q, C::CityKey)).await?,
+        })
+    }
+
+    async fn add_view(&self, id: Uuid) -> Result<(), DomainError> {
+        use_case::Entity::update_many()
+            .col_expr(C::ViewCount, Expr::col(C::ViewCount).add(1))
+            .filter(C::Id.eq(id))
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn count_by_org(&self, org: Uuid) -> Result<u64, DomainError> {
+        use sea_orm::PaginatorTrait;
+        use_case::Entity::find()
+            .filter(C::OrganizationId.eq(org))
+            .count(&self.db)
+            .await
+            .map_err(db_error)
+    }
+}

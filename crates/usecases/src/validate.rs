@@ -1,0 +1,223 @@
+//! Validation and normalization of use-case content.
+
+use crate::types::{Location, MediaRef, NewUseCase, Outcomes, UseCasePatch, VendorInfo};
+use p2p_kernel::DomainError;
+use p2p_kernel::validate::Validator;
+
+pub(crate) const LIST_MAX: usize = 20;
+pub(crate) const MEDIA_MAX: usize = 20;
+const TITLE: (usize, usize) = (3, 200);
+const LABEL_MAX: usize = 100;
+const TERM_MAX: usize = 50;
+const TEXT_MAX: usize = 20_000;
+const SHORT_MAX: usize = 200;
+const CAPTION_MAX: usize = 300;
+
+/// The editable content of a use case, validated and normalized.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Content {
+    pub title: String,
+    pub industry: String,
+    pub technology: Vec<String>,
+    pub problem_statement: String,
+    pub solution: String,
+    pub outcomes: Outcomes,
+    pub vendor_info: VendorInfo,
+    pub location: Option<Location>,
+    pub tags: Vec<String>,
+}
+
+impl Content {
+    pub fn from_new(input: &NewUseCase) -> Self {
+        Self {
+            title: input.title.clone(),
+            industry: input.industry.clone(),
+            technology: input.technology.clone(),
+            problem_statement: input.problem_statement.clone(),
+            solution: input.solution.clone(),
+            outcomes: input.outcomes.clone(),
+            vendor_info: input.vendor_info.clone(),
+            location: input.location.clone(),
+            tags: input.tags.clone(),
+        }
+    }
+
+    pub fn patched(mut self, patch: &UseCasePatch) -> Self {
+        let p = patch.clone();
+        if let Some(v) = p.title {
+            self.title = v;
+        }
+        if let Some(v) = p.industry {
+            self.industry = v;
+        }
+        if let Some(v) = p.technology {
+            self.technology = v;
+        }
+        if let Some(v) = p.problem_statement {
+            self.problem_statement = v;
+        }
+        if let Some(v) = p.solution {
+            self.solution = v;
+        }
+        if let Some(v) = p.outcomes {
+            self.outcomes = v;
+        }
+        if let Some(v) = p.vendor_info {
+            self.vendor_info = v;
+        }
+        if let Some(v) = p.location {
+            self.location = v;
+        }
+        if let Some(v) = p.tags {
+            self.tags = v;
+        }
+        self
+    }
+
+    /// Trims every text, drops empty optional ones and duplicate list entries,
+    /// and checks lengths, plain text and coordinates.
+    pub fn validate(self) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let title = plain(&mut v, "title", &self.title, TITLE.0, TITLE.1);
+        let industry = plain(&mut v, "industry", &self.industry, 1, LABEL_MAX);
+        let technology = terms(&mut v, "technology", &self.technology);
+        let tags = terms(&mut v, "tags", &self.tags);
+        let problem_statement = text(&mut v, "problem_statement", &self.problem_statement);
+        let solution = text(&mut v, "solution", &self.solution);
+        let outcomes = Outcomes {
+            cost_savings: optional(&mut v, "outcomes.cost_savings", self.outcomes.cost_savings),
+            efficiency_gain: optional(
+                &mut v,
+                "outcomes.efficiency_gain",
+                self.outcomes.efficiency_gain,
+            ),
+            roi_timeline: optional(&mut v, "outcomes.roi_timeline", self.outcomes.roi_timeline),
+            extra: {
+                if self.outcomes.extra.len() > LIST_MAX {
+                    v.add(
+                        "outcomes.extra",
+                        "too_many",
+                        format!("at most {LIST_MAX} entries"),
+                    );
+                }
+                self.outcomes
+                    .extra
+                    .into_iter()
+                    .filter_map(|(name, value)| {
+                        let field = format!("outcomes.extra.{name}");
+                        let name = plain(&mut v, &field, &name, 1, TERM_MAX);
+                        optional(&mut v, &field, Some(value)).map(|value| (name, value))
+                    })
+                    .collect()
+            },
+        };
+        let vendor_info = VendorInfo {
+            name: optional(&mut v, "vendor_info.name", self.vendor_info.name),
+            contact: optional(&mut v, "vendor_info.contact", self.vendor_info.contact),
+            website: optional(&mut v, "vendor_info.website", self.vendor_info.website),
+        };
+        let location = self.location.map(|l| Location {
+            city: plain(&mut v, "location.city", &l.city, 1, LABEL_MAX),
+            coordinates: l.coordinates.inspect(|[lat, lng]| {
+                if !lat.is_finite() || !(-90.0..=90.0).contains(lat) {
+                    v.add(
+                        "location.coordinates[0]",
+                        "invalid_latitude",
+                        "latitude must be between -90 and 90",
+                    );
+                }
+                if !lng.is_finite() || !(-180.0..=180.0).contains(lng) {
+                    v.add(
+                        "location.coordinates[1]",
+                        "invalid_longitude",
+                        "longitude must be between -180 and 180",
+                    );
+                }
+            }),
+        });
+        v.finish()?;
+        Ok(Self {
+            title,
+            industry,
+            technology,
+            problem_statement,
+            solution,
+            outcomes,
+            vendor_info,
+            location,
+            tags,
+        })
+    }
+}
+
+fn plain(v: &mut Validator, field: &str, value: &str, min: usize, max: usize) -> String {
+    let value = value.trim();
+    v.length(field, value, min, max);
+    v.plain_text(field, value);
+    value.to_owned()
+}
+
+fn text(v: &mut Validator, field: &str, value: &str) -> String {
+    let value = value.trim();
+    v.length(field, value, 1, TEXT_MAX);
+    value.to_owned()
+}
+
+fn optional(v: &mut Validator, field: &str, value: Option<String>) -> Option<String> {
+    let value = value?.trim().to_owned();
+    if value.is_empty() {
+        return None;
+    }
+    v.length(field, &value, 1, SHORT_MAX);
+    v.plain_text(field, &value);
+    Some(value)
+}
+
+fn terms(v: &mut Validator, field: &str, values: &[String]) -> Vec<String> {
+    if values.len() > LIST_MAX {
+        v.add(field, "too_many", format!("at most {LIST_MAX} entries"));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        let value = plain(v, &format!("{field}[{i}]"), value, 1, TERM_MAX);
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(&value)) {
+            out.push(value);
+        }
+    }
+    out
+}
+
+/// Checks the media list's size and captions.
+pub(crate) fn media(refs: &[MediaRef]) -> Result<Vec<MediaRef>, DomainError> {
+    let mut v = Validator::new();
+    if refs.len() > MEDIA_MAX {
+        v.add(
+            "media",
+            "too_many",
+            format!("at most {MEDIA_MAX} media files"),
+        );
+    }
+    let clean = refs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| MediaRef {
+            file_id: r.file_id,
+            caption: optional_caption(&mut v, &format!("media[{i}].caption"), r.caption.as_deref()),
+        })
+        .collect();
+    v.finish().map(|()| clean)
+}
+
+pub(crate) fn optional_caption(
+    v: &mut Validator,
+    field: &str,
+    caption: Option<&str>,
+) -> Option<String> {
+    let caption = caption?.trim();
+    if caption.is_empty() {
+        return None;
+    }
+    v.length(field, caption, 1, CAPTION_MAX);
+    v.plain_text(field, caption);
+    Some(caption.to_owned())
+}
