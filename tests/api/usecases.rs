@@ -108,6 +108,28 @@ async fn drafts_stay_in_their_organization_until_published() {
     app.post(&format!("{path}/publish"), admin.token(), &json!({}))
         .await
         .assert_problem(409, "already_published");
+    // The organization hears of it (not the publisher, not other organizations).
+    let published_notes = |who: &Session| {
+        let path = "/api/v1/notifications?limit=100".to_owned();
+        let token = who.access.clone();
+        let app = &app;
+        async move {
+            let resp = app.get(&path, Some(&token)).await;
+            resp.assert_status(200);
+            resp.json["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["kind"] == "use_case_published")
+                .cloned()
+                .collect::<Vec<_>>()
+        }
+    };
+    let notes = published_notes(&admin).await;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["data"]["use_case_id"], id.as_str());
+    assert!(published_notes(&member).await.is_empty());
+    assert!(published_notes(&outsider).await.is_empty());
     let seen = app.get(&path, outsider.token()).await;
     seen.assert_status(200);
     assert_eq!(seen.json["title"], "Vision QA");
