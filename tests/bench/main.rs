@@ -9,6 +9,7 @@ mod forum;
 mod messaging;
 mod realtime;
 mod stats;
+mod usecases;
 
 #[tokio::main]
 async fn main() {
@@ -31,6 +32,9 @@ async fn main() {
     }
     if wanted("messaging") {
         messaging::run().await;
+    }
+    if wanted("usecases") {
+        usecases::run().await;
     }
 }
 

@@ -57,11 +57,23 @@ impl Keys {
         let when = view.published_at.unwrap_or(view.created_at);
         Self {
             industry: key(&view.industry),
-            technology: view.technology.iter().map(|t| key(t)).collect(),
-            tags: view.tags.iter().map(|t| key(t)).collect(),
+            technology: unique_keys(&view.technology),
+            tags: unique_keys(&view.tags),
             city: view.location.as_ref().map(|l| key(&l.city)),
             text,
             sort_time: i64::try_from(when.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX),
         }
     }
+}
+
+/// The keys of `values`, each once, in first-seen order.
+fn unique_keys(values: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(values.len());
+    for value in values {
+        let k = key(value);
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    out
 }
