@@ -3,7 +3,7 @@
 //! `style`, forms or frames; links only to `http`, `https` and `mailto`).
 
 use ammonia::{Builder, UrlRelative};
-use pulldown_cmark::{Options, Parser};
+use pulldown_cmark::{Event, Options, Parser};
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -27,9 +27,18 @@ pub(crate) fn render(source: &str) -> String {
     SANITIZER.clean(&html).to_string()
 }
 
-/// The first `max` characters of the text, for notification titles.
+/// The first `max` characters of the text without markup (no Markdown, no
+/// HTML tags), for notification titles and emails.
 pub(crate) fn preview(source: &str, max: usize) -> String {
-    let flat: String = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut text = String::new();
+    for event in Parser::new(source) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
+            _ => {}
+        }
+    }
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match flat.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", flat[..i].trim_end()),
         None => flat,
@@ -55,5 +64,9 @@ mod tests {
     fn previews_are_short_and_flat() {
         assert_eq!(preview("a\n\n b", 10), "a b");
         assert_eq!(preview("abcdef", 3), "abc…");
+        assert_eq!(
+            preview("Hello *Zed* <script>x</script> [site](https://a.b)", 80),
+            "Hello Zed x site"
+        );
     }
 }
