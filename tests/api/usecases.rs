@@ -465,6 +465,10 @@ async fn filters_facets_sorting_paging_and_export() {
     assert_eq!(industry[0], json!({"value": "manufacturing", "count": 2}));
     assert_eq!(industry[1], json!({"value": "logistics", "count": 1}));
 
+    let bare = list("facets=false").await;
+    assert_eq!(ids(&bare), ids(&all));
+    assert_eq!(bare["facets"]["industry"], json!([]));
+
     // Paging: every item once.
     let mut paged = Vec::new();
     let mut cursor: Option<String> = None;

@@ -173,6 +173,8 @@ pub struct UseCaseFilter {
     pub sort: Sort,
     /// `draft`: the drafts of the caller's organization instead of published use cases.
     pub status: Option<Status>,
+    /// `false` leaves the facet counts out (they scan every matching use case). Default `true`.
+    pub facets: Option<bool>,
 }
 
 /// How many listed use cases carry each value.

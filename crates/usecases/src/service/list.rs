@@ -2,7 +2,7 @@
 
 use super::UseCaseService;
 use crate::store::{ListQuery, Position};
-use crate::types::{UseCaseFilter, UseCaseList};
+use crate::types::{Facets, UseCaseFilter, UseCaseList};
 use p2p_kernel::{Actor, Cursor, DomainError, PageRequest};
 
 impl UseCaseService {
@@ -17,10 +17,15 @@ impl UseCaseService {
     ) -> Result<UseCaseList, DomainError> {
         let query = ListQuery::from_filter(&filter, actor.org_id.0);
         let after: Option<Position> = page.position()?;
-        let (rows, facets) = tokio::try_join!(
-            self.inner.store.list(&query, after, page.fetch_limit()),
-            self.inner.store.facets(&query),
-        )?;
+        let store = &self.inner.store;
+        let facets = async {
+            match filter.facets {
+                Some(false) => Ok(Facets::default()),
+                _ => store.facets(&query).await,
+            }
+        };
+        let (rows, facets) =
+            tokio::try_join!(store.list(&query, after, page.fetch_limit()), facets)?;
         let limit = page.limit as usize;
         let next_cursor = (rows.len() > limit)
             .then(|| {

@@ -1,0 +1,275 @@
+//! The contract every `UseCaseStore` passes: the relational store on SQLite
+//! and on PostgreSQL, and the MongoDB store, each on a fresh database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use mongodb::bson::doc;
+use p2p_kernel::ids::{OrgId, UseCaseId, UserId};
+use p2p_kernel::testenv;
+use p2p_migration::{Migrator, MigratorTrait};
+use p2p_usecases::{
+    ListQuery, Location, MongoUseCaseStore, Sort, SqlUseCaseStore, Status, UseCaseDoc,
+    UseCaseFilter, UseCaseStore, UseCaseView,
+};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use std::sync::Arc;
+use time::macros::datetime;
+
+fn view(
+    n: i64,
+    org: OrgId,
+    industry: &str,
+    technology: &[&str],
+    tags: &[&str],
+    city: &str,
+) -> UseCaseView {
+    let at = datetime!(2026-03-01 10:00 UTC) + time::Duration::minutes(n);
+    UseCaseView {
+        id: UseCaseId::new(),
+        title: format!("Case {n}"),
+        industry: industry.into(),
+        technology: technology.iter().map(|s| s.to_string()).collect(),
+        problem_statement: format!("problem {n} with 100% scrap_rate"),
+        solution: "solution".into(),
+        outcomes: Default::default(),
+        vendor_info: Default::default(),
+        media: Vec::new(),
+        location: Some(Location {
+            city: city.into(),
+            coordinates: None,
+        }),
+        tags: tags.iter().map(|s| s.to_string()).collect(),
+        status: Status::Published,
+        submitted_by: UserId::new(),
+        organization_id: org,
+        view_count: 0,
+        revision_count: 0,
+        created_at: at,
+        updated_at: at,
+        published_at: Some(at),
+    }
+}
+
+fn query(filter: UseCaseFilter) -> ListQuery {
+    ListQuery::from_filter(&filter, OrgId::new().0)
+}
+
+async fn titles(store: &dyn UseCaseStore, q: &ListQuery) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list(q, after, 2).await.unwrap();
+        if page.is_empty() {
+            return out;
+        }
+        after = page.last().map(|d| q.position_of(d));
+        out.extend(page.into_iter().map(|d| d.view.title));
+    }
+}
+
+async fn contract(store: Arc<dyn UseCaseStore>) {
+    let (a, b) = (OrgId::new(), OrgId::new());
+    let docs: Vec<UseCaseDoc> = vec![
+        view(
+            1,
+            a,
+            "Manufacturing",
+            &["AI", "IoT"],
+            &["maintenance"],
+            "Riyadh",
+        ),
+        view(2, a, "Energy", &["IoT"], &["metering"], "Jeddah"),
+        view(
+            3,
+            b,
+            "manufacturing",
+            &["ai"],
+            &["quality", "maintenance"],
+            "riyadh",
+        ),
+        view(4, b, "Logistics", &["RFID"], &[], "Dammam"),
+    ]
+    .into_iter()
+    .map(UseCaseDoc::new)
+    .collect();
+    store.insert_many(&docs[..3]).await.unwrap();
+    store.insert(&docs[3]).await.unwrap();
+    let mut draft = view(5, a, "Energy", &["AI"], &[], "Riyadh");
+    draft.status = Status::Draft;
+    store.insert(&UseCaseDoc::new(draft)).await.unwrap();
+
+    let got = store.get(docs[0].view.id.0).await.unwrap().unwrap();
+    assert_eq!(got, docs[0]);
+    assert!(store.get(UseCaseId::new().0).await.unwrap().is_none());
+
+    // Latest first, paged by cursor; drafts excluded.
+    let all = query(UseCaseFilter::default());
+    assert_eq!(
+        titles(store.as_ref(), &all).await,
+        ["Case 4", "Case 3", "Case 2", "Case 1"]
+    );
+    let filter = |f: UseCaseFilter| query(f);
+    let industry = filter(UseCaseFilter {
+        industry: Some("MANUFACTURING".into()),
+        ..Default::default()
+    });
+    assert_eq!(
+        titles(store.as_ref(), &industry).await,
+        ["Case 3", "Case 1"]
+    );
+    let tech_city = filter(UseCaseFilter {
+        technology: Some("ai".into()),
+        city: Some("Riyadh".into()),
+        ..Default::default()
+    });
+    assert_eq!(
+        titles(store.as_ref(), &tech_city).await,
+        ["Case 3", "Case 1"]
+    );
+    let tag = filter(UseCaseFilter {
+        tag: Some("maintenance".into()),
+        organization_id: Some(b),
+        ..Default::default()
+    });
+    assert_eq!(titles(store.as_ref(), &tag).await, ["Case 3"]);
+    // Words are literal (no LIKE or regex wildcards).
+    let words = filter(UseCaseFilter {
+        q: Some("100% SCRAP_rate".into()),
+        ..Default::default()
+    });
+    assert_eq!(titles(store.as_ref(), &words).await.len(), 4);
+    let wildcard = filter(UseCaseFilter {
+        q: Some("sc.ap".into()),
+        ..Default::default()
+    });
+    assert!(titles(store.as_ref(), &wildcard).await.is_empty());
+    let drafts = ListQuery::from_filter(
+        &UseCaseFilter {
+            status: Some(Status::Draft),
+            ..Default::default()
+        },
+        a.0,
+    );
+    assert_eq!(titles(store.as_ref(), &drafts).await, ["Case 5"]);
+
+    // Facets of the filtered list.
+    let facets = store.facets(&all).await.unwrap();
+    let pairs = |v: &[p2p_usecases::FacetCount]| {
+        v.iter()
+            .map(|f| (f.value.clone(), f.count))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        pairs(&facets.industry),
+        [
+            ("manufacturing".to_owned(), 2),
+            ("energy".into(), 1),
+            ("logistics".into(), 1)
+        ]
+    );
+    assert_eq!(
+        pairs(&facets.technology),
+        [("ai".to_owned(), 2), ("iot".into(), 2), ("rfid".into(), 1)]
+    );
+    assert_eq!(pairs(&facets.tag)[0], ("maintenance".to_owned(), 2));
+    assert_eq!(pairs(&facets.city)[0], ("riyadh".to_owned(), 2));
+    let facets = store.facets(&industry).await.unwrap();
+    assert_eq!(pairs(&facets.city), [("riyadh".to_owned(), 2)]);
+
+    // Concurrent views are all counted; a replace keeps the count.
+    let id = docs[1].view.id.0;
+    let views = (0..20).map(|_| store.add_view(id));
+    for r in futures_util::future::join_all(views).await {
+        r.unwrap();
+    }
+    let mut edited = docs[1].view.clone();
+    edited.title = "Case 2 edited".into();
+    edited.technology = vec!["Vision".into()];
+    assert!(store.replace(&UseCaseDoc::new(edited)).await.unwrap());
+    let got = store.get(id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.view.view_count, got.view.title.as_str()),
+        (20, "Case 2 edited")
+    );
+    let popular = query(UseCaseFilter {
+        sort: Sort::Popular,
+        ..Default::default()
+    });
+    assert_eq!(titles(store.as_ref(), &popular).await[0], "Case 2 edited");
+    let vision = filter(UseCaseFilter {
+        technology: Some("vision".into()),
+        ..Default::default()
+    });
+    assert_eq!(titles(store.as_ref(), &vision).await, ["Case 2 edited"]);
+    let iot = filter(UseCaseFilter {
+        technology: Some("iot".into()),
+        ..Default::default()
+    });
+    assert_eq!(
+        titles(store.as_ref(), &iot).await,
+        ["Case 1"],
+        "old terms are gone"
+    );
+
+    // Counting and deleting.
+    assert_eq!(store.count_by_org(a.0).await.unwrap(), 3);
+    assert!(store.delete(id).await.unwrap());
+    assert!(!store.delete(id).await.unwrap());
+    assert!(store.get(id).await.unwrap().is_none());
+    assert!(titles(store.as_ref(), &vision).await.is_empty());
+    assert!(!store.replace(&docs[1]).await.unwrap());
+}
+
+async fn migrated(url: &str) -> DatabaseConnection {
+    let db = Database::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    Migrator::up(&db, None).await.unwrap();
+    db
+}
+
+#[tokio::test]
+async fn sql_store_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("p2p-uc-{}.db", uuid::Uuid::new_v4().simple()));
+    let db = migrated(&format!("sqlite://{}?mode=rwc", path.display())).await;
+    contract(Arc::new(SqlUseCaseStore::new(db.clone()))).await;
+    let _ = db.close().await;
+    let _ = std::fs::remove_file(&path);
+}
+
+#[tokio::test]
+async fn sql_store_on_postgres() {
+    let admin_url = testenv::postgres_admin_url();
+    let admin = Database::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("{}", testenv::missing("PostgreSQL", &admin_url, e)));
+    let name = format!("p2p_uc_t_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .unwrap();
+    let db = migrated(&format!("{base}/{name}")).await;
+    contract(Arc::new(SqlUseCaseStore::new(db.clone()))).await;
+    let _ = db.close().await;
+    let _ = admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await;
+}
+
+#[tokio::test]
+async fn mongo_store() {
+    let url = testenv::mongodb_url();
+    let client = mongodb::Client::with_uri_str(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{}", testenv::missing("MongoDB", &url, e)));
+    let db = client.database(&format!("p2p_uc_t_{}", uuid::Uuid::new_v4().simple()));
+    db.run_command(doc! { "ping": 1 })
+        .await
+        .unwrap_or_else(|e| panic!("{}", testenv::missing("MongoDB", &url, e)));
+    contract(Arc::new(MongoUseCaseStore::init(&db).await.unwrap())).await;
+    let _ = db.drop().await;
+}
