@@ -6,6 +6,7 @@
 mod auth;
 mod avatar;
 mod dashboard;
+mod fdi;
 mod files;
 mod forum;
 mod foundation;

@@ -5,6 +5,7 @@
 
 mod bench;
 mod cmd;
+mod frontend;
 mod lint;
 mod server;
 mod services;
@@ -32,6 +33,8 @@ Commands:
   reindex                    p2p-server reindex (rebuild the search index from the stores)
   create-superuser [args]    p2p-server create-superuser ...
   openapi [path]             p2p-server openapi [path] (default: docs/openapi.json)
+  codegen                    TypeScript types of the API (clients/typescript/p2p-api.d.ts) from
+                             the OpenAPI document, by openapi-typescript (tests/frontend lockfile)
   help                       this text
 
 Services directory: $P2P_SERVICES_DIR, else $HOME/.cache/p2p-sandbox/services. It holds the
@@ -62,6 +65,7 @@ fn run() -> anyhow::Result<ExitCode> {
         "test" => test::command(&rest).map(|()| ExitCode::SUCCESS),
         "lint" => lint::command(&rest).map(|()| ExitCode::SUCCESS),
         "bench" => bench::command(&rest).map(|()| ExitCode::SUCCESS),
+        "codegen" => frontend::codegen(&rest).map(|()| ExitCode::SUCCESS),
         "server" => server::run_server(&rest),
         "migrate" | "seed" | "reindex" | "create-superuser" | "openapi" => {
             server::delegate(&command, &rest)

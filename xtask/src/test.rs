@@ -1,6 +1,8 @@
 //! `cargo xtask test [cargo test args]`: everything CI checks, in order, stopping at the first
 //! failure: services up, fmt check, clippy, the workspace tests (embedded backends for the
-//! black-box suite), then the black-box suite `api` against the full stack.
+//! black-box suite), then the black-box suite `api` against the full stack. Between lint and
+//! the tests: the frontend tools, the server binary and the check that the generated
+//! TypeScript types are current; last, the frontend suites (`tests/frontend`).
 //!
 //! Every cargo invocation is workspace-wide so features unify and nothing rebuilds between
 //! steps. With `CI` set, `CARGO_INCREMENTAL=0`.
@@ -8,6 +10,7 @@
 use anyhow::Result;
 
 use crate::cmd::{self, Steps};
+use crate::frontend;
 use crate::lint;
 use crate::services::{self, Layout};
 
@@ -27,6 +30,17 @@ pub fn command(args: &[String]) -> Result<()> {
     let mut steps = Steps::default();
     steps.step("services up", || services::up(&layout))?;
     lint::run(&mut steps, &cargo_env)?;
+    steps.step(
+        "frontend tools (node, npm, chromium, npm ci)",
+        frontend::ensure_tools,
+    )?;
+    let mut server = None;
+    steps.step("build p2p-server", || {
+        server = Some(frontend::server_binary()?);
+        Ok(())
+    })?;
+    let server = server.unwrap_or_default();
+    steps.step("codegen is current", || frontend::check_codegen(&server))?;
 
     let mut workspace_tests = cmd::cargo();
     workspace_tests
@@ -58,6 +72,11 @@ pub fn command(args: &[String]) -> Result<()> {
              skipping the full-stack black-box run"
         );
     }
+
+    steps.command(
+        "frontend suites (supertokens-web-js in node and chromium)",
+        &mut frontend::suites(&server),
+    )?;
 
     steps.summary();
     println!("all steps passed");

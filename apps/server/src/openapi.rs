@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
         description = "Peer collaboration for industrial SMEs: organizations, forums, use cases, messaging and dashboards. Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `code`.",
         version = env!("CARGO_PKG_VERSION"),
     ),
-    components(schemas(crate::http::error::Problem)),
+    components(schemas(crate::http::error::Problem, p2p_forum::TopicSort)),
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness, readiness and metrics"),

@@ -195,6 +195,8 @@ fn identity_config(
     config.access_token_ttl = settings.access_token_ttl;
     config.refresh_token_ttl = settings.refresh_token_ttl;
     config.outbox_waker = Some(outbox_waker);
+    config.signing_key =
+        p2p_identity::fdi::SigningKeySource::File(settings.fdi_signing_key_file.clone());
     config
         .validate()
         .map_err(|e| anyhow::anyhow!("identity configuration: {e}"))?;

@@ -171,10 +171,19 @@ fn cors(settings: &Settings) -> Cors {
             header::ACCEPT,
             header::HeaderName::from_static("x-csrf-token"),
             header::HeaderName::from_static("x-request-id"),
+            // The SuperTokens SDKs' headers (`routes::fdi`).
+            header::HeaderName::from_static("rid"),
+            header::HeaderName::from_static("fdi-version"),
+            header::HeaderName::from_static("anti-csrf"),
+            header::HeaderName::from_static("st-auth-mode"),
         ])
         .expose_headers([
             header::HeaderName::from_static("x-request-id"),
             header::RETRY_AFTER,
+            header::HeaderName::from_static("front-token"),
+            header::HeaderName::from_static("st-access-token"),
+            header::HeaderName::from_static("st-refresh-token"),
+            header::HeaderName::from_static("anti-csrf"),
         ])
         .supports_credentials()
         .max_age(3600);
@@ -212,6 +221,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .configure(routes::system)
             .service(scope::scope("/api/v1").configure(routes::api_v1))
             .into_app()
+            .service(routes::fdi::scope())
             .default_service(web::to(routes::fallback::not_found_or_method_not_allowed))
             .wrap(cors(settings))
             .wrap(Compress::default())

@@ -79,6 +79,8 @@ pub struct IdentityConfig {
     pub outbox_waker: Option<Arc<Notify>>,
     /// Told when an invitation is accepted (the inviter is notified).
     pub notifier: Option<Arc<dyn p2p_kernel::ports::Notifier>>,
+    /// The RS256 key of the FDI access tokens (`/auth`). Default: a new key per process.
+    pub signing_key: crate::fdi::SigningKeySource,
 }
 
 impl IdentityConfig {
@@ -100,6 +102,7 @@ impl IdentityConfig {
             session_cache_ttl: Duration::from_secs(60),
             outbox_waker: None,
             notifier: None,
+            signing_key: crate::fdi::SigningKeySource::Ephemeral,
         }
     }
 

@@ -17,6 +17,7 @@ mod directory;
 mod emails;
 mod entity;
 pub mod errors;
+pub mod fdi;
 mod invites;
 mod issue;
 mod jwt;

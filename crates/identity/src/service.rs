@@ -27,6 +27,8 @@ pub(crate) struct Inner {
     pub config: IdentityConfig,
     pub passwords: Passwords,
     pub jwt: JwtKeys,
+    /// The FDI's RS256 keys, loaded on first use (`fdi::session`).
+    pub fdi_keys: tokio::sync::OnceCell<crate::fdi::RsaKeys>,
 }
 
 impl IdentityService {
@@ -52,6 +54,7 @@ impl IdentityService {
                 config,
                 passwords,
                 jwt,
+                fdi_keys: tokio::sync::OnceCell::new(),
             }),
         }
     }

@@ -2,7 +2,7 @@
 //! 127.0.0.1, installed and started when missing. A service whose port already answers is used
 //! as it is and never stopped; `down` stops only what `up` started (recorded in `state.json`).
 
-mod install;
+pub(crate) mod install;
 mod lock;
 mod postgres;
 mod process;

@@ -39,6 +39,10 @@ pub struct RawConfig {
     pub mail_from: Option<String>,
     pub notification_digest_secs: Option<u64>,
     pub message_send_limit_per_minute: Option<u64>,
+    /// PKCS#8 PEM of the FDI's RS256 key (`/auth`); default `<data_dir>/fdi-signing-key.pem`.
+    pub fdi_signing_key_file: Option<String>,
+    /// Unverified users get 403 `invalid claim` on `/api/v1` (but `/auth/*` and `GET /users/me`).
+    pub require_email_verification: Option<bool>,
 }
 
 /// `P2P_` variables that are not configuration keys.
@@ -109,7 +113,11 @@ const NUMERIC_FIELDS: &[&str] = &[
     "notification_digest_secs",
     "message_send_limit_per_minute",
 ];
-const BOOLEAN_FIELDS: &[&str] = &["run_migrations", "s3_path_style"];
+const BOOLEAN_FIELDS: &[&str] = &[
+    "run_migrations",
+    "s3_path_style",
+    "require_email_verification",
+];
 
 /// Environment values are strings; those of numeric and boolean fields are
 /// converted when they parse, and otherwise left as strings so that the

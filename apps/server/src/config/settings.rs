@@ -82,6 +82,10 @@ pub struct Settings {
     pub notification_digest: Duration,
     /// Private messages one user may send per minute.
     pub message_send_limit_per_minute: u32,
+    /// The FDI's RS256 key file (generated when missing unless configured).
+    pub fdi_signing_key_file: PathBuf,
+    /// See [`RawConfig::require_email_verification`](super::RawConfig).
+    pub require_email_verification: bool,
 }
 
 const MIN_SECRET_BYTES: usize = 32;
@@ -264,6 +268,20 @@ impl Settings {
             })
             .transpose()?;
 
+        let fdi_signing_key_file = match non_empty(raw.fdi_signing_key_file) {
+            Some(file) => {
+                let path = PathBuf::from(&file);
+                if !path.is_file() {
+                    return Err(ConfigError::new(
+                        "fdi_signing_key_file",
+                        format!("{file} is not a readable file"),
+                    ));
+                }
+                path
+            }
+            None => data_dir.join("fdi-signing-key.pem"),
+        };
+
         let mail_from = non_empty(raw.mail_from)
             .unwrap_or_else(|| "P2P Sandbox <no-reply@p2p-sandbox.local>".into());
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
@@ -314,6 +332,8 @@ impl Settings {
             mail_from,
             notification_digest: Duration::from_secs(notification_digest_secs),
             message_send_limit_per_minute,
+            fdi_signing_key_file,
+            require_email_verification: raw.require_email_verification.unwrap_or(false),
         })
     }
 

@@ -3,9 +3,17 @@
 //! `p2p_csrf` cookie in the `x-csrf-token` header (double submit), or it is
 //! refused: a cross-site page can make the browser send the cookies, but it
 //! cannot read them.
+//!
+//! Clients of the SuperTokens SDKs (`routes::fdi`) are served too: their
+//! Bearer tokens are RS256, their cookie is `sAccessToken` (anti-CSRF: the
+//! `rid` header on state-changing requests), and every 401 carries the
+//! `message` they read (`try refresh token` for an expired token). With
+//! `P2P_REQUIRE_EMAIL_VERIFICATION`, unverified users get 403 `invalid claim`
+//! (`st-ev`) everywhere but `/api/v1/auth/*` and `GET /api/v1/users/me`.
 
 use super::ApiError;
 use super::cookies::{ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER};
+use crate::routes::fdi::transport as fdi;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
@@ -19,6 +27,8 @@ pub struct Authenticated(pub Actor);
 enum Credential {
     Bearer(String),
     Cookie(String),
+    /// The FDI's `sAccessToken` cookie.
+    FdiCookie(String),
 }
 
 fn credential(req: &HttpRequest) -> Option<Credential> {
@@ -39,6 +49,33 @@ fn credential(req: &HttpRequest) -> Option<Credential> {
         .map(|c| c.value().to_owned())
         .filter(|t| !t.is_empty())
         .map(Credential::Cookie)
+        .or_else(|| {
+            req.cookie(fdi::ACCESS_COOKIE)
+                .map(|c| c.value().to_owned())
+                .filter(|t| !t.is_empty())
+                .map(Credential::FdiCookie)
+        })
+}
+
+/// Whether this request must come from a user with a verified email.
+fn needs_verified_email(req: &HttpRequest) -> bool {
+    let path = req.path();
+    !(path.starts_with("/api/v1/auth/")
+        || (path == "/api/v1/users/me" && *req.method() == Method::GET))
+}
+
+/// 403 `invalid claim`: the `st-ev` claim (email verified) is false.
+fn email_not_verified() -> ApiError {
+    ApiError::new(
+        ErrorKind::Forbidden,
+        "email_not_verified",
+        "confirm your email address first (see the verification email)",
+    )
+    .with_message("invalid claim")
+    .with_claim_errors(serde_json::json!([{
+        "id": "st-ev",
+        "reason": {"message": "wrong value", "expectedValue": true, "actualValue": false},
+    }]))
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -79,6 +116,8 @@ impl FromRequest for Authenticated {
         let credential = credential(req);
         let needs_csrf = !is_safe(req.method());
         let csrf_ok = csrf_ok(req);
+        let rid_ok = fdi::csrf_ok(req, fdi::Mode::Cookie);
+        let verification = needs_verified_email(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
@@ -90,15 +129,40 @@ impl FromRequest for Authenticated {
                     }
                     token
                 }
+                Some(Credential::FdiCookie(token)) => {
+                    if !rid_ok {
+                        return Err(fdi::csrf_failed());
+                    }
+                    token
+                }
                 None => {
                     return Err(ApiError::new(
                         ErrorKind::Unauthenticated,
                         "unauthenticated",
                         "sign in first: send an access token",
-                    ));
+                    )
+                    .with_message("unauthorised"));
                 }
             };
-            let actor = state.services.identity.authenticate(&token).await?;
+            let identity = &state.services.identity;
+            let actor = match identity.authenticate(&token).await {
+                Ok(actor) => actor,
+                Err(e) if e.kind_of() == ErrorKind::Unauthenticated => {
+                    let message = if identity.access_token_expired(&token).await {
+                        "try refresh token"
+                    } else {
+                        "unauthorised"
+                    };
+                    return Err(ApiError::from(e).with_message(message));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if verification
+                && state.settings.require_email_verification
+                && !identity.email_verified(&actor).await?
+            {
+                return Err(email_not_verified());
+            }
             Ok(Authenticated(actor))
         })
     }

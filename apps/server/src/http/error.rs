@@ -24,6 +24,18 @@ pub struct Problem {
     pub request_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For SuperTokens SDK clients: `try refresh token` (the access token
+    /// expired: refresh and retry), `unauthorised` or `invalid claim`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// For SuperTokens SDK clients: the session claims that failed (403
+    /// `invalid claim`), e.g. `[{"id": "st-ev", "reason": {…}}]`.
+    #[serde(
+        rename = "claimValidationErrors",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub claim_validation_errors: Option<serde_json::Value>,
 }
 
 /// An error on its way to becoming a problem response.
@@ -34,7 +46,16 @@ pub struct ApiError {
     fields: Vec<FieldError>,
     retry_after_secs: Option<u64>,
     /// Full description for the logs (never sent for 5xx).
-    internal: Option<String>,
+    internal: Option<Box<str>>,
+    /// What SuperTokens SDK clients read besides the problem (rare: boxed).
+    sdk: Option<Box<SdkFields>>,
+}
+
+/// See [`Problem::message`] and [`Problem::claim_validation_errors`].
+#[derive(Default)]
+struct SdkFields {
+    message: Option<String>,
+    claim_errors: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -46,7 +67,20 @@ impl ApiError {
             fields: Vec::new(),
             retry_after_secs: None,
             internal: None,
+            sdk: None,
         }
+    }
+
+    /// Adds the `message` SuperTokens SDKs read.
+    pub fn with_message(mut self, message: &str) -> Self {
+        self.sdk.get_or_insert_with(Default::default).message = Some(message.to_owned());
+        self
+    }
+
+    /// Adds the failed session claims (`claimValidationErrors`).
+    pub fn with_claim_errors(mut self, errors: serde_json::Value) -> Self {
+        self.sdk.get_or_insert_with(Default::default).claim_errors = Some(errors);
+        self
     }
 
     pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
@@ -68,7 +102,7 @@ impl ApiError {
 
     pub fn internal(cause: impl fmt::Display) -> Self {
         let mut e = Self::new(ErrorKind::Internal, "internal", "internal error");
-        e.internal = Some(cause.to_string());
+        e.internal = Some(cause.to_string().into());
         e
     }
 
@@ -99,6 +133,8 @@ impl ApiError {
             code,
             request_id: request_id::current(),
             errors: self.fields.clone(),
+            message: self.sdk.as_ref().and_then(|s| s.message.clone()),
+            claim_validation_errors: self.sdk.as_ref().and_then(|s| s.claim_errors.clone()),
         }
     }
 }
@@ -112,7 +148,8 @@ impl<E: ErrorCode> From<E> for ApiError {
             detail: e.public_detail(),
             fields: e.field_errors().to_vec(),
             retry_after_secs: e.retry_after_secs(),
-            internal: kind.is_server_error().then(|| error_chain(&e)),
+            internal: kind.is_server_error().then(|| error_chain(&e).into()),
+            sdk: None,
         }
     }
 }

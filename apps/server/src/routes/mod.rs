@@ -6,6 +6,7 @@ pub mod blobs;
 pub mod dashboard;
 pub mod docs;
 pub mod fallback;
+pub mod fdi;
 pub mod files;
 pub mod forum;
 pub mod health;
