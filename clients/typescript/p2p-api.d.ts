@@ -197,6 +197,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recent activity the caller may see, newest first. */
+        get: operations["activity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's, their organization's and the platform's figures (cached a few seconds). */
+        get: operations["stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/trending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Topics and use cases by recent engagement with time decay; each item
+         *     carries the components of its score.
+         */
+        get: operations["trending"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/files/blob/{key}": {
         parameters: {
             query?: never;
@@ -443,6 +497,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Searches every kind: users, topics, posts and use cases; best match first. */
+        get: operations["search_all"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/forums": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Searches forum topics and posts. */
+        get: operations["search_forums"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/use-cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Searches use cases (published ones, and the caller's organization's drafts). */
+        get: operations["search_use_cases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Searches users (active users' names, job titles, bios). */
+        get: operations["search_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -660,6 +782,39 @@ export interface components {
             password: string;
             token: string;
         };
+        /** @description An entry of the activity feed. */
+        ActivityItem: {
+            /**
+             * Format: uuid
+             * @description Who did it (the new member for `member_joined`).
+             */
+            actor_id?: string | null;
+            /** @description The beginning of the text, plain. */
+            excerpt: string;
+            /**
+             * Format: uuid
+             * @description The topic, post, use case or user.
+             */
+            id: string;
+            kind: components["schemas"]["Kind"];
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: uuid */
+            organization_id?: string | null;
+            /** @description Topic or use case title, the new member's name; for a reply, its topic's title. */
+            title: string;
+            /**
+             * Format: uuid
+             * @description The topic of a reply.
+             */
+            topic_id?: string | null;
+            type: components["schemas"]["ActivityType"];
+        };
+        /**
+         * @description What happened.
+         * @enum {string}
+         */
+        ActivityType: "topic_created" | "reply_created" | "use_case_published" | "member_joined";
         /** @description An admin's changes to a member of their organization. */
         AdminUserPatch: {
             /** @description `false` deactivates (ends every session), `true` reactivates. */
@@ -719,6 +874,20 @@ export interface components {
              */
             date: string;
         };
+        /** @description Statistics for the caller, their organization and the platform. */
+        DashboardStats: {
+            /**
+             * Format: date-time
+             * @description When these figures were computed; they are served from a cache for at
+             *     most `max_age_secs` after that.
+             */
+            computed_at: string;
+            /** Format: int64 */
+            max_age_secs: number;
+            me: components["schemas"]["UserStats"];
+            organization: components["schemas"]["OrganizationStats"];
+            platform: components["schemas"]["PlatformStats"];
+        };
         /** @description A short confirmation. */
         Done: {
             status: string;
@@ -754,6 +923,11 @@ export interface components {
             email: string;
             role: components["schemas"]["Role"];
         };
+        /**
+         * @description The kinds of content the index covers.
+         * @enum {string}
+         */
+        Kind: "user" | "topic" | "post" | "use_case";
         LiveStatus: {
             /** @description Always `ok` while the process runs. */
             status: string;
@@ -861,6 +1035,31 @@ export interface components {
              */
             use_cases: number;
         };
+        /** @description The caller's organization. */
+        OrganizationStats: {
+            /** Format: int64 */
+            best_answers: number;
+            /**
+             * Format: int64
+             * @description Active members.
+             */
+            members: number;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: int64 */
+            posts: number;
+            /** Format: int64 */
+            topics: number;
+            /** Format: int64 */
+            upvotes_received: number;
+            /** Format: int64 */
+            use_case_views: number;
+            /**
+             * Format: int64
+             * @description Use cases of the organization (drafts included).
+             */
+            use_cases: number;
+        };
         /** @description An organization as its members see it. */
         OrganizationView: {
             city?: string | null;
@@ -883,6 +1082,37 @@ export interface components {
             /** @description Company size band, free text such as `11-50`. */
             size?: string | null;
             website?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_ActivityItem: {
+            items: {
+                /**
+                 * Format: uuid
+                 * @description Who did it (the new member for `member_joined`).
+                 */
+                actor_id?: string | null;
+                /** @description The beginning of the text, plain. */
+                excerpt: string;
+                /**
+                 * Format: uuid
+                 * @description The topic, post, use case or user.
+                 */
+                id: string;
+                kind: components["schemas"]["Kind"];
+                /** Format: date-time */
+                occurred_at: string;
+                /** Format: uuid */
+                organization_id?: string | null;
+                /** @description Topic or use case title, the new member's name; for a reply, its topic's title. */
+                title: string;
+                /**
+                 * Format: uuid
+                 * @description The topic of a reply.
+                 */
+                topic_id?: string | null;
+                type: components["schemas"]["ActivityType"];
+            }[];
+            next_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_MemberView: {
@@ -969,6 +1199,35 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_SearchHit: {
+            items: {
+                /** Format: uuid */
+                author_id?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                id: string;
+                kind: components["schemas"]["Kind"];
+                /** Format: uuid */
+                organization_id?: string | null;
+                /**
+                 * Format: double
+                 * @description Rank: relevance (title over tags over body) plus a recency boost.
+                 */
+                score: number;
+                /** @description An extract around the matched words, HTML-escaped, matches wrapped in `<mark>`. */
+                snippet: string;
+                /** @description A user's name, a topic's or use case's title; for a post, its topic's title. */
+                title: string;
+                /**
+                 * Format: uuid
+                 * @description The topic of a post.
+                 */
+                topic_id?: string | null;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_SessionView: {
             items: {
                 /** Format: date-time */
@@ -1039,6 +1298,23 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_TrendingItem: {
+            items: {
+                components: components["schemas"]["TrendingComponents"];
+                /** Format: uuid */
+                id: string;
+                kind: components["schemas"]["Kind"];
+                /** Format: uuid */
+                organization_id?: string | null;
+                /** Format: date-time */
+                refreshed_at: string;
+                /** Format: double */
+                score: number;
+                title: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_UserProfile: {
             items: {
                 /** Format: uuid */
@@ -1079,6 +1355,28 @@ export interface components {
         };
         PinRequest: {
             pinned: boolean;
+        };
+        /** @description The whole platform. */
+        PlatformStats: {
+            /**
+             * Format: int64
+             * @description Organizations with at least one active member.
+             */
+            organizations: number;
+            /** Format: int64 */
+            posts: number;
+            /** Format: int64 */
+            topics: number;
+            /**
+             * Format: int64
+             * @description Published use cases.
+             */
+            use_cases: number;
+            /**
+             * Format: int64
+             * @description Active users.
+             */
+            users: number;
         };
         /**
          * Format: uuid
@@ -1228,6 +1526,32 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "member";
+        /** @description One result. */
+        SearchHit: {
+            /** Format: uuid */
+            author_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["Kind"];
+            /** Format: uuid */
+            organization_id?: string | null;
+            /**
+             * Format: double
+             * @description Rank: relevance (title over tags over body) plus a recency boost.
+             */
+            score: number;
+            /** @description An extract around the matched words, HTML-escaped, matches wrapped in `<mark>`. */
+            snippet: string;
+            /** @description A user's name, a topic's or use case's title; for a post, its topic's title. */
+            title: string;
+            /**
+             * Format: uuid
+             * @description The topic of a post.
+             */
+            topic_id?: string | null;
+        };
         /** @description One of the caller's active sessions (a signed-in device). */
         SessionView: {
             /** Format: date-time */
@@ -1359,6 +1683,66 @@ export interface components {
             topic: components["schemas"]["TopicView"];
         };
         /**
+         * @description Why an item ranks where it does: the inputs and each step of the formula
+         *     (see the crate documentation).
+         */
+        TrendingComponents: {
+            /**
+             * Format: double
+             * @description Hours since the latest activity when the score was computed.
+             */
+            age_hours: number;
+            /**
+             * Format: double
+             * @description Mean engagement of all candidates (at least 1): divides engagement so
+             *     scores compare across small and large communities.
+             */
+            community_mean: number;
+            /**
+             * Format: double
+             * @description replies + 2·upvotes + 3·(participants − 1) + 0.25·views
+             */
+            engagement: number;
+            /**
+             * Format: double
+             * @description Exponent of the time decay.
+             */
+            gravity: number;
+            /**
+             * Format: int64
+             * @description Distinct authors of posts (topics).
+             */
+            participants: number;
+            /** Format: int64 */
+            replies: number;
+            /**
+             * Format: double
+             * @description (engagement / community_mean) / (age_hours + 2)^gravity
+             */
+            score: number;
+            /** Format: int64 */
+            upvotes: number;
+            /**
+             * Format: int64
+             * @description Views (use cases).
+             */
+            views: number;
+        };
+        /** @description A trending topic or use case. */
+        TrendingItem: {
+            components: components["schemas"]["TrendingComponents"];
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["Kind"];
+            /** Format: uuid */
+            organization_id?: string | null;
+            /** Format: date-time */
+            refreshed_at: string;
+            /** Format: double */
+            score: number;
+            title: string;
+        };
+        /**
          * Format: uuid
          * @description A user account.
          */
@@ -1390,6 +1774,39 @@ export interface components {
             role: components["schemas"]["Role"];
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description The caller's own contribution. */
+        UserStats: {
+            /**
+             * Format: int64
+             * @description The caller's posts accepted as their topic's answer.
+             */
+            best_answers: number;
+            /**
+             * Format: int64
+             * @description Posts the caller wrote (first posts of topics included, deleted ones not).
+             */
+            posts: number;
+            /**
+             * Format: int64
+             * @description Topics the caller opened.
+             */
+            topics: number;
+            /**
+             * Format: int64
+             * @description Upvotes on the caller's posts.
+             */
+            upvotes_received: number;
+            /**
+             * Format: int64
+             * @description Views of those use cases.
+             */
+            use_case_views: number;
+            /**
+             * Format: int64
+             * @description Use cases the caller submitted (drafts included).
+             */
+            use_cases: number;
         };
         /**
          * @description What other domains may know about a user: enough to show an author or a
@@ -1808,6 +2225,97 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    activity: {
+        parameters: {
+            query?: {
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ActivityItem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardStats"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    trending: {
+        parameters: {
+            query?: {
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TrendingItem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2504,6 +3012,202 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgStats"];
+                };
+            };
+        };
+    };
+    search_all: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Words that must all match (1–200 characters, at most 10 words). A
+                 *     word of 5+ letters also matches indexed words one typo away.
+                 */
+                q?: string;
+                /** @description Only this kind (within what the endpoint covers). */
+                kind?: components["schemas"]["Kind"];
+                /** @description Only content of this organization (users: its members). */
+                organization_id?: string;
+                /** @description Only content carrying this tag (case-insensitive). */
+                tag?: string;
+                /** @description Only use cases of this industry (case-insensitive). */
+                industry?: string;
+                /** @description Created at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Created before this time (RFC 3339). */
+                to?: string;
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SearchHit"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_forums: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Words that must all match (1–200 characters, at most 10 words). A
+                 *     word of 5+ letters also matches indexed words one typo away.
+                 */
+                q?: string;
+                /** @description Only this kind (within what the endpoint covers). */
+                kind?: components["schemas"]["Kind"];
+                /** @description Only content of this organization (users: its members). */
+                organization_id?: string;
+                /** @description Only content carrying this tag (case-insensitive). */
+                tag?: string;
+                /** @description Only use cases of this industry (case-insensitive). */
+                industry?: string;
+                /** @description Created at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Created before this time (RFC 3339). */
+                to?: string;
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SearchHit"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_use_cases: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Words that must all match (1–200 characters, at most 10 words). A
+                 *     word of 5+ letters also matches indexed words one typo away.
+                 */
+                q?: string;
+                /** @description Only this kind (within what the endpoint covers). */
+                kind?: components["schemas"]["Kind"];
+                /** @description Only content of this organization (users: its members). */
+                organization_id?: string;
+                /** @description Only content carrying this tag (case-insensitive). */
+                tag?: string;
+                /** @description Only use cases of this industry (case-insensitive). */
+                industry?: string;
+                /** @description Created at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Created before this time (RFC 3339). */
+                to?: string;
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SearchHit"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_users: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Words that must all match (1–200 characters, at most 10 words). A
+                 *     word of 5+ letters also matches indexed words one typo away.
+                 */
+                q?: string;
+                /** @description Only this kind (within what the endpoint covers). */
+                kind?: components["schemas"]["Kind"];
+                /** @description Only content of this organization (users: its members). */
+                organization_id?: string;
+                /** @description Only content carrying this tag (case-insensitive). */
+                tag?: string;
+                /** @description Only use cases of this industry (case-insensitive). */
+                industry?: string;
+                /** @description Created at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Created before this time (RFC 3339). */
+                to?: string;
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SearchHit"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
