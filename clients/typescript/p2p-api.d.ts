@@ -251,6 +251,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Uploads a file (multipart field `file`): images, PDF, office documents or
+         *     videos, within each kind's size limit. The file stays visible to its
+         *     uploader only, and is deleted after a day, unless attached to content.
+         */
+        post: operations["upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/files/blob/{key}": {
         parameters: {
             query?: never;
@@ -262,6 +283,47 @@ export interface paths {
         get: operations["download"];
         /** Uploads a file through a presigned URL of the local store. */
         put: operations["upload"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/presign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Announces an upload and returns a presigned `PUT` URL for its bytes.
+         *     The type (415) and size (413) are checked now, the content when the file
+         *     is first used.
+         */
+        post: operations["presign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Redirects to a short-lived download URL of the file, for whoever may see
+         *     the content it is attached to (its uploader while unattached); 404 for anyone else.
+         */
+        get: operations["download"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -903,6 +965,16 @@ export interface components {
          * @description A stored file.
          */
         FileId: string;
+        /** @description What a client sees of a stored file. */
+        FileInfo: {
+            content_type: string;
+            filename?: string | null;
+            id: components["schemas"]["FileId"];
+            /** Format: int64 */
+            size: number;
+            /** @description `…/api/v1/files/{id}`: redirects whoever may see the file to a short-lived download URL. */
+            url: string;
+        };
         /** @description A sent invitation. */
         InvitationView: {
             /** Format: date-time */
@@ -1436,6 +1508,31 @@ export interface components {
             upvote_count: number;
             /** @description Whether the caller upvoted this post. */
             upvoted_by_me: boolean;
+        };
+        /** @description `POST /files/presign`. */
+        PresignRequest: {
+            content_type: string;
+            filename: string;
+            /**
+             * Format: int64
+             * @description Exact size of the file in bytes.
+             */
+            size: number;
+        };
+        /** @description Where and how to upload the bytes. */
+        PresignedUpload: {
+            /** Format: date-time */
+            expires_at: string;
+            file_id: components["schemas"]["FileId"];
+            /** @description Headers the upload must carry exactly (they are signed). */
+            headers: {
+                [key: string]: string;
+            };
+            method: string;
+            /** @description `PUT` the bytes here, with `headers`, before `expires_at`. */
+            upload_url: string;
+            /** @description The file's URL once uploaded. */
+            url: string;
         };
         /** @description A problem document as sent to clients. */
         Problem: {
@@ -2325,6 +2422,54 @@ export interface operations {
             };
         };
     };
+    upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description field `file`: the file */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileInfo"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     download: {
         parameters: {
             query?: never;
@@ -2389,6 +2534,87 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    presign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresignRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresignedUpload"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `Location`: the download URL */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
         };
     };
