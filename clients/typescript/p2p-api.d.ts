@@ -507,6 +507,165 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's conversations, most recently active first, with the other
+         *     participant, the last message and the unread count.
+         */
+        get: operations["conversations"];
+        put?: never;
+        /** Sends a private message (delivered live as `message.created`). */
+        post: operations["send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The users the caller blocked. */
+        get: operations["blocks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/blocks/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Blocks a user: their messages are refused and the conversation is hidden. */
+        put: operations["block"];
+        post?: never;
+        /** Unblocks a user. */
+        delete: operations["unblock"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Marks the conversation read up to this message (announced as `message.read`). */
+        patch: operations["mark_read"];
+        trace?: never;
+    };
+    "/api/v1/messages/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's conversation with a user, newest first. */
+        get: operations["conversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's notifications, newest first. */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether each kind of notification is also emailed (in batched digests). */
+        get: operations["preferences"];
+        /** Turns email on or off for the kinds given (`{"email": {"message": false}}`). */
+        put: operations["set_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks notifications read: `{"ids": [...]}` or `{"all": true}`. */
+        post: operations["mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many of the caller's notifications are unread. */
+        get: operations["unread_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/current": {
         parameters: {
             query?: never;
@@ -926,6 +1085,24 @@ export interface components {
             /** @description `up` or `down`. */
             status: string;
         };
+        /** @description A user the caller blocked. */
+        BlockView: {
+            /** Format: date-time */
+            created_at: string;
+            user?: components["schemas"]["UserSummary"] | null;
+            user_id: components["schemas"]["UserId"];
+        };
+        /** @description A conversation of the caller with another user. */
+        ConversationView: {
+            last_message: components["schemas"]["MessageView"];
+            other_user?: components["schemas"]["UserSummary"] | null;
+            other_user_id: components["schemas"]["UserId"];
+            /**
+             * Format: int64
+             * @description Messages from the other participant the caller has not read.
+             */
+            unread_count: number;
+        };
         /** @description Number of items created on one UTC day. */
         DailyActivity: {
             /** Format: int64 */
@@ -1011,6 +1188,26 @@ export interface components {
             email: string;
             password: string;
         };
+        /** @description Which notifications to mark read: the given ids, or all of them. */
+        MarkRead: {
+            /** @description Every notification of the caller. */
+            all?: boolean | null;
+            /** @description At most 100 ids of the caller's notifications. */
+            ids?: components["schemas"]["NotificationId"][] | null;
+        };
+        /** @description What marking read changed. */
+        MarkReadResult: {
+            /**
+             * Format: int64
+             * @description Notifications that were unread and now are read.
+             */
+            marked: number;
+            /**
+             * Format: int64
+             * @description Unread notifications left.
+             */
+            unread_count: number;
+        };
         /** @description A member of an organization as any member of that organization sees them. */
         MemberView: {
             avatar_url?: string | null;
@@ -1025,6 +1222,36 @@ export interface components {
             joined_at: string;
             last_name: string;
             role: components["schemas"]["Role"];
+        };
+        /**
+         * Format: uuid
+         * @description A private message.
+         */
+        MessageId: string;
+        /** @description A private message. */
+        MessageView: {
+            attachments: components["schemas"]["FileInfo"][];
+            /** @description The Markdown as written. */
+            content: string;
+            /** @description Sanitized HTML of the content. */
+            content_html: string;
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["MessageId"];
+            recipient_id: components["schemas"]["UserId"];
+            sender_id: components["schemas"]["UserId"];
+        };
+        /** @description A private message to send. */
+        NewMessage: {
+            /**
+             * @description Files uploaded by the sender through `/api/v1/files` (at most 10);
+             *     only the two participants can fetch them.
+             */
+            attachments?: components["schemas"]["FileId"][];
+            /** @description Markdown, 1–5,000 characters; returned sanitized with its HTML. */
+            content: string;
+            /** @description Any active user of the platform but the sender. */
+            recipient_id: components["schemas"]["UserId"];
         };
         /** @description A post (or a threaded reply when `parent_id` is set) in a topic. */
         NewPost: {
@@ -1045,6 +1272,36 @@ export interface components {
             /** @description At most 10 tags of 1–40 characters; stored lower-case, duplicates removed. */
             tags?: string[] | null;
             /** @description Plain text, 5–200 characters. */
+            title: string;
+        };
+        /**
+         * Format: uuid
+         * @description A notification.
+         */
+        NotificationId: string;
+        /**
+         * @description What a notification is about. Each user turns email delivery on or off per kind.
+         * @enum {string}
+         */
+        NotificationKind: "reply" | "mention" | "best_answer" | "message" | "invitation" | "use_case_published";
+        /** @description Email delivery per notification kind (`true`: included in email digests). */
+        NotificationPreferences: {
+            email: Record<string, never>;
+        };
+        /** @description A notification. */
+        NotificationView: {
+            actor_id?: components["schemas"]["UserId"] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Ids of what it is about (`topic_id`, `post_id`, `message_id`...). */
+            data: Record<string, never>;
+            id: components["schemas"]["NotificationId"];
+            kind: components["schemas"]["NotificationKind"];
+            /** @description Path in the web app it leads to. */
+            link?: string | null;
+            read: boolean;
+            /** Format: date-time */
+            read_at?: string | null;
             title: string;
         };
         /**
@@ -1187,6 +1444,20 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_ConversationView: {
+            items: {
+                last_message: components["schemas"]["MessageView"];
+                other_user?: components["schemas"]["UserSummary"] | null;
+                other_user_id: components["schemas"]["UserId"];
+                /**
+                 * Format: int64
+                 * @description Messages from the other participant the caller has not read.
+                 */
+                unread_count: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_MemberView: {
             items: {
                 avatar_url?: string | null;
@@ -1201,6 +1472,41 @@ export interface components {
                 joined_at: string;
                 last_name: string;
                 role: components["schemas"]["Role"];
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_MessageView: {
+            items: {
+                attachments: components["schemas"]["FileInfo"][];
+                /** @description The Markdown as written. */
+                content: string;
+                /** @description Sanitized HTML of the content. */
+                content_html: string;
+                /** Format: date-time */
+                created_at: string;
+                id: components["schemas"]["MessageId"];
+                recipient_id: components["schemas"]["UserId"];
+                sender_id: components["schemas"]["UserId"];
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_NotificationView: {
+            items: {
+                actor_id?: components["schemas"]["UserId"] | null;
+                /** Format: date-time */
+                created_at: string;
+                /** @description Ids of what it is about (`topic_id`, `post_id`, `message_id`...). */
+                data: Record<string, never>;
+                id: components["schemas"]["NotificationId"];
+                kind: components["schemas"]["NotificationKind"];
+                /** @description Path in the web app it leads to. */
+                link?: string | null;
+                read: boolean;
+                /** Format: date-time */
+                read_at?: string | null;
+                title: string;
             }[];
             next_cursor?: string | null;
         };
@@ -1595,6 +1901,19 @@ export interface components {
             organization_name: string;
             role: components["schemas"]["Role"];
         };
+        /** @description The caller's read state of a conversation after marking it read. */
+        ReadState: {
+            /** @description Everything up to and including this message is read. */
+            last_read_message_id: components["schemas"]["MessageId"];
+            other_user_id: components["schemas"]["UserId"];
+            /** @description Who read (the caller). */
+            reader_id: components["schemas"]["UserId"];
+            /**
+             * Format: int64
+             * @description What is still unread in the conversation for the reader.
+             */
+            unread_count: number;
+        };
         ReadyStatus: {
             checks: {
                 [key: string]: components["schemas"]["BackendStatus"];
@@ -1838,6 +2157,11 @@ export interface components {
             /** Format: double */
             score: number;
             title: string;
+        };
+        /** @description The caller's unread notifications. */
+        UnreadCount: {
+            /** Format: int64 */
+            unread_count: number;
         };
         /**
          * Format: uuid
@@ -3135,6 +3459,365 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    conversations: {
+        parameters: {
+            query?: {
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ConversationView"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMessage"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    blocks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockView"][];
+                };
+            };
+        };
+    };
+    block: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unblock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    mark_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadState"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    conversation: {
+        parameters: {
+            query?: {
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MessageView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description Only unread notifications. */
+                unread?: boolean;
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationView"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+        };
+    };
+    set_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferences"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkRead"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkReadResult"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unread_count: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
                 };
             };
         };
