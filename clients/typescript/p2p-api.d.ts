@@ -786,6 +786,117 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/use-cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Published use cases (`status=draft`: my organization's drafts) with
+         *     filters, `sort=latest|popular`, and facet counts per filter value.
+         */
+        get: operations["list"];
+        put?: never;
+        /** Creates a draft in my organization (media: ids of files uploaded beforehand). */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use-cases/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every use case of the list with these filters, streamed: CSV with a header row, or a JSON array. */
+        get: operations["export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use-cases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A use case (drafts: inside their organization only); counts my view once a day. */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        /** Deletes a use case and (in the background) its media. */
+        delete: operations["remove"];
+        options?: never;
+        head?: never;
+        /** Edits a use case (submitter or their organization's admin); a published one keeps a revision. */
+        patch: operations["update"];
+        trace?: never;
+    };
+    "/api/v1/use-cases/{id}/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Uploads an image or video (multipart field `file`) and appends it to the
+         *     use case's media. Presigned uploads are attached through `media` in `PATCH`.
+         */
+        post: operations["add_media"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use-cases/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publishes a draft: visible to the whole platform. */
+        post: operations["publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use-cases/{id}/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The previous versions of a published use case, newest first. */
+        get: operations["revisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -1131,6 +1242,19 @@ export interface components {
         Done: {
             status: string;
         };
+        /** @description How many listed use cases carry each value. */
+        FacetCount: {
+            /** Format: int64 */
+            count: number;
+            value: string;
+        };
+        /** @description Counts per filter value of the use cases matching the other filters. */
+        Facets: {
+            city: components["schemas"]["FacetCount"][];
+            industry: components["schemas"]["FacetCount"][];
+            tag: components["schemas"]["FacetCount"][];
+            technology: components["schemas"]["FacetCount"][];
+        };
         /** @description One invalid field of a request. */
         FieldError: {
             code: string;
@@ -1181,6 +1305,11 @@ export interface components {
             /** @description Always `ok` while the process runs. */
             status: string;
         };
+        /** @description Where the use case took place; `coordinates` are `[latitude, longitude]`. */
+        Location: {
+            city: string;
+            coordinates?: number[] | null;
+        };
         LockRequest: {
             locked: boolean;
         };
@@ -1208,6 +1337,27 @@ export interface components {
              */
             unread_count: number;
         };
+        /** @description A file shown with a use case. */
+        MediaItem: {
+            caption?: string | null;
+            content_type: string;
+            file_id: components["schemas"]["FileId"];
+            /** Format: int64 */
+            size: number;
+            type: components["schemas"]["MediaType"];
+            /** @description `GET` it (signed in) to be redirected to the bytes. */
+            url: string;
+        };
+        /** @description A media file to attach: an id from `POST /files` or `/files/presign`. */
+        MediaRef: {
+            caption?: string | null;
+            file_id: components["schemas"]["FileId"];
+        };
+        /**
+         * @description `image` or `video`.
+         * @enum {string}
+         */
+        MediaType: "image" | "video";
         /** @description A member of an organization as any member of that organization sees them. */
         MemberView: {
             avatar_url?: string | null;
@@ -1273,6 +1423,20 @@ export interface components {
             tags?: string[] | null;
             /** @description Plain text, 5–200 characters. */
             title: string;
+        };
+        /** @description `POST /use-cases`: a new draft. */
+        NewUseCase: {
+            industry: string;
+            location?: components["schemas"]["Location"] | null;
+            /** @description Media files uploaded beforehand. */
+            media?: components["schemas"]["MediaRef"][];
+            outcomes?: components["schemas"]["Outcomes"];
+            problem_statement: string;
+            solution: string;
+            tags?: string[];
+            technology?: string[];
+            title: string;
+            vendor_info?: components["schemas"]["VendorInfo"];
         };
         /**
          * Format: uuid
@@ -1411,6 +1575,16 @@ export interface components {
             /** @description Company size band, free text such as `11-50`. */
             size?: string | null;
             website?: string | null;
+        };
+        /** @description Measured results of a use case. */
+        Outcomes: {
+            cost_savings?: string | null;
+            efficiency_gain?: string | null;
+            /** @description Free-form further outcomes, name → value. */
+            extra?: {
+                [key: string]: string;
+            };
+            roi_timeline?: string | null;
         };
         /** @description One page of a list. */
         Page_ActivityItem: {
@@ -1994,6 +2168,16 @@ export interface components {
             /** @description 10–128 characters with a letter and a digit or symbol. */
             password: string;
         };
+        /**
+         * @description `latest` (published most recently first) or `popular` (most viewed first).
+         * @enum {string}
+         */
+        Sort: "latest" | "popular";
+        /**
+         * @description `draft` (visible inside its organization) or `published` (platform-wide).
+         * @enum {string}
+         */
+        Status: "draft" | "published";
         /** @description A newly issued access token and refresh token. */
         TokenPair: {
             /** @description Short-lived signed token for `Authorization: Bearer`. */
@@ -2165,6 +2349,66 @@ export interface components {
         };
         /**
          * Format: uuid
+         * @description A use case.
+         */
+        UseCaseId: string;
+        /** @description A page of use cases with the facets of the whole filtered list. */
+        UseCaseList: {
+            facets: components["schemas"]["Facets"];
+            items: components["schemas"]["UseCaseView"][];
+            next_cursor?: string | null;
+        };
+        /** @description `PATCH /use-cases/{id}`: fields present are replaced (`location: null` removes it). */
+        UseCasePatch: {
+            industry?: string | null;
+            location?: components["schemas"]["Location"] | null;
+            /** @description Replaces the media list (files left out are deleted). */
+            media?: components["schemas"]["MediaRef"][] | null;
+            outcomes?: components["schemas"]["Outcomes"] | null;
+            problem_statement?: string | null;
+            solution?: string | null;
+            tags?: string[] | null;
+            technology?: string[] | null;
+            title?: string | null;
+            vendor_info?: components["schemas"]["VendorInfo"] | null;
+        };
+        /** @description A previous version of a published use case. */
+        UseCaseRevision: {
+            /** @description The use case as it was before this edit. */
+            before: components["schemas"]["UseCaseView"];
+            /** Format: date-time */
+            edited_at: string;
+            edited_by: components["schemas"]["UserId"];
+        };
+        /** @description A use case as clients see it. */
+        UseCaseView: {
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["UseCaseId"];
+            industry: string;
+            location?: components["schemas"]["Location"] | null;
+            media: components["schemas"]["MediaItem"][];
+            organization_id: components["schemas"]["OrgId"];
+            outcomes: components["schemas"]["Outcomes"];
+            problem_statement: string;
+            /** Format: date-time */
+            published_at?: string | null;
+            /** Format: int64 */
+            revision_count: number;
+            solution: string;
+            status: components["schemas"]["Status"];
+            submitted_by: components["schemas"]["UserId"];
+            tags: string[];
+            technology: string[];
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            vendor_info: components["schemas"]["VendorInfo"];
+            /** Format: int64 */
+            view_count: number;
+        };
+        /**
+         * Format: uuid
          * @description A user account.
          */
         UserId: string;
@@ -2242,6 +2486,12 @@ export interface components {
             is_active: boolean;
             job_title?: string | null;
             organization_id: components["schemas"]["OrgId"];
+        };
+        /** @description Who supplied the solution. */
+        VendorInfo: {
+            contact?: string | null;
+            name?: string | null;
+            website?: string | null;
         };
         VerifyEmailRequest: {
             token: string;
@@ -4112,6 +4362,355 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                industry?: string;
+                technology?: string;
+                tag?: string;
+                city?: string;
+                organization_id?: components["schemas"]["OrgId"];
+                /** @description Words that must all appear in the title, problem, solution, industry or tags. */
+                q?: string;
+                sort?: components["schemas"]["Sort"];
+                /** @description `draft`: the drafts of the caller's organization instead of published use cases. */
+                status?: components["schemas"]["Status"];
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UseCaseList"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewUseCase"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UseCaseView"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export: {
+        parameters: {
+            query?: {
+                industry?: string;
+                technology?: string;
+                tag?: string;
+                city?: string;
+                organization_id?: components["schemas"]["OrgId"];
+                /** @description Words that must all appear in the title, problem, solution, industry or tags. */
+                q?: string;
+                sort?: components["schemas"]["Sort"];
+                /** @description `draft`: the drafts of the caller's organization instead of published use cases. */
+                status?: components["schemas"]["Status"];
+                /** @description `csv` (default) or `json`. */
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UseCaseView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UseCasePatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UseCaseView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_media: {
+        parameters: {
+            query?: {
+                /** @description Shown with the image or video. */
+                caption?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description field `file`: the image or video */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UseCaseView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UseCaseView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UseCaseRevision"][];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
