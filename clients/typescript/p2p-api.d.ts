@@ -4384,6 +4384,8 @@ export interface operations {
                 sort?: components["schemas"]["Sort"];
                 /** @description `draft`: the drafts of the caller's organization instead of published use cases. */
                 status?: components["schemas"]["Status"];
+                /** @description `false` leaves the facet counts out (they scan every matching use case). Default `true`. */
+                facets?: boolean;
                 /** @description 1–100, default 20. */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
@@ -4457,6 +4459,8 @@ export interface operations {
                 sort?: components["schemas"]["Sort"];
                 /** @description `draft`: the drafts of the caller's organization instead of published use cases. */
                 status?: components["schemas"]["Status"];
+                /** @description `false` leaves the facet counts out (they scan every matching use case). Default `true`. */
+                facets?: boolean;
                 /** @description `csv` (default) or `json`. */
                 format?: "csv" | "json";
             };
