@@ -40,6 +40,8 @@ export async function startServer({ corsOrigins }) {
   child.on("exit", (code) => {
     exited = code;
   });
+  // Never leave a server behind, even when the runner dies.
+  process.on("exit", () => child.kill("SIGKILL"));
   const base = `http://localhost:${port}`;
   for (let i = 0; i < 600; i++) {
     if (exited !== null) throw new Error(`the server exited with ${exited} before it was ready`);
