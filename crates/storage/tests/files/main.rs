@@ -1,0 +1,174 @@
+//! The files service on SQLite and a local directory: attachment rules and
+//! the sweeper (unattached uploads expire; files of released owners and
+//! detached files are deleted, object and row; attached files stay).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use p2p_kernel::ids::{FileId, OrgId, SessionId, UserId};
+use p2p_kernel::ports::{FileOwner, FileUpload, Files};
+use p2p_kernel::{Actor, ErrorCode, Role};
+use p2p_migration::{Migrator, MigratorTrait};
+use p2p_storage::{FileService, FilesConfig, LocalStore, ObjectStore, bytes_body};
+use sea_orm::Database;
+use std::sync::Arc;
+use std::time::Duration;
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0 picture bytes";
+
+fn actor() -> Actor {
+    Actor {
+        user_id: UserId::new(),
+        org_id: OrgId::new(),
+        role: Role::Member,
+        is_superuser: false,
+        session_id: SessionId::new(),
+    }
+}
+
+fn png() -> FileUpload {
+    FileUpload {
+        filename: Some("a.png".into()),
+        content_type: Some("image/png".into()),
+        body: bytes_body(PNG),
+    }
+}
+
+struct Env {
+    files: FileService,
+    store: Arc<LocalStore>,
+    dir: std::path::PathBuf,
+}
+
+async fn env(unattached_ttl: Duration) -> Env {
+    let dir = std::env::temp_dir().join(format!("p2p-files-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = Database::connect(format!(
+        "sqlite://{}?mode=rwc",
+        dir.join("db.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let store = Arc::new(
+        LocalStore::open(dir.join("files"), "http://127.0.0.1:1", &[7u8; 32])
+            .await
+            .unwrap(),
+    );
+    let mut config = FilesConfig::new("http://127.0.0.1:1");
+    config.unattached_ttl = unattached_ttl;
+    Env {
+        files: FileService::new(db, store.clone(), config),
+        store,
+        dir,
+    }
+}
+
+impl Env {
+    async fn exists(&self, id: FileId, org: OrgId) -> bool {
+        self.store
+            .head(&format!("files/{org}/{id}"))
+            .await
+            .unwrap()
+            .is_some()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn field_codes(e: p2p_kernel::DomainError) -> Vec<(String, String)> {
+    e.field_errors()
+        .iter()
+        .map(|f| (f.field.clone(), f.code.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn attachment_rules() {
+    let env = env(Duration::from_secs(3600)).await;
+    let (me, other) = (actor(), actor());
+    let mine = env.files.upload(&me, png()).await.unwrap();
+    let theirs = env.files.upload(&other, png()).await.unwrap();
+    assert_eq!(mine.content_type, "image/png");
+    assert_eq!(mine.size, PNG.len() as u64);
+    let post = FileOwner::new("forum_post", uuid::Uuid::now_v7());
+    let message = FileOwner::new("message", uuid::Uuid::now_v7());
+
+    let err = env
+        .files
+        .attach(&me, &post, &[mine.id, theirs.id, FileId::new(), mine.id])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_codes(err),
+        [
+            ("files[1]".to_owned(), "unknown_file".to_owned()),
+            ("files[2]".into(), "unknown_file".into()),
+            ("files[3]".into(), "duplicate".into()),
+        ]
+    );
+    let attached = env.files.attach(&me, &post, &[mine.id]).await.unwrap();
+    assert_eq!(attached[0].id, mine.id);
+    // Idempotent for the same owner, refused for another.
+    env.files.attach(&me, &post, &[mine.id]).await.unwrap();
+    let err = env
+        .files
+        .attach(&me, &message, &[mine.id])
+        .await
+        .unwrap_err();
+    assert_eq!(field_codes(err)[0].1, "already_attached");
+    let described = env
+        .files
+        .describe(&post, &[theirs.id, mine.id])
+        .await
+        .unwrap();
+    assert_eq!(described.len(), 1);
+    assert_eq!(described[0].id, mine.id);
+}
+
+#[tokio::test]
+async fn the_sweeper_deletes_what_nothing_holds() {
+    let env = env(Duration::from_secs(3600)).await;
+    let me = actor();
+    let owner = FileOwner::new("use_case", uuid::Uuid::now_v7());
+    let kept = env.files.upload(&me, png()).await.unwrap();
+    let dropped = env.files.upload(&me, png()).await.unwrap();
+    let pending = env.files.upload(&me, png()).await.unwrap();
+    env.files
+        .attach(&me, &owner, &[kept.id, dropped.id])
+        .await
+        .unwrap();
+    env.files.detach(&owner, &[dropped.id]).await.unwrap();
+    assert_eq!(env.files.sweep_expired().await.unwrap(), 1);
+    assert!(!env.exists(dropped.id, me.org_id).await);
+    assert!(env.exists(kept.id, me.org_id).await, "attached files stay");
+    assert!(env.exists(pending.id, me.org_id).await, "not expired yet");
+
+    // The owner is deleted: its files go.
+    env.files.release_owner(&owner).await.unwrap();
+    assert_eq!(env.files.sweep_expired().await.unwrap(), 1);
+    assert!(!env.exists(kept.id, me.org_id).await);
+    let err = env.files.download(&me, kept.id).await.unwrap_err();
+    assert_eq!(err.kind().status(), 404);
+    assert_eq!(env.files.sweep_expired().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn unattached_uploads_expire() {
+    let env = env(Duration::ZERO).await;
+    let me = actor();
+    let file = env.files.upload(&me, png()).await.unwrap();
+    assert!(env.exists(file.id, me.org_id).await);
+    let owner = FileOwner::new("use_case", uuid::Uuid::now_v7());
+    let err = env.files.attach(&me, &owner, &[file.id]).await.unwrap_err();
+    assert_eq!(
+        field_codes(err)[0].1,
+        "unknown_file",
+        "expired uploads cannot be attached"
+    );
+    assert_eq!(env.files.sweep_expired().await.unwrap(), 1);
+    assert!(!env.exists(file.id, me.org_id).await);
+}
