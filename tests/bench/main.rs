@@ -8,6 +8,7 @@ mod auth;
 mod forum;
 mod messaging;
 mod realtime;
+mod search;
 mod stats;
 mod usecases;
 
@@ -35,6 +36,9 @@ async fn main() {
     }
     if wanted("usecases") {
         usecases::run().await;
+    }
+    if wanted("search") {
+        search::run().await;
     }
 }
 

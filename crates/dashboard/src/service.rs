@@ -49,11 +49,10 @@ impl DashboardService {
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "dashboard cache unavailable"),
         }
-        let (me, org, platform, orgs) = tokio::join!(
+        let (me, org, platform) = tokio::join!(
             self.index.totals(StatsScope::Author(actor.user_id.0)),
             self.index.totals(StatsScope::Organization(actor.org_id.0)),
-            self.index.totals(StatsScope::Platform),
-            self.index.organization_count(),
+            self.platform(),
         );
         let (me, org, platform) = (me?, org?, platform?);
         let stats = DashboardStats {
@@ -75,13 +74,7 @@ impl DashboardService {
                 use_cases: count(&org, Kind::UseCase),
                 use_case_views: field(&org, Kind::UseCase, |t| t.views),
             },
-            platform: PlatformStats {
-                users: count(&platform, Kind::User),
-                organizations: orgs?,
-                topics: count(&platform, Kind::Topic),
-                posts: count(&platform, Kind::Post),
-                use_cases: count(&platform, Kind::UseCase),
-            },
+            platform,
             computed_at: self.clock.now(),
             max_age_secs: STATS_MAX_AGE.as_secs(),
         };
@@ -89,6 +82,33 @@ impl DashboardService {
             && let Err(e) = self.cache.set(&key, &bytes, STATS_MAX_AGE).await
         {
             tracing::warn!(error = %e, "dashboard stats not cached");
+        }
+        Ok(stats)
+    }
+
+    /// The platform's figures: the same for every caller, so cached once
+    /// (a scan of the whole index) for [`STATS_MAX_AGE`].
+    async fn platform(&self) -> Result<PlatformStats, DomainError> {
+        const KEY: &str = "dashboard:stats:platform";
+        if let Ok(Some(bytes)) = self.cache.get(KEY).await
+            && let Ok(stats) = serde_json::from_slice::<PlatformStats>(&bytes)
+        {
+            return Ok(stats);
+        }
+        let (totals, organizations) = tokio::join!(
+            self.index.totals(StatsScope::Platform),
+            self.index.organization_count()
+        );
+        let totals = totals?;
+        let stats = PlatformStats {
+            users: count(&totals, Kind::User),
+            organizations: organizations?,
+            topics: count(&totals, Kind::Topic),
+            posts: count(&totals, Kind::Post),
+            use_cases: count(&totals, Kind::UseCase),
+        };
+        if let Ok(bytes) = serde_json::to_vec(&stats) {
+            let _ = self.cache.set(KEY, &bytes, STATS_MAX_AGE).await;
         }
         Ok(stats)
     }

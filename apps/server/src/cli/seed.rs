@@ -133,6 +133,8 @@ pub async fn run() -> anyhow::Result<()> {
         "{topics} topics with threads; sign in as nora@{} / {password}",
         COMPANIES[0].domain
     );
+    // No live indexer runs in a one-off command: index what was seeded.
+    services.discovery.indexer.reindex().await.map_err(fail)?;
     Ok(())
 }
 

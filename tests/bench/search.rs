@@ -1,0 +1,223 @@
+//! Search and dashboard at scale (full backend: PostgreSQL): 1,000,000 posts,
+//! 100,000 use cases and 50,000 topics are bulk-inserted straight into the
+//! index (`INSERT … SELECT generate_series`, GIN index built after the load),
+//! then search p50/p99 for a fixed query mix and the p99 of
+//! `/dashboard/trending` and `/dashboard/stats` are measured over HTTP,
+//! against the p99 of `GET /users/me` in the same run.
+
+use crate::stats::{Latencies, ms};
+use p2p_tests::{Backend, TestApp, unique_email};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use std::time::{Duration, Instant};
+
+const POSTS: i64 = 1_000_000;
+const USE_CASES: i64 = 100_000;
+const TOPICS: i64 = 50_000;
+const BATCH: i64 = 100_000;
+const SAMPLES: usize = 200;
+const MAX_PER_QUERY: Duration = Duration::from_secs(20);
+
+/// frequent: ~10% of posts; rare: 1 in 10,000; two terms: 2% and 3%
+/// independently; typo: one edit from the frequent term.
+const QUERY_MIX: [(&str, &str); 4] = [
+    ("frequent term", "maintenance"),
+    ("rare term", "tribology"),
+    ("two terms", "hydraulic%20pump"),
+    ("typo", "maintenence"),
+];
+
+pub async fn run() {
+    let app = TestApp::spawn().await;
+    if app.backend != Backend::Full {
+        println!("search at scale: measured on the full backend (PostgreSQL) only");
+        app.stop().await;
+        return;
+    }
+    let me = app.signup(&unique_email("searcher")).await;
+    let db = app.state().backends.db.clone();
+    let started = Instant::now();
+    seed(&db).await;
+    println!(
+        "search seed: {POSTS} posts, {USE_CASES} use cases, {TOPICS} topics in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let index = app.state().services.discovery.search.index().clone();
+    let t = Instant::now();
+    p2p_dashboard::trending::refresh(&index, time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    println!(
+        "trending refresh (background task): {:.0} ms",
+        ms(t.elapsed())
+    );
+
+    let baseline = measure(&app, &me.access, "/api/v1/users/me").await;
+    println!("baseline GET /users/me: {}", baseline.summary());
+    let base_p99 = ms(baseline.percentile(99.0));
+    for (label, q) in QUERY_MIX {
+        let l = measure(&app, &me.access, &format!("/api/v1/search?q={q}")).await;
+        println!(
+            "GET /search ({label}, q={q}): {} = {:.1}x baseline p99",
+            l.summary(),
+            ms(l.percentile(99.0)) / base_p99
+        );
+    }
+    let t = Instant::now();
+    let cold = app.get("/api/v1/dashboard/stats", me.token()).await;
+    cold.assert_status(200);
+    println!("GET /dashboard/stats uncached: {:.0} ms", ms(t.elapsed()));
+    for path in ["/api/v1/dashboard/trending", "/api/v1/dashboard/stats"] {
+        let l = measure(&app, &me.access, path).await;
+        println!(
+            "GET {path}: {} = {:.1}x baseline p99",
+            l.summary(),
+            ms(l.percentile(99.0)) / base_p99
+        );
+    }
+    app.stop().await;
+}
+
+async fn measure(app: &TestApp, token: &str, path: &str) -> Latencies {
+    let url = app.url(path);
+    let started = Instant::now();
+    let mut samples = Vec::with_capacity(SAMPLES);
+    while samples.len() < SAMPLES && started.elapsed() < MAX_PER_QUERY {
+        let t = Instant::now();
+        let resp = app
+            .client
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let _ = resp.bytes().await;
+        samples.push(t.elapsed());
+    }
+    Latencies::new(samples)
+}
+
+/// A deterministic vocabulary of 3,000 made-up words.
+fn vocabulary() -> Vec<String> {
+    let a = [
+        "ka", "lo", "mi", "re", "su", "ta", "ve", "do", "ni", "po", "ga", "be", "fi", "zu", "xe",
+    ];
+    let b = [
+        "ran", "mel", "tis", "dor", "vak", "pel", "sun", "gor", "lin", "mas", "tek", "bru", "fos",
+        "quen", "dal", "rix", "nol", "var", "sep", "tam",
+    ];
+    let c = ["", "a", "o", "er", "is", "um", "an", "et", "ix", "on"];
+    let mut words = Vec::new();
+    for x in a {
+        for y in b {
+            for z in c {
+                words.push(format!("{x}{y}{z}"));
+            }
+        }
+    }
+    words
+}
+
+async fn exec(db: &DatabaseConnection, sql: &str) {
+    db.execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {sql:.200}"));
+}
+
+async fn seed(db: &DatabaseConnection) {
+    let words = vocabulary();
+    let n = words.len();
+    let array = format!(
+        "ARRAY[{}]",
+        words
+            .iter()
+            .map(|w| format!("'{w}'"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let now = p2p_search::index_ms(time::OffsetDateTime::now_utc());
+    let pick = |count: u32| {
+        format!(
+            "array_to_string(ARRAY(SELECT ({array})[1 + floor(random() * {n})::int] FROM generate_series(1, {count}) s WHERE s > g * 0), ' ')"
+        )
+    };
+    exec(db, "DROP INDEX search_documents_tsv").await;
+    exec(db, "DROP INDEX search_documents_recent").await;
+    let mut from = 1;
+    while from <= POSTS {
+        let to = (from + BATCH - 1).min(POSTS);
+        exec(
+            db,
+            &format!(
+                "INSERT INTO search_documents (kind, id, parent_id, organization_id, author_id, title, body, tags,
+                   published, searchable, replies, upvotes, participants, views, best_answer, created_at, active_at)
+                 SELECT 'post', gen_random_uuid()::text, 'topic-' || (g % {TOPICS}), 'org-' || (g % 500), 'user-' || (g % 20000),
+                   {title}, {body}
+                     || CASE WHEN g % 10 = 0 THEN ' maintenance schedule' ELSE '' END
+                     || CASE WHEN g % 50 = 1 THEN ' hydraulic' ELSE '' END
+                     || CASE WHEN g % 33 = 0 THEN ' pump' ELSE '' END
+                     || CASE WHEN g % 10000 = 7 THEN ' tribology' ELSE '' END,
+                   '', 1, 1, 0, 0, g % 7, 0, (g % 50 = 0)::int,
+                   {now} - (g % 5184000) * 1000, {now} - (g % 5184000) * 1000
+                 FROM generate_series({from}, {to}) g",
+                title = pick(6),
+                body = pick(30),
+            ),
+        )
+        .await;
+        from = to + 1;
+    }
+    exec(
+        db,
+        &format!(
+            "INSERT INTO search_documents (kind, id, organization_id, author_id, title, body, tags, industry, city,
+               published, searchable, replies, upvotes, participants, views, best_answer, created_at, active_at)
+             SELECT 'use_case', gen_random_uuid()::text, 'org-' || (g % 500), 'user-' || (g % 20000),
+               {title}, {body} || CASE WHEN g % 10 = 0 THEN ' maintenance' ELSE '' END,
+               E'\\n' || ({array})[1 + g % {n}] || E'\\n',
+               (ARRAY['manufacturing','energy','logistics','chemicals'])[1 + g % 4], 'Riyadh',
+               (g % 10 <> 0)::int, 1, 0, g % 40, 0, g % 500, 0,
+               {now} - (g % 5184000) * 1000, {now} - (g % 2592000) * 1000
+             FROM generate_series(1, {USE_CASES}) g",
+            title = pick(5),
+            body = pick(60),
+        ),
+    )
+    .await;
+    exec(
+        db,
+        &format!(
+            "INSERT INTO search_documents (kind, id, organization_id, author_id, title, body, tags,
+               published, searchable, replies, upvotes, participants, views, best_answer, created_at, active_at)
+             SELECT 'topic', 'topic-' || g, 'org-' || (g % 500), 'user-' || (g % 20000),
+               {title}, {body}, '', 1, 1, g % 20, g % 30, 1 + g % 8, 0, 0,
+               {now} - (g % 5184000) * 1000, {now} - (g % 2592000) * 1000
+             FROM generate_series(1, {TOPICS}) g",
+            title = pick(6),
+            body = pick(30),
+        ),
+    )
+    .await;
+    let mut terms: Vec<String> = words.iter().filter(|w| w.len() >= 4).cloned().collect();
+    terms.extend(["maintenance", "schedule", "hydraulic", "pump", "tribology"].map(String::from));
+    exec(
+        db,
+        &format!(
+            "INSERT INTO search_terms (term, len) SELECT t, length(t) FROM unnest(ARRAY[{}]) t ON CONFLICT DO NOTHING",
+            terms.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(",")
+        ),
+    )
+    .await;
+    let txn = db.begin().await.unwrap();
+    txn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'")
+        .await
+        .unwrap();
+    txn.execute_unprepared("CREATE INDEX search_documents_tsv ON search_documents USING GIN (tsv)")
+        .await
+        .unwrap();
+    txn.execute_unprepared("CREATE INDEX search_documents_recent ON search_documents (created_at DESC, kind DESC, id DESC)")
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    exec(db, "ANALYZE search_documents").await;
+}
