@@ -1,7 +1,7 @@
 //! Dashboard over HTTP: stats from seeded data, activity visibility and
 //! paging, trending order and its explanation.
 
-use crate::search::{ids, until};
+use crate::search::{create_use_case, ids, publish_use_case, until, use_case};
 use p2p_tests::{TestApp, unique_email};
 use serde_json::{Value, json};
 
@@ -217,5 +217,102 @@ async fn trending_ranks_engagement_and_explains_it() {
     );
     assert_eq!(item(&body, &hot)["kind"], "topic");
     assert_eq!(item(&body, &cold)["components"]["engagement"], 0.0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn use_cases_count_in_stats_activity_and_trending() {
+    let app = TestApp::spawn().await;
+    let a = app.signup(&unique_email("uc-a")).await;
+    let a2 = app
+        .invite_and_join(&a, &unique_email("uc-a2"), "member")
+        .await;
+    let b = app.signup(&unique_email("uc-b")).await;
+    let c = app.signup(&unique_email("uc-c")).await;
+    let body = |title: &str| use_case(title, "Energy", "Transformer hot spots.");
+    let published = create_use_case(&app, a.token(), &body("Thermal imaging rounds")).await;
+    publish_use_case(&app, a.token(), &published).await;
+    let draft = create_use_case(&app, a.token(), &body("Partial discharge sensors")).await;
+    let (cold, _) = topic(&app, b.token(), "Cable tray labelling").await;
+
+    // Two other users view the published use case (each counted once a day).
+    for viewer in [&b, &c, &c] {
+        app.get(&format!("/api/v1/use-cases/{published}"), viewer.token())
+            .await
+            .assert_status(200);
+    }
+    let expected_a = json!({"topics": 0, "posts": 0, "best_answers": 0, "upvotes_received": 0, "use_cases": 2, "use_case_views": 2});
+    let stats = until(&app, "/api/v1/dashboard/stats", a.token(), |s| {
+        s["me"] == expected_a
+    })
+    .await;
+    assert_eq!(stats["organization"]["use_cases"], 2);
+    assert_eq!(stats["organization"]["use_case_views"], 2);
+    assert_eq!(stats["platform"]["use_cases"], 1, "{stats}");
+    let stats = until(&app, "/api/v1/dashboard/stats", a2.token(), |s| {
+        s["organization"]["use_case_views"] == 2
+    })
+    .await;
+    assert_eq!(stats["me"]["use_cases"], 0);
+    assert_eq!(stats["organization"]["use_cases"], 2);
+    let stats = until(&app, "/api/v1/dashboard/stats", b.token(), |s| {
+        s["platform"]["use_cases"] == 1
+    })
+    .await;
+    assert_eq!(stats["organization"]["use_cases"], 0);
+
+    // Activity: the published use case for everyone, never the draft.
+    for who in [&a, &b] {
+        let feed = until(&app, "/api/v1/dashboard/activity", who.token(), |f| {
+            ids(f).contains(&published)
+        })
+        .await;
+        assert!(!ids(&feed).contains(&draft), "{feed}");
+        let entry = item(&feed, &published);
+        assert_eq!(entry["type"], "use_case_published");
+        assert_eq!(entry["kind"], "use_case");
+        assert_eq!(entry["title"], "Thermal imaging rounds");
+        assert_eq!(entry["actor_id"], a.user_id.as_str());
+    }
+
+    // Trending: the viewed use case above an idle topic, explained; no draft.
+    let trending = until(&app, "/api/v1/dashboard/trending", c.token(), |t| {
+        item(t, &published)["components"]["views"] == 2 && !item(t, &cold).is_null()
+    })
+    .await;
+    let order = ids(&trending);
+    assert!(!order.contains(&draft), "{trending}");
+    let pos = |id: &str| order.iter().position(|x| x == id).unwrap();
+    assert!(pos(&published) < pos(&cold), "{trending}");
+    let entry = item(&trending, &published);
+    assert_eq!(entry["kind"], "use_case");
+    assert_eq!(entry["title"], "Thermal imaging rounds");
+    let h = &entry["components"];
+    assert_eq!(h["engagement"], 0.25 * 2.0);
+    assert_eq!(h["replies"], 0);
+    let (e, mean, age, g) = (
+        h["engagement"].as_f64().unwrap(),
+        h["community_mean"].as_f64().unwrap(),
+        h["age_hours"].as_f64().unwrap(),
+        h["gravity"].as_f64().unwrap(),
+    );
+    let expected = (e / mean) / (age + 2.0).powf(g);
+    assert!(
+        (h["score"].as_f64().unwrap() - expected).abs() < 1e-4,
+        "{h}"
+    );
+
+    // Deleted: gone from the stats and the trending list.
+    app.delete(&format!("/api/v1/use-cases/{published}"), a.token())
+        .await
+        .assert_status(204);
+    until(&app, "/api/v1/dashboard/trending", c.token(), |t| {
+        item(t, &published).is_null()
+    })
+    .await;
+    until(&app, "/api/v1/dashboard/stats", a.token(), |s| {
+        s["me"]["use_cases"] == 1 && s["me"]["use_case_views"] == 0
+    })
+    .await;
     app.stop().await;
 }

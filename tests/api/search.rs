@@ -287,3 +287,241 @@ async fn users_are_found_until_deactivated() {
     .await;
     app.stop().await;
 }
+
+/// Polls `path` until `done` holds, within `deadline` (then fails).
+async fn within(
+    app: &TestApp,
+    deadline: Duration,
+    path: &str,
+    token: Option<&str>,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let end = tokio::time::Instant::now() + deadline;
+    loop {
+        let resp = app.get(path, token).await;
+        resp.assert_status(200);
+        if done(&resp.json) {
+            return resp.json;
+        }
+        assert!(
+            tokio::time::Instant::now() < end,
+            "not within {deadline:?} for {path}: {}",
+            resp.text
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn use_case(title: &str, industry: &str, problem: &str) -> Value {
+    json!({
+        "title": title,
+        "industry": industry,
+        "technology": ["Vision", "Edge"],
+        "problem_statement": problem,
+        "solution": "Cameras over the line and a model on an edge box.",
+        "outcomes": {"cost_savings": "18%", "extra": {"scrap": "-40%"}},
+        "vendor_info": {"name": "Optiq"},
+        "location": {"city": "Dammam"},
+        "tags": ["Quality"],
+    })
+}
+
+/// Creates a use case (a draft); returns its id.
+pub async fn create_use_case(app: &TestApp, token: Option<&str>, body: &Value) -> String {
+    let resp = app.post("/api/v1/use-cases", token, body).await;
+    resp.assert_status(201);
+    resp.json["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn publish_use_case(app: &TestApp, token: Option<&str>, id: &str) {
+    app.post(
+        &format!("/api/v1/use-cases/{id}/publish"),
+        token,
+        &json!({}),
+    )
+    .await
+    .assert_status(200);
+}
+
+#[tokio::test]
+async fn use_cases_are_searchable_with_draft_visibility_filters_typos_and_deletion() {
+    let app = TestApp::spawn().await;
+    let a = app.signup(&unique_email("uc-a")).await;
+    let a2 = app
+        .invite_and_join(&a, &unique_email("uc-a2"), "member")
+        .await;
+    let b = app.signup(&unique_email("uc-b")).await;
+    let published = create_use_case(
+        &app,
+        a.token(),
+        &use_case(
+            "Extrusion die inspection",
+            "Plastics",
+            "Surface defects on extruded profiles found too late.",
+        ),
+    )
+    .await;
+    let draft = create_use_case(
+        &app,
+        a.token(),
+        &use_case(
+            "Granulator blade wear",
+            "Plastics",
+            "Blades dull unevenly; regrind quality drops.",
+        ),
+    )
+    .await;
+
+    // Published: found by everyone within a second, by title and body words.
+    publish_use_case(&app, a.token(), &published).await;
+    let path = "/api/v1/search/use-cases?q=extrusion";
+    let found = within(&app, Duration::from_secs(1), path, b.token(), |r| {
+        ids(r).contains(&published)
+    })
+    .await;
+    let hit = &found["items"][0];
+    assert_eq!(hit["kind"], "use_case");
+    assert_eq!(hit["title"], "Extrusion die inspection");
+    assert_eq!(hit["organization_id"], a.org_id.as_str());
+    assert_eq!(hit["author_id"], a.user_id.as_str());
+    let body = app.get("/api/v1/search?q=profiles", b.token()).await;
+    assert_eq!(ids(&body.json), vec![published.clone()], "{}", body.text);
+
+    // The draft: its organization finds it, another organization never does.
+    until(&app, "/api/v1/search?q=granulator", a2.token(), |r| {
+        ids(r) == vec![draft.clone()]
+    })
+    .await;
+    for q in ["granulator", "regrind", "blade%20wear"] {
+        let body = app.get(&format!("/api/v1/search?q={q}"), b.token()).await;
+        assert!(ids(&body.json).is_empty(), "{q}: {}", body.text);
+    }
+
+    // Industry filter (case-insensitive), tag, and the use-case endpoint only.
+    let body = app
+        .get(
+            "/api/v1/search/use-cases?q=cameras&industry=plastics",
+            a.token(),
+        )
+        .await;
+    assert_eq!(ids(&body.json).len(), 2, "{}", body.text);
+    let body = app
+        .get(
+            "/api/v1/search/use-cases?q=cameras&industry=Energy",
+            a.token(),
+        )
+        .await;
+    assert!(ids(&body.json).is_empty(), "{}", body.text);
+    let body = app
+        .get(
+            "/api/v1/search?q=cameras&tag=quality&kind=use_case",
+            b.token(),
+        )
+        .await;
+    assert_eq!(ids(&body.json), vec![published.clone()], "{}", body.text);
+    let body = app
+        .get("/api/v1/search/forums?q=extrusion", b.token())
+        .await;
+    assert!(ids(&body.json).is_empty(), "{}", body.text);
+
+    // One typo in a use-case word; the technology and city are indexed too.
+    for q in ["extrsuion", "inspektion", "dammam%20vision"] {
+        let body = app.get(&format!("/api/v1/search?q={q}"), b.token()).await;
+        assert!(ids(&body.json).contains(&published), "{q}: {}", body.text);
+    }
+
+    // A rebuild from the stores keeps both, with the same visibility.
+    let counts = app
+        .state()
+        .services
+        .discovery
+        .indexer
+        .reindex()
+        .await
+        .unwrap();
+    assert!(
+        counts.contains(&(p2p_search::Kind::UseCase, 2)),
+        "{counts:?}"
+    );
+    let body = app.get("/api/v1/search?q=granulator", b.token()).await;
+    assert!(ids(&body.json).is_empty(), "{}", body.text);
+    let body = app.get("/api/v1/search?q=granulator", a2.token()).await;
+    assert_eq!(ids(&body.json), vec![draft.clone()], "{}", body.text);
+
+    // Deleting removes the hit.
+    app.delete(&format!("/api/v1/use-cases/{published}"), a.token())
+        .await
+        .assert_status(204);
+    until(&app, "/api/v1/search?q=extrusion", b.token(), |r| {
+        ids(r).is_empty()
+    })
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn renaming_a_topic_retitles_its_posts() {
+    let app = TestApp::spawn().await;
+    let asker = app.signup(&unique_email("rename")).await;
+    let helper = app.signup(&unique_email("rename-helper")).await;
+    let topic_id = topic(
+        &app,
+        asker.token(),
+        "Coolant foaming",
+        "Foam spills over the sump.",
+        &["coolant"],
+    )
+    .await;
+    let reply = app
+        .post(
+            &format!("/api/v1/forums/topics/{topic_id}/posts"),
+            helper.token(),
+            &json!({"content": "Try a silicone-free defoamer."}),
+        )
+        .await;
+    reply.assert_status(201);
+    let reply_id = reply.json["id"].as_str().unwrap().to_owned();
+    until(
+        &app,
+        "/api/v1/search/forums?q=defoamer",
+        asker.token(),
+        |b| ids(b) == vec![reply_id.clone()],
+    )
+    .await;
+
+    app.patch(
+        &format!("/api/v1/forums/topics/{topic_id}"),
+        asker.token(),
+        &json!({"title": "Coolant foaming in surface grinders", "tags": ["grinding"]}),
+    )
+    .await
+    .assert_status(200);
+    let found = until(
+        &app,
+        "/api/v1/search/forums?q=defoamer",
+        asker.token(),
+        |b| b["items"][0]["title"] == "Coolant foaming in surface grinders",
+    )
+    .await;
+    assert_eq!(found["items"][0]["id"], reply_id.as_str());
+    // The post is found by the new title word and the new tag, not the old tag.
+    let body = app
+        .get("/api/v1/search/forums?q=grinders&kind=post", asker.token())
+        .await;
+    assert_eq!(ids(&body.json), vec![reply_id.clone()], "{}", body.text);
+    let body = app
+        .get(
+            "/api/v1/search/forums?q=defoamer&tag=grinding",
+            asker.token(),
+        )
+        .await;
+    assert_eq!(ids(&body.json), vec![reply_id.clone()], "{}", body.text);
+    let body = app
+        .get(
+            "/api/v1/search/forums?q=defoamer&tag=coolant",
+            asker.token(),
+        )
+        .await;
+    assert!(ids(&body.json).is_empty(), "{}", body.text);
+    app.stop().await;
+}

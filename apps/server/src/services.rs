@@ -104,7 +104,8 @@ impl Services {
         files.register_access(MESSAGE_FILES, Arc::new(MessageFiles(messaging.clone())));
         let usecases =
             use_case_service(backends, &files, events.clone(), notifier, clock.clone()).await?;
-        let discovery = Discovery::build(backends, &identity, &forum, feed, clock.clone());
+        let discovery =
+            Discovery::build(backends, &identity, &forum, &usecases, feed, clock.clone());
         let orgs = OrgService::new(
             backends.db.clone(),
             identity.member_directory(),

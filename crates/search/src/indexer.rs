@@ -126,6 +126,13 @@ impl Indexer {
                 Some(doc) => self.index.upsert(&doc).await,
                 None => self.index.remove(kind, id).await,
             },
+            Change::RefreshTree(kind, id) => match source.load(kind, id).await? {
+                Some(doc) => {
+                    self.index.upsert(&doc).await?;
+                    self.index.inherit(&doc).await.map(|_| ())
+                }
+                None => self.index.remove(kind, id).await,
+            },
             Change::RemoveTree(kind, id) => self.index.remove_tree(kind, id).await,
         }
     }
@@ -135,23 +142,45 @@ impl Indexer {
         self.index.clear().await?;
         let mut counts: Vec<(Kind, u64)> = Kind::ALL.iter().map(|k| (*k, 0)).collect();
         for source in self.sources.iter() {
-            let mut after = None;
-            loop {
-                let batch = source.scan(after).await?;
-                for doc in &batch.documents {
-                    self.index.upsert(doc).await?;
-                    if let Some(c) = counts.iter_mut().find(|(k, _)| *k == doc.kind) {
-                        c.1 += 1;
-                    }
-                }
-                match batch.next {
-                    Some(next) => after = Some(next),
-                    None => break,
-                }
-            }
-            tracing::info!(source = source.name(), "reindexed");
+            self.load_all(source.as_ref(), &mut counts).await?;
         }
         self.changed.notify_one();
         Ok(counts)
+    }
+
+    /// Indexes every document of the source named `name` (see
+    /// [`ContentSource::name`]) without clearing anything, in bulk; returns
+    /// how many. For bulk loads (benchmarks) of content written straight to a store.
+    pub async fn index_source(&self, name: &str) -> Result<u64, DomainError> {
+        let Some(source) = self.sources.iter().find(|s| s.name() == name) else {
+            return Err(DomainError::not_found("content source"));
+        };
+        let mut counts: Vec<(Kind, u64)> = Kind::ALL.iter().map(|k| (*k, 0)).collect();
+        self.load_all(source.as_ref(), &mut counts).await?;
+        self.changed.notify_one();
+        Ok(counts.iter().map(|(_, n)| n).sum())
+    }
+
+    async fn load_all(
+        &self,
+        source: &dyn ContentSource,
+        counts: &mut [(Kind, u64)],
+    ) -> Result<(), DomainError> {
+        let mut after = None;
+        loop {
+            let batch = source.scan(after).await?;
+            self.index.upsert_many(&batch.documents).await?;
+            for doc in &batch.documents {
+                if let Some(c) = counts.iter_mut().find(|(k, _)| *k == doc.kind) {
+                    c.1 += 1;
+                }
+            }
+            match batch.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        tracing::info!(source = source.name(), "reindexed");
+        Ok(())
     }
 }

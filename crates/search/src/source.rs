@@ -13,6 +13,9 @@ use uuid::Uuid;
 pub enum Change {
     /// Read the document again from its store (gone or hidden → removed).
     Refresh(Kind, Uuid),
+    /// Refresh, then the documents whose parent it is take its title and
+    /// tags again (a post carries its topic's; after a rename).
+    RefreshTree(Kind, Uuid),
     /// The document and every document whose parent it is are gone.
     RemoveTree(Kind, Uuid),
 }

@@ -9,7 +9,8 @@
 //! the files service attached with owner kind [`FILE_OWNER_KIND`].
 //!
 //! Events (channel `org:<organization_id>`, data: the [`UseCaseView`]):
-//! `use_case.created`, `use_case.updated`, `use_case.published`, `use_case.deleted`.
+//! `use_case.created`, `use_case.updated`, `use_case.published`, `use_case.deleted`;
+//! `use_case.viewed` (data: `id`, `organization_id`) after a counted view.
 
 mod doc;
 mod repo;

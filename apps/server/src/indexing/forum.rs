@@ -95,8 +95,12 @@ impl ContentSource for ForumSource {
     fn changes(&self, event: &Event) -> Vec<Change> {
         let d = &event.data;
         match event.name.as_str() {
-            "topic.created" | "topic.updated" => id_of(d, "id")
+            "topic.created" => id_of(d, "id")
                 .map(|id| vec![Change::Refresh(Kind::Topic, id)])
+                .unwrap_or_default(),
+            // A rename or new tags reach the topic's posts too.
+            "topic.updated" => id_of(d, "id")
+                .map(|id| vec![Change::RefreshTree(Kind::Topic, id)])
                 .unwrap_or_default(),
             "topic.deleted" => id_of(d, "id")
                 .map(|id| vec![Change::RemoveTree(Kind::Topic, id)])

@@ -1,13 +1,15 @@
 //! The search index's content sources: how each domain's content becomes
 //! index documents (see `p2p_search::ContentSource`). They read through the
 //! domain services as a platform operator, so the index holds everything and
-//! the search service applies visibility per caller. A new content kind (use
-//! cases, ...) adds one source here and one line in `services.rs`.
+//! the search service applies visibility per caller. A new content kind adds
+//! one source here and one line in `Discovery::build`.
 
 mod forum;
+mod usecases;
 mod users;
 
 pub use forum::ForumSource;
+pub use usecases::UseCaseSource;
 pub use users::UserSource;
 
 use p2p_kernel::ids::{OrgId, SessionId, UserId};
@@ -46,6 +48,7 @@ use p2p_forum::ForumService;
 use p2p_identity::IdentityService;
 use p2p_kernel::ports::Clock;
 use p2p_search::{IndexFeed, Indexer, SearchIndex, SearchService};
+use p2p_usecases::UseCaseService;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -64,6 +67,7 @@ impl Discovery {
         backends: &Backends,
         identity: &IdentityService,
         forum: &ForumService,
+        usecases: &UseCaseService,
         feed: IndexFeed,
         clock: Arc<dyn Clock>,
     ) -> Self {
@@ -71,6 +75,7 @@ impl Discovery {
         let sources: Vec<Arc<dyn p2p_search::ContentSource>> = vec![
             Arc::new(UserSource::new(identity.clone(), backends.db.clone())),
             Arc::new(ForumSource::new(forum.clone())),
+            Arc::new(UseCaseSource::new(usecases.clone())),
         ];
         Self {
             search: SearchService::new(index.clone()),

@@ -10,11 +10,12 @@ use uuid::Uuid;
 /// Words of one document added to the vocabulary at most.
 const MAX_TERMS_PER_DOCUMENT: usize = 2_000;
 
-const UPSERT: &str = "INSERT INTO search_documents
+const COLUMNS: &str = "INSERT INTO search_documents
     (kind, id, parent_id, organization_id, author_id, title, body, tags, industry, city,
      published, searchable, replies, upvotes, participants, views, best_answer, created_at, active_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-    ON CONFLICT (kind, id) DO UPDATE SET
+    VALUES ";
+const PER_ROW: usize = 19;
+const ON_CONFLICT: &str = " ON CONFLICT (kind, id) DO UPDATE SET
      parent_id = excluded.parent_id, organization_id = excluded.organization_id,
      author_id = excluded.author_id, title = excluded.title, body = excluded.body,
      tags = excluded.tags, industry = excluded.industry, city = excluded.city,
@@ -23,6 +24,8 @@ const UPSERT: &str = "INSERT INTO search_documents
      participants = excluded.participants, views = excluded.views,
      best_answer = excluded.best_answer, created_at = excluded.created_at,
      active_at = excluded.active_at";
+/// Documents per multi-row INSERT in a bulk upsert.
+const BULK_ROWS: usize = 100;
 
 /// Tags as stored: lower-case, each between newlines, so a tag filter is one
 /// `LIKE '%\n<tag>\n%'` and full text sees them as words.
@@ -42,37 +45,79 @@ fn opt(id: Option<Uuid>) -> Value {
     id.map(|u| u.to_string()).into()
 }
 
+/// The column values of a document, in [`COLUMNS`] order.
+fn row(doc: &SearchDocument) -> [Value; PER_ROW] {
+    let m = doc.metrics;
+    [
+        doc.kind.as_str().into(),
+        doc.id.to_string().into(),
+        opt(doc.parent_id),
+        opt(doc.organization_id),
+        opt(doc.author_id),
+        doc.title.clone().into(),
+        doc.body.clone().into(),
+        tags_column(&doc.tags).into(),
+        doc.industry.clone().into(),
+        doc.city.clone().into(),
+        i32::from(doc.published).into(),
+        i32::from(doc.searchable).into(),
+        to_i64(m.replies).into(),
+        to_i64(m.upvotes).into(),
+        to_i64(m.participants).into(),
+        to_i64(m.views).into(),
+        i32::from(m.best_answer).into(),
+        to_ms(doc.created_at).into(),
+        to_ms(doc.active_at).into(),
+    ]
+}
+
 impl SearchIndex {
     /// Adds or replaces a document and adds its words to the vocabulary.
     pub async fn upsert(&self, doc: &SearchDocument) -> Result<(), DomainError> {
-        let m = doc.metrics;
-        let values: Vec<Value> = vec![
-            doc.kind.as_str().into(),
-            doc.id.to_string().into(),
-            opt(doc.parent_id),
-            opt(doc.organization_id),
-            opt(doc.author_id),
-            doc.title.clone().into(),
-            doc.body.clone().into(),
-            tags_column(&doc.tags).into(),
-            doc.industry.clone().into(),
-            doc.city.clone().into(),
-            i32::from(doc.published).into(),
-            i32::from(doc.searchable).into(),
-            to_i64(m.replies).into(),
-            to_i64(m.upvotes).into(),
-            to_i64(m.participants).into(),
-            to_i64(m.views).into(),
-            i32::from(m.best_answer).into(),
-            to_ms(doc.created_at).into(),
-            to_ms(doc.active_at).into(),
-        ];
-        self.execute(UPSERT, values).await?;
-        if doc.searchable {
-            let text = format!("{} {} {}", doc.title, doc.tags.join(" "), doc.body);
-            self.add_terms(&words(&text)).await?;
+        self.upsert_many(std::slice::from_ref(doc)).await
+    }
+
+    /// Adds or replaces documents (multi-row statements) and adds their words
+    /// to the vocabulary. A document listed twice keeps its last version.
+    pub async fn upsert_many(&self, docs: &[SearchDocument]) -> Result<(), DomainError> {
+        let mut unique: Vec<&SearchDocument> = Vec::with_capacity(docs.len());
+        for doc in docs.iter().rev() {
+            if !unique.iter().any(|d| d.kind == doc.kind && d.id == doc.id) {
+                unique.push(doc);
+            }
         }
-        Ok(())
+        unique.reverse();
+        for chunk in unique.chunks(BULK_ROWS) {
+            let mut sql = String::from(COLUMNS);
+            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * PER_ROW);
+            for (i, doc) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let marks: Vec<String> = (1..=PER_ROW)
+                    .map(|n| format!("${}", i * PER_ROW + n))
+                    .collect();
+                sql.push_str(&format!("({})", marks.join(", ")));
+                values.extend(row(doc));
+            }
+            sql.push_str(ON_CONFLICT);
+            self.execute(&sql, values).await?;
+        }
+        let mut vocabulary: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for doc in unique.iter().filter(|d| d.searchable) {
+            let text = format!("{} {} {}", doc.title, doc.tags.join(" "), doc.body);
+            let terms = words(&text)
+                .into_iter()
+                .filter(|w| w.chars().count() >= TYPO_MIN_LEN - 1)
+                .take(MAX_TERMS_PER_DOCUMENT);
+            for term in terms {
+                if seen.insert(term.clone()) {
+                    vocabulary.push(term);
+                }
+            }
+        }
+        self.add_terms(&vocabulary).await
     }
 
     /// Removes a document (no-op when absent).
@@ -88,6 +133,21 @@ impl SearchIndex {
         )
         .await?;
         Ok(())
+    }
+
+    /// Gives the documents whose parent `parent` is its title and tags (only
+    /// those that differ are rewritten).
+    pub async fn inherit(&self, parent: &SearchDocument) -> Result<u64, DomainError> {
+        self.execute(
+            "UPDATE search_documents SET title = $1, tags = $2
+             WHERE parent_id = $3 AND (title <> $1 OR tags <> $2)",
+            vec![
+                parent.title.clone().into(),
+                tags_column(&parent.tags).into(),
+                parent.id.to_string().into(),
+            ],
+        )
+        .await
     }
 
     /// Removes a document and every document whose parent it is.
@@ -107,12 +167,8 @@ impl SearchIndex {
         Ok(())
     }
 
-    async fn add_terms(&self, words: &[String]) -> Result<(), DomainError> {
-        let terms: Vec<&String> = words
-            .iter()
-            .filter(|w| w.chars().count() >= TYPO_MIN_LEN - 1)
-            .take(MAX_TERMS_PER_DOCUMENT)
-            .collect();
+    /// Adds words to the vocabulary (each at most once per call).
+    async fn add_terms(&self, terms: &[String]) -> Result<(), DomainError> {
         for chunk in terms.chunks(200) {
             let mut sql = String::from("INSERT INTO search_terms (term, len) VALUES ");
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);

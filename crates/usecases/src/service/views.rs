@@ -4,7 +4,7 @@ use super::UseCaseService;
 use crate::repo::view;
 use crate::types::UseCaseView;
 use p2p_kernel::error::db_error;
-use p2p_kernel::{Actor, DomainError};
+use p2p_kernel::{Actor, DomainError, Event};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{OnConflict, Query};
 
@@ -12,13 +12,22 @@ impl UseCaseService {
     /// Records the view in the background: the `(use case, user, day)` row is
     /// inserted if absent (the primary key decides between concurrent
     /// requests), and only the request that inserted it increments the count
-    /// (an atomic increment in the store, no read-modify-write).
+    /// (an atomic increment in the store, no read-modify-write) and announces
+    /// `use_case.viewed` (data: `id`, `organization_id`; the search index
+    /// re-reads the count from it).
     pub(crate) fn count_view_later(&self, actor: &Actor, view: &UseCaseView) {
         let service = self.clone();
-        let (use_case, user) = (view.id.0, actor.user_id.0);
+        let (use_case, user, org) = (view.id.0, actor.user_id.0, view.organization_id);
         tokio::spawn(async move {
-            if let Err(e) = service.count_view(use_case, user).await {
-                tracing::warn!(error = %e, %use_case, "view not counted");
+            match service.count_view(use_case, user).await {
+                Ok(true) => {
+                    let data = serde_json::json!({ "id": use_case, "organization_id": org });
+                    let mut event = Event::new(format!("org:{org}"), "use_case.viewed", data);
+                    event.occurred_at = service.now();
+                    service.inner.events.publish(event).await;
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, %use_case, "view not counted"),
             }
         });
     }
