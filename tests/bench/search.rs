@@ -1,14 +1,21 @@
-//! Search and dashboard at scale (full backend: PostgreSQL): 1,000,000 posts,
-//! 100,000 use cases and 50,000 topics are bulk-inserted straight into the
-//! index (`INSERT … SELECT generate_series`, GIN index built after the load),
-//! then search p50/p99 for a fixed query mix and the p99 of
+//! Search and dashboard at scale (full backend: PostgreSQL index, use cases in
+//! MongoDB): 1,000,000 posts and 50,000 topics are bulk-inserted straight into
+//! the index (`INSERT … SELECT generate_series`); 100,000 use cases (10%
+//! drafts) are bulk-inserted into the use-case store and indexed by the real
+//! use-case source (`Indexer::index_source`: the documents the live indexer
+//! writes, in multi-row upserts); the GIN and recency indexes are built after
+//! the load. Then search p50/p99 for a fixed query mix and the p99 of
 //! `/dashboard/trending` and `/dashboard/stats` are measured over HTTP,
 //! against the p99 of `GET /users/me` in the same run.
 
 use crate::stats::{Latencies, ms};
+use p2p_kernel::ids::{OrgId, UseCaseId, UserId};
 use p2p_tests::{Backend, TestApp, unique_email};
+use p2p_usecases::{Location, Outcomes, Status, UseCaseDoc, UseCaseView, VendorInfo};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 const POSTS: i64 = 1_000_000;
 const USE_CASES: i64 = 100_000;
@@ -36,9 +43,15 @@ pub async fn run() {
     let me = app.signup(&unique_email("searcher")).await;
     let db = app.state().backends.db.clone();
     let started = Instant::now();
-    seed(&db).await;
+    seed_use_case_store(&app).await;
     println!(
-        "search seed: {POSTS} posts, {USE_CASES} use cases, {TOPICS} topics in {:.1} s",
+        "search seed: {USE_CASES} use cases in the use-case store in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    seed(&app, &db).await;
+    println!(
+        "search seed: {POSTS} posts, {TOPICS} topics, {USE_CASES} use cases indexed in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let index = app.state().services.discovery.search.index().clone();
@@ -124,7 +137,92 @@ async fn exec(db: &DatabaseConnection, sql: &str) {
         .unwrap_or_else(|e| panic!("{e}: {sql:.200}"));
 }
 
-async fn seed(db: &DatabaseConnection) {
+/// A deterministic pseudo-random word sequence (64-bit LCG).
+struct Words<'a> {
+    words: &'a [String],
+    state: u64,
+}
+
+impl Words<'_> {
+    fn take(&mut self, n: usize) -> String {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            self.state = self
+                .state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let i = (self.state >> 33) as usize % self.words.len();
+            out.push(self.words[i].as_str());
+        }
+        out.join(" ")
+    }
+}
+
+/// 100,000 use cases in the store: 500 organizations, 10% drafts, 10%
+/// (others) with "maintenance", published over the last 60 days, edited
+/// within the last 30.
+async fn seed_use_case_store(app: &TestApp) {
+    let words = vocabulary();
+    let mut text = Words {
+        words: &words,
+        state: 7,
+    };
+    let orgs: Vec<OrgId> = (0..500).map(|_| OrgId(Uuid::now_v7())).collect();
+    let users: Vec<UserId> = (0..2000).map(|_| UserId(Uuid::now_v7())).collect();
+    let industries = ["manufacturing", "energy", "logistics", "chemicals"];
+    let now = OffsetDateTime::now_utc();
+    let store = app.state().services.usecases.store().clone();
+    let mut batch = Vec::with_capacity(2_000);
+    for g in 0..USE_CASES {
+        let i = usize::try_from(g).unwrap_or_default();
+        let published_at = now - time::Duration::seconds(g * 51);
+        let updated_at = published_at.max(now - time::Duration::seconds(g * 25));
+        let mut problem = text.take(30);
+        if g % 10 == 3 {
+            problem.push_str(" maintenance");
+        }
+        batch.push(UseCaseDoc::new(UseCaseView {
+            id: UseCaseId::new(),
+            title: text.take(5),
+            industry: industries[i % industries.len()].to_owned(),
+            technology: vec![text.take(1)],
+            problem_statement: problem,
+            solution: text.take(30),
+            outcomes: Outcomes {
+                cost_savings: Some(format!("{}%", g % 40)),
+                ..Default::default()
+            },
+            vendor_info: VendorInfo::default(),
+            media: Vec::new(),
+            location: Some(Location {
+                city: "Riyadh".to_owned(),
+                coordinates: None,
+            }),
+            tags: vec![words[i % words.len()].clone()],
+            status: if g % 10 == 0 {
+                Status::Draft
+            } else {
+                Status::Published
+            },
+            submitted_by: users[i % users.len()],
+            organization_id: orgs[i % orgs.len()],
+            view_count: g % 500,
+            revision_count: 0,
+            created_at: published_at,
+            updated_at,
+            published_at: (g % 10 != 0).then_some(published_at),
+        }));
+        if batch.len() == 2_000 {
+            store.insert_many(&batch).await.unwrap();
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        store.insert_many(&batch).await.unwrap();
+    }
+}
+
+async fn seed(app: &TestApp, db: &DatabaseConnection) {
     let words = vocabulary();
     let n = words.len();
     let array = format!(
@@ -167,23 +265,19 @@ async fn seed(db: &DatabaseConnection) {
         .await;
         from = to + 1;
     }
-    exec(
-        db,
-        &format!(
-            "INSERT INTO search_documents (kind, id, organization_id, author_id, title, body, tags, industry, city,
-               published, searchable, replies, upvotes, participants, views, best_answer, created_at, active_at)
-             SELECT 'use_case', gen_random_uuid()::text, 'org-' || (g % 500), 'user-' || (g % 20000),
-               {title}, {body} || CASE WHEN g % 10 = 0 THEN ' maintenance' ELSE '' END,
-               E'\\n' || ({array})[1 + g % {n}] || E'\\n',
-               (ARRAY['manufacturing','energy','logistics','chemicals'])[1 + g % 4], 'Riyadh',
-               (g % 10 <> 0)::int, 1, 0, g % 40, 0, g % 500, 0,
-               {now} - (g % 5184000) * 1000, {now} - (g % 2592000) * 1000
-             FROM generate_series(1, {USE_CASES}) g",
-            title = pick(5),
-            body = pick(60),
-        ),
-    )
-    .await;
+    let t = Instant::now();
+    let indexed = app
+        .state()
+        .services
+        .discovery
+        .indexer
+        .index_source("use_cases")
+        .await
+        .unwrap();
+    println!(
+        "search seed: {indexed} use cases indexed by the use-case source in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     exec(
         db,
         &format!(
