@@ -1153,19 +1153,6 @@ export interface components {
             is_active?: boolean | null;
             role?: components["schemas"]["Role"] | null;
         };
-        /** @description A file attached to a post: the id the files API returned and its metadata. */
-        AttachmentRef: {
-            /** @description MIME type, e.g. `application/pdf`. */
-            content_type: string;
-            file_id: components["schemas"]["FileId"];
-            /** @description 1–255 characters, no control characters. */
-            filename: string;
-            /**
-             * Format: int64
-             * @description Size in bytes.
-             */
-            size: number;
-        };
         /** @description Answer of signup, login and accept-invite. */
         AuthResponse: {
             access_token: string;
@@ -1405,16 +1392,22 @@ export interface components {
         };
         /** @description A post (or a threaded reply when `parent_id` is set) in a topic. */
         NewPost: {
-            /** @description Files attached to the post (at most 10). */
-            attachments?: components["schemas"]["AttachmentRef"][] | null;
+            /**
+             * @description Files attached to the post (at most 10): ids from the files API,
+             *     uploaded by the caller and not attached to anything else.
+             */
+            attachments?: components["schemas"]["FileId"][] | null;
             /** @description Markdown, 1–20,000 characters. `@first.last` mentions a user. */
             content: string;
             parent_id?: components["schemas"]["PostId"] | null;
         };
         /** @description A new topic and its first post. */
         NewTopic: {
-            /** @description Files attached to the first post (at most 10). */
-            attachments?: components["schemas"]["AttachmentRef"][] | null;
+            /**
+             * @description Files attached to the first post (at most 10): ids from the files API,
+             *     uploaded by the caller and not attached to anything else.
+             */
+            attachments?: components["schemas"]["FileId"][] | null;
             /** @description Free text, at most 100 characters. */
             category?: string | null;
             /** @description Markdown, 1–20,000 characters: the topic's first post. */
@@ -1687,7 +1680,8 @@ export interface components {
         /** @description One page of a list. */
         Page_PostView: {
             items: {
-                attachments: components["schemas"]["AttachmentRef"][];
+                /** @description Attached files; their `url` answers whoever may read the post. */
+                attachments: components["schemas"]["FileInfo"][];
                 author?: components["schemas"]["UserSummary"] | null;
                 author_id: components["schemas"]["UserId"];
                 /** @description The Markdown source as written. Render `content_html`, never this, as HTML. */
@@ -1937,14 +1931,18 @@ export interface components {
         PostId: string;
         /** @description An edit of a post; the previous content is kept as a revision. */
         PostPatch: {
-            /** @description Replaces the attachments when present. */
-            attachments?: components["schemas"]["AttachmentRef"][] | null;
+            /**
+             * @description Replaces the attachments when present (files the post keeps, plus new
+             *     uploads of the caller; files left out are deleted).
+             */
+            attachments?: components["schemas"]["FileId"][] | null;
             /** @description Markdown, 1–20,000 characters. */
             content: string;
         };
         /** @description A post or reply. */
         PostView: {
-            attachments: components["schemas"]["AttachmentRef"][];
+            /** @description Attached files; their `url` answers whoever may read the post. */
+            attachments: components["schemas"]["FileInfo"][];
             author?: components["schemas"]["UserSummary"] | null;
             author_id: components["schemas"]["UserId"];
             /** @description The Markdown source as written. Render `content_html`, never this, as HTML. */

@@ -304,3 +304,81 @@ async fn markdown_is_sanitized_and_lists_page_exactly() {
         .assert_problem(422, "validation_failed");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn attachments_follow_their_posts() {
+    use crate::files::{api_path, fetch, multipart, png, post_multipart};
+    let app = TestApp::spawn().await;
+    let author = app.signup(&unique_email("attacher")).await;
+    let reader = app.signup(&unique_email("reader")).await;
+    let image = png(3_000);
+    let upload = post_multipart(
+        &app,
+        "/api/v1/files",
+        &author,
+        multipart("valve.png", "image/png", &image),
+    )
+    .await;
+    upload.assert_status(201);
+    let file_id = upload.json["id"].as_str().unwrap().to_owned();
+    let path = api_path(upload.json["url"].as_str().unwrap());
+    // Not attached yet: only its uploader sees it.
+    app.get(&path, reader.token())
+        .await
+        .assert_problem(404, "not_found");
+
+    // Someone else's upload cannot be attached; nothing is created.
+    let stolen = app
+        .post(
+            "/api/v1/forums/topics",
+            reader.token(),
+            &json!({"title": "Borrowed drawing", "content": "Look", "attachments": [file_id]}),
+        )
+        .await;
+    stolen.assert_problem(422, "validation_failed");
+    assert_eq!(
+        stolen.json["errors"][0]["field"], "attachments[0]",
+        "{}",
+        stolen.text
+    );
+    let listed = app.get("/api/v1/forums/topics", reader.token()).await;
+    assert!(!listed.text.contains("Borrowed drawing"), "{}", listed.text);
+
+    let created = app
+        .post(
+            "/api/v1/forums/topics",
+            author.token(),
+            &json!({"title": "Valve seat drawing", "content": "Attached.", "attachments": [file_id]}),
+        )
+        .await;
+    created.assert_status(201);
+    let attachment = &created.json["first_post"]["attachments"][0];
+    assert_eq!(attachment["id"], file_id.as_str(), "{}", created.text);
+    assert_eq!(attachment["filename"], "valve.png");
+    assert_eq!(attachment["content_type"], "image/png");
+    assert_eq!(attachment["size"], image.len());
+    // Attached: any signed-in user fetches the same bytes; anonymous callers cannot.
+    assert_eq!(fetch(&app, &path, &reader).await, image);
+    app.get(&path, None).await.assert_status(401);
+    let topic_id = created.json["topic"]["id"].as_str().unwrap().to_owned();
+    let detail = app
+        .get(&format!("/api/v1/forums/topics/{topic_id}"), reader.token())
+        .await;
+    assert_eq!(
+        detail.json["posts"]["items"][0]["attachments"][0]["url"], attachment["url"],
+        "{}",
+        detail.text
+    );
+
+    // Deleting the topic takes the file with it.
+    app.delete(&format!("/api/v1/forums/topics/{topic_id}"), author.token())
+        .await
+        .assert_status(204);
+    app.get(&path, reader.token())
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&path, author.token())
+        .await
+        .assert_problem(404, "not_found");
+    app.stop().await;
+}

@@ -5,7 +5,7 @@ use crate::backends::Backends;
 use crate::config::Settings;
 use crate::indexing::Discovery;
 use async_trait::async_trait;
-use p2p_forum::{ForumService, MongoPostStore, PostStore, SqlPostStore};
+use p2p_forum::{ForumFiles, ForumService, MongoPostStore, POST_FILES, PostStore, SqlPostStore};
 use p2p_identity::{IdentityConfig, IdentityMemberDirectory, IdentityService};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, UserId};
@@ -87,8 +87,10 @@ impl Services {
             events.clone(),
             identity.user_directory(),
             clock.clone(),
+            Arc::new(files.clone()),
         )
         .with_notifier(notifier.clone());
+        files.register_access(POST_FILES, Arc::new(ForumFiles(forum.clone())));
         let messaging = MessagingService::new(
             backends.db.clone(),
             events.clone(),

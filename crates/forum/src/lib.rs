@@ -25,10 +25,10 @@ mod types;
 mod validate;
 
 pub use markdown::{Rendered, render_markdown};
-pub use service::ForumService;
 pub use service::MAX_DEPTH;
 pub use service::posts::TOMBSTONE;
 pub use service::topics::FORUM_CHANNEL;
+pub use service::{ForumFiles, ForumService, POST_FILES};
 pub use store::mongo::MongoPostStore;
 pub use store::sql::SqlPostStore;
 pub use store::{

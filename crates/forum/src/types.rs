@@ -2,13 +2,14 @@
 
 use p2p_kernel::Page;
 use p2p_kernel::ids::{FileId, OrgId, PostId, TopicId, UserId};
-use p2p_kernel::ports::UserSummary;
+use p2p_kernel::ports::{FileInfo, UserSummary};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 
-/// A file attached to a post: the id the files API returned and its metadata.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// A file attached to a post, as the post store keeps it: the file's id and
+/// its metadata when it was attached (posts show them as [`FileInfo`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentRef {
     pub file_id: FileId,
     /// 1–255 characters, no control characters.
@@ -32,9 +33,10 @@ pub struct NewTopic {
     /// At most 10 tags of 1–40 characters; stored lower-case, duplicates removed.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
-    /// Files attached to the first post (at most 10).
+    /// Files attached to the first post (at most 10): ids from the files API,
+    /// uploaded by the caller and not attached to anything else.
     #[serde(default)]
-    pub attachments: Option<Vec<AttachmentRef>>,
+    pub attachments: Option<Vec<FileId>>,
 }
 
 /// Changes to a topic; absent fields stay as they are.
@@ -59,9 +61,10 @@ pub struct NewPost {
     /// The post this one replies to; it must belong to the same topic.
     #[serde(default)]
     pub parent_id: Option<PostId>,
-    /// Files attached to the post (at most 10).
+    /// Files attached to the post (at most 10): ids from the files API,
+    /// uploaded by the caller and not attached to anything else.
     #[serde(default)]
-    pub attachments: Option<Vec<AttachmentRef>>,
+    pub attachments: Option<Vec<FileId>>,
 }
 
 /// An edit of a post; the previous content is kept as a revision.
@@ -69,9 +72,10 @@ pub struct NewPost {
 pub struct PostPatch {
     /// Markdown, 1–20,000 characters.
     pub content: String,
-    /// Replaces the attachments when present.
+    /// Replaces the attachments when present (files the post keeps, plus new
+    /// uploads of the caller; files left out are deleted).
     #[serde(default)]
-    pub attachments: Option<Vec<AttachmentRef>>,
+    pub attachments: Option<Vec<FileId>>,
 }
 
 /// Order of a topic list. Pinned topics always come first.
@@ -183,7 +187,8 @@ pub struct PostView {
     /// styles or `javascript:`/`data:` URLs; links get
     /// `rel="nofollow noopener noreferrer"`.
     pub content_html: String,
-    pub attachments: Vec<AttachmentRef>,
+    /// Attached files; their `url` answers whoever may read the post.
+    pub attachments: Vec<FileInfo>,
     /// Users mentioned with `@first.last`.
     pub mentioned_user_ids: Vec<UserId>,
     pub upvote_count: u64,

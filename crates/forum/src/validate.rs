@@ -1,7 +1,8 @@
 //! Checking and normalizing input, reporting every bad field at once.
 
-use crate::types::{AttachmentRef, NewPost, NewTopic, PostPatch, TopicPatch};
+use crate::types::{NewPost, NewTopic, PostPatch, TopicPatch};
 use p2p_kernel::DomainError;
+use p2p_kernel::ids::FileId;
 use p2p_kernel::validate::Validator;
 
 pub(crate) const TITLE_MIN: usize = 5;
@@ -11,8 +12,6 @@ pub(crate) const CATEGORY_MAX: usize = 100;
 pub(crate) const TAGS_MAX: usize = 10;
 pub(crate) const TAG_MAX: usize = 40;
 pub(crate) const ATTACHMENTS_MAX: usize = 10;
-const FILENAME_MAX: usize = 255;
-const CONTENT_TYPE_MAX: usize = 255;
 
 /// A topic ready to be stored.
 pub(crate) struct CleanTopic {
@@ -20,7 +19,7 @@ pub(crate) struct CleanTopic {
     pub content: String,
     pub category: Option<String>,
     pub tags: Vec<String>,
-    pub attachments: Vec<AttachmentRef>,
+    pub attachments: Vec<FileId>,
 }
 
 pub(crate) struct CleanPatch {
@@ -32,7 +31,7 @@ pub(crate) struct CleanPatch {
 
 pub(crate) struct CleanPost {
     pub content: String,
-    pub attachments: Option<Vec<AttachmentRef>>,
+    pub attachments: Option<Vec<FileId>>,
 }
 
 /// Plain text (titles, categories, tags, file names): no control characters
@@ -105,7 +104,9 @@ fn tags(v: &mut Validator, values: &[String]) -> Vec<String> {
     out
 }
 
-fn attachments(v: &mut Validator, values: &[AttachmentRef]) -> Vec<AttachmentRef> {
+/// At most [`ATTACHMENTS_MAX`] files, each listed once (the files port
+/// checks that they exist and may be attached).
+fn attachments(v: &mut Validator, values: &[FileId]) -> Vec<FileId> {
     if values.len() > ATTACHMENTS_MAX {
         v.add(
             "attachments",
@@ -113,34 +114,16 @@ fn attachments(v: &mut Validator, values: &[AttachmentRef]) -> Vec<AttachmentRef
             format!("at most {ATTACHMENTS_MAX} attachments are allowed"),
         );
     }
-    let mut out: Vec<AttachmentRef> = Vec::new();
-    for (i, a) in values.iter().enumerate() {
-        let name = format!("attachments[{i}].filename");
-        v.length(&name, &a.filename, 1, FILENAME_MAX);
-        plain(v, &name, &a.filename);
-        let ct = format!("attachments[{i}].content_type");
-        v.length(&ct, &a.content_type, 3, CONTENT_TYPE_MAX);
-        plain(v, &ct, &a.content_type);
-        if !a.content_type.contains('/') || a.content_type.chars().any(char::is_whitespace) {
-            v.add(&ct, "invalid_content_type", "must be a MIME type");
-        }
-        if i64::try_from(a.size).is_err() {
+    for (i, id) in values.iter().enumerate() {
+        if values[..i].contains(id) {
             v.add(
-                &format!("attachments[{i}].size"),
-                "out_of_range",
-                "is too large",
+                &format!("attachments[{i}]"),
+                "duplicate",
+                "the file is listed twice",
             );
         }
-        if !out.iter().any(|o| o.file_id == a.file_id) {
-            out.push(AttachmentRef {
-                file_id: a.file_id,
-                filename: a.filename.trim().to_owned(),
-                content_type: a.content_type.trim().to_ascii_lowercase(),
-                size: a.size,
-            });
-        }
     }
-    out
+    values.to_vec()
 }
 
 pub(crate) fn new_topic(input: NewTopic) -> Result<CleanTopic, DomainError> {

@@ -230,6 +230,17 @@ impl DomainError {
         self
     }
 
+    /// Renames field errors `{from}…` to `{to}…` (e.g. the files port's
+    /// `files[2]` to a domain's `attachments[2]`); the rest stays as it is.
+    pub fn rename_fields(mut self, from: &str, to: &str) -> Self {
+        for f in &mut self.fields {
+            if let Some(rest) = f.field.strip_prefix(from) {
+                f.field = format!("{to}{rest}");
+            }
+        }
+        self
+    }
+
     pub fn kind_of(&self) -> ErrorKind {
         self.kind
     }

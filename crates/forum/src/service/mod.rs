@@ -1,5 +1,6 @@
 //! [`ForumService`]: what the HTTP shell calls.
 
+mod files;
 mod notify;
 pub(crate) mod posts;
 mod stats;
@@ -13,8 +14,9 @@ use crate::store::{PostRecord, PostStore};
 use crate::timefmt::ms;
 use crate::trending;
 use crate::types::{PostView, TopicView};
+pub use files::{ForumFiles, POST_FILES};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
-use p2p_kernel::ports::{Clock, EventBus, Notifier, UserDirectory, UserSummary};
+use p2p_kernel::ports::{Clock, EventBus, Files, Notifier, UserDirectory, UserSummary};
 use p2p_kernel::{Actor, DomainError, Event};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
 use serde::Serialize;
@@ -43,6 +45,7 @@ struct Inner {
     events: Arc<dyn EventBus>,
     users: Arc<dyn UserDirectory>,
     clock: Arc<dyn Clock>,
+    files: Arc<dyn Files>,
     notifier: std::sync::OnceLock<Arc<dyn Notifier>>,
     locks: TopicLocks,
     /// Bounds the PostgreSQL connections held by topic locks to half the pool,
@@ -83,13 +86,16 @@ impl TopicGuard {
 
 impl ForumService {
     /// `db` holds the topic tables (run the migrations first); `posts` is
-    /// [`crate::MongoPostStore`] or [`crate::SqlPostStore`].
+    /// [`crate::MongoPostStore`] or [`crate::SqlPostStore`]; `files` keeps
+    /// the posts' attachments (register [`ForumFiles`] with it for
+    /// [`POST_FILES`]).
     pub fn new(
         db: DatabaseConnection,
         posts: Arc<dyn PostStore>,
         events: Arc<dyn EventBus>,
         users: Arc<dyn UserDirectory>,
         clock: Arc<dyn Clock>,
+        files: Arc<dyn Files>,
     ) -> Self {
         let lock_connections = if db.get_database_backend() == DbBackend::Postgres {
             let pool = db
@@ -107,6 +113,7 @@ impl ForumService {
                 events,
                 users,
                 clock,
+                files,
                 notifier: std::sync::OnceLock::new(),
                 locks: TopicLocks::default(),
                 lock_connections: Arc::new(Semaphore::new(lock_connections)),
@@ -303,32 +310,35 @@ impl TopicRefs {
     }
 }
 
-pub(crate) fn post_view(
-    p: PostRecord,
-    users: &HashMap<UserId, UserSummary>,
-    upvoted_by_me: bool,
-    refs: TopicRefs,
-) -> PostView {
-    PostView {
-        id: p.id,
-        topic_id: p.topic_id,
-        parent_id: p.parent_id,
-        depth: p.depth,
-        author_id: p.author_id,
-        author: users.get(&p.author_id).cloned(),
-        is_first_post: refs.first == p.id,
-        is_best_answer: !p.deleted && refs.best == Some(p.id),
-        content: p.content,
-        content_html: p.content_html,
-        attachments: p.attachments,
-        mentioned_user_ids: p.mentioned_user_ids,
-        upvote_count: p.upvote_count,
-        upvoted_by_me,
-        deleted: p.deleted,
-        revision_count: p.revision_count,
-        created_at: p.created_at,
-        updated_at: p.updated_at,
-        edited_at: p.edited_at,
+impl ForumService {
+    pub(crate) fn post_view(
+        &self,
+        p: PostRecord,
+        users: &HashMap<UserId, UserSummary>,
+        upvoted_by_me: bool,
+        refs: TopicRefs,
+    ) -> PostView {
+        PostView {
+            id: p.id,
+            topic_id: p.topic_id,
+            parent_id: p.parent_id,
+            depth: p.depth,
+            author_id: p.author_id,
+            author: users.get(&p.author_id).cloned(),
+            is_first_post: refs.first == p.id,
+            is_best_answer: !p.deleted && refs.best == Some(p.id),
+            content: p.content,
+            content_html: p.content_html,
+            attachments: self.attachment_views(p.attachments),
+            mentioned_user_ids: p.mentioned_user_ids,
+            upvote_count: p.upvote_count,
+            upvoted_by_me,
+            deleted: p.deleted,
+            revision_count: p.revision_count,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            edited_at: p.edited_at,
+        }
     }
 }
 

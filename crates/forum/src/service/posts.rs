@@ -1,8 +1,6 @@
 //! Posts: reply, read, edit (revisions kept), delete (tombstone).
 
-use super::{
-    ForumService, MAX_DEPTH, TopicRefs, post_view, require_author_or_admin, topic_channel,
-};
+use super::{ForumService, MAX_DEPTH, TopicRefs, require_author_or_admin, topic_channel};
 use crate::codes;
 use crate::markdown::{render_markdown, sanitize};
 use crate::repo::{self, TopicRow};
@@ -10,7 +8,7 @@ use crate::store::{PostEdit, PostRecord, Revision, Tombstone, thread_segment};
 use crate::timefmt::day;
 use crate::types::{NewPost, PostPatch, PostView, RevisionView};
 use crate::validate;
-use p2p_kernel::ids::{PostId, TopicId};
+use p2p_kernel::ids::{FileId, PostId, TopicId};
 use p2p_kernel::{Actor, DomainError};
 
 /// What a deleted post shows instead of its content.
@@ -76,7 +74,9 @@ impl ForumService {
             depth,
             content: clean.content,
             content_html: rendered.html,
-            attachments: clean.attachments.unwrap_or_default(),
+            attachments: self
+                .attach_files(actor, id, clean.attachments.as_deref().unwrap_or_default())
+                .await?,
             mentioned_user_ids: mentions,
             upvote_count: 0,
             is_best_answer: false,
@@ -87,13 +87,16 @@ impl ForumService {
             updated_at: now,
             edited_at: None,
         };
-        self.posts().insert(&record).await?;
+        if let Err(e) = self.posts().insert(&record).await {
+            self.release_post_files(id).await;
+            return Err(e);
+        }
         self.refresh_counts(&mut row, None).await?;
         let txn = guard.txn(self.db()).await?;
         repo::save(txn, &row).await?;
         guard.commit().await?;
         let users = self.summaries([actor.user_id]).await;
-        let view = post_view(record, &users, false, TopicRefs::of(&row));
+        let view = self.post_view(record, &users, false, TopicRefs::of(&row));
         self.publish(topic_channel(topic_id), "post.created", &view)
             .await;
         self.notify_post(actor, &row, &view).await;
@@ -106,12 +109,7 @@ impl ForumService {
         let row = self.topic_of(&post).await?;
         let upvoted = self.posts().upvoted_by(actor.user_id, &[id]).await?;
         let users = self.summaries([post.author_id]).await;
-        Ok(post_view(
-            post,
-            &users,
-            !upvoted.is_empty(),
-            TopicRefs::of(&row),
-        ))
+        Ok(self.post_view(post, &users, !upvoted.is_empty(), TopicRefs::of(&row)))
     }
 
     /// Edits a post (its author, an admin of the author's organization, or a
@@ -144,10 +142,26 @@ impl ForumService {
             ));
         }
         let now = self.now();
+        let attachments = match &clean.attachments {
+            Some(files) => Some(self.attach_files(actor, id, files).await?),
+            None => None,
+        };
+        let before: Vec<FileId> = post.attachments.iter().map(|a| a.file_id).collect();
+        let after = clean.attachments.as_deref().unwrap_or(&before);
+        let dropped: Vec<FileId> = before
+            .iter()
+            .filter(|f| !after.contains(f))
+            .copied()
+            .collect();
+        let added: Vec<FileId> = after
+            .iter()
+            .filter(|f| !before.contains(f))
+            .copied()
+            .collect();
         let edit = PostEdit {
             content: clean.content,
             content_html: rendered.html.clone(),
-            attachments: clean.attachments,
+            attachments,
             mentioned_user_ids: mentions,
             previous: Revision {
                 content: post.content.clone(),
@@ -155,8 +169,12 @@ impl ForumService {
                 edited_by: actor.user_id,
             },
         };
-        if !self.posts().edit(id, &edit, now).await? {
-            return Err(post_deleted());
+        match self.posts().edit(id, &edit, now).await {
+            Ok(true) => self.detach_files(id, &dropped).await,
+            outcome => {
+                self.detach_files(id, &added).await;
+                return Err(outcome.err().unwrap_or_else(post_deleted));
+            }
         }
         if row.m.first_post_id == id.0 {
             row.m.excerpt = rendered.excerpt();
@@ -169,8 +187,8 @@ impl ForumService {
         let upvoted = self.posts().upvoted_by(actor.user_id, &[id]).await?;
         let users = self.summaries([updated.author_id]).await;
         let refs = TopicRefs::of(&row);
-        let view = post_view(updated.clone(), &users, !upvoted.is_empty(), refs);
-        let event = post_view(updated, &users, false, refs);
+        let view = self.post_view(updated.clone(), &users, !upvoted.is_empty(), refs);
+        let event = self.post_view(updated, &users, false, refs);
         self.publish(topic_channel(row.id()), "post.updated", &event)
             .await;
         Ok(view)
@@ -213,6 +231,7 @@ impl ForumService {
             deleted_at: now,
         };
         self.posts().soft_delete(id, &tombstone).await?;
+        self.release_post_files(id).await;
         let was_answer = row.m.best_answer_post_id == Some(id.0);
         if was_answer {
             row.m.best_answer_post_id = None;
@@ -223,7 +242,7 @@ impl ForumService {
         guard.commit().await?;
         let deleted = self.find_post(id).await?;
         let users = self.summaries([deleted.author_id]).await;
-        let view = post_view(deleted, &users, false, TopicRefs::of(&row));
+        let view = self.post_view(deleted, &users, false, TopicRefs::of(&row));
         self.publish(topic_channel(row.id()), "post.deleted", &view)
             .await;
         if was_answer {

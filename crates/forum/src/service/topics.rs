@@ -1,8 +1,6 @@
 //! Topics: list, create, read, edit, delete, pin, lock.
 
-use super::{
-    ForumService, TopicRefs, post_view, require_author_or_admin, topic_channel, topic_view,
-};
+use super::{ForumService, TopicRefs, require_author_or_admin, topic_channel, topic_view};
 use crate::error::db_err;
 use crate::markdown::render_markdown;
 use crate::repo::entity::topic;
@@ -78,7 +76,9 @@ impl ForumService {
             depth: 0,
             content: clean.content,
             content_html: rendered.html.clone(),
-            attachments: clean.attachments,
+            attachments: self
+                .attach_files(actor, post_id, &clean.attachments)
+                .await?,
             mentioned_user_ids: mentions,
             upvote_count: 0,
             is_best_answer: false,
@@ -115,11 +115,15 @@ impl ForumService {
         };
         // The post first: the topic becomes visible (in one commit) only once
         // its first post exists.
-        self.posts().insert(&record).await?;
+        if let Err(e) = self.posts().insert(&record).await {
+            self.release_post_files(post_id).await;
+            return Err(e);
+        }
         if let Err(e) = self.insert_topic(&model, &clean.tags).await {
             if let Err(cleanup) = self.posts().delete_topic(topic_id).await {
                 tracing::warn!(error = %cleanup, %topic_id, "orphan first post left behind");
             }
+            self.release_post_files(post_id).await;
             return Err(e);
         }
         let row = TopicRow {
@@ -128,7 +132,7 @@ impl ForumService {
         };
         let users = self.summaries([actor.user_id]).await;
         let topic = topic_view(&row, &users);
-        let first_post = post_view(record, &users, false, TopicRefs::of(&row));
+        let first_post = self.post_view(record, &users, false, TopicRefs::of(&row));
         self.publish(FORUM_CHANNEL.to_owned(), "topic.created", &topic)
             .await;
         self.publish(topic_channel(topic_id), "post.created", &first_post)
@@ -179,7 +183,7 @@ impl ForumService {
             topic: topic_view(&row, &users),
             posts: records.map(|p| {
                 let mine = upvoted.contains(&p.id);
-                post_view(p, &users, mine, refs)
+                self.post_view(p, &users, mine, refs)
             }),
         })
     }
@@ -232,10 +236,12 @@ impl ForumService {
     pub async fn delete_topic(&self, actor: &Actor, id: TopicId) -> Result<(), DomainError> {
         let (mut guard, row) = self.lock_topic(id).await?;
         require_author_or_admin(actor, UserId(row.m.author_id), row.org())?;
+        let with_files = self.posts().posts_with_attachments(id).await?;
         self.posts().delete_topic(id).await?;
         let txn = guard.txn(self.db()).await?;
         repo::delete(txn, id).await?;
         guard.commit().await?;
+        self.release_posts_files(&with_files).await;
         self.publish(topic_channel(id), "topic.deleted", &json!({ "id": id }))
             .await;
         Ok(())

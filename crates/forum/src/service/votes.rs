@@ -1,7 +1,7 @@
 //! Upvotes and the accepted answer.
 
 use super::posts::post_deleted;
-use super::{ForumService, TopicRefs, post_view, require_author_or_admin, topic_channel};
+use super::{ForumService, TopicRefs, require_author_or_admin, topic_channel};
 use crate::codes;
 use crate::repo;
 use crate::types::{TopicView, VoteView};
@@ -66,7 +66,7 @@ impl ForumService {
             guard.commit().await?;
             let post = self.find_post(id).await?;
             let users = self.summaries([post.author_id]).await;
-            let view = post_view(post, &users, false, TopicRefs::of(&row));
+            let view = self.post_view(post, &users, false, TopicRefs::of(&row));
             self.publish(topic_channel(row.id()), "post.updated", &view)
                 .await;
         }
@@ -160,7 +160,7 @@ impl ForumService {
             match self.posts().get(id).await {
                 Ok(Some(post)) => {
                     let users = self.summaries([post.author_id]).await;
-                    let view = post_view(post, &users, false, TopicRefs::of(row));
+                    let view = self.post_view(post, &users, false, TopicRefs::of(row));
                     self.publish(topic_channel(row.id()), "post.updated", &view)
                         .await;
                 }

@@ -162,6 +162,9 @@ pub trait PostStore: Send + Sync + 'static {
 
     async fn topic_stats(&self, topic: TopicId) -> Result<TopicStats, DomainError>;
 
+    /// The posts of a topic that have attachments.
+    async fn posts_with_attachments(&self, topic: TopicId) -> Result<Vec<PostId>, DomainError>;
+
     /// Removes every post of a topic (with their votes and revisions).
     async fn delete_topic(&self, topic: TopicId) -> Result<u64, DomainError>;
 

@@ -532,6 +532,25 @@ impl PostStore for MongoPostStore {
         })
     }
 
+    async fn posts_with_attachments(&self, topic: TopicId) -> Result<Vec<PostId>, DomainError> {
+        let found: Vec<Document> = self
+            .raw
+            .find(doc! { "topic_id": topic.to_string(), "attachments.0": { "$exists": true } })
+            .projection(doc! { "_id": 1 })
+            .await
+            .map_err(mongo_err)?
+            .try_collect()
+            .await
+            .map_err(mongo_err)?;
+        found
+            .iter()
+            .map(|d| {
+                let id = d.get_str("_id").map_err(|e| corrupt("post id", e))?;
+                Ok(PostId(uuid("post id", id)?))
+            })
+            .collect()
+    }
+
     async fn delete_topic(&self, topic: TopicId) -> Result<u64, DomainError> {
         let done = self
             .raw

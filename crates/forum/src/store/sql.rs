@@ -493,6 +493,19 @@ impl PostStore for SqlPostStore {
         })
     }
 
+    async fn posts_with_attachments(&self, topic: TopicId) -> Result<Vec<PostId>, DomainError> {
+        let ids: Vec<uuid::Uuid> = post::Entity::find()
+            .select_only()
+            .column(post::Column::Id)
+            .filter(post::Column::TopicId.eq(topic.0))
+            .filter(post::Column::Attachments.ne("[]"))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(ids.into_iter().map(PostId).collect())
+    }
+
     async fn delete_topic(&self, topic: TopicId) -> Result<u64, DomainError> {
         let txn = begin_write(&self.db).await.map_err(db_err)?;
         let ids = Query::select()

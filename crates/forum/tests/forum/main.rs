@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attachments;
 mod moderation;
 mod pagination;
 mod posts;

@@ -6,12 +6,18 @@
 use async_trait::async_trait;
 use futures_util::FutureExt;
 use mongodb::bson::doc;
-use p2p_forum::{ForumService, MongoPostStore, NewPost, NewTopic, PostStore, SqlPostStore};
+use p2p_forum::{
+    ForumFiles, ForumService, MongoPostStore, NewPost, NewTopic, POST_FILES, PostStore,
+    SqlPostStore,
+};
 use p2p_kernel::adapters::memory::BroadcastEventBus;
-use p2p_kernel::ids::{OrgId, SessionId, UserId};
-use p2p_kernel::ports::{Clock, PortError, UserDirectory, UserSummary, mention_handle};
+use p2p_kernel::ids::{FileId, OrgId, SessionId, UserId};
+use p2p_kernel::ports::{
+    Clock, FileInfo, FileUpload, PortError, UserDirectory, UserSummary, mention_handle,
+};
 use p2p_kernel::{Actor, DomainError, ErrorCode, Event, Role, testenv};
 use p2p_migration::{Migrator, MigratorTrait};
+use p2p_storage::{FileService, FilesConfig, LocalStore, bytes_body};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use std::future::Future;
@@ -126,6 +132,8 @@ pub struct Env {
     pub events: Arc<BroadcastEventBus>,
     pub users: Arc<TestDirectory>,
     pub clock: Arc<TickingClock>,
+    /// Attachments: the real files service over a local directory.
+    pub files: FileService,
     counter: AtomicUsize,
 }
 
@@ -166,6 +174,32 @@ impl Env {
         }
     }
 
+    /// Uploads a small PNG as `actor` (unattached until a post takes it).
+    pub async fn upload_png(&self, actor: &Actor, name: &str) -> FileInfo {
+        let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0".to_vec();
+        bytes.extend((0..512u32).map(|i| (i % 251) as u8));
+        self.files
+            .upload(
+                actor,
+                FileUpload {
+                    filename: Some(name.into()),
+                    content_type: Some("image/png".into()),
+                    body: bytes_body(bytes),
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("upload failed: {e}"))
+    }
+
+    /// Whether `actor` may fetch the file (the files API's download check).
+    pub async fn can_fetch(&self, actor: &Actor, file: FileId) -> bool {
+        match self.files.download(actor, file).await {
+            Ok(_) => true,
+            Err(e) if e.kind_of() == p2p_kernel::ErrorKind::NotFound => false,
+            Err(e) => panic!("download check failed: {e}"),
+        }
+    }
+
     /// Another server instance: same databases, its own service (and locks).
     pub fn second_instance(&self) -> ForumService {
         ForumService::new(
@@ -174,6 +208,7 @@ impl Env {
             self.events.clone(),
             self.users.clone(),
             self.clock.clone(),
+            Arc::new(self.files.clone()),
         )
     }
 
@@ -365,6 +400,7 @@ where
         Backend::Sqlite => open_sqlite().await,
         Backend::Full => open_postgres().await,
     };
+    let files_dir = std::env::temp_dir().join(format!("p2p-forum-files-{}", uuid::Uuid::new_v4()));
     let outcome = match Migrator::up(&db, None).await {
         Err(e) => Err(Box::new(format!("migration failed: {e}")) as Box<dyn std::any::Any + Send>),
         Ok(()) => {
@@ -379,13 +415,16 @@ where
             let events = Arc::new(BroadcastEventBus::default());
             let users = Arc::new(TestDirectory::default());
             let clock = Arc::new(TickingClock(Mutex::new(OffsetDateTime::now_utc())));
+            let files = files_service(&db, &files_dir).await;
             let forum = ForumService::new(
                 db.clone(),
                 store.clone(),
                 events.clone(),
                 users.clone(),
                 clock.clone(),
+                Arc::new(files.clone()),
             );
+            files.register_access(POST_FILES, Arc::new(ForumFiles(forum.clone())));
             let env = Env {
                 backend,
                 db: db.clone(),
@@ -394,15 +433,29 @@ where
                 events,
                 users,
                 clock,
+                files,
                 counter: AtomicUsize::new(0),
             };
             AssertUnwindSafe(test(env)).catch_unwind().await
         }
     };
     cleanup(db, c, mongo).await;
+    let _ = std::fs::remove_dir_all(&files_dir);
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// The files service over `db` and a local directory.
+async fn files_service(db: &DatabaseConnection, dir: &std::path::Path) -> FileService {
+    let store = LocalStore::open(dir, "http://127.0.0.1:9", &[7u8; 32])
+        .await
+        .unwrap_or_else(|e| panic!("local file store: {e}"));
+    FileService::new(
+        db.clone(),
+        Arc::new(store),
+        FilesConfig::new("http://127.0.0.1:9"),
+    )
 }
 
 /// Runs a contract test against one post store on fresh databases.

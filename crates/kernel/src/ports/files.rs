@@ -89,6 +89,10 @@ pub trait Files: Send + Sync + 'static {
 
     /// The owner was deleted: all its files are deleted by the sweeper.
     async fn release_owner(&self, owner: &FileOwner) -> Result<(), DomainError>;
+
+    /// The `url` of a file's [`FileInfo`], for content that keeps its own
+    /// copy of the file's metadata.
+    fn download_url(&self, file: FileId) -> String;
 }
 
 /// Implemented by a domain for the files attached to its content.

@@ -200,4 +200,8 @@ impl Files for FileService {
             .map_err(db_error)?;
         Ok(())
     }
+
+    fn download_url(&self, file: FileId) -> String {
+        FileService::download_url(self, file)
+    }
 }

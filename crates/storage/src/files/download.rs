@@ -50,6 +50,8 @@ impl FileService {
 
     async fn may_read(&self, actor: &Actor, row: &Model) -> Result<bool, DomainError> {
         match (&row.owner_kind, row.owner_id) {
+            // Detached, or its owner deleted: waiting for the sweeper, gone for everyone.
+            (Some(_), Some(_)) if row.expires_at.is_some() => Ok(false),
             (Some(kind), Some(owner)) => {
                 if actor.is_superuser {
                     return Ok(true);

@@ -109,10 +109,15 @@ impl FileService {
         &self.inner.config
     }
 
+    /// `{public_url}/api/v1/files/{id}`.
+    pub fn download_url(&self, id: FileId) -> String {
+        format!("{}/api/v1/files/{}", self.config().public_url, id.0)
+    }
+
     fn info(&self, row: &Model) -> FileInfo {
         FileInfo {
             id: FileId(row.id),
-            url: format!("{}/api/v1/files/{}", self.config().public_url, row.id),
+            url: self.download_url(FileId(row.id)),
             filename: row.filename.clone(),
             content_type: row.content_type.clone(),
             size: u64::try_from(row.size).unwrap_or_default(),
