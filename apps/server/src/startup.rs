@@ -23,6 +23,10 @@ use utoipa_actix_web::{AppExt, scope};
 
 /// How often expired files (unattached uploads, files of deleted content) are deleted.
 const FILE_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often ended sessions, used refresh tokens and expired one-time tokens
+/// and invitations are purged, and how long ended ones are kept first.
+const IDENTITY_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+const IDENTITY_PURGE_KEEP: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 /// A built, bound, not yet running server.
 pub struct Application {
@@ -72,6 +76,12 @@ impl Application {
         workers.extend(services.discovery.start_workers(&shutdown_rx));
         let sweeper = p2p_storage::FileSweeper::new(services.files.clone(), FILE_SWEEP_INTERVAL);
         workers.push(tokio::spawn(sweeper.run(shutdown_rx.clone())));
+        let purger = p2p_identity::ExpiredRowsPurger::new(
+            services.identity.clone(),
+            IDENTITY_PURGE_INTERVAL,
+            IDENTITY_PURGE_KEEP,
+        );
+        workers.push(tokio::spawn(purger.run(shutdown_rx.clone())));
         workers.push(tokio::spawn(
             services
                 .notifications

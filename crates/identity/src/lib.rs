@@ -36,7 +36,7 @@ mod views;
 pub use config::{IdentityConfig, RateLimits, RateRule};
 pub use directory::IdentityMemberDirectory;
 pub use jwt::Claims;
-pub use maintenance::PurgeReport;
+pub use maintenance::{ExpiredRowsPurger, PurgeReport};
 pub use password::Passwords;
 pub use service::IdentityService;
 pub use types::*;

@@ -5,6 +5,8 @@ use crate::entity::{invitation, one_time_token, refresh_token, session};
 use p2p_kernel::DomainError;
 use p2p_orgs::db::{db_err, db_time};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use std::time::Duration;
+use tokio::sync::watch;
 
 /// How many rows [`IdentityService::purge_expired`] deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -79,5 +81,40 @@ impl IdentityService {
             tracing::info!(?report, "purged expired identity rows");
         }
         Ok(report)
+    }
+}
+
+/// The background task that runs [`IdentityService::purge_expired`]: once at
+/// start, then every `interval`, until shutdown.
+pub struct ExpiredRowsPurger {
+    identity: IdentityService,
+    interval: Duration,
+    keep: Duration,
+}
+
+impl ExpiredRowsPurger {
+    /// Ended sessions and expired one-time tokens and invitations are kept
+    /// for `keep` (for support and audit) before they are deleted.
+    pub fn new(identity: IdentityService, interval: Duration, keep: Duration) -> Self {
+        Self {
+            identity,
+            interval,
+            keep,
+        }
+    }
+
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.identity.purge_expired(self.keep).await {
+                tracing::warn!(error = %e, "purging expired identity rows failed");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(self.interval) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+        }
     }
 }

@@ -231,3 +231,55 @@ async fn purge_removes_only_what_is_no_longer_usable(env: Env) {
         .await
         .unwrap();
 }
+
+on_both!(the_purger_runs_at_start_and_stops_on_shutdown);
+
+async fn the_purger_runs_at_start_and_stops_on_shutdown(env: Env) {
+    use p2p_identity::{ExpiredRowsPurger, PurgeReport};
+    use sea_orm::{ConnectionTrait, Statement};
+    let keep = std::time::Duration::from_secs(7 * 24 * 3600);
+    let a = env.signup("bea@acme.example", "Acme").await;
+    let bea = env.actor(&a.access_token).await;
+    env.identity.logout(&bea).await.unwrap();
+    env.clock.advance(time::Duration::days(10));
+
+    let sessions = || async {
+        let row = env
+            .db
+            .query_one_raw(Statement::from_string(
+                env.db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM sessions",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    assert_eq!(sessions().await, 1);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(
+        ExpiredRowsPurger::new(
+            env.identity.clone(),
+            std::time::Duration::from_secs(3600),
+            keep,
+        )
+        .run(stopped),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while sessions().await != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the purger did not run"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        env.identity.purge_expired(keep).await.unwrap(),
+        PurgeReport::default()
+    );
+    stop.send(true).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), worker)
+        .await
+        .expect("the purger stops on shutdown")
+        .unwrap();
+}
