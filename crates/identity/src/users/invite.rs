@@ -14,7 +14,7 @@ impl IdentityService {
     /// only (403). 422 for a malformed email; 409 `email_taken` if the email
     /// already has an account; 409 `invitation_pending` if an unexpired
     /// invitation to this organization exists (an expired one is replaced).
-    /// Emits `invitation.created` on `org:<id>`.
+    /// Emits `invitation.created` on `org:<id>` (id, role and inviter; not the email).
     pub async fn invite(
         &self,
         actor: &Actor,
@@ -104,7 +104,8 @@ impl IdentityService {
         self.publish(
             format!("org:{}", org.id),
             "invitation.created",
-            serde_json::json!({ "id": id, "email": view.email, "role": view.role }),
+            // Every member hears of it: the invitee's address (not yet a member) stays out.
+            serde_json::json!({ "id": id, "role": view.role, "invited_by": inviter.id }),
         )
         .await;
         Ok(view)

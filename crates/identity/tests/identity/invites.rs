@@ -124,11 +124,24 @@ async fn invitation_end_to_end(env: Env) {
     );
 
     let mut joined_event = None;
+    let mut invited_event = None;
     while let Ok(e) = events.try_recv() {
-        if e.name == "member.joined" {
-            joined_event = Some(e);
+        match e.name.as_str() {
+            "member.joined" => joined_event = Some(e),
+            "invitation.created" => invited_event = Some(e),
+            _ => {}
         }
     }
+    // Every member of the organization hears of the invitation, but not the address.
+    let invited = invited_event.expect("invitation.created emitted");
+    assert_eq!(invited.channel, format!("org:{}", admin.organization.id));
+    assert_eq!(invited.data["id"], serde_json::json!(view.id));
+    assert_eq!(invited.data["invited_by"], serde_json::json!(admin.user.id));
+    assert!(
+        !invited.data.to_string().contains("partner.example"),
+        "{}",
+        invited.data
+    );
     let e = joined_event.expect("member.joined emitted");
     assert_eq!(e.channel, format!("org:{}", admin.organization.id));
     assert_eq!(e.data["user_id"], serde_json::json!(joined.user.id));
