@@ -101,6 +101,28 @@ async fn unread_counts_stay_exact_across_two_devices_and_reads_sync_live() {
     assert_eq!(frame["data"]["unread_count"], 1, "{frame}");
     assert_eq!(frame["data"]["last_read_message_id"], sent[1]["id"]);
 
+    // Counts are per conversation: Carol's two messages stay unread beside Alice's one.
+    let carol = signup_named(&app, "Carol", "Boilers").await;
+    for text in ["hello", "again"] {
+        send_message(&app, &carol, &bob, text).await;
+    }
+    let list = app.get("/api/v1/messages", bob.token()).await;
+    assert_eq!(
+        conversation_with(&list.json, &carol).unwrap()["unread_count"],
+        2,
+        "{}",
+        list.text
+    );
+    assert_eq!(
+        conversation_with(&list.json, &alice).unwrap()["unread_count"],
+        1,
+        "{}",
+        list.text
+    );
+    for _ in 0..2 {
+        next_event(&mut phone_ws, "message.created").await;
+    }
+
     // An older read from the phone does not bring unread messages back.
     let older = app
         .patch(

@@ -7,7 +7,8 @@ use p2p_kernel::ids::{MessageId, UserId};
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -50,6 +51,7 @@ impl MessagingService {
             .collect();
         let others: Vec<UserId> = page.items.iter().map(|p| UserId(p.other_user_id)).collect();
         let users = self.summaries(&others).await;
+        let unread = unread_per_sender(self.db(), actor.user_id, &page.items).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for p in &page.items {
             let Some(m) = last.get(&p.last_message_id) else {
@@ -61,8 +63,7 @@ impl MessagingService {
                 other_user_id: other,
                 other_user: users.get(&other).cloned(),
                 last_message,
-                unread_count: unread(self.db(), actor.user_id, other, p.last_read_message_id)
-                    .await?,
+                unread_count: unread.get(&other.0).copied().unwrap_or(0),
             });
         }
         Ok(Page {
@@ -149,6 +150,40 @@ impl MessagingService {
 }
 
 /// Messages from `other` to `user` after `last_read` (all of them when none).
+/// Unread messages of several conversations of `user` in one grouped count:
+/// from each other participant, those after `user`'s read marker.
+async fn unread_per_sender(
+    conn: &impl ConnectionTrait,
+    user: UserId,
+    conversations: &[participant::Model],
+) -> Result<HashMap<Uuid, u64>, DomainError> {
+    if conversations.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut any = Condition::any();
+    for c in conversations {
+        let mut from = Condition::all().add(message::Column::SenderId.eq(c.other_user_id));
+        if let Some(last_read) = c.last_read_message_id {
+            from = from.add(message::Column::Id.gt(last_read));
+        }
+        any = any.add(from);
+    }
+    let counts: Vec<(Uuid, i64)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::SenderId)
+        .column_as(message::Column::Id.count(), "unread")
+        .filter(message::Column::RecipientId.eq(user.0))
+        .filter(any)
+        .group_by(message::Column::SenderId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(counts
+        .into_iter()
+        .map(|(sender, n)| (sender, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
 async fn unread(
     conn: &impl ConnectionTrait,
     user: UserId,
