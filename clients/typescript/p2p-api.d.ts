@@ -1071,6 +1071,9 @@ export interface paths {
          *     `error {code, message, channel?}`, `pong`, `resync_required {channel, from_seq}`.
          *     The caller's own `user:<id>` channel is subscribed automatically (from
          *     `since` when given); other channels replay from their own `since`.
+         *     The socket closes with code 1008 and reason `session_revoked` when its
+         *     session ends, or `token_expired` when its access token expires: reconnect
+         *     with a fresh token and `since` to miss nothing.
          */
         get: operations["connect"];
         put?: never;

@@ -258,6 +258,48 @@ async fn logout_closes_the_socket_with_session_revoked() {
 }
 
 #[tokio::test]
+async fn a_socket_ends_when_its_access_token_expires() {
+    // The shortest lifetime the configuration allows.
+    let app = TestApp::spawn_with(|raw| raw.access_token_ttl_secs = Some(30)).await;
+    let me = app.signup(&unique_email("ws-expiry")).await;
+    let (mut ws, _) = connect(&app, &me, None).await;
+    let close = loop {
+        let msg = tokio::time::timeout(Duration::from_secs(60), ws.next())
+            .await
+            .expect("the socket ends within a minute")
+            .expect("a close frame before the end of the stream")
+            .expect("a valid frame");
+        match msg {
+            Message::Close(close) => break close.expect("a close code and reason"),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("expected the close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(close.code), 1008);
+    assert_eq!(close.reason.as_str(), "token_expired");
+    // The expired token no longer opens a socket; a refreshed one does.
+    let path = format!("/ws?access_token={}", me.access);
+    assert_eq!(refused(ws_url(&app, &path)).await.0, 401);
+    let refreshed = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": me.refresh }),
+        )
+        .await;
+    refreshed.assert_status(200);
+    let fresh = Session {
+        access: refreshed.json["access_token"]
+            .as_str()
+            .expect("a new access token")
+            .to_owned(),
+        ..me.clone()
+    };
+    connect(&app, &fresh, None).await;
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn events_reach_sockets_on_another_instance() {
     let app = TestApp::spawn().await;
     if app.backend != Backend::Full {

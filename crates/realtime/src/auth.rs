@@ -12,6 +12,12 @@ use std::sync::Arc;
 pub trait Authenticator: Send + Sync + 'static {
     /// The caller, or `unauthenticated` for a bad, expired or revoked token.
     async fn authenticate(&self, access_token: &str) -> Result<Actor, DomainError>;
+
+    /// When a valid token expires (its socket is closed then); `None` keeps
+    /// the socket open until it ends otherwise.
+    async fn expires_at(&self, _access_token: &str) -> Option<time::OffsetDateTime> {
+        None
+    }
 }
 
 /// Decides whether a caller may subscribe to a channel.

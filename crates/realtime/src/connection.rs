@@ -93,6 +93,8 @@ pub struct Connection {
     bound: bool,
     /// The caller's session was revoked: close after the pending frames.
     revoked: bool,
+    /// When the access token the socket was opened with expires.
+    expires_at: Option<tokio::time::Instant>,
     max_subscriptions: usize,
 }
 
@@ -117,6 +119,7 @@ impl Connection {
             pending: VecDeque::new(),
             bound,
             revoked: false,
+            expires_at: None,
             max_subscriptions: limits.max_subscriptions.max(1),
         }
     }
@@ -161,6 +164,17 @@ impl Connection {
     /// The authenticated caller.
     pub fn actor(&self) -> &Actor {
         &self.actor
+    }
+
+    /// Ends the socket when the access token it was opened with expires (the
+    /// client reconnects with a fresh token and `since`, missing nothing).
+    pub fn expire_at(&mut self, at: tokio::time::Instant) {
+        self.expires_at = Some(at);
+    }
+
+    /// When the socket's access token expires, if it was told.
+    pub fn expires_at(&self) -> Option<tokio::time::Instant> {
+        self.expires_at
     }
 
     /// The channels this connection is subscribed to.

@@ -83,6 +83,15 @@ impl Realtime {
         self.authenticator.authenticate(access_token).await
     }
 
+    /// When the handshake's access token expires, as a deadline for
+    /// [`Connection::expire_at`] (`None`: the authenticator does not say).
+    pub async fn token_deadline(&self, access_token: &str) -> Option<tokio::time::Instant> {
+        let at = self.authenticator.expires_at(access_token).await?;
+        let left = at - time::OffsetDateTime::now_utc();
+        let left = std::time::Duration::try_from(left).unwrap_or_default();
+        Some(tokio::time::Instant::now() + left)
+    }
+
     /// A multiplexed connection for `actor`, subscribed to its own user
     /// channel (replaying the events after `since` on that channel).
     pub async fn connect(&self, actor: Actor, since: Option<u64>) -> Connection {

@@ -1,7 +1,8 @@
 //! The socket loop, written against a [`Transport`] so that it runs the same
 //! over actix-ws in the server and over an in-memory pipe in tests: it feeds
 //! client frames to the [`Connection`], writes its frames out, pings the peer,
-//! and closes with a reason on idle, slow consumer or server shutdown.
+//! and closes with a reason on idle, slow consumer, revoked session, expired
+//! access token or server shutdown.
 
 use crate::connection::{Connection, Next};
 use bytes::Bytes;
@@ -92,6 +93,9 @@ pub enum CloseReason {
     /// The session the socket was opened with was revoked (logout, password
     /// reset, deactivation...).
     SessionRevoked,
+    /// The access token the socket was opened with expired: reconnect with a
+    /// fresh one (and `since`, so that nothing is missed).
+    TokenExpired,
 }
 
 impl CloseReason {
@@ -106,6 +110,7 @@ impl CloseReason {
             CloseReason::MessageTooLarge => "message_too_large",
             CloseReason::ProtocolError => "protocol_error",
             CloseReason::SessionRevoked => "session_revoked",
+            CloseReason::TokenExpired => "token_expired",
         }
     }
 
@@ -116,7 +121,9 @@ impl CloseReason {
             CloseReason::ConnectionLost
             | CloseReason::IdleTimeout
             | CloseReason::ServerShutdown => 1001,
-            CloseReason::SlowConsumer | CloseReason::SessionRevoked => 1008,
+            CloseReason::SlowConsumer | CloseReason::SessionRevoked | CloseReason::TokenExpired => {
+                1008
+            }
             CloseReason::MessageTooLarge => 1009,
             CloseReason::ProtocolError => 1002,
         }
@@ -201,6 +208,7 @@ async fn run_until_closed<T: Transport>(
         tokio::time::interval_at(Instant::now() + heartbeat.interval, heartbeat.interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_seen = Instant::now();
+    let expiry = conn.expires_at();
     loop {
         if *shutdown.borrow() {
             return Err(CloseReason::ServerShutdown);
@@ -234,6 +242,9 @@ async fn run_until_closed<T: Transport>(
                 Next::SessionRevoked => return Err(CloseReason::SessionRevoked),
                 Next::Frame(frame) => within(heartbeat, transport.send_text(frame)).await?,
             },
+            () = tokio::time::sleep_until(expiry.unwrap_or_else(Instant::now)), if expiry.is_some() => {
+                return Err(CloseReason::TokenExpired);
+            }
             _ = ticker.tick() => {
                 if last_seen.elapsed() >= heartbeat.idle_timeout {
                     return Err(CloseReason::IdleTimeout);

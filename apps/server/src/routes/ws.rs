@@ -5,7 +5,9 @@
 //! header, or the `p2p_access` cookie; a missing or bad token is a 401 problem
 //! document). The socket itself is driven by `p2p_realtime::serve` over
 //! actix-ws: small frame limits, a ping every 20 s, closed with a reason after
-//! 60 s of silence, on slow consumer and on server shutdown.
+//! 60 s of silence, on slow consumer, when the session is revoked, when the
+//! access token expires (`token_expired`: reconnect with a fresh token and
+//! `since`) and on server shutdown.
 
 use crate::backends::Backends;
 use crate::http::ApiError;
@@ -72,6 +74,10 @@ impl Authenticator for IdentityAuthenticator {
     async fn authenticate(&self, access_token: &str) -> Result<Actor, DomainError> {
         self.0.authenticate(access_token).await
     }
+
+    async fn expires_at(&self, access_token: &str) -> Option<time::OffsetDateTime> {
+        self.0.access_token_expiry(access_token).await
+    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -93,6 +99,9 @@ pub struct SocketQuery {
 /// `error {code, message, channel?}`, `pong`, `resync_required {channel, from_seq}`.
 /// The caller's own `user:<id>` channel is subscribed automatically (from
 /// `since` when given); other channels replay from their own `since`.
+/// The socket closes with code 1008 and reason `session_revoked` when its
+/// session ends, or `token_expired` when its access token expires: reconnect
+/// with a fresh token and `since` to miss nothing.
 #[utoipa::path(tag = "realtime", params(SocketQuery), responses(
     (status = 101, description = "switching to the WebSocket protocol"),
     (status = 400, body = crate::http::error::Problem, description = "not a WebSocket handshake"),
@@ -105,8 +114,11 @@ pub async fn connect(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let query: SocketQuery = parse_query(req.query_string())?;
-    let actor = authenticate(&req, &state, query.access_token.as_deref()).await?;
-    let conn = state.realtime.connect(actor, query.since).await;
+    let (actor, deadline) = authenticate(&req, &state, query.access_token.as_deref()).await?;
+    let mut conn = state.realtime.connect(actor, query.since).await;
+    if let Some(at) = deadline {
+        conn.expire_at(at);
+    }
     upgrade(&req, body, &state, conn)
 }
 
@@ -132,12 +144,15 @@ pub async fn connect_forum(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let query: SocketQuery = parse_query(req.query_string())?;
-    let actor = authenticate(&req, &state, query.access_token.as_deref()).await?;
+    let (actor, deadline) = authenticate(&req, &state, query.access_token.as_deref()).await?;
     let channel = Channel::topic(path.into_inner());
-    let conn = state
+    let mut conn = state
         .realtime
         .connect_bound(actor, channel, query.since)
         .await?;
+    if let Some(at) = deadline {
+        conn.expire_at(at);
+    }
     upgrade(&req, body, &state, conn)
 }
 
@@ -168,20 +183,22 @@ fn access_token(req: &HttpRequest, from_query: Option<&str>) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// The caller and when the socket must end (its access token's expiry).
 async fn authenticate(
     req: &HttpRequest,
     state: &AppState,
     from_query: Option<&str>,
-) -> Result<Actor, ApiError> {
+) -> Result<(Actor, Option<tokio::time::Instant>), ApiError> {
     let token = access_token(req, from_query).ok_or_else(unauthenticated)?;
-    state
+    let actor = state
         .realtime
         .authenticate(&token)
         .await
         .map_err(|e| match e.kind_of() {
             ErrorKind::Unauthenticated => unauthenticated(),
             _ => e.into(),
-        })
+        })?;
+    Ok((actor, state.realtime.token_deadline(&token).await))
 }
 
 fn upgrade(

@@ -36,4 +36,11 @@ impl IdentityService {
             _ => Err(errors::unauthenticated()),
         }
     }
+
+    /// When an access token of ours (either kind) expires; `None` for a token
+    /// that is not ours. It says nothing about the session (see `authenticate`).
+    pub async fn access_token_expiry(&self, access_token: &str) -> Option<time::OffsetDateTime> {
+        let claims = self.signed_claims(access_token).await?;
+        time::OffsetDateTime::from_unix_timestamp(claims.exp).ok()
+    }
 }

@@ -95,7 +95,21 @@ impl Client {
 }
 
 async fn open(hub: &Hub, heartbeat: Heartbeat, limits: ConnectionLimits, buffer: usize) -> Client {
-    let conn = connect(hub, limits).await;
+    open_until(hub, heartbeat, limits, buffer, None).await
+}
+
+/// A socket whose access token expires at `expiry`.
+async fn open_until(
+    hub: &Hub,
+    heartbeat: Heartbeat,
+    limits: ConnectionLimits,
+    buffer: usize,
+    expiry: Option<tokio::time::Instant>,
+) -> Client {
+    let mut conn = connect(hub, limits).await;
+    if let Some(at) = expiry {
+        conn.expire_at(at);
+    }
     let (to_server, incoming) = mpsc::channel(16);
     let (outgoing, from_server) = mpsc::channel(buffer);
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -225,6 +239,37 @@ async fn closes_an_idle_socket() {
     }
     assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(client.reason().await, CloseReason::IdleTimeout);
+}
+
+#[tokio::test]
+async fn closes_when_the_access_token_expires() {
+    let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
+    let started = tokio::time::Instant::now();
+    let mut client = open_until(
+        &hub,
+        heartbeat(30, 10_000),
+        ConnectionLimits::default(),
+        1024,
+        Some(started + Duration::from_millis(300)),
+    )
+    .await;
+    // An active peer does not keep it open past the token's lifetime.
+    loop {
+        client.send(Incoming::Pong).await;
+        match client.recv().await {
+            Out::Close(code, reason) => {
+                assert_eq!((code, reason), (1008, "token_expired"));
+                break;
+            }
+            _ => continue,
+        }
+    }
+    let lived = started.elapsed();
+    assert!(
+        lived >= Duration::from_millis(300),
+        "closed early: {lived:?}"
+    );
+    assert_eq!(client.reason().await, CloseReason::TokenExpired);
 }
 
 #[tokio::test]
