@@ -9,18 +9,41 @@ mod forum;
 mod messaging;
 mod realtime;
 mod search;
+mod sockets;
 mod stats;
 mod usecases;
 
+/// The sections, in the order they run.
+const SECTIONS: [&str; 6] = [
+    "auth",
+    "forum",
+    "realtime",
+    "messaging",
+    "usecases",
+    "search",
+];
+
 #[tokio::main]
 async fn main() {
+    // The client process of the realtime section (this binary, re-executed).
+    if std::env::args().nth(1).as_deref() == Some("realtime-clients") {
+        realtime::clients::main().await;
+        return;
+    }
+    // `p2p-bench <section>...` runs only the named sections.
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(unknown) = only.iter().find(|o| !SECTIONS.contains(&o.as_str())) {
+        eprintln!(
+            "p2p-bench: unknown section `{unknown}` (sections: {})",
+            SECTIONS.join(" ")
+        );
+        std::process::exit(2);
+    }
     println!(
         "p2p-bench: backend {:?}, {} cores",
         p2p_tests::Backend::from_env(),
         cores()
     );
-    // `p2p-bench <section>...` runs only the named sections.
-    let only: Vec<String> = std::env::args().skip(1).collect();
     let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     if wanted("auth") {
         auth::run().await;

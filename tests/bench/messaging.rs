@@ -9,7 +9,7 @@
 //! per-IP signup limit applies there); both ends of every socket live in this
 //! process, so the open-file limit is raised as for the realtime bench.
 
-use crate::realtime::{Socket, close_all, connect_user, ensure_open_files};
+use crate::sockets::{Socket, close_all, connect_user, ensure_open_files};
 use crate::stats::{Latencies, ms};
 use futures_util::StreamExt;
 use futures_util::stream::{self, SelectAll};

@@ -24,8 +24,11 @@ Commands:
   test [cargo test args]     services up, fmt check, clippy, the workspace tests on the embedded
                              backends, then the black-box suite `api` against the full stack
   lint                       fmt check + clippy (what `test` runs before the tests)
-  bench [full|embedded]      services up, then the benchmarks (debug build) against the chosen
-                             backend (default full); ratios against same-run baselines
+  bench [full|embedded] [section...]
+                             services up, build p2p-bench (`perf` profile: optimized), run the
+                             sections (auth forum realtime messaging usecases search; default
+                             all) against the chosen backend (default full); ratios against
+                             same-run baselines
   server [args]              build the workspace binaries and run `p2p-server [args]`
   migrate <up|down|status|fresh>
                              p2p-server migrate ...

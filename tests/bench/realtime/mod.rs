@@ -1,0 +1,344 @@
+//! Real-time fan-out on one server instance: publish-to-last-subscriber
+//! latency for 1,000 and 10,000 WebSocket subscribers of one topic, and the
+//! resident memory of an idle connection.
+//!
+//! The server runs in this process (`TestApp`); the WebSocket clients run in
+//! a child process (`p2p-bench realtime-clients`, see `clients`), so this
+//! process's resident set is the server's and each process needs one
+//! descriptor per socket. Both share the machine's cores. Latency is measured
+//! on the wall clock both processes read (see `protocol`): from just before
+//! the event is published here to the arrival of its copy on the last (and
+//! the first) socket there. Events are published on two paths, alternately:
+//! `Hub::publish_event` (the realtime layer alone; the figure held against
+//! the targets) and `ForumService::create_post` (its database write first).
+
+mod child;
+pub mod clients;
+mod protocol;
+
+use crate::stats::{Latencies, ms};
+use child::Clients;
+use p2p_kernel::ids::TopicId;
+use p2p_kernel::{Actor, Event};
+use p2p_tests::{TestApp, unique_email};
+use protocol::{Config, now_ns};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// Subscribers of one topic, one measurement each.
+const FANOUT_SIZES: [usize; 2] = [1_000, 10_000];
+/// p99 targets of the issue for the sizes above.
+const FANOUT_TARGETS_MS: [f64; 2] = [10.0, 100.0];
+/// Users whose tokens open the sockets (several sockets per user).
+const USERS: usize = 4;
+/// Events published before the measured ones (not counted).
+const WARMUP_EVENTS: usize = 5;
+/// Measured events per size and publish path.
+const EVENTS: usize = 100;
+/// Pause between an event's arrival everywhere and the next publish.
+const EVENT_GAP: Duration = Duration::from_millis(50);
+/// How long an event may take to reach every subscriber.
+const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Client tasks sharing the sockets in the client process.
+const READER_TASKS: usize = 4;
+/// Idle connections of the memory measurement.
+const IDLE_CONNECTIONS: usize = 10_000;
+/// Handshakes in flight while connecting.
+const CONNECT_CONCURRENCY: usize = 64;
+/// Bound of each connecting phase.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(300);
+/// Descriptors kept aside for the server's pools, runtimes and the like.
+const SPARE_FDS: u64 = 500;
+/// Target of the issue for the memory of an idle connection.
+const IDLE_TARGET_KIB: f64 = 16.0;
+
+pub async fn run() {
+    let largest = FANOUT_SIZES
+        .iter()
+        .copied()
+        .chain([IDLE_CONNECTIONS])
+        .max()
+        .unwrap_or(0);
+    // One descriptor per socket in each process (the child inherits the limit).
+    let needed = largest as u64 + SPARE_FDS;
+    let limit = crate::sockets::ensure_open_files(needed);
+    let usable = limit.saturating_sub(SPARE_FDS) as usize;
+    if limit < needed {
+        println!(
+            "realtime: open-file limit {limit} < {needed} needed: socket counts reduced to fit"
+        );
+    }
+
+    let app = TestApp::spawn().await;
+    let mut tokens = Vec::new();
+    for _ in 0..USERS {
+        tokens.push(app.signup(&unique_email("fanout")).await.access);
+    }
+    let actor = app
+        .state()
+        .realtime
+        .authenticate(&tokens[0])
+        .await
+        .expect("the bench user authenticates");
+    println!(
+        "realtime: server in this process, WebSocket clients in a child process \
+         ({READER_TASKS} reader tasks), both on the same {} cores; traffic on 127.0.0.1 only",
+        crate::cores()
+    );
+
+    // Memory first, before the fan-out runs grow and fragment the heap.
+    idle_memory(&app, &tokens, IDLE_CONNECTIONS.min(usable)).await;
+    for (size, target) in FANOUT_SIZES.into_iter().zip(FANOUT_TARGETS_MS) {
+        fanout(&app, &tokens, &actor, size.min(usable), target).await;
+    }
+    app.stop().await;
+}
+
+fn config(app: &TestApp, tokens: &[String], sockets: usize, channel: Option<&str>) -> Config {
+    Config {
+        url: crate::sockets::ws_url(app),
+        tokens: tokens.to_vec(),
+        sockets,
+        channel: channel.map(str::to_owned),
+        events: if channel.is_some() {
+            1 + WARMUP_EVENTS + 2 * EVENTS
+        } else {
+            0
+        },
+        reader_tasks: READER_TASKS,
+        concurrency: CONNECT_CONCURRENCY,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Fan-out latency
+
+async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, target_ms: f64) {
+    let forum = &app.state().services.forum;
+    let topic = forum
+        .create_topic(
+            actor,
+            serde_json::from_value(json!({
+                "title": format!("Fan-out to {n} subscribers"),
+                "content": "A topic for the real-time benchmark.",
+            }))
+            .unwrap(),
+        )
+        .await
+        .expect("topic created");
+    let topic_id: TopicId = topic.topic.id;
+    let channel = format!("topic:{topic_id}");
+
+    let mut clients = Clients::spawn(&config(app, tokens, n, Some(&channel)));
+    let ready = clients.ready(SETUP_TIMEOUT).await;
+    assert_eq!(ready.mismatched, 0, "subscribers saw different heads");
+    let local = app
+        .state()
+        .realtime
+        .hub()
+        .local_subscribers(&serde_json::from_value(json!(channel)).expect("a channel name"));
+    let clock_before = clients.clock_check().await;
+
+    // Publish, one event at a time, each waited for everywhere (or timed
+    // out), alternating two paths: the hub itself (the realtime layer alone:
+    // sequence number and log append, feed, dispatch, socket writes) and a
+    // post created through the forum (its database write comes first).
+    let sample = forum
+        .create_post(
+            actor,
+            topic_id,
+            new_post("The post whose event is replayed."),
+        )
+        .await
+        .expect("post created");
+    let sample = serde_json::to_value(&sample).expect("a post view");
+    let hub = app.state().realtime.hub();
+    let mut direct = Arrivals::default();
+    let mut via_forum = Arrivals::default();
+    let mut create = Vec::new();
+    for i in 0..WARMUP_EVENTS + 2 * EVENTS {
+        // The sample post's event came first.
+        let seq = ready.base_seq + 2 + i as u64;
+        let through_forum = i % 2 == 1;
+        let published = now_ns();
+        let started = Instant::now();
+        if through_forum {
+            forum
+                .create_post(
+                    actor,
+                    topic_id,
+                    new_post(&format!("Event {i} of the fan-out.")),
+                )
+                .await
+                .expect("post created");
+        } else {
+            let event = Event::new(channel.clone(), "post.created", sample.clone());
+            hub.publish_event(&event).await.expect("event published");
+        }
+        let returned = started.elapsed();
+        let (received, first_ns, last_ns) = clients.event(seq, EVENT_TIMEOUT).await;
+        if i >= WARMUP_EVENTS {
+            let arrivals = if through_forum {
+                create.push(returned);
+                &mut via_forum
+            } else {
+                &mut direct
+            };
+            if received >= n {
+                arrivals
+                    .last
+                    .push(Duration::from_nanos(last_ns.saturating_sub(published)));
+                arrivals
+                    .first
+                    .push(Duration::from_nanos(first_ns.saturating_sub(published)));
+            } else {
+                arrivals
+                    .incomplete
+                    .push(format!("seq {seq}: {received}/{n}"));
+            }
+        }
+        tokio::time::sleep(EVENT_GAP).await;
+    }
+    let clock_after = clients.clock_check().await;
+    let client_rss = clients.rss_kib();
+    let closed = clients.close().await;
+
+    println!(
+        "fan-out to N={n} subscribers of {channel} ({} users, {local} local subscribers; \
+         connected and subscribed in {:.1} s), {WARMUP_EVENTS} warm-up events, then {EVENTS} \
+         published on the hub and {EVENTS} post.created of ForumService::create_post, \
+         alternating, one at a time, {} ms apart:",
+        tokens.len(),
+        ready.setup.as_secs_f64(),
+        EVENT_GAP.as_millis()
+    );
+    let last = Latencies::new(direct.last);
+    println!(
+        "  Hub::publish_event → last subscriber:  {}",
+        last.summary()
+    );
+    println!(
+        "  Hub::publish_event → first subscriber: {}",
+        Latencies::new(direct.first).summary()
+    );
+    println!(
+        "  create_post call → last subscriber:    {}",
+        Latencies::new(via_forum.last).summary()
+    );
+    println!(
+        "  create_post call → first subscriber:   {}",
+        Latencies::new(via_forum.first).summary()
+    );
+    println!(
+        "  create_post returned:                  {}",
+        Latencies::new(create).summary()
+    );
+    let p99 = ms(last.percentile(99.0));
+    let incomplete: Vec<String> = direct
+        .incomplete
+        .into_iter()
+        .chain(via_forum.incomplete)
+        .collect();
+    println!(
+        "  target p99 ≤ {target_ms} ms at {n} (publish → last subscriber): {} ({p99:.2} ms)",
+        if p99 <= target_ms && incomplete.is_empty() {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    if !incomplete.is_empty() {
+        println!(
+            "  events not received by every subscriber within {EVENT_TIMEOUT:?}: {}",
+            incomplete.join(", ")
+        );
+    }
+    println!(
+        "  clocks (wall clock, both processes): {}; client process RSS {client_rss} KiB",
+        clock_summary(&clock_before, &clock_after)
+    );
+    println!(
+        "  sockets still open at the end: {}/{n}; socket errors: {}; other frames: {}",
+        closed.open, closed.errors, closed.other_frames
+    );
+}
+
+/// Arrival latencies of one publish path.
+#[derive(Default)]
+struct Arrivals {
+    first: Vec<Duration>,
+    last: Vec<Duration>,
+    incomplete: Vec<String>,
+}
+
+fn new_post(content: &str) -> p2p_forum::NewPost {
+    serde_json::from_value(json!({ "content": content })).unwrap()
+}
+
+fn clock_summary(before: &Result<Duration, String>, after: &Result<Duration, String>) -> String {
+    match (before, after) {
+        (Ok(b), Ok(a)) => format!(
+            "agree before and after (check windows {:.0} µs, {:.0} µs)",
+            b.as_secs_f64() * 1e6,
+            a.as_secs_f64() * 1e6
+        ),
+        (Err(e), _) | (_, Err(e)) => format!("DISAGREE ({e}): latencies unreliable"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Memory of idle connections
+
+async fn idle_memory(app: &TestApp, tokens: &[String], m: usize) {
+    // Warm the server's paths (handshake, authentication, subscription) and
+    // let its pools fill before the baseline.
+    let mut warm = Clients::spawn(&config(app, tokens, 64, None));
+    warm.ready(SETUP_TIMEOUT).await;
+    warm.close().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let before = rss_kib();
+    let mut clients = Clients::spawn(&config(app, tokens, m, None));
+    let ready = clients.ready(SETUP_TIMEOUT).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = rss_kib();
+    let client_rss = clients.rss_kib();
+    let closed = clients.close().await;
+
+    let per = (after - before) as f64 / m as f64;
+    println!(
+        "idle connections: {m} sockets on /ws (own channel subscribed; opened by the client \
+         process in {:.1} s): server process RSS {before} → {after} KiB",
+        ready.setup.as_secs_f64()
+    );
+    println!(
+        "  server side per idle connection: {per:.2} KiB (target ≤ {IDLE_TARGET_KIB} KiB: {}); \
+         user-space RSS only, kernel socket buffers not included",
+        if per <= IDLE_TARGET_KIB {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    println!(
+        "  client process: {client_rss} KiB RSS with the sockets open ({:.2} KiB each, \
+         for reference); {} still open at the end",
+        client_rss as f64 / m as f64,
+        closed.open
+    );
+}
+
+/// The resident set of this process (the server's), in KiB.
+fn rss_kib() -> i64 {
+    rss_kib_of("/proc/self/status")
+}
+
+fn rss_kib_of(status: &str) -> i64 {
+    let status = std::fs::read_to_string(status).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
