@@ -8,6 +8,7 @@ mod auth;
 mod forum;
 mod messaging;
 mod realtime;
+mod retry;
 mod search;
 mod sockets;
 mod stats;

@@ -115,8 +115,8 @@ fn config(app: &TestApp, tokens: &[String], sockets: usize, channel: Option<&str
 
 async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, target_ms: f64) {
     let forum = &app.state().services.forum;
-    let topic = forum
-        .create_topic(
+    let (topic, _) = crate::retry::attempts("topic created", || {
+        forum.create_topic(
             actor,
             serde_json::from_value(json!({
                 "title": format!("Fan-out to {n} subscribers"),
@@ -124,8 +124,8 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
             }))
             .unwrap(),
         )
-        .await
-        .expect("topic created");
+    })
+    .await;
     let topic_id: TopicId = topic.topic.id;
     let channel = format!("topic:{topic_id}");
 
@@ -143,41 +143,45 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
     // out), alternating two paths: the hub itself (the realtime layer alone:
     // sequence number and log append, feed, dispatch, socket writes) and a
     // post created through the forum (its database write comes first).
-    let sample = forum
-        .create_post(
+    let (sample, _) = crate::retry::attempts("post created", || {
+        forum.create_post(
             actor,
             topic_id,
             new_post("The post whose event is replayed."),
         )
-        .await
-        .expect("post created");
+    })
+    .await;
     let sample = serde_json::to_value(&sample).expect("a post view");
     let hub = app.state().realtime.hub();
     let mut direct = Arrivals::default();
     let mut via_forum = Arrivals::default();
     let mut create = Vec::new();
+    let mut retried = 0;
     for i in 0..WARMUP_EVENTS + 2 * EVENTS {
         // The sample post's event came first.
         let seq = ready.base_seq + 2 + i as u64;
         let through_forum = i % 2 == 1;
+        let mut skip = false;
         let published = now_ns();
         let started = Instant::now();
         if through_forum {
-            forum
-                .create_post(
-                    actor,
-                    topic_id,
-                    new_post(&format!("Event {i} of the fan-out.")),
-                )
-                .await
-                .expect("post created");
+            let content = format!("Event {i} of the fan-out.");
+            let (_, failed) = crate::retry::attempts("post created", || {
+                forum.create_post(actor, topic_id, new_post(&content))
+            })
+            .await;
+            // A retried post's time is the outage's, not the fan-out's.
+            if failed > 0 {
+                retried += 1;
+                skip = true;
+            }
         } else {
             let event = Event::new(channel.clone(), "post.created", sample.clone());
             hub.publish_event(&event).await.expect("event published");
         }
         let returned = started.elapsed();
         let (received, first_ns, last_ns) = clients.event(seq, EVENT_TIMEOUT).await;
-        if i >= WARMUP_EVENTS {
+        if i >= WARMUP_EVENTS && !skip {
             let arrivals = if through_forum {
                 create.push(returned);
                 &mut via_forum
@@ -252,6 +256,9 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
             "  events not received by every subscriber within {EVENT_TIMEOUT:?}: {}",
             incomplete.join(", ")
         );
+    }
+    if retried > 0 {
+        println!("  create_post retried after a failure (samples left out): {retried}");
     }
     println!(
         "  clocks (wall clock, both processes): {}; client process RSS {client_rss} KiB",
