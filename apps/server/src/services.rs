@@ -16,7 +16,7 @@ use p2p_messaging::{
 };
 use p2p_orgs::{ContentCounts, ContentStatsSource, DailyCount, OrgService};
 use p2p_storage::{FileService, FilesConfig};
-use p2p_usecases::{MongoUseCaseStore, SqlUseCaseStore, UseCaseService, UseCaseStore};
+use p2p_usecases::{FacetCache, MongoUseCaseStore, SqlUseCaseStore, UseCaseService, UseCaseStore};
 use std::sync::Arc;
 use time::Date;
 use tokio::sync::Notify;
@@ -149,6 +149,7 @@ async fn use_case_service(
         ),
         None => Arc::new(SqlUseCaseStore::new(backends.db.clone())),
     };
+    let store: Arc<dyn UseCaseStore> = Arc::new(FacetCache::new(store, backends.cache.clone()));
     let usecases = UseCaseService::new(
         backends.db.clone(),
         store,
@@ -174,12 +175,17 @@ impl ContentStatsSource for UseCaseStats {
         })
     }
 
+    /// Use cases published per day.
     async fn daily_activity(
         &self,
-        _org: OrgId,
-        _since: Date,
+        org: OrgId,
+        since: Date,
     ) -> Result<Vec<DailyCount>, DomainError> {
-        Ok(Vec::new())
+        let days = self.0.published_per_day(org, since).await?;
+        Ok(days
+            .into_iter()
+            .map(|(date, count)| DailyCount { date, count })
+            .collect())
     }
 }
 

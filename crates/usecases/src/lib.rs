@@ -21,7 +21,8 @@ mod validate;
 
 pub use doc::{Keys, UseCaseDoc};
 pub use service::{EXPORT_BATCH, FILE_OWNER_KIND, UseCaseService};
+pub use store::cached::{FACET_TTL, FacetCache};
 pub use store::mongo::MongoUseCaseStore;
 pub use store::sql::SqlUseCaseStore;
-pub use store::{ListQuery, Position, UseCaseStore};
+pub use store::{DAY_MICROS, ListQuery, Position, UseCaseStore};
 pub use types::*;

@@ -178,14 +178,14 @@ pub struct UseCaseFilter {
 }
 
 /// How many listed use cases carry each value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FacetCount {
     pub value: String,
     pub count: u64,
 }
 
 /// Counts per filter value of the use cases matching the other filters.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Facets {
     pub industry: Vec<FacetCount>,
     pub technology: Vec<FacetCount>,

@@ -21,7 +21,13 @@ pub async fn connect(
         })?;
     options.app_name = Some("p2p-sandbox".into());
     options.server_selection_timeout = Some(Duration::from_secs(3));
-    options.connect_timeout = Some(Duration::from_secs(3));
+    // The driver's server monitor waits this long for a heartbeat answer; when
+    // it times out it clears the pool and interrupts every operation in
+    // flight (`interrupted due to server monitor timeout`, mapped to 503).
+    // A busy server (SecantusDB sorting 100,000 documents in memory on a
+    // loaded machine) answered heartbeats later than 3 s: keep the driver's
+    // default of 10 s. A refused connection still fails at once.
+    options.connect_timeout = Some(Duration::from_secs(10));
     let client = mongodb::Client::with_options(options).map_err(|e| ConnectError {
         backend: "mongodb",
         attempts: 1,

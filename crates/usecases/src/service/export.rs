@@ -1,13 +1,16 @@
 //! Export of a filtered list as CSV or JSON, streamed batch by batch so the
-//! memory used does not depend on how many use cases there are.
+//! memory used does not depend on how many use cases there are: from the
+//! store's cursor (MongoDB) or by keyset pages of the list query (SQL).
 
 use super::UseCaseService;
-use crate::store::{ListQuery, Position};
+use crate::doc::UseCaseDoc;
+use crate::store::{ListQuery, Position, UseCaseStore};
 use crate::types::{ExportFormat, UseCaseFilter, UseCaseView};
 use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt};
-use p2p_kernel::Actor;
+use p2p_kernel::{Actor, DomainError};
 use std::io;
+use std::sync::Arc;
 
 /// Use cases read from the store per batch.
 pub const EXPORT_BATCH: u64 = 500;
@@ -94,16 +97,67 @@ pub(crate) fn csv_row(v: &UseCaseView) -> String {
     ])
 }
 
-enum State {
-    Start,
-    Next(Option<Position>, bool),
-    Done,
+type Batches = BoxStream<'static, Result<Vec<UseCaseDoc>, DomainError>>;
+
+/// Pages through `store.list` by keyset, [`EXPORT_BATCH`] at a time.
+fn keyset_batches(store: Arc<dyn UseCaseStore>, query: ListQuery) -> Batches {
+    // `None`: done; `Some(after)`: the next page starts after `after`.
+    stream::unfold(Some(None::<Position>), move |state| {
+        let (store, query) = (store.clone(), query.clone());
+        async move {
+            let after = state?;
+            match store.list(&query, after, EXPORT_BATCH).await {
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => {
+                    let full = rows.len() as u64 == EXPORT_BATCH;
+                    let next = rows.last().map(|d| query.position_of(d));
+                    Some((Ok(rows), full.then_some(next)))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        }
+    })
+    .boxed()
+}
+
+/// Every matching use case in batches: the store's cursor when it has one,
+/// else keyset pages.
+fn batches(store: Arc<dyn UseCaseStore>, query: ListQuery) -> Batches {
+    stream::once(async move {
+        match store.scan(&query, EXPORT_BATCH).await {
+            Ok(Some(docs)) => docs
+                .chunks(EXPORT_BATCH as usize)
+                .map(|chunk| chunk.into_iter().collect::<Result<Vec<_>, _>>())
+                .boxed(),
+            Ok(None) => keyset_batches(store, query),
+            Err(e) => stream::once(async move { Err(e) }).boxed(),
+        }
+    })
+    .flatten()
+    .boxed()
+}
+
+fn render(rows: &[UseCaseDoc], format: ExportFormat, first: bool) -> Result<Bytes, io::Error> {
+    let mut chunk = String::new();
+    for (i, doc) in rows.iter().enumerate() {
+        match format {
+            ExportFormat::Csv => chunk.push_str(&csv_row(&doc.view)),
+            ExportFormat::Json => {
+                if !(first && i == 0) {
+                    chunk.push(',');
+                }
+                chunk.push_str(&serde_json::to_string(&doc.view).map_err(io::Error::other)?);
+            }
+        }
+    }
+    Ok(Bytes::from(chunk))
 }
 
 impl UseCaseService {
     /// Every use case of the list with these filters (all pages), in its
     /// order: CSV with a header row, or one JSON array. An error after the
-    /// first bytes ends the stream with an I/O error (the response is cut).
+    /// first bytes ends the stream with an I/O error (the response is cut,
+    /// never silently short: the JSON array stays unclosed).
     pub fn export(
         &self,
         actor: &Actor,
@@ -111,60 +165,33 @@ impl UseCaseService {
         format: ExportFormat,
     ) -> BoxStream<'static, Result<Bytes, io::Error>> {
         let query = ListQuery::from_filter(&filter, actor.org_id.0);
-        let service = self.clone();
-        stream::unfold(State::Start, move |state| {
-            let service = service.clone();
-            let query = query.clone();
-            async move {
-                match state {
-                    State::Start => {
-                        let head = match format {
-                            ExportFormat::Csv => csv_line(&CSV_HEADER.map(String::from)),
-                            ExportFormat::Json => "[".to_owned(),
-                        };
-                        Some((Ok(Bytes::from(head)), State::Next(None, true)))
-                    }
-                    State::Next(after, first) => {
-                        let rows = match service.inner.store.list(&query, after, EXPORT_BATCH).await
-                        {
-                            Ok(rows) => rows,
-                            Err(e) => {
-                                tracing::warn!(error = %e, "export stopped");
-                                return Some((Err(io::Error::other("export failed")), State::Done));
-                            }
-                        };
-                        if rows.is_empty() {
-                            let tail = match format {
-                                ExportFormat::Csv => Bytes::new(),
-                                ExportFormat::Json => Bytes::from_static(b"]"),
-                            };
-                            return Some((Ok(tail), State::Done));
-                        }
-                        let next = rows.last().map(|d| query.position_of(d));
-                        let mut chunk = String::new();
-                        for (i, doc) in rows.iter().enumerate() {
-                            match format {
-                                ExportFormat::Csv => chunk.push_str(&csv_row(&doc.view)),
-                                ExportFormat::Json => {
-                                    if !(first && i == 0) {
-                                        chunk.push(',');
-                                    }
-                                    match serde_json::to_string(&doc.view) {
-                                        Ok(json) => chunk.push_str(&json),
-                                        Err(e) => {
-                                            return Some((Err(io::Error::other(e)), State::Done));
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        Some((Ok(Bytes::from(chunk)), State::Next(next, false)))
-                    }
-                    State::Done => None,
+        let (head, tail) = match format {
+            ExportFormat::Csv => (csv_line(&CSV_HEADER.map(String::from)), ""),
+            ExportFormat::Json => ("[".to_owned(), "]"),
+        };
+        let body = batches(self.inner.store.clone(), query)
+            .enumerate()
+            .map(move |(i, batch)| match batch {
+                Ok(rows) => render(&rows, format, i == 0),
+                Err(e) => {
+                    tracing::warn!(error = %e, "export stopped");
+                    Err(io::Error::other("export failed"))
                 }
-            }
-        })
-        .boxed()
+            });
+        stream::once(async move { Ok(Bytes::from(head)) })
+            .chain(body)
+            .chain(stream::once(async move {
+                Ok(Bytes::from_static(tail.as_bytes()))
+            }))
+            // Nothing after an error: the tail would make a cut export look whole.
+            .scan(false, |failed, item| {
+                let out = (!*failed).then(|| {
+                    *failed = item.is_err();
+                    item
+                });
+                async move { out }
+            })
+            .boxed()
     }
 }
 

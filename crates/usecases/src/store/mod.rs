@@ -2,15 +2,20 @@
 //! ([`mongo::MongoUseCaseStore`]) and on the relational database
 //! ([`sql::SqlUseCaseStore`]); both pass the same contract suite.
 
+pub mod cached;
 pub mod mongo;
 pub mod sql;
 
 use crate::doc::{UseCaseDoc, key};
 use crate::types::{Facets, Sort, Status, UseCaseFilter};
 use async_trait::async_trait;
+use futures_util::stream::BoxStream;
 use p2p_kernel::DomainError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+/// Use cases read from a cursor, one at a time.
+pub type DocStream = BoxStream<'static, Result<UseCaseDoc, DomainError>>;
 
 /// Most values listed per facet.
 pub const FACET_VALUES: u64 = 20;
@@ -98,6 +103,14 @@ pub trait UseCaseStore: Send + Sync + 'static {
         limit: u64,
     ) -> Result<Vec<UseCaseDoc>, DomainError>;
 
+    /// Every use case matching `query`, in its order, as one server-side
+    /// cursor fetching `batch` at a time; `None` when the store has none
+    /// (the caller then pages through [`UseCaseStore::list`] by keyset).
+    async fn scan(&self, query: &ListQuery, batch: u64) -> Result<Option<DocStream>, DomainError> {
+        let _ = (query, batch);
+        Ok(None)
+    }
+
     /// Counts per industry, technology, tag and city of everything matching `query`
     /// (most frequent first, at most [`FACET_VALUES`] each).
     async fn facets(&self, query: &ListQuery) -> Result<Facets, DomainError>;
@@ -107,4 +120,16 @@ pub trait UseCaseStore: Send + Sync + 'static {
 
     /// How many use cases (drafts included) the organization has.
     async fn count_by_org(&self, org: Uuid) -> Result<u64, DomainError>;
+
+    /// How many of the organization's use cases were published per UTC day,
+    /// for publications at or after `since` (microseconds since the epoch):
+    /// (days since the epoch, count), days without publications left out.
+    async fn published_per_day(
+        &self,
+        org: Uuid,
+        since: i64,
+    ) -> Result<Vec<(i64, u64)>, DomainError>;
 }
+
+/// Microseconds in a day: `sort_time / DAY_MICROS` is the UTC day of a publication.
+pub const DAY_MICROS: i64 = 86_400_000_000;

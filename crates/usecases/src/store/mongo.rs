@@ -3,15 +3,16 @@
 //! `organization_id`, `view_count` and the `keys.*` fields, each list order
 //! and filter backed by a compound index.
 
-use super::{FACET_VALUES, ListQuery, Position, UseCaseStore};
+use super::{DAY_MICROS, DocStream, FACET_VALUES, ListQuery, Position, UseCaseStore};
 use crate::doc::UseCaseDoc;
-use crate::types::{FacetCount, Facets, Sort};
+use crate::types::{FacetCount, Facets, Sort, Status};
 use async_trait::async_trait;
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
 use p2p_kernel::DomainError;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub const COLLECTION: &str = "use_cases";
@@ -238,11 +239,14 @@ impl UseCaseStore for MongoUseCaseStore {
         let field = sort_field(q.sort);
         let mut f = filter(q);
         if let Some(p) = position {
+            // A range on the sort key bounds the index scan; the `$or` only
+            // breaks ties on the id.
+            f.insert(field, doc! { "$lte": p.v });
             f.insert(
                 "$or",
                 vec![
                     doc! { field: { "$lt": p.v } },
-                    doc! { field: p.v, "id": { "$lt": p.id.to_string() } },
+                    doc! { "id": { "$lt": p.id.to_string() } },
                 ],
             );
         }
@@ -259,20 +263,38 @@ impl UseCaseStore for MongoUseCaseStore {
         rows.into_iter().map(from_document).collect()
     }
 
+    /// One cursor, sorted once by the server: MongoDB-compatible servers
+    /// that sort in memory (SecantusDB) would redo the whole sort for every
+    /// keyset page.
+    async fn scan(&self, q: &ListQuery, batch: u64) -> Result<Option<DocStream>, DomainError> {
+        let field = sort_field(q.sort);
+        let cursor = self
+            .docs
+            .find(filter(q))
+            .sort(doc! { field: -1, "id": -1 })
+            .batch_size(u32::try_from(batch).unwrap_or(u32::MAX))
+            .await
+            .map_err(mongo_err)?;
+        Ok(Some(
+            cursor
+                .map(|row| row.map_err(mongo_err).and_then(from_document))
+                .boxed(),
+        ))
+    }
+
     async fn facets(&self, q: &ListQuery) -> Result<Facets, DomainError> {
+        // One grouped aggregation per facet, concurrently.
+        let (industry, technology, tag, city) = tokio::try_join!(
+            self.counts(Self::facet_pipeline(q, "keys.industry", false)),
+            self.counts(Self::facet_pipeline(q, "keys.technology", true)),
+            self.counts(Self::facet_pipeline(q, "keys.tags", true)),
+            self.counts(Self::facet_pipeline(q, "keys.city", false)),
+        )?;
         Ok(Facets {
-            industry: self
-                .counts(Self::facet_pipeline(q, "keys.industry", false))
-                .await?,
-            technology: self
-                .counts(Self::facet_pipeline(q, "keys.technology", true))
-                .await?,
-            tag: self
-                .counts(Self::facet_pipeline(q, "keys.tags", true))
-                .await?,
-            city: self
-                .counts(Self::facet_pipeline(q, "keys.city", false))
-                .await?,
+            industry,
+            technology,
+            tag,
+            city,
         })
     }
 
@@ -292,5 +314,38 @@ impl UseCaseStore for MongoUseCaseStore {
             .count_documents(doc! { "organization_id": org.to_string() })
             .await
             .map_err(mongo_err)
+    }
+
+    async fn published_per_day(
+        &self,
+        org: Uuid,
+        since: i64,
+    ) -> Result<Vec<(i64, u64)>, DomainError> {
+        // The publication times only (the `organization` index), bucketed
+        // here: a window of days of one organization is small.
+        let mut times = self
+            .docs
+            .find(doc! {
+                "organization_id": org.to_string(),
+                "status": Status::Published.as_str(),
+                "keys.sort_time": { "$gte": since },
+            })
+            .projection(doc! { "_id": 0, "keys.sort_time": 1 })
+            .await
+            .map_err(mongo_err)?;
+        let mut days: BTreeMap<i64, u64> = BTreeMap::new();
+        while let Some(row) = times.try_next().await.map_err(mongo_err)? {
+            let time = match row
+                .get_document("keys")
+                .ok()
+                .and_then(|k| k.get("sort_time"))
+            {
+                Some(Bson::Int64(t)) => *t,
+                Some(Bson::Int32(t)) => i64::from(*t),
+                _ => continue,
+            };
+            *days.entry(time.div_euclid(DAY_MICROS)).or_default() += 1;
+        }
+        Ok(days.into_iter().collect())
     }
 }

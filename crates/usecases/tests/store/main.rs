@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use futures_util::StreamExt;
 use mongodb::bson::doc;
 use p2p_kernel::ids::{OrgId, UseCaseId, UserId};
 use p2p_kernel::testenv;
@@ -209,6 +210,33 @@ async fn contract(store: Arc<dyn UseCaseStore>) {
         titles(store.as_ref(), &iot).await,
         ["Case 1"],
         "old terms are gone"
+    );
+
+    // A scan (where the store has one) yields the list, in its order.
+    if let Some(scan) = store.scan(&all, 2).await.unwrap() {
+        let scanned: Vec<String> = scan.map(|d| d.unwrap().view.title).collect().await;
+        assert_eq!(scanned, titles(store.as_ref(), &all).await);
+    }
+
+    // Publications per UTC day (drafts left out), from a given time on.
+    let day = |n: i64| {
+        (datetime!(2026-03-01 10:00 UTC) + time::Duration::minutes(n)).unix_timestamp() / 86_400
+    };
+    assert_eq!(
+        store.published_per_day(a.0, 0).await.unwrap(),
+        [(day(1), 2)]
+    );
+    assert_eq!(
+        store.published_per_day(b.0, 0).await.unwrap(),
+        [(day(3), 2)]
+    );
+    let after_all = (datetime!(2026-03-02 00:00 UTC).unix_timestamp()) * 1_000_000;
+    assert!(
+        store
+            .published_per_day(a.0, after_all)
+            .await
+            .unwrap()
+            .is_empty()
     );
 
     // Counting and deleting.
