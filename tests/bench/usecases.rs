@@ -8,7 +8,8 @@
 //!
 //! The full backend runs twice: use cases in MongoDB, then in PostgreSQL only
 //! (the same server without `MONGODB_URL`). Set `P2P_BENCH_USE_CASES` to seed
-//! another number, `P2P_BENCH_SAMPLES` for another number of requests per list.
+//! another number, `P2P_BENCH_SAMPLES` for another number of requests per list,
+//! `P2P_BENCH_USE_CASE_STORE=postgres|mongodb` to measure one store only.
 
 use crate::stats::{Latencies, ms};
 use futures_util::StreamExt;
@@ -50,12 +51,26 @@ pub async fn run() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(DEFAULT_USE_CASES);
+    // A MongoDB run takes longer than an access token lives.
+    let long_tokens = |raw: &mut p2p_server::config::RawConfig| {
+        raw.access_token_ttl_secs = Some(4 * 3600);
+    };
+    let only = std::env::var("P2P_BENCH_USE_CASE_STORE").unwrap_or_default();
     if Backend::from_env() == Backend::Full {
-        let app = TestApp::spawn_with(|raw| raw.mongodb_url = None).await;
-        measure(app, "PostgreSQL only", count).await;
-        measure(TestApp::spawn().await, "MongoDB (SecantusDB)", count).await;
+        if only != "mongodb" {
+            let app = TestApp::spawn_with(|raw| {
+                long_tokens(raw);
+                raw.mongodb_url = None;
+            })
+            .await;
+            measure(app, "PostgreSQL only", count).await;
+        }
+        if only != "postgres" {
+            let app = TestApp::spawn_with(long_tokens).await;
+            measure(app, "MongoDB (SecantusDB)", count).await;
+        }
     } else {
-        measure(TestApp::spawn().await, "SQLite", count).await;
+        measure(TestApp::spawn_with(long_tokens).await, "SQLite", count).await;
     }
 }
 
