@@ -420,3 +420,58 @@ async fn browser_cookies_need_the_csrf_header_to_change_state() {
     assert_eq!(refreshed.status(), 200, "refresh from the cookie");
     app.stop().await;
 }
+
+/// Signs up through a client that claims to be forwarding for `forwarded_for`.
+async fn signup_forwarded(app: &TestApp, forwarded_for: &str) -> u16 {
+    app.client
+        .post(app.url("/api/v1/auth/signup"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({
+            "email": unique_email("forwarded"),
+            "password": PASSWORD,
+            "first_name": "Rana",
+            "last_name": "Qahtani",
+            "organization_name": "Qahtani Plastics",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Signups until the per-address limit answers 429; how many got through.
+async fn signups_until_limited(app: &TestApp, forwarded_for: &str) -> usize {
+    for n in 0..30 {
+        match signup_forwarded(app, forwarded_for).await {
+            201 => {}
+            429 => return n,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    panic!("signups were never limited");
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_behind_trusted_proxies() {
+    // Behind a trusted proxy, each forwarded client has its own limit.
+    let app = TestApp::spawn_with(|raw| raw.trusted_proxies = Some("127.0.0.1, ::1".into())).await;
+    let allowed = signups_until_limited(&app, "203.0.113.7").await;
+    assert!(allowed > 0);
+    assert_eq!(
+        signup_forwarded(&app, "198.51.100.20, 203.0.113.8").await,
+        201
+    );
+    // What the client itself prepends does not change its address.
+    assert_eq!(
+        signup_forwarded(&app, "198.51.100.20, 203.0.113.7").await,
+        429
+    );
+    app.stop().await;
+
+    // Without trusted proxies the header is ignored: a new address buys nothing.
+    let app = TestApp::spawn().await;
+    assert_eq!(signups_until_limited(&app, "203.0.113.9").await, allowed);
+    assert_eq!(signup_forwarded(&app, "203.0.113.10").await, 429);
+    app.stop().await;
+}

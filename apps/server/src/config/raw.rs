@@ -15,6 +15,8 @@ pub struct RawConfig {
     pub data_dir: Option<String>,
     pub public_url: Option<String>,
     pub cors_origins: Option<String>,
+    /// Comma-separated addresses or networks of reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Option<String>,
     pub jwt_secret: Option<String>,
     pub jwt_secret_file: Option<String>,
     pub access_token_ttl_secs: Option<u64>,

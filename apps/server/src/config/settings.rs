@@ -1,4 +1,5 @@
 use super::{ConfigError, RawConfig, Secret};
+use crate::http::proxies::TrustedProxies;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
@@ -62,6 +63,8 @@ pub struct Settings {
     /// the port actually bound, see [`Settings::bound_to`]).
     pub public_url_configured: bool,
     pub cors_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` gives the client's address.
+    pub trusted_proxies: TrustedProxies,
     /// `None` in development until [`Settings::resolve_jwt_secret`] generates one.
     pub jwt_secret: Option<Secret<Vec<u8>>>,
     pub access_token_ttl: Duration,
@@ -140,6 +143,9 @@ impl Settings {
             })
             .transpose()?
             .unwrap_or_default();
+
+        let trusted_proxies = TrustedProxies::parse(raw.trusted_proxies.as_deref().unwrap_or(""))
+            .map_err(|e| ConfigError::new("trusted_proxies", e))?;
 
         let jwt_secret = match (non_empty(raw.jwt_secret), non_empty(raw.jwt_secret_file)) {
             (Some(_), Some(_)) => {
@@ -315,6 +321,7 @@ impl Settings {
             public_url,
             public_url_configured,
             cors_origins,
+            trusted_proxies,
             jwt_secret: jwt_secret.map(Secret::new),
             access_token_ttl: Duration::from_secs(access_ttl),
             refresh_token_ttl: Duration::from_secs(refresh_ttl),
@@ -475,6 +482,15 @@ mod tests {
         assert_eq!(s.database_backend, DatabaseBackend::Sqlite);
         assert!(s.mongo.is_none() && s.redis.is_none() && s.s3.is_none() && s.smtp.is_none());
         assert_eq!(s.environment, Environment::Development);
+    }
+
+    #[test]
+    fn trusted_proxies_must_be_addresses_or_networks() {
+        assert!(settings(&[]).unwrap().trusted_proxies.is_empty());
+        let ok = settings(&[("P2P_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
+        assert!(!ok.trusted_proxies.is_empty());
+        let err = settings(&[("P2P_TRUSTED_PROXIES", "10.0.0.0/8, lb.internal")]).err();
+        assert_eq!(err.map(|e| e.key), Some("P2P_TRUSTED_PROXIES".to_string()));
     }
 
     #[test]

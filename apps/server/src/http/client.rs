@@ -1,13 +1,17 @@
 //! What the services learn about the client: its address and user agent.
 
+use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, web};
 use p2p_identity::ClientInfo;
 use std::future::{Ready, ready};
 
-/// The client's address is the TCP peer: forwarded-for headers are not
-/// trusted, since any client can set them (and rate limits key on it).
+const FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The client's address is the TCP peer, unless that peer is one of the
+/// configured trusted proxies (`P2P_TRUSTED_PROXIES`): then it comes from
+/// `X-Forwarded-For` (see [`crate::http::proxies`]). Rate limits key on it.
 pub struct Client(pub ClientInfo);
 
 impl FromRequest for Client {
@@ -15,7 +19,22 @@ impl FromRequest for Client {
     type Future = Ready<Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let ip = req.peer_addr().map(|a| a.ip().to_string());
+        let ip = req.peer_addr().map(|peer| {
+            match req.app_data::<web::Data<AppState>>() {
+                Some(state) if !state.settings.trusted_proxies.is_empty() => {
+                    let forwarded = req
+                        .headers()
+                        .get_all(FORWARDED_FOR)
+                        .filter_map(|v| v.to_str().ok());
+                    state
+                        .settings
+                        .trusted_proxies
+                        .client_ip(peer.ip(), forwarded)
+                }
+                _ => peer.ip(),
+            }
+            .to_string()
+        });
         let user_agent = req
             .headers()
             .get(header::USER_AGENT)

@@ -8,6 +8,7 @@ pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod observe;
+pub mod proxies;
 pub mod request_id;
 pub mod upload;
 
