@@ -486,8 +486,10 @@ mod tests {
 
     #[test]
     fn trusted_proxies_must_be_addresses_or_networks() {
-        assert!(settings(&[]).unwrap().trusted_proxies.is_empty());
-        let ok = settings(&[("P2P_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
+        let none = settings(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(none.trusted_proxies.is_empty());
+        let ok = settings(&[("P2P_TRUSTED_PROXIES", "10.0.0.0/8, ::1")])
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(!ok.trusted_proxies.is_empty());
         let err = settings(&[("P2P_TRUSTED_PROXIES", "10.0.0.0/8, lb.internal")]).err();
         assert_eq!(err.map(|e| e.key), Some("P2P_TRUSTED_PROXIES".to_string()));

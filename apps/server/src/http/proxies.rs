@@ -120,6 +120,7 @@ impl TrustedProxies {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
