@@ -24,9 +24,12 @@ const RECENCY_EPOCH_MS: i64 = 1_735_689_600_000;
 const MS_PER_YEAR: f64 = 31_536_000_000.0;
 /// Matches ranked at most per query: the newest ones. Ranking every match of
 /// a frequent word costs a heap visit and a rank per match (over a second
-/// for 100,000 matches); the newest 1,000 are found by walking the recency
-/// index and ranked in a few milliseconds. Deeper results are not served.
-pub const CANDIDATES: u32 = 1_000;
+/// for 100,000 matches); the newest ones are found by walking the recency
+/// index, which visits about `CANDIDATES / frequency` rows (a word in 1 of
+/// 15 documents: 3,000 rows for 200, 15,000 for 1,000; measured on 1.15
+/// million documents: p99 147 ms at 1,000, see `tests/bench/search.rs`).
+/// Ten pages of 20; deeper results are not served.
+pub const CANDIDATES: u32 = 200;
 
 /// Where a results page ends (the next one starts strictly after it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

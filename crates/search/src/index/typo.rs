@@ -7,8 +7,6 @@
 use super::{SearchIndex, get};
 use crate::text::{TYPO_MIN_LEN, within_one_edit};
 use p2p_kernel::DomainError;
-use p2p_kernel::error::db_error;
-use sea_orm::{ConnectionTrait, TransactionTrait};
 
 /// At most this many corrections per word.
 const MAX_CORRECTIONS: usize = 8;
@@ -48,17 +46,16 @@ impl SearchIndex {
     async fn candidates(&self, word: &str) -> Result<Vec<String>, DomainError> {
         let len = i32::try_from(word.chars().count()).unwrap_or(i32::MAX);
         let rows = if self.is_postgres() {
-            let txn = self.db.begin().await.map_err(db_error)?;
-            txn.execute_unprepared("SET LOCAL pg_trgm.similarity_threshold = 0.15")
-                .await
-                .map_err(db_error)?;
-            let stmt = self.statement(
-                "SELECT term FROM search_terms WHERE term % $1 AND len BETWEEN $2 AND $3 LIMIT 200",
+            // One statement: the one-time filter sets the `%` threshold (for
+            // the connection; every use of `%` here wants it) before the
+            // trigram index is scanned. Saves a transaction's round trips.
+            self.query(
+                "SELECT term FROM search_terms
+                 WHERE (SELECT set_config('pg_trgm.similarity_threshold', '0.15', false)) IS NOT NULL
+                   AND term % $1 AND len BETWEEN $2 AND $3 LIMIT 200",
                 vec![word.into(), (len - 1).into(), (len + 1).into()],
-            );
-            let rows = txn.query_all_raw(stmt).await.map_err(db_error)?;
-            txn.commit().await.map_err(db_error)?;
-            rows
+            )
+            .await?
         } else {
             self.query(
                 "SELECT term FROM search_terms WHERE len BETWEEN $1 AND $2",
