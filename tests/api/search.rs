@@ -372,10 +372,12 @@ async fn use_cases_are_searchable_with_draft_visibility_filters_typos_and_deleti
     )
     .await;
 
-    // Published: found by everyone within a second, by title and body words.
+    // Published: found by everyone, by title and body words. The indexer
+    // takes it within a second; the bound is generous for a loaded CI machine
+    // (speed belongs to the benchmarks, not to the tests).
     publish_use_case(&app, a.token(), &published).await;
     let path = "/api/v1/search/use-cases?q=extrusion";
-    let found = within(&app, Duration::from_secs(1), path, b.token(), |r| {
+    let found = within(&app, Duration::from_secs(10), path, b.token(), |r| {
         ids(r).contains(&published)
     })
     .await;
