@@ -12,7 +12,8 @@ fn message_files(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             message_files(&path, out);
-        } else {
+        } else if path.extension().is_none_or(|e| e != "tmp") {
+            // A `.tmp` file is an email still being written (renamed when complete).
             out.push(path);
         }
     }

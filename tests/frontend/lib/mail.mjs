@@ -13,7 +13,8 @@ function files(dir) {
   for (const e of entries) {
     const path = join(dir, e.name);
     if (e.isDirectory()) out = out.concat(files(path));
-    else out.push(path);
+    // A `.tmp` file is an email still being written (renamed when complete).
+    else if (!e.name.endsWith(".tmp")) out.push(path);
   }
   return out;
 }
@@ -21,10 +22,22 @@ function files(dir) {
 // Quoted-printable soft breaks and `=3D`, so links can be read.
 const unfold = (text) => text.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
 
+// A file that disappears between listing and reading is skipped (the next poll sees it again).
+function readMessage(path) {
+  try {
+    return { path, mtime: statSync(path).mtimeMs, text: unfold(readFileSync(path, "utf8")) };
+  } catch (e) {
+    if (e.code === "ENOENT") return null;
+    throw e;
+  }
+}
+
 export function messagesTo(dir, recipient) {
   return files(dir)
-    .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs || a.localeCompare(b))
-    .map((p) => unfold(readFileSync(p, "utf8")))
+    .map(readMessage)
+    .filter((m) => m !== null)
+    .sort((a, b) => a.mtime - b.mtime || a.path.localeCompare(b.path))
+    .map((m) => m.text)
     .filter((t) => t.split(/\r?\n/).some((l) => l.toLowerCase().startsWith("to:") && l.includes(recipient)));
 }
 
