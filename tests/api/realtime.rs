@@ -220,6 +220,24 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
     app.stop().await;
 }
 
+/// Waits (skipping pings and pongs) for the server's close frame: code 1008 with `reason`.
+async fn assert_closed(ws: &mut Socket, within: Duration, reason: &str) {
+    let close = loop {
+        let msg = tokio::time::timeout(within, ws.next())
+            .await
+            .expect("a close frame within the timeout")
+            .expect("a close frame before the end of the stream")
+            .expect("a valid frame");
+        match msg {
+            Message::Close(close) => break close.expect("a close code and reason"),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("expected the close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(close.code), 1008);
+    assert_eq!(close.reason.as_str(), reason);
+}
+
 #[tokio::test]
 async fn logout_closes_the_socket_with_session_revoked() {
     let app = TestApp::spawn().await;
@@ -236,20 +254,7 @@ async fn logout_closes_the_socket_with_session_revoked() {
     .assert_status(204);
 
     expect_event(&mut ws, &own_channel(&me), head + 1, "session.revoked").await;
-    let close = loop {
-        let msg = tokio::time::timeout(FRAME_TIMEOUT, ws.next())
-            .await
-            .expect("a close frame within the timeout")
-            .expect("a close frame before the end of the stream")
-            .expect("a valid frame");
-        match msg {
-            Message::Close(close) => break close.expect("a close code and reason"),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("expected the close frame, got {other:?}"),
-        }
-    };
-    assert_eq!(u16::from(close.code), 1008);
-    assert_eq!(close.reason.as_str(), "session_revoked");
+    assert_closed(&mut ws, FRAME_TIMEOUT, "session_revoked").await;
 
     // The revoked token no longer opens a socket.
     let path = format!("/ws?access_token={}", me.access);
@@ -263,20 +268,7 @@ async fn a_socket_ends_when_its_access_token_expires() {
     let app = TestApp::spawn_with(|raw| raw.access_token_ttl_secs = Some(30)).await;
     let me = app.signup(&unique_email("ws-expiry")).await;
     let (mut ws, _) = connect(&app, &me, None).await;
-    let close = loop {
-        let msg = tokio::time::timeout(Duration::from_secs(60), ws.next())
-            .await
-            .expect("the socket ends within a minute")
-            .expect("a close frame before the end of the stream")
-            .expect("a valid frame");
-        match msg {
-            Message::Close(close) => break close.expect("a close code and reason"),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("expected the close frame, got {other:?}"),
-        }
-    };
-    assert_eq!(u16::from(close.code), 1008);
-    assert_eq!(close.reason.as_str(), "token_expired");
+    assert_closed(&mut ws, Duration::from_secs(60), "token_expired").await;
     // The expired token no longer opens a socket; a refreshed one does.
     let path = format!("/ws?access_token={}", me.access);
     assert_eq!(refused(ws_url(&app, &path)).await.0, 401);
