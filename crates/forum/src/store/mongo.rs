@@ -213,6 +213,25 @@ impl MongoPostStore {
         Ok(store)
     }
 
+    /// The ids of the posts matching `filter`.
+    async fn ids_where(&self, filter: Document) -> Result<Vec<PostId>, DomainError> {
+        let docs: Vec<Document> = self
+            .raw
+            .find(filter)
+            .projection(doc! { "_id": 1 })
+            .await
+            .map_err(mongo_err)?
+            .try_collect()
+            .await
+            .map_err(mongo_err)?;
+        docs.iter()
+            .map(|d| {
+                let id = d.get_str("_id").map_err(|e| corrupt("post id", e))?;
+                uuid("post id", id).map(PostId)
+            })
+            .collect()
+    }
+
     /// Creates the indexes (idempotent): thread order `(topic_id, thread_key)`
     /// unique, `(topic_id, created_at, _id)`, and `(organization_id, created_day)`
     /// for statistics.
@@ -316,21 +335,8 @@ impl PostStore for MongoPostStore {
             return Ok(Vec::new());
         }
         let ids: Vec<Bson> = posts.iter().map(|p| Bson::String(p.to_string())).collect();
-        let docs: Vec<Document> = self
-            .raw
-            .find(doc! { "_id": { "$in": ids }, "upvoters": user.to_string() })
-            .projection(doc! { "_id": 1 })
+        self.ids_where(doc! { "_id": { "$in": ids }, "upvoters": user.to_string() })
             .await
-            .map_err(mongo_err)?
-            .try_collect()
-            .await
-            .map_err(mongo_err)?;
-        docs.iter()
-            .map(|d| {
-                let id = d.get_str("_id").map_err(|e| corrupt("post id", e))?;
-                uuid("post id", id).map(PostId)
-            })
-            .collect()
     }
 
     async fn edit(
@@ -533,22 +539,8 @@ impl PostStore for MongoPostStore {
     }
 
     async fn posts_with_attachments(&self, topic: TopicId) -> Result<Vec<PostId>, DomainError> {
-        let found: Vec<Document> = self
-            .raw
-            .find(doc! { "topic_id": topic.to_string(), "attachments.0": { "$exists": true } })
-            .projection(doc! { "_id": 1 })
+        self.ids_where(doc! { "topic_id": topic.to_string(), "attachments.0": { "$exists": true } })
             .await
-            .map_err(mongo_err)?
-            .try_collect()
-            .await
-            .map_err(mongo_err)?;
-        found
-            .iter()
-            .map(|d| {
-                let id = d.get_str("_id").map_err(|e| corrupt("post id", e))?;
-                Ok(PostId(uuid("post id", id)?))
-            })
-            .collect()
     }
 
     async fn delete_topic(&self, topic: TopicId) -> Result<u64, DomainError> {
