@@ -58,6 +58,19 @@ async fn topic(
     created.json["topic"]["id"].as_str().unwrap().to_owned()
 }
 
+/// Replies in a topic; the post's id.
+async fn reply(app: &TestApp, token: Option<&str>, topic_id: &str, content: &str) -> String {
+    let created = app
+        .post(
+            &format!("/api/v1/forums/topics/{topic_id}/posts"),
+            token,
+            &json!({ "content": content }),
+        )
+        .await;
+    created.assert_status(201);
+    created.json["id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn new_content_is_found_with_typos_and_deleted_content_disappears() {
     let app = TestApp::spawn().await;
@@ -71,15 +84,13 @@ async fn new_content_is_found_with_typos_and_deleted_content_disappears() {
         &["Furnaces"],
     )
     .await;
-    let reply = app
-        .post(
-            &format!("/api/v1/forums/topics/{topic_id}/posts"),
-            helper.token(),
-            &json!({"content": "Check the compensation cable; we had oxidized junctions."}),
-        )
-        .await;
-    reply.assert_status(201);
-    let reply_id = reply.json["id"].as_str().unwrap().to_owned();
+    let reply_id = reply(
+        &app,
+        helper.token(),
+        &topic_id,
+        "Check the compensation cable; we had oxidized junctions.",
+    )
+    .await;
 
     // The topic is found by a title word, title hits are highlighted and escaped.
     let found = until(&app, "/api/v1/search?q=thermocouple", helper.token(), |b| {
@@ -475,15 +486,13 @@ async fn renaming_a_topic_retitles_its_posts() {
         &["coolant"],
     )
     .await;
-    let reply = app
-        .post(
-            &format!("/api/v1/forums/topics/{topic_id}/posts"),
-            helper.token(),
-            &json!({"content": "Try a silicone-free defoamer."}),
-        )
-        .await;
-    reply.assert_status(201);
-    let reply_id = reply.json["id"].as_str().unwrap().to_owned();
+    let reply_id = reply(
+        &app,
+        helper.token(),
+        &topic_id,
+        "Try a silicone-free defoamer.",
+    )
+    .await;
     until(
         &app,
         "/api/v1/search/forums?q=defoamer",
