@@ -12,20 +12,7 @@ pub async fn until(
     token: Option<&str>,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let resp = app.get(path, token).await;
-        resp.assert_status(200);
-        if done(&resp.json) {
-            return resp.json;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "condition never held for {path}: {}",
-            resp.text
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    within(app, Duration::from_secs(15), path, token, done).await
 }
 
 pub fn ids(body: &Value) -> Vec<String> {
