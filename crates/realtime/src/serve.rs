@@ -197,7 +197,20 @@ async fn within(
     }
 }
 
+/// Resolves once the server is shutting down (at once if it already is).
+async fn server_stopping(shutdown: &mut watch::Receiver<bool>) {
+    while !*shutdown.borrow_and_update() {
+        if shutdown.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
 /// Loops until the socket must close; the error is why.
+///
+/// The waits that span iterations (shutdown, token expiry, heartbeat) are
+/// created once: each wake-up of a socket (one per event it is sent) only
+/// polls them, instead of registering a fresh timer and watcher every time.
 async fn run_until_closed<T: Transport>(
     conn: &mut Connection,
     transport: &mut T,
@@ -209,17 +222,13 @@ async fn run_until_closed<T: Transport>(
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_seen = Instant::now();
     let expiry = conn.expires_at();
+    let token_expiry = tokio::time::sleep_until(expiry.unwrap_or_else(Instant::now));
+    let stopping = server_stopping(shutdown);
+    tokio::pin!(token_expiry, stopping);
     loop {
-        if *shutdown.borrow() {
-            return Err(CloseReason::ServerShutdown);
-        }
         // Unbiased: a busy direction cannot starve the other, nor the heartbeat.
         tokio::select! {
-            changed = shutdown.changed() => {
-                if changed.is_err() {
-                    return Err(CloseReason::ServerShutdown);
-                }
-            }
+            () = &mut stopping => return Err(CloseReason::ServerShutdown),
             incoming = transport.recv() => {
                 let Some(incoming) = incoming else {
                     return Err(CloseReason::ConnectionLost);
@@ -242,7 +251,7 @@ async fn run_until_closed<T: Transport>(
                 Next::SessionRevoked => return Err(CloseReason::SessionRevoked),
                 Next::Frame(frame) => within(heartbeat, transport.send_text(frame)).await?,
             },
-            () = tokio::time::sleep_until(expiry.unwrap_or_else(Instant::now)), if expiry.is_some() => {
+            () = &mut token_expiry, if expiry.is_some() => {
                 return Err(CloseReason::TokenExpired);
             }
             _ = ticker.tick() => {

@@ -11,6 +11,7 @@ pub mod observe;
 pub mod proxies;
 pub mod request_id;
 pub mod upload;
+pub mod websocket;
 
 pub use auth::Authenticated;
 pub use client::Client;

@@ -3,8 +3,8 @@
 //!
 //! The handshake is authenticated before upgrading (`?access_token=`, a Bearer
 //! header, or the `p2p_access` cookie; a missing or bad token is a 401 problem
-//! document). The socket itself is driven by `p2p_realtime::serve` over
-//! actix-ws: small frame limits, a ping every 20 s, closed with a reason after
+//! document). The socket itself is driven by `p2p_realtime::serve` inside
+//! the response body (`crate::http::websocket`): small frame limits, a ping every 20 s, closed with a reason after
 //! 60 s of silence, on slow consumer, when the session is revoked, when the
 //! access token expires (`token_expired`: reconnect with a fresh token and
 //! `since`) and on server shutdown.
@@ -12,20 +12,17 @@
 use crate::backends::Backends;
 use crate::http::ApiError;
 use crate::http::extract::parse_query;
+use crate::http::websocket;
 use crate::services::Services;
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Message, ProtocolError};
-use futures_util::SinkExt;
 use p2p_forum::ForumService;
 use p2p_identity::IdentityService;
 use p2p_kernel::ids::TopicId;
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 use p2p_realtime::{
-    Authenticator, Channel, ChannelRules, Connection, Hub, Incoming, Realtime, ReplayConfig,
-    TopicLookup, Transport, TransportClosed,
+    Authenticator, Channel, ChannelRules, Connection, Hub, Realtime, ReplayConfig, TopicLookup,
 };
 use serde::Deserialize;
 use std::sync::Arc;
@@ -207,74 +204,11 @@ fn upgrade(
     state: &AppState,
     conn: Connection,
 ) -> Result<HttpResponse, ApiError> {
-    let (response, session, stream) = actix_ws::handle(req, body).map_err(|e| {
-        ApiError::new(
-            ErrorKind::BadRequest,
-            "websocket_handshake_failed",
-            format!("not a WebSocket handshake: {e}"),
-        )
-    })?;
-    let stream = stream
-        .max_frame_size(MAX_MESSAGE_BYTES)
-        .aggregate_continuations()
-        .max_continuation_size(MAX_MESSAGE_BYTES);
-    let transport = ActixTransport { session, stream };
     let heartbeat = state.realtime.heartbeat();
     let shutdown = state.shutdown.clone();
     let user = conn.actor().user_id;
-    actix_web::rt::spawn(async move {
+    websocket::upgrade(req, body, MAX_MESSAGE_BYTES, move |transport| async move {
         let reason = p2p_realtime::serve(conn, transport, heartbeat, shutdown).await;
         tracing::debug!(%user, reason = reason.as_str(), "websocket closed");
-    });
-    Ok(response)
-}
-
-/// actix-ws as a [`Transport`].
-struct ActixTransport {
-    session: actix_ws::Session,
-    stream: AggregatedMessageStream,
-}
-
-impl Transport for ActixTransport {
-    async fn recv(&mut self) -> Option<Incoming> {
-        Some(match self.stream.recv().await? {
-            Ok(AggregatedMessage::Text(text)) => Incoming::Text(text.into_bytes()),
-            Ok(AggregatedMessage::Binary(_)) => Incoming::Binary,
-            Ok(AggregatedMessage::Ping(payload)) => Incoming::Ping(payload),
-            Ok(AggregatedMessage::Pong(_)) => Incoming::Pong,
-            Ok(AggregatedMessage::Close(_)) => Incoming::Close,
-            Err(ProtocolError::Overflow) => Incoming::TooLarge,
-            Err(_) => Incoming::ProtocolError,
-        })
-    }
-
-    async fn send_text(&mut self, frame: Bytes) -> Result<(), TransportClosed> {
-        // Frames are JSON produced by serde: always UTF-8.
-        let text = frame.try_into().map_err(|_| TransportClosed)?;
-        self.session
-            .send(Message::Text(text))
-            .await
-            .map_err(|_| TransportClosed)
-    }
-
-    async fn send_ping(&mut self) -> Result<(), TransportClosed> {
-        self.session.ping(b"").await.map_err(|_| TransportClosed)
-    }
-
-    async fn send_pong(&mut self, payload: Bytes) -> Result<(), TransportClosed> {
-        self.session
-            .pong(&payload)
-            .await
-            .map_err(|_| TransportClosed)
-    }
-
-    async fn close(self, code: u16, reason: &'static str) {
-        let _ = self
-            .session
-            .close(Some(actix_ws::CloseReason {
-                code: CloseCode::from(code),
-                description: Some(reason.to_owned()),
-            }))
-            .await;
-    }
+    })
 }
