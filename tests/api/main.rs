@@ -17,3 +17,4 @@ mod realtime;
 mod search;
 mod usecases;
 mod users;
+mod websocket_frames;

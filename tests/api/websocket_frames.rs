@@ -1,0 +1,192 @@
+//! The WebSocket layer of `GET /ws` over a real socket: control frames,
+//! fragmented messages, size and encoding limits, the closing handshake, and
+//! bursts larger than the server's write buffers arriving whole and in order.
+
+use crate::realtime::{Socket, connect, next_frame, own_channel};
+use futures_util::{SinkExt, StreamExt};
+use p2p_kernel::Event;
+use p2p_tests::{TestApp, unique_email};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+/// The largest message the server accepts (`MAX_MESSAGE_BYTES` of the server).
+const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+async fn send_frame(ws: &mut Socket, frame: Frame) {
+    ws.send(Message::Frame(frame)).await.expect("frame sent");
+}
+
+fn fragment(data: &str, opcode: Data, last: bool) -> Frame {
+    Frame::message(data.as_bytes().to_vec(), OpCode::Data(opcode), last)
+}
+
+/// The next message that is not a ping, within 10 s.
+async fn next_message(ws: &mut Socket) -> Message {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within the timeout")
+            .expect("the socket is open")
+            .expect("a valid frame");
+        if !matches!(msg, Message::Ping(_)) {
+            return msg;
+        }
+    }
+}
+
+/// Waits for the server's close frame and returns its code and reason.
+async fn close_of(ws: &mut Socket) -> (u16, String) {
+    match next_message(ws).await {
+        Message::Close(Some(close)) => (u16::from(close.code), close.reason.to_string()),
+        other => panic!("expected a close frame with a code, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn pings_are_answered_and_fragmented_messages_are_joined() {
+    let app = TestApp::spawn().await;
+    let me = app.signup(&unique_email("frames")).await;
+    let (mut ws, _) = connect(&app, &me, None).await;
+
+    ws.send(Message::Ping(b"are you there".to_vec().into()))
+        .await
+        .expect("ping sent");
+    match next_message(&mut ws).await {
+        Message::Pong(payload) => assert_eq!(&payload[..], b"are you there"),
+        other => panic!("expected the pong, got {other:?}"),
+    }
+
+    // A subscribe frame in three fragments, a ping between two of them.
+    let frame = json!({"type": "subscribe", "channel": "forum"}).to_string();
+    let (a, rest) = frame.split_at(7);
+    let (b, c) = rest.split_at(10);
+    send_frame(&mut ws, fragment(a, Data::Text, false)).await;
+    send_frame(&mut ws, Frame::ping(b"mid".to_vec())).await;
+    send_frame(&mut ws, fragment(b, Data::Continue, false)).await;
+    send_frame(&mut ws, fragment(c, Data::Continue, true)).await;
+    match next_message(&mut ws).await {
+        Message::Pong(payload) => assert_eq!(&payload[..], b"mid"),
+        other => panic!("expected the pong of the interleaved ping, got {other:?}"),
+    }
+    let subscribed = next_frame(&mut ws).await;
+    assert_eq!(subscribed["type"], "subscribed", "{subscribed}");
+    assert_eq!(subscribed["channel"], "forum", "{subscribed}");
+
+    // The protocol is text: a binary message gets an error, the socket stays.
+    ws.send(Message::Binary(vec![1, 2, 3].into()))
+        .await
+        .expect("binary sent");
+    let error = next_frame(&mut ws).await;
+    assert_eq!(error["type"], "error", "{error}");
+    assert_eq!(error["code"], "invalid_frame", "{error}");
+    send(&mut ws, json!({"type": "ping"})).await;
+    assert_eq!(next_frame(&mut ws).await["type"], "pong");
+
+    // The closing handshake: the server answers with a normal closure.
+    ws.send(Message::Close(None)).await.expect("close sent");
+    let (code, _) = close_of(&mut ws).await;
+    assert_eq!(code, 1000);
+    app.stop().await;
+}
+
+async fn send(ws: &mut Socket, frame: Value) {
+    ws.send(Message::text(frame.to_string()))
+        .await
+        .expect("frame sent");
+}
+
+#[tokio::test]
+async fn oversized_messages_close_the_socket_with_1009() {
+    let app = TestApp::spawn().await;
+    let me = app.signup(&unique_email("frames")).await;
+
+    // One frame over the limit.
+    let (mut ws, _) = connect(&app, &me, None).await;
+    let big = format!(
+        r#"{{"type":"ping","pad":"{}"}}"#,
+        "x".repeat(MAX_MESSAGE_BYTES)
+    );
+    ws.send(Message::text(big)).await.expect("message sent");
+    assert_eq!(close_of(&mut ws).await, (1009, "message_too_large".into()));
+
+    // Fragments each under the limit, together over it.
+    let (mut ws, _) = connect(&app, &me, None).await;
+    let part = "y".repeat(MAX_MESSAGE_BYTES / 2);
+    send_frame(
+        &mut ws,
+        fragment(r#"{"type":"ping","pad":""#, Data::Text, false),
+    )
+    .await;
+    for _ in 0..3 {
+        send_frame(&mut ws, fragment(&part, Data::Continue, false)).await;
+    }
+    send_frame(&mut ws, fragment(r#""}"#, Data::Continue, true)).await;
+    assert_eq!(close_of(&mut ws).await, (1009, "message_too_large".into()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn broken_frames_close_the_socket_with_1002() {
+    let app = TestApp::spawn().await;
+    let me = app.signup(&unique_email("frames")).await;
+
+    // A text message that is not UTF-8.
+    let (mut ws, _) = connect(&app, &me, None).await;
+    let invalid = Frame::message(vec![b'"', 0xff, 0xfe, b'"'], OpCode::Data(Data::Text), true);
+    send_frame(&mut ws, invalid).await;
+    assert_eq!(close_of(&mut ws).await, (1002, "protocol_error".into()));
+
+    // A continuation with no message to continue.
+    let (mut ws, _) = connect(&app, &me, None).await;
+    send_frame(&mut ws, fragment("{}", Data::Continue, true)).await;
+    assert_eq!(close_of(&mut ws).await, (1002, "protocol_error".into()));
+
+    // A new message inside a fragmented one.
+    let (mut ws, _) = connect(&app, &me, None).await;
+    send_frame(&mut ws, fragment(r#"{"type":"#, Data::Text, false)).await;
+    send_frame(&mut ws, fragment(r#"{"type":"ping"}"#, Data::Text, true)).await;
+    assert_eq!(close_of(&mut ws).await, (1002, "protocol_error".into()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_replay_larger_than_the_write_buffers_arrives_whole_and_in_order() {
+    let app = TestApp::spawn().await;
+    let me = app.signup(&unique_email("frames")).await;
+    let (ws, head) = connect(&app, &me, None).await;
+    drop(ws);
+
+    // 200 events of 2 KiB each: 400 KiB for one socket at once.
+    let channel = own_channel(&me);
+    let hub = app.state().realtime.hub();
+    let padding = "z".repeat(2048);
+    const EVENTS: u64 = 200;
+    for n in 1..=EVENTS {
+        let event = Event::new(
+            channel.clone(),
+            "burst.test",
+            json!({"n": n, "padding": padding}),
+        );
+        hub.publish_event(&event).await.expect("event published");
+    }
+
+    let (mut ws, replayed_head) = connect(&app, &me, Some(head)).await;
+    assert_eq!(replayed_head, head + EVENTS);
+    for n in 1..=EVENTS {
+        let frame = next_frame(&mut ws).await;
+        assert_eq!(frame["type"], "event", "{frame}");
+        assert_eq!(frame["seq"], head + n, "{frame}");
+        assert_eq!(frame["data"]["n"], n, "{frame}");
+        assert_eq!(frame["data"]["padding"].as_str().map(str::len), Some(2048));
+    }
+    // Live events follow the replay.
+    hub.publish_event(&Event::new(channel.clone(), "burst.test", json!({"n": 0})))
+        .await
+        .expect("event published");
+    let live = next_frame(&mut ws).await;
+    assert_eq!(live["seq"], head + EVENTS + 1, "{live}");
+    app.stop().await;
+}
