@@ -243,6 +243,9 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             )
             .wrap(from_fn(crate::http::observe::observe))
     })
+    // Small writes (WebSocket events, short responses) go out at once
+    // instead of waiting for the peer's acknowledgement of the previous one.
+    .tcp_nodelay(true)
     .listen(listener)?
     .disable_signals()
     .shutdown_timeout(settings.shutdown_timeout.as_secs());

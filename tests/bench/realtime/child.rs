@@ -70,6 +70,11 @@ impl Clients {
         super::rss_kib_of(&format!("/proc/{}/status", self.child.id()))
     }
 
+    /// CPU time the client process has used so far (user and system).
+    pub fn cpu_time(&self) -> Duration {
+        super::cpu_time_of(&format!("/proc/{}/stat", self.child.id()))
+    }
+
     fn send_line(&mut self, line: &str) {
         writeln!(self.stdin, "{line}")
             .and_then(|()| self.stdin.flush())

@@ -138,6 +138,7 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
         .hub()
         .local_subscribers(&serde_json::from_value(json!(channel)).expect("a channel name"));
     let clock_before = clients.clock_check().await;
+    let (server_cpu_before, client_cpu_before) = (cpu_time(), clients.cpu_time());
 
     // Publish, one event at a time, each waited for everywhere (or timed
     // out), alternating two paths: the hub itself (the realtime layer alone:
@@ -203,6 +204,12 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
         }
         tokio::time::sleep(EVENT_GAP).await;
     }
+    let (server_cpu, client_cpu) = (
+        cpu_time().saturating_sub(server_cpu_before),
+        clients.cpu_time().saturating_sub(client_cpu_before),
+    );
+    // Every socket got the sample post and each published event.
+    let deliveries = (n * (1 + WARMUP_EVENTS + 2 * EVENTS)) as f64;
     let clock_after = clients.clock_check().await;
     let client_rss = clients.rss_kib();
     let closed = clients.close().await;
@@ -236,6 +243,16 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
     println!(
         "  create_post returned:                  {}",
         Latencies::new(create).summary()
+    );
+    println!(
+        "  CPU per delivered frame (whole run, both paths, user + system, clock ticks of 10 ms): \
+         server process {:.1} µs, client process {:.1} µs; {} cores: the machine's floor for \
+         one event to reach all {n} is about {:.0} ms",
+        server_cpu.as_secs_f64() * 1e6 / deliveries,
+        client_cpu.as_secs_f64() * 1e6 / deliveries,
+        crate::cores(),
+        (server_cpu + client_cpu).as_secs_f64() * 1e3 / deliveries * n as f64
+            / crate::cores() as f64
     );
     let p99 = ms(last.percentile(99.0));
     let incomplete: Vec<String> = direct
@@ -333,6 +350,31 @@ async fn idle_memory(app: &TestApp, tokens: &[String], m: usize) {
         client_rss as f64 / m as f64,
         closed.open
     );
+}
+
+/// CPU time this process (the server's) has used so far.
+fn cpu_time() -> Duration {
+    cpu_time_of("/proc/self/stat")
+}
+
+/// User plus system time from a `/proc/<pid>/stat` file (0 if unreadable).
+fn cpu_time_of(stat: &str) -> Duration {
+    const TICKS_PER_SECOND: u64 = 100; // USER_HZ on Linux
+    let stat = std::fs::read_to_string(stat).unwrap_or_default();
+    // The fields after the command name (which may hold spaces), from `state` on.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the file, 12th and 13th after the name.
+    let ticks = field(11) + field(12);
+    Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND)
 }
 
 /// The resident set of this process (the server's), in KiB.
