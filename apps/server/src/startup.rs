@@ -212,6 +212,8 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     // so the document cannot drift from the routes.
     let openapi = routes::openapi_document();
     let mut server = HttpServer::new(move || {
+        // Runs once on each worker thread, before it serves anything.
+        routes::ws::serve_sockets_on_this_thread();
         let settings = &app_settings;
         App::new()
             // Registered before the `/api/v1` scope, which would otherwise

@@ -6,6 +6,7 @@ use crate::channel::Channel;
 use crate::frames::{ClientFrame, PONG, ServerFrame};
 use crate::hub::Hub;
 use crate::outbox::{Delivery, Outbox};
+use crate::registry::Shard;
 use crate::replay::Replay;
 use bytes::Bytes;
 use p2p_kernel::ports::PortError;
@@ -85,6 +86,8 @@ pub struct Connection {
     actor: Actor,
     authorizer: Arc<dyn ChannelAuthorizer>,
     outbox: Arc<Outbox>,
+    /// The shard of the thread the connection was made on (see `registry`).
+    shard: Option<Arc<Shard>>,
     /// Subscribed channels and the last sequence number sent for each.
     subscriptions: HashMap<Channel, u64>,
     /// Frames to send before anything from the outbox (answers, replays).
@@ -112,6 +115,7 @@ impl Connection {
         Self {
             id: hub.connection_id(),
             outbox: Arc::new(Outbox::new(limits.queue_capacity)),
+            shard: hub.shard_of_this_thread(),
             hub,
             actor,
             authorizer,
@@ -356,7 +360,9 @@ impl Connection {
     /// either in the replay or arrives live afterwards (duplicates are dropped
     /// by sequence number in `next_frame`).
     async fn subscribe(&mut self, channel: Channel, since: Option<u64>) -> Result<(), PortError> {
-        let newly = self.hub.register(channel, self.id, &self.outbox);
+        let newly = self
+            .hub
+            .register(channel, self.id, &self.outbox, self.shard.as_ref());
         let read = match since {
             Some(since) => self.hub.read_since(&channel, since).await,
             None => self.hub.head(&channel).await.map(|head| Replay::Events {

@@ -3,7 +3,8 @@
 
 use crate::channel::{Channel, InvalidChannel};
 use crate::frames::EventTemplate;
-use crate::outbox::{Delivery, Outbox, Pushed};
+use crate::outbox::{Delivery, Outbox};
+use crate::registry::{Registry, Shard, SpawnLocal};
 use crate::replay::{
     Feed, FeedItem, MemoryReplayLog, RedisReplayLog, Replay, ReplayConfig, ReplayLog,
     SequencedEvent,
@@ -13,9 +14,8 @@ use futures_util::StreamExt;
 use p2p_kernel::Event;
 use p2p_kernel::adapters::redis::RedisConnection;
 use p2p_kernel::ports::{EventBus, PortError};
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use tokio::sync::oneshot;
 
 /// Why an event could not be published.
@@ -109,9 +109,30 @@ impl Hub {
         self.inner.next_connection.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// Serves the connections of each thread that can run `spawn`'s tasks
+    /// through a task on that thread (see [`crate::registry`]): one
+    /// cross-thread wake-up per event and thread instead of one per
+    /// connection. Set once, before connections are made.
+    pub fn spawn_shards_with(&self, spawn: SpawnLocal) {
+        self.inner.registry.spawn_shards_with(spawn);
+    }
+
+    /// The shard serving connections made on this thread, if any.
+    pub(crate) fn shard_of_this_thread(&self) -> Option<Arc<Shard>> {
+        self.inner.registry.shard_of_this_thread()
+    }
+
     /// Adds a subscriber; true when it was not subscribed yet.
-    pub(crate) fn register(&self, channel: Channel, connection: u64, outbox: &Arc<Outbox>) -> bool {
-        self.inner.registry.register(channel, connection, outbox)
+    pub(crate) fn register(
+        &self,
+        channel: Channel,
+        connection: u64,
+        outbox: &Arc<Outbox>,
+        shard: Option<&Arc<Shard>>,
+    ) -> bool {
+        self.inner
+            .registry
+            .register(channel, connection, outbox, shard)
     }
 
     pub(crate) fn unregister(&self, channel: &Channel, connection: u64) {
@@ -125,88 +146,6 @@ impl EventBus for Hub {
         if let Err(e) = self.publish_event(&event).await {
             metrics::counter!("realtime_publish_failures_total").increment(1);
             tracing::warn!(channel = %event.channel, event = %event.name, error = %e, "realtime event not published");
-        }
-    }
-}
-
-/// The local subscribers of each channel.
-#[derive(Default)]
-struct Registry {
-    channels: RwLock<HashMap<Channel, Subscribers>>,
-}
-
-struct Subscribers {
-    /// The last sequence number dispatched here (0: none yet).
-    last_seq: AtomicU64,
-    list: Vec<(u64, Arc<Outbox>)>,
-}
-
-impl Registry {
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<Channel, Subscribers>> {
-        self.channels.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<Channel, Subscribers>> {
-        self.channels
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn register(&self, channel: Channel, connection: u64, outbox: &Arc<Outbox>) -> bool {
-        let mut channels = self.write();
-        let subscribers = channels.entry(channel).or_insert_with(|| Subscribers {
-            last_seq: AtomicU64::new(0),
-            list: Vec::new(),
-        });
-        if subscribers.list.iter().any(|(id, _)| *id == connection) {
-            return false;
-        }
-        subscribers.list.push((connection, outbox.clone()));
-        true
-    }
-
-    fn unregister(&self, channel: &Channel, connection: u64) {
-        let mut channels = self.write();
-        if let Some(subscribers) = channels.get_mut(channel) {
-            subscribers.list.retain(|(id, _)| *id != connection);
-            if subscribers.list.is_empty() {
-                channels.remove(channel);
-            }
-        }
-    }
-
-    fn count(&self, channel: &Channel) -> usize {
-        self.read().get(channel).map_or(0, |s| s.list.len())
-    }
-
-    /// The last dispatched sequence number, if the channel has local subscribers.
-    fn last_seq(&self, channel: &Channel) -> Option<u64> {
-        self.read()
-            .get(channel)
-            .map(|s| s.last_seq.load(Ordering::Acquire))
-    }
-
-    fn snapshot(&self) -> Vec<(Channel, u64)> {
-        self.read()
-            .iter()
-            .map(|(c, s)| (*c, s.last_seq.load(Ordering::Acquire)))
-            .collect()
-    }
-
-    /// Queues `delivery` for every subscriber of `channel`; with `seq`, records
-    /// it as the last dispatched sequence number.
-    fn dispatch(&self, channel: &Channel, delivery: Delivery, seq: Option<u64>) {
-        let channels = self.read();
-        let Some(subscribers) = channels.get(channel) else {
-            return;
-        };
-        if let Some(seq) = seq {
-            subscribers.last_seq.store(seq, Ordering::Release);
-        }
-        for (connection, outbox) in &subscribers.list {
-            if outbox.push(delivery.clone()) == Pushed::Overflowed {
-                tracing::info!(connection, %channel, "realtime subscriber fell behind: disconnecting it");
-            }
         }
     }
 }

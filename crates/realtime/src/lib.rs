@@ -14,6 +14,7 @@ pub mod connection;
 pub mod frames;
 pub mod hub;
 mod outbox;
+pub mod registry;
 pub mod replay;
 pub mod serve;
 
@@ -22,6 +23,7 @@ pub use channel::{Channel, InvalidChannel};
 pub use connection::{Connection, ConnectionLimits, Next, SESSION_REVOKED};
 pub use frames::{ClientFrame, ServerFrame};
 pub use hub::{Hub, PublishError};
+pub use registry::{LocalTask, SpawnLocal};
 pub use replay::{MemoryReplayLog, RedisReplayLog, Replay, ReplayConfig, ReplayLog};
 pub use serve::{CloseReason, Heartbeat, Incoming, Transport, TransportClosed, serve};
 

@@ -22,7 +22,8 @@ use p2p_identity::IdentityService;
 use p2p_kernel::ids::TopicId;
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 use p2p_realtime::{
-    Authenticator, Channel, ChannelRules, Connection, Hub, Realtime, ReplayConfig, TopicLookup,
+    Authenticator, Channel, ChannelRules, Connection, Hub, LocalTask, Realtime, ReplayConfig,
+    TopicLookup,
 };
 use serde::Deserialize;
 use std::sync::Arc;
@@ -39,7 +40,31 @@ pub async fn start_hub(backends: &Backends) -> anyhow::Result<Hub> {
         Some(redis) => Hub::redis(redis.clone(), ReplayConfig::default()).await,
         None => Hub::in_memory(ReplayConfig::default()).await,
     };
-    hub.map_err(|e| anyhow::anyhow!("realtime hub: {e}"))
+    let hub = hub.map_err(|e| anyhow::anyhow!("realtime hub: {e}"))?;
+    hub.spawn_shards_with(Arc::new(spawn_on_actix_worker));
+    Ok(hub)
+}
+
+thread_local! {
+    /// Whether this thread is an HTTP worker (which can run local tasks).
+    static SOCKET_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the calling thread as an HTTP worker: sockets accepted here get a
+/// hub shard on this thread (see `p2p_realtime::registry`).
+pub fn serve_sockets_on_this_thread() {
+    SOCKET_WORKER.with(|w| w.set(true));
+}
+
+/// Runs a task on the calling HTTP worker (where its sockets are served), so
+/// that the hub wakes the worker's sockets from the worker itself; other
+/// threads cannot run it.
+fn spawn_on_actix_worker(task: LocalTask) -> Result<(), LocalTask> {
+    if !SOCKET_WORKER.with(std::cell::Cell::get) {
+        return Err(task);
+    }
+    actix_web::rt::spawn(task);
+    Ok(())
 }
 
 /// What the socket routes need: the hub, the identity service checking

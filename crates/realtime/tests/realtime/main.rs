@@ -7,4 +7,5 @@ mod connection;
 mod hub;
 mod replay_contract;
 mod serve;
+mod shards;
 mod support;

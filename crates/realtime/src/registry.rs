@@ -1,0 +1,241 @@
+//! The local subscribers of each channel, grouped by the thread that serves
+//! them.
+//!
+//! Waking a connection's task from another thread costs a system call on the
+//! runtimes that serve sockets (a current-thread runtime wakes its driver for
+//! every task scheduled from outside). So when the hub is told how to run a
+//! task on a connection's own thread ([`SpawnLocal`]), each such thread gets
+//! a shard: a task of its own that receives each event once and queues it for
+//! the thread's connections, whose wake-ups then stay on that thread. A
+//! connection created where no shard can run is served directly by the hub's
+//! dispatcher, as every connection is without a [`SpawnLocal`].
+
+use crate::channel::Channel;
+use crate::outbox::{Delivery, Outbox, Pushed};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+use std::thread::ThreadId;
+use tokio::sync::mpsc;
+
+/// A task that must run on the thread that spawns it.
+pub type LocalTask = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Runs a task on the calling thread, when the thread can (an actix worker
+/// can; a thread of a multi-threaded Tokio runtime cannot): returns the task
+/// back when it cannot.
+pub type SpawnLocal = Arc<dyn Fn(LocalTask) -> Result<(), LocalTask> + Send + Sync>;
+
+/// One event (or resync) for the connections of one shard.
+struct Batch {
+    channel: Channel,
+    delivery: Delivery,
+}
+
+/// The hub's end of a shard.
+pub(crate) struct Shard {
+    id: u64,
+    batches: mpsc::UnboundedSender<Batch>,
+}
+
+/// The subscribers of one channel on one shard (`None`: served by the dispatcher).
+struct Group {
+    shard: Option<Arc<Shard>>,
+    connections: Vec<(u64, Arc<Outbox>)>,
+}
+
+impl Group {
+    fn shard_id(&self) -> Option<u64> {
+        self.shard.as_ref().map(|s| s.id)
+    }
+
+    fn push(&self, channel: &Channel, delivery: &Delivery) {
+        for (connection, outbox) in &self.connections {
+            if outbox.push(delivery.clone()) == Pushed::Overflowed {
+                tracing::info!(connection, %channel, "realtime subscriber fell behind: disconnecting it");
+            }
+        }
+    }
+}
+
+struct Subscribers {
+    /// The last sequence number dispatched here (0: none yet).
+    last_seq: AtomicU64,
+    groups: Vec<Group>,
+}
+
+impl Subscribers {
+    fn count(&self) -> usize {
+        self.groups.iter().map(|g| g.connections.len()).sum()
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Registry {
+    channels: RwLock<HashMap<Channel, Subscribers>>,
+    spawn_local: std::sync::OnceLock<SpawnLocal>,
+    /// Each thread's shard, or `None` where a shard cannot run.
+    shards: Mutex<HashMap<ThreadId, Option<Arc<Shard>>>>,
+    next_shard: AtomicU64,
+}
+
+impl Registry {
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<Channel, Subscribers>> {
+        self.channels.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<Channel, Subscribers>> {
+        self.channels
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Lets connections be served by a shard on their own thread (set once).
+    pub(crate) fn spawn_shards_with(&self, spawn: SpawnLocal) {
+        let _ = self.spawn_local.set(spawn);
+    }
+
+    /// The calling thread's shard, started on first use; `None` without a
+    /// [`SpawnLocal`] or where it cannot run a task.
+    pub(crate) fn shard_of_this_thread(self: &Arc<Self>) -> Option<Arc<Shard>> {
+        let spawn = self.spawn_local.get()?;
+        let thread = std::thread::current().id();
+        let mut shards = self.shards.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(shard) = shards.get(&thread) {
+            return shard.clone();
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let id = self.next_shard.fetch_add(1, Ordering::Relaxed);
+        let task = Box::pin(run_shard(Arc::downgrade(self), id, rx));
+        let shard = spawn(task)
+            .ok()
+            .map(|()| Arc::new(Shard { id, batches: tx }));
+        if shard.is_some() {
+            metrics::counter!("realtime_shards_started_total").increment(1);
+        }
+        shards.insert(thread, shard.clone());
+        shard
+    }
+
+    /// Adds a subscriber; true when it was not subscribed yet.
+    pub(crate) fn register(
+        &self,
+        channel: Channel,
+        connection: u64,
+        outbox: &Arc<Outbox>,
+        shard: Option<&Arc<Shard>>,
+    ) -> bool {
+        let mut channels = self.write();
+        let subscribers = channels.entry(channel).or_insert_with(|| Subscribers {
+            last_seq: AtomicU64::new(0),
+            groups: Vec::new(),
+        });
+        let known = subscribers
+            .groups
+            .iter()
+            .any(|g| g.connections.iter().any(|(id, _)| *id == connection));
+        if known {
+            return false;
+        }
+        let shard_id = shard.map(|s| s.id);
+        let index = match subscribers
+            .groups
+            .iter()
+            .position(|g| g.shard_id() == shard_id)
+        {
+            Some(index) => index,
+            None => {
+                subscribers.groups.push(Group {
+                    shard: shard.cloned(),
+                    connections: Vec::new(),
+                });
+                subscribers.groups.len() - 1
+            }
+        };
+        subscribers.groups[index]
+            .connections
+            .push((connection, outbox.clone()));
+        true
+    }
+
+    pub(crate) fn unregister(&self, channel: &Channel, connection: u64) {
+        let mut channels = self.write();
+        if let Some(subscribers) = channels.get_mut(channel) {
+            for group in &mut subscribers.groups {
+                group.connections.retain(|(id, _)| *id != connection);
+            }
+            subscribers.groups.retain(|g| !g.connections.is_empty());
+            if subscribers.groups.is_empty() {
+                channels.remove(channel);
+            }
+        }
+    }
+
+    pub(crate) fn count(&self, channel: &Channel) -> usize {
+        self.read().get(channel).map_or(0, Subscribers::count)
+    }
+
+    /// The last dispatched sequence number, if the channel has local subscribers.
+    pub(crate) fn last_seq(&self, channel: &Channel) -> Option<u64> {
+        self.read()
+            .get(channel)
+            .map(|s| s.last_seq.load(Ordering::Acquire))
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<(Channel, u64)> {
+        self.read()
+            .iter()
+            .map(|(c, s)| (*c, s.last_seq.load(Ordering::Acquire)))
+            .collect()
+    }
+
+    /// Queues `delivery` for every subscriber of `channel` (through their
+    /// shards, once per shard); with `seq`, records it as the last dispatched
+    /// sequence number.
+    pub(crate) fn dispatch(&self, channel: &Channel, delivery: Delivery, seq: Option<u64>) {
+        let channels = self.read();
+        let Some(subscribers) = channels.get(channel) else {
+            return;
+        };
+        if let Some(seq) = seq {
+            subscribers.last_seq.store(seq, Ordering::Release);
+        }
+        for group in &subscribers.groups {
+            let Some(shard) = &group.shard else {
+                group.push(channel, &delivery);
+                continue;
+            };
+            let batch = Batch {
+                channel: *channel,
+                delivery: delivery.clone(),
+            };
+            if shard.batches.send(batch).is_err() {
+                // The shard's thread has stopped, and its connections with it.
+                tracing::debug!(%channel, shard = shard.id, "realtime shard gone");
+            }
+        }
+    }
+
+    /// Queues a batch for the connections of one shard (on the shard's thread).
+    fn dispatch_shard(&self, shard: u64, batch: &Batch) {
+        let channels = self.read();
+        let group = channels
+            .get(&batch.channel)
+            .and_then(|s| s.groups.iter().find(|g| g.shard_id() == Some(shard)));
+        if let Some(group) = group {
+            group.push(&batch.channel, &batch.delivery);
+        }
+    }
+}
+
+/// A shard's task: queues each batch for the connections of its thread.
+async fn run_shard(registry: Weak<Registry>, id: u64, mut batches: mpsc::UnboundedReceiver<Batch>) {
+    while let Some(batch) = batches.recv().await {
+        let Some(registry) = registry.upgrade() else {
+            return;
+        };
+        registry.dispatch_shard(id, &batch);
+    }
+}
