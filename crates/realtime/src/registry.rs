@@ -54,6 +54,9 @@ impl Group {
     fn push(&self, channel: &Channel, delivery: &Delivery) {
         for (connection, outbox) in &self.connections {
             if outbox.push(delivery.clone()) == Pushed::Overflowed {
+                // Counted now: the socket closes when its peer next reads,
+                // which a peer that stopped reading may never do.
+                metrics::counter!("websocket_slow_consumers_total").increment(1);
                 tracing::info!(connection, %channel, "realtime subscriber fell behind: disconnecting it");
             }
         }

@@ -156,10 +156,12 @@ pub async fn serve<T: Transport>(
 ) -> CloseReason {
     let _open = OpenSocket::new();
     let reason = run(&mut conn, &mut transport, heartbeat, &mut shutdown).await;
-    drop(conn);
-    if reason == CloseReason::SlowConsumer {
+    // An overflowed queue was counted by the hub when it overflowed; a peer
+    // that stopped taking frames (send timeout) is counted here.
+    if reason == CloseReason::SlowConsumer && !conn.is_slow_consumer() {
         metrics::counter!("websocket_slow_consumers_total").increment(1);
     }
+    drop(conn);
     metrics::counter!("websocket_disconnects_total", "reason" => reason.as_str()).increment(1);
     if reason != CloseReason::ConnectionLost {
         // A peer that does not read may never take the close frame either.
