@@ -16,5 +16,7 @@ mod orgs;
 mod realtime;
 mod search;
 mod usecases;
+mod usecases_export;
+mod usecases_stats;
 mod users;
 mod websocket_frames;

@@ -1,16 +1,20 @@
 //! `/api/v1/use-cases`: drafts and publishing across organizations, edit
 //! rights and revisions, media and their files' visibility, filters, facets,
-//! sorting and paging, view counting under concurrency, export.
+//! sorting and paging, export (at scale: `usecases_export`; view and activity
+//! counting: `usecases_stats`).
 
 use crate::files::{api_path, fetch, multipart, png, post_multipart};
-use p2p_kernel::ids::{OrgId, UseCaseId, UserId};
 use p2p_tests::{Session, TestApp, unique_email};
-use p2p_usecases::{Status, UseCaseDoc, UseCaseView};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use time::OffsetDateTime;
 
-fn use_case(title: &str, industry: &str, technology: &[&str], tags: &[&str], city: &str) -> Value {
+pub(crate) fn use_case(
+    title: &str,
+    industry: &str,
+    technology: &[&str],
+    tags: &[&str],
+    city: &str,
+) -> Value {
     json!({
         "title": title,
         "industry": industry,
@@ -24,13 +28,13 @@ fn use_case(title: &str, industry: &str, technology: &[&str], tags: &[&str], cit
     })
 }
 
-async fn create(app: &TestApp, who: &Session, body: &Value) -> Value {
+pub(crate) async fn create(app: &TestApp, who: &Session, body: &Value) -> Value {
     let resp = app.post("/api/v1/use-cases", who.token(), body).await;
     resp.assert_status(201);
     resp.json
 }
 
-async fn create_published(app: &TestApp, who: &Session, body: &Value) -> String {
+pub(crate) async fn create_published(app: &TestApp, who: &Session, body: &Value) -> String {
     let id = create(app, who, body).await["id"]
         .as_str()
         .unwrap()
@@ -321,7 +325,7 @@ async fn media_files_follow_the_use_case_visibility() {
 }
 
 /// Minimal RFC 4180 reader (quoted fields, doubled quotes, CRLF).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let (mut row, mut field) = (Vec::new(), String::new());
     let mut chars = text.chars().peekable();
@@ -553,7 +557,7 @@ async fn filters_facets_sorting_paging_and_export() {
 }
 
 /// Waits (bounded) until the view count reaches `expected`, then returns it.
-async fn wait_for_views(app: &TestApp, who: &Session, id: &str, expected: i64) -> i64 {
+pub(crate) async fn wait_for_views(app: &TestApp, who: &Session, id: &str, expected: i64) -> i64 {
     let mut seen = -1;
     for _ in 0..100 {
         // The list does not count views; the detail of another user would.
@@ -571,242 +575,4 @@ async fn wait_for_views(app: &TestApp, who: &Session, id: &str, expected: i64) -
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     seen
-}
-
-#[tokio::test]
-async fn views_count_once_per_user_per_day_under_concurrency() {
-    let app = TestApp::spawn().await;
-    let owner = app.signup(&unique_email("uc-views")).await;
-    let viewer = app.signup(&unique_email("uc-viewer")).await;
-    let id = create_published(
-        &app,
-        &owner,
-        &use_case("Viewed", "Energy", &[], &[], "Riyadh"),
-    )
-    .await;
-    let path = format!("/api/v1/use-cases/{id}");
-    let (a, b) = tokio::join!(burst(&app, &path, &owner), burst(&app, &path, &viewer));
-    assert!(a.iter().chain(b.iter()).all(|r| r.status == 200));
-    assert_eq!(wait_for_views(&app, &owner, &id, 2).await, 2);
-    // More requests the same day change nothing.
-    burst(&app, &path, &viewer).await;
-    let third = app.signup(&unique_email("uc-viewer3")).await;
-    app.get(&path, third.token()).await.assert_status(200);
-    assert_eq!(
-        wait_for_views(&app, &owner, &id, 3).await,
-        3,
-        "one more user, one more view"
-    );
-    app.stop().await;
-}
-
-/// Twelve concurrent `GET`s of `path` by `who`.
-async fn burst(app: &TestApp, path: &str, who: &Session) -> Vec<p2p_tests::Response> {
-    let requests: Vec<_> = (0..12).map(|_| app.get(path, who.token())).collect();
-    futures_util::future::join_all(requests).await
-}
-
-/// A seeded use case: three share each publication second (ties on the sort
-/// key straddle export batches), views repeat every seven (ties on `popular`).
-fn seeded(i: usize, org: OrgId, user: UserId, start: OffsetDateTime) -> UseCaseDoc {
-    let at = start + time::Duration::seconds((i / 3) as i64);
-    let problem = if i.is_multiple_of(10) {
-        format!("Scrap \"{i}\", line {}\nsecond line", i % 7)
-    } else {
-        format!("Scrap {i}")
-    };
-    UseCaseDoc::new(UseCaseView {
-        id: UseCaseId::new(),
-        title: format!("Seeded {i}"),
-        industry: ["Energy", "Mining", "Water"][i % 3].to_owned(),
-        technology: vec!["IoT".into()],
-        problem_statement: problem,
-        solution: "A model".into(),
-        outcomes: Default::default(),
-        vendor_info: Default::default(),
-        media: Vec::new(),
-        location: None,
-        tags: Vec::new(),
-        status: Status::Published,
-        submitted_by: user,
-        organization_id: org,
-        view_count: (i % 7) as i64,
-        revision_count: 0,
-        created_at: at,
-        updated_at: at,
-        published_at: Some(at),
-    })
-}
-
-/// Every page of the list by cursor: (id, title) in order.
-async fn all_pages(app: &TestApp, who: &Session, query: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = format!("/api/v1/use-cases?{query}&limit=100&facets=false");
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page = app.get(&path, who.token()).await;
-        page.assert_status(200);
-        for item in page.json["items"].as_array().unwrap() {
-            out.push((
-                item["id"].as_str().unwrap().to_owned(),
-                item["title"].as_str().unwrap().to_owned(),
-            ));
-        }
-        match page.json["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return out,
-        }
-    }
-}
-
-async fn export_text(app: &TestApp, who: &Session, query: &str) -> String {
-    let resp = app
-        .client
-        .get(app.url(&format!("/api/v1/use-cases/export?{query}")))
-        .bearer_auth(&who.access)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.text().await.expect("the export is whole")
-}
-
-fn facet_total(list: &Value, facet: &str) -> u64 {
-    list["facets"][facet]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["count"].as_u64().unwrap())
-        .sum()
-}
-
-#[tokio::test]
-async fn export_streams_every_row_past_several_batches() {
-    const ROWS: usize = 2_500;
-    assert!(ROWS as u64 > 4 * p2p_usecases::EXPORT_BATCH);
-    let app = TestApp::spawn().await;
-    let me = app.signup(&unique_email("uc-export")).await;
-    let org = OrgId(me.org_id.parse().unwrap());
-    let user = UserId(me.user_id.parse().unwrap());
-    let day = OffsetDateTime::now_utc().date() - time::Duration::days(2);
-    let start = day.midnight().assume_utc() + time::Duration::hours(1);
-    let docs: Vec<UseCaseDoc> = (0..ROWS).map(|i| seeded(i, org, user, start)).collect();
-    let store = app.state().services.usecases.store().clone();
-    for chunk in docs.chunks(1_000) {
-        store.insert_many(chunk).await.unwrap();
-    }
-
-    for (sort, query) in [
-        ("latest", "format=csv"),
-        ("popular", "format=csv&sort=popular"),
-    ] {
-        let listed = all_pages(&app, &me, &format!("sort={sort}")).await;
-        assert_eq!(listed.len(), ROWS, "{sort}: every use case is listed once");
-        let rows = parse_csv(&export_text(&app, &me, query).await);
-        assert_eq!(rows.len(), 1 + ROWS, "{sort}: header and every row");
-        let exported: Vec<(String, String)> = rows[1..]
-            .iter()
-            .map(|r| (r[0].clone(), r[1].clone()))
-            .collect();
-        assert_eq!(
-            exported, listed,
-            "{sort}: the CSV parsed back equals the list"
-        );
-    }
-    let json: Value = serde_json::from_str(&export_text(&app, &me, "format=json").await).unwrap();
-    let json_ids: Vec<&str> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["id"].as_str().unwrap())
-        .collect();
-    let expected: Vec<String> = docs.iter().rev().map(|d| d.view.id.to_string()).collect();
-    assert_eq!(json_ids.len(), ROWS);
-    let json_set: BTreeSet<&str> = json_ids.iter().copied().collect();
-    assert_eq!(json_set, expected.iter().map(String::as_str).collect());
-
-    // Facet counts are exact, and follow a delete at once (no stale cache).
-    let list = app.get("/api/v1/use-cases?limit=1", me.token()).await;
-    assert_eq!(facet_total(&list.json, "industry"), ROWS as u64);
-    assert_eq!(list.json["facets"]["technology"][0]["count"], ROWS);
-    let mine = list.json["items"][0]["id"].as_str().unwrap().to_owned();
-    app.delete(&format!("/api/v1/use-cases/{mine}"), me.token())
-        .await
-        .assert_status(204);
-    let list = app.get("/api/v1/use-cases?limit=1", me.token()).await;
-    assert_eq!(facet_total(&list.json, "industry"), ROWS as u64 - 1);
-    let energy = app
-        .get(
-            "/api/v1/use-cases?limit=1&industry=energy&sort=popular",
-            me.token(),
-        )
-        .await;
-    assert_eq!(
-        facet_total(&energy.json, "industry"),
-        energy_count(ROWS, &mine, &docs)
-    );
-
-    // Organization statistics: the publications per day.
-    let stats = app.get("/api/v1/organizations/stats", me.token()).await;
-    stats.assert_status(200);
-    let on = |date: String| {
-        stats.json["activity"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["date"] == date.as_str())
-            .map(|d| d["count"].as_u64().unwrap())
-    };
-    assert_eq!(on(day.to_string()), Some(ROWS as u64 - 1));
-    assert_eq!(on((day + time::Duration::days(1)).to_string()), Some(0));
-    assert_eq!(stats.json["use_cases"], ROWS - 1);
-    app.stop().await;
-}
-
-fn energy_count(rows: usize, deleted: &str, docs: &[UseCaseDoc]) -> u64 {
-    let energy = (0..rows).filter(|i| i.is_multiple_of(3)).count() as u64;
-    let deleted_was_energy = docs
-        .iter()
-        .any(|d| d.view.id.to_string() == deleted && d.view.industry == "Energy");
-    energy - u64::from(deleted_was_energy)
-}
-
-#[tokio::test]
-async fn organization_activity_counts_publications_per_day() {
-    let app = TestApp::spawn().await;
-    let a = app.signup(&unique_email("uc-stats")).await;
-    for title in ["First", "Second"] {
-        create_published(
-            &app,
-            &a,
-            &use_case(title, "Energy", &["IoT"], &[], "Riyadh"),
-        )
-        .await;
-    }
-    create(
-        &app,
-        &a,
-        &use_case("Draft", "Energy", &["IoT"], &[], "Riyadh"),
-    )
-    .await;
-    let stats = app.get("/api/v1/organizations/stats", a.token()).await;
-    stats.assert_status(200);
-    let activity = stats.json["activity"].as_array().unwrap();
-    assert_eq!(activity.len(), 30);
-    let today = OffsetDateTime::now_utc().date().to_string();
-    let last = activity.last().unwrap();
-    assert_eq!(last["date"], today.as_str());
-    assert_eq!(last["count"], 2, "drafts are not counted");
-    assert_eq!(
-        activity
-            .iter()
-            .map(|d| d["count"].as_u64().unwrap())
-            .sum::<u64>(),
-        2
-    );
-    assert_eq!(stats.json["use_cases"], 3);
-    app.stop().await;
 }
