@@ -62,7 +62,7 @@ pub(crate) fn own_channel(session: &Session) -> String {
     format!("user:{}", session.user_id)
 }
 
-async fn send(ws: &mut Socket, frame: Value) {
+pub(crate) async fn send(ws: &mut Socket, frame: Value) {
     ws.send(Message::text(frame.to_string()))
         .await
         .expect("frame sent");
@@ -220,8 +220,9 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
     app.stop().await;
 }
 
-/// Waits (skipping pings and pongs) for the server's close frame: code 1008 with `reason`.
-async fn assert_closed(ws: &mut Socket, within: Duration, reason: &str) {
+/// Waits (skipping pings and pongs) for the server's close frame and returns
+/// its code and reason.
+pub(crate) async fn close_frame(ws: &mut Socket, within: Duration) -> (u16, String) {
     let close = loop {
         let msg = tokio::time::timeout(within, ws.next())
             .await
@@ -234,8 +235,12 @@ async fn assert_closed(ws: &mut Socket, within: Duration, reason: &str) {
             other => panic!("expected the close frame, got {other:?}"),
         }
     };
-    assert_eq!(u16::from(close.code), 1008);
-    assert_eq!(close.reason.as_str(), reason);
+    (u16::from(close.code), close.reason.to_string())
+}
+
+/// Waits for the server's close frame: code 1008 with `reason`.
+async fn assert_closed(ws: &mut Socket, within: Duration, reason: &str) {
+    assert_eq!(close_frame(ws, within).await, (1008, reason.to_owned()));
 }
 
 #[tokio::test]

@@ -2,11 +2,11 @@
 //! fragmented messages, size and encoding limits, the closing handshake, and
 //! bursts larger than the server's write buffers arriving whole and in order.
 
-use crate::realtime::{Socket, connect, next_frame, own_channel};
+use crate::realtime::{Socket, close_frame, connect, next_frame, own_channel, send};
 use futures_util::{SinkExt, StreamExt};
 use p2p_kernel::Event;
 use p2p_tests::{TestApp, unique_email};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
@@ -37,12 +37,9 @@ async fn next_message(ws: &mut Socket) -> Message {
     }
 }
 
-/// Waits for the server's close frame and returns its code and reason.
+/// The server's close frame: its code and reason.
 async fn close_of(ws: &mut Socket) -> (u16, String) {
-    match next_message(ws).await {
-        Message::Close(Some(close)) => (u16::from(close.code), close.reason.to_string()),
-        other => panic!("expected a close frame with a code, got {other:?}"),
-    }
+    close_frame(ws, Duration::from_secs(10)).await
 }
 
 #[tokio::test]
@@ -90,12 +87,6 @@ async fn pings_are_answered_and_fragmented_messages_are_joined() {
     let (code, _) = close_of(&mut ws).await;
     assert_eq!(code, 1000);
     app.stop().await;
-}
-
-async fn send(ws: &mut Socket, frame: Value) {
-    ws.send(Message::text(frame.to_string()))
-        .await
-        .expect("frame sent");
 }
 
 #[tokio::test]
