@@ -4,10 +4,11 @@
 //! The handshake is authenticated before upgrading (`?access_token=`, a Bearer
 //! header, or the `p2p_access` cookie; a missing or bad token is a 401 problem
 //! document). The socket itself is driven by `p2p_realtime::serve` inside
-//! the response body (`crate::http::websocket`): small frame limits, a ping every 20 s, closed with a reason after
-//! 60 s of silence, on slow consumer, when the session is revoked, when the
-//! access token expires (`token_expired`: reconnect with a fresh token and
-//! `since`) and on server shutdown.
+//! the response body (`crate::http::websocket`): small frame limits, a ping
+//! every 20 s, closed with a reason after 60 s of silence, on slow consumer,
+//! when the session is revoked, when the access token expires
+//! (`token_expired`: reconnect with a fresh token and `since`) and on server
+//! shutdown.
 
 use crate::backends::Backends;
 use crate::http::ApiError;
