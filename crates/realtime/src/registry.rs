@@ -40,15 +40,74 @@ pub(crate) struct Shard {
     batches: mpsc::UnboundedSender<Batch>,
 }
 
+/// Connections a group scans before it keeps an index of their positions.
+const INDEX_FROM: usize = 16;
+
 /// The subscribers of one channel on one shard (`None`: served by the dispatcher).
 struct Group {
     shard: Option<Arc<Shard>>,
     connections: Vec<(u64, Arc<Outbox>)>,
+    /// Each connection's position in `connections`, once the group is large
+    /// enough that scanning it on every (un)subscribe would cost more: a
+    /// topic with 10,000 subscribers would otherwise take 50 M comparisons
+    /// to fill, under the lock that dispatch waits for.
+    positions: Option<HashMap<u64, usize>>,
 }
 
 impl Group {
+    fn new(shard: Option<Arc<Shard>>) -> Self {
+        Self {
+            shard,
+            connections: Vec::new(),
+            positions: None,
+        }
+    }
+
     fn shard_id(&self) -> Option<u64> {
         self.shard.as_ref().map(|s| s.id)
+    }
+
+    fn position(&self, connection: u64) -> Option<usize> {
+        match &self.positions {
+            Some(positions) => positions.get(&connection).copied(),
+            None => self
+                .connections
+                .iter()
+                .position(|(id, _)| *id == connection),
+        }
+    }
+
+    fn contains(&self, connection: u64) -> bool {
+        self.position(connection).is_some()
+    }
+
+    fn insert(&mut self, connection: u64, outbox: Arc<Outbox>) {
+        self.connections.push((connection, outbox));
+        let last = self.connections.len() - 1;
+        match &mut self.positions {
+            Some(positions) => {
+                positions.insert(connection, last);
+            }
+            None if self.connections.len() > INDEX_FROM => {
+                let positions = self.connections.iter().enumerate();
+                self.positions = Some(positions.map(|(at, (id, _))| (*id, at)).collect());
+            }
+            None => {}
+        }
+    }
+
+    /// Removes `connection` (the last connection takes its place).
+    fn remove(&mut self, connection: u64) {
+        let Some(at) = self.position(connection) else {
+            return;
+        };
+        self.connections.swap_remove(at);
+        if let Some(positions) = &mut self.positions {
+            positions.remove(&connection);
+            if let Some((moved, _)) = self.connections.get(at) {
+                positions.insert(*moved, at);
+            }
+        }
     }
 
     fn push(&self, channel: &Channel, delivery: &Delivery) {
@@ -135,11 +194,7 @@ impl Registry {
             last_seq: AtomicU64::new(0),
             groups: Vec::new(),
         });
-        let known = subscribers
-            .groups
-            .iter()
-            .any(|g| g.connections.iter().any(|(id, _)| *id == connection));
-        if known {
+        if subscribers.groups.iter().any(|g| g.contains(connection)) {
             return false;
         }
         let shard_id = shard.map(|s| s.id);
@@ -150,16 +205,11 @@ impl Registry {
         {
             Some(index) => index,
             None => {
-                subscribers.groups.push(Group {
-                    shard: shard.cloned(),
-                    connections: Vec::new(),
-                });
+                subscribers.groups.push(Group::new(shard.cloned()));
                 subscribers.groups.len() - 1
             }
         };
-        subscribers.groups[index]
-            .connections
-            .push((connection, outbox.clone()));
+        subscribers.groups[index].insert(connection, outbox.clone());
         true
     }
 
@@ -167,7 +217,7 @@ impl Registry {
         let mut channels = self.write();
         if let Some(subscribers) = channels.get_mut(channel) {
             for group in &mut subscribers.groups {
-                group.connections.retain(|(id, _)| *id != connection);
+                group.remove(connection);
             }
             subscribers.groups.retain(|g| !g.connections.is_empty());
             if subscribers.groups.is_empty() {
@@ -240,5 +290,72 @@ async fn run_shard(registry: Weak<Registry>, id: u64, mut batches: mpsc::Unbound
             return;
         };
         registry.dispatch_shard(id, &batch);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(group: &Group) -> Vec<u64> {
+        let mut ids: Vec<u64> = group.connections.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Every position the index holds is where its connection is.
+    fn assert_index_consistent(group: &Group) {
+        for (at, (id, _)) in group.connections.iter().enumerate() {
+            assert_eq!(group.position(*id), Some(at), "connection {id}");
+        }
+        if let Some(positions) = &group.positions {
+            assert_eq!(positions.len(), group.connections.len());
+        }
+    }
+
+    #[test]
+    fn a_group_finds_and_removes_connections_below_and_above_the_index_size() {
+        let outbox = Arc::new(Outbox::new(8));
+        let mut group = Group::new(None);
+        for id in 0..(INDEX_FROM as u64 * 3) {
+            group.insert(id, outbox.clone());
+            assert_index_consistent(&group);
+            assert_eq!(
+                group.positions.is_some(),
+                group.connections.len() > INDEX_FROM
+            );
+        }
+        // Remove the first, a middle one, the last and one never added.
+        for id in [0, 20, INDEX_FROM as u64 * 3 - 1, 1_000] {
+            group.remove(id);
+            assert!(!group.contains(id));
+            assert_index_consistent(&group);
+        }
+        let expected: Vec<u64> = (1..INDEX_FROM as u64 * 3 - 1)
+            .filter(|id| *id != 20)
+            .collect();
+        assert_eq!(ids(&group), expected);
+        for id in expected {
+            group.remove(id);
+            assert_index_consistent(&group);
+        }
+        assert!(group.connections.is_empty());
+    }
+
+    #[test]
+    fn registering_twice_is_refused_and_unregistering_forgets_the_channel() {
+        let registry = Registry::default();
+        let channel = Channel::Topic(p2p_kernel::ids::TopicId(uuid::Uuid::from_u128(1)));
+        let outbox = Arc::new(Outbox::new(8));
+        for id in 0..100 {
+            assert!(registry.register(channel, id, &outbox, None));
+        }
+        assert!(!registry.register(channel, 42, &outbox, None));
+        assert_eq!(registry.count(&channel), 100);
+        for id in (0..100).rev() {
+            registry.unregister(&channel, id);
+        }
+        assert_eq!(registry.count(&channel), 0);
+        assert!(registry.snapshot().is_empty());
     }
 }
