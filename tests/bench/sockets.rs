@@ -1,10 +1,11 @@
-//! WebSocket client helpers shared by the benchmarks: open `/ws` as a user,
-//! subscribe to a channel, close many sockets, and the open-file limit.
+//! WebSocket client helpers of the benchmarks (the realtime section has its
+//! own, leaner client): open `/ws` as a user, close many sockets, and the
+//! open-file limit.
 
+use futures_util::StreamExt;
 use futures_util::stream;
-use futures_util::{SinkExt, StreamExt};
 use p2p_tests::{Session, TestApp};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -44,19 +45,6 @@ pub async fn connect(url: &str, token: &str) -> Socket {
 /// `/ws` of `app` as `session`, after its own channel's `subscribed` frame.
 pub async fn connect_user(app: &TestApp, session: &Session) -> Socket {
     connect(&ws_url(app), &session.access).await
-}
-
-/// Subscribes to `channel` and returns its head sequence number.
-pub async fn subscribe(ws: &mut Socket, channel: &str) -> u64 {
-    let frame = json!({"type": "subscribe", "channel": channel}).to_string();
-    ws.send(Message::text(frame)).await.expect("subscribe sent");
-    loop {
-        let frame = next_frame(ws).await;
-        if frame["type"] == "subscribed" && frame["channel"] == channel {
-            return frame["seq"].as_u64().expect("subscribed.seq");
-        }
-        assert_ne!(frame["type"], "error", "{frame}");
-    }
 }
 
 pub async fn next_frame(ws: &mut Socket) -> Value {

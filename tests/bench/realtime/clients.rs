@@ -4,20 +4,14 @@
 //! descriptor per socket). Reads a [`Config`] line, opens the sockets, reports
 //! [`Report::Ready`], then answers the parent's [`Command`]s (see `protocol`).
 
+use super::lean::{LeanSocket, OnText, Readers};
 use super::protocol::{Command, Config, Report, now_ns};
-use crate::sockets::{Socket, close_all, connect, subscribe};
-use futures_util::StreamExt;
-use futures_util::stream::{self, SelectAll};
 use serde::Deserialize;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, mpsc, watch};
-use tokio_tungstenite::tungstenite::Message;
-
-/// Bound of the connecting phase.
-const SETUP_TIMEOUT: Duration = Duration::from_secs(300);
+use tokio::sync::{Notify, mpsc};
 
 pub async fn main() {
     let mut commands = stdin_lines();
@@ -27,48 +21,18 @@ pub async fn main() {
     let channel = config.channel.clone().unwrap_or_default();
     let tracker = Arc::new(Tracker::new(&config));
 
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut feeds = Vec::new();
-    let mut readers = Vec::new();
-    for _ in 0..config.reader_tasks.max(1) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        feeds.push(tx);
-        readers.push(tokio::spawn(read_events(
-            rx,
-            tracker.clone(),
-            stop_rx.clone(),
-        )));
-    }
+    let (sockets, heads) = open_all(&config);
     // Each socket's head of the channel; they must all agree.
-    let mut heads = std::collections::HashMap::<u64, usize>::new();
-    let connecting = stream::iter(0..config.sockets)
-        .map(|i| {
-            let token = &config.tokens[i % config.tokens.len()];
-            let (url, channel) = (config.url.as_str(), config.channel.as_deref());
-            async move {
-                let mut ws = connect(url, token).await;
-                let head = match channel {
-                    Some(channel) => subscribe(&mut ws, channel).await,
-                    None => 0,
-                };
-                (i, ws, head)
-            }
-        })
-        .buffer_unordered(config.concurrency.max(1))
-        .for_each(|(i, ws, head)| {
-            *heads.entry(head).or_default() += 1;
-            feeds[i % feeds.len()].send(ws).expect("reader alive");
-            async {}
-        });
-    tokio::time::timeout(SETUP_TIMEOUT, connecting)
-        .await
-        .unwrap_or_else(|_| panic!("sockets not open within {SETUP_TIMEOUT:?}"));
-    drop(feeds);
-    let (base_seq, agreeing) = heads
+    let mut counts = std::collections::HashMap::<u64, usize>::new();
+    for head in heads {
+        *counts.entry(head).or_default() += 1;
+    }
+    let (base_seq, agreeing) = counts
         .iter()
         .max_by_key(|(_, count)| **count)
         .map_or((0, 0), |(head, count)| (*head, *count));
     tracker.start(&channel, base_seq);
+    let readers = Readers::start(sockets, config.reader_tasks, tracker.clone());
     report(&Report::Ready {
         sockets: config.sockets,
         base_seq,
@@ -76,6 +40,7 @@ pub async fn main() {
         setup_ms: started.elapsed().as_millis() as u64,
     });
 
+    let mut readers = Some(readers);
     while let Some(line) = commands.recv().await {
         match serde_json::from_str::<Command>(&line).expect("a command") {
             Command::Await { seq, timeout_ms } => {
@@ -90,15 +55,13 @@ pub async fn main() {
             }
             Command::Clock => report(&Report::Clock { now_ns: now_ns() }),
             Command::Close => {
-                let _ = stop_tx.send(true);
-                let mut sockets = Vec::with_capacity(config.sockets);
-                for reader in readers {
-                    sockets.extend(reader.await.expect("reader task"));
-                }
-                let open = sockets.len();
-                close_all(sockets).await;
+                let sockets = readers.take().map(Readers::stop).unwrap_or_default();
+                let open: Vec<LeanSocket> =
+                    sockets.into_iter().filter(|s| !s.is_closed()).collect();
+                let still_open = open.len();
+                open.into_iter().for_each(LeanSocket::close);
                 report(&Report::Closed {
-                    open,
+                    open: still_open,
                     errors: tracker.errors.load(Ordering::Relaxed),
                     other_frames: tracker.other_frames.load(Ordering::Relaxed),
                 });
@@ -107,6 +70,40 @@ pub async fn main() {
         }
     }
     // stdin closed: the parent is gone; exiting closes the sockets.
+}
+
+/// Opens (and subscribes) every socket, `config.concurrency` handshakes at
+/// a time on blocking threads; the sockets with each one's channel head.
+fn open_all(config: &Config) -> (Vec<LeanSocket>, Vec<u64>) {
+    let threads = config.concurrency.clamp(1, config.sockets.max(1));
+    let next = AtomicUsize::new(0);
+    let opened = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut opened = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= config.sockets {
+                            return opened;
+                        }
+                        let token = &config.tokens[i % config.tokens.len()];
+                        let mut socket = LeanSocket::connect(&config.url, token);
+                        let head = match &config.channel {
+                            Some(channel) => socket.subscribe(channel),
+                            None => 0,
+                        };
+                        opened.push((socket, head));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a connecting thread"))
+            .collect::<Vec<_>>()
+    });
+    opened.into_iter().unzip()
 }
 
 /// The parent's lines, read on a thread of their own.
@@ -252,32 +249,12 @@ impl Tracker {
     }
 }
 
-/// One client task: owns its share of the sockets and polls them all,
-/// timestamping each frame as it is read.
-async fn read_events(
-    mut incoming: mpsc::UnboundedReceiver<Socket>,
-    tracker: Arc<Tracker>,
-    mut stop: watch::Receiver<bool>,
-) -> Vec<Socket> {
-    let mut sockets: SelectAll<Socket> = SelectAll::new();
-    let mut adding = true;
-    loop {
-        tokio::select! {
-            _ = stop.changed() => break,
-            socket = incoming.recv(), if adding => match socket {
-                Some(socket) => sockets.push(socket),
-                None => adding = false,
-            },
-            msg = sockets.next(), if !sockets.is_empty() => match msg {
-                Some(Ok(Message::Text(text))) => tracker.on_text(&text, now_ns()),
-                Some(Ok(_)) => {}
-                Some(Err(_)) => {
-                    tracker.errors.fetch_add(1, Ordering::Relaxed);
-                }
-                None => {}
-            },
-            else => break,
-        }
+impl OnText for Tracker {
+    fn on_text(&self, text: &str, at_ns: u64) {
+        Tracker::on_text(self, text, at_ns);
     }
-    sockets.into_iter().collect()
+
+    fn on_error(&self) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+    }
 }

@@ -3,23 +3,33 @@
 //! resident memory of an idle connection.
 //!
 //! The server runs in this process (`TestApp`); the WebSocket clients run in
-//! a child process (`p2p-bench realtime-clients`, see `clients`), so this
-//! process's resident set is the server's and each process needs one
+//! a child process (`p2p-bench realtime-clients`, see `clients` and `lean`),
+//! so this process's resident set is the server's and each process needs one
 //! descriptor per socket. Both share the machine's cores. Latency is measured
 //! on the wall clock both processes read (see `protocol`): from just before
 //! the event is published here to the arrival of its copy on the last (and
 //! the first) socket there. Events are published on two paths, alternately:
 //! `Hub::publish_event` (the realtime layer alone; the figure held against
 //! the targets) and `ForumService::create_post` (its database write first).
+//!
+//! Baseline: before each size, the same client process subscribes to a
+//! minimal server (`floor`) that writes the same frames to every socket and
+//! does nothing else: the least this machine needs to fan an event out over
+//! loopback TCP. The server's figures are reported as a ratio to it.
 
 mod child;
 pub mod clients;
+mod floor;
+mod lean;
 mod protocol;
+mod wire;
 
 use crate::stats::{Latencies, ms};
 use child::Clients;
+use floor::FloorServer;
 use p2p_kernel::ids::TopicId;
 use p2p_kernel::{Actor, Event};
+use p2p_realtime::frames::EventTemplate;
 use p2p_tests::{TestApp, unique_email};
 use protocol::{Config, now_ns};
 use serde_json::json;
@@ -39,8 +49,8 @@ const EVENTS: usize = 100;
 const EVENT_GAP: Duration = Duration::from_millis(50);
 /// How long an event may take to reach every subscriber.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Client tasks sharing the sockets in the client process.
-const READER_TASKS: usize = 4;
+/// Reader threads sharing the sockets in the client process.
+const READER_THREADS: usize = 1;
 /// Idle connections of the memory measurement.
 const IDLE_CONNECTIONS: usize = 10_000;
 /// Handshakes in flight while connecting.
@@ -82,7 +92,7 @@ pub async fn run() {
         .expect("the bench user authenticates");
     println!(
         "realtime: server in this process, WebSocket clients in a child process \
-         ({READER_TASKS} reader tasks), both on the same {} cores; traffic on 127.0.0.1 only",
+         ({READER_THREADS} reader thread(s), plain epoll), both on the same {} cores; traffic on 127.0.0.1 only",
         crate::cores()
     );
 
@@ -95,17 +105,21 @@ pub async fn run() {
 }
 
 fn config(app: &TestApp, tokens: &[String], sockets: usize, channel: Option<&str>) -> Config {
+    config_for(&crate::sockets::ws_url(app), tokens, sockets, channel)
+}
+
+fn config_for(url: &str, tokens: &[String], sockets: usize, channel: Option<&str>) -> Config {
     Config {
-        url: crate::sockets::ws_url(app),
+        url: url.to_owned(),
         tokens: tokens.to_vec(),
         sockets,
         channel: channel.map(str::to_owned),
         events: if channel.is_some() {
-            1 + WARMUP_EVENTS + 2 * EVENTS
+            WARMUP_EVENTS + 2 * EVENTS
         } else {
             0
         },
-        reader_tasks: READER_TASKS,
+        reader_tasks: READER_THREADS,
         concurrency: CONNECT_CONCURRENCY,
     }
 }
@@ -128,22 +142,8 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
     .await;
     let topic_id: TopicId = topic.topic.id;
     let channel = format!("topic:{topic_id}");
-
-    let mut clients = Clients::spawn(&config(app, tokens, n, Some(&channel)));
-    let ready = clients.ready(SETUP_TIMEOUT).await;
-    assert_eq!(ready.mismatched, 0, "subscribers saw different heads");
-    let local = app
-        .state()
-        .realtime
-        .hub()
-        .local_subscribers(&serde_json::from_value(json!(channel)).expect("a channel name"));
-    let clock_before = clients.clock_check().await;
-    let (server_cpu_before, client_cpu_before) = (cpu_time(), clients.cpu_time());
-
-    // Publish, one event at a time, each waited for everywhere (or timed
-    // out), alternating two paths: the hub itself (the realtime layer alone:
-    // sequence number and log append, feed, dispatch, socket writes) and a
-    // post created through the forum (its database write comes first).
+    // The post whose event the hub path publishes again; made before anyone
+    // subscribes (subscribers start at the head, after it).
     let (sample, _) = crate::retry::attempts("post created", || {
         forum.create_post(
             actor,
@@ -153,14 +153,36 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
     })
     .await;
     let sample = serde_json::to_value(&sample).expect("a post view");
+    let template = EventTemplate::new(
+        &channel.parse().expect("a channel name"),
+        "post.created",
+        &sample,
+    )
+    .expect("an event template");
+    let floor = floor_fanout(tokens, n, &channel, &template).await;
+
+    let mut clients = Clients::spawn(&config(app, tokens, n, Some(&channel)));
+    let ready = clients.ready(SETUP_TIMEOUT).await;
+    assert_eq!(ready.mismatched, 0, "subscribers saw different heads");
+    let local = app
+        .state()
+        .realtime
+        .hub()
+        .local_subscribers(&channel.parse().expect("a channel name"));
+    let clock_before = clients.clock_check().await;
+    let (server_cpu_before, client_cpu_before) = (cpu_time(), clients.cpu_time());
+
+    // Publish, one event at a time, each waited for everywhere (or timed
+    // out), alternating two paths: the hub itself (the realtime layer alone:
+    // sequence number and log append, feed, dispatch, socket writes) and a
+    // post created through the forum (its database write comes first).
     let hub = app.state().realtime.hub();
     let mut direct = Arrivals::default();
     let mut via_forum = Arrivals::default();
     let mut create = Vec::new();
     let mut retried = 0;
     for i in 0..WARMUP_EVENTS + 2 * EVENTS {
-        // The sample post's event came first.
-        let seq = ready.base_seq + 2 + i as u64;
+        let seq = ready.base_seq + 1 + i as u64;
         let through_forum = i % 2 == 1;
         let mut skip = false;
         let published = now_ns();
@@ -208,8 +230,7 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
         cpu_time().saturating_sub(server_cpu_before),
         clients.cpu_time().saturating_sub(client_cpu_before),
     );
-    // Every socket got the sample post and each published event.
-    let deliveries = (n * (1 + WARMUP_EVENTS + 2 * EVENTS)) as f64;
+    let deliveries = (n * (WARMUP_EVENTS + 2 * EVENTS)) as f64;
     let clock_after = clients.clock_check().await;
     let client_rss = clients.rss_kib();
     let closed = clients.close().await;
@@ -246,13 +267,20 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
     );
     println!(
         "  CPU per delivered frame (whole run, both paths, user + system, clock ticks of 10 ms): \
-         server process {:.1} µs, client process {:.1} µs; {} cores: the machine's floor for \
-         one event to reach all {n} is about {:.0} ms",
+         server process {:.1} µs, client process {:.1} µs; spread over {} cores, one event to \
+         all {n} costs {:.0} ms of the machine",
         server_cpu.as_secs_f64() * 1e6 / deliveries,
         client_cpu.as_secs_f64() * 1e6 / deliveries,
         crate::cores(),
         (server_cpu + client_cpu).as_secs_f64() * 1e3 / deliveries * n as f64
             / crate::cores() as f64
+    );
+    floor.print(n);
+    let ratio = |p: f64| ms(last.percentile(p)) / ms(floor.last.percentile(p)).max(f64::EPSILON);
+    println!(
+        "  Hub::publish_event → last subscriber ÷ loopback floor: p50 {:.2}×, p99 {:.2}×",
+        ratio(50.0),
+        ratio(99.0)
     );
     let p99 = ms(last.percentile(99.0));
     let incomplete: Vec<String> = direct
@@ -285,6 +313,90 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
         "  sockets still open at the end: {}/{n}; socket errors: {}; other frames: {}",
         closed.open, closed.errors, closed.other_frames
     );
+}
+
+/// The loopback floor's figures at one size (see `floor`).
+struct FloorRun {
+    last: Latencies,
+    first: Latencies,
+    /// CPU per delivered frame, µs: this process's (the writers') and the clients'.
+    server_cpu_us: f64,
+    client_cpu_us: f64,
+    incomplete: usize,
+    failed_writes: usize,
+}
+
+impl FloorRun {
+    fn print(&self, n: usize) {
+        println!(
+            "  loopback floor (same client process and frames; a minimal server writes the \
+             frame to every socket, {} threads, nothing else):",
+            crate::cores()
+        );
+        println!("    write → last subscriber:  {}", self.last.summary());
+        println!("    write → first subscriber: {}", self.first.summary());
+        println!(
+            "    CPU per delivered frame: writers {:.1} µs, client process {:.1} µs{}",
+            self.server_cpu_us,
+            self.client_cpu_us,
+            if self.incomplete + self.failed_writes > 0 {
+                format!(
+                    "; {} events not everywhere, {} failed writes (of {n} sockets)",
+                    self.incomplete, self.failed_writes
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
+/// The loopback floor at `n` subscribers: the same client process,
+/// subscribed to `channel` on a [`FloorServer`], gets the hub path's frames
+/// (rendered from `template`), one event at a time as in [`fanout`].
+async fn floor_fanout(
+    tokens: &[String],
+    n: usize,
+    channel: &str,
+    template: &EventTemplate,
+) -> FloorRun {
+    let server = FloorServer::start();
+    let mut config = config_for(server.url(), tokens, n, Some(channel));
+    config.events = WARMUP_EVENTS + EVENTS;
+    let mut clients = Clients::spawn(&config);
+    let ready = clients.ready(SETUP_TIMEOUT).await;
+    let (server_cpu_before, client_cpu_before) = (cpu_time(), clients.cpu_time());
+    let (mut last, mut first) = (Vec::new(), Vec::new());
+    let (mut incomplete, mut failed_writes) = (0, 0);
+    for i in 0..WARMUP_EVENTS + EVENTS {
+        let seq = ready.base_seq + 1 + i as u64;
+        let frame = wire::encode(wire::TEXT, &template.render(seq), None);
+        let published = now_ns();
+        failed_writes += server.publish(&frame, crate::cores());
+        let (received, first_ns, last_ns) = clients.event(seq, EVENT_TIMEOUT).await;
+        if i >= WARMUP_EVENTS {
+            if received >= n {
+                last.push(Duration::from_nanos(last_ns.saturating_sub(published)));
+                first.push(Duration::from_nanos(first_ns.saturating_sub(published)));
+            } else {
+                incomplete += 1;
+            }
+        }
+        tokio::time::sleep(EVENT_GAP).await;
+    }
+    let deliveries = (n * (WARMUP_EVENTS + EVENTS)) as f64;
+    let server_cpu = cpu_time().saturating_sub(server_cpu_before);
+    let client_cpu = clients.cpu_time().saturating_sub(client_cpu_before);
+    clients.close().await;
+    server.close();
+    FloorRun {
+        last: Latencies::new(last),
+        first: Latencies::new(first),
+        server_cpu_us: server_cpu.as_secs_f64() * 1e6 / deliveries,
+        client_cpu_us: client_cpu.as_secs_f64() * 1e6 / deliveries,
+        incomplete,
+        failed_writes,
+    }
 }
 
 /// Arrival latencies of one publish path.
