@@ -6,9 +6,11 @@
 
 use crate::channel::Channel;
 use crate::replay::SequencedEvent;
+use futures_util::task::AtomicWaker;
 use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use tokio::sync::Notify;
+use std::task::Poll;
 
 /// What the hub hands to a connection.
 #[derive(Clone, Debug)]
@@ -45,7 +47,9 @@ const KEEP_CAPACITY: usize = 16;
 pub(crate) struct Outbox {
     capacity: usize,
     state: Mutex<State>,
-    ready: Notify,
+    /// The one consumer's task, woken by each push (an atomic swap: no
+    /// waiter list to lock, as a `Notify` has, on either side).
+    consumer: AtomicWaker,
 }
 
 #[derive(Default)]
@@ -60,7 +64,7 @@ impl Outbox {
         Self {
             capacity: capacity.max(1),
             state: Mutex::new(State::default()),
-            ready: Notify::new(),
+            consumer: AtomicWaker::new(),
         }
     }
 
@@ -78,33 +82,40 @@ impl Outbox {
             state.overflowed = true;
             state.queue = VecDeque::new();
             drop(state);
-            self.ready.notify_one();
+            self.consumer.wake();
             return Pushed::Overflowed;
         }
         state.queue.push_back(delivery);
         drop(state);
-        self.ready.notify_one();
+        self.consumer.wake();
         Pushed::Queued
     }
 
     /// The next delivery, waiting for one; `Err` once the queue has overflowed.
-    /// Cancel-safe: nothing is lost if the future is dropped.
+    /// Cancel-safe: nothing is lost if the future is dropped. One consumer:
+    /// a second task waiting at the same time could miss its wake-up.
     pub(crate) async fn recv(&self) -> Result<Delivery, SlowConsumer> {
-        loop {
-            {
-                let mut state = self.lock();
-                if state.overflowed {
-                    return Err(SlowConsumer);
-                }
-                if let Some(delivery) = state.queue.pop_front() {
-                    if state.queue.is_empty() && state.queue.capacity() > KEEP_CAPACITY {
-                        state.queue = VecDeque::new();
-                    }
-                    return Ok(delivery);
-                }
+        poll_fn(|cx| {
+            if let Some(next) = self.try_recv() {
+                return Poll::Ready(next);
             }
-            self.ready.notified().await;
+            // Registered before looking again: a push in between wakes it.
+            self.consumer.register(cx.waker());
+            self.try_recv().map_or(Poll::Pending, Poll::Ready)
+        })
+        .await
+    }
+
+    fn try_recv(&self) -> Option<Result<Delivery, SlowConsumer>> {
+        let mut state = self.lock();
+        if state.overflowed {
+            return Some(Err(SlowConsumer));
         }
+        let delivery = state.queue.pop_front()?;
+        if state.queue.is_empty() && state.queue.capacity() > KEEP_CAPACITY {
+            state.queue = VecDeque::new();
+        }
+        Some(Ok(delivery))
     }
 
     /// Whether the queue has overflowed.

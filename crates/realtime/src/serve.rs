@@ -6,6 +6,8 @@
 
 use crate::connection::{Connection, Next};
 use bytes::Bytes;
+use std::future::poll_fn;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -187,12 +189,18 @@ async fn run<T: Transport>(
 }
 
 /// Waits for a send: a transport that cannot take it within the send timeout
-/// belongs to a peer that does not read (a slow consumer).
+/// belongs to a peer that does not read (a slow consumer). A send taken at
+/// once (the usual case) arms no timer.
 async fn within(
     heartbeat: Heartbeat,
     send: impl Future<Output = Result<(), TransportClosed>>,
 ) -> Result<(), CloseReason> {
-    match tokio::time::timeout(heartbeat.send_timeout, send).await {
+    let mut send = std::pin::pin!(send);
+    let sent = match poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await {
+        Poll::Ready(sent) => Ok(sent),
+        Poll::Pending => tokio::time::timeout(heartbeat.send_timeout, send).await,
+    };
+    match sent {
         Ok(Ok(())) => Ok(()),
         Ok(Err(TransportClosed)) => Err(CloseReason::ConnectionLost),
         Err(_) => Err(CloseReason::SlowConsumer),
