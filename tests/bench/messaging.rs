@@ -284,7 +284,8 @@ async fn actors(app: &TestApp, sessions: &[Session]) -> Vec<Actor> {
                 .realtime
                 .authenticate(&s.access)
                 .await
-                .expect("a bench user authenticates"),
+                .expect("a bench user authenticates")
+                .0,
         );
     }
     out

@@ -7,17 +7,21 @@ use p2p_kernel::ids::TopicId;
 use p2p_kernel::{Actor, DomainError};
 use std::sync::Arc;
 
+/// A handshake's checked access token: who it is, and until when.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub actor: Actor,
+    /// When the token expires (its socket is closed then); `None` keeps the
+    /// socket open until it ends otherwise.
+    pub expires_at: Option<time::OffsetDateTime>,
+}
+
 /// Checks the access token presented at the WebSocket handshake.
 #[async_trait]
 pub trait Authenticator: Send + Sync + 'static {
-    /// The caller, or `unauthenticated` for a bad, expired or revoked token.
-    async fn authenticate(&self, access_token: &str) -> Result<Actor, DomainError>;
-
-    /// When a valid token expires (its socket is closed then); `None` keeps
-    /// the socket open until it ends otherwise.
-    async fn expires_at(&self, _access_token: &str) -> Option<time::OffsetDateTime> {
-        None
-    }
+    /// The caller and the token's expiry, or `unauthenticated` for a bad,
+    /// expired or revoked token.
+    async fn authenticate(&self, access_token: &str) -> Result<Authenticated, DomainError>;
 }
 
 /// Decides whether a caller may subscribe to a channel.

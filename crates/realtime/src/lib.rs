@@ -18,7 +18,9 @@ pub mod registry;
 pub mod replay;
 pub mod serve;
 
-pub use auth::{AnyTopic, Authenticator, ChannelAuthorizer, ChannelRules, TopicLookup};
+pub use auth::{
+    AnyTopic, Authenticated, Authenticator, ChannelAuthorizer, ChannelRules, TopicLookup,
+};
 pub use channel::{Channel, InvalidChannel};
 pub use connection::{Connection, ConnectionLimits, Next, SESSION_REVOKED};
 pub use frames::{ClientFrame, ServerFrame};
@@ -80,18 +82,20 @@ impl Realtime {
         self.heartbeat
     }
 
-    /// Checks the handshake's access token.
-    pub async fn authenticate(&self, access_token: &str) -> Result<Actor, DomainError> {
-        self.authenticator.authenticate(access_token).await
-    }
-
-    /// When the handshake's access token expires, as a deadline for
-    /// [`Connection::expire_at`] (`None`: the authenticator does not say).
-    pub async fn token_deadline(&self, access_token: &str) -> Option<tokio::time::Instant> {
-        let at = self.authenticator.expires_at(access_token).await?;
-        let left = at - time::OffsetDateTime::now_utc();
-        let left = std::time::Duration::try_from(left).unwrap_or_default();
-        Some(tokio::time::Instant::now() + left)
+    /// Checks the handshake's access token: the caller, and when the token
+    /// expires as a deadline for [`Connection::expire_at`] (`None`: the
+    /// authenticator does not say).
+    pub async fn authenticate(
+        &self,
+        access_token: &str,
+    ) -> Result<(Actor, Option<tokio::time::Instant>), DomainError> {
+        let Authenticated { actor, expires_at } =
+            self.authenticator.authenticate(access_token).await?;
+        let deadline = expires_at.map(|at| {
+            let left = at - time::OffsetDateTime::now_utc();
+            tokio::time::Instant::now() + std::time::Duration::try_from(left).unwrap_or_default()
+        });
+        Ok((actor, deadline))
     }
 
     /// A multiplexed connection for `actor`, subscribed to its own user

@@ -84,7 +84,7 @@ pub async fn run() {
     for _ in 0..USERS {
         tokens.push(app.signup(&unique_email("fanout")).await.access);
     }
-    let actor = app
+    let (actor, _) = app
         .state()
         .realtime
         .authenticate(&tokens[0])

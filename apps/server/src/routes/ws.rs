@@ -23,8 +23,8 @@ use p2p_identity::IdentityService;
 use p2p_kernel::ids::TopicId;
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 use p2p_realtime::{
-    Authenticator, Channel, ChannelRules, Connection, Hub, LocalTask, Realtime, ReplayConfig,
-    TopicLookup,
+    Authenticated, Authenticator, Channel, ChannelRules, Connection, Hub, LocalTask, Realtime,
+    ReplayConfig, TopicLookup,
 };
 use serde::Deserialize;
 use std::sync::Arc;
@@ -94,12 +94,12 @@ pub struct IdentityAuthenticator(pub IdentityService);
 
 #[async_trait::async_trait]
 impl Authenticator for IdentityAuthenticator {
-    async fn authenticate(&self, access_token: &str) -> Result<Actor, DomainError> {
-        self.0.authenticate(access_token).await
-    }
-
-    async fn expires_at(&self, access_token: &str) -> Option<time::OffsetDateTime> {
-        self.0.access_token_expiry(access_token).await
+    async fn authenticate(&self, access_token: &str) -> Result<Authenticated, DomainError> {
+        let (actor, expires_at) = self.0.authenticate_until(access_token).await?;
+        Ok(Authenticated {
+            actor,
+            expires_at: Some(expires_at),
+        })
     }
 }
 
@@ -213,15 +213,14 @@ async fn authenticate(
     from_query: Option<&str>,
 ) -> Result<(Actor, Option<tokio::time::Instant>), ApiError> {
     let token = access_token(req, from_query).ok_or_else(unauthenticated)?;
-    let actor = state
+    state
         .realtime
         .authenticate(&token)
         .await
         .map_err(|e| match e.kind_of() {
             ErrorKind::Unauthenticated => unauthenticated(),
             _ => e.into(),
-        })?;
-    Ok((actor, state.realtime.token_deadline(&token).await))
+        })
 }
 
 fn upgrade(

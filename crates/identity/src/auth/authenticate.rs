@@ -12,6 +12,17 @@ impl IdentityService {
     /// stamp changed (password reset, role change) is 401 `unauthenticated`
     /// at once, on every server instance.
     pub async fn authenticate(&self, access_token: &str) -> Result<Actor, DomainError> {
+        self.authenticate_until(access_token)
+            .await
+            .map(|(actor, _)| actor)
+    }
+
+    /// [`IdentityService::authenticate`], with the token's expiry (a socket
+    /// opened with it ends then).
+    pub async fn authenticate_until(
+        &self,
+        access_token: &str,
+    ) -> Result<(Actor, time::OffsetDateTime), DomainError> {
         // HS256 tokens of `/api/v1/auth`, RS256 tokens of the FDI (`/auth`).
         let now = self.inner.clock.now();
         let claims = self
@@ -26,21 +37,19 @@ impl IdentityService {
                 role,
                 su,
                 ss,
-            } if user == claims.sub && ss == claims.ss => Ok(Actor {
-                user_id: UserId(user),
-                org_id: OrgId(org),
-                role,
-                is_superuser: su,
-                session_id: SessionId(claims.sid),
-            }),
+            } if user == claims.sub && ss == claims.ss => {
+                let actor = Actor {
+                    user_id: UserId(user),
+                    org_id: OrgId(org),
+                    role,
+                    is_superuser: su,
+                    session_id: SessionId(claims.sid),
+                };
+                let expires_at = time::OffsetDateTime::from_unix_timestamp(claims.exp)
+                    .map_err(|_| errors::unauthenticated())?;
+                Ok((actor, expires_at))
+            }
             _ => Err(errors::unauthenticated()),
         }
-    }
-
-    /// When an access token of ours (either kind) expires; `None` for a token
-    /// that is not ours. It says nothing about the session (see `authenticate`).
-    pub async fn access_token_expiry(&self, access_token: &str) -> Option<time::OffsetDateTime> {
-        let claims = self.signed_claims(access_token).await?;
-        time::OffsetDateTime::from_unix_timestamp(claims.exp).ok()
     }
 }
