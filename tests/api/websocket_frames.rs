@@ -1,6 +1,7 @@
 //! The WebSocket layer of `GET /ws` over a real socket: control frames,
-//! fragmented messages, size and encoding limits, the closing handshake, and
-//! bursts larger than the server's write buffers arriving whole and in order.
+//! fragmented messages, size and encoding limits, the closing handshake,
+//! bursts larger than the server's write buffers arriving whole and in order,
+//! and a peer that stops reading being let go.
 
 use crate::realtime::{Socket, close_frame, connect, next_frame, own_channel, send};
 use futures_util::{SinkExt, StreamExt};
@@ -8,6 +9,7 @@ use p2p_kernel::Event;
 use p2p_tests::{TestApp, unique_email};
 use serde_json::json;
 use std::time::Duration;
+use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
@@ -179,5 +181,59 @@ async fn a_replay_larger_than_the_write_buffers_arrives_whole_and_in_order() {
         .expect("event published");
     let live = next_frame(&mut ws).await;
     assert_eq!(live["seq"], head + EVENTS + 1, "{live}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_subscriber_that_never_reads_again_is_dropped_once_its_data_stays_unacknowledged() {
+    const UNACKED_TIMEOUT_SECS: u64 = 2;
+    let app =
+        TestApp::spawn_with(|raw| raw.unacked_timeout_secs = Some(UNACKED_TIMEOUT_SECS)).await;
+    let me = app.signup(&unique_email("frames")).await;
+
+    // A client with a small receive buffer that reads its `subscribed`
+    // frame, then never reads again (its socket stays open).
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .set_recv_buffer_size(4096)
+        .expect("a receive buffer size");
+    let stream = socket
+        .connect(address.parse().expect("the server's address"))
+        .await
+        .expect("connected");
+    let url = format!("ws://{address}/ws?access_token={}", me.access);
+    let (mut ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
+        .await
+        .expect("websocket handshake");
+    let subscribed = next_frame(&mut ws).await;
+    assert_eq!(subscribed["type"], "subscribed", "{subscribed}");
+    let channel = own_channel(&me);
+    let hub = app.state().realtime.hub();
+    let subscribers = || hub.local_subscribers(&channel.parse().expect("a channel"));
+    assert_eq!(subscribers(), 1);
+
+    // 4 MiB of events: far more than the peer's window and the server's buffers.
+    let padding = "w".repeat(16 * 1024);
+    for n in 0..256 {
+        let event = Event::new(
+            channel.clone(),
+            "flood.test",
+            json!({"n": n, "padding": padding}),
+        );
+        hub.publish_event(&event).await.expect("event published");
+    }
+
+    // The kernel gives up on the unacknowledged data (the zero window is
+    // probed in vain) and the server lets the connection go.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while subscribers() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the connection of a peer that stopped reading is still open 30 s later"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(ws);
     app.stop().await;
 }

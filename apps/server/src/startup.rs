@@ -248,6 +248,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     // Small writes (WebSocket events, short responses) go out at once
     // instead of waiting for the peer's acknowledgement of the previous one.
     .tcp_nodelay(true)
+    .on_connect(drop_unacknowledged_after(settings.unacked_timeout))
     .listen(listener)?
     .disable_signals()
     .shutdown_timeout(settings.shutdown_timeout.as_secs());
@@ -255,4 +256,23 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
         server = server.workers(workers);
     }
     Ok(server.run())
+}
+
+/// Sets `TCP_USER_TIMEOUT` on each accepted connection: the kernel drops a
+/// connection whose sent data stays unacknowledged for `timeout`, a peer
+/// that vanished or one that stopped reading (its zero window is probed, and
+/// the probes count). That is how a WebSocket subscriber that never reads
+/// again gives its socket back: actix stops polling a response body whose
+/// writes cannot go out, so the socket loop cannot close it itself.
+fn drop_unacknowledged_after(
+    timeout: std::time::Duration,
+) -> impl Fn(&dyn std::any::Any, &mut actix_web::dev::Extensions) + Send + Sync + 'static {
+    move |connection, _| {
+        let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+            return;
+        };
+        if let Err(error) = socket2::SockRef::from(stream).set_tcp_user_timeout(Some(timeout)) {
+            tracing::warn!(%error, "cannot set TCP_USER_TIMEOUT on a connection");
+        }
+    }
 }

@@ -25,6 +25,9 @@ pub struct RawConfig {
     pub max_body_bytes: Option<usize>,
     pub log_format: Option<String>,
     pub shutdown_timeout_secs: Option<u64>,
+    /// How long sent data may stay unacknowledged (a peer gone, or one that
+    /// stopped reading: zero window) before the connection is dropped.
+    pub unacked_timeout_secs: Option<u64>,
     pub workers: Option<usize>,
     pub database_url: Option<String>,
     pub mongodb_url: Option<String>,
@@ -111,6 +114,7 @@ const NUMERIC_FIELDS: &[&str] = &[
     "refresh_token_ttl_secs",
     "max_body_bytes",
     "shutdown_timeout_secs",
+    "unacked_timeout_secs",
     "workers",
     "notification_digest_secs",
     "message_send_limit_per_minute",

@@ -73,6 +73,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
     pub shutdown_timeout: Duration,
+    /// `TCP_USER_TIMEOUT` of accepted connections (see `RawConfig`).
+    pub unacked_timeout: Duration,
     pub workers: Option<usize>,
     pub database_url: Secret<String>,
     pub database_backend: DatabaseBackend,
@@ -329,6 +331,7 @@ impl Settings {
             max_body_bytes,
             log_format,
             shutdown_timeout: Duration::from_secs(raw.shutdown_timeout_secs.unwrap_or(30)),
+            unacked_timeout: Duration::from_secs(raw.unacked_timeout_secs.unwrap_or(60).max(1)),
             workers: raw.workers,
             database_url: Secret::new(database_url),
             database_backend,
