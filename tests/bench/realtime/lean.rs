@@ -104,7 +104,8 @@ impl LeanSocket {
         let _ = self.stream.write_all(&frame);
     }
 
-    /// The HTTP response head; bytes after it stay in the decoder.
+    /// The HTTP response head, read a byte at a time so that no frame
+    /// bytes after it are consumed.
     fn read_response_head(&mut self) -> String {
         let mut head = Vec::new();
         let mut byte = [0u8; 1];
