@@ -115,7 +115,7 @@ impl Connection {
         Self {
             id: hub.connection_id(),
             outbox: Arc::new(Outbox::new(limits.queue_capacity)),
-            shard: hub.shard_of_this_thread(),
+            shard: hub.registry().shard_of_this_thread(),
             hub,
             actor,
             authorizer,
@@ -360,9 +360,10 @@ impl Connection {
     /// either in the replay or arrives live afterwards (duplicates are dropped
     /// by sequence number in `next_frame`).
     async fn subscribe(&mut self, channel: Channel, since: Option<u64>) -> Result<(), PortError> {
-        let newly = self
-            .hub
-            .register(channel, self.id, &self.outbox, self.shard.as_ref());
+        let newly =
+            self.hub
+                .registry()
+                .register(channel, self.id, &self.outbox, self.shard.as_ref());
         let read = match since {
             Some(since) => self.hub.read_since(&channel, since).await,
             None => self.hub.head(&channel).await.map(|head| Replay::Events {
@@ -374,7 +375,7 @@ impl Connection {
             Ok(replay) => replay,
             Err(e) => {
                 if newly {
-                    self.hub.unregister(&channel, self.id);
+                    self.hub.registry().unregister(&channel, self.id);
                 }
                 return Err(e);
             }
@@ -403,7 +404,7 @@ impl Connection {
 
     fn unsubscribe(&mut self, channel: &Channel) {
         if self.subscriptions.remove(channel).is_some() {
-            self.hub.unregister(channel, self.id);
+            self.hub.registry().unregister(channel, self.id);
         }
         if self.subscriptions.is_empty() {
             self.subscriptions = HashMap::new();
@@ -414,7 +415,7 @@ impl Connection {
 impl Drop for Connection {
     fn drop(&mut self) {
         for channel in self.subscriptions.keys() {
-            self.hub.unregister(channel, self.id);
+            self.hub.registry().unregister(channel, self.id);
         }
     }
 }

@@ -3,8 +3,8 @@
 
 use crate::channel::{Channel, InvalidChannel};
 use crate::frames::EventTemplate;
-use crate::outbox::{Delivery, Outbox};
-use crate::registry::{Registry, Shard, SpawnLocal};
+use crate::outbox::Delivery;
+use crate::registry::{Registry, SpawnLocal};
 use crate::replay::{
     Feed, FeedItem, MemoryReplayLog, RedisReplayLog, Replay, ReplayConfig, ReplayLog,
     SequencedEvent,
@@ -117,26 +117,9 @@ impl Hub {
         self.inner.registry.spawn_shards_with(spawn);
     }
 
-    /// The shard serving connections made on this thread, if any.
-    pub(crate) fn shard_of_this_thread(&self) -> Option<Arc<Shard>> {
-        self.inner.registry.shard_of_this_thread()
-    }
-
-    /// Adds a subscriber; true when it was not subscribed yet.
-    pub(crate) fn register(
-        &self,
-        channel: Channel,
-        connection: u64,
-        outbox: &Arc<Outbox>,
-        shard: Option<&Arc<Shard>>,
-    ) -> bool {
-        self.inner
-            .registry
-            .register(channel, connection, outbox, shard)
-    }
-
-    pub(crate) fn unregister(&self, channel: &Channel, connection: u64) {
-        self.inner.registry.unregister(channel, connection);
+    /// The local subscribers (connections register and unregister there).
+    pub(crate) fn registry(&self) -> &Arc<Registry> {
+        &self.inner.registry
     }
 }
 
