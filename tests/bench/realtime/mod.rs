@@ -211,18 +211,7 @@ async fn fanout(app: &TestApp, tokens: &[String], actor: &Actor, n: usize, targe
             } else {
                 &mut direct
             };
-            if received >= n {
-                arrivals
-                    .last
-                    .push(Duration::from_nanos(last_ns.saturating_sub(published)));
-                arrivals
-                    .first
-                    .push(Duration::from_nanos(first_ns.saturating_sub(published)));
-            } else {
-                arrivals
-                    .incomplete
-                    .push(format!("seq {seq}: {received}/{n}"));
-            }
+            arrivals.record(seq, n, (received, first_ns, last_ns), published);
         }
         tokio::time::sleep(EVENT_GAP).await;
     }
@@ -366,8 +355,8 @@ async fn floor_fanout(
     let mut clients = Clients::spawn(&config);
     let ready = clients.ready(SETUP_TIMEOUT).await;
     let (server_cpu_before, client_cpu_before) = (cpu_time(), clients.cpu_time());
-    let (mut last, mut first) = (Vec::new(), Vec::new());
-    let (mut incomplete, mut failed_writes) = (0, 0);
+    let mut arrivals = Arrivals::default();
+    let mut failed_writes = 0;
     for i in 0..WARMUP_EVENTS + EVENTS {
         let seq = ready.base_seq + 1 + i as u64;
         let frame = wire::encode(wire::TEXT, &template.render(seq), None);
@@ -375,12 +364,7 @@ async fn floor_fanout(
         failed_writes += server.publish(&frame, crate::cores());
         let (received, first_ns, last_ns) = clients.event(seq, EVENT_TIMEOUT).await;
         if i >= WARMUP_EVENTS {
-            if received >= n {
-                last.push(Duration::from_nanos(last_ns.saturating_sub(published)));
-                first.push(Duration::from_nanos(first_ns.saturating_sub(published)));
-            } else {
-                incomplete += 1;
-            }
+            arrivals.record(seq, n, (received, first_ns, last_ns), published);
         }
         tokio::time::sleep(EVENT_GAP).await;
     }
@@ -390,11 +374,11 @@ async fn floor_fanout(
     clients.close().await;
     server.close();
     FloorRun {
-        last: Latencies::new(last),
-        first: Latencies::new(first),
+        last: Latencies::new(arrivals.last),
+        first: Latencies::new(arrivals.first),
         server_cpu_us: server_cpu.as_secs_f64() * 1e6 / deliveries,
         client_cpu_us: client_cpu.as_secs_f64() * 1e6 / deliveries,
-        incomplete,
+        incomplete: arrivals.incomplete.len(),
         failed_writes,
     }
 }
@@ -405,6 +389,27 @@ struct Arrivals {
     first: Vec<Duration>,
     last: Vec<Duration>,
     incomplete: Vec<String>,
+}
+
+impl Arrivals {
+    /// Event `seq`'s arrival report (how many of the `n` sockets got it, the
+    /// first and last arrival), against its publish time.
+    fn record(
+        &mut self,
+        seq: u64,
+        n: usize,
+        (received, first_ns, last_ns): (usize, u64, u64),
+        published: u64,
+    ) {
+        if received >= n {
+            self.last
+                .push(Duration::from_nanos(last_ns.saturating_sub(published)));
+            self.first
+                .push(Duration::from_nanos(first_ns.saturating_sub(published)));
+        } else {
+            self.incomplete.push(format!("seq {seq}: {received}/{n}"));
+        }
+    }
 }
 
 fn new_post(content: &str) -> p2p_forum::NewPost {
