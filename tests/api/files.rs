@@ -255,3 +255,55 @@ async fn presign_checks_type_size_and_later_the_content() {
         .assert_problem(404, "not_found");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn someone_elses_file_is_unknown_whether_or_not_it_is_attached() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup(&unique_email("file-owner")).await;
+    let prober = app.signup(&unique_email("file-prober")).await;
+    let upload = |name: &'static str| {
+        post_multipart(
+            &app,
+            "/api/v1/files",
+            &owner,
+            multipart(name, "image/png", &png(2_000)),
+        )
+    };
+    let loose = upload("loose.png").await;
+    loose.assert_status(201);
+    let attached = upload("attached.png").await;
+    attached.assert_status(201);
+    app.post(
+        "/api/v1/forums/topics",
+        owner.token(),
+        &json!({"title": "Drawing", "content": "Here.", "attachments": [attached.json["id"]]}),
+    )
+    .await
+    .assert_status(201);
+
+    // The prober learns nothing: attached elsewhere, unattached, or no such file
+    // all answer the same.
+    let answer = |file_id: serde_json::Value| {
+        let (app, prober) = (&app, &prober);
+        async move {
+            let resp = app
+                .post(
+                    "/api/v1/forums/topics",
+                    prober.token(),
+                    &json!({"title": "Probe", "content": "Probe.", "attachments": [file_id]}),
+                )
+                .await;
+            resp.assert_problem(422, "validation_failed");
+            (resp.status, resp.json["errors"].clone())
+        }
+    };
+    let nonexistent = answer(json!(uuid::Uuid::now_v7())).await;
+    assert_eq!(
+        nonexistent.1[0]["code"], "unknown_file",
+        "{:?}",
+        nonexistent
+    );
+    assert_eq!(answer(loose.json["id"].clone()).await, nonexistent);
+    assert_eq!(answer(attached.json["id"].clone()).await, nonexistent);
+    app.stop().await;
+}

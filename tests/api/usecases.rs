@@ -254,7 +254,7 @@ async fn media_files_follow_the_use_case_visibility() {
     let resp = app
         .post("/api/v1/use-cases", outsider.token(), &other)
         .await;
-    assert_eq!(resp.json["errors"][0]["code"], "already_attached");
+    assert_eq!(resp.json["errors"][0]["code"], "unknown_file");
 
     // Draft: its organization sees the file, another organization does not.
     assert_eq!(fetch(&app, &file_path, &colleague).await, image);

@@ -47,9 +47,14 @@ impl FileService {
         let Some(row) = row else {
             return Ok(Err(unknown(field)));
         };
-        let mine = row.owner_kind.as_deref() == Some(owner.kind.as_str())
+        let here = row.owner_kind.as_deref() == Some(owner.kind.as_str())
             && row.owner_id == Some(owner.id);
-        if !mine {
+        if !here {
+            // Someone else's file is "no such file" whatever its state: the
+            // answer must not tell whether it exists or is attached elsewhere.
+            if row.uploader_id != actor.user_id.0 {
+                return Ok(Err(unknown(field)));
+            }
             if row.owner_id.is_some() {
                 return Ok(Err(FieldError::new(
                     field,
@@ -57,8 +62,7 @@ impl FileService {
                     "the file belongs to other content",
                 )));
             }
-            let live = row.expires_at.is_none_or(|at| at > now);
-            if row.uploader_id != actor.user_id.0 || !live {
+            if row.expires_at.is_some_and(|at| at <= now) {
                 return Ok(Err(unknown(field)));
             }
         }

@@ -120,6 +120,13 @@ async fn attachment_rules() {
         .await
         .unwrap_err();
     assert_eq!(field_codes(err)[0].1, "already_attached");
+    // Someone else's attached file is as unknown as a missing one.
+    let err = env
+        .files
+        .attach(&other, &message, &[mine.id])
+        .await
+        .unwrap_err();
+    assert_eq!(field_codes(err)[0].1, "unknown_file");
     let described = env
         .files
         .describe(&post, &[theirs.id, mine.id])
