@@ -14,6 +14,7 @@ mod messages;
 mod notifications;
 mod orgs;
 mod realtime;
+mod realtime_replay;
 mod search;
 mod usecases;
 mod usecases_export;

@@ -5,16 +5,20 @@ use crate::backends::Backends;
 use crate::config::Settings;
 use crate::indexing::Discovery;
 use async_trait::async_trait;
-use p2p_forum::{ForumFiles, ForumService, MongoPostStore, POST_FILES, PostStore, SqlPostStore};
+use p2p_forum::{
+    ForumFiles, ForumService, ForumStates, MongoPostStore, POST_FILES, POST_KIND, PostStore,
+    SqlPostStore, TOPIC_KIND,
+};
 use p2p_identity::{IdentityConfig, IdentityMemberDirectory, IdentityService};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, UserId};
-use p2p_kernel::ports::{Clock, EventBus, Notifier, PortError, SystemClock};
+use p2p_kernel::ports::{Clock, CurrentStates, EventBus, Notifier, PortError, SystemClock};
 use p2p_messaging::{
     DigestConfig, MESSAGE_FILES, MessageFiles, MessagingService, NotificationService,
     RecipientDirectory, SendLimit,
 };
 use p2p_orgs::{ContentCounts, ContentStatsSource, DailyCount, OrgService};
+use p2p_realtime::ReplayStates;
 use p2p_storage::{FileService, FilesConfig};
 use p2p_usecases::{FacetCache, MongoUseCaseStore, SqlUseCaseStore, UseCaseService, UseCaseStore};
 use std::sync::Arc;
@@ -129,6 +133,19 @@ impl Services {
             events,
             discovery,
         })
+    }
+}
+
+impl Services {
+    /// Who tells the realtime hub what a replayed event carries now, per kind
+    /// of object (see `p2p_realtime::current`): the forum for topics and
+    /// posts. Messages and notifications are never edited or deleted, so
+    /// their events replay as they were sent.
+    pub fn replay_states(&self) -> ReplayStates {
+        let forum: Arc<dyn CurrentStates> = Arc::new(ForumStates(self.forum.clone()));
+        ReplayStates::new()
+            .register(TOPIC_KIND, forum.clone())
+            .register(POST_KIND, forum)
     }
 }
 

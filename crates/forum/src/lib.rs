@@ -12,6 +12,8 @@
 //! `forum`; `post.created`, `post.updated`, `post.deleted`, `topic.updated` and
 //! `topic.deleted` on `topic:<topic_id>`. Their data is the view JSON
 //! ([`TopicView`], [`PostView`]); a post's view carries `mentioned_user_ids`.
+//! [`ForumStates`] tells the realtime hub what replayed `topic.*` and `post.*`
+//! events carry now (the current view; a deleted object only its id).
 
 mod error;
 mod locks;
@@ -28,7 +30,7 @@ pub use markdown::{Rendered, render_markdown};
 pub use service::MAX_DEPTH;
 pub use service::posts::TOMBSTONE;
 pub use service::topics::FORUM_CHANNEL;
-pub use service::{ForumFiles, ForumService, POST_FILES};
+pub use service::{ForumFiles, ForumService, ForumStates, POST_FILES, POST_KIND, TOPIC_KIND};
 pub use store::mongo::MongoPostStore;
 pub use store::sql::SqlPostStore;
 pub use store::{

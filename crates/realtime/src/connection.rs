@@ -365,7 +365,7 @@ impl Connection {
                 .registry()
                 .register(channel, self.id, &self.outbox, self.shard.as_ref());
         let read = match since {
-            Some(since) => self.hub.read_since(&channel, since).await,
+            Some(since) => self.hub.replay(&channel, since, &self.actor).await,
             None => self.hub.head(&channel).await.map(|head| Replay::Events {
                 head,
                 events: Vec::new(),

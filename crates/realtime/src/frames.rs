@@ -109,9 +109,18 @@ impl EventTemplate {
         event: &str,
         data: &serde_json::Value,
     ) -> Result<Self, serde_json::Error> {
+        Self::with_data_json(channel, event, &serde_json::to_string(data)?)
+    }
+
+    /// The template of `event` on `channel` whose data is the JSON text
+    /// `data` (already encoded, e.g. once for several events).
+    pub(crate) fn with_data_json(
+        channel: &Channel,
+        event: &str,
+        data: &str,
+    ) -> Result<Self, serde_json::Error> {
         let channel = serde_json::to_string(&channel.to_string())?;
         let event = serde_json::to_string(event)?;
-        let data = serde_json::to_string(data)?;
         Ok(Self {
             prefix: format!(r#"{{"type":"event","channel":{channel},"seq":"#),
             suffix: format!(r#","event":{event},"data":{data}}}"#),

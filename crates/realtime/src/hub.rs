@@ -2,6 +2,7 @@
 //! to the connections of this server instance.
 
 use crate::channel::{Channel, InvalidChannel};
+use crate::current::ReplayStates;
 use crate::frames::EventTemplate;
 use crate::outbox::Delivery;
 use crate::registry::{Registry, SpawnLocal};
@@ -11,11 +12,11 @@ use crate::replay::{
 };
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use p2p_kernel::Event;
 use p2p_kernel::adapters::redis::RedisConnection;
 use p2p_kernel::ports::{EventBus, PortError};
-use std::sync::Arc;
+use p2p_kernel::{Actor, Event};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use tokio::sync::oneshot;
 
 /// Why an event could not be published.
@@ -44,6 +45,9 @@ struct Inner {
     log: Arc<dyn ReplayLog>,
     registry: Arc<Registry>,
     next_connection: AtomicU64,
+    /// The current state of the objects replayed events are about (set once
+    /// the domains exist, which publish into the hub).
+    states: OnceLock<ReplayStates>,
     /// Dropped with the last clone of the hub: stops the dispatcher.
     _stop: oneshot::Sender<()>,
 }
@@ -65,6 +69,7 @@ impl Hub {
                 log,
                 registry,
                 next_connection: AtomicU64::new(1),
+                states: OnceLock::new(),
                 _stop: stop_tx,
             }),
         })
@@ -93,6 +98,40 @@ impl Hub {
     /// The retained events of `channel` after `since`.
     pub async fn read_since(&self, channel: &Channel, since: u64) -> Result<Replay, PortError> {
         self.inner.log.read_since(channel, since).await
+    }
+
+    /// Replays re-render their events from the current state of their
+    /// objects through `states` (see [`crate::current`]). Set once, at
+    /// startup; a second call is ignored and returns false.
+    pub fn resolve_replays_with(&self, states: ReplayStates) -> bool {
+        self.inner.states.set(states).is_ok()
+    }
+
+    /// What `viewer` is sent on subscribing to `channel` from `since`: the
+    /// retained events after it, each carrying its object's state now (a
+    /// deleted or hidden object only its id). When those states cannot be
+    /// read, the replay is [`Replay::Truncated`] (the client resyncs) rather
+    /// than stale. Live delivery is not affected.
+    pub async fn replay(
+        &self,
+        channel: &Channel,
+        since: u64,
+        viewer: &Actor,
+    ) -> Result<Replay, PortError> {
+        let (head, events) = match self.read_since(channel, since).await? {
+            Replay::Events { head, events } => (head, events),
+            truncated => return Ok(truncated),
+        };
+        let Some(states) = self.inner.states.get() else {
+            return Ok(Replay::Events { head, events });
+        };
+        match states.refresh(viewer, events).await {
+            Ok(events) => Ok(Replay::Events { head, events }),
+            Err(e) => {
+                tracing::warn!(%channel, error = %e, "replayed objects not resolved: the client resyncs");
+                Ok(Replay::Truncated { head })
+            }
+        }
     }
 
     /// The latest sequence number of `channel`.

@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod channel;
 pub mod connection;
+pub mod current;
 pub mod frames;
 pub mod hub;
 mod outbox;
@@ -23,6 +24,7 @@ pub use auth::{
 };
 pub use channel::{Channel, InvalidChannel};
 pub use connection::{Connection, ConnectionLimits, Next, SESSION_REVOKED};
+pub use current::ReplayStates;
 pub use frames::{ClientFrame, ServerFrame};
 pub use hub::{Hub, PublishError};
 pub use registry::{LocalTask, SpawnLocal};

@@ -70,7 +70,12 @@ fn spawn_on_actix_worker(task: LocalTask) -> Result<(), LocalTask> {
 
 /// What the socket routes need: the hub, the identity service checking
 /// handshake tokens, and the channel rules (topics must exist in the forum).
+/// Replays carry the current state of what they are about
+/// ([`Services::replay_states`]).
 pub fn realtime(hub: Hub, services: &Services) -> Realtime {
+    if !hub.resolve_replays_with(services.replay_states()) {
+        tracing::warn!("the realtime hub already resolves replays: kept as it was");
+    }
     Realtime::new(
         hub,
         Arc::new(IdentityAuthenticator(services.identity.clone())),

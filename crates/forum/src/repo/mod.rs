@@ -67,6 +67,24 @@ pub(crate) async fn find(
         .transpose()
 }
 
+/// The topics among `ids` that exist, in no particular order.
+pub(crate) async fn find_many(
+    conn: &impl ConnectionTrait,
+    ids: &[TopicId],
+) -> Result<Vec<TopicRow>, DomainError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    topic::Entity::find()
+        .filter(topic::Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .all(conn)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(TopicRow::from_model)
+        .collect()
+}
+
 /// Reads the topic and locks its row until the transaction ends
 /// (`SELECT … FOR UPDATE` on PostgreSQL; SQLite has no row locks).
 pub(crate) async fn find_for_update(

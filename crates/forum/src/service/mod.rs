@@ -3,6 +3,7 @@
 mod files;
 mod notify;
 pub(crate) mod posts;
+mod replay;
 mod stats;
 pub(crate) mod topics;
 pub(crate) mod votes;
@@ -18,6 +19,7 @@ pub use files::{ForumFiles, POST_FILES};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
 use p2p_kernel::ports::{Clock, EventBus, Files, Notifier, UserDirectory, UserSummary};
 use p2p_kernel::{Actor, DomainError, Event};
+pub use replay::{ForumStates, POST_KIND, TOPIC_KIND};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
 use serde::Serialize;
 use std::collections::HashMap;

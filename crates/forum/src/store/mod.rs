@@ -105,7 +105,12 @@ pub trait PostStore: Send + Sync + 'static {
     /// Stores a new post.
     async fn insert(&self, post: &PostRecord) -> Result<(), DomainError>;
 
-    async fn get(&self, id: PostId) -> Result<Option<PostRecord>, DomainError>;
+    async fn get(&self, id: PostId) -> Result<Option<PostRecord>, DomainError> {
+        Ok(self.get_many(&[id]).await?.into_iter().next())
+    }
+
+    /// The posts among `ids` that exist (deleted ones included), in no particular order.
+    async fn get_many(&self, ids: &[PostId]) -> Result<Vec<PostRecord>, DomainError>;
 
     /// Up to `limit` posts of `topic` in thread order whose `thread_key` is
     /// strictly greater than `after`.

@@ -296,14 +296,18 @@ impl PostStore for MongoPostStore {
         Ok(())
     }
 
-    async fn get(&self, id: PostId) -> Result<Option<PostRecord>, DomainError> {
-        self.posts
-            .find_one(doc! { "_id": id.to_string() })
+    async fn get_many(&self, ids: &[PostId]) -> Result<Vec<PostRecord>, DomainError> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let docs: Vec<PostDoc> = self
+            .posts
+            .find(doc! { "_id": { "$in": ids } })
             .projection(light())
             .await
             .map_err(mongo_err)?
-            .map(PostDoc::into_record)
-            .transpose()
+            .try_collect()
+            .await
+            .map_err(mongo_err)?;
+        docs.into_iter().map(PostDoc::into_record).collect()
     }
 
     async fn thread_page(

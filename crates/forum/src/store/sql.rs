@@ -189,13 +189,18 @@ impl PostStore for SqlPostStore {
         Ok(())
     }
 
-    async fn get(&self, id: PostId) -> Result<Option<PostRecord>, DomainError> {
-        post::Entity::find_by_id(id.0)
-            .one(&self.db)
+    async fn get_many(&self, ids: &[PostId]) -> Result<Vec<PostRecord>, DomainError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        post::Entity::find()
+            .filter(post::Column::Id.is_in(ids.iter().map(|id| id.0)))
+            .all(&self.db)
             .await
             .map_err(db_err)?
+            .into_iter()
             .map(record)
-            .transpose()
+            .collect()
     }
 
     async fn thread_page(

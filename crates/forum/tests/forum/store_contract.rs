@@ -60,6 +60,25 @@ pub async fn round_trip(store: Arc<dyn PostStore>) {
     store.insert(&p).await.unwrap();
     assert_eq!(store.get(p.id).await.unwrap(), Some(p.clone()));
     assert_eq!(store.get(PostId::new()).await.unwrap(), None);
+
+    // A batch: the posts that exist, deleted ones included; others left out.
+    let mut q = post(p.topic_id, p.organization_id, p.author_id, None, 6);
+    store.insert(&q).await.unwrap();
+    let tombstone = Tombstone {
+        content: "[deleted]".into(),
+        content_html: "<p>[deleted]</p>".into(),
+        deleted_at: at(7),
+    };
+    assert!(store.soft_delete(q.id, &tombstone).await.unwrap());
+    q = store.get(q.id).await.unwrap().unwrap();
+    assert!(q.deleted);
+    let mut batch = store
+        .get_many(&[q.id, PostId::new(), p.id, q.id])
+        .await
+        .unwrap();
+    batch.sort_by_key(|r| r.created_at);
+    assert_eq!(batch, vec![p.clone(), q]);
+    assert!(store.get_many(&[]).await.unwrap().is_empty());
 }
 
 pub async fn thread_order_and_paging(store: Arc<dyn PostStore>) {

@@ -4,6 +4,7 @@
 
 mod cache;
 mod clock;
+mod current;
 mod events;
 mod files;
 mod health;
@@ -15,6 +16,7 @@ mod users;
 
 pub use cache::Cache;
 pub use clock::{Clock, SystemClock};
+pub use current::{CurrentState, CurrentStates};
 pub use events::EventBus;
 pub use files::{FileAccess, FileInfo, FileOwner, FileUpload, Files, UploadBody};
 pub use health::HealthProbe;

@@ -6,6 +6,7 @@
 mod connection;
 mod hub;
 mod replay_contract;
+mod replay_states;
 mod serve;
 mod shards;
 mod support;
