@@ -281,7 +281,10 @@ export interface paths {
         };
         /** Downloads a file through a presigned URL of the local store. */
         get: operations["download"];
-        /** Uploads a file through a presigned URL of the local store. */
+        /**
+         * Uploads a file through a presigned URL of the local store, once: a URL
+         *     whose bytes were stored already answers 409 `already_uploaded`.
+         */
         put: operations["upload"];
         post?: never;
         delete?: never;
@@ -2010,7 +2013,7 @@ export interface components {
                 [key: string]: string;
             };
             method: string;
-            /** @description `PUT` the bytes here, with `headers`, before `expires_at`. */
+            /** @description `PUT` the bytes here, once, with `headers`, before `expires_at`. */
             upload_url: string;
             /** @description The file's URL once uploaded. */
             url: string;
@@ -3099,6 +3102,12 @@ export interface operations {
                 content?: never;
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,6 +11,7 @@ mod m20261125_000005_usecases;
 mod m20261125_000006_messaging;
 mod m20261125_000007_notifications;
 mod m20261125_000009_search;
+mod m20261206_000001_files_upload_expiry;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_messaging::Migration),
             Box::new(m20261125_000007_notifications::Migration),
             Box::new(m20261125_000009_search::Migration),
+            Box::new(m20261206_000001_files_upload_expiry::Migration),
         ]
     }
 }

@@ -307,3 +307,73 @@ async fn someone_elses_file_is_unknown_whether_or_not_it_is_attached() {
     assert_eq!(answer(attached.json["id"].clone()).await, nonexistent);
     app.stop().await;
 }
+
+/// `PUT`s `bytes` to a presign answer's `upload_url` with its `headers`.
+async fn put_presigned(app: &TestApp, presigned: &serde_json::Value, bytes: Vec<u8>) -> u16 {
+    let mut put = app
+        .client
+        .put(presigned["upload_url"].as_str().expect("upload_url"))
+        .body(bytes);
+    for (name, value) in presigned["headers"].as_object().expect("headers") {
+        put = put.header(name.as_str(), value.as_str().expect("header value"));
+    }
+    put.send().await.expect("PUT sent").status().as_u16()
+}
+
+#[tokio::test]
+async fn a_presigned_upload_url_stores_bytes_once() {
+    let app = TestApp::spawn().await;
+    let author = app.signup(&unique_email("presign-once")).await;
+    let reader = app.signup(&unique_email("presign-reader")).await;
+    let document = pdf(20_000);
+    let mut swapped = b"<html><script>alert(document.cookie)</script>".to_vec();
+    swapped.resize(document.len(), b' ');
+    let announce =
+        json!({"filename": "spec.pdf", "content_type": "application/pdf", "size": document.len()});
+    let presign = || app.post("/api/v1/files/presign", author.token(), &announce);
+
+    // Uploaded, checked and attached; then the same URL is tried again.
+    let presigned = presign().await;
+    presigned.assert_status(201);
+    let first = put_presigned(&app, &presigned.json, document.clone()).await;
+    assert!((200..300).contains(&first), "first PUT answered {first}");
+    let topic = app
+        .post(
+            "/api/v1/forums/topics",
+            author.token(),
+            &json!({"title": "Pump specification", "content": "Attached.", "attachments": [presigned.json["file_id"]]}),
+        )
+        .await;
+    topic.assert_status(201);
+    let again = put_presigned(&app, &presigned.json, swapped.clone()).await;
+    assert!(
+        (400..500).contains(&again),
+        "a second PUT to a used upload URL answered {again}"
+    );
+    let path = format!(
+        "/api/v1/files/{}",
+        presigned.json["file_id"].as_str().unwrap()
+    );
+    assert_eq!(
+        fetch(&app, &path, &reader).await,
+        document,
+        "the bytes never change"
+    );
+    assert_eq!(
+        topic.json["first_post"]["attachments"][0]["content_type"],
+        "application/pdf"
+    );
+
+    // Before the file is first used, a second PUT is refused as well.
+    let presigned = presign().await;
+    let first = put_presigned(&app, &presigned.json, document.clone()).await;
+    assert!((200..300).contains(&first), "first PUT answered {first}");
+    let again = put_presigned(&app, &presigned.json, swapped).await;
+    assert!((400..500).contains(&again), "second PUT answered {again}");
+    let path = format!(
+        "/api/v1/files/{}",
+        presigned.json["file_id"].as_str().unwrap()
+    );
+    assert_eq!(fetch(&app, &path, &author).await, document);
+    app.stop().await;
+}

@@ -24,6 +24,13 @@ pub enum StorageError {
         /// The key that was asked for.
         key: String,
     },
+    /// A create-only write (a presigned upload URL used again) found an object
+    /// under its key already.
+    #[error("object already exists: {key}")]
+    AlreadyExists {
+        /// The key that was written.
+        key: String,
+    },
     /// A caller-supplied value (key, content type, expiry...) is unusable.
     #[error("invalid {}: {}", .0.field, .0.message)]
     Invalid(FieldError),
@@ -86,6 +93,7 @@ impl ErrorCode for StorageError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::AlreadyExists { .. } => ErrorKind::Conflict,
             Self::Invalid(_) => ErrorKind::Validation,
             Self::TooLarge { .. } => ErrorKind::PayloadTooLarge,
             Self::Body(_) => ErrorKind::BadRequest,
@@ -98,6 +106,7 @@ impl ErrorCode for StorageError {
     fn code(&self) -> &str {
         match self {
             Self::Body(_) => "upload_failed",
+            Self::AlreadyExists { .. } => "already_uploaded",
             Self::Signature(SignatureProblem::Invalid) => "invalid_signature",
             Self::Signature(SignatureProblem::Expired) => "expired_signature",
             other => other.kind().default_code(),
@@ -107,6 +116,7 @@ impl ErrorCode for StorageError {
     fn public_detail(&self) -> String {
         match self {
             Self::NotFound { .. } => "file not found".to_owned(),
+            Self::AlreadyExists { .. } => "this upload link was already used".to_owned(),
             Self::Invalid(_) => "the request has invalid fields".to_owned(),
             Self::TooLarge { limit } => format!("the file is larger than {limit} bytes"),
             Self::Body(_) => "the upload could not be read".to_owned(),
@@ -142,6 +152,10 @@ mod tests {
         let too_large = StorageError::TooLarge { limit: 10 };
         assert_eq!(too_large.kind().status(), 413);
         assert_eq!(too_large.code(), "payload_too_large");
+
+        let used = StorageError::AlreadyExists { key: "a".into() };
+        assert_eq!(used.kind().status(), 409);
+        assert_eq!(used.code(), "already_uploaded");
 
         let expired = StorageError::Signature(SignatureProblem::Expired);
         assert_eq!(expired.kind().status(), 403);

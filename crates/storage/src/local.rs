@@ -15,6 +15,7 @@ use crate::store::ObjectStore;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use p2p_kernel::ports::{HealthProbe, PortError};
+use reqwest::header::IF_NONE_MATCH;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io;
@@ -81,6 +82,13 @@ fn is_absent(error: &io::Error) -> bool {
         error.kind(),
         io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
     )
+}
+
+/// Whether a write may replace an existing object.
+#[derive(Clone, Copy)]
+enum Placement {
+    Replace,
+    OnlyNew,
 }
 
 /// Removes a temporary file when dropped, unless disarmed: an upload that is
@@ -194,6 +202,91 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Links a finished temporary file to `target` unless something is there
+    /// already ([`StorageError::AlreadyExists`]): atomic, so of two concurrent
+    /// writers exactly one wins.
+    async fn install_new(
+        temp: TempFile,
+        target: &Path,
+        key: &ObjectKey,
+    ) -> Result<(), StorageError> {
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).await.map_err(placement_error)?;
+        }
+        match fs::hard_link(&temp.path, target).await {
+            Ok(()) => Ok(()), // `temp` is removed when dropped; the link stays
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && target.is_file() => {
+                Err(StorageError::AlreadyExists {
+                    key: key.as_str().to_owned(),
+                })
+            }
+            Err(e) => Err(placement_error(e)),
+        }
+    }
+
+    /// Writes `sidecar` into a temporary file.
+    async fn write_sidecar(&self, sidecar: &Sidecar) -> Result<TempFile, StorageError> {
+        let meta = self.temp_file();
+        let json = serde_json::to_vec(sidecar).map_err(|e| StorageError::backend(BACKEND, e))?;
+        fs::write(&meta.path, json).await.map_err(backend)?;
+        Ok(meta)
+    }
+
+    /// Stores `body` under `key` only if no object is there yet, else
+    /// [`StorageError::AlreadyExists`] (checked before the body is read, and
+    /// atomically when the object is put in place). This is how the HTTP shell
+    /// serves a presigned `PUT`: like an S3 `PUT` with `If-None-Match: *`, an
+    /// upload URL stores bytes once and its object never changes afterwards.
+    pub async fn put_new(
+        &self,
+        key: &str,
+        content_type: &str,
+        body: ByteStream,
+    ) -> Result<ObjectMeta, StorageError> {
+        let key = ObjectKey::parse(key)?;
+        check_content_type(content_type)?;
+        let target = self.data_path(&key);
+        if target.is_file() {
+            return Err(StorageError::AlreadyExists {
+                key: key.as_str().to_owned(),
+            });
+        }
+        self.write_object(&key, content_type, body, Placement::OnlyNew)
+            .await
+    }
+
+    /// Streams `body` and then its sidecar into temporary files, puts the
+    /// content in place, then the sidecar: a reader that sees new content
+    /// with an old sidecar notices the size mismatch (see `describe`).
+    async fn write_object(
+        &self,
+        key: &ObjectKey,
+        content_type: &str,
+        body: ByteStream,
+        placement: Placement,
+    ) -> Result<ObjectMeta, StorageError> {
+        let data = self.temp_file();
+        let (size, sha256) = Self::write_body(&data, body).await?;
+        let sidecar = Sidecar {
+            content_type: content_type.to_owned(),
+            size,
+            sha256: sha256.clone(),
+        };
+        let meta = self.write_sidecar(&sidecar).await?;
+        let target = self.data_path(key);
+        match placement {
+            Placement::Replace => Self::install(data, &target).await?,
+            Placement::OnlyNew => Self::install_new(data, &target, key).await?,
+        }
+        Self::install(meta, &self.meta_path(key)).await?;
+        Ok(ObjectMeta {
+            key: key.as_str().to_owned(),
+            size,
+            content_type: content_type.to_owned(),
+            sha256: Some(sha256),
+        })
+    }
+
     async fn read_sidecar(&self, key: &ObjectKey) -> Result<Option<Sidecar>, StorageError> {
         match fs::read(self.meta_path(key)).await {
             Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
@@ -231,30 +324,8 @@ impl ObjectStore for LocalStore {
     ) -> Result<ObjectMeta, StorageError> {
         let key = ObjectKey::parse(key)?;
         check_content_type(content_type)?;
-
-        let data = self.temp_file();
-        let (size, sha256) = Self::write_body(&data, body).await?;
-
-        let sidecar = Sidecar {
-            content_type: content_type.to_owned(),
-            size,
-            sha256: sha256.clone(),
-        };
-        let meta = self.temp_file();
-        let json = serde_json::to_vec(&sidecar).map_err(|e| StorageError::backend(BACKEND, e))?;
-        fs::write(&meta.path, json).await.map_err(backend)?;
-
-        // Content first: a reader that sees the new content with the old
-        // sidecar notices the size mismatch (see `describe`).
-        Self::install(data, &self.data_path(&key)).await?;
-        Self::install(meta, &self.meta_path(&key)).await?;
-
-        Ok(ObjectMeta {
-            key: key.as_str().to_owned(),
-            size,
-            content_type: content_type.to_owned(),
-            sha256: Some(sha256),
-        })
+        self.write_object(&key, content_type, body, Placement::Replace)
+            .await
     }
 
     async fn get(&self, key: &str) -> Result<StoredObject, StorageError> {
@@ -317,7 +388,11 @@ impl ObjectStore for LocalStore {
             filename: None,
             sig: String::new(),
         };
-        let mut required_headers = vec![("content-type".to_owned(), content_type.to_owned())];
+        let mut required_headers = vec![
+            ("content-type".to_owned(), content_type.to_owned()),
+            // As on S3; the server refuses a second `PUT` (see `put_new`) anyway.
+            (IF_NONE_MATCH.as_str().to_owned(), "*".to_owned()),
+        ];
         if let Some(length) = content_length {
             required_headers.push(("content-length".to_owned(), length.to_string()));
         }

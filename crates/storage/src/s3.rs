@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use p2p_kernel::ports::{HealthProbe, PortError};
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, IF_NONE_MATCH};
 use s3::creds::Credentials;
 use s3::error::S3Error;
 use s3::{Bucket, BucketConfiguration, Region};
@@ -398,11 +398,17 @@ impl ObjectStore for S3Store {
         let expires_at = expiry_time(expires_in)?;
 
         let mut headers = HeaderMap::new();
-        let mut required_headers = vec![("content-type".to_owned(), content_type.to_owned())];
+        let mut required_headers = vec![
+            ("content-type".to_owned(), content_type.to_owned()),
+            (IF_NONE_MATCH.as_str().to_owned(), "*".to_owned()),
+        ];
         let value = HeaderValue::from_str(content_type).map_err(|_| {
             StorageError::invalid("content_type", "invalid_content_type", "not a header value")
         })?;
         headers.insert(CONTENT_TYPE, value);
+        // Signed, so the client must send it: S3 then stores the object only if
+        // none exists, and a second `PUT` with the same URL gets 412.
+        headers.insert(IF_NONE_MATCH, HeaderValue::from_static("*"));
         if let Some(length) = content_length {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
             required_headers.push(("content-length".to_owned(), length.to_string()));

@@ -32,8 +32,11 @@ pub trait ObjectStore: Send + Sync + 'static {
 
     /// A URL through which a client can `PUT` the object's bytes directly, valid
     /// for `expires_in` (1 s to [`crate::MAX_PRESIGN_EXPIRY`]). The request must
-    /// carry the headers in [`PresignedUrl::required_headers`]: the content type
-    /// and, when `content_length` is given, exactly that many bytes.
+    /// carry the headers in [`PresignedUrl::required_headers`]: the content type,
+    /// `If-None-Match: *` and, when `content_length` is given, exactly that many
+    /// bytes. The URL creates the object only while none exists under `key`:
+    /// once bytes are stored, further `PUT`s are refused (S3: 412; the local
+    /// store: [`StorageError::AlreadyExists`], see `LocalStore::put_new`).
     async fn presign_put(
         &self,
         key: &str,

@@ -10,8 +10,8 @@ use futures_util::{Stream, StreamExt};
 use p2p_kernel::ports::FileUpload;
 use p2p_kernel::{DomainError, ErrorKind};
 use p2p_storage::{
-    AcceptedUpload, ByteStream, ObjectMeta, ObjectStore, SNIFF_LEN, StorageError, UploadPolicy,
-    limit_body, peek_head,
+    AcceptedUpload, ByteStream, LocalStore, ObjectMeta, ObjectStore, SNIFF_LEN, StorageError,
+    UploadPolicy, limit_body, peek_head,
 };
 use std::io;
 use tokio::sync::mpsc;
@@ -114,9 +114,11 @@ pub async fn store_multipart_file(
     .into())
 }
 
-/// Stores a raw request body (a presigned PUT) under `key`, at most `limit` bytes.
-pub async fn store_raw_body<S, E>(
-    store: &dyn ObjectStore,
+/// Stores the raw body of a presigned `PUT` under `key`, at most `limit`
+/// bytes, once: a key that holds an object already is 409 `already_uploaded`
+/// ([`LocalStore::put_new`]).
+pub async fn store_presigned_body<S, E>(
+    store: &LocalStore,
     key: &str,
     content_type: &str,
     limit: u64,
@@ -128,7 +130,7 @@ where
 {
     bridged(payload, |body| async move {
         store
-            .put(key, content_type, limit_body(body, limit))
+            .put_new(key, content_type, limit_body(body, limit))
             .await
             .map_err(ApiError::from)
     })

@@ -2,7 +2,7 @@
 //! part S3 plays in the full deployment. Each request carries its signature.
 
 use crate::http::ApiError;
-use crate::http::upload::store_raw_body;
+use crate::http::upload::store_presigned_body;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, put, web};
@@ -44,9 +44,10 @@ pub async fn download(
     Ok(response.streaming(object.body))
 }
 
-/// Uploads a file through a presigned URL of the local store.
+/// Uploads a file through a presigned URL of the local store, once: a URL
+/// whose bytes were stored already answers 409 `already_uploaded`.
 #[utoipa::path(tag = "files", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200), (status = 403), (status = 413)))]
+    responses((status = 200), (status = 403), (status = 409), (status = 413)))]
 #[put("/files/blob/{key:.*}")]
 pub async fn upload(
     state: web::Data<AppState>,
@@ -61,6 +62,6 @@ pub async fn upload(
         .clone()
         .unwrap_or_else(|| "application/octet-stream".into());
     let limit = query.size.unwrap_or(p2p_storage::MIB * 200);
-    store_raw_body(store.as_ref(), &key, &content_type, limit, payload).await?;
+    store_presigned_body(store, &key, &content_type, limit, payload).await?;
     Ok(HttpResponse::Ok().finish())
 }

@@ -24,6 +24,10 @@ pub struct Model {
     pub owner_id: Option<Uuid>,
     pub position: i32,
     pub expires_at: Option<TimeDateTimeWithTimeZone>,
+    /// A presigned upload: when its URL stops working. Until then the staging
+    /// object (`uploads/<org>/<id>`) stays, so the URL keeps refusing a second
+    /// `PUT`; then the sweeper deletes it and clears this.
+    pub upload_expires_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -10,6 +10,9 @@ pub(crate) fn storage_error(e: StorageError) -> DomainError {
         StorageError::TooLarge { .. } => DomainError::payload_too_large(e.public_detail()),
         StorageError::Body(_) => DomainError::bad_request("upload_failed", e.public_detail()),
         StorageError::NotFound { .. } => DomainError::not_found("file"),
+        StorageError::AlreadyExists { .. } => {
+            DomainError::conflict("already_uploaded", e.public_detail())
+        }
         StorageError::Invalid(field) => DomainError::validation(vec![field.clone()]),
         StorageError::Signature(_) => DomainError::forbidden(e.public_detail()),
         StorageError::Backend { .. } => DomainError::unavailable("files", e),

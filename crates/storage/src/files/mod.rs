@@ -125,9 +125,15 @@ impl FileService {
     }
 }
 
-/// `files/<org>/<id>`: one object per file.
+/// `files/<org>/<id>`: the object of a file uploaded through the server; a
+/// presigned upload's checked copy adds a suffix (see `presign`).
 fn storage_key(org: uuid::Uuid, id: uuid::Uuid) -> String {
     format!("files/{org}/{id}")
+}
+
+/// `uploads/<org>/<id>`: where a presigned upload URL writes (staging).
+fn upload_key(org: uuid::Uuid, id: uuid::Uuid) -> String {
+    format!("uploads/{org}/{id}")
 }
 
 /// A client file name made safe to keep and to send back in a download:

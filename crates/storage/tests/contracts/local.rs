@@ -307,6 +307,56 @@ async fn presigned_upload_then_download() {
     assert_eq!(collect(object.body).await, b"\xff\xd8\xff\xe0 jpeg");
 }
 
+/// A presigned `PUT` is served with `put_new`: its object is written once.
+#[tokio::test]
+async fn put_new_writes_an_object_once() {
+    let dir = TempDir::new();
+    let store = local_store(&dir).await;
+    store
+        .put_new(
+            "uploads/u1/doc.pdf",
+            "application/pdf",
+            bytes_body("%PDF-1"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let again = store
+        .put_new(
+            "uploads/u1/doc.pdf",
+            "application/pdf",
+            bytes_body("<html>"),
+        )
+        .await;
+    let Err(e) = again else {
+        panic!("a second put_new was accepted")
+    };
+    assert!(matches!(e, StorageError::AlreadyExists { .. }), "{e}");
+    assert_eq!(e.kind().status(), 409);
+    let object = store
+        .get("uploads/u1/doc.pdf")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(object.meta.content_type, "application/pdf");
+    assert_eq!(collect(object.body).await, b"%PDF-1");
+    let leftovers = std::fs::read_dir(dir.0.join("tmp"))
+        .map(|entries| entries.count())
+        .unwrap_or(usize::MAX);
+    assert_eq!(leftovers, 0, "temporary files left behind");
+
+    // Two writers at once: exactly one wins.
+    let (a, b) = tokio::join!(
+        store.put_new("uploads/u2/x.bin", "application/pdf", bytes_body("one")),
+        store.put_new("uploads/u2/x.bin", "application/pdf", bytes_body("two")),
+    );
+    assert_eq!(usize::from(a.is_ok()) + usize::from(b.is_ok()), 1);
+    let winner = if a.is_ok() { &b"one"[..] } else { &b"two"[..] };
+    let object = store
+        .get("uploads/u2/x.bin")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(collect(object.body).await, winner);
+}
+
 #[tokio::test]
 async fn objects_stay_inside_the_directory_and_leave_no_temporaries() {
     let dir = TempDir::new();

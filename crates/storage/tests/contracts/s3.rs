@@ -1,6 +1,6 @@
 //! `S3Store` against the local S3 server (a fresh key prefix per test).
 
-use crate::support::{deterministic_bytes, s3_config, with_s3_store};
+use crate::support::{collect, deterministic_bytes, s3_config, with_s3_store};
 use p2p_kernel::ports::HealthProbe;
 use p2p_kernel::{ErrorCode, ErrorKind};
 use p2p_storage::{
@@ -28,15 +28,22 @@ contract_tests!(
 );
 
 /// Sends `body` to a presigned upload URL the way a browser would: with the
-/// signed headers (reqwest sets `content-length` from the body itself).
+/// signed headers (`content_type` for the content type; reqwest sets
+/// `content-length` from the body itself).
 async fn http_put(
     presigned: &PresignedUrl,
     content_type: &str,
     body: Vec<u8>,
 ) -> reqwest::StatusCode {
-    reqwest::Client::new()
+    let mut request = reqwest::Client::new()
         .put(&presigned.url)
-        .header("content-type", content_type)
+        .header("content-type", content_type);
+    for (name, value) in &presigned.required_headers {
+        if name != "content-type" && name != "content-length" {
+            request = request.header(name, value);
+        }
+    }
+    request
         .body(body)
         .send()
         .await
@@ -140,6 +147,42 @@ async fn presigned_put_enforces_its_signed_headers() {
 
         let ok = http_put(&up, "image/png", vec![0u8; 10]).await;
         assert!(ok.is_success(), "the signed request itself answered {ok}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_presigned_put_stores_bytes_once() {
+    with_s3_store(|store| async move {
+        let up = store
+            .presign_put(
+                "uploads/p4/doc.pdf",
+                "application/pdf",
+                Some(4),
+                Duration::from_secs(300),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let first = http_put(&up, "application/pdf", b"%PDF".to_vec()).await;
+        assert!(first.is_success(), "first PUT answered {first}");
+        let second = http_put(&up, "application/pdf", b"evil".to_vec()).await;
+        assert_eq!(second.as_u16(), 412, "a second PUT is refused");
+        let object = store
+            .get("uploads/p4/doc.pdf")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(collect(object.body).await, b"%PDF");
+
+        // Without the signed `If-None-Match` the signature does not hold.
+        let unconditional = reqwest::Client::new()
+            .put(&up.url)
+            .header("content-type", "application/pdf")
+            .body(b"evil".to_vec())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .status();
+        assert_eq!(unconditional.as_u16(), 403);
     })
     .await;
 }

@@ -289,6 +289,11 @@ pub async fn presigned_urls_describe_themselves(store: &dyn ObjectStore) {
         put.required_headers
             .contains(&("content-length".to_owned(), "1234".to_owned()))
     );
+    assert!(
+        put.required_headers
+            .contains(&("if-none-match".to_owned(), "*".to_owned())),
+        "an upload URL creates its object once"
+    );
     let now = time::OffsetDateTime::now_utc();
     let left = put.expires_at - now;
     assert!(

@@ -8,7 +8,7 @@ use p2p_kernel::ids::{FileId, OrgId, SessionId, UserId};
 use p2p_kernel::ports::{FileOwner, FileUpload, Files};
 use p2p_kernel::{Actor, ErrorCode, Role};
 use p2p_migration::{Migrator, MigratorTrait};
-use p2p_storage::{FileService, FilesConfig, LocalStore, ObjectStore, bytes_body};
+use p2p_storage::{FileService, FilesConfig, LocalStore, ObjectStore, PresignRequest, bytes_body};
 use sea_orm::Database;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +40,10 @@ struct Env {
 }
 
 async fn env(unattached_ttl: Duration) -> Env {
+    env_with(|config| config.unattached_ttl = unattached_ttl).await
+}
+
+async fn env_with(adjust: impl FnOnce(&mut FilesConfig)) -> Env {
     let dir = std::env::temp_dir().join(format!("p2p-files-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = Database::connect(format!(
@@ -55,7 +59,7 @@ async fn env(unattached_ttl: Duration) -> Env {
             .unwrap(),
     );
     let mut config = FilesConfig::new("http://127.0.0.1:1");
-    config.unattached_ttl = unattached_ttl;
+    adjust(&mut config);
     Env {
         files: FileService::new(db, store.clone(), config),
         store,
@@ -64,6 +68,18 @@ async fn env(unattached_ttl: Duration) -> Env {
 }
 
 impl Env {
+    /// Keys of the objects under `prefix` (the local store's directory layout).
+    fn objects_under(&self, prefix: &str) -> Vec<String> {
+        std::fs::read_dir(self.store.root().join("objects").join(prefix))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| format!("{prefix}/{}", e.file_name().to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     async fn exists(&self, id: FileId, org: OrgId) -> bool {
         self.store
             .head(&format!("files/{org}/{id}"))
@@ -178,4 +194,73 @@ async fn unattached_uploads_expire() {
     );
     assert_eq!(env.files.sweep_expired().await.unwrap(), 1);
     assert!(!env.exists(file.id, me.org_id).await);
+}
+
+/// What the server does with a presigned `PUT` of the local store.
+async fn put_presigned(env: &Env, me: &Actor, id: FileId, bytes: &'static [u8]) -> bool {
+    env.store
+        .put_new(
+            &format!("uploads/{}/{id}", me.org_id),
+            "image/png",
+            bytes_body(bytes),
+        )
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn presigned_uploads_are_copied_once_checked_and_their_staging_swept() {
+    let env = env_with(|config| config.presign_ttl = Duration::from_secs(1)).await;
+    let me = actor();
+    let presign = |content_type: &str| PresignRequest {
+        filename: "a.png".into(),
+        content_type: content_type.into(),
+        size: PNG.len() as u64,
+    };
+    let good = env.files.presign(&me, presign("image/png")).await.unwrap();
+    let bad = env
+        .files
+        .presign(&me, presign("application/pdf"))
+        .await
+        .unwrap();
+    assert!(put_presigned(&env, &me, good.file_id, PNG).await);
+    assert!(put_presigned(&env, &me, bad.file_id, PNG).await);
+
+    // First use: checked, then served from a copy of the checked bytes.
+    env.files.download(&me, good.file_id).await.unwrap();
+    let copies: Vec<String> = env
+        .objects_under(&format!("files/{}", me.org_id))
+        .into_iter()
+        .filter(|key| key.contains(&good.file_id.to_string()))
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    let copy = env.store.get(&copies[0]).await.unwrap();
+    assert_eq!(copy.meta.size, PNG.len() as u64);
+    assert!(
+        !put_presigned(&env, &me, good.file_id, b"\x89PNG other").await,
+        "the URL stores bytes once"
+    );
+    // Refused content is gone at once; its staging object stays while the URL lives.
+    let refused = env.files.download(&me, bad.file_id).await.unwrap_err();
+    assert_eq!(refused.kind().status(), 415);
+    let gone = env.files.download(&me, bad.file_id).await.unwrap_err();
+    assert_eq!(gone.kind().status(), 404);
+    assert_eq!(env.files.sweep_expired().await.unwrap(), 0);
+    assert_eq!(env.files.sweep_staging().await.unwrap(), 0);
+    assert_eq!(
+        env.objects_under(&format!("uploads/{}", me.org_id)).len(),
+        2
+    );
+
+    // Once the URLs have expired, the staging objects go; the copy stays.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(env.files.sweep_staging().await.unwrap(), 1);
+    assert_eq!(env.files.sweep_expired().await.unwrap(), 1);
+    assert!(
+        env.objects_under(&format!("uploads/{}", me.org_id))
+            .is_empty()
+    );
+    assert!(env.store.head(&copies[0]).await.unwrap().is_some());
+    env.files.download(&me, good.file_id).await.unwrap();
+    assert_eq!(env.files.sweep_staging().await.unwrap(), 0);
 }
