@@ -1077,6 +1077,11 @@ export interface paths {
          *     The socket closes with code 1008 and reason `session_revoked` when its
          *     session ends, or `token_expired` when its access token expires: reconnect
          *     with a fresh token and `since` to miss nothing.
+         *     Limits: a user's open sockets (429 `too_many_sockets` beyond them), the
+         *     `subscribe` frames of a socket per minute (`error` `rate_limited`), and the
+         *     events of one replay (`resync_required` beyond them: reload over HTTP).
+         *     A replayed event carries its object's current state; a deleted object's
+         *     only `{"id"}`.
          */
         get: operations["connect"];
         put?: never;
@@ -5175,6 +5180,15 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description too_many_sockets: the user holds as many open sockets as allowed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     connect_forum: {
@@ -5225,6 +5239,15 @@ export interface operations {
             };
             /** @description no such topic */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too_many_sockets: the user holds as many open sockets as allowed */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,6 +14,7 @@ mod messages;
 mod notifications;
 mod orgs;
 mod realtime;
+mod realtime_limits;
 mod realtime_replay;
 mod search;
 mod usecases;

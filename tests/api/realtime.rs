@@ -94,7 +94,7 @@ async fn expect_event(ws: &mut Socket, channel: &str, seq: u64, event: &str) -> 
     frame
 }
 
-async fn set_job_title(app: &TestApp, session: &Session, title: &str) {
+pub(crate) async fn set_job_title(app: &TestApp, session: &Session, title: &str) {
     app.patch(
         "/api/v1/users/me",
         session.token(),

@@ -147,16 +147,17 @@ async fn broken_frames_close_the_socket_with_1002() {
 
 #[tokio::test]
 async fn a_replay_larger_than_the_write_buffers_arrives_whole_and_in_order() {
-    let app = TestApp::spawn().await;
+    // 200 events of 2 KiB each: 400 KiB for one socket at once (a replay
+    // twice the default bound, allowed here).
+    const EVENTS: u64 = 200;
+    let app = TestApp::spawn_with(|raw| raw.ws_max_replay_events = Some(EVENTS)).await;
     let me = app.signup(&unique_email("frames")).await;
     let (ws, head) = connect(&app, &me, None).await;
     drop(ws);
 
-    // 200 events of 2 KiB each: 400 KiB for one socket at once.
     let channel = own_channel(&me);
     let hub = app.state().realtime.hub();
     let padding = "z".repeat(2048);
-    const EVENTS: u64 = 200;
     for n in 1..=EVENTS {
         let event = Event::new(
             channel.clone(),

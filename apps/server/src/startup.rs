@@ -71,7 +71,7 @@ impl Application {
         let hub = routes::ws::start_hub(&backends).await?;
         let services =
             Services::build(&settings, &backends, outbox.waker(), Arc::new(hub.clone())).await?;
-        let realtime = routes::ws::realtime(hub, &services);
+        let realtime = routes::ws::realtime(hub, &services, &settings.websocket);
         let mut workers = vec![tokio::spawn(outbox.run(shutdown_rx.clone()))];
         workers.extend(services.discovery.start_workers(&shutdown_rx));
         let sweeper = p2p_storage::FileSweeper::new(services.files.clone(), FILE_SWEEP_INTERVAL);

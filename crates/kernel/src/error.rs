@@ -225,6 +225,12 @@ impl DomainError {
         e
     }
 
+    /// Tells the client when to retry (`Retry-After`), e.g. for a 429 with its own code.
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs.max(1));
+        self
+    }
+
     pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
         self.fields = fields;
         self

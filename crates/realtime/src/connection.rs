@@ -8,11 +8,14 @@ use crate::hub::Hub;
 use crate::outbox::{Delivery, Outbox};
 use crate::registry::Shard;
 use crate::replay::Replay;
+use crate::sockets::{SocketCounts, SocketPermit};
 use bytes::Bytes;
 use p2p_kernel::ports::PortError;
 use p2p_kernel::{Actor, DomainError, ErrorCode};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// Per-connection limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +25,11 @@ pub struct ConnectionLimits {
     pub queue_capacity: usize,
     /// Channels one connection may subscribe to at once.
     pub max_subscriptions: usize,
+    /// `subscribe` frames one connection may send per minute (fixed
+    /// windows); beyond it they answer `rate_limited`.
+    pub subscribes_per_minute: u32,
+    /// Events one replay may send; a longer one answers `resync_required`.
+    pub max_replay_events: usize,
 }
 
 impl Default for ConnectionLimits {
@@ -29,7 +37,44 @@ impl Default for ConnectionLimits {
         Self {
             queue_capacity: 256,
             max_subscriptions: 100,
+            subscribes_per_minute: 120,
+            max_replay_events: 100,
         }
+    }
+}
+
+/// A connection's `subscribe` frames in the current one-minute window.
+struct SubscribeBudget {
+    per_minute: u32,
+    window_start: Instant,
+    used: u32,
+}
+
+const WINDOW: Duration = Duration::from_secs(60);
+
+impl SubscribeBudget {
+    fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute: per_minute.max(1),
+            window_start: Instant::now(),
+            used: 0,
+        }
+    }
+
+    /// Counts one subscribe; when the window's are used up, the seconds
+    /// until the next window.
+    fn take(&mut self) -> Result<(), u64> {
+        let now = Instant::now();
+        if now.duration_since(self.window_start) >= WINDOW {
+            self.window_start = now;
+            self.used = 0;
+        }
+        if self.used >= self.per_minute {
+            let left = WINDOW.saturating_sub(now.duration_since(self.window_start));
+            return Err(left.as_secs().max(1));
+        }
+        self.used += 1;
+        Ok(())
     }
 }
 
@@ -98,7 +143,11 @@ pub struct Connection {
     revoked: bool,
     /// When the access token the socket was opened with expires.
     expires_at: Option<tokio::time::Instant>,
-    max_subscriptions: usize,
+    max_subscriptions: u32,
+    max_replay_events: u32,
+    subscribes: SubscribeBudget,
+    /// Where this socket holds a place among its user's (released on drop).
+    sockets: Option<Arc<SocketCounts>>,
 }
 
 /// Above this capacity, an emptied pending queue gives its memory back.
@@ -124,8 +173,16 @@ impl Connection {
             bound,
             revoked: false,
             expires_at: None,
-            max_subscriptions: limits.max_subscriptions.max(1),
+            max_subscriptions: saturating_u32(limits.max_subscriptions.max(1)),
+            max_replay_events: saturating_u32(limits.max_replay_events),
+            subscribes: SubscribeBudget::new(limits.subscribes_per_minute),
+            sockets: None,
         }
+    }
+
+    /// Holds `permit` (this socket's place among its user's) until dropped.
+    pub(crate) fn hold(&mut self, permit: SocketPermit) {
+        self.sockets = permit.into_counts();
     }
 
     /// A multiplexed connection (`GET /ws`), already subscribed to the
@@ -211,14 +268,26 @@ impl Connection {
                     Some(channel),
                 ));
             }
-            ClientFrame::Subscribe { channel, since } => match Channel::parse(&channel) {
-                Ok(parsed) => self.subscribe_checked(parsed, since).await,
-                Err(e) => self.push(ServerFrame::error(
-                    "invalid_channel",
-                    e.to_string(),
-                    Some(channel),
-                )),
-            },
+            ClientFrame::Subscribe { channel, since } => {
+                if let Err(retry_in) = self.subscribes.take() {
+                    metrics::counter!("websocket_limited_total", "limit" => "subscribe_rate")
+                        .increment(1);
+                    let message = format!(
+                        "at most {} subscribes per minute on one socket; retry in {retry_in} s",
+                        self.subscribes.per_minute
+                    );
+                    self.push(ServerFrame::error("rate_limited", message, Some(channel)));
+                    return;
+                }
+                match Channel::parse(&channel) {
+                    Ok(parsed) => self.subscribe_checked(parsed, since).await,
+                    Err(e) => self.push(ServerFrame::error(
+                        "invalid_channel",
+                        e.to_string(),
+                        Some(channel),
+                    )),
+                }
+            }
             ClientFrame::Unsubscribe { channel } => match Channel::parse(&channel) {
                 Ok(parsed) => {
                     self.unsubscribe(&parsed);
@@ -322,7 +391,7 @@ impl Connection {
 
     async fn subscribe_checked(&mut self, channel: Channel, since: Option<u64>) {
         if !self.subscriptions.contains_key(&channel)
-            && self.subscriptions.len() >= self.max_subscriptions
+            && self.subscriptions.len() >= self.max_subscriptions as usize
         {
             self.push(ServerFrame::error(
                 "too_many_subscriptions",
@@ -365,7 +434,10 @@ impl Connection {
                 .registry()
                 .register(channel, self.id, &self.outbox, self.shard.as_ref());
         let read = match since {
-            Some(since) => self.hub.replay(&channel, since, &self.actor).await,
+            Some(since) => {
+                let max = self.max_replay_events as usize;
+                self.hub.replay(&channel, since, &self.actor, max).await
+            }
             None => self.hub.head(&channel).await.map(|head| Replay::Events {
                 head,
                 events: Vec::new(),
@@ -417,7 +489,14 @@ impl Drop for Connection {
         for channel in self.subscriptions.keys() {
             self.hub.registry().unregister(channel, self.id);
         }
+        if let Some(sockets) = self.sockets.take() {
+            sockets.release(self.actor.user_id);
+        }
     }
+}
+
+fn saturating_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn forbidden() -> DomainError {
@@ -426,4 +505,21 @@ fn forbidden() -> DomainError {
 
 fn unavailable(e: PortError) -> DomainError {
     DomainError::from(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn subscribes_are_counted_in_one_minute_windows() {
+        let mut budget = SubscribeBudget::new(3);
+        assert_eq!([budget.take(), budget.take(), budget.take()], [Ok(()); 3]);
+        assert_eq!(budget.take(), Err(60));
+        tokio::time::advance(Duration::from_secs(45)).await;
+        assert_eq!(budget.take(), Err(15), "refused until the window ends");
+        tokio::time::advance(Duration::from_secs(15)).await;
+        assert_eq!(budget.take(), Ok(()), "a new window");
+        assert_eq!(SubscribeBudget::new(0).per_minute, 1);
+    }
 }

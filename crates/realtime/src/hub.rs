@@ -108,17 +108,24 @@ impl Hub {
     }
 
     /// What `viewer` is sent on subscribing to `channel` from `since`: the
-    /// retained events after it, each carrying its object's state now (a
-    /// deleted or hidden object only its id). When those states cannot be
-    /// read, the replay is [`Replay::Truncated`] (the client resyncs) rather
-    /// than stale. Live delivery is not affected.
+    /// retained events after it (at most `max_events`, else
+    /// [`Replay::Truncated`]: the client resyncs), each carrying its object's
+    /// state now (a deleted or hidden object only its id). When those states
+    /// cannot be read, the replay is truncated too, rather than stale. Live
+    /// delivery is not affected.
     pub async fn replay(
         &self,
         channel: &Channel,
         since: u64,
         viewer: &Actor,
+        max_events: usize,
     ) -> Result<Replay, PortError> {
         let (head, events) = match self.read_since(channel, since).await? {
+            Replay::Events { head, events } if events.len() > max_events => {
+                metrics::counter!("websocket_limited_total", "limit" => "replay_events")
+                    .increment(1);
+                return Ok(Replay::Truncated { head });
+            }
             Replay::Events { head, events } => (head, events),
             truncated => return Ok(truncated),
         };

@@ -18,6 +18,7 @@ mod outbox;
 pub mod registry;
 pub mod replay;
 pub mod serve;
+mod sockets;
 
 pub use auth::{
     AnyTopic, Authenticated, Authenticator, ChannelAuthorizer, ChannelRules, TopicLookup,
@@ -32,6 +33,7 @@ pub use replay::{MemoryReplayLog, RedisReplayLog, Replay, ReplayConfig, ReplayLo
 pub use serve::{CloseReason, Heartbeat, Incoming, Transport, TransportClosed, serve};
 
 use p2p_kernel::{Actor, DomainError};
+use sockets::SocketCounts;
 use std::sync::Arc;
 
 /// Everything the WebSocket routes need: the hub, handshake authentication,
@@ -43,10 +45,15 @@ pub struct Realtime {
     authorizer: Arc<dyn ChannelAuthorizer>,
     limits: ConnectionLimits,
     heartbeat: Heartbeat,
+    sockets: Arc<SocketCounts>,
 }
 
+/// Open sockets one user may hold on an instance, unless configured.
+const DEFAULT_SOCKETS_PER_USER: usize = 20;
+
 impl Realtime {
-    /// With the default limits (256 queued frames, 100 channels per socket)
+    /// With the default limits (20 sockets per user; per socket 256 queued
+    /// frames, 100 channels, 120 subscribes a minute, 100 events per replay)
     /// and heartbeat (ping every 20 s, close after 60 s of silence).
     pub fn new(
         hub: Hub,
@@ -59,7 +66,15 @@ impl Realtime {
             authorizer,
             limits: ConnectionLimits::default(),
             heartbeat: Heartbeat::default(),
+            sockets: SocketCounts::new(DEFAULT_SOCKETS_PER_USER),
         }
+    }
+
+    /// Bounds the sockets one user may hold open on this instance (a
+    /// handshake beyond it is refused with 429 `too_many_sockets`).
+    pub fn with_max_sockets_per_user(mut self, max: usize) -> Self {
+        self.sockets = SocketCounts::new(max);
+        self
     }
 
     /// Replaces the per-connection limits.
@@ -101,27 +116,37 @@ impl Realtime {
     }
 
     /// A multiplexed connection for `actor`, subscribed to its own user
-    /// channel (replaying the events after `since` on that channel).
-    pub async fn connect(&self, actor: Actor, since: Option<u64>) -> Connection {
-        Connection::multiplexed(
+    /// channel (replaying the events after `since` on that channel); 429
+    /// `too_many_sockets` when the user holds as many as allowed.
+    pub async fn connect(
+        &self,
+        actor: Actor,
+        since: Option<u64>,
+    ) -> Result<Connection, DomainError> {
+        let permit = self.sockets.admit(actor.user_id)?;
+        let mut conn = Connection::multiplexed(
             self.hub.clone(),
             actor,
             self.authorizer.clone(),
             since,
             self.limits,
         )
-        .await
+        .await;
+        conn.hold(permit);
+        Ok(conn)
     }
 
     /// A connection bound to `channel`, replaying from `since`; fails when the
-    /// caller may not subscribe to it or the log cannot be read.
+    /// caller may not subscribe to it, the log cannot be read or the user
+    /// holds as many sockets as allowed.
     pub async fn connect_bound(
         &self,
         actor: Actor,
         channel: Channel,
         since: Option<u64>,
     ) -> Result<Connection, DomainError> {
-        Connection::bound(
+        let permit = self.sockets.admit(actor.user_id)?;
+        let mut conn = Connection::bound(
             self.hub.clone(),
             actor,
             self.authorizer.clone(),
@@ -129,6 +154,8 @@ impl Realtime {
             since,
             self.limits,
         )
-        .await
+        .await?;
+        conn.hold(permit);
+        Ok(conn)
     }
 }

@@ -7,6 +7,7 @@
 mod raw;
 mod secret;
 mod settings;
+mod websocket;
 
 pub use raw::RawConfig;
 pub use secret::Secret;
@@ -14,6 +15,7 @@ pub use settings::{
     DatabaseBackend, Environment, LogFormat, MongoSettings, RedisSettings, S3Settings, Settings,
     SmtpSettings,
 };
+pub use websocket::WebSocketSettings;
 
 use std::fmt;
 

@@ -48,6 +48,10 @@ pub struct RawConfig {
     pub fdi_signing_key_file: Option<String>,
     /// Unverified users get 403 `invalid claim` on `/api/v1` (but `/auth/*` and `GET /users/me`).
     pub require_email_verification: Option<bool>,
+    /// WebSocket limits (`config::WebSocketSettings`).
+    pub ws_max_sockets_per_user: Option<u64>,
+    pub ws_subscribes_per_minute: Option<u64>,
+    pub ws_max_replay_events: Option<u64>,
 }
 
 /// `P2P_` variables that are not configuration keys.
@@ -118,6 +122,9 @@ const NUMERIC_FIELDS: &[&str] = &[
     "workers",
     "notification_digest_secs",
     "message_send_limit_per_minute",
+    "ws_max_sockets_per_user",
+    "ws_subscribes_per_minute",
+    "ws_max_replay_events",
 ];
 const BOOLEAN_FIELDS: &[&str] = &[
     "run_migrations",

@@ -1,4 +1,4 @@
-use super::{ConfigError, RawConfig, Secret};
+use super::{ConfigError, RawConfig, Secret, WebSocketSettings};
 use crate::http::proxies::TrustedProxies;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -91,6 +91,7 @@ pub struct Settings {
     pub fdi_signing_key_file: PathBuf,
     /// See [`RawConfig::require_email_verification`](super::RawConfig).
     pub require_email_verification: bool,
+    pub websocket: WebSocketSettings,
 }
 
 const MIN_SECRET_BYTES: usize = 32;
@@ -112,6 +113,7 @@ fn parse_url(field: &str, value: &str, schemes: &[&str]) -> Result<Url, ConfigEr
 
 impl Settings {
     pub fn from_raw(raw: RawConfig) -> Result<Self, ConfigError> {
+        let websocket = WebSocketSettings::from_raw(&raw)?;
         let environment = match non_empty(raw.env).as_deref() {
             None | Some("development") | Some("dev") => Environment::Development,
             Some("production") | Some("prod") => Environment::Production,
@@ -344,6 +346,7 @@ impl Settings {
             message_send_limit_per_minute,
             fdi_signing_key_file,
             require_email_verification: raw.require_email_verification.unwrap_or(false),
+            websocket,
         })
     }
 

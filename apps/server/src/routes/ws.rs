@@ -8,9 +8,15 @@
 //! every 20 s, closed with a reason after 60 s of silence, on slow consumer,
 //! when the session is revoked, when the access token expires
 //! (`token_expired`: reconnect with a fresh token and `since`) and on server
-//! shutdown.
+//! shutdown. One user holds at most `P2P_WS_MAX_SOCKETS_PER_USER` sockets on
+//! an instance (the handshake beyond it is refused with 429
+//! `too_many_sockets` and `Retry-After`, before any upgrade); each socket may
+//! send `P2P_WS_SUBSCRIBES_PER_MINUTE` subscribes (then `error`
+//! `rate_limited`) and a replay sends at most `P2P_WS_MAX_REPLAY_EVENTS`
+//! events (a longer one is `resync_required`).
 
 use crate::backends::Backends;
+use crate::config::WebSocketSettings;
 use crate::http::ApiError;
 use crate::http::extract::parse_query;
 use crate::http::websocket;
@@ -23,8 +29,8 @@ use p2p_identity::IdentityService;
 use p2p_kernel::ids::TopicId;
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 use p2p_realtime::{
-    Authenticated, Authenticator, Channel, ChannelRules, Connection, Hub, LocalTask, Realtime,
-    ReplayConfig, TopicLookup,
+    Authenticated, Authenticator, Channel, ChannelRules, Connection, ConnectionLimits, Hub,
+    LocalTask, Realtime, ReplayConfig, TopicLookup,
 };
 use serde::Deserialize;
 use std::sync::Arc;
@@ -72,7 +78,8 @@ fn spawn_on_actix_worker(task: LocalTask) -> Result<(), LocalTask> {
 /// handshake tokens, and the channel rules (topics must exist in the forum).
 /// Replays carry the current state of what they are about
 /// ([`Services::replay_states`]).
-pub fn realtime(hub: Hub, services: &Services) -> Realtime {
+/// `limits` bound what one user and one socket may make it do.
+pub fn realtime(hub: Hub, services: &Services, limits: &WebSocketSettings) -> Realtime {
     if !hub.resolve_replays_with(services.replay_states()) {
         tracing::warn!("the realtime hub already resolves replays: kept as it was");
     }
@@ -81,6 +88,12 @@ pub fn realtime(hub: Hub, services: &Services) -> Realtime {
         Arc::new(IdentityAuthenticator(services.identity.clone())),
         Arc::new(ChannelRules::new(ForumTopics(services.forum.clone()))),
     )
+    .with_limits(ConnectionLimits {
+        subscribes_per_minute: limits.subscribes_per_minute,
+        max_replay_events: limits.max_replay_events,
+        ..ConnectionLimits::default()
+    })
+    .with_max_sockets_per_user(limits.max_sockets_per_user)
 }
 
 /// `topic:<id>` channels exist when the forum has the topic.
@@ -130,10 +143,16 @@ pub struct SocketQuery {
 /// The socket closes with code 1008 and reason `session_revoked` when its
 /// session ends, or `token_expired` when its access token expires: reconnect
 /// with a fresh token and `since` to miss nothing.
+/// Limits: a user's open sockets (429 `too_many_sockets` beyond them), the
+/// `subscribe` frames of a socket per minute (`error` `rate_limited`), and the
+/// events of one replay (`resync_required` beyond them: reload over HTTP).
+/// A replayed event carries its object's current state; a deleted object's
+/// only `{"id"}`.
 #[utoipa::path(tag = "realtime", params(SocketQuery), responses(
     (status = 101, description = "switching to the WebSocket protocol"),
     (status = 400, body = crate::http::error::Problem, description = "not a WebSocket handshake"),
     (status = 401, body = crate::http::error::Problem, description = "missing or invalid access token"),
+    (status = 429, body = crate::http::error::Problem, description = "too_many_sockets: the user holds as many open sockets as allowed"),
 ))]
 #[get("/ws")]
 pub async fn connect(
@@ -143,7 +162,7 @@ pub async fn connect(
 ) -> Result<HttpResponse, ApiError> {
     let query: SocketQuery = parse_query(req.query_string())?;
     let (actor, deadline) = authenticate(&req, &state, query.access_token.as_deref()).await?;
-    let mut conn = state.realtime.connect(actor, query.since).await;
+    let mut conn = state.realtime.connect(actor, query.since).await?;
     if let Some(at) = deadline {
         conn.expire_at(at);
     }
@@ -163,6 +182,7 @@ pub async fn connect(
     (status = 400, body = crate::http::error::Problem, description = "not a WebSocket handshake"),
     (status = 401, body = crate::http::error::Problem, description = "missing or invalid access token"),
     (status = 404, body = crate::http::error::Problem, description = "no such topic"),
+    (status = 429, body = crate::http::error::Problem, description = "too_many_sockets: the user holds as many open sockets as allowed"),
 ))]
 #[get("/ws/forum/{topic_id}")]
 pub async fn connect_forum(

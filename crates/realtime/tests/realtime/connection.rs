@@ -214,6 +214,7 @@ async fn a_slow_consumer_is_dropped_while_a_fast_one_keeps_receiving() {
     let small = ConnectionLimits {
         queue_capacity: 8,
         max_subscriptions: 10,
+        ..ConnectionLimits::default()
     };
     let mut slow = crate::support::connect(&hub, small).await;
     next(&mut slow).await;
@@ -264,6 +265,7 @@ async fn subscriptions_are_capped_per_connection() {
     let limits = ConnectionLimits {
         queue_capacity: 16,
         max_subscriptions: 2,
+        ..ConnectionLimits::default()
     };
     let mut conn = crate::support::connect(&hub, limits).await;
     next(&mut conn).await; // own channel: 1 of 2
@@ -409,4 +411,58 @@ async fn a_revoked_session_ends_its_connections() {
         maybe_next(&mut conn, Duration::from_secs(1)).await,
         Some(Next::SessionRevoked)
     );
+}
+
+#[tokio::test]
+async fn subscribes_beyond_the_rate_answer_rate_limited() {
+    let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
+    let limits = ConnectionLimits {
+        subscribes_per_minute: 2,
+        ..ConnectionLimits::default()
+    };
+    let mut conn = crate::support::connect(&hub, limits).await;
+    next(&mut conn).await; // its own channel: not counted
+    let channel = topic();
+    subscribe(&mut conn, &channel, None).await;
+    subscribe(&mut conn, &channel, Some(0)).await;
+    send(
+        &mut conn,
+        json!({"type": "subscribe", "channel": channel.to_string(), "since": 0}),
+    )
+    .await;
+    let name = channel.to_string();
+    assert_eq!(
+        error_code(&next(&mut conn).await),
+        ("rate_limited", Some(name.as_str()))
+    );
+    // Other frames are not limited, and the subscription holds.
+    send(&mut conn, json!({"type": "ping"})).await;
+    assert_eq!(next(&mut conn).await, ServerFrame::Pong);
+    hub.publish_event(&event(&channel, 1)).await.ok();
+    expect_events(&mut conn, &channel, 1, 1).await;
+}
+
+#[tokio::test]
+async fn a_replay_longer_than_the_bound_resyncs() {
+    let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
+    let channel = topic();
+    for n in 1..=5 {
+        hub.publish_event(&event(&channel, n)).await.ok();
+    }
+    let limits = ConnectionLimits {
+        max_replay_events: 3,
+        ..ConnectionLimits::default()
+    };
+    let mut conn = crate::support::connect(&hub, limits).await;
+    next(&mut conn).await;
+    assert_eq!(subscribe(&mut conn, &channel, Some(1)).await, 5);
+    assert_eq!(
+        next(&mut conn).await,
+        ServerFrame::ResyncRequired {
+            channel: channel.to_string(),
+            from_seq: 6
+        }
+    );
+    assert_eq!(subscribe(&mut conn, &channel, Some(2)).await, 5);
+    expect_events(&mut conn, &channel, 3, 5).await;
 }

@@ -21,7 +21,8 @@ use tokio::sync::mpsc;
 fn limits() -> ConnectionLimits {
     ConnectionLimits {
         queue_capacity: 10_000,
-        max_subscriptions: 100,
+        max_replay_events: 10_000,
+        ..ConnectionLimits::default()
     }
 }
 

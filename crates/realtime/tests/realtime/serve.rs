@@ -299,6 +299,7 @@ async fn closes_a_slow_consumer() {
     let limits = ConnectionLimits {
         queue_capacity: 4,
         max_subscriptions: 10,
+        ..ConnectionLimits::default()
     };
     // The peer reads nothing: its transport takes one frame and then blocks.
     let client = open(&hub, heartbeat(1000, 10_000), limits, 1).await;
