@@ -5180,6 +5180,15 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description origin_not_allowed: authenticated by the session cookie from an origin that is neither P2P_CORS_ORIGINS nor the server's own */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too_many_sockets: the user holds as many open sockets as allowed */
             429: {
                 headers: {
@@ -5230,6 +5239,15 @@ export interface operations {
             };
             /** @description missing or invalid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description origin_not_allowed: authenticated by the session cookie from an origin that is neither P2P_CORS_ORIGINS nor the server's own */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -15,6 +15,7 @@ mod notifications;
 mod orgs;
 mod realtime;
 mod realtime_limits;
+mod realtime_origin;
 mod realtime_replay;
 mod search;
 mod usecases;

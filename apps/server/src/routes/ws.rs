@@ -3,7 +3,8 @@
 //!
 //! The handshake is authenticated before upgrading (`?access_token=`, a Bearer
 //! header, or the `p2p_access` cookie; a missing or bad token is a 401 problem
-//! document). The socket itself is driven by `p2p_realtime::serve` inside
+//! document). A cookie-authenticated handshake must carry an allowed `Origin`
+//! (`P2P_CORS_ORIGINS` or the server's own, else 403 `origin_not_allowed`). The socket itself is driven by `p2p_realtime::serve` inside
 //! the response body (`crate::http::websocket`): small frame limits, a ping
 //! every 20 s, closed with a reason after 60 s of silence, on slow consumer,
 //! when the session is revoked, when the access token expires
@@ -18,6 +19,7 @@
 use crate::backends::Backends;
 use crate::config::WebSocketSettings;
 use crate::http::ApiError;
+use crate::http::cookies::ACCESS_COOKIE;
 use crate::http::extract::parse_query;
 use crate::http::websocket;
 use crate::services::Services;
@@ -37,8 +39,6 @@ use std::sync::Arc;
 
 /// The largest message (frame, or frames joined by continuations) a client may send.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-/// The session cookie holding the access token.
-const ACCESS_COOKIE: &str = "p2p_access";
 
 /// This instance's hub: on Redis when configured (its log and fan-out shared
 /// with every instance on the same prefix), in process otherwise.
@@ -152,6 +152,7 @@ pub struct SocketQuery {
     (status = 101, description = "switching to the WebSocket protocol"),
     (status = 400, body = crate::http::error::Problem, description = "not a WebSocket handshake"),
     (status = 401, body = crate::http::error::Problem, description = "missing or invalid access token"),
+    (status = 403, body = crate::http::error::Problem, description = "origin_not_allowed: authenticated by the session cookie from an origin that is neither P2P_CORS_ORIGINS nor the server's own"),
     (status = 429, body = crate::http::error::Problem, description = "too_many_sockets: the user holds as many open sockets as allowed"),
 ))]
 #[get("/ws")]
@@ -181,6 +182,7 @@ pub async fn connect(
     (status = 101, description = "switching to the WebSocket protocol"),
     (status = 400, body = crate::http::error::Problem, description = "not a WebSocket handshake"),
     (status = 401, body = crate::http::error::Problem, description = "missing or invalid access token"),
+    (status = 403, body = crate::http::error::Problem, description = "origin_not_allowed: authenticated by the session cookie from an origin that is neither P2P_CORS_ORIGINS nor the server's own"),
     (status = 404, body = crate::http::error::Problem, description = "no such topic"),
     (status = 429, body = crate::http::error::Problem, description = "too_many_sockets: the user holds as many open sockets as allowed"),
 ))]
@@ -208,8 +210,22 @@ fn unauthenticated() -> ApiError {
     DomainError::unauthenticated("a valid access token is required (access_token query parameter, Bearer header or session cookie)").into()
 }
 
-/// The token from the query, the `Authorization: Bearer` header, or the cookie.
-fn access_token(req: &HttpRequest, from_query: Option<&str>) -> Option<String> {
+/// The handshake's access token, and whether it came from the session cookie
+/// (which any page can make the browser send) rather than the query or the
+/// `Authorization: Bearer` header (which only the client itself can set).
+fn access_token(req: &HttpRequest, from_query: Option<&str>) -> Option<(String, bool)> {
+    explicit_token(req, from_query)
+        .map(|token| (token, false))
+        .or_else(|| {
+            req.cookie(ACCESS_COOKIE)
+                .map(|c| c.value().to_owned())
+                .filter(|t| !t.is_empty())
+                .map(|token| (token, true))
+        })
+}
+
+/// The token from the query or the `Authorization: Bearer` header.
+fn explicit_token(req: &HttpRequest, from_query: Option<&str>) -> Option<String> {
     if let Some(token) = from_query.map(str::trim).filter(|t| !t.is_empty()) {
         return Some(token.to_owned());
     }
@@ -223,21 +239,20 @@ fn access_token(req: &HttpRequest, from_query: Option<&str>) -> Option<String> {
         })
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    if let Some(token) = bearer {
-        return Some(token.to_owned());
-    }
-    req.cookie(ACCESS_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|t| !t.is_empty())
+    bearer.map(str::to_owned)
 }
 
-/// The caller and when the socket must end (its access token's expiry).
+/// The caller and when the socket must end (its access token's expiry). A
+/// handshake authenticated by the cookie must come from an allowed origin.
 async fn authenticate(
     req: &HttpRequest,
     state: &AppState,
     from_query: Option<&str>,
 ) -> Result<(Actor, Option<tokio::time::Instant>), ApiError> {
-    let token = access_token(req, from_query).ok_or_else(unauthenticated)?;
+    let (token, by_cookie) = access_token(req, from_query).ok_or_else(unauthenticated)?;
+    if by_cookie {
+        websocket::require_allowed_origin(req, &state.settings)?;
+    }
     state
         .realtime
         .authenticate(&token)

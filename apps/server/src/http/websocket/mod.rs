@@ -5,6 +5,7 @@
 //! and no buffer while idle; per frame it costs one wake-up and one copy.
 
 mod body;
+mod origin;
 mod reader;
 
 use crate::http::ApiError;
@@ -13,6 +14,7 @@ use actix_web::body::BoxBody;
 use actix_web::{HttpRequest, HttpResponse, web};
 use body::{SharedOutgoing, SocketBody};
 use bytes::Bytes;
+pub use origin::require_allowed_origin;
 use p2p_kernel::{DomainError, ErrorKind};
 use p2p_realtime::{Incoming, Transport, TransportClosed};
 use reader::MessageReader;
