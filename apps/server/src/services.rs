@@ -13,6 +13,7 @@ use p2p_identity::{IdentityConfig, IdentityMemberDirectory, IdentityService};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::ports::{Clock, CurrentStates, EventBus, Notifier, PortError, SystemClock};
+use p2p_kernel::text::{ImagePolicy, Markdown};
 use p2p_messaging::{
     DigestConfig, MESSAGE_FILES, MessageFiles, MessagingService, NotificationService,
     RecipientDirectory, SendLimit,
@@ -85,6 +86,10 @@ impl Services {
             ),
             None => Arc::new(SqlPostStore::new(backends.db.clone())),
         };
+        let markdown = Markdown::new(ImagePolicy::new(
+            settings.markdown_image_hosts.iter().cloned(),
+            Some(settings.public_url.as_str()),
+        ));
         let forum = ForumService::new(
             backends.db.clone(),
             posts,
@@ -93,7 +98,8 @@ impl Services {
             clock.clone(),
             Arc::new(files.clone()),
         )
-        .with_notifier(notifier.clone());
+        .with_notifier(notifier.clone())
+        .with_markdown(markdown.clone());
         files.register_access(POST_FILES, Arc::new(ForumFiles(forum.clone())));
         let messaging = MessagingService::new(
             backends.db.clone(),
@@ -106,10 +112,18 @@ impl Services {
                 messages: settings.message_send_limit_per_minute,
                 window: std::time::Duration::from_secs(60),
             },
-        );
+        )
+        .with_markdown(markdown.clone());
         files.register_access(MESSAGE_FILES, Arc::new(MessageFiles(messaging.clone())));
-        let usecases =
-            use_case_service(backends, &files, events.clone(), notifier, clock.clone()).await?;
+        let usecases = use_case_service(
+            backends,
+            &files,
+            events.clone(),
+            notifier,
+            clock.clone(),
+            markdown,
+        )
+        .await?;
         let discovery =
             Discovery::build(backends, &identity, &forum, &usecases, feed, clock.clone());
         let orgs = OrgService::new(
@@ -157,6 +171,7 @@ async fn use_case_service(
     events: Arc<dyn EventBus>,
     notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
+    markdown: Markdown,
 ) -> anyhow::Result<UseCaseService> {
     let store: Arc<dyn UseCaseStore> = match &backends.mongo {
         Some(mongo) => Arc::new(
@@ -174,7 +189,8 @@ async fn use_case_service(
         events,
         Some(notifier),
         clock,
-    );
+    )
+    .with_markdown(markdown);
     files.register_access(p2p_usecases::FILE_OWNER_KIND, usecases.file_access());
     Ok(usecases)
 }

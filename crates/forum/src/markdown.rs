@@ -1,14 +1,11 @@
-//! Markdown: the source is stored as written and rendered to HTML with
-//! pulldown-cmark, then sanitized with ammonia (an allow-list of tags and
-//! attributes: no scripts, event handlers, `style`, forms or frames; links only
-//! to `http`, `https` and `mailto` URLs, each with
-//! `rel="nofollow noopener noreferrer"`; relative URLs are dropped).
-//! Mentions (`@first.last`) are read from the text outside code.
+//! Markdown of posts: the source is sanitized and rendered to HTML by the
+//! kernel's [`Markdown`] policy (no scripts, event handlers, `style`, forms
+//! or frames in either; links only to `http`, `https` and `mailto` URLs;
+//! remote images only from allowed hosts). Mentions (`@first.last`) are read
+//! from the sanitized text outside code.
 
-use ammonia::{Builder, UrlRelative};
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
-use std::collections::HashSet;
-use std::sync::LazyLock;
+use p2p_kernel::text::{MARKDOWN_OPTIONS, Markdown};
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
 /// The most mentions a post resolves.
 pub(crate) const MAX_MENTIONS: usize = 20;
@@ -18,6 +15,8 @@ const SEARCH_CHARS: usize = 4000;
 /// A post's Markdown, rendered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rendered {
+    /// The Markdown as stored and returned: sanitized.
+    pub source: String,
     /// Sanitized HTML.
     pub html: String,
     /// The text without markup, whitespace collapsed.
@@ -49,35 +48,17 @@ fn truncate_chars(s: &str, max: usize) -> String {
     }
 }
 
-static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
-    let mut b = Builder::default();
-    b.url_schemes(HashSet::from(["http", "https", "mailto"]))
-        .url_relative(UrlRelative::Deny)
-        .link_rel(Some("nofollow noopener noreferrer"))
-        .strip_comments(true);
-    b
-});
-
-/// Sanitizes an HTML fragment with the forum's allow-list.
-pub(crate) fn sanitize(html: &str) -> String {
-    SANITIZER.clean(html).to_string()
-}
-
-fn options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
-}
-
-/// Renders Markdown to sanitized HTML and collects its text and mentions.
-pub fn render_markdown(source: &str) -> Rendered {
-    let mut html = String::with_capacity(source.len() * 2);
-    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(source, options()));
-    let html = sanitize(&html);
+/// Sanitizes the Markdown, renders it to sanitized HTML and collects its
+/// text and mentions.
+pub fn render_markdown(markdown: &Markdown, source: &str) -> Rendered {
+    let source = markdown.sanitize(source);
+    let html = markdown.to_html(&source);
 
     let mut text = String::new();
     let mut mentions: Vec<String> = Vec::new();
     let mut run = String::new();
     let mut in_code = 0usize;
-    for event in Parser::new_ext(source, options()) {
+    for event in Parser::new_ext(&source, MARKDOWN_OPTIONS) {
         match event {
             Event::Text(t) => {
                 if in_code == 0 {
@@ -108,6 +89,7 @@ pub fn render_markdown(source: &str) -> Rendered {
     }
     flush(&mut run, &mut mentions);
     Rendered {
+        source,
         html,
         text: text.split_whitespace().collect::<Vec<_>>().join(" "),
         mentions,
@@ -194,7 +176,10 @@ mod tests {
 
     #[test]
     fn renders_markdown() {
-        let r = render_markdown("# Title\n\nSome **bold** [link](https://example.com).");
+        let r = render_markdown(
+            &Markdown::default(),
+            "# Title\n\nSome **bold** [link](https://example.com).",
+        );
         assert!(r.html.contains("<h1>Title</h1>"), "{}", r.html);
         assert!(r.html.contains("<strong>bold</strong>"));
         assert!(
@@ -230,14 +215,17 @@ mod tests {
             "<<script>script>alert(1)<</script>/script>",
             "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
         ] {
-            let r = render_markdown(payload);
+            let r = render_markdown(&Markdown::default(), payload);
             no_active_content(&r.html);
         }
     }
 
     #[test]
     fn code_is_escaped_not_dropped() {
-        let r = render_markdown("`<script>`\n\n```\n<img onerror=x>\n```");
+        let r = render_markdown(
+            &Markdown::default(),
+            "`<script>`\n\n```\n<img onerror=x>\n```",
+        );
         assert!(r.html.contains("&lt;script&gt;"), "{}", r.html);
         assert!(r.html.contains("&lt;img onerror=x&gt;"), "{}", r.html);
         no_active_content(&r.html);
@@ -246,6 +234,7 @@ mod tests {
     #[test]
     fn mentions() {
         let r = render_markdown(
+            &Markdown::default(),
             "Hi @Nora.AlHarbi and @ali, mail ann@example.com.\n\
              `@code.only` and\n\n```\n@block.only\n```\n\n@nora.alharbi again @ @.x",
         );
@@ -255,7 +244,7 @@ mod tests {
     #[test]
     fn excerpt_is_short_plain_text() {
         let long = "word ".repeat(200);
-        let r = render_markdown(&format!("**{}**", long.trim()));
+        let r = render_markdown(&Markdown::default(), &format!("**{}**", long.trim()));
         assert!(r.excerpt().chars().count() <= EXCERPT_CHARS + 1);
         assert!(!r.excerpt().contains('*'));
     }

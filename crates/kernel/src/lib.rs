@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod page;
 pub mod ports;
 pub mod testenv;
+pub mod text;
 pub mod validate;
 
 pub use actor::{Actor, Role};

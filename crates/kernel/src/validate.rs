@@ -1,6 +1,7 @@
 //! Collecting field errors so a client learns about every bad field at once.
 
 use crate::error::{DomainError, FieldError};
+use crate::text::{UrlKind, has_script_link};
 
 #[derive(Default)]
 pub struct Validator {
@@ -51,9 +52,10 @@ impl Validator {
     }
 
     /// Plain text shown as is (titles, names, tags, categories): no control
-    /// characters and nothing that reads as an HTML tag, so a client that
-    /// forgets to escape it still cannot be made to run script. A lone `<`
-    /// (as in "pressure < 5 bar") stays allowed.
+    /// characters, nothing that reads as an HTML tag and no Markdown link to
+    /// a script URL, so a client that forgets to escape it, or renders it as
+    /// Markdown, still cannot be made to run script. A lone `<` (as in
+    /// "pressure < 5 bar") stays allowed.
     pub fn plain_text(&mut self, field: &str, value: &str) {
         if value.chars().any(char::is_control) {
             self.add(
@@ -61,12 +63,47 @@ impl Validator {
                 "invalid_characters",
                 "must not contain control characters",
             );
-        } else if looks_like_markup(value) {
+        } else {
+            self.no_markup(field, value);
+        }
+    }
+
+    /// [`Validator::plain_text`] over several lines: line breaks and tabs allowed.
+    pub fn plain_paragraphs(&mut self, field: &str, value: &str) {
+        if value
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            self.add(
+                field,
+                "invalid_characters",
+                "must not contain control characters other than line breaks and tabs",
+            );
+        } else {
+            self.no_markup(field, value);
+        }
+    }
+
+    fn no_markup(&mut self, field: &str, value: &str) {
+        if looks_like_markup(value) {
             self.add(
                 field,
                 "markup_not_allowed",
                 "must be plain text: HTML tags are not allowed",
             );
+        } else if has_script_link(value) {
+            self.add(
+                field,
+                "unsafe_link",
+                "must not link to javascript:, data: or other non-web URLs",
+            );
+        }
+    }
+
+    /// A URL field (trimmed by the caller): see [`UrlKind`].
+    pub fn url(&mut self, field: &str, value: &str, kind: UrlKind) {
+        if !kind.accepts(value) {
+            self.add(field, "invalid_url", kind.expected());
         }
     }
 
@@ -95,8 +132,6 @@ impl Validator {
     }
 }
 
-/// A pragmatic email check: one `@`, a non-empty local part, a dotted domain
-/// of letters, digits and hyphens, no whitespace, at most 254 characters.
 /// Whether `value` holds something a browser would parse as a tag, comment
 /// or declaration: `<` followed by a letter, `/`, `!` or `?`.
 pub fn looks_like_markup(value: &str) -> bool {
@@ -106,6 +141,8 @@ pub fn looks_like_markup(value: &str) -> bool {
         .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?')))
 }
 
+/// A pragmatic email check: one `@`, a non-empty local part, a dotted domain
+/// of letters, digits and hyphens, no whitespace, at most 254 characters.
 pub fn is_valid_email(email: &str) -> bool {
     if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
@@ -154,8 +191,22 @@ mod tests {
         v.plain_text("title", "<b>bold</b>");
         v.plain_text("name", "tab\there");
         v.plain_text("tag", "pumps");
+        v.plain_text("title", "see [this](  JaVaScRiPt:alert(1))");
+        v.plain_paragraphs("bio", "two\nlines, a < b, [site](https://a.example)");
+        v.plain_paragraphs("bio", "bell\u{7}");
+        v.url("website", "javascript:alert(1)", UrlKind::Web);
+        v.url("website", "https://a.example", UrlKind::Web);
         let codes: Vec<_> = v.errors.iter().map(|e| e.code.clone()).collect();
-        assert_eq!(codes, ["markup_not_allowed", "invalid_characters"]);
+        assert_eq!(
+            codes,
+            [
+                "markup_not_allowed",
+                "invalid_characters",
+                "unsafe_link",
+                "invalid_characters",
+                "invalid_url"
+            ]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::OrgRecord;
 use crate::types::OrgPatch;
 use p2p_kernel::DomainError;
+use p2p_kernel::text::UrlKind;
 use p2p_kernel::validate::Validator;
 
 /// An optional text field: trimmed, `None` when empty.
@@ -11,49 +12,34 @@ fn optional(value: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_owned())
 }
 
-fn is_http_url(v: &str) -> bool {
-    let rest = v
-        .strip_prefix("https://")
-        .or_else(|| v.strip_prefix("http://"));
-    rest.is_some_and(|r| !r.is_empty() && !r.chars().any(char::is_whitespace))
-}
-
-fn is_server_path(v: &str) -> bool {
-    v.starts_with('/') && !v.starts_with("//") && !v.chars().any(char::is_whitespace)
-}
-
 pub(crate) fn validate(patch: &OrgPatch) -> Result<(), DomainError> {
     let mut v = Validator::new();
     if let Some(name) = &patch.name {
         v.length("name", name, 1, 200);
         v.plain_text("name", name);
     }
-    v.optional_length("industry", patch.industry.as_deref().map(str::trim), 100);
-    v.optional_length("size", patch.size.as_deref().map(str::trim), 50);
-    v.optional_length("country", patch.country.as_deref().map(str::trim), 100);
-    v.optional_length("city", patch.city.as_deref().map(str::trim), 100);
-    v.optional_length(
-        "description",
-        patch.description.as_deref().map(str::trim),
-        5000,
-    );
+    for (field, value, max) in [
+        ("industry", &patch.industry, 100),
+        ("size", &patch.size, 50),
+        ("country", &patch.country, 100),
+        ("city", &patch.city, 100),
+    ] {
+        if let Some(value) = value.as_deref().map(str::trim) {
+            v.optional_length(field, Some(value), max);
+            v.plain_text(field, value);
+        }
+    }
+    if let Some(description) = patch.description.as_deref().map(str::trim) {
+        v.optional_length("description", Some(description), 5000);
+        v.plain_paragraphs("description", description);
+    }
     if let Some(website) = patch.website.as_deref().and_then(optional) {
         v.optional_length("website", Some(&website), 2048);
-        v.check(
-            is_http_url(&website),
-            "website",
-            "invalid_url",
-            "must be an http:// or https:// URL",
-        );
+        v.url("website", &website, UrlKind::Web);
     }
     if let Some(logo) = patch.logo_url.as_deref().and_then(optional) {
         v.optional_length("logo_url", Some(&logo), 2048);
-        v.check(
-            is_http_url(&logo) || is_server_path(&logo),
-            "logo_url",
-            "invalid_url",
-            "must be an http(s) URL or a path starting with /",
-        );
+        v.url("logo_url", &logo, UrlKind::WebOrServerPath);
     }
     v.finish()
 }
@@ -81,15 +67,6 @@ pub(crate) fn apply(org: &mut OrgRecord, patch: OrgPatch) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls() {
-        assert!(is_http_url("https://acme.example"));
-        assert!(!is_http_url("javascript:alert(1)"));
-        assert!(!is_http_url("https://"));
-        assert!(is_server_path("/files/1"));
-        assert!(!is_server_path("//evil.example/x"));
-    }
 
     #[test]
     fn bad_fields_are_all_reported() {

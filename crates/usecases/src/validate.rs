@@ -2,6 +2,7 @@
 
 use crate::types::{Location, MediaRef, NewUseCase, Outcomes, UseCasePatch, VendorInfo};
 use p2p_kernel::DomainError;
+use p2p_kernel::text::{Markdown, UrlKind};
 use p2p_kernel::validate::Validator;
 
 pub(crate) const LIST_MAX: usize = 20;
@@ -75,8 +76,9 @@ impl Content {
     }
 
     /// Trims every text, drops empty optional ones and duplicate list entries,
-    /// and checks lengths, plain text and coordinates.
-    pub fn validate(self) -> Result<Self, DomainError> {
+    /// checks lengths, plain text, links and coordinates, and sanitizes the
+    /// Markdown of the problem statement and the solution.
+    pub fn validate(self, markdown: &Markdown) -> Result<Self, DomainError> {
         let mut v = Validator::new();
         let title = plain(&mut v, "title", &self.title, TITLE.0, TITLE.1);
         let industry = plain(&mut v, "industry", &self.industry, 1, LABEL_MAX);
@@ -84,6 +86,10 @@ impl Content {
         let tags = terms(&mut v, "tags", &self.tags);
         let problem_statement = text(&mut v, "problem_statement", &self.problem_statement);
         let solution = text(&mut v, "solution", &self.solution);
+        let (problem_statement, solution) = (
+            markdown.sanitize(&problem_statement),
+            markdown.sanitize(&solution),
+        );
         let outcomes = Outcomes {
             cost_savings: optional(&mut v, "outcomes.cost_savings", self.outcomes.cost_savings),
             efficiency_gain: optional(
@@ -103,8 +109,17 @@ impl Content {
                 self.outcomes
                     .extra
                     .into_iter()
-                    .filter_map(|(name, value)| {
-                        let field = format!("outcomes.extra.{name}");
+                    .enumerate()
+                    .filter_map(|(i, (name, value))| {
+                        // Field errors name the entry; a name that is not
+                        // plain text is not echoed back, its position is.
+                        let mut probe = Validator::new();
+                        probe.plain_text("name", &name);
+                        let field = if probe.is_empty() {
+                            format!("outcomes.extra.{name}")
+                        } else {
+                            format!("outcomes.extra[{i}]")
+                        };
                         let name = plain(&mut v, &field, &name, 1, TERM_MAX);
                         optional(&mut v, &field, Some(value)).map(|value| (name, value))
                     })
@@ -113,8 +128,18 @@ impl Content {
         };
         let vendor_info = VendorInfo {
             name: optional(&mut v, "vendor_info.name", self.vendor_info.name),
-            contact: optional(&mut v, "vendor_info.contact", self.vendor_info.contact),
-            website: optional(&mut v, "vendor_info.website", self.vendor_info.website),
+            contact: url(
+                &mut v,
+                "vendor_info.contact",
+                self.vendor_info.contact,
+                UrlKind::Contact,
+            ),
+            website: url(
+                &mut v,
+                "vendor_info.website",
+                self.vendor_info.website,
+                UrlKind::Web,
+            ),
         };
         let location = self.location.map(|l| Location {
             city: plain(&mut v, "location.city", &l.city, 1, LABEL_MAX),
@@ -157,9 +182,20 @@ fn plain(v: &mut Validator, field: &str, value: &str, min: usize, max: usize) ->
     value.to_owned()
 }
 
+/// Markdown: line breaks and tabs are fine, other control characters are not.
 fn text(v: &mut Validator, field: &str, value: &str) -> String {
     let value = value.trim();
     v.length(field, value, 1, TEXT_MAX);
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        v.add(
+            field,
+            "invalid_characters",
+            "must not contain control characters other than line breaks and tabs",
+        );
+    }
     value.to_owned()
 }
 
@@ -170,6 +206,13 @@ fn optional(v: &mut Validator, field: &str, value: Option<String>) -> Option<Str
     }
     v.length(field, &value, 1, SHORT_MAX);
     v.plain_text(field, &value);
+    Some(value)
+}
+
+/// An optional short text that is (or, for a contact, may be) a URL.
+fn url(v: &mut Validator, field: &str, value: Option<String>, kind: UrlKind) -> Option<String> {
+    let value = optional(v, field, value)?;
+    v.url(field, &value, kind);
     Some(value)
 }
 

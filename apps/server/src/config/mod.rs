@@ -4,6 +4,7 @@
 //! is the validated, typed result the application is built from. Every error
 //! names the key as an operator would write it in the environment.
 
+mod markdown;
 mod raw;
 mod secret;
 mod settings;

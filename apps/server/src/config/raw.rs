@@ -44,6 +44,8 @@ pub struct RawConfig {
     pub mail_from: Option<String>,
     pub notification_digest_secs: Option<u64>,
     pub message_send_limit_per_minute: Option<u64>,
+    /// Comma-separated hosts whose images Markdown may show (others become links).
+    pub markdown_image_hosts: Option<String>,
     /// PKCS#8 PEM of the FDI's RS256 key (`/auth`); default `<data_dir>/fdi-signing-key.pem`.
     pub fdi_signing_key_file: Option<String>,
     /// Unverified users get 403 `invalid claim` on `/api/v1` (but `/auth/*` and `GET /users/me`).

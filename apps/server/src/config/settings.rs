@@ -87,6 +87,8 @@ pub struct Settings {
     pub notification_digest: Duration,
     /// Private messages one user may send per minute.
     pub message_send_limit_per_minute: u32,
+    /// Hosts whose images Markdown shows besides this server's files.
+    pub markdown_image_hosts: Vec<String>,
     /// The FDI's RS256 key file (generated when missing unless configured).
     pub fdi_signing_key_file: PathBuf,
     /// See [`RawConfig::require_email_verification`](super::RawConfig).
@@ -324,6 +326,9 @@ impl Settings {
             data_dir,
             public_url,
             public_url_configured,
+            markdown_image_hosts: super::markdown::image_hosts(
+                raw.markdown_image_hosts.as_deref(),
+            )?,
             cors_origins,
             trusted_proxies,
             jwt_secret: jwt_secret.map(Secret::new),

@@ -10,6 +10,7 @@ pub(crate) mod votes;
 
 use crate::error::db_err;
 use crate::locks::TopicLocks;
+use crate::markdown::{Rendered, render_markdown};
 use crate::repo::{self, TopicRow, begin_write};
 use crate::store::{PostRecord, PostStore};
 use crate::timefmt::ms;
@@ -18,6 +19,7 @@ use crate::types::{PostView, TopicView};
 pub use files::{ForumFiles, POST_FILES};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
 use p2p_kernel::ports::{Clock, EventBus, Files, Notifier, UserDirectory, UserSummary};
+use p2p_kernel::text::Markdown;
 use p2p_kernel::{Actor, DomainError, Event};
 pub use replay::{ForumStates, POST_KIND, TOPIC_KIND};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
@@ -49,6 +51,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     files: Arc<dyn Files>,
     notifier: std::sync::OnceLock<Arc<dyn Notifier>>,
+    markdown: Markdown,
     locks: TopicLocks,
     /// Bounds the PostgreSQL connections held by topic locks to half the pool,
     /// so that post-store work inside a lock always finds a connection.
@@ -117,10 +120,25 @@ impl ForumService {
                 clock,
                 files,
                 notifier: std::sync::OnceLock::new(),
+                markdown: Markdown::default(),
                 locks: TopicLocks::default(),
                 lock_connections: Arc::new(Semaphore::new(lock_connections)),
             }),
         }
+    }
+
+    /// Posts sanitized and rendered with this policy (by default: no remote
+    /// images). Call right after [`ForumService::new`].
+    pub fn with_markdown(mut self, markdown: Markdown) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.markdown = markdown,
+            None => tracing::warn!("the forum's Markdown policy is set after it was shared"),
+        }
+        self
+    }
+
+    fn render(&self, source: &str) -> Rendered {
+        render_markdown(&self.inner.markdown, source)
     }
 
     fn db(&self) -> &DatabaseConnection {

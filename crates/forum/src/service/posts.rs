@@ -2,7 +2,6 @@
 
 use super::{ForumService, MAX_DEPTH, TopicRefs, require_author_or_admin, topic_channel};
 use crate::codes;
-use crate::markdown::{render_markdown, sanitize};
 use crate::repo::{self, TopicRow};
 use crate::store::{PostEdit, PostRecord, Revision, Tombstone, thread_segment};
 use crate::timefmt::day;
@@ -27,7 +26,7 @@ impl ForumService {
         input: NewPost,
     ) -> Result<PostView, DomainError> {
         let clean = validate::new_post(&input)?;
-        let rendered = render_markdown(&clean.content);
+        let rendered = self.render(&clean.content);
         let mentions = self.resolve_mentions(actor, &rendered.mentions).await;
         let (mut guard, mut row) = self.lock_topic(topic_id).await?;
         if row.m.locked {
@@ -72,7 +71,7 @@ impl ForumService {
             author_id: actor.user_id,
             thread_key,
             depth,
-            content: clean.content,
+            content: rendered.source.clone(),
             content_html: rendered.html,
             attachments: self
                 .attach_files(actor, id, clean.attachments.as_deref().unwrap_or_default())
@@ -125,7 +124,7 @@ impl ForumService {
         let clean = validate::post_patch(&patch)?;
         let post = self.find_post(id).await?;
         require_author_or_admin(actor, post.author_id, post.organization_id)?;
-        let rendered = render_markdown(&clean.content);
+        let rendered = self.render(&clean.content);
         let mentions = self.resolve_mentions(actor, &rendered.mentions).await;
         let (mut guard, mut row) = self
             .lock_topic(post.topic_id)
@@ -159,7 +158,7 @@ impl ForumService {
             .copied()
             .collect();
         let edit = PostEdit {
-            content: clean.content,
+            content: rendered.source.clone(),
             content_html: rendered.html.clone(),
             attachments,
             mentioned_user_ids: mentions,
@@ -227,7 +226,10 @@ impl ForumService {
         let now = self.now();
         let tombstone = Tombstone {
             content: TOMBSTONE.to_owned(),
-            content_html: sanitize(&format!("<p>{TOMBSTONE}</p>")),
+            content_html: self
+                .inner
+                .markdown
+                .clean_html(&format!("<p>{TOMBSTONE}</p>")),
             deleted_at: now,
         };
         self.posts().soft_delete(id, &tombstone).await?;
@@ -261,11 +263,14 @@ impl ForumService {
         let list = self.posts().revisions(id).await?;
         Ok(list
             .into_iter()
-            .map(|r| RevisionView {
-                content_html: render_markdown(&r.content).html,
-                content: r.content,
-                edited_at: r.edited_at,
-                edited_by: r.edited_by,
+            .map(|r| {
+                let rendered = self.render(&r.content);
+                RevisionView {
+                    content_html: rendered.html,
+                    content: rendered.source,
+                    edited_at: r.edited_at,
+                    edited_by: r.edited_by,
+                }
             })
             .collect())
     }

@@ -2,7 +2,6 @@
 
 use super::{ForumService, TopicRefs, require_author_or_admin, topic_channel, topic_view};
 use crate::error::db_err;
-use crate::markdown::render_markdown;
 use crate::repo::entity::topic;
 use crate::repo::list::{ListQuery, TopicCursor, list};
 use crate::repo::{self, TopicRow, begin_write};
@@ -61,7 +60,7 @@ impl ForumService {
         input: NewTopic,
     ) -> Result<TopicWithFirstPost, DomainError> {
         let clean = validate::new_topic(input)?;
-        let rendered = render_markdown(&clean.content);
+        let rendered = self.render(&clean.content);
         let mentions = self.resolve_mentions(actor, &rendered.mentions).await;
         let now = self.now();
         let topic_id = TopicId::new();
@@ -74,7 +73,7 @@ impl ForumService {
             author_id: actor.user_id,
             thread_key: thread_segment(post_id, now),
             depth: 0,
-            content: clean.content,
+            content: rendered.source.clone(),
             content_html: rendered.html.clone(),
             attachments: self
                 .attach_files(actor, post_id, &clean.attachments)

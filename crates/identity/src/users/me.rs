@@ -29,12 +29,7 @@ fn validate(patch: &ProfilePatch) -> Result<(), DomainError> {
         v.plain_text("job_title", job_title);
     }
     if let Some(bio) = &patch.bio {
-        v.check(
-            !p2p_kernel::validate::looks_like_markup(bio),
-            "bio",
-            "markup_not_allowed",
-            "must be plain text: HTML tags are not allowed",
-        );
+        v.plain_paragraphs("bio", bio);
     }
     if let Some(phone) = patch.phone.as_deref().map(str::trim) {
         v.optional_length("phone", Some(phone), 32);

@@ -12,6 +12,7 @@ use p2p_kernel::ids::{MessageId, UserId};
 use p2p_kernel::ports::{
     EventBus, FileInfo, FileOwner, Files, Notifier, RateLimiter, UserDirectory, UserSummary,
 };
+use p2p_kernel::text::Markdown;
 use p2p_kernel::{DomainError, Event};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
@@ -59,6 +60,7 @@ struct Inner {
     notifier: Arc<dyn Notifier>,
     files: Arc<dyn Files>,
     send_limit: SendLimit,
+    markdown: Markdown,
 }
 
 impl MessagingService {
@@ -81,8 +83,19 @@ impl MessagingService {
                 notifier,
                 files,
                 send_limit,
+                markdown: Markdown::default(),
             }),
         }
+    }
+
+    /// Messages sanitized and rendered with this policy (by default: no
+    /// remote images). Call right after [`MessagingService::new`].
+    pub fn with_markdown(mut self, markdown: Markdown) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.markdown = markdown,
+            None => tracing::warn!("the messaging Markdown policy is set after it was shared"),
+        }
+        self
     }
 
     fn db(&self) -> &DatabaseConnection {

@@ -2,7 +2,7 @@
 
 use super::{MessagingService, message_owner, message_view, pair};
 use crate::codes;
-use crate::content::{preview, render};
+use crate::content::preview;
 use crate::entity::{block, message, participant};
 use crate::error::begin_write;
 use crate::types::{MessageView, NewMessage};
@@ -30,9 +30,8 @@ impl MessagingService {
     /// (the recipient blocked the sender), 409 `recipient_blocked` (the sender
     /// blocked the recipient), 429 with a retry delay past the send limit.
     pub async fn send(&self, actor: &Actor, input: NewMessage) -> Result<MessageView, DomainError> {
-        let content = input.content.trim().to_owned();
         let mut v = Validator::new();
-        v.length("content", &content, 1, MAX_MESSAGE_CHARS);
+        v.length("content", &input.content, 1, MAX_MESSAGE_CHARS);
         v.check(
             input.attachments.len() <= MAX_ATTACHMENTS,
             "attachments",
@@ -43,6 +42,7 @@ impl MessagingService {
             v.add("recipient_id", "self", "you cannot write to yourself");
         }
         v.finish()?;
+        let content = self.inner.markdown.sanitize(input.content.trim());
         self.limit(actor.user_id).await?;
         let users = self.summaries(&[actor.user_id, input.recipient_id]).await;
         let recipient = users
@@ -69,7 +69,7 @@ impl MessagingService {
             recipient_id: recipient.id.0,
             user_low: low,
             user_high: high,
-            content_html: render(&content),
+            content_html: self.inner.markdown.to_html(&content),
             content,
             attachments: serde_json::to_string(&input.attachments)
                 .map_err(DomainError::internal)?,

@@ -137,11 +137,12 @@ fn upload_key(org: uuid::Uuid, id: uuid::Uuid) -> String {
 }
 
 /// A client file name made safe to keep and to send back in a download:
-/// the last path segment, without control characters, at most 255 characters.
+/// the last path segment, without control characters or markup, at most
+/// 255 characters.
 fn clean_filename(name: &str) -> Option<String> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let clean: String = last.chars().filter(|c| !c.is_control()).take(255).collect();
-    let clean = clean.trim().to_owned();
+    let clean = p2p_kernel::text::defuse_name(clean.trim()).into_owned();
     (!clean.is_empty()).then_some(clean)
 }
 
@@ -161,6 +162,10 @@ mod tests {
         );
         assert_eq!(clean_filename("a\u{0}b\nc.png").as_deref(), Some("abc.png"));
         assert_eq!(clean_filename("  "), None);
+        assert_eq!(
+            clean_filename("<svg onload=alert(1)>.png").as_deref(),
+            Some("_svg onload=alert(1)_.png")
+        );
         assert_eq!(clean_filename(&"x".repeat(400)).map(|s| s.len()), Some(255));
     }
 }

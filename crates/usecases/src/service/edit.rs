@@ -48,7 +48,7 @@ impl UseCaseService {
         actor: &Actor,
         input: NewUseCase,
     ) -> Result<UseCaseView, DomainError> {
-        let content = Content::from_new(&input).validate()?;
+        let content = Content::from_new(&input).validate(&self.inner.markdown)?;
         let media_refs = validate::media(&input.media)?;
         let id = UseCaseId::new();
         let media = self.attach_media(actor, id, &media_refs, &[]).await?;
@@ -105,7 +105,9 @@ impl UseCaseService {
     ) -> Result<UseCaseView, DomainError> {
         let doc = self.editable(actor, id).await?;
         let before = doc.view.clone();
-        let content = content_of(&before).patched(&patch).validate()?;
+        let content = content_of(&before)
+            .patched(&patch)
+            .validate(&self.inner.markdown)?;
         let mut view = before.clone();
         if let Some(refs) = &patch.media {
             let refs = validate::media(refs)?;

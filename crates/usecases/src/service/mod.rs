@@ -15,6 +15,7 @@ use crate::types::{Status, UseCaseView};
 use async_trait::async_trait;
 use p2p_kernel::ids::UseCaseId;
 use p2p_kernel::ports::{Clock, EventBus, FileAccess, FileOwner, Files, Notifier};
+use p2p_kernel::text::Markdown;
 use p2p_kernel::{Actor, DomainError, Event};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -39,6 +40,7 @@ struct Inner {
     events: Arc<dyn EventBus>,
     notifier: Option<Arc<dyn Notifier>>,
     clock: Arc<dyn Clock>,
+    markdown: Markdown,
 }
 
 impl UseCaseService {
@@ -58,8 +60,19 @@ impl UseCaseService {
                 events,
                 notifier,
                 clock,
+                markdown: Markdown::default(),
             }),
         }
+    }
+
+    /// The problem statement and solution (Markdown) are sanitized with this
+    /// policy (by default: no remote images). Call right after [`UseCaseService::new`].
+    pub fn with_markdown(mut self, markdown: Markdown) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.markdown = markdown,
+            None => tracing::warn!("the use cases' Markdown policy is set after it was shared"),
+        }
+        self
     }
 
     /// The store (bulk seeding in benchmarks and the seed command).
