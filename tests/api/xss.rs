@@ -159,6 +159,15 @@ async fn no_response_ever_carries_script() {
         let resp = app.post("/api/v1/use-cases", me.token(), &extra).await;
         scanned(&format!("use case outcome name {p:?}"), resp);
 
+        // Keys and values that fail to deserialize are named in the error.
+        let mut unknown = base_case.clone();
+        unknown[p] = json!(1);
+        unknown["vendor_info"][p] = json!(1);
+        for body in [unknown, with(&base_case, "/location", json!(p))] {
+            let resp = app.post("/api/v1/use-cases", me.token(), &body).await;
+            scanned(&format!("undeserializable {p:?}"), resp);
+        }
+
         // Messages.
         let sent = app
             .post(

@@ -8,6 +8,7 @@ use actix_web::error::{PathError, PayloadError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
+use p2p_kernel::text::defuse_name;
 use p2p_kernel::{ErrorKind, FieldError};
 use serde::de::DeserializeOwned;
 
@@ -81,9 +82,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// A 422 for a field that failed to deserialize. Serde's message names the
-/// missing field itself when the path is the containing object.
+/// missing field itself when the path is the containing object. Keys and
+/// values the client sent are echoed only as plain text (`defuse_name`).
 fn field_error(path: &str, message: &str) -> ApiError {
-    let message = strip_position(message);
+    let path = &*defuse_name(path);
+    let message = defuse_name(&strip_position(message)).into_owned();
     let (field, code) = match message.strip_prefix("missing field `") {
         Some(rest) => {
             let name = rest.split('`').next().unwrap_or_default();
