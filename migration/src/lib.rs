@@ -12,6 +12,7 @@ mod m20261125_000006_messaging;
 mod m20261125_000007_notifications;
 mod m20261125_000009_search;
 mod m20261206_000001_files_upload_expiry;
+mod m20261206_000002_invitations_revoked_at;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_notifications::Migration),
             Box::new(m20261125_000009_search::Migration),
             Box::new(m20261206_000001_files_upload_expiry::Migration),
+            Box::new(m20261206_000002_invitations_revoked_at::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod fdi;
 mod files;
 mod forum;
 mod foundation;
+mod invitations;
 mod markdown_images;
 mod messages;
 mod notifications;

@@ -16,6 +16,7 @@
 //! | 409 | `already_verified` | resending verification to a verified account |
 //! | 410 | `token_expired` | a one-time token past its lifetime |
 //! | 410 | `token_used` | a one-time token already used (or superseded) |
+//! | 410 | `invitation_revoked` | an invitation withdrawn (its inviter is no longer an active admin) |
 //! | 422 | `validation_failed` | field errors: `invalid_email`, `required`, `too_long`, `password_too_short`, `password_too_long`, `password_too_weak` |
 //! | 429 | `rate_limited` | with a retry delay |
 
@@ -32,6 +33,7 @@ pub const REFRESH_TOKEN_REUSED: &str = "refresh_token_reused";
 pub const INVALID_TOKEN: &str = "invalid_token";
 pub const TOKEN_EXPIRED: &str = "token_expired";
 pub const TOKEN_USED: &str = "token_used";
+pub const INVITATION_REVOKED: &str = "invitation_revoked";
 
 pub(crate) fn email_taken() -> DomainError {
     DomainError::conflict(EMAIL_TAKEN, "an account with this email already exists")
@@ -82,6 +84,10 @@ pub(crate) fn token_expired() -> DomainError {
 
 pub(crate) fn token_used() -> DomainError {
     DomainError::gone(TOKEN_USED, "the link was already used")
+}
+
+pub(crate) fn invitation_revoked() -> DomainError {
+    DomainError::gone(INVITATION_REVOKED, "this invitation was withdrawn")
 }
 
 pub(crate) fn last_admin() -> DomainError {

@@ -1,7 +1,10 @@
 //! Invitation tokens: random, stored as SHA-256, single use, expiring.
 //!
 //! Errors: unknown token → 400 `invalid_token`; accepted → 410 `token_used`;
-//! past its lifetime → 410 `token_expired`.
+//! withdrawn → 410 `invitation_revoked`; past its lifetime → 410 `token_expired`.
+//!
+//! Invitations belong to the admin who sent them: when that admin is demoted
+//! or deactivated, [`revoke_sent_by`] withdraws those not accepted yet.
 
 use crate::entity::invitation::{Column, Entity, Model};
 use crate::{errors, token};
@@ -29,6 +32,9 @@ pub(crate) async fn check(
     if row.accepted_at.is_some() {
         return Err(errors::token_used());
     }
+    if row.revoked_at.is_some() {
+        return Err(errors::invitation_revoked());
+    }
     if row.expires_at <= now {
         return Err(errors::token_expired());
     }
@@ -47,6 +53,7 @@ pub(crate) async fn consume(
         .col_expr(Column::AcceptedAt, Expr::value(Some(now)))
         .filter(Column::TokenHash.eq(hash.clone()))
         .filter(Column::AcceptedAt.is_null())
+        .filter(Column::RevokedAt.is_null())
         .filter(Column::ExpiresAt.gt(now))
         .exec(conn)
         .await
@@ -63,4 +70,23 @@ pub(crate) async fn consume(
         .await
         .err()
         .unwrap_or_else(errors::token_used))
+}
+
+/// Withdraws the invitations `inviter` sent that were not accepted (nor
+/// withdrawn) yet; returns how many. Conditional on `accepted_at`, so an
+/// acceptance racing with it either wins before or finds the link revoked.
+pub(crate) async fn revoke_sent_by(
+    conn: &impl ConnectionTrait,
+    inviter: uuid::Uuid,
+    now: OffsetDateTime,
+) -> Result<u64, DomainError> {
+    let res = Entity::update_many()
+        .col_expr(Column::RevokedAt, Expr::value(Some(now)))
+        .filter(Column::InvitedBy.eq(inviter))
+        .filter(Column::AcceptedAt.is_null())
+        .filter(Column::RevokedAt.is_null())
+        .exec(conn)
+        .await
+        .map_err(db_err)?;
+    Ok(res.rows_affected)
 }

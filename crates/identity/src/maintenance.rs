@@ -72,7 +72,11 @@ impl IdentityService {
             .rows_affected;
         report.invitations = invitation::Entity::delete_many()
             .filter(invitation::Column::AcceptedAt.is_null())
-            .filter(invitation::Column::ExpiresAt.lt(cutoff))
+            .filter(
+                Condition::any()
+                    .add(invitation::Column::ExpiresAt.lt(cutoff))
+                    .add(invitation::Column::RevokedAt.lt(cutoff)),
+            )
             .exec(db)
             .await
             .map_err(db_err)?

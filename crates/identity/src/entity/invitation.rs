@@ -15,6 +15,8 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub expires_at: TimeDateTimeWithTimeZone,
     pub accepted_at: Option<TimeDateTimeWithTimeZone>,
+    /// Withdrawn before it was accepted: its link answers 410 `invitation_revoked`.
+    pub revoked_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

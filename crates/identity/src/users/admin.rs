@@ -5,7 +5,7 @@ use crate::service::commit;
 use crate::session_state::open_sessions;
 use crate::types::{AdminUserPatch, UserProfile};
 use crate::views::{profile, role_of};
-use crate::{IdentityService, errors, repo, token};
+use crate::{IdentityService, errors, invites, repo, token};
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::{Actor, DomainError, Role};
 use p2p_orgs::db::db_err;
@@ -16,7 +16,9 @@ impl IdentityService {
     /// member → 403). A change that would leave the organization without an
     /// active admin is 409 `last_admin`. A role change and a deactivation take
     /// effect at once: existing access tokens are refused (clients refresh to
-    /// get the new role); deactivation ends every session. Emits
+    /// get the new role); deactivation ends every session. An admin who stops
+    /// being an active admin loses the invitations they sent and that were not
+    /// accepted yet (their links answer 410 `invitation_revoked`). Emits
     /// `member.updated` on `org:<id>`.
     pub async fn update_user(
         &self,
@@ -75,6 +77,11 @@ impl IdentityService {
             (Column::UpdatedAt, user.updated_at.into()),
         ];
         repo::set(&txn, user.id, changes).await.map_err(db_err)?;
+        let revoked = if was_admin && !stays_admin {
+            invites::revoke_sent_by(&txn, user.id, now).await?
+        } else {
+            0
+        };
         let (ended, changed) = if deactivated {
             (revoke_all_sessions(&txn, user.id, now).await?, Vec::new())
         } else {
@@ -96,7 +103,7 @@ impl IdentityService {
             }),
         )
         .await;
-        tracing::info!(user_id = %user.id, by = %actor.user_id, role = new_role.as_str(), is_active = new_active, "member updated");
+        tracing::info!(user_id = %user.id, by = %actor.user_id, role = new_role.as_str(), is_active = new_active, revoked_invitations = revoked, "member updated");
         Ok(profile(&user))
     }
 

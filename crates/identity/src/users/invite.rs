@@ -50,6 +50,7 @@ impl IdentityService {
             .filter(
                 Condition::any()
                     .add(invitation::Column::AcceptedAt.is_not_null())
+                    .add(invitation::Column::RevokedAt.is_not_null())
                     .add(invitation::Column::ExpiresAt.lte(now)),
             )
             .exec(&txn)
@@ -66,6 +67,7 @@ impl IdentityService {
             created_at: Set(now),
             expires_at: Set(expires_at),
             accepted_at: Set(None),
+            revoked_at: Set(None),
         };
         match invitation::Entity::insert(row)
             .exec_without_returning(&txn)
