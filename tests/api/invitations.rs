@@ -5,14 +5,17 @@ use serde_json::json;
 
 /// `who` invites `email` as `role`; returns the token of the emailed link.
 async fn invite(app: &TestApp, who: &Session, email: &str, role: &str) -> String {
+    invite_as(app, who, email, role).await.assert_status(201);
+    app.token_from_email(email, 1, "/accept-invite").await
+}
+
+async fn invite_as(app: &TestApp, who: &Session, email: &str, role: &str) -> p2p_tests::Response {
     app.post(
         "/api/v1/users/invite",
         who.token(),
         &json!({"email": email, "role": role}),
     )
     .await
-    .assert_status(201);
-    app.token_from_email(email, 1, "/accept-invite").await
 }
 
 async fn accept(app: &TestApp, token: &str) -> p2p_tests::Response {
@@ -69,5 +72,106 @@ async fn demoting_or_deactivating_an_admin_revokes_their_pending_invitations() {
     let joined = accept(&app, &by_owner).await;
     joined.assert_status(201);
     assert_eq!(joined.json["user"]["role"], "member");
+    app.stop().await;
+}
+
+async fn invite_status(app: &TestApp, who: &Session, email: &str) -> p2p_tests::Response {
+    invite_as(app, who, email, "member").await
+}
+
+#[tokio::test]
+async fn invitations_are_limited_per_admin() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup(&unique_email("inv-spam")).await;
+    let colleague = app
+        .invite_and_join(&owner, &unique_email("inv-spam-b"), "admin")
+        .await;
+    // The default: 20 per admin and hour, the invitation above included.
+    for _ in 1..20 {
+        invite_status(&app, &owner, &unique_email("inv-victim"))
+            .await
+            .assert_status(201);
+    }
+    let limited = invite_status(&app, &owner, &unique_email("inv-victim")).await;
+    limited.assert_problem(429, "rate_limited");
+    let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&retry), "{retry}");
+    // Another admin of the organization has their own allowance.
+    invite_status(&app, &colleague, &unique_email("inv-victim"))
+        .await
+        .assert_status(201);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn invitation_limits_per_organization_and_admin_are_configurable() {
+    let app = TestApp::spawn_with(|raw| {
+        raw.invite_limit_per_organization_per_hour = Some(3);
+        raw.invite_limit_per_admin_per_hour = Some(2);
+    })
+    .await;
+    let owner = app.signup(&unique_email("inv-conf")).await;
+    let colleague = app
+        .invite_and_join(&owner, &unique_email("inv-conf-b"), "admin")
+        .await;
+    invite_status(&app, &owner, &unique_email("inv-c"))
+        .await
+        .assert_status(201);
+    invite_status(&app, &owner, &unique_email("inv-c"))
+        .await
+        .assert_problem(429, "rate_limited");
+    invite_status(&app, &colleague, &unique_email("inv-c"))
+        .await
+        .assert_status(201);
+    // The organization's 3 are used up, whoever asks.
+    invite_status(&app, &colleague, &unique_email("inv-c"))
+        .await
+        .assert_problem(429, "rate_limited");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn invitation_emails_carry_no_link_of_the_inviters_choosing() {
+    let app = TestApp::spawn().await;
+    let email = unique_email("inv-phish");
+    let resp = app
+        .post(
+            "/api/v1/auth/signup",
+            None,
+            &json!({
+                "email": email,
+                "password": PASSWORD,
+                "first_name": "Support",
+                "last_name": "www.evil.example",
+                "organization_name": "Visit http://evil.example/login",
+            }),
+        )
+        .await;
+    resp.assert_status(201);
+    let phisher = Session::from_auth(&email, resp.json);
+    let victim = unique_email("inv-target");
+    invite_status(&app, &phisher, &victim)
+        .await
+        .assert_status(201);
+    let mail = app.emails_to(&victim, 1).await.remove(0);
+    assert!(!mail.contains("evil.example"), "{mail}");
+    assert!(mail.contains("http[:]//evil[.]example/login"), "{mail}");
+    assert!(mail.contains("www[.]evil[.]example"), "{mail}");
+    assert!(mail.contains("/accept-invite?token="), "{mail}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn accepting_invitations_is_not_limited_per_address() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup(&unique_email("inv-office")).await;
+    // More people than signups allowed per address (10 an hour) join from one address.
+    let mut tokens = Vec::new();
+    for _ in 0..12 {
+        tokens.push(invite(&app, &owner, &unique_email("inv-staff"), "member").await);
+    }
+    for token in &tokens {
+        accept(&app, token).await.assert_status(201);
+    }
     app.stop().await;
 }

@@ -9,7 +9,7 @@ use p2p_forum::{
     ForumFiles, ForumService, ForumStates, MongoPostStore, POST_FILES, POST_KIND, PostStore,
     SqlPostStore, TOPIC_KIND,
 };
-use p2p_identity::{IdentityConfig, IdentityMemberDirectory, IdentityService};
+use p2p_identity::{IdentityConfig, IdentityMemberDirectory, IdentityService, RateRule};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::ports::{Clock, CurrentStates, EventBus, Notifier, PortError, SystemClock};
@@ -236,6 +236,11 @@ fn identity_config(
     );
     config.access_token_ttl = settings.access_token_ttl;
     config.refresh_token_ttl = settings.refresh_token_ttl;
+    let hour = std::time::Duration::from_secs(3600);
+    config.rate_limits.invitations_per_organization =
+        RateRule::new(settings.invite_limit_per_organization_per_hour, hour);
+    config.rate_limits.invitations_per_admin =
+        RateRule::new(settings.invite_limit_per_admin_per_hour, hour);
     config.outbox_waker = Some(outbox_waker);
     config.signing_key =
         p2p_identity::fdi::SigningKeySource::File(settings.fdi_signing_key_file.clone());

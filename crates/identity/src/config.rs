@@ -26,7 +26,9 @@ pub struct RateLimits {
     pub login_per_account: RateRule,
     /// Login attempts per client IP. Default 30 / min.
     pub login_per_ip: RateRule,
-    /// Signups and invitation acceptances per client IP. Default 10 / hour.
+    /// Signups per client IP. Default 10 / hour. (Accepting an invitation is
+    /// proven by its token and not limited per address: an office behind one
+    /// NAT address onboards its people at once.)
     pub signup_per_ip: RateRule,
     /// Password reset requests per client IP. Default 5 / hour.
     pub reset_per_ip: RateRule,
@@ -35,6 +37,10 @@ pub struct RateLimits {
     pub reset_emails_per_account: RateRule,
     /// Verification email resends per user. Default 5 / hour.
     pub resend_verification_per_user: RateRule,
+    /// Invitations an organization sends (attempts by its admins). Default 50 / hour.
+    pub invitations_per_organization: RateRule,
+    /// Invitations one admin sends (attempts). Default 20 / hour.
+    pub invitations_per_admin: RateRule,
 }
 
 impl Default for RateLimits {
@@ -47,6 +53,8 @@ impl Default for RateLimits {
             reset_per_ip: RateRule::new(5, Duration::from_secs(60 * MIN)),
             reset_emails_per_account: RateRule::new(3, Duration::from_secs(60 * MIN)),
             resend_verification_per_user: RateRule::new(5, Duration::from_secs(60 * MIN)),
+            invitations_per_organization: RateRule::new(50, Duration::from_secs(60 * MIN)),
+            invitations_per_admin: RateRule::new(20, Duration::from_secs(60 * MIN)),
         }
     }
 }

@@ -1,8 +1,11 @@
 //! The emails the identity domain sends, with links built from the public URL.
+//! Names that users chose (people, organizations) go in through
+//! [`unlinkable`]: plain text that no mail client turns into a link.
 
 use crate::config::IdentityConfig;
 use p2p_kernel::Role;
 use p2p_kernel::ports::OutgoingEmail;
+use p2p_kernel::text::unlinkable;
 use std::time::Duration;
 
 const PRODUCT: &str = "P2P Sandbox";
@@ -28,6 +31,7 @@ pub(crate) fn verification(
     token: &str,
 ) -> OutgoingEmail {
     let url = link(config, "verify-email", token);
+    let first_name = unlinkable(first_name);
     OutgoingEmail {
         to: to.to_owned(),
         subject: format!("Confirm your email address for {PRODUCT}"),
@@ -46,6 +50,7 @@ pub(crate) fn password_reset(
     token: &str,
 ) -> OutgoingEmail {
     let url = link(config, "reset-password", token);
+    let first_name = unlinkable(first_name);
     OutgoingEmail {
         to: to.to_owned(),
         subject: format!("Reset your {PRODUCT} password"),
@@ -66,6 +71,7 @@ pub(crate) fn invitation(
     token: &str,
 ) -> OutgoingEmail {
     let url = link(config, "accept-invite", token);
+    let (inviter, organization) = (unlinkable(inviter), unlinkable(organization));
     OutgoingEmail {
         to: to.to_owned(),
         subject: format!("{inviter} invited you to {organization} on {PRODUCT}"),
@@ -94,5 +100,44 @@ mod tests {
         assert_eq!(lifetime(Duration::from_secs(3600)), "1 hour");
         assert_eq!(lifetime(Duration::from_secs(7 * 24 * 3600)), "7 days");
         assert_eq!(lifetime(Duration::from_secs(900)), "15 minutes");
+    }
+
+    #[test]
+    fn chosen_names_never_become_links() {
+        let config = IdentityConfig::new(vec![0u8; 32], "https://p2p.example/");
+        let e = invitation(
+            &config,
+            "x@y.example",
+            "Visit evil.example",
+            "Go to http://evil.example/login",
+            Role::Admin,
+            "TOKEN",
+        );
+        for text in [&e.subject, &e.text] {
+            assert!(!text.contains("evil.example"), "{text}");
+            assert!(text.contains("http[:]//evil[.]example/login"), "{text}");
+        }
+        assert!(
+            e.text
+                .contains("https://p2p.example/accept-invite?token=TOKEN")
+        );
+        let e = invitation(
+            &config,
+            "x@y.example",
+            "نورة الحربي",
+            "مصنع الحربي للصلب",
+            Role::Member,
+            "TOKEN",
+        );
+        assert!(
+            e.subject
+                .contains("نورة الحربي invited you to مصنع الحربي للصلب")
+        );
+        for e in [
+            verification(&config, "a@b.example", "www.evil.example", "T"),
+            password_reset(&config, "a@b.example", "www.evil.example", "T"),
+        ] {
+            assert!(e.text.contains("Hello www[.]evil[.]example,"), "{}", e.text);
+        }
     }
 }

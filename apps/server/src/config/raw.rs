@@ -44,6 +44,10 @@ pub struct RawConfig {
     pub mail_from: Option<String>,
     pub notification_digest_secs: Option<u64>,
     pub message_send_limit_per_minute: Option<u64>,
+    /// Invitations one organization may send per hour (429 beyond).
+    pub invite_limit_per_organization_per_hour: Option<u64>,
+    /// Invitations one admin may send per hour (429 beyond).
+    pub invite_limit_per_admin_per_hour: Option<u64>,
     /// Comma-separated hosts whose images Markdown may show (others become links).
     pub markdown_image_hosts: Option<String>,
     /// PKCS#8 PEM of the FDI's RS256 key (`/auth`); default `<data_dir>/fdi-signing-key.pem`.
@@ -127,6 +131,8 @@ const NUMERIC_FIELDS: &[&str] = &[
     "ws_max_sockets_per_user",
     "ws_subscribes_per_minute",
     "ws_max_replay_events",
+    "invite_limit_per_organization_per_hour",
+    "invite_limit_per_admin_per_hour",
 ];
 const BOOLEAN_FIELDS: &[&str] = &[
     "run_migrations",

@@ -87,6 +87,10 @@ pub struct Settings {
     pub notification_digest: Duration,
     /// Private messages one user may send per minute.
     pub message_send_limit_per_minute: u32,
+    /// Invitations one organization may send per hour.
+    pub invite_limit_per_organization_per_hour: u32,
+    /// Invitations one admin may send per hour.
+    pub invite_limit_per_admin_per_hour: u32,
     /// Hosts whose images Markdown shows besides this server's files.
     pub markdown_image_hosts: Vec<String>,
     /// The FDI's RS256 key file (generated when missing unless configured).
@@ -319,6 +323,16 @@ impl Settings {
                     "must be between 1 and 100000",
                 )
             })?;
+        let invite_limit_per_organization_per_hour = hourly_limit(
+            "invite_limit_per_organization_per_hour",
+            raw.invite_limit_per_organization_per_hour,
+            50,
+        )?;
+        let invite_limit_per_admin_per_hour = hourly_limit(
+            "invite_limit_per_admin_per_hour",
+            raw.invite_limit_per_admin_per_hour,
+            20,
+        )?;
         Ok(Self {
             environment,
             host,
@@ -349,6 +363,8 @@ impl Settings {
             mail_from,
             notification_digest: Duration::from_secs(notification_digest_secs),
             message_send_limit_per_minute,
+            invite_limit_per_organization_per_hour,
+            invite_limit_per_admin_per_hour,
             fdi_signing_key_file,
             require_email_verification: raw.require_email_verification.unwrap_or(false),
             websocket,
@@ -395,6 +411,17 @@ impl Settings {
     pub fn bind_address(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
+}
+
+/// A per-hour limit between 1 and 100,000 (`default` when unset).
+fn hourly_limit(field: &str, value: Option<u64>, default: u32) -> Result<u32, ConfigError> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    u32::try_from(value)
+        .ok()
+        .filter(|n| (1..=100_000).contains(n))
+        .ok_or_else(|| ConfigError::new(field, "must be between 1 and 100000"))
 }
 
 fn default_public_url(host: &str, port: u16) -> Result<Url, ConfigError> {

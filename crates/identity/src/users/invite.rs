@@ -11,7 +11,9 @@ use uuid::Uuid;
 impl IdentityService {
     /// Invites someone into the caller's organization with `role` and emails
     /// them a link (`/accept-invite?token=…`, valid `invitation_ttl`). Admins
-    /// only (403). 422 for a malformed email; 409 `email_taken` if the email
+    /// only (403). 429 beyond the per-admin or per-organization limit (every
+    /// attempt counts, so it also bounds probing which emails have accounts).
+    /// 422 for a malformed email; 409 `email_taken` if the email
     /// already has an account; 409 `invitation_pending` if an unexpired
     /// invitation to this organization exists (an expired one is replaced).
     /// Emits `invitation.created` on `org:<id>` (id, role and inviter; not the email).
@@ -21,6 +23,17 @@ impl IdentityService {
         req: InviteRequest,
     ) -> Result<InvitationView, DomainError> {
         actor.require_org_admin(actor.org_id)?;
+        let limits = self.inner.config.rate_limits;
+        self.limit(
+            &format!("invite:admin:{}", actor.user_id),
+            limits.invitations_per_admin,
+        )
+        .await?;
+        self.limit(
+            &format!("invite:org:{}", actor.org_id),
+            limits.invitations_per_organization,
+        )
+        .await?;
         let email = normalize_email(&req.email);
         let mut v = Validator::new();
         v.email("email", &email);

@@ -1,11 +1,14 @@
 //! Text written by users, made safe for every place it is shown: Markdown
-//! sources and their HTML ([`Markdown`]), URL fields ([`UrlKind`]) and
-//! spreadsheet cells ([`spreadsheet_cell`]). Plain-text fields are checked by
+//! sources and their HTML ([`Markdown`]), URL fields ([`UrlKind`]),
+//! spreadsheet cells ([`spreadsheet_cell`]) and emails ([`unlinkable`]).
+//! Plain-text fields are checked by
 //! [`crate::validate::Validator::plain_text`], which uses the same rules.
 
+mod mail;
 mod markdown;
 mod url;
 
+pub use mail::unlinkable;
 pub use markdown::{ImagePolicy, Markdown, OPTIONS as MARKDOWN_OPTIONS, has_script_link};
 pub use url::{UrlKind, is_safe_link, is_server_path, is_web_url, scheme};
 

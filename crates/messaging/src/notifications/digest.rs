@@ -11,6 +11,7 @@ use p2p_kernel::dbtime::db_now;
 use p2p_kernel::ids::UserId;
 use p2p_kernel::outbox;
 use p2p_kernel::ports::OutgoingEmail;
+use p2p_kernel::text::unlinkable;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::sync::Arc;
@@ -129,13 +130,15 @@ impl NotificationService {
 
     fn digest_email(&self, to: String, pending: &[notification::Model]) -> OutgoingEmail {
         let base = &self.inner.digest.public_url;
+        // Titles carry what users wrote (names, topic titles): plain text that
+        // no mail client turns into a link.
         let subject = match pending {
-            [one] => one.title.clone(),
+            [one] => unlinkable(&one.title).into_owned(),
             many => format!("{} new notifications on P2P Sandbox", many.len()),
         };
         let mut text = String::from("Here is what happened since our last email:\n\n");
         for n in pending.iter().take(MAX_LISTED) {
-            text.push_str(&format!("- {}\n", n.title));
+            text.push_str(&format!("- {}\n", unlinkable(&n.title)));
             if let Some(link) = &n.link {
                 text.push_str(&format!("  {base}{link}\n"));
             }
