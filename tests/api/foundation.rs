@@ -76,6 +76,37 @@ async fn request_ids_are_echoed_or_generated() {
 }
 
 #[tokio::test]
+async fn request_ids_that_are_not_short_tokens_are_replaced() {
+    let app = TestApp::spawn().await;
+    let send = |id: String| {
+        let req = app
+            .client
+            .get(app.url("/api/v1/missing"))
+            .header("x-request-id", id);
+        async move { TestApp::read(req.send().await.unwrap()).await }
+    };
+    let hostile = [
+        "<script>alert(1)</script>".to_owned(),
+        "a\"b".to_owned(),
+        "x".repeat(65),
+        "id with spaces".to_owned(),
+    ];
+    for id in hostile {
+        let resp = send(id.clone()).await;
+        let echoed = resp.header("x-request-id").expect("an id");
+        assert_ne!(echoed, id);
+        assert_eq!(echoed.len(), 36, "a generated UUID");
+        assert_eq!(resp.json["request_id"], echoed);
+        assert!(!resp.text.contains("<script"), "{}", resp.text);
+    }
+    let longest = format!("Trace.{}_9-z", "a".repeat(54));
+    assert_eq!(longest.len(), 64);
+    let resp = send(longest.clone()).await;
+    assert_eq!(resp.header("x-request-id"), Some(longest.as_str()));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn metrics_count_requests_per_route() {
     let app = TestApp::spawn().await;
     app.get("/health/live", None).await;
