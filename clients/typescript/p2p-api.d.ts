@@ -1049,7 +1049,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics in the text exposition format. */
+        /**
+         * Prometheus metrics in the text exposition format.
+         * @description Open in development. In production only on the `P2P_METRICS_ADDR`
+         *     listener and/or with the `P2P_METRICS_TOKEN` bearer token; with neither,
+         *     404.
+         */
         get: operations["metrics_text"];
         put?: never;
         post?: never;
@@ -5133,6 +5138,24 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description a metrics token is configured: send it as `Authorization: Bearer <token>` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description metrics are not served on this listener */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

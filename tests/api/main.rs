@@ -13,6 +13,7 @@ mod foundation;
 mod invitations;
 mod markdown_images;
 mod messages;
+mod metrics;
 mod notifications;
 mod orgs;
 mod realtime;

@@ -5,6 +5,7 @@ use crate::backends::Backends;
 use crate::backends::retry::RetryPolicy;
 use crate::config::Settings;
 use crate::http::extract;
+use crate::http::metrics_access::MetricsAccess;
 use crate::routes;
 use crate::services::Services;
 use crate::state::AppState;
@@ -32,6 +33,8 @@ const IDENTITY_PURGE_KEEP: std::time::Duration = std::time::Duration::from_secs(
 pub struct Application {
     port: u16,
     server: Server,
+    /// The listener serving only `/metrics` (`P2P_METRICS_ADDR`).
+    metrics_server: Option<Server>,
     state: AppState,
     shutdown_tx: watch::Sender<bool>,
     workers: Vec<JoinHandle<()>>,
@@ -47,6 +50,15 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind_address()))?;
         let port = listener.local_addr()?.port();
         settings.bound_to(port);
+        let metrics_listener = match settings.metrics.listen {
+            Some(address) => {
+                let listener = TcpListener::bind(address)
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {address} for metrics: {e}"))?;
+                settings.metrics.listen = Some(listener.local_addr()?);
+                Some(listener)
+            }
+            None => None,
+        };
         std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
             anyhow::anyhow!(
                 "cannot create data directory {}: {e}",
@@ -98,10 +110,14 @@ impl Application {
             shutdown: shutdown_rx,
         };
         let server = http_server(state.clone(), listener)?;
-        tracing::info!(port, "listening");
+        let metrics_server = metrics_listener
+            .map(|listener| metrics_server(state.clone(), listener))
+            .transpose()?;
+        tracing::info!(port, metrics = ?state.settings.metrics.listen, "listening");
         Ok(Self {
             port,
             server,
+            metrics_server,
             state,
             shutdown_tx,
             workers,
@@ -133,8 +149,15 @@ impl Application {
             let _ = shutdown_tx.send(true);
             handle.stop(true).await;
         });
+        let metrics = self
+            .metrics_server
+            .map(|server| (server.handle(), tokio::spawn(server)));
         let result = self.server.await;
         signals.abort();
+        if let Some((handle, server)) = metrics {
+            handle.stop(true).await;
+            let _ = server.await;
+        }
         let _ = self.shutdown_tx.send(true);
         for worker in self.workers {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(10), worker).await;
@@ -207,6 +230,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     let settings = state.settings.clone();
     let data = web::Data::new(state);
     let max_body = settings.max_body_bytes;
+    let metrics_access = web::Data::new(MetricsAccess::public(&settings));
     let app_settings = settings.clone();
     // Computed once from the same route functions the app registers below,
     // so the document cannot drift from the routes.
@@ -222,6 +246,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .service(routes::docs::docs_redirect)
             .into_utoipa_app()
             .app_data(data.clone())
+            .app_data(metrics_access.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(
                 web::JsonConfig::default()
@@ -255,6 +280,27 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     if let Some(workers) = settings.workers {
         server = server.workers(workers);
     }
+    Ok(server.run())
+}
+
+/// The dedicated metrics listener: `/metrics` (behind the token when one is
+/// configured) and 404 for anything else, on one worker.
+fn metrics_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+    let access = web::Data::new(MetricsAccess::dedicated(&state.settings));
+    let shutdown_timeout = state.settings.shutdown_timeout.as_secs();
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(access.clone())
+            .service(routes::health::metrics_text)
+            .default_service(web::to(routes::fallback::not_found_or_method_not_allowed))
+            .wrap(from_fn(crate::http::observe::observe))
+    })
+    .workers(1)
+    .listen(listener)?
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout);
     Ok(server.run())
 }
 

@@ -8,6 +8,7 @@ mod markdown;
 mod raw;
 mod secret;
 mod settings;
+mod transport;
 mod websocket;
 
 pub use raw::RawConfig;
@@ -16,6 +17,7 @@ pub use settings::{
     DatabaseBackend, Environment, LogFormat, MongoSettings, RedisSettings, S3Settings, Settings,
     SmtpSettings,
 };
+pub use transport::MetricsSettings;
 pub use websocket::WebSocketSettings;
 
 use std::fmt;

@@ -29,6 +29,10 @@ pub struct RawConfig {
     /// stopped reading: zero window) before the connection is dropped.
     pub unacked_timeout_secs: Option<u64>,
     pub workers: Option<usize>,
+    /// `host:port` of a separate listener that serves only `/metrics`.
+    pub metrics_addr: Option<String>,
+    /// Bearer token required to read `/metrics`.
+    pub metrics_token: Option<String>,
     pub database_url: Option<String>,
     pub mongodb_url: Option<String>,
     pub mongodb_db: Option<String>,

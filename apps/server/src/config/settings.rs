@@ -1,4 +1,5 @@
-use super::{ConfigError, RawConfig, Secret, WebSocketSettings};
+use super::transport::metrics_settings;
+use super::{ConfigError, MetricsSettings, RawConfig, Secret, WebSocketSettings};
 use crate::http::proxies::TrustedProxies;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -76,6 +77,8 @@ pub struct Settings {
     /// `TCP_USER_TIMEOUT` of accepted connections (see `RawConfig`).
     pub unacked_timeout: Duration,
     pub workers: Option<usize>,
+    /// Where and to whom `/metrics` is served (`P2P_METRICS_ADDR`, `P2P_METRICS_TOKEN`).
+    pub metrics: MetricsSettings,
     pub database_url: Secret<String>,
     pub database_backend: DatabaseBackend,
     pub mongo: Option<MongoSettings>,
@@ -224,6 +227,7 @@ impl Settings {
         if raw.workers == Some(0) {
             return Err(ConfigError::new("workers", "must be at least 1"));
         }
+        let metrics = metrics_settings(non_empty(raw.metrics_addr), non_empty(raw.metrics_token))?;
 
         let database_url =
             non_empty(raw.database_url).unwrap_or_else(|| default_sqlite_url(&data_dir));
@@ -354,6 +358,7 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(raw.shutdown_timeout_secs.unwrap_or(30)),
             unacked_timeout: Duration::from_secs(raw.unacked_timeout_secs.unwrap_or(60).max(1)),
             workers: raw.workers,
+            metrics,
             database_url: Secret::new(database_url),
             database_backend,
             mongo,

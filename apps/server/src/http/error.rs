@@ -209,12 +209,25 @@ impl ResponseError for ApiError {
     }
 }
 
-/// The backend named by an unavailable error's detail (`"redis unavailable"`).
-fn backend_of(detail: &str) -> String {
-    detail
-        .strip_suffix(" unavailable")
+/// The backend named by an unavailable error's detail (`"redis unavailable"`),
+/// as a metric label: one of the known backends, else `unknown`.
+fn backend_of(detail: &str) -> &'static str {
+    const BACKENDS: [&str; 9] = [
+        "database",
+        "mongodb",
+        "redis",
+        "pubsub",
+        "s3",
+        "files",
+        "file storage",
+        "smtp",
+        "mail",
+    ];
+    let named = detail.strip_suffix(" unavailable").unwrap_or_default();
+    BACKENDS
+        .into_iter()
+        .find(|b| *b == named)
         .unwrap_or("unknown")
-        .to_owned()
 }
 
 #[cfg(test)]

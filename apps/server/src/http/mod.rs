@@ -7,6 +7,7 @@ pub mod client;
 pub mod cookies;
 pub mod error;
 pub mod extract;
+pub mod metrics_access;
 pub mod observe;
 pub mod proxies;
 pub mod request_id;

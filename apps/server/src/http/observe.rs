@@ -1,10 +1,13 @@
 //! One middleware observes every request: assigns the request id, runs the
 //! handler inside a tracing span and the request-id scope, logs the outcome,
-//! and records Prometheus metrics per route pattern and status.
+//! and records Prometheus metrics per route pattern and status. Every label
+//! comes from a bounded set: a method outside the standard ones is `other`, a
+//! path no route matched is `unmatched`, the status is the server's own.
 
 use super::request_id;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use std::time::Instant;
@@ -16,6 +19,7 @@ pub async fn observe(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = request_id::from_header(req.headers().get(request_id::HEADER));
     let method = req.method().as_str().to_owned();
+    let method_label = method_label(req.method());
     let path = req.path().to_owned();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
     let started = Instant::now();
@@ -35,7 +39,7 @@ pub async fn observe(
         .unwrap_or_else(|| "unmatched".to_owned());
     let elapsed = started.elapsed();
     let labels = [
-        ("method", method),
+        ("method", method_label.to_owned()),
         ("route", route),
         ("status", status.to_string()),
     ];
@@ -55,4 +59,36 @@ pub async fn observe(
             .insert(HeaderName::from_static(request_id::HEADER), value);
     }
     Ok(response)
+}
+
+/// The method as a metric label: the standard methods by name, any other
+/// (methods are client-chosen tokens) as `other`.
+fn method_label(method: &Method) -> &'static str {
+    static STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    STANDARD
+        .iter()
+        .find(|m| *m == method)
+        .map_or("other", Method::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        let invented = Method::from_bytes(b"X-PROBE-1234").unwrap_or(Method::GET);
+        assert_eq!(method_label(&invented), "other");
+    }
 }

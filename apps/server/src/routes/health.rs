@@ -1,5 +1,7 @@
 //! Liveness, readiness and metrics.
 
+use crate::http::error::Problem;
+use crate::http::metrics_access::MetricsReader;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use p2p_kernel::ports::HealthProbe;
@@ -92,9 +94,18 @@ async fn check(probe: &Arc<dyn HealthProbe>) -> (&'static str, BackendStatus) {
 }
 
 /// Prometheus metrics in the text exposition format.
-#[utoipa::path(tag = "health", responses((status = 200, content_type = "text/plain", body = String)))]
+///
+/// Open in development. In production only on the `P2P_METRICS_ADDR`
+/// listener and/or with the `P2P_METRICS_TOKEN` bearer token; with neither,
+/// 404.
+#[utoipa::path(tag = "health", responses(
+    (status = 200, content_type = "text/plain", body = String),
+    (status = 401, body = Problem,
+        description = "a metrics token is configured: send it as `Authorization: Bearer <token>`"),
+    (status = 404, body = Problem, description = "metrics are not served on this listener"),
+))]
 #[get("/metrics")]
-pub async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics_text(_reader: MetricsReader, state: web::Data<AppState>) -> HttpResponse {
     let body = state
         .metrics
         .as_ref()
