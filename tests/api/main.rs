@@ -21,6 +21,7 @@ mod realtime_limits;
 mod realtime_origin;
 mod realtime_replay;
 mod search;
+mod slow_bodies;
 mod url_fields;
 mod usecases;
 mod usecases_export;

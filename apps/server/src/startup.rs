@@ -4,6 +4,7 @@
 use crate::backends::Backends;
 use crate::backends::retry::RetryPolicy;
 use crate::config::Settings;
+use crate::http::body_deadline::body_deadline;
 use crate::http::extract;
 use crate::http::metrics_access::MetricsAccess;
 use crate::routes;
@@ -28,6 +29,9 @@ const FILE_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(
 /// and invitations are purged, and how long ended ones are kept first.
 const IDENTITY_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 const IDENTITY_PURGE_KEEP: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+/// How long a client may take to send a request's head (line and headers);
+/// its body is timed by `http::body_deadline`.
+const HEAD_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A built, bound, not yet running server.
 pub struct Application {
@@ -230,6 +234,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     let settings = state.settings.clone();
     let data = web::Data::new(state);
     let max_body = settings.max_body_bytes;
+    let body_read = settings.body_read;
     let metrics_access = web::Data::new(MetricsAccess::public(&settings));
     let app_settings = settings.clone();
     // Computed once from the same route functions the app registers below,
@@ -260,6 +265,9 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .into_app()
             .service(routes::fdi::scope())
             .default_service(web::to(routes::fallback::not_found_or_method_not_allowed))
+            .wrap(from_fn(move |req, next| {
+                body_deadline(body_read, req, next)
+            }))
             .wrap(cors(settings))
             .wrap(Compress::default())
             .wrap(
@@ -270,6 +278,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             )
             .wrap(from_fn(crate::http::observe::observe))
     })
+    .client_request_timeout(HEAD_READ_TIMEOUT)
     // Small writes (WebSocket events, short responses) go out at once
     // instead of waiting for the peer's acknowledgement of the previous one.
     .tcp_nodelay(true)
@@ -297,6 +306,7 @@ fn metrics_server(state: AppState, listener: TcpListener) -> anyhow::Result<Serv
             .default_service(web::to(routes::fallback::not_found_or_method_not_allowed))
             .wrap(from_fn(crate::http::observe::observe))
     })
+    .client_request_timeout(HEAD_READ_TIMEOUT)
     .workers(1)
     .listen(listener)?
     .disable_signals()

@@ -17,7 +17,7 @@ pub use settings::{
     DatabaseBackend, Environment, LogFormat, MongoSettings, RedisSettings, S3Settings, Settings,
     SmtpSettings,
 };
-pub use transport::MetricsSettings;
+pub use transport::{BodyReadSettings, MetricsSettings};
 pub use websocket::WebSocketSettings;
 
 use std::fmt;

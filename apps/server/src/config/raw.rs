@@ -29,6 +29,10 @@ pub struct RawConfig {
     /// stopped reading: zero window) before the connection is dropped.
     pub unacked_timeout_secs: Option<u64>,
     pub workers: Option<usize>,
+    /// Seconds a request body may go without a byte (and its initial allowance).
+    pub body_read_timeout_secs: Option<u64>,
+    /// The slowest average rate a request body may arrive at after that allowance.
+    pub body_min_bytes_per_sec: Option<u64>,
     /// `host:port` of a separate listener that serves only `/metrics`.
     pub metrics_addr: Option<String>,
     /// Bearer token required to read `/metrics`.
@@ -130,6 +134,8 @@ const NUMERIC_FIELDS: &[&str] = &[
     "shutdown_timeout_secs",
     "unacked_timeout_secs",
     "workers",
+    "body_read_timeout_secs",
+    "body_min_bytes_per_sec",
     "notification_digest_secs",
     "message_send_limit_per_minute",
     "ws_max_sockets_per_user",

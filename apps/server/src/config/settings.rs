@@ -1,5 +1,5 @@
-use super::transport::metrics_settings;
-use super::{ConfigError, MetricsSettings, RawConfig, Secret, WebSocketSettings};
+use super::transport::{body_read_settings, metrics_settings};
+use super::{BodyReadSettings, ConfigError, MetricsSettings, RawConfig, Secret, WebSocketSettings};
 use crate::http::proxies::TrustedProxies;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -77,6 +77,8 @@ pub struct Settings {
     /// `TCP_USER_TIMEOUT` of accepted connections (see `RawConfig`).
     pub unacked_timeout: Duration,
     pub workers: Option<usize>,
+    /// Deadlines of request bodies (`P2P_BODY_READ_TIMEOUT_SECS`, `P2P_BODY_MIN_BYTES_PER_SEC`).
+    pub body_read: BodyReadSettings,
     /// Where and to whom `/metrics` is served (`P2P_METRICS_ADDR`, `P2P_METRICS_TOKEN`).
     pub metrics: MetricsSettings,
     pub database_url: Secret<String>,
@@ -227,6 +229,7 @@ impl Settings {
         if raw.workers == Some(0) {
             return Err(ConfigError::new("workers", "must be at least 1"));
         }
+        let body_read = body_read_settings(raw.body_read_timeout_secs, raw.body_min_bytes_per_sec)?;
         let metrics = metrics_settings(non_empty(raw.metrics_addr), non_empty(raw.metrics_token))?;
 
         let database_url =
@@ -358,6 +361,7 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(raw.shutdown_timeout_secs.unwrap_or(30)),
             unacked_timeout: Duration::from_secs(raw.unacked_timeout_secs.unwrap_or(60).max(1)),
             workers: raw.workers,
+            body_read,
             metrics,
             database_url: Secret::new(database_url),
             database_backend,

@@ -1,8 +1,9 @@
 //! Settings of the HTTP transport against hostile clients: where and to whom
-//! `/metrics` is served.
+//! `/metrics` is served, and how long a request body may take to arrive.
 
 use super::{ConfigError, Secret};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// Who may read `/metrics` (see `http::metrics_access`).
 #[derive(Clone, Debug, Default)]
@@ -13,6 +14,15 @@ pub struct MetricsSettings {
     pub listen: Option<SocketAddr>,
     /// A bearer token every scrape must present (`P2P_METRICS_TOKEN`).
     pub token: Option<Secret<String>>,
+}
+
+/// How long a request body may take (see `http::body_deadline`): it is cut
+/// off with 408 when no byte arrives for `timeout`, or when it arrives
+/// slower than `timeout` plus one second per `min_bytes_per_sec` received.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyReadSettings {
+    pub timeout: Duration,
+    pub min_bytes_per_sec: u64,
 }
 
 const MIN_METRICS_TOKEN_BYTES: usize = 16;
@@ -50,6 +60,30 @@ pub(super) fn metrics_settings(
     Ok(MetricsSettings { listen, token })
 }
 
+pub(super) fn body_read_settings(
+    timeout_secs: Option<u64>,
+    min_bytes_per_sec: Option<u64>,
+) -> Result<BodyReadSettings, ConfigError> {
+    let timeout_secs = timeout_secs.unwrap_or(30);
+    if !(1..=3600).contains(&timeout_secs) {
+        return Err(ConfigError::new(
+            "body_read_timeout_secs",
+            "must be between 1 and 3600",
+        ));
+    }
+    let min_bytes_per_sec = min_bytes_per_sec.unwrap_or(1024);
+    if !(1..=1_000_000_000).contains(&min_bytes_per_sec) {
+        return Err(ConfigError::new(
+            "body_min_bytes_per_sec",
+            "must be between 1 and 1000000000",
+        ));
+    }
+    Ok(BodyReadSettings {
+        timeout: Duration::from_secs(timeout_secs),
+        min_bytes_per_sec,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +98,24 @@ mod tests {
         assert_eq!(short.map(|e| e.key), Some("P2P_METRICS_TOKEN".into()));
         let spaced = metrics_settings(None, Some("has a space in the middle".into())).err();
         assert_eq!(spaced.map(|e| e.key), Some("P2P_METRICS_TOKEN".into()));
+    }
+
+    #[test]
+    fn body_read_defaults_and_bounds() {
+        let defaults = body_read_settings(None, None).ok();
+        assert_eq!(
+            defaults.map(|b| (b.timeout.as_secs(), b.min_bytes_per_sec)),
+            Some((30, 1024))
+        );
+        let zero = body_read_settings(Some(0), None).err();
+        assert_eq!(
+            zero.map(|e| e.key),
+            Some("P2P_BODY_READ_TIMEOUT_SECS".into())
+        );
+        let rate = body_read_settings(None, Some(0)).err();
+        assert_eq!(
+            rate.map(|e| e.key),
+            Some("P2P_BODY_MIN_BYTES_PER_SEC".into())
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! the same error documents as the services.
 
 pub mod auth;
+pub mod body_deadline;
 pub mod client;
 pub mod cookies;
 pub mod error;
