@@ -16,6 +16,7 @@ mod messages;
 mod metrics;
 mod notifications;
 mod orgs;
+mod production;
 mod realtime;
 mod realtime_limits;
 mod realtime_origin;

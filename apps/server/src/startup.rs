@@ -7,13 +7,14 @@ use crate::config::Settings;
 use crate::http::body_deadline::body_deadline;
 use crate::http::extract;
 use crate::http::metrics_access::MetricsAccess;
+use crate::http::security_headers::security_headers;
 use crate::routes;
 use crate::services::Services;
 use crate::state::AppState;
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::{Method, header};
-use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use p2p_kernel::outbox::{OutboxConfig, OutboxWorker};
 use p2p_migration::{Migrator, MigratorTrait};
@@ -235,6 +236,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     let data = web::Data::new(state);
     let max_body = settings.max_body_bytes;
     let body_read = settings.body_read;
+    let hsts = settings.environment == crate::config::Environment::Production;
     let metrics_access = web::Data::new(MetricsAccess::public(&settings));
     let app_settings = settings.clone();
     // Computed once from the same route functions the app registers below,
@@ -270,12 +272,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             }))
             .wrap(cors(settings))
             .wrap(Compress::default())
-            .wrap(
-                DefaultHeaders::new()
-                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::REFERRER_POLICY, "no-referrer"))
-                    .add((header::X_FRAME_OPTIONS, "DENY")),
-            )
+            .wrap(from_fn(move |req, next| security_headers(hsts, req, next)))
             .wrap(from_fn(crate::http::observe::observe))
     })
     .client_request_timeout(HEAD_READ_TIMEOUT)

@@ -417,6 +417,11 @@ impl Settings {
         }
     }
 
+    /// Cookies carry `Secure` in production and whenever the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.environment == Environment::Production || self.public_url.scheme() == "https"
+    }
+
     pub fn bind_address(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }

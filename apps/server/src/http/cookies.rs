@@ -12,7 +12,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The refresh cookie is only sent to the auth endpoints.
 const REFRESH_PATH: &str = "/api/v1/auth";
 
-/// Whether cookies get the `Secure` flag (the public URL is https).
+/// Whether cookies get the `Secure` flag (`Settings::secure_cookies`).
 #[derive(Clone, Copy)]
 pub struct CookiePolicy {
     pub secure: bool,

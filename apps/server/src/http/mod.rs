@@ -12,6 +12,7 @@ pub mod metrics_access;
 pub mod observe;
 pub mod proxies;
 pub mod request_id;
+pub mod security_headers;
 pub mod upload;
 pub mod websocket;
 

@@ -45,7 +45,7 @@ fn with_session(
 
 fn cookie_policy(state: &AppState) -> CookiePolicy {
     CookiePolicy {
-        secure: state.settings.public_url.scheme() == "https",
+        secure: state.settings.secure_cookies(),
     }
 }
 

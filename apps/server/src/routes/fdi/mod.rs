@@ -18,10 +18,10 @@ mod verification;
 use crate::state::AppState;
 use actix_web::web;
 
-/// Cookie settings from the public URL (Secure when it is https).
+/// Cookie settings (Secure in production or when the public URL is https).
 pub fn cookie_settings(state: &AppState) -> transport::CookieSettings {
     transport::CookieSettings {
-        secure: state.settings.public_url.scheme() == "https",
+        secure: state.settings.secure_cookies(),
     }
 }
 
