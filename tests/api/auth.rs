@@ -475,3 +475,62 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies() {
     assert_eq!(signup_forwarded(&app, "203.0.113.10").await, 429);
     app.stop().await;
 }
+
+/// Logs in through a trusted proxy that forwards for `address`.
+async fn login_from(
+    app: &TestApp,
+    address: &str,
+    email: &str,
+    password: &str,
+) -> p2p_tests::Response {
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", address)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    TestApp::read(resp).await
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_elsewhere_do_not_lock_the_owner_out() {
+    let app = TestApp::spawn_with(|raw| raw.trusted_proxies = Some("127.0.0.1, ::1".into())).await;
+    let email = unique_email("victim");
+    app.signup(&email).await;
+
+    // An attacker's address fails until it is stopped...
+    let mut stopped = false;
+    for _ in 0..15 {
+        let resp = login_from(&app, "203.0.113.66", &email, "Wrong-password-99").await;
+        if resp.status == 429 {
+            resp.assert_problem(429, "rate_limited");
+            assert!(resp.header("retry-after").is_some());
+            stopped = true;
+            break;
+        }
+        resp.assert_problem(401, "invalid_credentials");
+    }
+    assert!(stopped, "the attacker's address is throttled");
+    // ...and so are a dozen more addresses, one wrong password each.
+    for i in 1..=12 {
+        login_from(
+            &app,
+            &format!("198.51.100.{i}"),
+            &email,
+            "Wrong-password-99",
+        )
+        .await
+        .assert_problem(401, "invalid_credentials");
+    }
+    // The owner, from an address that has not failed, gets in at once.
+    login_from(&app, "192.0.2.10", &email, PASSWORD)
+        .await
+        .assert_status(200);
+    // The attacker's address is still stopped, even with the right password.
+    login_from(&app, "203.0.113.66", &email, PASSWORD)
+        .await
+        .assert_problem(429, "rate_limited");
+    app.stop().await;
+}

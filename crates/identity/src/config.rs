@@ -22,8 +22,15 @@ impl RateRule {
 /// through the [`p2p_kernel::ports::RateLimiter`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Login attempts per account (email), successful ones included. Default 10 / 15 min.
-    pub login_per_account: RateRule,
+    /// Login attempts per account (email) and client address; a success
+    /// starts the count again. Default 10 / 15 min.
+    pub login_per_account_and_address: RateRule,
+    /// Login attempts per account from every address together, counted for
+    /// addresses that already failed on it (and the failures of the others):
+    /// each tier a longer window, so the wait grows with the failures.
+    /// An address that has not failed is never stopped by these.
+    /// Default 50 / 15 min, 100 / hour, 200 / day.
+    pub login_per_account: [RateRule; 3],
     /// Login attempts per client IP. Default 30 / min.
     pub login_per_ip: RateRule,
     /// Signups per client IP. Default 10 / hour. (Accepting an invitation is
@@ -47,7 +54,12 @@ impl Default for RateLimits {
     fn default() -> Self {
         const MIN: u64 = 60;
         Self {
-            login_per_account: RateRule::new(10, Duration::from_secs(15 * MIN)),
+            login_per_account_and_address: RateRule::new(10, Duration::from_secs(15 * MIN)),
+            login_per_account: [
+                RateRule::new(50, Duration::from_secs(15 * MIN)),
+                RateRule::new(100, Duration::from_secs(60 * MIN)),
+                RateRule::new(200, Duration::from_secs(24 * 60 * MIN)),
+            ],
             login_per_ip: RateRule::new(30, Duration::from_secs(MIN)),
             signup_per_ip: RateRule::new(10, Duration::from_secs(60 * MIN)),
             reset_per_ip: RateRule::new(5, Duration::from_secs(60 * MIN)),

@@ -111,29 +111,42 @@ impl IdentityService {
     /// the cache must not lock everyone out.
     pub(crate) async fn limit(&self, key: &str, rule: RateRule) -> Result<(), DomainError> {
         match self.hit(key, rule).await {
-            Some(retry_after) => {
-                metrics::counter!("rate_limited_total", "domain" => "identity").increment(1);
-                Err(DomainError::rate_limited(retry_after.as_secs().max(1)))
-            }
+            Some(retry_after) => Err(Self::rate_limited(retry_after)),
             None => Ok(()),
         }
     }
 
     /// Counts a hit; returns the retry delay when over the limit.
     pub(crate) async fn hit(&self, key: &str, rule: RateRule) -> Option<std::time::Duration> {
+        match self.decide(key, rule).await {
+            RateDecision::Allowed { .. } => None,
+            RateDecision::Limited { retry_after } => Some(retry_after),
+        }
+    }
+
+    /// Counts a hit and says what the limiter decided; when its backend is
+    /// down the hit is allowed as if it were the first of its window.
+    pub(crate) async fn decide(&self, key: &str, rule: RateRule) -> RateDecision {
         match self
             .inner
             .limiter
             .hit(&format!("identity:{key}"), rule.limit, rule.window)
             .await
         {
-            Ok(RateDecision::Allowed { .. }) => None,
-            Ok(RateDecision::Limited { retry_after }) => Some(retry_after),
+            Ok(decision) => decision,
             Err(e) => {
                 tracing::warn!(error = %e, key, "rate limiter unavailable, request allowed");
-                None
+                RateDecision::Allowed {
+                    remaining: rule.limit.saturating_sub(1),
+                }
             }
         }
+    }
+
+    /// 429 with `retry_after`, counted in `rate_limited_total`.
+    pub(crate) fn rate_limited(retry_after: std::time::Duration) -> DomainError {
+        metrics::counter!("rate_limited_total", "domain" => "identity").increment(1);
+        DomainError::rate_limited(retry_after.as_secs().max(1))
     }
 
     pub(crate) async fn reset_limit(&self, key: &str) {

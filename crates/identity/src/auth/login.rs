@@ -17,20 +17,16 @@ impl IdentityService {
     /// An unknown email, a wrong password and a deactivated account all answer
     /// 401 `invalid_credentials` after one password verification (against a
     /// dummy hash when there is no account), so neither the answer nor its
-    /// timing tells them apart. 429 beyond the per-IP or per-account limit.
+    /// timing tells them apart. 429 beyond a limit of the login throttle
+    /// (see `auth/throttle.rs`): never for the right password from an address
+    /// that has not failed on this account.
     pub async fn login(
         &self,
         req: LoginRequest,
         client: ClientInfo,
     ) -> Result<AuthResponse, DomainError> {
-        let limits = self.inner.config.rate_limits;
         let email = normalize_email(&req.email);
-        if let Some(ip) = &client.ip {
-            self.limit(&format!("login:ip:{ip}"), limits.login_per_ip)
-                .await?;
-        }
-        let account_key = format!("login:account:{email}");
-        self.limit(&account_key, limits.login_per_account).await?;
+        let attempt = self.login_attempt(&email, &client).await?;
 
         let found = repo::find_by_email(self.db(), &email)
             .await
@@ -46,10 +42,11 @@ impl IdentityService {
             Some(u) if matches && u.is_active => u,
             _ => {
                 metrics::counter!("logins_total", "outcome" => "failed").increment(1);
+                self.login_failed(&attempt).await;
                 return Err(errors::invalid_credentials());
             }
         };
-        self.reset_limit(&account_key).await;
+        self.login_succeeded(&attempt).await;
 
         let now = self.now();
         let txn = self.begin().await?;

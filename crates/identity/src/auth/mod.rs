@@ -8,6 +8,7 @@ mod reset;
 mod sessions;
 mod signup;
 mod superuser;
+mod throttle;
 mod verify;
 
 pub(crate) use refresh::revoke_all_sessions;

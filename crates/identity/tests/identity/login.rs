@@ -113,7 +113,12 @@ async fn rate_limits_postgres() {
 
 fn small_limits(config: &mut p2p_identity::IdentityConfig) {
     let window = Duration::from_secs(600);
-    config.rate_limits.login_per_account = RateRule::new(3, window);
+    config.rate_limits.login_per_account_and_address = RateRule::new(3, window);
+    config.rate_limits.login_per_account = [
+        RateRule::new(4, window),
+        RateRule::new(6, Duration::from_secs(3600)),
+        RateRule::new(100, Duration::from_secs(86_400)),
+    ];
     config.rate_limits.login_per_ip = RateRule::new(5, window);
     config.rate_limits.signup_per_ip = RateRule::new(2, window);
     config.rate_limits.reset_per_ip = RateRule::new(2, window);
@@ -138,7 +143,8 @@ async fn rate_limits(env: Env) {
     assert_eq!(err.kind().status(), 429);
     assert!(err.retry_after_secs().is_some_and(|s| s > 0));
 
-    // Login per account: three attempts, then 429 even with the right password.
+    // Per account and address: three attempts, then 429 from that address
+    // even with the right password; another address gets in.
     for _ in 0..3 {
         let res = env
             .identity
@@ -154,6 +160,58 @@ async fn rate_limits(env: Env) {
         .login(login("a@org0.example", PASSWORD), ClientInfo::default())
         .await;
     assert_eq!(code(res), (429, "rate_limited".into()));
+    env.identity
+        .login(login("a@org0.example", PASSWORD), client("10.9.1.1"))
+        .await
+        .unwrap();
+
+    // Per account: failures from many addresses. Addresses that failed are
+    // stopped once the account's first tier (4, the three above included)
+    // is reached, with a longer wait at the next tier (6); an address that
+    // has not failed is still checked, and its right password gets in.
+    for i in 2..4 {
+        let res = env
+            .identity
+            .login(
+                login("a@org0.example", "wrong-password-1"),
+                client(&format!("10.9.1.{i}")),
+            )
+            .await;
+        assert_eq!(code(res), (401, "invalid_credentials".into()), "{i}");
+    }
+    let again = env
+        .identity
+        .login(
+            login("a@org0.example", "wrong-password-1"),
+            client("10.9.1.2"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(again.kind().status(), 429);
+    let first_wait = again.retry_after_secs().unwrap();
+    assert!(first_wait <= 600, "{first_wait}");
+    let res = env
+        .identity
+        .login(
+            login("a@org0.example", "wrong-password-1"),
+            client("10.9.1.5"),
+        )
+        .await;
+    assert_eq!(
+        code(res),
+        (401, "invalid_credentials".into()),
+        "a fresh address is checked"
+    );
+    let longer = env
+        .identity
+        .login(login("a@org0.example", PASSWORD), client("10.9.1.3"))
+        .await
+        .unwrap_err();
+    assert!(longer.retry_after_secs().unwrap() > 600, "the wait grows");
+    env.identity
+        .login(login("a@org0.example", PASSWORD), client("10.9.1.6"))
+        .await
+        .unwrap();
 
     // Login per IP: five attempts over different accounts, then 429.
     for i in 0..5 {
