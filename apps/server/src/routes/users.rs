@@ -75,6 +75,7 @@ pub async fn list(
 #[utoipa::path(tag = "users", security(("bearer" = [])), request_body = InviteRequest, responses(
     (status = 201, body = InvitationView), (status = 403, body = Problem),
     (status = 409, body = Problem, description = "`email_taken`, `invitation_pending`"),
+    (status = 429, body = Problem, description = "the admin's or the organization's hourly invitations are used up; `Retry-After`"),
 ))]
 #[post("/users/invite")]
 pub async fn invite(
