@@ -7,6 +7,7 @@ pub mod adapters;
 pub mod dbtime;
 pub mod error;
 pub mod event;
+pub mod footprint;
 pub mod ids;
 pub mod outbox;
 pub mod page;
