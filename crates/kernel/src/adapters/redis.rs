@@ -2,6 +2,7 @@
 //! connection pool. Every key is namespaced by a prefix so that deployments
 //! (and tests) can share a server.
 
+use crate::footprint::{Footprint, Size};
 use crate::ports::{
     Cache, HealthProbe, MessageStream, PortError, PubSub, RateDecision, RateLimiter,
 };
@@ -342,4 +343,27 @@ async fn resubscribe(
 
 fn tokio_stream_from(mut rx: mpsc::Receiver<Vec<u8>>) -> MessageStream {
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
+}
+
+/// Nothing kept in this process: the Redis server bounds the keys
+/// (`maxmemory` and each key's expiry).
+impl Footprint for RedisCache {
+    fn footprint(&self) -> Vec<Size> {
+        Vec::new()
+    }
+}
+
+/// Nothing kept in this process: each window is a Redis key expiring with it.
+impl Footprint for RedisRateLimiter {
+    fn footprint(&self) -> Vec<Size> {
+        Vec::new()
+    }
+}
+
+/// Nothing kept in this process but the streams of open subscriptions, each
+/// bounded and ended when its subscriber drops it.
+impl Footprint for RedisPubSub {
+    fn footprint(&self) -> Vec<Size> {
+        Vec::new()
+    }
 }

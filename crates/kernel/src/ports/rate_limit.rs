@@ -15,8 +15,10 @@ impl RateDecision {
 }
 
 /// Counts hits per key in fixed windows, shared across instances in the full deployment.
+///
+/// An in-process implementation reports its size ([`Footprint`](crate::footprint::Footprint)).
 #[async_trait]
-pub trait RateLimiter: Send + Sync + 'static {
+pub trait RateLimiter: crate::footprint::Footprint + 'static {
     /// Records a hit on `key` and says whether it is within `limit` per `window`.
     async fn hit(&self, key: &str, limit: u32, window: Duration)
     -> Result<RateDecision, PortError>;

@@ -90,3 +90,67 @@ async fn redis_cache_keys_are_prefixed() {
     a.delete_prefixed().await.ok();
     b.delete_prefixed().await.ok();
 }
+
+fn gauge(sizes: &[p2p_kernel::footprint::Size], name: &str) -> f64 {
+    sizes
+        .iter()
+        .find(|s| s.gauge == name)
+        .map(|s| s.value)
+        .unwrap_or_else(|| panic!("no {name} in {sizes:?}"))
+}
+
+#[tokio::test]
+async fn memory_cache_is_bounded_in_bytes() {
+    use p2p_kernel::footprint::Footprint;
+    let max_bytes: u64 = 64 * 1024;
+    let cache = MemoryCache::new(max_bytes);
+    let value = vec![7u8; 1024];
+    // Ten times the bound.
+    for i in 0..640 {
+        cache
+            .set(&format!("key:{i}"), &value, Duration::from_secs(60))
+            .await
+            .ok();
+    }
+    cache.run_pending_tasks().await;
+    let sizes = cache.footprint();
+    let bytes = gauge(&sizes, "cache_bytes");
+    let entries = gauge(&sizes, "cache_entries");
+    assert!(
+        bytes <= max_bytes as f64,
+        "{bytes} bytes held over a bound of {max_bytes}"
+    );
+    assert!(entries > 0.0 && entries < 640.0, "{entries} entries held");
+    let per_entry = (1024 + "key:000".len() as u32 + MemoryCache::ENTRY_OVERHEAD) as f64;
+    assert!(
+        bytes >= entries * (per_entry - 2.0),
+        "each entry weighs its key, value and overhead"
+    );
+
+    // A value larger than the whole cache is not kept, and breaks nothing.
+    let huge = vec![0u8; max_bytes as usize * 2];
+    cache.set("huge", &huge, Duration::from_secs(60)).await.ok();
+    cache.run_pending_tasks().await;
+    assert!(gauge(&cache.footprint(), "cache_bytes") <= max_bytes as f64);
+    cache.set("small", b"v", Duration::from_secs(60)).await.ok();
+    assert_eq!(cache.get("small").await.ok(), Some(Some(b"v".to_vec())));
+}
+
+#[tokio::test]
+async fn memory_cache_reports_what_it_holds() {
+    use p2p_kernel::footprint::Footprint;
+    let cache = MemoryCache::default();
+    cache.set("a", b"12345", Duration::from_secs(60)).await.ok();
+    cache.set("b", b"", Duration::from_secs(60)).await.ok();
+    cache.run_pending_tasks().await;
+    let sizes = cache.footprint();
+    assert_eq!(gauge(&sizes, "cache_entries"), 2.0);
+    let overhead = f64::from(MemoryCache::ENTRY_OVERHEAD);
+    assert_eq!(
+        gauge(&sizes, "cache_bytes"),
+        1.0 + 5.0 + 1.0 + 2.0 * overhead
+    );
+    // Redis keeps nothing in this process.
+    let redis = support::redis().await;
+    assert!(RedisCache::new(redis).footprint().is_empty());
+}

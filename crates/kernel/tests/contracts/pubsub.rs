@@ -69,3 +69,34 @@ async fn redis_pubsub_contract_across_instances() {
     let instance_b = RedisPubSub::new(redis.clone());
     contract(&instance_a, &instance_b).await;
 }
+
+#[tokio::test]
+async fn memory_pubsub_reports_its_channels_and_drops_deserted_ones() {
+    use p2p_kernel::footprint::Footprint;
+    let channels = |bus: &MemoryPubSub| {
+        bus.footprint()
+            .iter()
+            .find(|s| s.gauge == "pubsub_channels")
+            .map_or(-1.0, |s| s.value)
+    };
+    let bus = MemoryPubSub::default();
+    let mut streams = Vec::new();
+    for i in 0..10 {
+        streams.push(
+            bus.subscribe(&format!("chan:{i}"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+    }
+    assert_eq!(channels(&bus), 10.0);
+    drop(streams);
+    let _kept = bus
+        .subscribe("chan:kept")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        channels(&bus),
+        1.0,
+        "channels without subscribers are dropped"
+    );
+}
