@@ -433,6 +433,12 @@ impl Connection {
             self.hub
                 .registry()
                 .register(channel, self.id, &self.outbox, self.shard.as_ref());
+        if newly {
+            // Recorded before reading the log: a socket dropped during the
+            // read still unregisters (see `Drop`). Nothing is delivered
+            // meanwhile (`next_frame` needs this connection).
+            self.subscriptions.insert(channel, 0);
+        }
         let read = match since {
             Some(since) => {
                 let max = self.max_replay_events as usize;
@@ -447,7 +453,7 @@ impl Connection {
             Ok(replay) => replay,
             Err(e) => {
                 if newly {
-                    self.hub.registry().unregister(&channel, self.id);
+                    self.unsubscribe(&channel);
                 }
                 return Err(e);
             }

@@ -13,6 +13,7 @@ use crate::replay::{
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use p2p_kernel::adapters::redis::RedisConnection;
+use p2p_kernel::footprint::{Footprint, Size};
 use p2p_kernel::ports::{EventBus, PortError};
 use p2p_kernel::{Actor, Event};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -146,6 +147,19 @@ impl Hub {
         self.inner.log.head(channel).await
     }
 
+    /// What the hub holds in this process: `realtime_subscribed_channels`
+    /// (channels with a local subscriber), `realtime_subscriptions` (over all
+    /// channels) and its replay log's figures.
+    pub fn footprint(&self) -> Vec<Size> {
+        let (channels, subscriptions) = self.inner.registry.sizes();
+        let mut sizes = vec![
+            Size::count("realtime_subscribed_channels", channels),
+            Size::count("realtime_subscriptions", subscriptions),
+        ];
+        sizes.extend(self.inner.log.footprint());
+        sizes
+    }
+
     /// How many connections of this instance are subscribed to `channel`.
     pub fn local_subscribers(&self, channel: &Channel) -> usize {
         self.inner.registry.count(channel)
@@ -166,6 +180,12 @@ impl Hub {
     /// The local subscribers (connections register and unregister there).
     pub(crate) fn registry(&self) -> &Arc<Registry> {
         &self.inner.registry
+    }
+}
+
+impl Footprint for Hub {
+    fn footprint(&self) -> Vec<Size> {
+        Hub::footprint(self)
     }
 }
 

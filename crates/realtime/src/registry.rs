@@ -15,7 +15,7 @@ use crate::outbox::{Delivery, Outbox, Pushed};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::thread::ThreadId;
 use tokio::sync::mpsc;
@@ -96,10 +96,11 @@ impl Group {
         }
     }
 
-    /// Removes `connection` (the last connection takes its place).
-    fn remove(&mut self, connection: u64) {
+    /// Removes `connection` (the last connection takes its place); false
+    /// when it was not there.
+    fn remove(&mut self, connection: u64) -> bool {
         let Some(at) = self.position(connection) else {
-            return;
+            return false;
         };
         self.connections.swap_remove(at);
         if let Some(positions) = &mut self.positions {
@@ -108,6 +109,7 @@ impl Group {
                 positions.insert(*moved, at);
             }
         }
+        true
     }
 
     fn push(&self, channel: &Channel, delivery: &Delivery) {
@@ -137,6 +139,8 @@ impl Subscribers {
 #[derive(Default)]
 pub(crate) struct Registry {
     channels: RwLock<HashMap<Channel, Subscribers>>,
+    /// Subscriptions over all channels (updated under the `channels` write lock).
+    subscriptions: AtomicUsize,
     spawn_local: std::sync::OnceLock<SpawnLocal>,
     /// Each thread's shard, or `None` where a shard cannot run.
     shards: Mutex<HashMap<ThreadId, Option<Arc<Shard>>>>,
@@ -210,6 +214,7 @@ impl Registry {
             }
         };
         subscribers.groups[index].insert(connection, outbox.clone());
+        self.subscriptions.fetch_add(1, Ordering::Relaxed);
         true
     }
 
@@ -217,13 +222,22 @@ impl Registry {
         let mut channels = self.write();
         if let Some(subscribers) = channels.get_mut(channel) {
             for group in &mut subscribers.groups {
-                group.remove(connection);
+                if group.remove(connection) {
+                    self.subscriptions.fetch_sub(1, Ordering::Relaxed);
+                }
             }
             subscribers.groups.retain(|g| !g.connections.is_empty());
             if subscribers.groups.is_empty() {
                 channels.remove(channel);
             }
         }
+    }
+
+    /// Channels with at least one local subscriber, and subscriptions over
+    /// all of them.
+    pub(crate) fn sizes(&self) -> (usize, usize) {
+        let channels = self.read();
+        (channels.len(), self.subscriptions.load(Ordering::Relaxed))
     }
 
     pub(crate) fn count(&self, channel: &Channel) -> usize {
@@ -352,10 +366,13 @@ mod tests {
         }
         assert!(!registry.register(channel, 42, &outbox, None));
         assert_eq!(registry.count(&channel), 100);
+        assert_eq!(registry.sizes(), (1, 100));
         for id in (0..100).rev() {
+            registry.unregister(&channel, id);
             registry.unregister(&channel, id);
         }
         assert_eq!(registry.count(&channel), 0);
+        assert_eq!(registry.sizes(), (0, 0));
         assert!(registry.snapshot().is_empty());
     }
 }

@@ -17,6 +17,7 @@ use crate::frames::EventTemplate;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
+use p2p_kernel::footprint::Footprint;
 use p2p_kernel::ports::PortError;
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,6 +83,14 @@ pub struct ReplayConfig {
     /// A channel's sequence counter is forgotten after this long without an
     /// event (its next event is number 1 again). Never shorter than `retention`.
     pub sequence_ttl: Duration,
+    /// In memory: at most this many bytes of frames over all channels; above
+    /// it the oldest events are dropped, whatever their channel. (Redis is
+    /// bounded by its own `maxmemory`.)
+    pub max_bytes: usize,
+    /// In memory: at most this many channels (with their sequence counters);
+    /// above it the least recently appended channel is forgotten, as after
+    /// `sequence_ttl`. (On Redis, each channel's keys expire.)
+    pub max_channels: usize,
 }
 
 impl Default for ReplayConfig {
@@ -90,24 +99,37 @@ impl Default for ReplayConfig {
             max_events: 256,
             retention: Duration::from_secs(3600),
             sequence_ttl: Duration::from_secs(30 * 24 * 3600),
+            max_bytes: Self::DEFAULT_MAX_BYTES,
+            max_channels: Self::DEFAULT_MAX_CHANNELS,
         }
     }
 }
 
 impl ReplayConfig {
-    /// The same configuration with `sequence_ttl >= retention` and at least one retained event.
+    /// The default `max_bytes`: 16 MiB.
+    pub const DEFAULT_MAX_BYTES: usize = 16 * 1024 * 1024;
+    /// The default `max_channels`.
+    pub const DEFAULT_MAX_CHANNELS: usize = 100_000;
+
+    /// The same configuration with `sequence_ttl >= retention`, at least one
+    /// retained event per channel and at least one channel.
     pub fn normalized(self) -> Self {
         Self {
             max_events: self.max_events.max(1),
             retention: self.retention,
             sequence_ttl: self.sequence_ttl.max(self.retention),
+            max_bytes: self.max_bytes,
+            max_channels: self.max_channels.max(1),
         }
     }
 }
 
 /// Per-channel sequence numbers, a bounded replay log, and the fan-out feed.
+///
+/// Its [`Footprint`] is what it holds in this process (an in-process log:
+/// `realtime_replay_channels`, `realtime_replay_events`, `realtime_replay_bytes`).
 #[async_trait]
-pub trait ReplayLog: Send + Sync + 'static {
+pub trait ReplayLog: Footprint + 'static {
     /// Atomically: assigns the channel's next sequence number, stores the
     /// rendered frame in the channel's log, and announces it on every feed.
     /// Returns the sequence number.

@@ -18,6 +18,7 @@ use bytes::Bytes;
 use deadpool_redis::redis::{self, AsyncCommands};
 use futures_util::StreamExt;
 use p2p_kernel::adapters::redis::RedisConnection;
+use p2p_kernel::footprint::{Footprint, Size};
 use p2p_kernel::ports::PortError;
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,6 +101,13 @@ impl RedisReplayLog {
     /// The Redis pub/sub channel of the fan-out: `<prefix>rt:fanout`.
     pub fn fanout_channel(&self) -> String {
         self.redis.key("rt:fanout")
+    }
+}
+
+/// Nothing kept in this process: Redis holds the logs and expires them.
+impl Footprint for RedisReplayLog {
+    fn footprint(&self) -> Vec<Size> {
+        Vec::new()
     }
 }
 

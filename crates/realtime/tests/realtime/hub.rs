@@ -226,6 +226,12 @@ struct LossyLog {
     control: Mutex<Option<mpsc::UnboundedReceiver<FeedItem>>>,
 }
 
+impl p2p_kernel::footprint::Footprint for LossyLog {
+    fn footprint(&self) -> Vec<p2p_kernel::footprint::Size> {
+        self.inner.footprint()
+    }
+}
+
 #[async_trait]
 impl ReplayLog for LossyLog {
     async fn append(&self, channel: &Channel, event: &EventTemplate) -> Result<u64, PortError> {

@@ -135,6 +135,7 @@ async fn forgets_events_after_the_retention(backend: Backend) {
         max_events: 100,
         retention: Duration::from_millis(300),
         sequence_ttl: Duration::from_secs(60),
+        ..ReplayConfig::default()
     };
     let (log, redis) = log(backend, config).await;
     let channel = topic();
@@ -156,6 +157,7 @@ async fn sequence_restarts_after_its_ttl(backend: Backend) {
         max_events: 100,
         retention: Duration::from_millis(200),
         sequence_ttl: Duration::from_millis(400),
+        ..ReplayConfig::default()
     };
     let (log, redis) = log(backend, config).await;
     let channel = topic();

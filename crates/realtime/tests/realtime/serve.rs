@@ -356,3 +356,60 @@ async fn a_peer_that_reads_nothing_is_closed_even_without_events() {
     let client = open(&hub, heartbeat(30, 10_000), ConnectionLimits::default(), 1).await;
     assert_eq!(client.reason().await, CloseReason::SlowConsumer);
 }
+
+/// The hub's `realtime_subscriptions` figure.
+fn subscriptions(hub: &Hub) -> f64 {
+    hub.footprint()
+        .iter()
+        .find(|s| s.gauge == "realtime_subscriptions")
+        .map_or(-1.0, |s| s.value)
+}
+
+#[tokio::test]
+async fn closed_sockets_leave_no_subscription_behind() {
+    let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
+    let channel = topic();
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let mut client = open(
+            &hub,
+            heartbeat(1000, 10_000),
+            ConnectionLimits::default(),
+            64,
+        )
+        .await;
+        client.frame().await;
+        client
+            .send(text(
+                json!({"type": "subscribe", "channel": channel.to_string()}),
+            ))
+            .await;
+        assert!(matches!(
+            client.frame().await,
+            ServerFrame::Subscribed { .. }
+        ));
+        clients.push(client);
+    }
+    assert_eq!(subscriptions(&hub), 6.0, "own channel and the topic, each");
+    // One closes cleanly, one loses its connection, one is shut down.
+    let mut clients = clients.into_iter();
+    let (closing, lost, stopped) = match (clients.next(), clients.next(), clients.next()) {
+        (Some(a), Some(b), Some(c)) => (a, b, c),
+        _ => panic!("three clients"),
+    };
+    closing.send(Incoming::Close).await;
+    assert_eq!(closing.reason().await, CloseReason::ClientClosed);
+    let Client {
+        to_server, task, ..
+    } = lost;
+    drop(to_server);
+    assert_eq!(task.await.ok(), Some(CloseReason::ConnectionLost));
+    stopped.shutdown.send(true).ok();
+    assert_eq!(stopped.reason().await, CloseReason::ServerShutdown);
+    assert_eq!(subscriptions(&hub), 0.0);
+    assert!(
+        hub.footprint()
+            .iter()
+            .any(|s| s.gauge == "realtime_subscribed_channels" && s.value == 0.0)
+    );
+}
