@@ -49,7 +49,7 @@ impl Services {
     ) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         // Every event also reaches the search indexer.
-        let (bus, feed) = p2p_search::indexing_bus(events);
+        let (bus, feed) = p2p_search::indexing_bus(events, settings.bounds.search_queue_capacity);
         let events: Arc<dyn EventBus> = Arc::new(bus);
         let mut digest =
             DigestConfig::new(settings.notification_digest, settings.public_url.as_str());

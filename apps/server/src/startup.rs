@@ -85,12 +85,19 @@ impl Application {
             backends.mailer.clone(),
             OutboxConfig::default(),
         );
-        let hub = routes::ws::start_hub(&backends).await?;
+        let hub = routes::ws::start_hub(&backends, &settings.bounds).await?;
         let services =
             Services::build(&settings, &backends, outbox.waker(), Arc::new(hub.clone())).await?;
+        let mut footprints = backends.footprints.clone();
+        footprints.push(Arc::new(hub.clone()));
+        footprints.push(Arc::new(services.discovery.indexer.clone()));
         let realtime = routes::ws::realtime(hub, &services, &settings.websocket);
         let mut workers = vec![tokio::spawn(outbox.run(shutdown_rx.clone()))];
         workers.extend(services.discovery.start_workers(&shutdown_rx));
+        workers.push(tokio::spawn(crate::telemetry::upkeep::run(
+            footprints,
+            shutdown_rx.clone(),
+        )));
         let sweeper = p2p_storage::FileSweeper::new(services.files.clone(), FILE_SWEEP_INTERVAL);
         workers.push(tokio::spawn(sweeper.run(shutdown_rx.clone())));
         let purger = p2p_identity::ExpiredRowsPurger::new(

@@ -32,6 +32,10 @@ pub const KEEP: usize = 500;
 pub const PERIOD: Duration = Duration::from_secs(300);
 /// After a change, wait this long for more before refreshing.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
+/// Refresh at most this often: a refresh reads the whole window, so under a
+/// steady stream of changes refreshing after each debounce would spend the
+/// database on it as the content grows.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(2);
 
 pub fn engagement(replies: u64, upvotes: u64, participants: u64, views: u64) -> f64 {
     replies as f64
@@ -110,11 +114,18 @@ pub struct TrendingRefresher {
 impl TrendingRefresher {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         loop {
+            let refreshed = std::time::Instant::now();
             if let Err(e) = refresh(&self.index, self.clock.now()).await {
                 tracing::warn!(error = %e, "trending scores not refreshed");
             }
             tokio::select! {
-                _ = self.changed.notified() => tokio::time::sleep(DEBOUNCE).await,
+                _ = self.changed.notified() => {
+                    let wait = MIN_INTERVAL.saturating_sub(refreshed.elapsed()).max(DEBOUNCE);
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = shutdown.changed() => return,
+                    }
+                }
                 _ = tokio::time::sleep(PERIOD) => {}
                 _ = shutdown.changed() => return,
             }

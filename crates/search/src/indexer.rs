@@ -9,16 +9,17 @@ use crate::document::Kind;
 use crate::index::SearchIndex;
 use crate::source::{Change, ContentSource};
 use async_trait::async_trait;
+use futures_util::StreamExt;
+use p2p_kernel::footprint::{Footprint, Size};
 use p2p_kernel::ports::EventBus;
 use p2p_kernel::{DomainError, Event};
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify, mpsc, watch};
 
-/// Events waiting for the indexer at most; beyond, they are dropped with a
-/// warning (a reindex repairs what they would have changed).
-const QUEUE: usize = 10_000;
 /// Events applied together at most (their changes are deduplicated).
 const BATCH: usize = 256;
+/// Documents read from their stores at the same time.
+const CONCURRENT_LOADS: usize = 4;
 
 /// Forwards every event to `inner` and to the indexer's queue.
 pub struct IndexingBus {
@@ -37,12 +38,19 @@ impl EventBus for IndexingBus {
 }
 
 /// The queue between an [`IndexingBus`] and its [`Indexer`].
-pub struct IndexFeed(mpsc::Receiver<Event>);
+pub struct IndexFeed {
+    rx: mpsc::Receiver<Event>,
+    /// To measure the queue without keeping it open.
+    tx: mpsc::WeakSender<Event>,
+}
 
-/// A bus that also feeds the indexer, and the indexer's end of the queue.
-pub fn indexing_bus(inner: Arc<dyn EventBus>) -> (IndexingBus, IndexFeed) {
-    let (tx, rx) = mpsc::channel(QUEUE);
-    (IndexingBus { inner, tx }, IndexFeed(rx))
+/// A bus that also feeds the indexer through a queue of `capacity` events
+/// (beyond, events are dropped with a warning: a reindex repairs what they
+/// would have changed), and the indexer's end of the queue.
+pub fn indexing_bus(inner: Arc<dyn EventBus>, capacity: usize) -> (IndexingBus, IndexFeed) {
+    let (tx, rx) = mpsc::channel(capacity.max(1));
+    let weak = tx.downgrade();
+    (IndexingBus { inner, tx }, IndexFeed { rx, tx: weak })
 }
 
 /// Applies events to the index; rebuilds it on demand.
@@ -51,7 +59,18 @@ pub struct Indexer {
     index: SearchIndex,
     sources: Arc<Vec<Arc<dyn ContentSource>>>,
     feed: Arc<Mutex<Option<IndexFeed>>>,
+    queue: mpsc::WeakSender<Event>,
     changed: Arc<Notify>,
+}
+
+impl Footprint for Indexer {
+    fn footprint(&self) -> Vec<Size> {
+        let depth = self
+            .queue
+            .upgrade()
+            .map_or(0, |tx| tx.max_capacity() - tx.capacity());
+        vec![Size::count("search_index_queue_depth", depth)]
+    }
 }
 
 impl Indexer {
@@ -59,6 +78,7 @@ impl Indexer {
         Self {
             index,
             sources: Arc::new(sources),
+            queue: feed.tx.clone(),
             feed: Arc::new(Mutex::new(Some(feed))),
             changed: Arc::new(Notify::new()),
         }
@@ -71,7 +91,7 @@ impl Indexer {
 
     /// Applies queued events until shutdown (or until every bus is gone).
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let Some(IndexFeed(mut rx)) = self.feed.lock().await.take() else {
+        let Some(IndexFeed { mut rx, .. }) = self.feed.lock().await.take() else {
             tracing::warn!("the search indexer is already running");
             return;
         };
@@ -105,7 +125,14 @@ impl Indexer {
         if changes.is_empty() {
             return;
         }
-        for (i, change) in changes {
+        // Plain refreshes first, read a few at a time and written together;
+        // then what touches whole trees, in order (a removal after the
+        // refresh of a document it removes).
+        let (refreshes, trees): (Vec<_>, Vec<_>) = changes
+            .into_iter()
+            .partition(|(_, change)| matches!(change, Change::Refresh(..)));
+        self.refresh_all(refreshes).await;
+        for (i, change) in trees {
             let Some(source) = self.sources.get(i) else {
                 continue;
             };
@@ -114,6 +141,39 @@ impl Indexer {
             }
         }
         self.changed.notify_one();
+    }
+
+    /// Reads the documents of `refreshes` (a few concurrently), upserts those
+    /// that exist in one write and removes the others.
+    async fn refresh_all(&self, refreshes: Vec<(usize, Change)>) {
+        let loads = refreshes.into_iter().filter_map(|(i, change)| {
+            let source = self.sources.get(i)?.clone();
+            let Change::Refresh(kind, id) = change else {
+                return None;
+            };
+            Some(async move { (source.name(), kind, id, source.load(kind, id).await) })
+        });
+        let loaded: Vec<_> = futures_util::stream::iter(loads)
+            .buffer_unordered(CONCURRENT_LOADS)
+            .collect()
+            .await;
+        let mut found = Vec::with_capacity(loaded.len());
+        for (source, kind, id, result) in loaded {
+            let outcome = match result {
+                Ok(Some(doc)) => {
+                    found.push(doc);
+                    Ok(())
+                }
+                Ok(None) => self.index.remove(kind, id).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = outcome {
+                tracing::warn!(source, ?kind, %id, error = %e, "search index not updated; run a reindex");
+            }
+        }
+        if let Err(e) = self.index.upsert_many(&found).await {
+            tracing::warn!(documents = found.len(), error = %e, "search index not updated; run a reindex");
+        }
     }
 
     async fn apply_change(

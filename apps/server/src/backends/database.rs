@@ -3,6 +3,7 @@
 use super::retry::{ConnectError, RetryPolicy, with_retry};
 use crate::config::{DatabaseBackend, Settings};
 use async_trait::async_trait;
+use p2p_kernel::footprint::{Footprint, Size};
 use p2p_kernel::ports::{HealthProbe, PortError};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
@@ -24,14 +25,21 @@ pub async fn connect(
     options
         .connect_timeout(Duration::from_secs(3))
         .acquire_timeout(Duration::from_secs(3))
+        // Connections are recycled: what one gathers (statement caches, page
+        // caches, allocator arenas of its thread) is given back.
+        .idle_timeout(Duration::from_secs(10 * 60))
+        .max_lifetime(Duration::from_secs(30 * 60))
         .sqlx_logging(false);
+    let max = settings.bounds.database_max_connections;
     match settings.database_backend {
         DatabaseBackend::Postgres => {
-            options.max_connections(20).min_connections(1);
+            options
+                .max_connections(max.unwrap_or(20))
+                .min_connections(1);
         }
         DatabaseBackend::Sqlite => {
             options
-                .max_connections(8)
+                .max_connections(max.unwrap_or(8))
                 .min_connections(1)
                 .map_sqlx_sqlite_opts(|o| {
                     o.journal_mode(SqliteJournalMode::Wal)
@@ -75,5 +83,28 @@ impl HealthProbe for DatabaseProbe {
             .ping()
             .await
             .map_err(|e| PortError::new("database", e))
+    }
+}
+
+/// The connection pool's size, as gauges.
+pub struct PoolFootprint(pub DatabaseConnection);
+
+impl Footprint for PoolFootprint {
+    fn footprint(&self) -> Vec<Size> {
+        let (size, idle) = match self.0.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                let pool = self.0.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            sea_orm::DbBackend::Sqlite => {
+                let pool = self.0.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => return Vec::new(),
+        };
+        vec![
+            Size::new("db_pool_connections", size),
+            Size::count("db_pool_idle_connections", idle),
+        ]
     }
 }

@@ -17,6 +17,7 @@ use crate::config::Settings;
 use p2p_kernel::adapters::mail::{FileMailer, SmtpMailer};
 use p2p_kernel::adapters::memory::{MemoryCache, MemoryPubSub, MemoryRateLimiter};
 use p2p_kernel::adapters::redis::{RedisCache, RedisConnection, RedisPubSub, RedisRateLimiter};
+use p2p_kernel::footprint::Footprint;
 use p2p_kernel::ports::{Cache, HealthProbe, Mailer, PubSub, RateLimiter};
 use p2p_storage::{LocalStore, ObjectStore};
 use retry::{ConnectError, RetryPolicy};
@@ -38,6 +39,8 @@ pub struct Backends {
     pub local_files: Option<Arc<LocalStore>>,
     /// What `/health/ready` checks.
     pub probes: Vec<Arc<dyn HealthProbe>>,
+    /// The in-process structures among these, whose size is published as gauges.
+    pub footprints: Vec<Arc<dyn Footprint>>,
 }
 
 impl Backends {
@@ -79,8 +82,8 @@ impl Backends {
                     Arc::new(RedisPubSub::new(r.clone())),
                 ),
                 None => (
-                    Arc::new(MemoryCache::default()),
-                    Arc::new(MemoryRateLimiter::default()),
+                    Arc::new(MemoryCache::new(settings.bounds.cache_max_bytes)),
+                    Arc::new(MemoryRateLimiter::new(settings.bounds.rate_limit_max_keys)),
                     Arc::new(MemoryPubSub::default()),
                 ),
             };
@@ -112,6 +115,13 @@ impl Backends {
             ),
         };
 
+        let footprints: Vec<Arc<dyn Footprint>> = vec![
+            Arc::new(database::PoolFootprint(db.clone())),
+            cache.clone(),
+            rate_limiter.clone(),
+            pubsub.clone(),
+        ];
+
         let files = files::connect(settings, retry).await?;
         probes.push(files.probe);
 
@@ -126,6 +136,7 @@ impl Backends {
             files: files.store,
             local_files: files.local,
             probes,
+            footprints,
         })
     }
 }

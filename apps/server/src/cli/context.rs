@@ -14,7 +14,7 @@ pub async fn connect() -> anyhow::Result<(Backends, Services)> {
     settings.resolve_jwt_secret()?;
     let backends = Backends::connect(&settings, RetryPolicy::default()).await?;
     Migrator::up(&backends.db, None).await?;
-    let hub = p2p_server::routes::ws::start_hub(&backends).await?;
+    let hub = p2p_server::routes::ws::start_hub(&backends, &settings.bounds).await?;
     let waker = Arc::new(tokio::sync::Notify::new());
     let services = Services::build(&settings, &backends, waker, Arc::new(hub)).await?;
     Ok((backends, services))

@@ -4,6 +4,7 @@
 //! is the validated, typed result the application is built from. Every error
 //! names the key as an operator would write it in the environment.
 
+mod bounds;
 mod markdown;
 mod raw;
 mod secret;
@@ -11,6 +12,7 @@ mod settings;
 mod transport;
 mod websocket;
 
+pub use bounds::MemoryBounds;
 pub use raw::RawConfig;
 pub use secret::Secret;
 pub use settings::{

@@ -66,6 +66,15 @@ pub struct RawConfig {
     pub ws_max_sockets_per_user: Option<u64>,
     pub ws_subscribes_per_minute: Option<u64>,
     pub ws_max_replay_events: Option<u64>,
+    /// Memory bounds (`config::MemoryBounds`).
+    pub cache_max_bytes: Option<u64>,
+    pub rate_limit_max_keys: Option<u64>,
+    pub replay_max_events: Option<u64>,
+    pub replay_retention_secs: Option<u64>,
+    pub replay_max_bytes: Option<u64>,
+    pub replay_max_channels: Option<u64>,
+    pub search_queue_capacity: Option<u64>,
+    pub database_max_connections: Option<u64>,
 }
 
 /// `P2P_` variables that are not configuration keys.
@@ -143,6 +152,14 @@ const NUMERIC_FIELDS: &[&str] = &[
     "ws_max_replay_events",
     "invite_limit_per_organization_per_hour",
     "invite_limit_per_admin_per_hour",
+    "cache_max_bytes",
+    "rate_limit_max_keys",
+    "replay_max_events",
+    "replay_retention_secs",
+    "replay_max_bytes",
+    "replay_max_channels",
+    "search_queue_capacity",
+    "database_max_connections",
 ];
 const BOOLEAN_FIELDS: &[&str] = &[
     "run_migrations",

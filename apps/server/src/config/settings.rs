@@ -1,5 +1,8 @@
 use super::transport::{body_read_settings, metrics_settings};
-use super::{BodyReadSettings, ConfigError, MetricsSettings, RawConfig, Secret, WebSocketSettings};
+use super::{
+    BodyReadSettings, ConfigError, MemoryBounds, MetricsSettings, RawConfig, Secret,
+    WebSocketSettings,
+};
 use crate::http::proxies::TrustedProxies;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -103,6 +106,8 @@ pub struct Settings {
     /// See [`RawConfig::require_email_verification`](super::RawConfig).
     pub require_email_verification: bool,
     pub websocket: WebSocketSettings,
+    /// Ceilings of what the server keeps in memory.
+    pub bounds: MemoryBounds,
 }
 
 const MIN_SECRET_BYTES: usize = 32;
@@ -125,6 +130,7 @@ fn parse_url(field: &str, value: &str, schemes: &[&str]) -> Result<Url, ConfigEr
 impl Settings {
     pub fn from_raw(raw: RawConfig) -> Result<Self, ConfigError> {
         let websocket = WebSocketSettings::from_raw(&raw)?;
+        let bounds = MemoryBounds::from_raw(&raw)?;
         let environment = match non_empty(raw.env).as_deref() {
             None | Some("development") | Some("dev") => Environment::Development,
             Some("production") | Some("prod") => Environment::Production,
@@ -377,6 +383,7 @@ impl Settings {
             fdi_signing_key_file,
             require_email_verification: raw.require_email_verification.unwrap_or(false),
             websocket,
+            bounds,
         })
     }
 

@@ -39,7 +39,7 @@ impl WebSocketSettings {
 }
 
 /// `value` (or `default`) when within `1..=max`, else an error naming `field`.
-fn within<T: TryFrom<u64>>(
+pub(super) fn within<T: TryFrom<u64>>(
     field: &str,
     value: Option<u64>,
     default: u64,

@@ -17,7 +17,7 @@
 //! events (a longer one is `resync_required`).
 
 use crate::backends::Backends;
-use crate::config::WebSocketSettings;
+use crate::config::{MemoryBounds, WebSocketSettings};
 use crate::http::ApiError;
 use crate::http::cookies::ACCESS_COOKIE;
 use crate::http::extract::parse_query;
@@ -42,14 +42,26 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// This instance's hub: on Redis when configured (its log and fan-out shared
 /// with every instance on the same prefix), in process otherwise.
-pub async fn start_hub(backends: &Backends) -> anyhow::Result<Hub> {
+pub async fn start_hub(backends: &Backends, bounds: &MemoryBounds) -> anyhow::Result<Hub> {
+    let replay = replay_config(bounds);
     let hub = match &backends.redis {
-        Some(redis) => Hub::redis(redis.clone(), ReplayConfig::default()).await,
-        None => Hub::in_memory(ReplayConfig::default()).await,
+        Some(redis) => Hub::redis(redis.clone(), replay).await,
+        None => Hub::in_memory(replay).await,
     };
     let hub = hub.map_err(|e| anyhow::anyhow!("realtime hub: {e}"))?;
     hub.spawn_shards_with(Arc::new(spawn_on_actix_worker));
     Ok(hub)
+}
+
+/// What the replay log keeps, from the configured bounds.
+fn replay_config(bounds: &MemoryBounds) -> ReplayConfig {
+    ReplayConfig {
+        max_events: bounds.replay_max_events,
+        retention: bounds.replay_retention,
+        max_bytes: bounds.replay_max_bytes,
+        max_channels: bounds.replay_max_channels,
+        ..ReplayConfig::default()
+    }
 }
 
 thread_local! {

@@ -87,7 +87,10 @@ impl SearchIndex {
             }
         }
         unique.reverse();
-        for chunk in unique.chunks(BULK_ROWS) {
+        // The vocabulary first: once a document can be found, so can its
+        // words with a typo.
+        self.add_terms(&vocabulary_of(&unique)).await?;
+        for chunk in power_of_two_chunks(&unique, BULK_ROWS) {
             let mut sql = String::from(COLUMNS);
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * PER_ROW);
             for (i, doc) in chunk.iter().enumerate() {
@@ -103,21 +106,7 @@ impl SearchIndex {
             sql.push_str(ON_CONFLICT);
             self.execute(&sql, values).await?;
         }
-        let mut vocabulary: Vec<String> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for doc in unique.iter().filter(|d| d.searchable) {
-            let text = format!("{} {} {}", doc.title, doc.tags.join(" "), doc.body);
-            let terms = words(&text)
-                .into_iter()
-                .filter(|w| w.chars().count() >= TYPO_MIN_LEN - 1)
-                .take(MAX_TERMS_PER_DOCUMENT);
-            for term in terms {
-                if seen.insert(term.clone()) {
-                    vocabulary.push(term);
-                }
-            }
-        }
-        self.add_terms(&vocabulary).await
+        Ok(())
     }
 
     /// Removes a document (no-op when absent).
@@ -169,7 +158,7 @@ impl SearchIndex {
 
     /// Adds words to the vocabulary (each at most once per call).
     async fn add_terms(&self, terms: &[String]) -> Result<(), DomainError> {
-        for chunk in terms.chunks(200) {
+        for chunk in power_of_two_chunks(terms, 128) {
             let mut sql = String::from("INSERT INTO search_terms (term, len) VALUES ");
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
             for (i, term) in chunk.iter().enumerate() {
@@ -188,5 +177,63 @@ impl SearchIndex {
             self.execute(&sql, values).await?;
         }
         Ok(())
+    }
+}
+
+/// The words of searchable documents worth a typo match, each once.
+fn vocabulary_of(docs: &[&SearchDocument]) -> Vec<String> {
+    let mut vocabulary: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for doc in docs.iter().filter(|d| d.searchable) {
+        let text = format!("{} {} {}", doc.title, doc.tags.join(" "), doc.body);
+        let terms = words(&text)
+            .into_iter()
+            .filter(|w| w.chars().count() >= TYPO_MIN_LEN - 1)
+            .take(MAX_TERMS_PER_DOCUMENT);
+        for term in terms {
+            if seen.insert(term.clone()) {
+                vocabulary.push(term);
+            }
+        }
+    }
+    vocabulary
+}
+
+/// Splits `items` into chunks of at most `max` whose lengths are powers of two
+/// (13 → 8, 4, 1): a multi-row statement then has one of a few shapes, and
+/// each connection caches a few prepared statements instead of one per length.
+pub(crate) fn power_of_two_chunks<T>(items: &[T], max: usize) -> Vec<&[T]> {
+    let mut chunks = Vec::new();
+    let mut rest = items;
+    while !rest.is_empty() {
+        let mut len = max.min(rest.len());
+        len = 1 << (usize::BITS - 1 - len.leading_zeros());
+        let (chunk, tail) = rest.split_at(len);
+        chunks.push(chunk);
+        rest = tail;
+    }
+    chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::power_of_two_chunks;
+
+    #[test]
+    fn chunks_have_power_of_two_lengths() {
+        let items: Vec<u32> = (0..13).collect();
+        let lengths: Vec<usize> = power_of_two_chunks(&items, 64)
+            .iter()
+            .map(|c| c.len())
+            .collect();
+        assert_eq!(lengths, vec![8, 4, 1]);
+        let items: Vec<u32> = (0..100).collect();
+        let lengths: Vec<usize> = power_of_two_chunks(&items, 32)
+            .iter()
+            .map(|c| c.len())
+            .collect();
+        assert_eq!(lengths, vec![32, 32, 32, 4]);
+        assert_eq!(lengths.iter().sum::<usize>(), 100);
+        assert!(power_of_two_chunks::<u32>(&[], 8).is_empty());
     }
 }

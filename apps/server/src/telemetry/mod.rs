@@ -1,5 +1,7 @@
 //! Logs (tracing) and metrics (Prometheus).
 
+pub mod upkeep;
+
 use crate::config::LogFormat;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
@@ -60,8 +62,64 @@ fn describe() {
     );
     metrics::describe_gauge!("http_requests_in_flight", "HTTP requests being handled");
     metrics::describe_gauge!("websocket_connections", "Open WebSocket connections");
+    for (gauge, help) in FOOTPRINT_GAUGES {
+        metrics::describe_gauge!(*gauge, *help);
+    }
     metrics::describe_counter!(
         "backend_errors_total",
         "Failed calls to a backend (database, mongodb, redis, s3, smtp, mail)"
     );
 }
+
+/// The gauges of bounded in-memory structures (see `upkeep`), refreshed every few seconds.
+const FOOTPRINT_GAUGES: &[(&str, &str)] = &[
+    (
+        "process_resident_memory_bytes",
+        "Resident memory of the server process",
+    ),
+    (
+        "cache_entries",
+        "Entries of the in-process cache (P2P_CACHE_MAX_BYTES)",
+    ),
+    (
+        "cache_bytes",
+        "Bytes of the in-process cache (P2P_CACHE_MAX_BYTES)",
+    ),
+    (
+        "rate_limit_keys",
+        "Keys of the in-process rate limiter (P2P_RATE_LIMIT_MAX_KEYS)",
+    ),
+    (
+        "pubsub_channels",
+        "Channels of the in-process pub/sub with a subscriber",
+    ),
+    (
+        "realtime_replay_channels",
+        "Channels with replayable events (P2P_REPLAY_MAX_CHANNELS)",
+    ),
+    (
+        "realtime_replay_events",
+        "Replayable real-time events (P2P_REPLAY_MAX_EVENTS per channel)",
+    ),
+    (
+        "realtime_replay_bytes",
+        "Bytes of replayable real-time events (P2P_REPLAY_MAX_BYTES)",
+    ),
+    (
+        "realtime_subscribed_channels",
+        "Channels with a subscriber on this instance",
+    ),
+    (
+        "realtime_subscriptions",
+        "Channel subscriptions of this instance's sockets",
+    ),
+    (
+        "search_index_queue_depth",
+        "Events waiting for the search indexer (P2P_SEARCH_QUEUE_CAPACITY)",
+    ),
+    (
+        "db_pool_connections",
+        "Open database connections (P2P_DATABASE_MAX_CONNECTIONS)",
+    ),
+    ("db_pool_idle_connections", "Idle database connections"),
+];
