@@ -1,8 +1,8 @@
 //! Login throughput against the hashing ceiling (cores / hash time), and the
 //! latency of a cheap authenticated endpoint with and without a login storm.
 
-use crate::stats::{Latencies, ms};
 use p2p_identity::{ClientInfo, LoginRequest, Passwords, SignupRequest};
+use p2p_tests::stats::{Latencies, ms};
 use p2p_tests::{PASSWORD, TestApp, unique_email};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -1,8 +1,8 @@
 //! Topic-list throughput and latency over HTTP, against the `pgbench -S`
 //! floor (primary-key selects) of the same PostgreSQL in the same run.
 
-use crate::stats::Latencies;
 use p2p_forum::NewTopic;
+use p2p_tests::stats::Latencies;
 use p2p_tests::{Backend, TestApp, unique_email};
 use std::process::Command;
 use std::time::{Duration, Instant};

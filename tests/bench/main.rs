@@ -6,22 +6,24 @@
 
 mod auth;
 mod forum;
+mod memory;
 mod messaging;
 mod realtime;
 mod retry;
 mod search;
 mod sockets;
-mod stats;
+
 mod usecases;
 
 /// The sections, in the order they run.
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "auth",
     "forum",
     "realtime",
     "messaging",
     "usecases",
     "search",
+    "memory",
 ];
 
 #[tokio::main]
@@ -63,6 +65,9 @@ async fn main() {
     }
     if wanted("search") {
         search::run().await;
+    }
+    if wanted("memory") {
+        memory::run().await;
     }
 }
 

@@ -10,12 +10,12 @@
 //! process, so the open-file limit is raised as for the realtime bench.
 
 use crate::sockets::{Socket, close_all, connect_user, ensure_open_files};
-use crate::stats::{Latencies, ms};
 use futures_util::StreamExt;
 use futures_util::stream::{self, SelectAll};
 use p2p_identity::{ClientInfo, SignupRequest};
 use p2p_kernel::Actor;
 use p2p_messaging::NewMessage;
+use p2p_tests::stats::{Latencies, ms};
 use p2p_tests::{PASSWORD, Session, TestApp, unique_email};
 use serde_json::{Value, json};
 use std::collections::HashMap;

@@ -8,8 +8,8 @@
 //! `/dashboard/trending` and `/dashboard/stats` are measured over HTTP,
 //! against the p99 of `GET /users/me` in the same run.
 
-use crate::stats::{Latencies, ms};
 use p2p_kernel::ids::{OrgId, UseCaseId, UserId};
+use p2p_tests::stats::{Latencies, ms};
 use p2p_tests::{Backend, TestApp, unique_email};
 use p2p_usecases::{Location, Outcomes, Status, UseCaseDoc, UseCaseStore, UseCaseView, VendorInfo};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};

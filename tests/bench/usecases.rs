@@ -11,9 +11,9 @@
 //! another number, `P2P_BENCH_SAMPLES` for another number of requests per list,
 //! `P2P_BENCH_USE_CASE_STORE=postgres|mongodb` to measure one store only.
 
-use crate::stats::{Latencies, ms};
 use futures_util::StreamExt;
 use p2p_kernel::ids::{OrgId, UseCaseId, UserId};
+use p2p_tests::stats::{Latencies, ms};
 use p2p_tests::{Backend, TestApp, unique_email};
 use p2p_usecases::{Location, Outcomes, Status, UseCaseDoc, UseCaseView, VendorInfo};
 use std::time::{Duration, Instant};

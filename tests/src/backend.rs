@@ -30,6 +30,12 @@ pub struct Isolation {
     pub s3_bucket: Option<String>,
 }
 
+impl Default for Isolation {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Isolation {
     pub fn new() -> Self {
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();

@@ -2,16 +2,21 @@
 //! `Application::build` as `main`) on port 0 against the backend chosen by
 //! `P2P_TEST_BACKEND` (`embedded`, the default, or `full`), each test with
 //! its own database, document database, Redis prefix and data directory.
+//! [`process`] runs the server binary in its own process instead, and
+//! [`load`] drives a mixed workload against either (memory guard, benchmarks).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
 mod backend;
 mod client;
+pub mod load;
 mod mail;
+pub mod process;
 mod redis_server;
+pub mod stats;
 
 pub use accounts::{PASSWORD, Session, unique_email};
-pub use backend::Backend;
+pub use backend::{Backend, Isolation};
 pub use client::{Response, TestApp};
 pub use redis_server::PrivateRedis;

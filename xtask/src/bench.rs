@@ -1,9 +1,11 @@
 //! `cargo xtask bench [embedded|full] [section...]`: services up, build `p2p-bench` (from the
 //! `tests` package) with the `perf` profile (release code without the link-time work), run it
 //! against the chosen backend (default: full), passing the sections on (default: all).
-//! The benchmark spawns no other binary (the server runs in its process; the realtime
-//! section's client process is `p2p-bench` itself). It reports ratios against baselines
-//! measured in the same run.
+//! The server runs in the benchmark's process (the realtime section's client process is
+//! `p2p-bench` itself), except in the `memory` section, which compares the global
+//! allocators: for it, `p2p-server` is built once per allocator (same profile) and the
+//! binaries are passed in `P2P_BENCH_SERVERS`. It reports ratios against baselines measured
+//! in the same run.
 
 use anyhow::Result;
 
@@ -37,9 +39,46 @@ pub fn command(args: &[String]) -> Result<()> {
         .join(PROFILE)
         .join(BINARY);
     let mut bench = std::process::Command::new(&binary);
+    if sections.is_empty() || sections.iter().any(|s| s == "memory") {
+        bench.env("P2P_BENCH_SERVERS", server_per_allocator()?);
+    }
     bench
         .args(sections)
         .envs(services::test_env(&layout))
         .env("P2P_TEST_BACKEND", backend);
     cmd::run(&mut bench)
+}
+
+/// The allocators compared, as the features of `p2p-server` that select them
+/// (the system allocator first: the baseline).
+const ALLOCATORS: [(&str, &[&str]); 3] = [
+    ("system", &[]),
+    ("jemalloc", &["--features", "jemalloc"]),
+    ("mimalloc", &["--features", "mimalloc"]),
+];
+
+/// Builds `p2p-server` once per allocator, keeps each as `p2p-server-<name>`, and
+/// returns `name=path,...`.
+fn server_per_allocator() -> Result<String> {
+    let dir = cmd::target_dir(&cmd::metadata()?)?.join(PROFILE);
+    let mut servers = Vec::new();
+    for (name, features) in ALLOCATORS {
+        let mut build = cmd::cargo();
+        build
+            .args([
+                "build",
+                "--locked",
+                "--profile",
+                PROFILE,
+                "-p",
+                "p2p-server",
+            ])
+            .arg("--no-default-features")
+            .args(features);
+        cmd::run(&mut build)?;
+        let kept = dir.join(format!("p2p-server-{name}"));
+        std::fs::copy(dir.join("p2p-server"), &kept)?;
+        servers.push(format!("{name}={}", kept.display()));
+    }
+    Ok(servers.join(","))
 }

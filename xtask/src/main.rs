@@ -26,9 +26,9 @@ Commands:
   lint                       fmt check + clippy (what `test` runs before the tests)
   bench [full|embedded] [section...]
                              services up, build p2p-bench (`perf` profile: optimized), run the
-                             sections (auth forum realtime messaging usecases search; default
-                             all) against the chosen backend (default full); ratios against
-                             same-run baselines
+                             sections (auth forum realtime messaging usecases search memory;
+                             default all) against the chosen backend (default full); ratios
+                             against same-run baselines (memory: p2p-server built per allocator)
   server [args]              build the workspace binaries and run `p2p-server [args]`
   migrate <up|down|status|fresh>
                              p2p-server migrate ...

@@ -2,12 +2,15 @@
 //! failure: services up, fmt check, clippy, the workspace tests (embedded backends for the
 //! black-box suite), then the black-box suite `api` against the full stack. Between lint and
 //! the tests: the frontend tools, the server binary and the check that the generated
-//! TypeScript types are current; last, the frontend suites (`tests/frontend`).
+//! TypeScript types are current; after each backend's tests, the memory guard
+//! (`tests/memguard`) on that backend; last, the frontend suites (`tests/frontend`).
 //!
 //! Every cargo invocation is workspace-wide so features unify and nothing rebuilds between
 //! steps. With `CI` set, `CARGO_INCREMENTAL=0`.
 
 use anyhow::Result;
+use std::path::Path;
+use std::process::Command;
 
 use crate::cmd::{self, Steps};
 use crate::frontend;
@@ -16,6 +19,8 @@ use crate::services::{self, Layout};
 
 /// The black-box test target that drives the server over HTTP.
 const BLACK_BOX_TARGET: &str = "api";
+/// The memory regression guard (`tests/memguard`).
+const MEMORY_GUARD: &str = "p2p-memguard";
 
 pub fn command(args: &[String]) -> Result<()> {
     let layout = Layout::from_env()?;
@@ -50,6 +55,10 @@ pub fn command(args: &[String]) -> Result<()> {
         .envs(service_env.iter().map(|(k, v)| (*k, v)))
         .env("P2P_TEST_BACKEND", "embedded");
     steps.command("test --workspace (embedded)", &mut workspace_tests)?;
+    steps.command(
+        "memory guard (embedded)",
+        &mut memory_guard(&server, &service_env, "embedded"),
+    )?;
 
     if cmd::has_target(&cmd::metadata()?, "test", BLACK_BOX_TARGET) {
         let mut full_stack = cmd::cargo();
@@ -66,6 +75,10 @@ pub fn command(args: &[String]) -> Result<()> {
             .envs(service_env.iter().map(|(k, v)| (*k, v)))
             .env("P2P_TEST_BACKEND", "full");
         steps.command("test --test api (full stack)", &mut full_stack)?;
+        steps.command(
+            "memory guard (full stack)",
+            &mut memory_guard(&server, &service_env, "full"),
+        )?;
     } else {
         println!(
             "note: no test target named `{BLACK_BOX_TARGET}` in the workspace yet: \
@@ -81,4 +94,15 @@ pub fn command(args: &[String]) -> Result<()> {
     steps.summary();
     println!("all steps passed");
     Ok(())
+}
+
+/// `p2p-memguard` (built beside the server by `cargo build --workspace --bins`)
+/// against that server on `backend`: fails when resident memory grows after warm-up.
+fn memory_guard(server: &Path, service_env: &[(&str, String)], backend: &str) -> Command {
+    let mut guard = Command::new(server.with_file_name(MEMORY_GUARD));
+    guard
+        .envs(service_env.iter().map(|(k, v)| (*k, v)))
+        .env("P2P_TEST_BACKEND", backend)
+        .env("P2P_MEMGUARD_SERVER", server);
+    guard
 }

@@ -24,12 +24,12 @@ mod lean;
 mod protocol;
 mod wire;
 
-use crate::stats::{Latencies, ms};
 use child::Clients;
 use floor::FloorServer;
 use p2p_kernel::ids::TopicId;
 use p2p_kernel::{Actor, Event};
 use p2p_realtime::frames::EventTemplate;
+use p2p_tests::stats::{Latencies, ms};
 use p2p_tests::{TestApp, unique_email};
 use protocol::{Config, now_ns};
 use serde_json::json;

@@ -1,0 +1,138 @@
+//! A server in its own process (the `p2p-server` binary), for what can only be
+//! measured from outside: resident memory, open descriptors.
+
+use p2p_server::config::{RawConfig, env_key};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A spawned `p2p-server`, killed when dropped.
+pub struct ServerProcess {
+    pub base: String,
+    child: Child,
+}
+
+impl ServerProcess {
+    /// Starts `binary` with `raw` as its environment (every inherited `P2P_*`
+    /// and backend variable removed) and waits until `/health/ready` answers 200.
+    pub async fn spawn(binary: &Path, mut raw: RawConfig, log: &Path) -> Self {
+        let port = free_port();
+        raw.host = Some("127.0.0.1".into());
+        raw.port = Some(port);
+        let mut command = Command::new(binary);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("P2P_") || is_backend_key(&key) {
+                command.env_remove(key);
+            }
+        }
+        command.envs(environment(&raw));
+        let log = std::fs::File::create(log)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let server = Self {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&self) {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let url = format!("{}/health/ready", self.base);
+        while Instant::now() < deadline {
+            if let Ok(resp) = client.get(&url).send().await
+                && resp.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("the server at {} did not become ready in 120 s", self.base);
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory (`VmRSS`) in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        proc_status_kib(self.pid(), "VmRSS").unwrap_or(0)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A field of `/proc/<pid>/status` given in kB.
+pub fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// The configuration as the environment variables the server reads.
+fn environment(raw: &RawConfig) -> Vec<(String, String)> {
+    let serde_json::Value::Object(fields) = serde_json::to_value(raw).expect("config as JSON")
+    else {
+        return Vec::new();
+    };
+    fields
+        .into_iter()
+        .filter_map(|(field, value)| {
+            let value = match value {
+                serde_json::Value::Null => return None,
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            Some((env_key(&field), value))
+        })
+        .collect()
+}
+
+fn is_backend_key(key: &str) -> bool {
+    env_key(&key.to_ascii_lowercase()) == key
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The `p2p-server` binary beside the running executable (same profile), or
+/// `P2P_MEMGUARD_SERVER`.
+pub fn sibling_server_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("P2P_MEMGUARD_SERVER") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("current executable");
+    let dir = exe.parent().expect("executable directory");
+    let candidate = dir.join("p2p-server");
+    if candidate.exists() {
+        return candidate;
+    }
+    // Test binaries live one level down, in deps/.
+    dir.parent()
+        .map(|d| d.join("p2p-server"))
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "no p2p-server binary beside {}: build it first (cargo build -p p2p-server)",
+                exe.display()
+            )
+        })
+}
