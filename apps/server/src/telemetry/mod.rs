@@ -4,6 +4,7 @@ pub mod upkeep;
 
 use crate::config::LogFormat;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 use tracing_subscriber::EnvFilter;
 
@@ -13,7 +14,10 @@ const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,mongodb=warn,actix_ser
 pub fn init_tracing(format: LogFormat) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colour codes only for a person at a terminal, never into files or collectors.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal());
     let _ = match format {
         LogFormat::Json => builder
             .json()
