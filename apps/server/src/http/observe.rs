@@ -23,13 +23,12 @@ pub async fn observe(
     let path = req.path().to_owned();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
     let started = Instant::now();
-    let in_flight = metrics::gauge!("http_requests_in_flight");
-    in_flight.increment(1.0);
+    let in_flight = InFlight::enter();
 
     let result = request_id::CURRENT
         .scope(id.clone(), next.call(req).instrument(span.clone()))
         .await;
-    in_flight.decrement(1.0);
+    drop(in_flight);
 
     let mut response = result?;
     let status = response.status().as_u16();
@@ -81,6 +80,24 @@ fn method_label(method: &Method) -> &'static str {
         .map_or("other", Method::as_str)
 }
 
+/// One request in `http_requests_in_flight`, until dropped: also when the
+/// client goes away and the request's future is dropped unfinished.
+struct InFlight(metrics::Gauge);
+
+impl InFlight {
+    fn enter() -> Self {
+        let gauge = metrics::gauge!("http_requests_in_flight");
+        gauge.increment(1.0);
+        Self(gauge)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +107,24 @@ mod tests {
         assert_eq!(method_label(&Method::PATCH), "PATCH");
         let invented = Method::from_bytes(b"X-PROBE-1234").unwrap_or(Method::GET);
         assert_eq!(method_label(&invented), "other");
+    }
+
+    #[test]
+    fn requests_dropped_unfinished_leave_the_in_flight_gauge() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            let finished = InFlight::enter();
+            let abandoned = InFlight::enter();
+            assert!(handle.render().contains("http_requests_in_flight 2"));
+            drop(finished);
+            // A request whose client went away: its future is dropped unfinished.
+            let request = async move {
+                let _in_flight = abandoned;
+                std::future::pending::<()>().await;
+            };
+            drop(request);
+            assert!(handle.render().contains("http_requests_in_flight 0"));
+        });
     }
 }
