@@ -229,6 +229,14 @@ impl DomainError {
         e
     }
 
+    /// A stored value that cannot be read back (a corrupt JSON column, an id
+    /// that does not parse, a negative count): 500, naming `what` in the logs.
+    pub fn corrupt(what: &str, detail: impl fmt::Display) -> Self {
+        Self::internal(std::io::Error::other(format!(
+            "stored {what} is not readable: {detail}"
+        )))
+    }
+
     /// Tells the client when to retry (`Retry-After`), e.g. for a 429 with its own code.
     pub fn with_retry_after(mut self, secs: u64) -> Self {
         self.retry_after_secs = Some(secs.max(1));
@@ -315,29 +323,8 @@ impl From<crate::ports::PortError> for DomainError {
     }
 }
 
-/// Maps a database error: a lost or exhausted connection is `unavailable`
-/// (503, retryable); anything else is `internal`.
-pub fn db_error(e: sea_orm::DbErr) -> DomainError {
-    use sea_orm::{DbErr, RuntimeErr};
-    let connection_lost = match &e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => matches!(
-            s.as_ref(),
-            sea_orm::sqlx::Error::Io(_)
-                | sea_orm::sqlx::Error::PoolTimedOut
-                | sea_orm::sqlx::Error::PoolClosed
-                | sea_orm::sqlx::Error::Tls(_)
-                | sea_orm::sqlx::Error::Protocol(_)
-                | sea_orm::sqlx::Error::WorkerCrashed
-        ),
-        _ => false,
-    };
-    if connection_lost {
-        DomainError::unavailable("database", e)
-    } else {
-        DomainError::internal(e)
-    }
-}
+/// The kernel's database error mapper, kept here under its old path.
+pub use crate::persistence::db_error;
 
 impl From<sea_orm::DbErr> for DomainError {
     fn from(e: sea_orm::DbErr) -> Self {

@@ -4,13 +4,14 @@
 
 pub mod actor;
 pub mod adapters;
-pub mod dbtime;
 pub mod error;
 pub mod event;
 pub mod footprint;
 pub mod ids;
 pub mod outbox;
+pub mod dbtime;
 pub mod page;
+pub mod persistence;
 pub mod ports;
 pub mod testenv;
 pub mod text;

@@ -8,7 +8,7 @@
 
 mod entity;
 
-use crate::dbtime::db_now;
+use crate::persistence::db_now;
 use crate::ports::{Mailer, OutgoingEmail};
 use entity::{ActiveModel, Column, Entity};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -155,7 +155,7 @@ impl OutboxWorker {
     }
 
     async fn claim(&self, id: uuid::Uuid, now: OffsetDateTime) -> Result<bool, DbErr> {
-        let until = crate::dbtime::db_time(now + self.config.claim_for);
+        let until = crate::persistence::db_time(now + self.config.claim_for);
         let res = Entity::update_many()
             .col_expr(Column::LockedUntil, Expr::value(until))
             .filter(Column::Id.eq(id))
@@ -184,7 +184,8 @@ impl OutboxWorker {
     }
 
     async fn mark_failed(&self, id: uuid::Uuid, attempts: i32, error: &str) -> Result<(), DbErr> {
-        let next = crate::dbtime::db_time(db_now() + backoff(attempts, self.config.max_backoff));
+        let next =
+            crate::persistence::db_time(db_now() + backoff(attempts, self.config.max_backoff));
         let error: String = error.chars().take(1000).collect();
         Entity::update_many()
             .col_expr(Column::Attempts, Expr::value(attempts))
@@ -201,7 +202,7 @@ impl OutboxWorker {
     }
 
     async fn purge_sent(&self) -> Result<(), DbErr> {
-        let cutoff = crate::dbtime::db_time(db_now() - self.config.keep_sent_for);
+        let cutoff = crate::persistence::db_time(db_now() - self.config.keep_sent_for);
         Entity::delete_many()
             .filter(Column::SentAt.lt(cutoff))
             .exec(&self.db)
