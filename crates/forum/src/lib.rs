@@ -15,7 +15,6 @@
 //! [`ForumStates`] tells the realtime hub what replayed `topic.*` and `post.*`
 //! events carry now (the current view; a deleted object only its id).
 
-mod error;
 mod locks;
 mod markdown;
 mod repo;

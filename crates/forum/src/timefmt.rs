@@ -1,30 +1,15 @@
 //! Time as the forum stores it.
 //!
 //! Every timestamp is truncated to milliseconds (what BSON dates keep), so a
-//! value reads back the same from PostgreSQL, SQLite and MongoDB. SQLite keeps
-//! timestamps as text whose fraction has a variable number of digits; writing
-//! them with one extra nanosecond gives every stored value the same width, so
-//! text comparison follows time order (PostgreSQL rounds the nanosecond away).
+//! value reads back the same from PostgreSQL, SQLite and MongoDB; the kernel's
+//! [`TimePrecision`] does the truncating (and SQLite's fixed-width text).
 
-use time::{Date, OffsetDateTime, UtcOffset};
+use p2p_kernel::persistence::TimePrecision;
+use time::{Date, OffsetDateTime};
 
-/// The timestamp as the forum keeps it: UTC, millisecond precision.
-pub(crate) fn ms(t: OffsetDateTime) -> OffsetDateTime {
-    let t = t.to_offset(UtcOffset::UTC);
-    t.replace_nanosecond((t.nanosecond() / 1_000_000) * 1_000_000)
-        .unwrap_or(t)
-}
-
-/// The value written to (or compared in) the relational database.
-pub(crate) fn to_db(t: OffsetDateTime) -> OffsetDateTime {
-    let t = ms(t);
-    t.replace_nanosecond(t.nanosecond() + 1).unwrap_or(t)
-}
-
-/// A value read from the relational database.
-pub(crate) fn from_db(t: OffsetDateTime) -> OffsetDateTime {
-    ms(t)
-}
+/// How finely the forum keeps timestamps: milliseconds, what BSON dates keep.
+/// Write with `STORED.to_db(t)`, read back with `STORED.truncate(t)`.
+pub(crate) const STORED: TimePrecision = TimePrecision::Millis;
 
 /// `YYYY-MM-DD` of a UTC day; sorts like the dates it names.
 pub(crate) fn day(date: Date) -> String {
@@ -57,14 +42,14 @@ mod tests {
 
     #[test]
     fn db_text_has_fixed_width_and_time_order() {
-        let a = to_db(datetime!(2026-01-01 10:00:00 UTC));
-        let b = to_db(datetime!(2026-01-01 10:00:00.5 UTC));
-        let c = to_db(datetime!(2026-01-01 10:00:00.512345 UTC));
+        let a = STORED.to_db(datetime!(2026-01-01 10:00:00 UTC));
+        let b = STORED.to_db(datetime!(2026-01-01 10:00:00.5 UTC));
+        let c = STORED.to_db(datetime!(2026-01-01 10:00:00.512345 UTC));
         let f = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
         assert_eq!(f(a).len(), f(b).len());
         assert_eq!(f(b).len(), f(c).len());
         assert!(f(a) < f(b) && f(b) < f(c));
-        assert_eq!(from_db(c), datetime!(2026-01-01 10:00:00.512 UTC));
+        assert_eq!(STORED.truncate(c), datetime!(2026-01-01 10:00:00.512 UTC));
     }
 
     #[test]

@@ -10,10 +10,10 @@
 
 use super::TopicRow;
 use super::entity::{tag, topic};
-use crate::error::db_err;
-use crate::timefmt::{from_unix_ms, to_db, unix_ms};
+use crate::timefmt::{STORED, from_unix_ms, unix_ms};
 use crate::types::TopicSort;
 use p2p_kernel::DomainError;
+use p2p_kernel::persistence::db_error;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -80,7 +80,7 @@ fn key_value(c: &TopicCursor) -> Result<Value, DomainError> {
     match c.s {
         TopicSort::Latest | TopicSort::Unanswered => {
             let t = c.n.and_then(from_unix_ms).ok_or_else(invalid_cursor)?;
-            Ok(to_db(t).into())
+            Ok(STORED.to_db(t).into())
         }
         TopicSort::Top => Ok(c.n.ok_or_else(invalid_cursor)?.into()),
         TopicSort::Trending => {
@@ -171,7 +171,7 @@ pub(crate) async fn list(
         .limit(limit)
         .all(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     rows.into_iter().map(TopicRow::from_model).collect()
 }
 

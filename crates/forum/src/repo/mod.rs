@@ -3,32 +3,16 @@
 pub(crate) mod entity;
 pub(crate) mod list;
 
-use crate::error::{corrupt, db_err};
-use crate::timefmt::{from_db, to_db};
+use crate::timefmt::STORED;
 use entity::{tag, topic};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, TopicId};
+use p2p_kernel::persistence::{db_error, stored};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-
-/// Begins a transaction that will write. On SQLite it takes the write lock at
-/// once (`BEGIN IMMEDIATE`), so a transaction that reads first cannot fail
-/// later with "database is locked" when another writer got in between.
-pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    if db.get_database_backend() == DbBackend::Sqlite {
-        db.begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await
-    } else {
-        db.begin().await
-    }
-}
 
 /// A topic row with its JSON and time columns decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,10 +23,19 @@ pub(crate) struct TopicRow {
 
 impl TopicRow {
     pub(crate) fn from_model(mut m: topic::Model) -> Result<Self, DomainError> {
-        let tags: Vec<String> = serde_json::from_str(&m.tags).map_err(|e| corrupt("tags", e))?;
-        m.created_at = from_db(m.created_at);
-        m.updated_at = from_db(m.updated_at);
-        m.last_activity_at = from_db(m.last_activity_at);
+        let tags: Vec<String> =
+            serde_json::from_str(&m.tags).map_err(|e| DomainError::corrupt("tags", e))?;
+        for (what, n) in [
+            ("post count", m.post_count),
+            ("reply count", m.reply_count),
+            ("upvote count", m.upvote_count),
+            ("participant count", m.participant_count),
+        ] {
+            stored::<u32, i32>(what, n)?;
+        }
+        m.created_at = STORED.truncate(m.created_at);
+        m.updated_at = STORED.truncate(m.updated_at);
+        m.last_activity_at = STORED.truncate(m.last_activity_at);
         Ok(Self { m, tags })
     }
 
@@ -62,7 +55,7 @@ pub(crate) async fn find(
     topic::Entity::find_by_id(id.0)
         .one(conn)
         .await
-        .map_err(db_err)?
+        .map_err(db_error)?
         .map(TopicRow::from_model)
         .transpose()
 }
@@ -79,7 +72,7 @@ pub(crate) async fn find_many(
         .filter(topic::Column::Id.is_in(ids.iter().map(|id| id.0)))
         .all(conn)
         .await
-        .map_err(db_err)?
+        .map_err(db_error)?
         .into_iter()
         .map(TopicRow::from_model)
         .collect()
@@ -95,7 +88,7 @@ pub(crate) async fn find_for_update(
         .lock_exclusive()
         .one(txn)
         .await
-        .map_err(db_err)?
+        .map_err(db_error)?
         .map(TopicRow::from_model)
         .transpose()
 }
@@ -104,7 +97,7 @@ pub(crate) async fn exists(conn: &impl ConnectionTrait, id: TopicId) -> Result<b
     let n = topic::Entity::find_by_id(id.0)
         .count(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     Ok(n > 0)
 }
 
@@ -121,7 +114,7 @@ async fn write_tags(
         .filter(tag::Column::TopicId.eq(id.0))
         .exec(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     if !tags.is_empty() {
         tag::Entity::insert_many(tags.iter().map(|t| tag::ActiveModel {
             topic_id: Set(id.0),
@@ -129,7 +122,7 @@ async fn write_tags(
         }))
         .exec_without_returning(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     }
     Ok(())
 }
@@ -155,19 +148,19 @@ pub(crate) async fn insert(
         upvote_count: Set(m.upvote_count),
         participant_count: Set(m.participant_count),
         trending_score: Set(m.trending_score),
-        last_activity_at: Set(to_db(m.last_activity_at)),
+        last_activity_at: Set(STORED.to_db(m.last_activity_at)),
         first_post_id: Set(m.first_post_id),
         best_answer_post_id: Set(m.best_answer_post_id),
         excerpt: Set(m.excerpt.clone()),
         search_text: Set(m.search_text.clone()),
         created_day: Set(m.created_day.clone()),
-        created_at: Set(to_db(m.created_at)),
-        updated_at: Set(to_db(m.updated_at)),
+        created_at: Set(STORED.to_db(m.created_at)),
+        updated_at: Set(STORED.to_db(m.updated_at)),
     };
     topic::Entity::insert(row)
         .exec_without_returning(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     write_tags(conn, TopicId(m.id), tags).await
 }
 
@@ -195,7 +188,7 @@ pub(crate) async fn save(conn: &impl ConnectionTrait, row: &TopicRow) -> Result<
         .col_expr(topic::Column::TrendingScore, Expr::value(m.trending_score))
         .col_expr(
             topic::Column::LastActivityAt,
-            Expr::value(to_db(m.last_activity_at)),
+            Expr::value(STORED.to_db(m.last_activity_at)),
         )
         .col_expr(
             topic::Column::BestAnswerPostId,
@@ -206,11 +199,14 @@ pub(crate) async fn save(conn: &impl ConnectionTrait, row: &TopicRow) -> Result<
             topic::Column::SearchText,
             Expr::value(m.search_text.clone()),
         )
-        .col_expr(topic::Column::UpdatedAt, Expr::value(to_db(m.updated_at)))
+        .col_expr(
+            topic::Column::UpdatedAt,
+            Expr::value(STORED.to_db(m.updated_at)),
+        )
         .filter(topic::Column::Id.eq(m.id))
         .exec(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     Ok(())
 }
 
@@ -228,11 +224,11 @@ pub(crate) async fn delete(conn: &impl ConnectionTrait, id: TopicId) -> Result<(
         .filter(tag::Column::TopicId.eq(id.0))
         .exec(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     topic::Entity::delete_by_id(id.0)
         .exec(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     Ok(())
 }
 
@@ -244,7 +240,7 @@ pub(crate) async fn count_for_org(
         .filter(topic::Column::OrganizationId.eq(org.0))
         .count(conn)
         .await
-        .map_err(db_err)
+        .map_err(db_error)
 }
 
 pub(crate) async fn daily_for_org(
@@ -263,9 +259,8 @@ pub(crate) async fn daily_for_org(
         .into_tuple::<(String, i64)>()
         .all(conn)
         .await
-        .map_err(db_err)?;
-    Ok(rows
-        .into_iter()
-        .map(|(d, n)| (d, u64::try_from(n).unwrap_or(0)))
-        .collect())
+        .map_err(db_error)?;
+    rows.into_iter()
+        .map(|(d, n)| Ok((d, stored("topics per day", n)?)))
+        .collect()
 }

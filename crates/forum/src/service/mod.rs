@@ -8,16 +8,17 @@ mod stats;
 pub(crate) mod topics;
 pub(crate) mod votes;
 
-use crate::error::db_err;
 use crate::locks::TopicLocks;
 use crate::markdown::{Rendered, render_markdown};
-use crate::repo::{self, TopicRow, begin_write};
+use crate::repo::{self, TopicRow};
 use crate::store::{PostRecord, PostStore};
-use crate::timefmt::ms;
+use crate::timefmt::STORED;
 use crate::trending;
 use crate::types::{PostView, TopicView};
 pub use files::{ForumFiles, POST_FILES};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+use p2p_kernel::persistence::begin_write;
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::ports::{Clock, EventBus, Files, Notifier, UserDirectory, UserSummary};
 use p2p_kernel::text::Markdown;
 use p2p_kernel::{Actor, DomainError, Event};
@@ -74,7 +75,7 @@ impl TopicGuard {
         db: &DatabaseConnection,
     ) -> Result<&DatabaseTransaction, DomainError> {
         if self.txn.is_none() {
-            self.txn = Some(begin_write(db).await.map_err(db_err)?);
+            self.txn = Some(begin_write(db).await?);
         }
         self.txn
             .as_ref()
@@ -83,7 +84,7 @@ impl TopicGuard {
 
     pub(crate) async fn commit(self) -> Result<(), DomainError> {
         match self.txn {
-            Some(txn) => txn.commit().await.map_err(db_err),
+            Some(txn) => txn.commit().await.map_err(db_error),
             None => Ok(()),
         }
     }
@@ -151,7 +152,7 @@ impl ForumService {
 
     /// The current time as the forum stores it (UTC, milliseconds).
     fn now(&self) -> OffsetDateTime {
-        ms(self.inner.clock.now())
+        STORED.truncate(self.inner.clock.now())
     }
 
     /// Takes the topic's write lock and reads the topic under it.
@@ -165,7 +166,7 @@ impl ForumService {
                 .acquire_owned()
                 .await
                 .map_err(DomainError::internal)?;
-            let txn = begin_write(self.db()).await.map_err(db_err)?;
+            let txn = begin_write(self.db()).await?;
             match repo::find_for_update(&txn, id).await? {
                 Some(row) => Ok((
                     TopicGuard {
@@ -283,10 +284,6 @@ pub(crate) fn to_i32(n: u64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-fn to_u64(n: i32) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
-
 pub(crate) fn topic_view(row: &TopicRow, users: &HashMap<UserId, UserSummary>) -> TopicView {
     let m = &row.m;
     let author_id = UserId(m.author_id);
@@ -300,10 +297,11 @@ pub(crate) fn topic_view(row: &TopicRow, users: &HashMap<UserId, UserSummary>) -
         tags: row.tags.clone(),
         pinned: m.pinned,
         locked: m.locked,
-        post_count: to_u64(m.post_count),
-        reply_count: to_u64(m.reply_count),
-        upvote_count: to_u64(m.upvote_count),
-        participant_count: to_u64(m.participant_count),
+        // `TopicRow::from_model` has refused negative stored counts.
+        post_count: u64::from(m.post_count.unsigned_abs()),
+        reply_count: u64::from(m.reply_count.unsigned_abs()),
+        upvote_count: u64::from(m.upvote_count.unsigned_abs()),
+        participant_count: u64::from(m.participant_count.unsigned_abs()),
         last_activity_at: m.last_activity_at,
         first_post_id: PostId(m.first_post_id),
         best_answer_post_id: m.best_answer_post_id.map(PostId),

@@ -1,16 +1,17 @@
 //! Topics: list, create, read, edit, delete, pin, lock.
 
 use super::{ForumService, TopicRefs, require_author_or_admin, topic_channel, topic_view};
-use crate::error::db_err;
 use crate::repo::entity::topic;
 use crate::repo::list::{ListQuery, TopicCursor, list};
-use crate::repo::{self, TopicRow, begin_write};
+use crate::repo::{self, TopicRow};
 use crate::store::{PostRecord, thread_segment};
 use crate::timefmt::day;
 use crate::trending;
 use crate::types::{NewTopic, TopicDetail, TopicFilter, TopicPatch, TopicView, TopicWithFirstPost};
 use crate::validate::{self, category_key, normalize_tag, query_words};
 use p2p_kernel::ids::{PostId, TopicId, UserId};
+use p2p_kernel::persistence::begin_write;
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use serde_json::json;
 
@@ -141,9 +142,9 @@ impl ForumService {
     }
 
     async fn insert_topic(&self, model: &topic::Model, tags: &[String]) -> Result<(), DomainError> {
-        let txn = begin_write(self.db()).await.map_err(db_err)?;
+        let txn = begin_write(self.db()).await?;
         repo::insert(&txn, model, tags).await?;
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_error)
     }
 
     /// A topic and one page of its posts in thread order: top-level posts by

@@ -6,8 +6,7 @@
 use super::{
     DayCount, PostEdit, PostRecord, PostStore, Revision, Tombstone, TopicStats, VoteState,
 };
-use crate::error::{corrupt, mongo_err};
-use crate::timefmt::ms;
+use crate::timefmt::STORED;
 use crate::types::AttachmentRef;
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
@@ -16,6 +15,7 @@ use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::{FileId, OrgId, PostId, TopicId, UserId};
+use p2p_kernel::persistence::{mongo_error, stored};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -74,14 +74,14 @@ fn bdate(t: OffsetDateTime) -> DateTime {
     DateTime::from_millis(crate::timefmt::unix_ms(t))
 }
 
-fn odate(d: DateTime) -> OffsetDateTime {
+fn odate(d: DateTime) -> Result<OffsetDateTime, DomainError> {
     crate::timefmt::from_unix_ms(d.timestamp_millis())
-        .map(ms)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .map(|t| STORED.truncate(t))
+        .ok_or_else(|| DomainError::corrupt("date", d))
 }
 
 fn uuid(field: &str, s: &str) -> Result<Uuid, DomainError> {
-    Uuid::parse_str(s).map_err(|e| corrupt(field, e))
+    Uuid::parse_str(s).map_err(|e| DomainError::corrupt(field, e))
 }
 
 fn attachment_doc(a: &AttachmentRef) -> AttachmentDoc {
@@ -138,7 +138,7 @@ impl PostDoc {
                     file_id: FileId(uuid("attachment", &a.file_id)?),
                     filename: a.filename,
                     content_type: a.content_type,
-                    size: u64::try_from(a.size).unwrap_or(0),
+                    size: stored("attachment size", a.size)?,
                 })
             })
             .collect::<Result<Vec<_>, DomainError>>()?;
@@ -158,30 +158,32 @@ impl PostDoc {
                 .transpose()?,
             author_id: UserId(uuid("author id", &self.author_id)?),
             thread_key: self.thread_key,
-            depth: u32::try_from(self.depth).unwrap_or(0),
+            depth: stored("post depth", self.depth)?,
             content: self.content,
             content_html: self.content_html,
             attachments,
             mentioned_user_ids: mentioned,
-            upvote_count: u64::try_from(self.upvote_count).unwrap_or(0),
+            upvote_count: stored("upvote count", self.upvote_count)?,
             is_best_answer: self.is_best_answer,
             deleted: self.deleted,
-            revision_count: u32::try_from(self.revision_count).unwrap_or(0),
+            revision_count: stored("revision count", self.revision_count)?,
             created_day: self.created_day,
-            created_at: odate(self.created_at),
-            updated_at: odate(self.updated_at),
-            edited_at: self.edited_at.map(odate),
+            created_at: odate(self.created_at)?,
+            updated_at: odate(self.updated_at)?,
+            edited_at: self.edited_at.map(odate).transpose()?,
         })
     }
 }
 
-/// A whole number from an aggregation result (Int32, Int64 or Double).
-fn number(d: &Document, key: &str) -> u64 {
+/// A whole number from a stored document or an aggregation result (Int32,
+/// Int64 or Double); absent is 0, negative is corrupt.
+fn number(d: &Document, key: &str) -> Result<u64, DomainError> {
     match d.get(key) {
-        Some(Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),
-        Some(Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
-        Some(Bson::Double(n)) if *n > 0.0 => *n as u64,
-        _ => 0,
+        Some(Bson::Int32(n)) => stored(key, *n),
+        Some(Bson::Int64(n)) => stored(key, *n),
+        Some(Bson::Double(n)) if *n < 0.0 => Err(DomainError::corrupt(key, n)),
+        Some(Bson::Double(n)) => Ok(*n as u64),
+        _ => Ok(0),
     }
 }
 
@@ -220,13 +222,15 @@ impl MongoPostStore {
             .find(filter)
             .projection(doc! { "_id": 1 })
             .await
-            .map_err(mongo_err)?
+            .map_err(mongo_error)?
             .try_collect()
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         docs.iter()
             .map(|d| {
-                let id = d.get_str("_id").map_err(|e| corrupt("post id", e))?;
+                let id = d
+                    .get_str("_id")
+                    .map_err(|e| DomainError::corrupt("post id", e))?;
                 uuid("post id", id).map(PostId)
             })
             .collect()
@@ -266,7 +270,7 @@ impl MongoPostStore {
                 ),
             ])
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         Ok(())
     }
 
@@ -276,13 +280,15 @@ impl MongoPostStore {
             .find_one(doc! { "_id": id.to_string() })
             .projection(doc! { "upvote_count": 1, "deleted": 1 })
             .await
-            .map_err(mongo_err)?;
-        Ok(found.map(|d| {
-            (
-                number(&d, "upvote_count"),
-                d.get_bool("deleted").unwrap_or(false),
-            )
-        }))
+            .map_err(mongo_error)?;
+        found
+            .map(|d| {
+                Ok((
+                    number(&d, "upvote_count")?,
+                    d.get_bool("deleted").unwrap_or(false),
+                ))
+            })
+            .transpose()
     }
 }
 
@@ -292,7 +298,7 @@ impl PostStore for MongoPostStore {
         self.posts
             .insert_one(PostDoc::from_record(post))
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         Ok(())
     }
 
@@ -303,10 +309,10 @@ impl PostStore for MongoPostStore {
             .find(doc! { "_id": { "$in": ids } })
             .projection(light())
             .await
-            .map_err(mongo_err)?
+            .map_err(mongo_error)?
             .try_collect()
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         docs.into_iter().map(PostDoc::into_record).collect()
     }
 
@@ -327,10 +333,10 @@ impl PostStore for MongoPostStore {
             .limit(i64::try_from(limit).unwrap_or(i64::MAX))
             .projection(light())
             .await
-            .map_err(mongo_err)?
+            .map_err(mongo_error)?
             .try_collect()
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         docs.into_iter().map(PostDoc::into_record).collect()
     }
 
@@ -375,7 +381,7 @@ impl PostStore for MongoPostStore {
                 },
             )
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         Ok(done.matched_count == 1)
     }
 
@@ -397,7 +403,7 @@ impl PostStore for MongoPostStore {
                 } },
             )
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         Ok(done.matched_count == 1)
     }
 
@@ -417,11 +423,11 @@ impl PostStore for MongoPostStore {
             .return_document(ReturnDocument::After)
             .projection(doc! { "upvote_count": 1 })
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         if let Some(d) = updated {
             return Ok(Some(VoteState {
                 changed: true,
-                upvote_count: number(&d, "upvote_count"),
+                upvote_count: number(&d, "upvote_count")?,
             }));
         }
         Ok(match self.vote_state(id).await? {
@@ -448,11 +454,11 @@ impl PostStore for MongoPostStore {
             .return_document(ReturnDocument::After)
             .projection(doc! { "upvote_count": 1 })
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         if let Some(d) = updated {
             return Ok(Some(VoteState {
                 changed: true,
-                upvote_count: number(&d, "upvote_count"),
+                upvote_count: number(&d, "upvote_count")?,
             }));
         }
         Ok(self.vote_state(id).await?.map(|(count, _)| VoteState {
@@ -473,7 +479,7 @@ impl PostStore for MongoPostStore {
         self.raw
             .update_many(clear, doc! { "$set": { "is_best_answer": false } })
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         if let Some(answer) = answer {
             self.raw
                 .update_one(
@@ -481,7 +487,7 @@ impl PostStore for MongoPostStore {
                     doc! { "$set": { "is_best_answer": true } },
                 )
                 .await
-                .map_err(mongo_err)?;
+                .map_err(mongo_error)?;
         }
         Ok(())
     }
@@ -492,20 +498,20 @@ impl PostStore for MongoPostStore {
             .find_one(doc! { "_id": id.to_string() })
             .projection(doc! { "revisions": 1 })
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         let Some(d) = found else {
             return Ok(Vec::new());
         };
         let list = match d.get("revisions") {
             Some(b) => bson::from_bson::<Vec<RevisionDoc>>(b.clone())
-                .map_err(|e| corrupt("revisions", e))?,
+                .map_err(|e| DomainError::corrupt("revisions", e))?,
             None => Vec::new(),
         };
         list.into_iter()
             .map(|r| {
                 Ok(Revision {
                     content: r.content,
-                    edited_at: odate(r.edited_at),
+                    edited_at: odate(r.edited_at)?,
                     edited_by: UserId(uuid("editor id", &r.edited_by)?),
                 })
             })
@@ -527,18 +533,18 @@ impl PostStore for MongoPostStore {
             .raw
             .aggregate(pipeline)
             .await
-            .map_err(mongo_err)?
+            .map_err(mongo_error)?
             .try_collect()
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         let Some(d) = docs.first() else {
             return Ok(TopicStats::default());
         };
         Ok(TopicStats {
-            posts: number(d, "posts"),
+            posts: number(d, "posts")?,
             participants: d.get_array("authors").map(|a| a.len() as u64).unwrap_or(0),
-            upvotes: number(d, "upvotes"),
-            last_post_at: d.get_datetime("last").ok().map(|t| odate(*t)),
+            upvotes: number(d, "upvotes")?,
+            last_post_at: d.get_datetime("last").ok().map(|t| odate(*t)).transpose()?,
         })
     }
 
@@ -552,7 +558,7 @@ impl PostStore for MongoPostStore {
             .raw
             .delete_many(doc! { "topic_id": topic.to_string() })
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         Ok(done.deleted_count)
     }
 
@@ -560,7 +566,7 @@ impl PostStore for MongoPostStore {
         self.raw
             .count_documents(doc! { "organization_id": org.to_string(), "deleted": false })
             .await
-            .map_err(mongo_err)
+            .map_err(mongo_error)
     }
 
     async fn daily_for_org(
@@ -581,18 +587,15 @@ impl PostStore for MongoPostStore {
             .raw
             .aggregate(pipeline)
             .await
-            .map_err(mongo_err)?
+            .map_err(mongo_error)?
             .try_collect()
             .await
-            .map_err(mongo_err)?;
-        Ok(docs
-            .iter()
+            .map_err(mongo_error)?;
+        docs.iter()
             .filter_map(|d| {
-                Some(DayCount {
-                    day: d.get_str("_id").ok()?.to_owned(),
-                    count: number(d, "n"),
-                })
+                let day = d.get_str("_id").ok()?.to_owned();
+                Some(number(d, "n").map(|count| DayCount { day, count }))
             })
-            .collect())
+            .collect()
     }
 }

@@ -5,13 +5,13 @@
 use super::{
     DayCount, PostEdit, PostRecord, PostStore, Revision, Tombstone, TopicStats, VoteState,
 };
-use crate::error::{corrupt, db_err};
-use crate::repo::begin_write;
-use crate::timefmt::{from_db, to_db};
+use crate::timefmt::STORED;
 use crate::types::AttachmentRef;
 use async_trait::async_trait;
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+use p2p_kernel::persistence::begin_write;
+use p2p_kernel::persistence::{db_error, stored};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -113,9 +113,9 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, DomainError> {
 
 fn record(m: post::Model) -> Result<PostRecord, DomainError> {
     let attachments: Vec<AttachmentRef> =
-        serde_json::from_str(&m.attachments).map_err(|e| corrupt("attachments", e))?;
-    let mentioned: Vec<UserId> =
-        serde_json::from_str(&m.mentioned_user_ids).map_err(|e| corrupt("mentions", e))?;
+        serde_json::from_str(&m.attachments).map_err(|e| DomainError::corrupt("attachments", e))?;
+    let mentioned: Vec<UserId> = serde_json::from_str(&m.mentioned_user_ids)
+        .map_err(|e| DomainError::corrupt("mentions", e))?;
     Ok(PostRecord {
         id: PostId(m.id),
         topic_id: TopicId(m.topic_id),
@@ -123,19 +123,19 @@ fn record(m: post::Model) -> Result<PostRecord, DomainError> {
         parent_id: m.parent_id.map(PostId),
         author_id: UserId(m.author_id),
         thread_key: m.thread_key,
-        depth: u32::try_from(m.depth).unwrap_or(0),
+        depth: stored("post depth", m.depth)?,
         content: m.content,
         content_html: m.content_html,
         attachments,
         mentioned_user_ids: mentioned,
-        upvote_count: u64::try_from(m.upvote_count).unwrap_or(0),
+        upvote_count: stored("upvote count", m.upvote_count)?,
         is_best_answer: m.is_best_answer,
         deleted: m.deleted,
-        revision_count: u32::try_from(m.revision_count).unwrap_or(0),
+        revision_count: stored("revision count", m.revision_count)?,
         created_day: m.created_day,
-        created_at: from_db(m.created_at),
-        updated_at: from_db(m.updated_at),
-        edited_at: m.edited_at.map(from_db),
+        created_at: STORED.truncate(m.created_at),
+        updated_at: STORED.truncate(m.updated_at),
+        edited_at: m.edited_at.map(|t| STORED.truncate(t)),
     })
 }
 
@@ -154,8 +154,9 @@ async fn upvote_count(
         .into_tuple::<(i32, bool)>()
         .one(conn)
         .await
-        .map_err(db_err)?;
-    Ok(row.map(|(n, deleted)| (u64::try_from(n).unwrap_or(0), deleted)))
+        .map_err(db_error)?;
+    row.map(|(n, deleted)| Ok((stored("upvote count", n)?, deleted)))
+        .transpose()
 }
 
 #[async_trait]
@@ -178,14 +179,14 @@ impl PostStore for SqlPostStore {
             deleted: Set(p.deleted),
             revision_count: Set(i32::try_from(p.revision_count).unwrap_or(i32::MAX)),
             created_day: Set(p.created_day.clone()),
-            created_at: Set(to_db(p.created_at)),
-            updated_at: Set(to_db(p.updated_at)),
-            edited_at: Set(p.edited_at.map(to_db)),
+            created_at: Set(STORED.to_db(p.created_at)),
+            updated_at: Set(STORED.to_db(p.updated_at)),
+            edited_at: Set(p.edited_at.map(|t| STORED.to_db(t))),
         };
         post::Entity::insert(row)
             .exec_without_returning(&self.db)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         Ok(())
     }
 
@@ -197,7 +198,7 @@ impl PostStore for SqlPostStore {
             .filter(post::Column::Id.is_in(ids.iter().map(|id| id.0)))
             .all(&self.db)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .into_iter()
             .map(record)
             .collect()
@@ -217,7 +218,7 @@ impl PostStore for SqlPostStore {
             .limit(limit)
             .all(&self.db)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .into_iter()
             .map(record)
             .collect()
@@ -235,7 +236,7 @@ impl PostStore for SqlPostStore {
             .into_tuple::<uuid::Uuid>()
             .all(&self.db)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         Ok(ids.into_iter().map(PostId).collect())
     }
 
@@ -245,7 +246,7 @@ impl PostStore for SqlPostStore {
         edit: &PostEdit,
         at: OffsetDateTime,
     ) -> Result<bool, DomainError> {
-        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        let txn = begin_write(&self.db).await?;
         let mut update = post::Entity::update_many()
             .col_expr(post::Column::Content, Expr::value(edit.content.clone()))
             .col_expr(
@@ -260,8 +261,8 @@ impl PostStore for SqlPostStore {
                 post::Column::RevisionCount,
                 Expr::col(post::Column::RevisionCount).add(1),
             )
-            .col_expr(post::Column::UpdatedAt, Expr::value(to_db(at)))
-            .col_expr(post::Column::EditedAt, Expr::value(Some(to_db(at))));
+            .col_expr(post::Column::UpdatedAt, Expr::value(STORED.to_db(at)))
+            .col_expr(post::Column::EditedAt, Expr::value(Some(STORED.to_db(at))));
         if let Some(attachments) = &edit.attachments {
             update = update.col_expr(
                 post::Column::Attachments,
@@ -273,27 +274,27 @@ impl PostStore for SqlPostStore {
             .filter(post::Column::Deleted.eq(false))
             .exec(&txn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         if done.rows_affected == 0 {
-            txn.rollback().await.map_err(db_err)?;
+            txn.rollback().await.map_err(db_error)?;
             return Ok(false);
         }
         revision::Entity::insert(revision::ActiveModel {
             id: Set(uuid::Uuid::now_v7()),
             post_id: Set(id.0),
             content: Set(edit.previous.content.clone()),
-            edited_at: Set(to_db(edit.previous.edited_at)),
+            edited_at: Set(STORED.to_db(edit.previous.edited_at)),
             edited_by: Set(edit.previous.edited_by.0),
         })
         .exec_without_returning(&txn)
         .await
-        .map_err(db_err)?;
-        txn.commit().await.map_err(db_err)?;
+        .map_err(db_error)?;
+        txn.commit().await.map_err(db_error)?;
         Ok(true)
     }
 
     async fn soft_delete(&self, id: PostId, t: &Tombstone) -> Result<bool, DomainError> {
-        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        let txn = begin_write(&self.db).await?;
         let done = post::Entity::update_many()
             .col_expr(post::Column::Deleted, Expr::value(true))
             .col_expr(post::Column::Content, Expr::value(t.content.clone()))
@@ -305,21 +306,24 @@ impl PostStore for SqlPostStore {
             .col_expr(post::Column::MentionedUserIds, Expr::value("[]"))
             .col_expr(post::Column::IsBestAnswer, Expr::value(false))
             .col_expr(post::Column::RevisionCount, Expr::value(0))
-            .col_expr(post::Column::UpdatedAt, Expr::value(to_db(t.deleted_at)))
+            .col_expr(
+                post::Column::UpdatedAt,
+                Expr::value(STORED.to_db(t.deleted_at)),
+            )
             .filter(post::Column::Id.eq(id.0))
             .exec(&txn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         if done.rows_affected == 0 {
-            txn.rollback().await.map_err(db_err)?;
+            txn.rollback().await.map_err(db_error)?;
             return Ok(false);
         }
         revision::Entity::delete_many()
             .filter(revision::Column::PostId.eq(id.0))
             .exec(&txn)
             .await
-            .map_err(db_err)?;
-        txn.commit().await.map_err(db_err)?;
+            .map_err(db_error)?;
+        txn.commit().await.map_err(db_error)?;
         Ok(true)
     }
 
@@ -329,11 +333,11 @@ impl PostStore for SqlPostStore {
         user: UserId,
         at: OffsetDateTime,
     ) -> Result<Option<VoteState>, DomainError> {
-        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        let txn = begin_write(&self.db).await?;
         match upvote_count(&txn, id).await? {
             Some((_, false)) => {}
             _ => {
-                txn.rollback().await.map_err(db_err)?;
+                txn.rollback().await.map_err(db_error)?;
                 return Ok(None);
             }
         }
@@ -345,14 +349,19 @@ impl PostStore for SqlPostStore {
                 upvote::Column::UserId,
                 upvote::Column::CreatedAt,
             ])
-            .values([id.0.into(), user.0.into(), to_db(at).into()])
+            .values([id.0.into(), user.0.into(), STORED.to_db(at).into()])
             .map_err(DomainError::internal)?
             .on_conflict(
                 OnConflict::columns([upvote::Column::PostId, upvote::Column::UserId])
                     .do_nothing()
                     .to_owned(),
             );
-        let changed = txn.execute(&insert).await.map_err(db_err)?.rows_affected() == 1;
+        let changed = txn
+            .execute(&insert)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+            == 1;
         if changed {
             post::Entity::update_many()
                 .col_expr(
@@ -362,10 +371,10 @@ impl PostStore for SqlPostStore {
                 .filter(post::Column::Id.eq(id.0))
                 .exec(&txn)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_error)?;
         }
         let count = upvote_count(&txn, id).await?.map_or(0, |(n, _)| n);
-        txn.commit().await.map_err(db_err)?;
+        txn.commit().await.map_err(db_error)?;
         Ok(Some(VoteState {
             changed,
             upvote_count: count,
@@ -377,13 +386,13 @@ impl PostStore for SqlPostStore {
         id: PostId,
         user: UserId,
     ) -> Result<Option<VoteState>, DomainError> {
-        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        let txn = begin_write(&self.db).await?;
         let removed = upvote::Entity::delete_many()
             .filter(upvote::Column::PostId.eq(id.0))
             .filter(upvote::Column::UserId.eq(user.0))
             .exec(&txn)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .rows_affected;
         let changed = removed > 0;
         if changed {
@@ -395,10 +404,10 @@ impl PostStore for SqlPostStore {
                 .filter(post::Column::Id.eq(id.0))
                 .exec(&txn)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_error)?;
         }
         let count = upvote_count(&txn, id).await?;
-        txn.commit().await.map_err(db_err)?;
+        txn.commit().await.map_err(db_error)?;
         Ok(count.map(|(n, _)| VoteState {
             changed,
             upvote_count: n,
@@ -410,7 +419,7 @@ impl PostStore for SqlPostStore {
         topic: TopicId,
         answer: Option<PostId>,
     ) -> Result<(), DomainError> {
-        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        let txn = begin_write(&self.db).await?;
         let mut clear = post::Entity::update_many()
             .col_expr(post::Column::IsBestAnswer, Expr::value(false))
             .filter(post::Column::TopicId.eq(topic.0))
@@ -418,7 +427,7 @@ impl PostStore for SqlPostStore {
         if let Some(answer) = answer {
             clear = clear.filter(post::Column::Id.ne(answer.0));
         }
-        clear.exec(&txn).await.map_err(db_err)?;
+        clear.exec(&txn).await.map_err(db_error)?;
         if let Some(answer) = answer {
             post::Entity::update_many()
                 .col_expr(post::Column::IsBestAnswer, Expr::value(true))
@@ -426,9 +435,9 @@ impl PostStore for SqlPostStore {
                 .filter(post::Column::TopicId.eq(topic.0))
                 .exec(&txn)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_error)?;
         }
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_error)
     }
 
     async fn revisions(&self, id: PostId) -> Result<Vec<Revision>, DomainError> {
@@ -438,12 +447,12 @@ impl PostStore for SqlPostStore {
             .order_by_asc(revision::Column::Id)
             .all(&self.db)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         Ok(rows
             .into_iter()
             .map(|r| Revision {
                 content: r.content,
-                edited_at: from_db(r.edited_at),
+                edited_at: STORED.truncate(r.edited_at),
                 edited_by: UserId(r.edited_by),
             })
             .collect())
@@ -467,13 +476,10 @@ impl PostStore for SqlPostStore {
             .and_where(Expr::col(post::Column::TopicId).eq(topic.0))
             .and_where(Expr::col(post::Column::Deleted).eq(false))
             .to_owned();
-        let row = self.db.query_one(&stmt).await.map_err(db_err)?;
+        let row = self.db.query_one(&stmt).await.map_err(db_error)?;
         let get = |name: &str| -> Result<u64, DomainError> {
             match &row {
-                Some(r) => r
-                    .try_get::<i64>("", name)
-                    .map(|n| u64::try_from(n).unwrap_or(0))
-                    .map_err(db_err),
+                Some(r) => stored(name, r.try_get::<i64>("", name).map_err(db_error)?),
                 None => Ok(0),
             }
         };
@@ -488,8 +494,8 @@ impl PostStore for SqlPostStore {
             .into_tuple::<OffsetDateTime>()
             .one(&self.db)
             .await
-            .map_err(db_err)?
-            .map(from_db);
+            .map_err(db_error)?
+            .map(|t| STORED.truncate(t));
         Ok(TopicStats {
             posts,
             participants,
@@ -507,12 +513,12 @@ impl PostStore for SqlPostStore {
             .into_tuple()
             .all(&self.db)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         Ok(ids.into_iter().map(PostId).collect())
     }
 
     async fn delete_topic(&self, topic: TopicId) -> Result<u64, DomainError> {
-        let txn = begin_write(&self.db).await.map_err(db_err)?;
+        let txn = begin_write(&self.db).await?;
         let ids = Query::select()
             .column(post::Column::Id)
             .from(post::Entity)
@@ -522,19 +528,19 @@ impl PostStore for SqlPostStore {
             .filter(upvote::Column::PostId.in_subquery(ids.clone()))
             .exec(&txn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         revision::Entity::delete_many()
             .filter(revision::Column::PostId.in_subquery(ids))
             .exec(&txn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         let n = post::Entity::delete_many()
             .filter(post::Column::TopicId.eq(topic.0))
             .exec(&txn)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .rows_affected;
-        txn.commit().await.map_err(db_err)?;
+        txn.commit().await.map_err(db_error)?;
         Ok(n)
     }
 
@@ -544,7 +550,7 @@ impl PostStore for SqlPostStore {
             .filter(post::Column::Deleted.eq(false))
             .count(&self.db)
             .await
-            .map_err(db_err)
+            .map_err(db_error)
     }
 
     async fn daily_for_org(
@@ -564,13 +570,14 @@ impl PostStore for SqlPostStore {
             .into_tuple::<(String, i64)>()
             .all(&self.db)
             .await
-            .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|(day, n)| DayCount {
-                day,
-                count: u64::try_from(n).unwrap_or(0),
+            .map_err(db_error)?;
+        rows.into_iter()
+            .map(|(day, n)| {
+                Ok(DayCount {
+                    day,
+                    count: stored("posts per day", n)?,
+                })
             })
-            .collect())
+            .collect()
     }
 }
