@@ -14,7 +14,6 @@
 
 mod content;
 mod entity;
-mod error;
 mod messages;
 mod notifications;
 mod types;

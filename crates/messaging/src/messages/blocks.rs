@@ -4,8 +4,8 @@
 use super::MessagingService;
 use crate::entity::block;
 use crate::types::BlockView;
-use p2p_kernel::dbtime::db_now;
 use p2p_kernel::ids::UserId;
+use p2p_kernel::persistence::db_now;
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};

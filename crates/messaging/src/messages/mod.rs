@@ -165,7 +165,7 @@ pub(crate) fn message_owner(id: MessageId) -> FileOwner {
 }
 
 fn attachment_ids(m: &message::Model) -> Result<Vec<p2p_kernel::ids::FileId>, DomainError> {
-    serde_json::from_str(&m.attachments).map_err(|e| crate::error::corrupt("attachments", e))
+    serde_json::from_str(&m.attachments).map_err(|e| DomainError::corrupt("attachments", e))
 }
 
 pub(crate) fn message_view(m: message::Model, attachments: Vec<FileInfo>) -> MessageView {

@@ -4,6 +4,7 @@ use super::{MessagingService, pair};
 use crate::entity::{block, message, participant};
 use crate::types::{ConversationView, MessageView, ReadState};
 use p2p_kernel::ids::{MessageId, UserId};
+use p2p_kernel::persistence::stored;
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -178,10 +179,10 @@ async fn unread_per_sender(
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(counts
+    counts
         .into_iter()
-        .map(|(sender, n)| (sender, u64::try_from(n).unwrap_or(0)))
-        .collect())
+        .map(|(sender, n)| Ok((sender, stored("unread count", n)?)))
+        .collect()
 }
 
 async fn unread(

@@ -2,12 +2,12 @@
 
 use super::NotificationService;
 use crate::entity::{digest, notification, preference};
-use crate::error::begin_write;
 use crate::messages::user_channel;
 use crate::notifications::list::notification_view;
 use async_trait::async_trait;
-use p2p_kernel::dbtime::db_now;
 use p2p_kernel::ids::{NotificationId, UserId};
+use p2p_kernel::persistence::begin_write;
+use p2p_kernel::persistence::db_now;
 use p2p_kernel::ports::{NotificationRequest, Notifier, Recipients};
 use p2p_kernel::{DomainError, Event};
 use sea_orm::sea_query::OnConflict;

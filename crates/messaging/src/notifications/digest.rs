@@ -5,11 +5,11 @@
 
 use super::NotificationService;
 use crate::entity::{digest, notification};
-use crate::error::begin_write;
 use p2p_kernel::DomainError;
-use p2p_kernel::dbtime::db_now;
 use p2p_kernel::ids::UserId;
 use p2p_kernel::outbox;
+use p2p_kernel::persistence::begin_write;
+use p2p_kernel::persistence::db_now;
 use p2p_kernel::ports::OutgoingEmail;
 use p2p_kernel::text::unlinkable;
 use sea_orm::sea_query::Expr;

@@ -2,10 +2,9 @@
 
 use super::NotificationService;
 use crate::entity::notification;
-use crate::error::corrupt;
 use crate::types::{MarkRead, MarkReadResult, NotificationFilter, NotificationView, UnreadCount};
-use p2p_kernel::dbtime::db_now;
 use p2p_kernel::ids::{NotificationId, UserId};
+use p2p_kernel::persistence::db_now;
 use p2p_kernel::ports::NotificationKind;
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use sea_orm::sea_query::Expr;
@@ -108,8 +107,9 @@ pub(crate) fn notification_view(n: notification::Model) -> Result<NotificationVi
     let kind: NotificationKind = n
         .kind
         .parse()
-        .map_err(|e| corrupt("notification kind", e))?;
-    let data = serde_json::from_str(&n.data).map_err(|e| corrupt("notification data", e))?;
+        .map_err(|e| DomainError::corrupt("notification kind", e))?;
+    let data =
+        serde_json::from_str(&n.data).map_err(|e| DomainError::corrupt("notification data", e))?;
     Ok(NotificationView {
         id: NotificationId(n.id),
         kind,
