@@ -8,9 +8,9 @@ use crate::repo;
 use crate::views::member_view;
 use async_trait::async_trait;
 use p2p_kernel::ids::{OrgId, UserId};
+use p2p_kernel::persistence::{db_error, db_time};
 use p2p_kernel::ports::{PortError, UserDirectory, UserSummary};
 use p2p_kernel::{DomainError, Page, PageRequest};
-use p2p_orgs::db::{db_err, db_time};
 use p2p_orgs::{MemberDirectory, MemberView};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::sync::Arc;
@@ -68,7 +68,7 @@ impl MemberDirectory for IdentityMemberDirectory {
     }
 
     async fn count_members(&self, org: OrgId) -> Result<u64, DomainError> {
-        repo::count_active(&self.db, org.0).await.map_err(db_err)
+        repo::count_active(&self.db, org.0).await.map_err(db_error)
     }
 
     async fn count_members_since(
@@ -82,7 +82,7 @@ impl MemberDirectory for IdentityMemberDirectory {
             .filter(Column::CreatedAt.gte(db_time(since)))
             .count(&self.db)
             .await
-            .map_err(db_err)
+            .map_err(db_error)
     }
 }
 

@@ -9,7 +9,7 @@
 use crate::entity::invitation::{Column, Entity, Model};
 use crate::{errors, token};
 use p2p_kernel::DomainError;
-use p2p_orgs::db::db_err;
+use p2p_kernel::persistence::db_error;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
@@ -27,7 +27,7 @@ pub(crate) async fn check(
         .filter(Column::TokenHash.eq(token::hash(presented)))
         .one(conn)
         .await
-        .map_err(db_err)?
+        .map_err(db_error)?
         .ok_or_else(errors::invalid_token)?;
     if row.accepted_at.is_some() {
         return Err(errors::token_used());
@@ -57,13 +57,13 @@ pub(crate) async fn consume(
         .filter(Column::ExpiresAt.gt(now))
         .exec(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     if res.rows_affected == 1 {
         return Entity::find()
             .filter(Column::TokenHash.eq(hash))
             .one(conn)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(errors::invalid_token);
     }
     Err(check(conn, presented, now)
@@ -87,6 +87,6 @@ pub(crate) async fn revoke_sent_by(
         .filter(Column::RevokedAt.is_null())
         .exec(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     Ok(res.rows_affected)
 }

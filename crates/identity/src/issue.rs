@@ -7,7 +7,7 @@ use crate::types::{ClientInfo, TokenPair};
 use crate::views::role_of;
 use crate::{IdentityService, token};
 use p2p_kernel::DomainError;
-use p2p_orgs::db::{db_err, db_time};
+use p2p_kernel::persistence::{db_error, db_time};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -37,7 +37,7 @@ impl IdentityService {
         session::Entity::insert(row)
             .exec_without_returning(conn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         let refresh = self
             .insert_refresh_token(conn, session_id, expires_at, now)
             .await?;
@@ -64,7 +64,7 @@ impl IdentityService {
         refresh_token::Entity::insert(row)
             .exec_without_returning(conn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         Ok(fresh.token)
     }
 

@@ -3,7 +3,7 @@
 use crate::IdentityService;
 use crate::entity::{invitation, one_time_token, refresh_token, session};
 use p2p_kernel::DomainError;
-use p2p_orgs::db::{db_err, db_time};
+use p2p_kernel::persistence::{db_error, db_time};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -39,7 +39,7 @@ impl IdentityService {
             )
             .all(db)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .into_iter()
             .map(|s| s.id)
             .collect::<Vec<_>>();
@@ -49,26 +49,26 @@ impl IdentityService {
                 .filter(refresh_token::Column::SessionId.is_in(chunk.iter().copied()))
                 .exec(db)
                 .await
-                .map_err(db_err)?
+                .map_err(db_error)?
                 .rows_affected;
             report.sessions += session::Entity::delete_many()
                 .filter(session::Column::Id.is_in(chunk.iter().copied()))
                 .exec(db)
                 .await
-                .map_err(db_err)?
+                .map_err(db_error)?
                 .rows_affected;
         }
         report.refresh_tokens += refresh_token::Entity::delete_many()
             .filter(refresh_token::Column::ExpiresAt.lt(now))
             .exec(db)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .rows_affected;
         report.one_time_tokens = one_time_token::Entity::delete_many()
             .filter(one_time_token::Column::ExpiresAt.lt(cutoff))
             .exec(db)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .rows_affected;
         report.invitations = invitation::Entity::delete_many()
             .filter(invitation::Column::AcceptedAt.is_null())
@@ -79,7 +79,7 @@ impl IdentityService {
             )
             .exec(db)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .rows_affected;
         if report != PurgeReport::default() {
             tracing::info!(?report, "purged expired identity rows");

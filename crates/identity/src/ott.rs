@@ -9,7 +9,7 @@ use crate::entity::one_time_token::{ActiveModel, Column, Entity, Model};
 use crate::errors;
 use crate::token;
 use p2p_kernel::DomainError;
-use p2p_orgs::db::db_err;
+use p2p_kernel::persistence::db_error;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
@@ -63,7 +63,7 @@ pub(crate) async fn issue(
         purpose: Set(purpose.as_str().to_owned()),
         token_hash: Set(fresh.hash),
         created_at: Set(now),
-        expires_at: Set(p2p_orgs::db::db_time(now + ttl)),
+        expires_at: Set(p2p_kernel::persistence::db_time(now + ttl)),
         used_at: Set(None),
     };
     Entity::insert(row).exec_without_returning(conn).await?;
@@ -85,7 +85,7 @@ pub(crate) async fn check(
         .filter(Column::Purpose.eq(purpose.as_str()))
         .one(conn)
         .await
-        .map_err(db_err)?
+        .map_err(db_error)?
         .ok_or_else(errors::invalid_token)?;
     if row.used_at.is_some() {
         return Err(errors::token_used());
@@ -116,13 +116,13 @@ pub(crate) async fn consume(
         .filter(Column::ExpiresAt.gt(now))
         .exec(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     if res.rows_affected == 1 {
         return Entity::find()
             .filter(Column::TokenHash.eq(hash))
             .one(conn)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(errors::invalid_token);
     }
     // Not consumed: say why.

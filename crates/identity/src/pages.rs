@@ -1,8 +1,8 @@
 //! Cursor pagination over an organization's users, stable by (created_at, id).
 
 use crate::entity::user::{Column, Entity, Model};
+use p2p_kernel::persistence::{db_error, db_time};
 use p2p_kernel::{DomainError, Page, PageRequest};
-use p2p_orgs::db::{db_err, db_time};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -82,7 +82,7 @@ pub(crate) async fn users_page(
         .limit(page.fetch_limit())
         .all(conn)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     Ok(Page::from_rows(rows, page, |u| Position {
         t: u.created_at,
         id: u.id,

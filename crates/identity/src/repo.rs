@@ -3,9 +3,9 @@
 use crate::entity::user::{ActiveModel, Column, Entity, Model};
 use crate::errors;
 use crate::token;
+use p2p_kernel::persistence::{db_error, is_unique_violation};
 use p2p_kernel::ports::mention_handle;
 use p2p_kernel::{DomainError, Role};
-use p2p_orgs::db::{db_err, is_unique_violation};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 use time::OffsetDateTime;
@@ -63,7 +63,7 @@ pub(crate) async fn insert(
     match Entity::insert(row).exec_without_returning(conn).await {
         Ok(_) => Ok(model),
         Err(e) if is_unique_violation(&e) => Err(errors::email_taken()),
-        Err(e) => Err(db_err(e)),
+        Err(e) => Err(db_error(e)),
     }
 }
 

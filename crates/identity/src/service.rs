@@ -4,9 +4,9 @@
 use crate::config::{IdentityConfig, RateRule};
 use crate::jwt::JwtKeys;
 use crate::password::Passwords;
+use p2p_kernel::persistence::{db_error, db_time};
 use p2p_kernel::ports::{Cache, Clock, EventBus, OutgoingEmail, RateDecision, RateLimiter};
 use p2p_kernel::{DomainError, Event};
-use p2p_orgs::db::{db_err, db_time};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -78,7 +78,7 @@ impl IdentityService {
     }
 
     pub(crate) async fn begin(&self) -> Result<DatabaseTransaction, DomainError> {
-        self.inner.db.begin().await.map_err(db_err)
+        self.inner.db.begin().await.map_err(db_error)
     }
 
     /// Queues an email in the caller's transaction (delivered after commit).
@@ -89,7 +89,7 @@ impl IdentityService {
     ) -> Result<(), DomainError> {
         p2p_kernel::outbox::enqueue(conn, email)
             .await
-            .map_err(db_err)
+            .map_err(db_error)
     }
 
     /// Tells the outbox worker that an email was committed.
@@ -158,7 +158,7 @@ impl IdentityService {
 
 /// Commits a transaction.
 pub(crate) async fn commit(txn: DatabaseTransaction) -> Result<(), DomainError> {
-    txn.commit().await.map_err(db_err)
+    txn.commit().await.map_err(db_error)
 }
 
 /// Client details trimmed to what the sessions table keeps.

@@ -13,8 +13,8 @@
 use crate::IdentityService;
 use crate::entity::{session, user};
 use crate::token::stamp_fingerprint;
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::{DomainError, Role};
-use p2p_orgs::db::db_err;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -91,10 +91,10 @@ impl IdentityService {
             Ok(None) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "cache unavailable, reading session state from the database");
-                return load(self.db(), id).await.map_err(db_err);
+                return load(self.db(), id).await.map_err(db_error);
             }
         }
-        let state = load(self.db(), id).await.map_err(db_err)?;
+        let state = load(self.db(), id).await.map_err(db_error)?;
         if let Ok(bytes) = serde_json::to_vec(&state)
             && let Err(e) = cache
                 .set_if_absent(&key, &bytes, self.inner.config.session_cache_ttl)

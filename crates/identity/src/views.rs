@@ -3,7 +3,7 @@
 use crate::entity::user;
 use crate::types::{PublicProfile, UserProfile};
 use p2p_kernel::Role;
-use p2p_orgs::db::api_time;
+use p2p_kernel::persistence::api_time;
 
 pub(crate) fn role_of(u: &user::Model) -> Role {
     // An unknown value can only come from a bad manual edit: least privilege.

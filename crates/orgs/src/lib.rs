@@ -7,7 +7,6 @@
 //! read organizations only through [`store`], whose functions take any sea-orm
 //! connection so that they can run inside the caller's transaction.
 
-pub mod db;
 mod directory;
 mod entity;
 mod patch;

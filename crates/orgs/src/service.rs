@@ -1,10 +1,10 @@
 //! [`OrgService`]: the caller's organization, its members and statistics.
 
-use crate::db::db_err;
 use crate::directory::MemberDirectory;
 use crate::stats::{ContentCounts, ContentStatsSource};
 use crate::types::{DailyActivity, MemberView, OrgPatch, OrgStats, OrganizationView};
 use crate::{patch, store};
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::ports::{Clock, EventBus};
 use p2p_kernel::{Actor, DomainError, Event, Page, PageRequest};
 use sea_orm::DatabaseConnection;
@@ -58,7 +58,7 @@ impl OrgService {
     async fn load(&self, actor: &Actor) -> Result<crate::OrgRecord, DomainError> {
         store::find(&self.inner.db, actor.org_id)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(|| DomainError::not_found("organization"))
     }
 
@@ -80,7 +80,7 @@ impl OrgService {
         let mut org = self.load(actor).await?;
         patch::apply(&mut org, changes);
         org.updated_at = self.inner.clock.now();
-        let saved = store::save(&self.inner.db, org).await.map_err(db_err)?;
+        let saved = store::save(&self.inner.db, org).await.map_err(db_error)?;
         let view = self.view(saved).await?;
         self.inner
             .events

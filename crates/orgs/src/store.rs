@@ -1,9 +1,9 @@
 //! Organization rows, for this crate and for domains that create or show
 //! organizations inside their own transactions (signup, invitations, the ops CLI).
 
-use crate::db::{db_time, is_unique_violation};
 use crate::entity::{ActiveModel, Column, Entity, Model};
 use p2p_kernel::ids::OrgId;
+use p2p_kernel::persistence::{db_time, is_unique_violation};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 

@@ -40,7 +40,7 @@ impl OrganizationView {
             description: org.description,
             website: org.website,
             logo_url: org.logo_url,
-            created_at: crate::db::api_time(org.created_at),
+            created_at: p2p_kernel::persistence::api_time(org.created_at),
             member_count,
         }
     }

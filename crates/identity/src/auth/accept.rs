@@ -64,7 +64,7 @@ impl IdentityService {
             vec![(Column::LastLoginAt, user.last_login_at.into())],
         )
         .await
-        .map_err(p2p_orgs::db::db_err)?;
+        .map_err(p2p_kernel::persistence::db_error)?;
         let tokens = self.start_session(&txn, &user, &client, now).await?;
         commit(txn).await?;
         let org = self

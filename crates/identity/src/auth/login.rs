@@ -6,8 +6,8 @@ use crate::views::profile;
 use crate::{IdentityService, errors};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::OrgId;
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::normalize_email;
-use p2p_orgs::db::db_err;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -30,7 +30,7 @@ impl IdentityService {
 
         let found = repo::find_by_email(self.db(), &email)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         let matches = self
             .passwords()
             .verify(
@@ -55,7 +55,7 @@ impl IdentityService {
             .filter(user::Column::Id.eq(user.id))
             .exec(&txn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         let tokens = self.start_session(&txn, &user, &client, now).await?;
         commit(txn).await?;
         user.last_login_at = Some(now);

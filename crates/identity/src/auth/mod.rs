@@ -16,8 +16,8 @@ pub(crate) use refresh::revoke_all_sessions;
 use crate::IdentityService;
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::OrgId;
+use p2p_kernel::persistence::db_error;
 use p2p_orgs::OrganizationView;
-use p2p_orgs::db::db_err;
 use sea_orm::ConnectionTrait;
 
 impl IdentityService {
@@ -29,11 +29,11 @@ impl IdentityService {
     ) -> Result<OrganizationView, DomainError> {
         let record = p2p_orgs::store::find(conn, org)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(|| DomainError::not_found("organization"))?;
         let members = crate::repo::count_active(conn, org.0)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         Ok(OrganizationView::from_record(record, members))
     }
 }

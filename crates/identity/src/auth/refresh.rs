@@ -3,7 +3,7 @@ use crate::service::{clip, commit};
 use crate::types::{ClientInfo, TokenPair};
 use crate::{IdentityService, errors, repo, token};
 use p2p_kernel::DomainError;
-use p2p_orgs::db::{db_err, db_time};
+use p2p_kernel::persistence::{db_error, db_time};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
@@ -35,14 +35,14 @@ impl IdentityService {
             .filter(refresh_token::Column::UsedAt.is_null())
             .exec(&txn)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .rows_affected
             == 1;
         let Some(row) = refresh_token::Entity::find()
             .filter(refresh_token::Column::TokenHash.eq(hash))
             .one(&txn)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
         else {
             return Err(errors::invalid_refresh_token());
         };
@@ -62,12 +62,12 @@ impl IdentityService {
         let session = session::Entity::find_by_id(row.session_id)
             .one(&txn)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .filter(|s| s.revoked_at.is_none())
             .ok_or_else(errors::invalid_refresh_token)?;
         let user = repo::find(&txn, session.user_id)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .filter(|u| u.is_active)
             .ok_or_else(errors::invalid_refresh_token)?;
 
@@ -85,7 +85,7 @@ impl IdentityService {
             .filter(session::Column::Id.eq(session.id))
             .exec(&txn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         let fresh = self
             .insert_refresh_token(&txn, session.id, expires_at, now)
             .await?;
@@ -106,7 +106,7 @@ pub(crate) async fn revoke_session(
         .filter(session::Column::RevokedAt.is_null())
         .exec(conn)
         .await
-        .map_err(db_err)?
+        .map_err(db_error)?
         .rows_affected
         == 1)
 }
@@ -119,7 +119,7 @@ pub(crate) async fn revoke_all_sessions(
 ) -> Result<Vec<Uuid>, DomainError> {
     let ids = crate::session_state::open_sessions(conn, user_id)
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
     if !ids.is_empty() {
         session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(Some(now)))
@@ -127,7 +127,7 @@ pub(crate) async fn revoke_all_sessions(
             .filter(session::Column::RevokedAt.is_null())
             .exec(conn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
     }
     Ok(ids)
 }

@@ -4,8 +4,8 @@ use crate::password::check_policy;
 use crate::service::commit;
 use crate::{IdentityService, emails, errors, ott, repo, token};
 use p2p_kernel::DomainError;
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
-use p2p_orgs::db::db_err;
 
 impl IdentityService {
     /// Starts a password reset. Always `Ok` for a well-formed email (the HTTP
@@ -28,7 +28,7 @@ impl IdentityService {
         v.finish()?;
         let Some(user) = repo::find_by_email(self.db(), &email)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .filter(|u| u.is_active)
         else {
             return Ok(());
@@ -54,7 +54,7 @@ impl IdentityService {
             now,
         )
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
         let mail =
             emails::password_reset(&self.inner.config, &user.email, &user.first_name, &token);
         self.enqueue_email(&txn, &mail).await?;
@@ -77,7 +77,7 @@ impl IdentityService {
         let row = ott::check(self.db(), token, ott::Purpose::ResetPassword, now).await?;
         let user = repo::find(self.db(), row.user_id)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(errors::invalid_token)?;
         let problems = check_policy("new_password", new_password, &user.email);
         if !problems.is_empty() {
@@ -89,7 +89,7 @@ impl IdentityService {
         ott::consume(&txn, token, ott::Purpose::ResetPassword, now).await?;
         let mut user = repo::find(&txn, row.user_id)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(errors::invalid_token)?;
         user.password_hash = password_hash;
         user.security_stamp = token::security_stamp();
@@ -99,13 +99,13 @@ impl IdentityService {
             (Column::SecurityStamp, user.security_stamp.clone().into()),
             (Column::UpdatedAt, now.into()),
         ];
-        repo::set(&txn, user.id, changes).await.map_err(db_err)?;
+        repo::set(&txn, user.id, changes).await.map_err(db_error)?;
         repo::mark_verified(&txn, user.id, now)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         ott::retire(&txn, user.id, ott::Purpose::ResetPassword, now)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         let ended = revoke_all_sessions(&txn, user.id, now).await?;
         commit(txn).await?;
         self.after_sessions_revoked(user.id, &ended).await;

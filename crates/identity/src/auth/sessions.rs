@@ -3,8 +3,8 @@ use crate::IdentityService;
 use crate::entity::session;
 use crate::types::SessionView;
 use p2p_kernel::ids::SessionId;
+use p2p_kernel::persistence::{api_time, db_error};
 use p2p_kernel::{Actor, DomainError};
-use p2p_orgs::db::{api_time, db_err};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -30,7 +30,7 @@ impl IdentityService {
             .order_by_desc(session::Column::Id)
             .all(self.db())
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         Ok(rows
             .into_iter()
             .map(|s| SessionView {
@@ -51,7 +51,7 @@ impl IdentityService {
         let owned = session::Entity::find_by_id(id.0)
             .one(self.db())
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .is_some_and(|s| s.user_id == actor.user_id.0 && s.revoked_at.is_none());
         if !owned || !revoke_session(self.db(), id.0, now).await? {
             return Err(DomainError::not_found("session"));

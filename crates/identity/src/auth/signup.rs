@@ -4,10 +4,10 @@ use crate::service::commit;
 use crate::types::{AuthResponse, ClientInfo, SignupRequest};
 use crate::views::profile;
 use crate::{IdentityService, emails, errors, ott};
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{DomainError, Role};
 use p2p_orgs::OrganizationView;
-use p2p_orgs::db::db_err;
 use p2p_orgs::store::{self, CreateOrgError, NewOrganization, email_domain};
 
 impl IdentityService {
@@ -63,12 +63,12 @@ impl IdentityService {
         {
             Ok(org) => org,
             Err(CreateOrgError::DomainTaken) => {
-                txn.rollback().await.map_err(db_err)?;
+                txn.rollback().await.map_err(db_error)?;
                 // The more specific answer first: the email itself may be taken.
                 return Err(
                     if repo::find_by_email(self.db(), &email)
                         .await
-                        .map_err(db_err)?
+                        .map_err(db_error)?
                         .is_some()
                     {
                         errors::email_taken()
@@ -77,7 +77,7 @@ impl IdentityService {
                     },
                 );
             }
-            Err(CreateOrgError::Db(e)) => return Err(db_err(e)),
+            Err(CreateOrgError::Db(e)) => return Err(db_error(e)),
         };
         let user = repo::insert(
             &txn,
@@ -103,7 +103,7 @@ impl IdentityService {
             now,
         )
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
         let email = emails::verification(&self.inner.config, &user.email, &user.first_name, &token);
         self.enqueue_email(&txn, &email).await?;
         commit(txn).await?;

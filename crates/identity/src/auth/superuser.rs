@@ -5,9 +5,9 @@ use crate::service::commit;
 use crate::types::UserProfile;
 use crate::views::profile;
 use crate::{IdentityService, token};
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{DomainError, Role};
-use p2p_orgs::db::db_err;
 use p2p_orgs::store::{self, CreateOrgError, NewOrganization, email_domain};
 
 impl IdentityService {
@@ -41,7 +41,7 @@ impl IdentityService {
         let password_hash = self.passwords().hash(password).await?;
         let now = self.now();
         let txn = self.begin().await?;
-        let user = match repo::find_by_email(&txn, &email).await.map_err(db_err)? {
+        let user = match repo::find_by_email(&txn, &email).await.map_err(db_error)? {
             Some(mut user) => {
                 user.is_superuser = true;
                 user.is_active = true;
@@ -56,30 +56,32 @@ impl IdentityService {
                     (Column::SecurityStamp, user.security_stamp.clone().into()),
                     (Column::UpdatedAt, now.into()),
                 ];
-                repo::set(&txn, user.id, changes).await.map_err(db_err)?;
+                repo::set(&txn, user.id, changes).await.map_err(db_error)?;
                 repo::mark_verified(&txn, user.id, now)
                     .await
-                    .map_err(db_err)?;
+                    .map_err(db_error)?;
                 user
             }
             None => {
-                let (org, role) =
-                    match store::find_by_domain(&txn, &domain).await.map_err(db_err)? {
-                        Some(org) => (org, Role::Member),
-                        None => {
-                            let new = NewOrganization {
-                                name: domain.clone(),
-                                domain,
-                            };
-                            match store::create(&txn, new, now).await {
-                                Ok(org) => (org, Role::Admin),
-                                Err(CreateOrgError::DomainTaken) => {
-                                    return Err(crate::errors::organization_exists());
-                                }
-                                Err(CreateOrgError::Db(e)) => return Err(db_err(e)),
+                let (org, role) = match store::find_by_domain(&txn, &domain)
+                    .await
+                    .map_err(db_error)?
+                {
+                    Some(org) => (org, Role::Member),
+                    None => {
+                        let new = NewOrganization {
+                            name: domain.clone(),
+                            domain,
+                        };
+                        match store::create(&txn, new, now).await {
+                            Ok(org) => (org, Role::Admin),
+                            Err(CreateOrgError::DomainTaken) => {
+                                return Err(crate::errors::organization_exists());
                             }
+                            Err(CreateOrgError::Db(e)) => return Err(db_error(e)),
                         }
-                    };
+                    }
+                };
                 repo::insert(
                     &txn,
                     NewUser {

@@ -2,8 +2,8 @@ use crate::service::commit;
 use crate::types::UserProfile;
 use crate::views::profile;
 use crate::{IdentityService, emails, errors, ott, repo};
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::{Actor, DomainError};
-use p2p_orgs::db::db_err;
 
 impl IdentityService {
     /// Confirms an email address with the token from the verification link.
@@ -16,13 +16,13 @@ impl IdentityService {
         let row = ott::consume(&txn, token, ott::Purpose::VerifyEmail, now).await?;
         let mut user = repo::find(&txn, row.user_id)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(errors::invalid_token)?;
         if user.email_verified_at.is_none() {
             user.email_verified_at = Some(now);
             repo::mark_verified(&txn, user.id, now)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_error)?;
         }
         commit(txn).await?;
         Ok(profile(&user))
@@ -53,7 +53,7 @@ impl IdentityService {
             now,
         )
         .await
-        .map_err(db_err)?;
+        .map_err(db_error)?;
         let email = emails::verification(&self.inner.config, &user.email, &user.first_name, &token);
         self.enqueue_email(&txn, &email).await?;
         commit(txn).await?;

@@ -8,9 +8,9 @@ use crate::jwt::Claims;
 use crate::types::{AuthResponse, ClientInfo, LoginRequest, SignupRequest, UserProfile};
 use crate::views::role_of;
 use crate::{IdentityService, errors, repo, token};
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::normalize_email;
 use p2p_kernel::{Actor, DomainError};
-use p2p_orgs::db::db_err;
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
@@ -96,7 +96,7 @@ impl IdentityService {
     ) -> Result<(UserProfile, FdiTokens), DomainError> {
         let user = repo::find(self.db(), auth.user.id)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(errors::unauthenticated)?;
         let tokens = self
             .fdi_tokens(&user, auth.session_id, Some(auth.refresh_token))
@@ -116,11 +116,11 @@ impl IdentityService {
         let session = session::Entity::find_by_id(pair.session_id)
             .one(self.db())
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(errors::invalid_refresh_token)?;
         let user = repo::find(self.db(), session.user_id)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(errors::invalid_refresh_token)?;
         self.fdi_tokens(&user, session.id, Some(pair.refresh_token))
             .await
@@ -131,7 +131,7 @@ impl IdentityService {
     pub async fn fdi_reissue(&self, actor: &Actor) -> Result<FdiTokens, DomainError> {
         let user = repo::find(self.db(), actor.user_id.0)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(errors::unauthenticated)?;
         self.fdi_tokens(&user, actor.session_id.0, None).await
     }
@@ -153,7 +153,7 @@ impl IdentityService {
         }
         Ok(repo::find_by_email(self.db(), &normalize_email(email))
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .is_some())
     }
 

@@ -7,8 +7,8 @@ use crate::types::{AdminUserPatch, UserProfile};
 use crate::views::{profile, role_of};
 use crate::{IdentityService, errors, invites, repo, token};
 use p2p_kernel::ids::{OrgId, UserId};
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::{Actor, DomainError, Role};
-use p2p_orgs::db::db_err;
 
 impl IdentityService {
     /// Changes a user's role or active flag: admins of that user's
@@ -28,7 +28,7 @@ impl IdentityService {
     ) -> Result<UserProfile, DomainError> {
         let target = repo::find(self.db(), id.0)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(|| DomainError::not_found("user"))?;
         authorize_manage(actor, &target)?;
         if patch.role.is_none() && patch.is_active.is_none() {
@@ -39,10 +39,10 @@ impl IdentityService {
         // Serialize membership changes of this organization (last-admin rule).
         p2p_orgs::store::lock(&txn, OrgId(target.organization_id))
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         let mut user = repo::find(&txn, id.0)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(|| DomainError::not_found("user"))?;
         let old_role = role_of(&user);
         let new_role = patch.role.unwrap_or(old_role);
@@ -53,7 +53,7 @@ impl IdentityService {
             && !stays_admin
             && repo::other_active_admins(&txn, user.organization_id, user.id)
                 .await
-                .map_err(db_err)?
+                .map_err(db_error)?
                 == 0
         {
             return Err(errors::last_admin());
@@ -76,7 +76,7 @@ impl IdentityService {
             (Column::SecurityStamp, user.security_stamp.clone().into()),
             (Column::UpdatedAt, user.updated_at.into()),
         ];
-        repo::set(&txn, user.id, changes).await.map_err(db_err)?;
+        repo::set(&txn, user.id, changes).await.map_err(db_error)?;
         let revoked = if was_admin && !stays_admin {
             invites::revoke_sent_by(&txn, user.id, now).await?
         } else {
@@ -87,7 +87,7 @@ impl IdentityService {
         } else {
             (
                 Vec::new(),
-                open_sessions(&txn, user.id).await.map_err(db_err)?,
+                open_sessions(&txn, user.id).await.map_err(db_error)?,
             )
         };
         commit(txn).await?;

@@ -2,9 +2,9 @@ use crate::entity::invitation;
 use crate::service::commit;
 use crate::types::{InvitationView, InviteRequest};
 use crate::{IdentityService, emails, errors, repo, token};
+use p2p_kernel::persistence::{api_time, db_error, db_time, is_unique_violation};
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{Actor, DomainError};
-use p2p_orgs::db::{api_time, db_err, db_time, is_unique_violation};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -40,7 +40,7 @@ impl IdentityService {
         v.finish()?;
         if repo::find_by_email(self.db(), &email)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .is_some()
         {
             return Err(errors::email_taken());
@@ -48,7 +48,7 @@ impl IdentityService {
         let inviter = self.current_user(actor).await?;
         let org = p2p_orgs::store::find(self.db(), actor.org_id)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .ok_or_else(|| DomainError::not_found("organization"))?;
 
         let now = self.now();
@@ -68,7 +68,7 @@ impl IdentityService {
             )
             .exec(&txn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         let id = Uuid::now_v7();
         let row = invitation::ActiveModel {
             id: Set(id),
@@ -93,7 +93,7 @@ impl IdentityService {
                     "this email already has a pending invitation",
                 ));
             }
-            Err(e) => return Err(db_err(e)),
+            Err(e) => return Err(db_error(e)),
         }
         let inviter_name = format!("{} {}", inviter.first_name, inviter.last_name);
         let mail = emails::invitation(

@@ -3,9 +3,9 @@ use crate::service::clip;
 use crate::types::{ProfilePatch, UserProfile};
 use crate::views::profile;
 use crate::{IdentityService, repo};
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{Actor, DomainError};
-use p2p_orgs::db::db_err;
 use uuid::Uuid;
 
 fn optional(value: &str) -> Option<String> {
@@ -92,7 +92,7 @@ impl IdentityService {
         changes.push((Column::UpdatedAt, user.updated_at.into()));
         repo::set(self.db(), user.id, changes)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         let view = profile(&user);
         self.publish_user_updated(&view).await;
         Ok(view)
@@ -121,7 +121,7 @@ impl IdentityService {
         ];
         repo::set(self.db(), user.id, changes)
             .await
-            .map_err(db_err)?;
+            .map_err(db_error)?;
         let view = profile(&user);
         self.publish_user_updated(&view).await;
         Ok(view)

@@ -8,15 +8,15 @@ mod profile;
 
 use crate::entity::user;
 use crate::{IdentityService, errors, repo};
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::{Actor, DomainError};
-use p2p_orgs::db::db_err;
 
 impl IdentityService {
     /// The caller's row; 401 if the account vanished or was deactivated.
     pub(crate) async fn current_user(&self, actor: &Actor) -> Result<user::Model, DomainError> {
         repo::find(self.db(), actor.user_id.0)
             .await
-            .map_err(db_err)?
+            .map_err(db_error)?
             .filter(|u| u.is_active)
             .ok_or_else(errors::unauthenticated)
     }
