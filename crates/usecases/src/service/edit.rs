@@ -5,8 +5,8 @@ use crate::doc::UseCaseDoc;
 use crate::repo::revision;
 use crate::types::{NewUseCase, Status, UseCasePatch, UseCaseRevision, UseCaseView};
 use crate::validate::{self, Content};
-use p2p_kernel::error::db_error;
 use p2p_kernel::ids::UseCaseId;
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::ports::{NotificationKind, NotificationRequest, Recipients};
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::{

@@ -114,7 +114,7 @@ impl UseCaseService {
     }
 
     fn now(&self) -> OffsetDateTime {
-        p2p_kernel::dbtime::db_time(self.inner.clock.now())
+        p2p_kernel::persistence::db_time(self.inner.clock.now())
     }
 
     fn owner(id: UseCaseId) -> FileOwner {

@@ -3,7 +3,7 @@
 use super::UseCaseService;
 use crate::repo::view;
 use crate::types::UseCaseView;
-use p2p_kernel::error::db_error;
+use p2p_kernel::persistence::db_error;
 use p2p_kernel::{Actor, DomainError, Event};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{OnConflict, Query};

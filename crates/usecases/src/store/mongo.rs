@@ -12,21 +12,11 @@ use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
 use p2p_kernel::DomainError;
+use p2p_kernel::persistence::{mongo_error, stored};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub const COLLECTION: &str = "use_cases";
-
-fn mongo_err(e: mongodb::error::Error) -> DomainError {
-    use mongodb::error::ErrorKind;
-    match *e.kind {
-        ErrorKind::ServerSelection { .. }
-        | ErrorKind::Io(_)
-        | ErrorKind::ConnectionPoolCleared { .. }
-        | ErrorKind::DnsResolve { .. } => DomainError::unavailable("mongodb", e),
-        _ => DomainError::internal(e),
-    }
-}
 
 fn to_document(doc: &UseCaseDoc) -> Result<Document, DomainError> {
     let json = serde_json::to_value(doc).map_err(DomainError::internal)?;
@@ -131,7 +121,7 @@ impl MongoUseCaseStore {
             ),
         ])
         .await
-        .map_err(mongo_err)?;
+        .map_err(mongo_error)?;
         Ok(Self { docs })
     }
 
@@ -140,12 +130,11 @@ impl MongoUseCaseStore {
             .docs
             .aggregate(pipeline)
             .await
-            .map_err(mongo_err)?
+            .map_err(mongo_error)?
             .try_collect()
             .await
-            .map_err(mongo_err)?;
-        Ok(rows
-            .into_iter()
+            .map_err(mongo_error)?;
+        rows.into_iter()
             .filter_map(|r| {
                 let value = r.get_str("_id").ok()?.to_owned();
                 let count = match r.get("n")? {
@@ -154,12 +143,9 @@ impl MongoUseCaseStore {
                     Bson::Double(n) => *n as i64,
                     _ => return None,
                 };
-                Some(FacetCount {
-                    value,
-                    count: u64::try_from(count).unwrap_or_default(),
-                })
+                Some(stored("facet count", count).map(|count| FacetCount { value, count }))
             })
-            .collect())
+            .collect()
     }
 
     fn facet_pipeline(q: &ListQuery, field: &str, unwind: bool) -> Vec<Document> {
@@ -182,7 +168,7 @@ impl UseCaseStore for MongoUseCaseStore {
         self.docs
             .insert_one(to_document(doc)?)
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         Ok(())
     }
 
@@ -192,7 +178,7 @@ impl UseCaseStore for MongoUseCaseStore {
                 .iter()
                 .map(to_document)
                 .collect::<Result<Vec<_>, _>>()?;
-            self.docs.insert_many(batch).await.map_err(mongo_err)?;
+            self.docs.insert_many(batch).await.map_err(mongo_error)?;
         }
         Ok(())
     }
@@ -201,7 +187,7 @@ impl UseCaseStore for MongoUseCaseStore {
         self.docs
             .find_one(doc! { "_id": id.to_string() })
             .await
-            .map_err(mongo_err)?
+            .map_err(mongo_error)?
             .map(from_document)
             .transpose()
     }
@@ -217,7 +203,7 @@ impl UseCaseStore for MongoUseCaseStore {
                 doc! { "$set": set },
             )
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         Ok(result.matched_count == 1)
     }
 
@@ -226,7 +212,7 @@ impl UseCaseStore for MongoUseCaseStore {
             .docs
             .delete_one(doc! { "_id": id.to_string() })
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         Ok(result.deleted_count == 1)
     }
 
@@ -256,10 +242,10 @@ impl UseCaseStore for MongoUseCaseStore {
             .sort(doc! { field: -1, "id": -1 })
             .limit(i64::try_from(limit).unwrap_or(i64::MAX))
             .await
-            .map_err(mongo_err)?
+            .map_err(mongo_error)?
             .try_collect()
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         rows.into_iter().map(from_document).collect()
     }
 
@@ -274,10 +260,10 @@ impl UseCaseStore for MongoUseCaseStore {
             .sort(doc! { field: -1, "id": -1 })
             .batch_size(u32::try_from(batch).unwrap_or(u32::MAX))
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         Ok(Some(
             cursor
-                .map(|row| row.map_err(mongo_err).and_then(from_document))
+                .map(|row| row.map_err(mongo_error).and_then(from_document))
                 .boxed(),
         ))
     }
@@ -305,7 +291,7 @@ impl UseCaseStore for MongoUseCaseStore {
                 doc! { "$inc": { "view_count": 1_i64 } },
             )
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         Ok(())
     }
 
@@ -313,7 +299,7 @@ impl UseCaseStore for MongoUseCaseStore {
         self.docs
             .count_documents(doc! { "organization_id": org.to_string() })
             .await
-            .map_err(mongo_err)
+            .map_err(mongo_error)
     }
 
     async fn published_per_day(
@@ -332,9 +318,9 @@ impl UseCaseStore for MongoUseCaseStore {
             })
             .projection(doc! { "_id": 0, "keys.sort_time": 1 })
             .await
-            .map_err(mongo_err)?;
+            .map_err(mongo_error)?;
         let mut days: BTreeMap<i64, u64> = BTreeMap::new();
-        while let Some(row) = times.try_next().await.map_err(mongo_err)? {
+        while let Some(row) = times.try_next().await.map_err(mongo_error)? {
             let time = match row
                 .get_document("keys")
                 .ok()

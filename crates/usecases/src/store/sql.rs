@@ -6,7 +6,7 @@ use crate::doc::UseCaseDoc;
 use crate::types::{FacetCount, Facets, Sort, Status};
 use async_trait::async_trait;
 use p2p_kernel::DomainError;
-use p2p_kernel::error::db_error;
+use p2p_kernel::persistence::{db_error, stored};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
@@ -95,8 +95,8 @@ fn row(doc: &UseCaseDoc) -> Result<use_case::ActiveModel, DomainError> {
         view_count: Set(v.view_count),
         sort_time: Set(doc.keys.sort_time),
         doc: Set(serde_json::to_string(doc).map_err(DomainError::internal)?),
-        created_at: Set(p2p_kernel::dbtime::db_time(v.created_at)),
-        updated_at: Set(p2p_kernel::dbtime::db_time(v.updated_at)),
+        created_at: Set(p2p_kernel::persistence::db_time(v.created_at)),
+        updated_at: Set(p2p_kernel::persistence::db_time(v.updated_at)),
     })
 }
 
@@ -211,8 +211,7 @@ impl SqlUseCaseStore {
             .map(|r| {
                 Ok(FacetCount {
                     value: r.try_get::<String>("", "value").map_err(db_error)?,
-                    count: u64::try_from(r.try_get::<i64>("", "n").map_err(db_error)?)
-                        .unwrap_or_default(),
+                    count: stored("facet count", r.try_get::<i64>("", "n").map_err(db_error)?)?,
                 })
             })
             .collect()
@@ -417,7 +416,7 @@ impl UseCaseStore for SqlUseCaseStore {
             .map(|r| {
                 let day = r.try_get::<i64>("", "day").map_err(db_error)?;
                 let n = r.try_get::<i64>("", "n").map_err(db_error)?;
-                Ok((day, u64::try_from(n).unwrap_or_default()))
+                Ok((day, stored("use cases per day", n)?))
             })
             .collect()
     }
