@@ -2,9 +2,9 @@
 
 use super::FileService;
 use super::entity::{self, Column, Model};
-use p2p_kernel::dbtime::db_now;
-use p2p_kernel::error::db_error;
 use p2p_kernel::ids::FileId;
+use p2p_kernel::persistence::db_error;
+use p2p_kernel::persistence::db_now;
 use p2p_kernel::ports::{FileInfo, FileOwner, FileUpload, Files};
 use p2p_kernel::{Actor, DomainError, ErrorKind, FieldError};
 use sea_orm::sea_query::{Expr, Value};
@@ -151,7 +151,7 @@ impl Files for FileService {
                     "the file belongs to other content",
                 ));
             }
-            attached.push(self.info(&row));
+            attached.push(self.info(&row)?);
         }
         Ok(attached)
     }
@@ -171,11 +171,11 @@ impl Files for FileService {
             .into_iter()
             .map(|row| (row.id, row))
             .collect();
-        Ok(files
+        files
             .iter()
             .filter_map(|id| rows.get(&id.0))
             .map(|row| self.info(row))
-            .collect())
+            .collect()
     }
 
     async fn detach(&self, owner: &FileOwner, files: &[FileId]) -> Result<(), DomainError> {

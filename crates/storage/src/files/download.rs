@@ -3,9 +3,9 @@
 use super::FileService;
 use super::entity::{self, Model};
 use super::errors::storage_error;
-use p2p_kernel::dbtime::db_now;
-use p2p_kernel::error::db_error;
 use p2p_kernel::ids::FileId;
+use p2p_kernel::persistence::db_error;
+use p2p_kernel::persistence::db_now;
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::EntityTrait;
 use time::OffsetDateTime;

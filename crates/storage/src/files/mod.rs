@@ -18,7 +18,9 @@ mod upload;
 use crate::policy::UploadPolicy;
 use crate::store::ObjectStore;
 use entity::Model;
+use p2p_kernel::DomainError;
 use p2p_kernel::ids::FileId;
+use p2p_kernel::persistence::stored;
 use p2p_kernel::ports::{FileAccess, FileInfo};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
@@ -114,14 +116,14 @@ impl FileService {
         format!("{}/api/v1/files/{}", self.config().public_url, id.0)
     }
 
-    fn info(&self, row: &Model) -> FileInfo {
-        FileInfo {
+    fn info(&self, row: &Model) -> Result<FileInfo, DomainError> {
+        Ok(FileInfo {
             id: FileId(row.id),
             url: self.download_url(FileId(row.id)),
             filename: row.filename.clone(),
             content_type: row.content_type.clone(),
-            size: u64::try_from(row.size).unwrap_or_default(),
-        }
+            size: stored("file size", row.size)?,
+        })
     }
 }
 

@@ -14,9 +14,8 @@ use super::{FileService, clean_filename, storage_key, upload_key};
 use crate::body::{limit_body, peek_head};
 use crate::error::StorageError;
 use crate::sniff::SNIFF_LEN;
-use p2p_kernel::dbtime::{db_now, db_time};
-use p2p_kernel::error::db_error;
 use p2p_kernel::ids::FileId;
+use p2p_kernel::persistence::{db_error, db_now, db_time, stored};
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -111,7 +110,7 @@ impl FileService {
             method: presigned.method.as_str().to_owned(),
             headers: presigned.required_headers.into_iter().collect(),
             expires_at: presigned.expires_at,
-            url: self.info(&row).url,
+            url: self.download_url(FileId(row.id)),
         })
     }
 
@@ -134,7 +133,7 @@ impl FileService {
             }
             Err(e) => return Err(storage_error(e)),
         };
-        let declared = u64::try_from(row.size).unwrap_or_default();
+        let declared: u64 = stored("file size", row.size)?;
         let size = object.meta.size;
         if size > declared {
             let refused = DomainError::payload_too_large(format!(

@@ -5,8 +5,8 @@
 use super::entity::{self, Column, READY};
 use super::{FileService, upload_key};
 use p2p_kernel::DomainError;
-use p2p_kernel::dbtime::db_now;
-use p2p_kernel::error::db_error;
+use p2p_kernel::persistence::db_error;
+use p2p_kernel::persistence::db_now;
 use sea_orm::sea_query::{Expr, Value};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::time::Duration;

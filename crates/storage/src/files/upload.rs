@@ -6,8 +6,8 @@ use super::{FileService, clean_filename, storage_key};
 use crate::body::{limit_body, peek_head};
 use crate::error::StorageError;
 use crate::sniff::SNIFF_LEN;
-use p2p_kernel::dbtime::{db_now, db_time};
-use p2p_kernel::error::db_error;
+use p2p_kernel::persistence::db_error;
+use p2p_kernel::persistence::{db_now, db_time};
 use p2p_kernel::ports::{FileInfo, FileUpload};
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
@@ -56,7 +56,7 @@ impl FileService {
             updated_at: Set(now),
         };
         match row.insert(self.db()).await {
-            Ok(row) => Ok(self.info(&row)),
+            Ok(row) => self.info(&row),
             Err(e) => {
                 if let Err(cleanup) = self.store().delete(&key).await {
                     tracing::warn!(error = %cleanup, key, "orphan object left after a failed insert");
