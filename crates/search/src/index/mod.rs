@@ -11,10 +11,12 @@ mod write;
 pub use query::{Hit, IndexQuery, SearchPosition};
 pub use read::{ActivityRow, EngagementRow, KindTotals, StatsScope, TrendingRow};
 
+use crate::document::Kind;
 use p2p_kernel::DomainError;
-use p2p_kernel::error::db_error;
+use p2p_kernel::persistence::db_error;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 /// The search index (and the dashboard's read model).
 #[derive(Clone)]
@@ -62,17 +64,24 @@ pub(crate) fn to_ms(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
-pub(crate) fn from_ms(ms: i64) -> OffsetDateTime {
+/// A stored epoch-milliseconds time; one out of range is corrupt.
+pub(crate) fn from_ms(ms: i64) -> Result<OffsetDateTime, DomainError> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .map_err(|e| DomainError::corrupt("time", e))
+}
+
+/// A stored id.
+pub(crate) fn parse_uuid(s: &str) -> Result<Uuid, DomainError> {
+    Uuid::parse_str(s).map_err(|e| DomainError::corrupt("id", e))
+}
+
+/// A stored document kind.
+pub(crate) fn parse_kind(s: &str) -> Result<Kind, DomainError> {
+    Kind::parse(s).ok_or_else(|| DomainError::corrupt("kind", s))
 }
 
 pub(crate) fn get<T: sea_orm::TryGetable>(row: &QueryResult, col: &str) -> Result<T, DomainError> {
     row.try_get::<T>("", col).map_err(db_error)
-}
-
-pub(crate) fn to_u64(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }
 
 pub(crate) fn to_i64(n: u64) -> i64 {

@@ -10,7 +10,7 @@
 //!
 //! Only the [`CANDIDATES`] newest matches are ranked (see there).
 
-use super::{SearchIndex, from_ms, get};
+use super::{SearchIndex, from_ms, get, parse_kind, parse_uuid};
 use crate::document::Kind;
 use crate::text::{MARK_END, MARK_START};
 use p2p_kernel::DomainError;
@@ -226,22 +226,23 @@ impl SearchIndex {
                 let kind: String = get(r, "kind")?;
                 let id: String = get(r, "id")?;
                 Ok(Hit {
-                    kind: Kind::parse(&kind).unwrap_or(Kind::Post),
-                    id: parse_uuid(&id),
-                    parent_id: get::<Option<String>>(r, "parent_id")?.map(|s| parse_uuid(&s)),
+                    kind: parse_kind(&kind)?,
+                    id: parse_uuid(&id)?,
+                    parent_id: get::<Option<String>>(r, "parent_id")?
+                        .map(|s| parse_uuid(&s))
+                        .transpose()?,
                     organization_id: get::<Option<String>>(r, "organization_id")?
-                        .map(|s| parse_uuid(&s)),
-                    author_id: get::<Option<String>>(r, "author_id")?.map(|s| parse_uuid(&s)),
+                        .map(|s| parse_uuid(&s))
+                        .transpose()?,
+                    author_id: get::<Option<String>>(r, "author_id")?
+                        .map(|s| parse_uuid(&s))
+                        .transpose()?,
                     title: get(r, "title")?,
                     raw_snippet: get::<Option<String>>(r, "snippet")?.unwrap_or_default(),
                     score: get(r, "score")?,
-                    created_at: from_ms(get(r, "created_at")?),
+                    created_at: from_ms(get(r, "created_at")?)?,
                 })
             })
             .collect()
     }
-}
-
-pub(crate) fn parse_uuid(s: &str) -> Uuid {
-    Uuid::parse_str(s).unwrap_or_default()
 }

@@ -1,11 +1,10 @@
 //! Reads for the dashboard: totals per kind, the activity feed, engagement
 //! of recent content, and the stored trending scores.
 
-use super::query::parse_uuid;
-use super::{SearchIndex, from_ms, get, to_ms, to_u64};
+use super::{SearchIndex, from_ms, get, parse_kind, parse_uuid, to_ms};
 use crate::document::{Kind, Metrics};
 use p2p_kernel::DomainError;
-use p2p_kernel::error::db_error;
+use p2p_kernel::persistence::{db_error, stored};
 use sea_orm::{ConnectionTrait, TransactionTrait, Value};
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -95,10 +94,10 @@ impl SearchIndex {
             out.insert(
                 kind,
                 KindTotals {
-                    count: to_u64(get(r, "n")?),
-                    upvotes: to_u64(get(r, "upvotes")?),
-                    best_answers: to_u64(get(r, "best")?),
-                    views: to_u64(get(r, "views")?),
+                    count: stored("n", get::<i64>(r, "n")?)?,
+                    upvotes: stored("upvotes", get::<i64>(r, "upvotes")?)?,
+                    best_answers: stored("best", get::<i64>(r, "best")?)?,
+                    views: stored("views", get::<i64>(r, "views")?)?,
                 },
             );
         }
@@ -114,7 +113,7 @@ impl SearchIndex {
             )
             .await?;
         match rows.first() {
-            Some(r) => Ok(to_u64(get(r, "n")?)),
+            Some(r) => stored("n", get::<i64>(r, "n")?),
             None => Ok(0),
         }
     }
@@ -151,15 +150,20 @@ impl SearchIndex {
         rows.iter()
             .map(|r| {
                 Ok(ActivityRow {
-                    kind: Kind::parse(&get::<String>(r, "kind")?).unwrap_or(Kind::Post),
-                    id: parse_uuid(&get::<String>(r, "id")?),
-                    parent_id: get::<Option<String>>(r, "parent_id")?.map(|s| parse_uuid(&s)),
+                    kind: parse_kind(&get::<String>(r, "kind")?)?,
+                    id: parse_uuid(&get::<String>(r, "id")?)?,
+                    parent_id: get::<Option<String>>(r, "parent_id")?
+                        .map(|s| parse_uuid(&s))
+                        .transpose()?,
                     organization_id: get::<Option<String>>(r, "organization_id")?
-                        .map(|s| parse_uuid(&s)),
-                    author_id: get::<Option<String>>(r, "author_id")?.map(|s| parse_uuid(&s)),
+                        .map(|s| parse_uuid(&s))
+                        .transpose()?,
+                    author_id: get::<Option<String>>(r, "author_id")?
+                        .map(|s| parse_uuid(&s))
+                        .transpose()?,
                     title: get(r, "title")?,
                     body: get(r, "body")?,
-                    created_at: from_ms(get(r, "created_at")?),
+                    created_at: from_ms(get(r, "created_at")?)?,
                 })
             })
             .collect()
@@ -181,17 +185,17 @@ impl SearchIndex {
         rows.iter()
             .map(|r| {
                 Ok(EngagementRow {
-                    kind: Kind::parse(&get::<String>(r, "kind")?).unwrap_or(Kind::Topic),
-                    id: parse_uuid(&get::<String>(r, "id")?),
+                    kind: parse_kind(&get::<String>(r, "kind")?)?,
+                    id: parse_uuid(&get::<String>(r, "id")?)?,
                     metrics: Metrics {
-                        replies: to_u64(get(r, "replies")?),
-                        upvotes: to_u64(get(r, "upvotes")?),
-                        participants: to_u64(get(r, "participants")?),
-                        views: to_u64(get(r, "views")?),
+                        replies: stored("replies", get::<i64>(r, "replies")?)?,
+                        upvotes: stored("upvotes", get::<i64>(r, "upvotes")?)?,
+                        participants: stored("participants", get::<i64>(r, "participants")?)?,
+                        views: stored("views", get::<i64>(r, "views")?)?,
                         best_answer: false,
                     },
-                    created_at: from_ms(get(r, "created_at")?),
-                    active_at: from_ms(get(r, "active_at")?),
+                    created_at: from_ms(get(r, "created_at")?)?,
+                    active_at: from_ms(get(r, "active_at")?)?,
                 })
             })
             .collect()
@@ -269,14 +273,16 @@ impl SearchIndex {
             .map(|r| {
                 let components: String = get(r, "components")?;
                 Ok(TrendingRow {
-                    kind: Kind::parse(&get::<String>(r, "kind")?).unwrap_or(Kind::Topic),
-                    id: parse_uuid(&get::<String>(r, "id")?),
+                    kind: parse_kind(&get::<String>(r, "kind")?)?,
+                    id: parse_uuid(&get::<String>(r, "id")?)?,
                     organization_id: get::<Option<String>>(r, "organization_id")?
-                        .map(|s| parse_uuid(&s)),
+                        .map(|s| parse_uuid(&s))
+                        .transpose()?,
                     title: get(r, "title")?,
                     score: get(r, "score")?,
-                    components: serde_json::from_str(&components).unwrap_or_default(),
-                    refreshed_at: from_ms(get(r, "refreshed_at")?),
+                    components: serde_json::from_str(&components)
+                        .map_err(|e| DomainError::corrupt("trending components", e))?,
+                    refreshed_at: from_ms(get(r, "refreshed_at")?)?,
                 })
             })
             .collect()
