@@ -9,7 +9,6 @@ pub mod event;
 pub mod footprint;
 pub mod ids;
 pub mod outbox;
-pub mod dbtime;
 pub mod page;
 pub mod persistence;
 pub mod ports;
