@@ -15,7 +15,7 @@ use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::{FileId, OrgId, PostId, TopicId, UserId};
-use p2p_kernel::persistence::{mongo_error, stored};
+use p2p_kernel::persistence::{bson_count, group_counts, mongo_error, stored};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -175,18 +175,6 @@ impl PostDoc {
     }
 }
 
-/// A whole number from a stored document or an aggregation result (Int32,
-/// Int64 or Double); absent is 0, negative is corrupt.
-fn number(d: &Document, key: &str) -> Result<u64, DomainError> {
-    match d.get(key) {
-        Some(Bson::Int32(n)) => stored(key, *n),
-        Some(Bson::Int64(n)) => stored(key, *n),
-        Some(Bson::Double(n)) if *n < 0.0 => Err(DomainError::corrupt(key, n)),
-        Some(Bson::Double(n)) => Ok(*n as u64),
-        _ => Ok(0),
-    }
-}
-
 /// Reads are projected without the upvoter set and the revisions.
 fn light() -> Document {
     doc! { "upvoters": 0, "revisions": 0 }
@@ -284,7 +272,7 @@ impl MongoPostStore {
         found
             .map(|d| {
                 Ok((
-                    number(&d, "upvote_count")?,
+                    bson_count(&d, "upvote_count")?,
                     d.get_bool("deleted").unwrap_or(false),
                 ))
             })
@@ -427,7 +415,7 @@ impl PostStore for MongoPostStore {
         if let Some(d) = updated {
             return Ok(Some(VoteState {
                 changed: true,
-                upvote_count: number(&d, "upvote_count")?,
+                upvote_count: bson_count(&d, "upvote_count")?,
             }));
         }
         Ok(match self.vote_state(id).await? {
@@ -458,7 +446,7 @@ impl PostStore for MongoPostStore {
         if let Some(d) = updated {
             return Ok(Some(VoteState {
                 changed: true,
-                upvote_count: number(&d, "upvote_count")?,
+                upvote_count: bson_count(&d, "upvote_count")?,
             }));
         }
         Ok(self.vote_state(id).await?.map(|(count, _)| VoteState {
@@ -541,9 +529,9 @@ impl PostStore for MongoPostStore {
             return Ok(TopicStats::default());
         };
         Ok(TopicStats {
-            posts: number(d, "posts")?,
+            posts: bson_count(d, "posts")?,
             participants: d.get_array("authors").map(|a| a.len() as u64).unwrap_or(0),
-            upvotes: number(d, "upvotes")?,
+            upvotes: bson_count(d, "upvotes")?,
             last_post_at: d.get_datetime("last").ok().map(|t| odate(*t)).transpose()?,
         })
     }
@@ -583,19 +571,10 @@ impl PostStore for MongoPostStore {
             doc! { "$group": { "_id": "$created_day", "n": { "$sum": 1 } } },
             doc! { "$sort": { "_id": 1 } },
         ];
-        let docs: Vec<Document> = self
-            .raw
-            .aggregate(pipeline)
-            .await
-            .map_err(mongo_error)?
-            .try_collect()
-            .await
-            .map_err(mongo_error)?;
-        docs.iter()
-            .filter_map(|d| {
-                let day = d.get_str("_id").ok()?.to_owned();
-                Some(number(d, "n").map(|count| DayCount { day, count }))
-            })
-            .collect()
+        Ok(group_counts(&self.raw, pipeline)
+            .await?
+            .into_iter()
+            .map(|(day, count)| DayCount { day, count })
+            .collect())
     }
 }

@@ -7,9 +7,11 @@
 //! cannot be read back is [`DomainError::corrupt`] (500), never clamped.
 
 mod errors;
+mod mongo;
 mod time;
 
 pub use errors::{begin_write, db_error, is_unique_violation, mongo_error};
+pub use mongo::{bson_count, group_counts};
 pub use time::{TimePrecision, api_time, db_now, db_time};
 
 use crate::error::DomainError;

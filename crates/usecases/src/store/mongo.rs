@@ -12,7 +12,7 @@ use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
 use p2p_kernel::DomainError;
-use p2p_kernel::persistence::{mongo_error, stored};
+use p2p_kernel::persistence::{group_counts, mongo_error};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -126,26 +126,11 @@ impl MongoUseCaseStore {
     }
 
     async fn counts(&self, pipeline: Vec<Document>) -> Result<Vec<FacetCount>, DomainError> {
-        let rows: Vec<Document> = self
-            .docs
-            .aggregate(pipeline)
-            .await
-            .map_err(mongo_error)?
-            .try_collect()
-            .await
-            .map_err(mongo_error)?;
-        rows.into_iter()
-            .filter_map(|r| {
-                let value = r.get_str("_id").ok()?.to_owned();
-                let count = match r.get("n")? {
-                    Bson::Int32(n) => i64::from(*n),
-                    Bson::Int64(n) => *n,
-                    Bson::Double(n) => *n as i64,
-                    _ => return None,
-                };
-                Some(stored("facet count", count).map(|count| FacetCount { value, count }))
-            })
-            .collect()
+        Ok(group_counts(&self.docs, pipeline)
+            .await?
+            .into_iter()
+            .map(|(value, count)| FacetCount { value, count })
+            .collect())
     }
 
     fn facet_pipeline(q: &ListQuery, field: &str, unwind: bool) -> Vec<Document> {
