@@ -9,13 +9,12 @@ use super::{
 use crate::timefmt::STORED;
 use crate::types::AttachmentRef;
 use async_trait::async_trait;
-use futures_util::TryStreamExt;
 use mongodb::bson::{self, Bson, DateTime, Document, doc};
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::{FileId, OrgId, PostId, TopicId, UserId};
-use p2p_kernel::persistence::{bson_count, group_counts, mongo_error, stored};
+use p2p_kernel::persistence::{bson_count, collect_all, group_counts, mongo_error, stored};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -205,15 +204,8 @@ impl MongoPostStore {
 
     /// The ids of the posts matching `filter`.
     async fn ids_where(&self, filter: Document) -> Result<Vec<PostId>, DomainError> {
-        let docs: Vec<Document> = self
-            .raw
-            .find(filter)
-            .projection(doc! { "_id": 1 })
-            .await
-            .map_err(mongo_error)?
-            .try_collect()
-            .await
-            .map_err(mongo_error)?;
+        let docs: Vec<Document> =
+            collect_all(self.raw.find(filter).projection(doc! { "_id": 1 })).await?;
         docs.iter()
             .map(|d| {
                 let id = d
@@ -292,15 +284,12 @@ impl PostStore for MongoPostStore {
 
     async fn get_many(&self, ids: &[PostId]) -> Result<Vec<PostRecord>, DomainError> {
         let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        let docs: Vec<PostDoc> = self
-            .posts
-            .find(doc! { "_id": { "$in": ids } })
-            .projection(light())
-            .await
-            .map_err(mongo_error)?
-            .try_collect()
-            .await
-            .map_err(mongo_error)?;
+        let docs: Vec<PostDoc> = collect_all(
+            self.posts
+                .find(doc! { "_id": { "$in": ids } })
+                .projection(light()),
+        )
+        .await?;
         docs.into_iter().map(PostDoc::into_record).collect()
     }
 
@@ -314,17 +303,14 @@ impl PostStore for MongoPostStore {
         if let Some(after) = after {
             filter.insert("thread_key", doc! { "$gt": after });
         }
-        let docs: Vec<PostDoc> = self
-            .posts
-            .find(filter)
-            .sort(doc! { "thread_key": 1 })
-            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
-            .projection(light())
-            .await
-            .map_err(mongo_error)?
-            .try_collect()
-            .await
-            .map_err(mongo_error)?;
+        let docs: Vec<PostDoc> = collect_all(
+            self.posts
+                .find(filter)
+                .sort(doc! { "thread_key": 1 })
+                .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+                .projection(light()),
+        )
+        .await?;
         docs.into_iter().map(PostDoc::into_record).collect()
     }
 
@@ -517,14 +503,7 @@ impl PostStore for MongoPostStore {
                 "authors": { "$addToSet": "$author_id" },
             } },
         ];
-        let docs: Vec<Document> = self
-            .raw
-            .aggregate(pipeline)
-            .await
-            .map_err(mongo_error)?
-            .try_collect()
-            .await
-            .map_err(mongo_error)?;
+        let docs: Vec<Document> = collect_all(self.raw.aggregate(pipeline)).await?;
         let Some(d) = docs.first() else {
             return Ok(TopicStats::default());
         };

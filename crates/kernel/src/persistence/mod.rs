@@ -11,7 +11,7 @@ mod mongo;
 mod time;
 
 pub use errors::{begin_write, db_error, is_unique_violation, mongo_error};
-pub use mongo::{bson_count, group_counts};
+pub use mongo::{bson_count, collect_all, group_counts};
 pub use time::{TimePrecision, api_time, db_now, db_time};
 
 use crate::error::DomainError;

@@ -3,8 +3,10 @@
 use super::{mongo_error, stored};
 use crate::error::DomainError;
 use futures_util::TryStreamExt;
-use mongodb::Collection;
 use mongodb::bson::{Bson, Document};
+use mongodb::{Collection, Cursor};
+use serde::de::DeserializeOwned;
+use std::future::IntoFuture;
 
 /// A whole number in a stored document or an aggregation result (Int32,
 /// Int64 or a whole Double, as `$sum` may give); absent or null is 0; a
@@ -19,6 +21,21 @@ pub fn bson_count(d: &Document, key: &str) -> Result<u64, DomainError> {
     }
 }
 
+/// Runs a `find` or `aggregate` and reads all it returns; an error at any
+/// point is mapped with [`mongo_error`].
+pub async fn collect_all<T, A>(query: A) -> Result<Vec<T>, DomainError>
+where
+    A: IntoFuture<Output = mongodb::error::Result<Cursor<T>>>,
+    T: DeserializeOwned + Send + Sync + Unpin,
+{
+    query
+        .await
+        .map_err(mongo_error)?
+        .try_collect()
+        .await
+        .map_err(mongo_error)
+}
+
 /// Runs an aggregation whose results are `{ _id: <string>, n: <count> }` (a
 /// `$group` by some field with `n: { $sum: 1 }`) and returns the pairs in the
 /// pipeline's order. A group whose `_id` is not a string (a missing field) is
@@ -27,13 +44,7 @@ pub async fn group_counts(
     collection: &Collection<Document>,
     pipeline: impl IntoIterator<Item = Document>,
 ) -> Result<Vec<(String, u64)>, DomainError> {
-    let rows: Vec<Document> = collection
-        .aggregate(pipeline)
-        .await
-        .map_err(mongo_error)?
-        .try_collect()
-        .await
-        .map_err(mongo_error)?;
+    let rows = collect_all(collection.aggregate(pipeline)).await?;
     rows.iter()
         .filter_map(|r| {
             let value = r.get_str("_id").ok()?.to_owned();

@@ -12,7 +12,7 @@ use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
 use p2p_kernel::DomainError;
-use p2p_kernel::persistence::{group_counts, mongo_error};
+use p2p_kernel::persistence::{collect_all, group_counts, mongo_error};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -221,16 +221,13 @@ impl UseCaseStore for MongoUseCaseStore {
                 ],
             );
         }
-        let rows: Vec<Document> = self
-            .docs
-            .find(f)
-            .sort(doc! { field: -1, "id": -1 })
-            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
-            .await
-            .map_err(mongo_error)?
-            .try_collect()
-            .await
-            .map_err(mongo_error)?;
+        let rows: Vec<Document> = collect_all(
+            self.docs
+                .find(f)
+                .sort(doc! { field: -1, "id": -1 })
+                .limit(i64::try_from(limit).unwrap_or(i64::MAX)),
+        )
+        .await?;
         rows.into_iter().map(from_document).collect()
     }
 
