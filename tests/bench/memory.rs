@@ -93,6 +93,13 @@ async fn measure(backend: Backend, name: &str, binary: &std::path::Path) -> Outc
             report.failed,
             mib(server.rss_kib())
         );
+        let gauges: Vec<String> = server
+            .footprint()
+            .await
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        println!("memory [{name}]   {}", gauges.join(" "));
         rates.push(report.per_second());
     }
     let after_load_mib = mib(server.rss_kib());

@@ -67,6 +67,33 @@ impl ServerProcess {
     }
 }
 
+impl ServerProcess {
+    /// The gauges of the server's bounded in-memory structures (`/metrics`,
+    /// open in development), as `name value` pairs in the order served.
+    pub async fn footprint(&self) -> Vec<(String, f64)> {
+        const GAUGES: [&str; 7] = [
+            "cache_bytes",
+            "rate_limit_keys",
+            "realtime_replay_bytes",
+            "realtime_replay_events",
+            "realtime_subscriptions",
+            "search_index_queue_depth",
+            "db_pool_connections",
+        ];
+        let Ok(resp) = reqwest::get(format!("{}/metrics", self.base)).await else {
+            return Vec::new();
+        };
+        let text = resp.text().await.unwrap_or_default();
+        text.lines()
+            .filter_map(|line| {
+                let (name, value) = line.split_once(' ')?;
+                let value = value.trim().parse().ok()?;
+                GAUGES.contains(&name).then(|| (name.to_owned(), value))
+            })
+            .collect()
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();

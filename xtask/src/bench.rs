@@ -53,8 +53,8 @@ pub fn command(args: &[String]) -> Result<()> {
 /// (the system allocator first: the baseline).
 const ALLOCATORS: [(&str, &[&str]); 3] = [
     ("system", &[]),
-    ("jemalloc", &["--features", "jemalloc"]),
     ("mimalloc", &["--features", "mimalloc"]),
+    ("jemalloc", &["--features", "jemalloc"]),
 ];
 
 /// Builds `p2p-server` once per allocator, keeps each as `p2p-server-<name>`, and
