@@ -40,6 +40,26 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The platform itself, for background work that reads across every
+    /// organization (the search indexer): a superuser that is no user. Its
+    /// ids are nil, so they match no stored user, organization or session,
+    /// and what it reads is never shown to anyone as it is (the search
+    /// service applies visibility per caller).
+    pub fn system() -> Self {
+        Self {
+            user_id: UserId(uuid::Uuid::nil()),
+            org_id: OrgId(uuid::Uuid::nil()),
+            role: Role::Member,
+            is_superuser: true,
+            session_id: SessionId(uuid::Uuid::nil()),
+        }
+    }
+
+    /// Whether this is [`Actor::system`].
+    pub fn is_system(&self) -> bool {
+        self.is_superuser && self.user_id.0.is_nil()
+    }
+
     pub fn is_org_admin(&self) -> bool {
         self.role == Role::Admin
     }
@@ -69,5 +89,22 @@ impl Actor {
                 "this action needs a platform operator",
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_actor_reads_everywhere_and_is_nobody() {
+        let system = Actor::system();
+        assert!(system.is_system());
+        assert!(system.can_manage_org(OrgId(uuid::Uuid::new_v4())));
+        let user = Actor {
+            user_id: UserId(uuid::Uuid::new_v4()),
+            ..Actor::system()
+        };
+        assert!(!user.is_system());
     }
 }

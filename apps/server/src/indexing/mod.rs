@@ -12,19 +12,12 @@ pub use forum::ForumSource;
 pub use usecases::UseCaseSource;
 pub use users::UserSource;
 
-use p2p_kernel::ids::{OrgId, SessionId, UserId};
-use p2p_kernel::{Actor, DomainError, ErrorKind, Role};
+use p2p_kernel::{Actor, DomainError, ErrorKind};
 use uuid::Uuid;
 
-/// The identity the indexer reads with: a platform operator that is nobody.
+/// The identity the indexer reads with: the platform itself ([`Actor::system`]).
 pub(crate) fn indexer_actor() -> Actor {
-    Actor {
-        user_id: UserId(Uuid::nil()),
-        org_id: OrgId(Uuid::nil()),
-        role: Role::Member,
-        is_superuser: true,
-        session_id: SessionId(Uuid::nil()),
-    }
+    Actor::system()
 }
 
 /// `Ok(None)` for a `not_found` error: the content is gone.
