@@ -69,6 +69,17 @@ pub async fn find(conn: &impl ConnectionTrait, id: OrgId) -> Result<Option<Model
     Entity::find_by_id(id.0).one(conn).await
 }
 
+/// The organizations among `ids` that exist, in no particular order.
+pub async fn find_many(conn: &impl ConnectionTrait, ids: &[OrgId]) -> Result<Vec<Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Entity::find()
+        .filter(Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .all(conn)
+        .await
+}
+
 pub async fn find_by_domain(
     conn: &impl ConnectionTrait,
     domain: &str,

@@ -66,7 +66,7 @@ impl Discovery {
     ) -> Self {
         let index = SearchIndex::new(backends.db.clone());
         let sources: Vec<Arc<dyn p2p_search::ContentSource>> = vec![
-            Arc::new(UserSource::new(identity.clone(), backends.db.clone())),
+            Arc::new(UserSource::new(identity.clone())),
             Arc::new(ForumSource::new(forum.clone())),
             Arc::new(UseCaseSource::new(usecases.clone())),
         ];

@@ -3,7 +3,42 @@ use crate::support::{Env, PASSWORD, code, fields};
 use p2p_identity::ProfilePatch;
 use p2p_kernel::ids::UserId;
 
-on_both!(profile_updates_and_avatar, superuser_creation_and_promotion);
+on_both!(
+    profile_updates_and_avatar,
+    superuser_creation_and_promotion,
+    the_platform_pages_through_every_public_profile
+);
+
+async fn the_platform_pages_through_every_public_profile(env: Env) {
+    let a = env.signup("ann@acme.example", "Acme").await;
+    env.signup("zed@zeta.example", "مصنع زيتا").await;
+    env.signup("bob@bolt.example", "Bolt").await;
+    let ann = env.actor(&a.access_token).await;
+    assert_eq!(
+        code(env.identity.public_profiles_after(&ann, None, 10).await),
+        (403, "forbidden".into())
+    );
+
+    let system = p2p_kernel::Actor::system();
+    let first = env
+        .identity
+        .public_profiles_after(&system, None, 2)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 2);
+    let rest = env
+        .identity
+        .public_profiles_after(&system, first.last().map(|p| UserId(p.id)), 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 1);
+    let all: Vec<_> = first.iter().chain(&rest).collect();
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "ordered by id");
+    assert!(all.iter().all(|p| p.email.is_none()), "no emails");
+    let mut orgs: Vec<&str> = all.iter().map(|p| p.organization_name.as_str()).collect();
+    orgs.sort_unstable();
+    assert_eq!(orgs, ["Acme", "Bolt", "مصنع زيتا"]);
+}
 
 async fn profile_updates_and_avatar(env: Env) {
     let a = env.signup("ann@acme.example", "Acme").await;
