@@ -17,6 +17,7 @@ const USERS: usize = 8;
 const TOPICS: usize = 25;
 const CONCURRENCY: usize = 16;
 const WARM_UP: usize = 5_000;
+/// Rounds by default; `P2P_BENCH_MEMORY_ROUNDS` asks for more (to watch a plateau).
 const ROUNDS: usize = 4;
 const PER_ROUND: usize = 8_000;
 
@@ -44,12 +45,13 @@ pub async fn run() {
     let Some(baseline) = outcomes.first().map(|o| (o.last_rps, o.after_load_mib)) else {
         return;
     };
+    let rounds = rounds();
     println!(
         "memory ({backend:?}, {} users, {} topics, {} clients; {} + {}×{} mixed requests):",
-        USERS, TOPICS, CONCURRENCY, WARM_UP, ROUNDS, PER_ROUND
+        USERS, TOPICS, CONCURRENCY, WARM_UP, rounds, PER_ROUND
     );
     println!(
-        "| allocator | start MiB | round 1 req/s | round {ROUNDS} req/s | worst p99 ms | RSS after load MiB | after 10 s rest | req/s vs {0} | RSS vs {0} |",
+        "| allocator | start MiB | round 1 req/s | round {rounds} req/s | worst p99 ms | RSS after load MiB | after 10 s rest | req/s vs {0} | RSS vs {0} |",
         outcomes[0].name
     );
     println!("|---|---|---|---|---|---|---|---|---|");
@@ -82,7 +84,7 @@ async fn measure(backend: Backend, name: &str, binary: &std::path::Path) -> Outc
     workload.closed_loop(WARM_UP, CONCURRENCY).await;
     let mut rates = Vec::new();
     let mut worst_p99_ms: f64 = 0.0;
-    for round in 1..=ROUNDS {
+    for round in 1..=rounds() {
         let report = workload.closed_loop(PER_ROUND, CONCURRENCY).await;
         let p99 = p2p_tests::stats::ms(report.latencies.percentile(99.0));
         worst_p99_ms = worst_p99_ms.max(p99);
@@ -117,6 +119,14 @@ async fn measure(backend: Backend, name: &str, binary: &std::path::Path) -> Outc
         after_load_mib,
         after_rest_mib,
     }
+}
+
+fn rounds() -> usize {
+    std::env::var("P2P_BENCH_MEMORY_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(ROUNDS)
+        .max(1)
 }
 
 /// `name=path` pairs of `P2P_BENCH_SERVERS`, in order (the first is the baseline).
