@@ -41,11 +41,6 @@ async fn main() {
     raw.cache_max_bytes = Some(1 << 20);
     raw.replay_max_bytes = Some(1 << 20);
     raw.rate_limit_max_keys = Some(1_000);
-    if backend == Backend::Embedded {
-        // SQLite's page cache (2 MiB per connection) fills as the database
-        // grows; two connections fill theirs during the warm-up.
-        raw.database_max_connections = Some(2);
-    }
     let binary = sibling_server_binary();
     std::fs::create_dir_all(&isolation.data_dir).expect("data dir");
     let log = isolation.data_dir.with_extension("log");
