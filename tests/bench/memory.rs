@@ -7,7 +7,7 @@
 //! then resident memory after a pause.
 
 use p2p_tests::load::Workload;
-use p2p_tests::process::ServerProcess;
+use p2p_tests::process::{ServerProcess, mib};
 use p2p_tests::{Backend, Isolation};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -95,13 +95,7 @@ async fn measure(backend: Backend, name: &str, binary: &std::path::Path) -> Outc
             report.failed,
             mib(server.rss_kib())
         );
-        let gauges: Vec<String> = server
-            .footprint()
-            .await
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect();
-        println!("memory [{name}]   {}", gauges.join(" "));
+        println!("memory [{name}]   {}", server.footprint_line().await);
         rates.push(report.per_second());
     }
     let after_load_mib = mib(server.rss_kib());
@@ -137,9 +131,4 @@ fn servers() -> Vec<(String, PathBuf)> {
         .filter_map(|pair| pair.split_once('='))
         .map(|(name, path)| (name.to_owned(), PathBuf::from(path)))
         .collect()
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
 }

@@ -11,7 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use p2p_tests::load::Workload;
-use p2p_tests::process::{ServerProcess, sibling_server_binary};
+use p2p_tests::process::{ServerProcess, mib, sibling_server_binary};
 use p2p_tests::{Backend, Isolation};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -95,7 +95,7 @@ async fn main() {
                 log.display()
             ));
         }
-        println!("  gauges: {}", gauges(&server).await);
+        println!("  gauges: {}", server.footprint_line().await);
         medians.push(median);
         if started.elapsed() > budget && round >= 2 {
             println!("time budget of {budget:?} spent after round {round}");
@@ -134,17 +134,6 @@ async fn main() {
     println!("p2p-memguard: passed");
 }
 
-/// The server's footprint gauges on one line.
-async fn gauges(server: &ServerProcess) -> String {
-    server
-        .footprint()
-        .await
-        .iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Resident memory every [`SAMPLE_EVERY`] while `running`.
 async fn sample_rss(server: Arc<ServerProcess>, running: Arc<AtomicBool>) -> Vec<u64> {
     let mut samples = Vec::new();
@@ -153,11 +142,6 @@ async fn sample_rss(server: Arc<ServerProcess>, running: Arc<AtomicBool>) -> Vec
         tokio::time::sleep(SAMPLE_EVERY).await;
     }
     samples
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
 }
 
 fn env_usize(key: &str, default: usize) -> usize {

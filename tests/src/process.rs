@@ -94,6 +94,24 @@ impl ServerProcess {
     }
 }
 
+impl ServerProcess {
+    /// [`ServerProcess::footprint`] on one line: `name=value ...`.
+    pub async fn footprint_line(&self) -> String {
+        self.footprint()
+            .await
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// KiB (as `/proc` gives them) in MiB.
+#[allow(clippy::cast_precision_loss)]
+pub fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
