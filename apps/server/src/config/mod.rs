@@ -7,6 +7,7 @@
 mod bounds;
 mod markdown;
 mod raw;
+mod s3;
 mod secret;
 mod settings;
 mod transport;

@@ -1,3 +1,4 @@
+use super::s3::{raw_s3, s3_settings};
 use super::transport::{body_read_settings, metrics_settings};
 use super::{
     BodyReadSettings, ConfigError, MemoryBounds, MetricsSettings, RawConfig, Secret,
@@ -112,11 +113,11 @@ pub struct Settings {
 
 const MIN_SECRET_BYTES: usize = 32;
 
-fn non_empty(v: Option<String>) -> Option<String> {
+pub(super) fn non_empty(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn parse_url(field: &str, value: &str, schemes: &[&str]) -> Result<Url, ConfigError> {
+pub(super) fn parse_url(field: &str, value: &str, schemes: &[&str]) -> Result<Url, ConfigError> {
     let url = Url::parse(value).map_err(|e| ConfigError::new(field, format!("not a URL: {e}")))?;
     if !schemes.contains(&url.scheme()) {
         return Err(ConfigError::new(
@@ -468,61 +469,6 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 fn default_sqlite_url(data_dir: &Path) -> String {
     format!("sqlite://{}/p2p.db?mode=rwc", data_dir.display())
-}
-
-struct RawS3 {
-    endpoint: Option<String>,
-    bucket: Option<String>,
-    region: Option<String>,
-    access_key: Option<String>,
-    secret_key: Option<String>,
-}
-
-fn raw_s3(
-    endpoint: Option<String>,
-    bucket: Option<String>,
-    region: Option<String>,
-    access_key: Option<String>,
-    secret_key: Option<String>,
-) -> RawS3 {
-    RawS3 {
-        endpoint: non_empty(endpoint),
-        bucket: non_empty(bucket),
-        region: non_empty(region),
-        access_key: non_empty(access_key),
-        secret_key: non_empty(secret_key),
-    }
-}
-
-fn s3_settings(raw: &RawS3, path_style: Option<bool>) -> Result<Option<S3Settings>, ConfigError> {
-    if raw.endpoint.is_none() && raw.bucket.is_none() {
-        return Ok(None);
-    }
-    let require = |field: &str, v: &Option<String>| {
-        v.clone()
-            .ok_or_else(|| ConfigError::new(field, "required when S3 storage is configured"))
-    };
-    let endpoint = require("s3_endpoint", &raw.endpoint)?;
-    let endpoint = parse_url("s3_endpoint", &endpoint, &["http", "https"])?;
-    let bucket = require("s3_bucket", &raw.bucket)?;
-    let valid_bucket = (3..=63).contains(&bucket.len())
-        && bucket
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
-    if !valid_bucket {
-        return Err(ConfigError::new(
-            "s3_bucket",
-            "3-63 lowercase letters, digits, dots or hyphens",
-        ));
-    }
-    Ok(Some(S3Settings {
-        endpoint,
-        bucket,
-        region: raw.region.clone().unwrap_or_else(|| "us-east-1".into()),
-        access_key: require("s3_access_key", &raw.access_key)?,
-        secret_key: Secret::new(require("s3_secret_key", &raw.secret_key)?),
-        path_style: path_style.unwrap_or(true),
-    }))
 }
 
 #[cfg(test)]
