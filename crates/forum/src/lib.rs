@@ -37,18 +37,3 @@ pub use store::{
     thread_segment,
 };
 pub use types::*;
-
-/// Stable machine codes of the forum's own errors (besides the kernel's
-/// `not_found`, `forbidden`, `validation_failed`, `invalid_cursor`...).
-pub mod codes {
-    /// 409: the topic is locked and takes no new posts.
-    pub const TOPIC_LOCKED: &str = "topic_locked";
-    /// 409: the post was deleted (it cannot be edited, voted on or accepted).
-    pub const POST_DELETED: &str = "post_deleted";
-    /// 409: authors cannot upvote their own posts.
-    pub const OWN_POST: &str = "cannot_upvote_own_post";
-    /// 409: the first post of a topic cannot be the accepted answer.
-    pub const FIRST_POST_ANSWER: &str = "first_post_cannot_be_answer";
-    /// 409: the first post of a topic is deleted with its topic, not alone.
-    pub const FIRST_POST_DELETE: &str = "first_post_not_deletable";
-}

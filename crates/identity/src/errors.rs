@@ -20,28 +20,18 @@
 //! | 422 | `validation_failed` | field errors: `invalid_email`, `required`, `too_long`, `password_too_short`, `password_too_long`, `password_too_weak` |
 //! | 429 | `rate_limited` | with a retry delay |
 
-use p2p_kernel::{DomainError, ErrorKind};
-
-pub const EMAIL_TAKEN: &str = "email_taken";
-pub const ORGANIZATION_EXISTS: &str = "organization_exists";
-pub const INVITATION_PENDING: &str = "invitation_pending";
-pub const LAST_ADMIN: &str = "last_admin";
-pub const ALREADY_VERIFIED: &str = "already_verified";
-pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
-pub const INVALID_REFRESH_TOKEN: &str = "invalid_refresh_token";
-pub const REFRESH_TOKEN_REUSED: &str = "refresh_token_reused";
-pub const INVALID_TOKEN: &str = "invalid_token";
-pub const TOKEN_EXPIRED: &str = "token_expired";
-pub const TOKEN_USED: &str = "token_used";
-pub const INVITATION_REVOKED: &str = "invitation_revoked";
+use p2p_kernel::{Code, DomainError, ErrorKind};
 
 pub(crate) fn email_taken() -> DomainError {
-    DomainError::conflict(EMAIL_TAKEN, "an account with this email already exists")
+    DomainError::conflict(
+        Code::EmailTaken,
+        "an account with this email already exists",
+    )
 }
 
 pub(crate) fn organization_exists() -> DomainError {
     DomainError::conflict(
-        ORGANIZATION_EXISTS,
+        Code::OrganizationExists,
         "an organization with this email domain is already registered; ask its admin for an invitation",
     )
 }
@@ -49,7 +39,7 @@ pub(crate) fn organization_exists() -> DomainError {
 pub(crate) fn invalid_credentials() -> DomainError {
     DomainError::new(
         ErrorKind::Unauthenticated,
-        INVALID_CREDENTIALS,
+        Code::InvalidCredentials,
         "wrong email or password",
     )
 }
@@ -57,7 +47,7 @@ pub(crate) fn invalid_credentials() -> DomainError {
 pub(crate) fn invalid_refresh_token() -> DomainError {
     DomainError::new(
         ErrorKind::Unauthenticated,
-        INVALID_REFRESH_TOKEN,
+        Code::InvalidRefreshToken,
         "the refresh token is invalid or expired",
     )
 }
@@ -65,7 +55,7 @@ pub(crate) fn invalid_refresh_token() -> DomainError {
 pub(crate) fn refresh_token_reused() -> DomainError {
     DomainError::new(
         ErrorKind::Unauthenticated,
-        REFRESH_TOKEN_REUSED,
+        Code::RefreshTokenReused,
         "this refresh token was already used; the session has been ended",
     )
 }
@@ -75,24 +65,24 @@ pub(crate) fn unauthenticated() -> DomainError {
 }
 
 pub(crate) fn invalid_token() -> DomainError {
-    DomainError::bad_request(INVALID_TOKEN, "the link is not valid")
+    DomainError::bad_request(Code::InvalidToken, "the link is not valid")
 }
 
 pub(crate) fn token_expired() -> DomainError {
-    DomainError::gone(TOKEN_EXPIRED, "the link has expired")
+    DomainError::gone(Code::TokenExpired, "the link has expired")
 }
 
 pub(crate) fn token_used() -> DomainError {
-    DomainError::gone(TOKEN_USED, "the link was already used")
+    DomainError::gone(Code::TokenUsed, "the link was already used")
 }
 
 pub(crate) fn invitation_revoked() -> DomainError {
-    DomainError::gone(INVITATION_REVOKED, "this invitation was withdrawn")
+    DomainError::gone(Code::InvitationRevoked, "this invitation was withdrawn")
 }
 
 pub(crate) fn last_admin() -> DomainError {
     DomainError::conflict(
-        LAST_ADMIN,
+        Code::LastAdmin,
         "the organization must keep at least one active admin",
     )
 }

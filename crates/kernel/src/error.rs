@@ -5,6 +5,7 @@
 //! client may see goes into `code`, `detail` and `fields`; the underlying cause of
 //! an internal or unavailable error stays in `source` and goes to the logs.
 
+pub use crate::code::Code;
 use serde::Serialize;
 use std::fmt;
 
@@ -49,22 +50,22 @@ impl ErrorKind {
     }
 
     /// The default stable machine code of this kind.
-    pub fn default_code(self) -> &'static str {
+    pub fn default_code(self) -> Code {
         match self {
-            ErrorKind::BadRequest => "bad_request",
-            ErrorKind::Validation => "validation_failed",
-            ErrorKind::Unauthenticated => "unauthenticated",
-            ErrorKind::Forbidden => "forbidden",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::MethodNotAllowed => "method_not_allowed",
-            ErrorKind::RequestTimeout => "request_timeout",
-            ErrorKind::Conflict => "conflict",
-            ErrorKind::Gone => "gone",
-            ErrorKind::PayloadTooLarge => "payload_too_large",
-            ErrorKind::UnsupportedMediaType => "unsupported_media_type",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::Unavailable => "service_unavailable",
-            ErrorKind::Internal => "internal",
+            ErrorKind::BadRequest => Code::BadRequest,
+            ErrorKind::Validation => Code::ValidationFailed,
+            ErrorKind::Unauthenticated => Code::Unauthenticated,
+            ErrorKind::Forbidden => Code::Forbidden,
+            ErrorKind::NotFound => Code::NotFound,
+            ErrorKind::MethodNotAllowed => Code::MethodNotAllowed,
+            ErrorKind::RequestTimeout => Code::RequestTimeout,
+            ErrorKind::Conflict => Code::Conflict,
+            ErrorKind::Gone => Code::Gone,
+            ErrorKind::PayloadTooLarge => Code::PayloadTooLarge,
+            ErrorKind::UnsupportedMediaType => Code::UnsupportedMediaType,
+            ErrorKind::RateLimited => Code::RateLimited,
+            ErrorKind::Unavailable => Code::ServiceUnavailable,
+            ErrorKind::Internal => Code::Internal,
         }
     }
 
@@ -98,8 +99,8 @@ impl FieldError {
 /// What the HTTP shell needs to know about any domain error.
 pub trait ErrorCode: std::error::Error + Send + Sync + 'static {
     fn kind(&self) -> ErrorKind;
-    /// Stable snake_case machine code.
-    fn code(&self) -> &str {
+    /// Stable snake_case machine code, from the one registry.
+    fn code(&self) -> Code {
         self.kind().default_code()
     }
     /// Human-readable explanation safe to show to the client. Never used for 5xx.
@@ -118,7 +119,7 @@ type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// The general-purpose domain error.
 pub struct DomainError {
     kind: ErrorKind,
-    code: &'static str,
+    code: Code,
     detail: String,
     fields: Vec<FieldError>,
     retry_after_secs: Option<u64>,
@@ -126,7 +127,7 @@ pub struct DomainError {
 }
 
 impl DomainError {
-    pub fn new(kind: ErrorKind, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, code: Code, detail: impl Into<String>) -> Self {
         Self {
             kind,
             code,
@@ -137,7 +138,7 @@ impl DomainError {
         }
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: Code, detail: impl Into<String>) -> Self {
         Self::new(ErrorKind::BadRequest, code, detail)
     }
 
@@ -145,7 +146,7 @@ impl DomainError {
     pub fn validation(fields: Vec<FieldError>) -> Self {
         let mut e = Self::new(
             ErrorKind::Validation,
-            "validation_failed",
+            Code::ValidationFailed,
             "the request has invalid fields",
         );
         e.fields = fields;
@@ -162,34 +163,34 @@ impl DomainError {
     }
 
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Unauthenticated, "unauthenticated", detail)
+        Self::new(ErrorKind::Unauthenticated, Code::Unauthenticated, detail)
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Forbidden, "forbidden", detail)
+        Self::new(ErrorKind::Forbidden, Code::Forbidden, detail)
     }
 
     /// 404 naming what was not found (`"topic"`, `"user"`...).
     pub fn not_found(what: &str) -> Self {
         Self::new(
             ErrorKind::NotFound,
-            "not_found",
+            Code::NotFound,
             format!("{what} not found"),
         )
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: Code, detail: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, code, detail)
     }
 
-    pub fn gone(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn gone(code: Code, detail: impl Into<String>) -> Self {
         Self::new(ErrorKind::Gone, code, detail)
     }
 
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         let mut e = Self::new(
             ErrorKind::RateLimited,
-            "rate_limited",
+            Code::RateLimited,
             "too many requests, retry later",
         );
         e.retry_after_secs = Some(retry_after_secs.max(1));
@@ -197,13 +198,13 @@ impl DomainError {
     }
 
     pub fn payload_too_large(detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::PayloadTooLarge, "payload_too_large", detail)
+        Self::new(ErrorKind::PayloadTooLarge, Code::PayloadTooLarge, detail)
     }
 
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
         Self::new(
             ErrorKind::UnsupportedMediaType,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             detail,
         )
     }
@@ -215,7 +216,7 @@ impl DomainError {
     ) -> Self {
         let mut e = Self::new(
             ErrorKind::Unavailable,
-            "service_unavailable",
+            Code::ServiceUnavailable,
             format!("{backend} unavailable"),
         );
         e.source = Some(source.into());
@@ -224,7 +225,7 @@ impl DomainError {
 
     /// An unexpected failure: 500; the cause is logged, never shown.
     pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        let mut e = Self::new(ErrorKind::Internal, "internal", "internal error");
+        let mut e = Self::new(ErrorKind::Internal, Code::Internal, "internal error");
         e.source = Some(source.into());
         e
     }
@@ -302,7 +303,7 @@ impl ErrorCode for DomainError {
     fn kind(&self) -> ErrorKind {
         self.kind
     }
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         self.code
     }
     fn public_detail(&self) -> String {

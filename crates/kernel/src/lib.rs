@@ -4,6 +4,7 @@
 
 pub mod actor;
 pub mod adapters;
+pub mod code;
 pub mod error;
 pub mod event;
 pub mod footprint;
@@ -17,6 +18,7 @@ pub mod text;
 pub mod validate;
 
 pub use actor::{Actor, Role};
+pub use code::Code;
 pub use error::{DomainError, ErrorCode, ErrorKind, FieldError};
 pub use event::Event;
 pub use page::{Cursor, Page, PageRequest};

@@ -21,11 +21,3 @@ mod types;
 pub use messages::{MESSAGE_FILES, MessageFiles, MessagingService, SendLimit};
 pub use notifications::{DigestConfig, DigestWorker, NotificationService, RecipientDirectory};
 pub use types::*;
-
-/// Stable machine codes of the messaging errors (besides the kernel's).
-pub mod codes {
-    /// 403: the recipient blocked the sender.
-    pub const BLOCKED: &str = "blocked";
-    /// 409: the sender blocked the recipient (unblock to write).
-    pub const RECIPIENT_BLOCKED: &str = "recipient_blocked";
-}

@@ -135,7 +135,7 @@ mod tests {
             .can_subscribe(&me, &Channel::topic(TopicId::new()))
             .await;
         assert_eq!(
-            missing.err().map(|e| e.code().to_owned()),
+            missing.err().map(|e| e.code().as_str().to_owned()),
             Some("not_found".to_owned())
         );
     }

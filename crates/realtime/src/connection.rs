@@ -383,7 +383,7 @@ impl Connection {
             error.public_detail()
         };
         self.push(ServerFrame::error(
-            error.code(),
+            error.code().as_str(),
             message,
             channel.map(|c| c.to_string()),
         ));

@@ -1,5 +1,6 @@
 //! How many sockets each user holds open on this instance, bounded.
 
+use p2p_kernel::Code;
 use p2p_kernel::ids::UserId;
 use p2p_kernel::{DomainError, ErrorKind};
 use std::collections::HashMap;
@@ -39,7 +40,7 @@ impl SocketCounts {
                 .increment(1);
             return Err(DomainError::new(
                 ErrorKind::RateLimited,
-                "too_many_sockets",
+                Code::TooManySockets,
                 format!(
                     "at most {} open WebSockets per user: close one (a client needs one /ws socket)",
                     self.max_per_user
@@ -103,7 +104,7 @@ mod tests {
         let second = counts.admit(me);
         assert!(first.is_ok() && second.is_ok());
         let refused = counts.admit(me).err();
-        assert_eq!(refused.as_ref().map(|e| e.code()), Some("too_many_sockets"));
+        assert_eq!(refused.as_ref().map(|e| e.code()), Some(Code::TooManySockets));
         assert_eq!(
             refused.and_then(|e| e.retry_after_secs()),
             Some(RETRY_AFTER_SECS)

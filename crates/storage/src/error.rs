@@ -1,6 +1,7 @@
 //! The storage error and how it maps to the platform's error model.
 
 use crate::body::BodyTooLarge;
+use p2p_kernel::Code;
 use p2p_kernel::{ErrorCode, ErrorKind, FieldError};
 use std::io;
 
@@ -103,12 +104,12 @@ impl ErrorCode for StorageError {
         }
     }
 
-    fn code(&self) -> &str {
+    fn code(&self) -> Code {
         match self {
-            Self::Body(_) => "upload_failed",
-            Self::AlreadyExists { .. } => "already_uploaded",
-            Self::Signature(SignatureProblem::Invalid) => "invalid_signature",
-            Self::Signature(SignatureProblem::Expired) => "expired_signature",
+            Self::Body(_) => Code::UploadFailed,
+            Self::AlreadyExists { .. } => Code::AlreadyUploaded,
+            Self::Signature(SignatureProblem::Invalid) => Code::InvalidSignature,
+            Self::Signature(SignatureProblem::Expired) => Code::ExpiredSignature,
             other => other.kind().default_code(),
         }
     }

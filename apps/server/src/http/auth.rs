@@ -19,6 +19,7 @@ use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
+use p2p_kernel::Code;
 use p2p_kernel::{Actor, ErrorKind};
 
 /// The authenticated caller.
@@ -68,7 +69,7 @@ fn needs_verified_email(req: &HttpRequest) -> bool {
 fn email_not_verified() -> ApiError {
     ApiError::new(
         ErrorKind::Forbidden,
-        "email_not_verified",
+        Code::EmailNotVerified,
         "confirm your email address first (see the verification email)",
     )
     .with_message("invalid claim")
@@ -103,7 +104,7 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn csrf_error() -> ApiError {
     ApiError::new(
         ErrorKind::Forbidden,
-        "csrf_failed",
+        Code::CsrfFailed,
         "a cookie-authenticated request that changes state must send the x-csrf-token header",
     )
 }
@@ -138,7 +139,7 @@ impl FromRequest for Authenticated {
                 None => {
                     return Err(ApiError::new(
                         ErrorKind::Unauthenticated,
-                        "unauthenticated",
+                        Code::Unauthenticated,
                         "sign in first: send an access token",
                     )
                     .with_message("unauthorised"));

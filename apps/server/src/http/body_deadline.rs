@@ -24,6 +24,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError};
 use bytes::Bytes;
 use futures_util::Stream;
+use p2p_kernel::Code;
 use p2p_kernel::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -73,7 +74,7 @@ fn is_failure<B>(response: &ServiceResponse<B>) -> bool {
 fn timeout_error() -> ApiError {
     ApiError::new(
         ErrorKind::RequestTimeout,
-        "request_timeout",
+        Code::RequestTimeout,
         "the request body did not arrive in time",
     )
 }

@@ -4,7 +4,7 @@ use super::request_id;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use p2p_kernel::{ErrorCode, ErrorKind, FieldError};
+use p2p_kernel::{Code, ErrorCode, ErrorKind, FieldError};
 use serde::Serialize;
 use std::fmt;
 
@@ -41,7 +41,7 @@ pub struct Problem {
 /// An error on its way to becoming a problem response.
 pub struct ApiError {
     kind: ErrorKind,
-    code: String,
+    code: Code,
     detail: String,
     fields: Vec<FieldError>,
     retry_after_secs: Option<u64>,
@@ -59,10 +59,10 @@ struct SdkFields {
 }
 
 impl ApiError {
-    pub fn new(kind: ErrorKind, code: &str, detail: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, code: Code, detail: impl Into<String>) -> Self {
         Self {
             kind,
-            code: code.to_owned(),
+            code,
             detail: detail.into(),
             fields: Vec::new(),
             retry_after_secs: None,
@@ -89,25 +89,25 @@ impl ApiError {
     }
 
     pub fn not_found() -> Self {
-        Self::new(ErrorKind::NotFound, "not_found", "no such resource")
+        Self::new(ErrorKind::NotFound, Code::NotFound, "no such resource")
     }
 
     pub fn method_not_allowed() -> Self {
         Self::new(
             ErrorKind::MethodNotAllowed,
-            "method_not_allowed",
+            Code::MethodNotAllowed,
             "this method is not allowed on this resource",
         )
     }
 
     pub fn internal(cause: impl fmt::Display) -> Self {
-        let mut e = Self::new(ErrorKind::Internal, "internal", "internal error");
+        let mut e = Self::new(ErrorKind::Internal, Code::Internal, "internal error");
         e.internal = Some(cause.to_string().into());
         e
     }
 
-    pub fn code(&self) -> &str {
-        &self.code
+    pub fn code(&self) -> Code {
+        self.code
     }
 
     fn status(&self) -> StatusCode {
@@ -116,21 +116,21 @@ impl ApiError {
 
     fn problem(&self) -> Problem {
         let status = self.status();
-        let (code, detail) = if self.kind.is_server_error() {
-            let generic = match self.kind {
+        let code = self.code;
+        let detail = if self.kind.is_server_error() {
+            match self.kind {
                 ErrorKind::Unavailable => self.detail.clone(),
                 _ => "an internal error occurred; it has been logged".to_owned(),
-            };
-            (self.code.clone(), generic)
+            }
         } else {
-            (self.code.clone(), self.detail.clone())
+            self.detail.clone()
         };
         Problem {
             type_: format!("/problems/{code}"),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
-            code,
+            code: code.as_str().to_owned(),
             request_id: request_id::current(),
             errors: self.fields.clone(),
             message: self.sdk.as_ref().and_then(|s| s.message.clone()),
@@ -144,7 +144,7 @@ impl<E: ErrorCode> From<E> for ApiError {
         let kind = e.kind();
         Self {
             kind,
-            code: e.code().to_owned(),
+            code: e.code(),
             detail: e.public_detail(),
             fields: e.field_errors().to_vec(),
             retry_after_secs: e.retry_after_secs(),

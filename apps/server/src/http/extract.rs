@@ -8,6 +8,7 @@ use actix_web::error::{PathError, PayloadError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
+use p2p_kernel::Code;
 use p2p_kernel::text::defuse_name;
 use p2p_kernel::{ErrorKind, FieldError};
 use serde::de::DeserializeOwned;
@@ -44,7 +45,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             if !json {
                 return Err(ApiError::new(
                     ErrorKind::UnsupportedMediaType,
-                    "unsupported_media_type",
+                    Code::UnsupportedMediaType,
                     "the body must be application/json",
                 ));
             }
@@ -64,7 +65,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
                 ApiError::new(
                     ErrorKind::BadRequest,
-                    "malformed_json",
+                    Code::MalformedJson,
                     format!("the body is not valid JSON: {inner}"),
                 )
             }
@@ -74,7 +75,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     de.end().map_err(|e| {
         ApiError::new(
             ErrorKind::BadRequest,
-            "malformed_json",
+            Code::MalformedJson,
             format!("the body is not valid JSON: {e}"),
         )
     })?;
@@ -102,7 +103,7 @@ fn field_error(path: &str, message: &str) -> ApiError {
     };
     ApiError::new(
         ErrorKind::Validation,
-        "validation_failed",
+        Code::ValidationFailed,
         "the request has invalid fields",
     )
     .with_fields(vec![FieldError::new(field, code, message)])
@@ -120,12 +121,12 @@ fn payload_error(e: &actix_web::Error) -> ApiError {
     match e.as_error::<PayloadError>() {
         Some(PayloadError::Overflow) => ApiError::new(
             ErrorKind::PayloadTooLarge,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             "the request body is too large",
         ),
         _ => ApiError::new(
             ErrorKind::BadRequest,
-            "invalid_body",
+            Code::InvalidBody,
             "the request body could not be read",
         ),
     }
@@ -171,7 +172,7 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
         PathError::Deserialize(e) => format!("invalid path parameter: {e}"),
         _ => "invalid path parameter".to_owned(),
     };
-    ApiError::new(ErrorKind::NotFound, "not_found", detail).into()
+    ApiError::new(ErrorKind::NotFound, Code::NotFound, detail).into()
 }
 
 /// Errors of actix's own query extractor, for routes that use it.
@@ -185,18 +186,18 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -
     match err {
         E::ContentType => ApiError::new(
             ErrorKind::UnsupportedMediaType,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "the body must be application/json",
         ),
         E::Overflow { .. } | E::OverflowKnownLength { .. } => ApiError::new(
             ErrorKind::PayloadTooLarge,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             "the request body is too large",
         ),
         E::Deserialize(e) if e.is_data() => field_error("", &e.to_string()),
         other => ApiError::new(
             ErrorKind::BadRequest,
-            "malformed_json",
+            Code::MalformedJson,
             format!("the body is not valid JSON: {other}"),
         ),
     }
@@ -225,15 +226,15 @@ mod tests {
     #[test]
     fn json_errors_name_fields() {
         let e = parse_json::<Body>(br#"{"email": "a@b.c", "age": "x"}"#).err();
-        assert_eq!(e.as_ref().map(|e| e.code()), Some("validation_failed"));
+        assert_eq!(e.as_ref().map(|e| e.code()), Some(Code::ValidationFailed));
         let e = parse_json::<Body>(br#"{"age": 3}"#).err();
-        assert_eq!(e.as_ref().map(|e| e.code()), Some("validation_failed"));
+        assert_eq!(e.as_ref().map(|e| e.code()), Some(Code::ValidationFailed));
         let e = parse_json::<Body>(br#"{"email": "a", "age": 1, "inner": {"n": 300}}"#).err();
-        assert_eq!(e.as_ref().map(|e| e.code()), Some("validation_failed"));
+        assert_eq!(e.as_ref().map(|e| e.code()), Some(Code::ValidationFailed));
         let e = parse_json::<Body>(br#"{"email": "#).err();
-        assert_eq!(e.as_ref().map(|e| e.code()), Some("malformed_json"));
+        assert_eq!(e.as_ref().map(|e| e.code()), Some(Code::MalformedJson));
         let e = parse_json::<Body>(br#"{"email": "a", "age": 1} trailing"#).err();
-        assert_eq!(e.as_ref().map(|e| e.code()), Some("malformed_json"));
+        assert_eq!(e.as_ref().map(|e| e.code()), Some(Code::MalformedJson));
     }
 
     #[derive(Debug, Deserialize)]
@@ -246,6 +247,6 @@ mod tests {
     fn query_errors_name_fields() {
         assert!(parse_query::<Query>("limit=5").is_ok());
         let e = parse_query::<Query>("limit=abc").err();
-        assert_eq!(e.as_ref().map(|e| e.code()), Some("validation_failed"));
+        assert_eq!(e.as_ref().map(|e| e.code()), Some(Code::ValidationFailed));
     }
 }

@@ -11,6 +11,7 @@ use crate::config::{Environment, Secret, Settings};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use p2p_kernel::Code;
 use p2p_kernel::ErrorKind;
 
 /// The rule of one listener.
@@ -59,7 +60,7 @@ impl MetricsAccess {
                 } else {
                     Err(ApiError::new(
                         ErrorKind::Unauthenticated,
-                        "unauthenticated",
+                        Code::Unauthenticated,
                         "send the metrics token as a bearer token",
                     ))
                 }

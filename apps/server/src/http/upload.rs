@@ -7,6 +7,7 @@ use super::ApiError;
 use actix_multipart::Multipart;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
+use p2p_kernel::Code;
 use p2p_kernel::ports::FileUpload;
 use p2p_kernel::{DomainError, ErrorKind};
 use p2p_storage::{
@@ -84,7 +85,7 @@ pub async fn store_multipart_file(
         let field = field.map_err(|e| {
             ApiError::new(
                 ErrorKind::BadRequest,
-                "invalid_multipart",
+                Code::InvalidMultipart,
                 format!("invalid multipart body: {e}"),
             )
         })?;
@@ -152,7 +153,7 @@ where
         let field = field.map_err(|e| {
             ApiError::new(
                 ErrorKind::BadRequest,
-                "invalid_multipart",
+                Code::InvalidMultipart,
                 format!("invalid multipart body: {e}"),
             )
         })?;

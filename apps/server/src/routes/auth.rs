@@ -13,6 +13,7 @@ use p2p_identity::{
     AcceptInviteRequest, AuthResponse, LoginRequest, PasswordResetConfirm, PasswordResetRequest,
     RefreshRequest, SessionView, SignupRequest, TokenPair, UserProfile, VerifyEmailRequest,
 };
+use p2p_kernel::Code;
 use p2p_kernel::{ErrorKind, Page};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -108,7 +109,7 @@ pub async fn refresh(
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorKind::Unauthenticated,
-                    "unauthenticated",
+                    Code::Unauthenticated,
                     "no refresh token",
                 )
             })?

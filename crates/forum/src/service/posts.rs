@@ -1,12 +1,12 @@
 //! Posts: reply, read, edit (revisions kept), delete (tombstone).
 
 use super::{ForumService, MAX_DEPTH, TopicRefs, require_author_or_admin, topic_channel};
-use crate::codes;
 use crate::repo::{self, TopicRow};
 use crate::store::{PostEdit, PostRecord, Revision, Tombstone, thread_segment};
 use crate::timefmt::day;
 use crate::types::{NewPost, PostPatch, PostView, RevisionView};
 use crate::validate;
+use p2p_kernel::Code;
 use p2p_kernel::ids::{FileId, PostId, TopicId};
 use p2p_kernel::{Actor, DomainError};
 
@@ -31,7 +31,7 @@ impl ForumService {
         let (mut guard, mut row) = self.lock_topic(topic_id).await?;
         if row.m.locked {
             return Err(DomainError::conflict(
-                codes::TOPIC_LOCKED,
+                Code::TopicLocked,
                 "the topic is locked and takes no new posts",
             ));
         }
@@ -136,7 +136,7 @@ impl ForumService {
         }
         if row.m.locked && !actor.can_manage_org(post.organization_id) {
             return Err(DomainError::conflict(
-                codes::TOPIC_LOCKED,
+                Code::TopicLocked,
                 "the topic is locked: only a moderator may edit its posts",
             ));
         }
@@ -215,7 +215,7 @@ impl ForumService {
         }
         if row.m.first_post_id == id.0 {
             return Err(DomainError::conflict(
-                codes::FIRST_POST_DELETE,
+                Code::FirstPostNotDeletable,
                 "the first post is deleted with its topic",
             ));
         }
@@ -291,5 +291,5 @@ impl ForumService {
 }
 
 pub(super) fn post_deleted() -> DomainError {
-    DomainError::conflict(codes::POST_DELETED, "the post was deleted")
+    DomainError::conflict(Code::PostDeleted, "the post was deleted")
 }

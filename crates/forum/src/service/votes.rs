@@ -2,9 +2,9 @@
 
 use super::posts::post_deleted;
 use super::{ForumService, TopicRefs, require_author_or_admin, topic_channel};
-use crate::codes;
 use crate::repo;
 use crate::types::{TopicView, VoteView};
+use p2p_kernel::Code;
 use p2p_kernel::ids::{PostId, TopicId, UserId};
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 
@@ -35,7 +35,7 @@ impl ForumService {
         let post = self.find_post(id).await?;
         if up && post.author_id == actor.user_id {
             return Err(DomainError::conflict(
-                codes::OWN_POST,
+                Code::CannotUpvoteOwnPost,
                 "you cannot upvote your own post",
             ));
         }
@@ -95,7 +95,7 @@ impl ForumService {
         require_author_or_admin(actor, UserId(row.m.author_id), row.org())?;
         if row.m.first_post_id == id.0 {
             return Err(DomainError::conflict(
-                codes::FIRST_POST_ANSWER,
+                Code::FirstPostCannotBeAnswer,
                 "the first post of a topic cannot be its answer",
             ));
         }

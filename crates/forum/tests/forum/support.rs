@@ -261,7 +261,7 @@ pub fn drain(rx: &mut broadcast::Receiver<Event>) -> Vec<Event> {
 pub fn code<T: std::fmt::Debug>(result: Result<T, DomainError>) -> (u16, String) {
     match result {
         Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => (e.kind().status(), e.code().to_owned()),
+        Err(e) => (e.kind().status(), e.code().as_str().to_owned()),
     }
 }
 

@@ -2,6 +2,7 @@ use crate::service::commit;
 use crate::types::UserProfile;
 use crate::views::profile;
 use crate::{IdentityService, emails, errors, ott, repo};
+use p2p_kernel::Code;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::{Actor, DomainError};
 
@@ -34,7 +35,7 @@ impl IdentityService {
         let user = self.current_user(actor).await?;
         if user.email_verified_at.is_some() {
             return Err(DomainError::conflict(
-                errors::ALREADY_VERIFIED,
+                Code::AlreadyVerified,
                 "the email address is already verified",
             ));
         }

@@ -2,6 +2,7 @@ use crate::entity::invitation;
 use crate::service::commit;
 use crate::types::{InvitationView, InviteRequest};
 use crate::{IdentityService, emails, errors, repo, token};
+use p2p_kernel::Code;
 use p2p_kernel::persistence::{api_time, db_error, db_time, is_unique_violation};
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{Actor, DomainError};
@@ -89,7 +90,7 @@ impl IdentityService {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
                 return Err(DomainError::conflict(
-                    errors::INVITATION_PENDING,
+                    Code::InvitationPending,
                     "this email already has a pending invitation",
                 ));
             }

@@ -1,10 +1,10 @@
 //! Sending a message.
 
 use super::{MessagingService, message_owner, message_view, pair};
-use crate::codes;
 use crate::content::preview;
 use crate::entity::{block, message, participant};
 use crate::types::{MessageView, NewMessage};
+use p2p_kernel::Code;
 use p2p_kernel::ids::{MessageId, UserId};
 use p2p_kernel::persistence::begin_write;
 use p2p_kernel::persistence::db_now;
@@ -158,7 +158,7 @@ impl MessagingService {
         {
             return Err(DomainError::new(
                 p2p_kernel::ErrorKind::Forbidden,
-                codes::BLOCKED,
+                Code::Blocked,
                 "this user does not accept messages from you",
             ));
         }
@@ -168,7 +168,7 @@ impl MessagingService {
             .is_some()
         {
             return Err(DomainError::conflict(
-                codes::RECIPIENT_BLOCKED,
+                Code::RecipientBlocked,
                 "you blocked this user: unblock them to write",
             ));
         }

@@ -311,7 +311,7 @@ async fn a_bound_connection_serves_one_topic() {
     )
     .await;
     assert_eq!(
-        missing.err().map(|e| e.code().to_owned()),
+        missing.err().map(|e| e.code().as_str().to_owned()),
         Some("not_found".into())
     );
     let other_user = Channel::user(UserId::new());
@@ -325,7 +325,7 @@ async fn a_bound_connection_serves_one_topic() {
     )
     .await;
     assert_eq!(
-        forbidden.err().map(|e| e.code().to_owned()),
+        forbidden.err().map(|e| e.code().as_str().to_owned()),
         Some("forbidden".into())
     );
 

@@ -14,6 +14,7 @@ use super::{FileService, clean_filename, storage_key, upload_key};
 use crate::body::{limit_body, peek_head};
 use crate::error::StorageError;
 use crate::sniff::SNIFF_LEN;
+use p2p_kernel::Code;
 use p2p_kernel::ids::FileId;
 use p2p_kernel::persistence::{db_error, db_now, db_time, stored};
 use p2p_kernel::{Actor, DomainError};
@@ -127,7 +128,7 @@ impl FileService {
             Ok(object) => object,
             Err(e) if e.is_not_found() => {
                 return Err(DomainError::conflict(
-                    "upload_incomplete",
+                    Code::UploadIncomplete,
                     "the file's bytes have not been uploaded yet",
                 ));
             }

@@ -5,6 +5,7 @@ use crate::doc::UseCaseDoc;
 use crate::repo::revision;
 use crate::types::{NewUseCase, Status, UseCasePatch, UseCaseRevision, UseCaseView};
 use crate::validate::{self, Content};
+use p2p_kernel::Code;
 use p2p_kernel::ids::UseCaseId;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::ports::{NotificationKind, NotificationRequest, Recipients};
@@ -137,7 +138,7 @@ impl UseCaseService {
         let doc = self.editable(actor, id).await?;
         if doc.is_published() {
             return Err(DomainError::conflict(
-                "already_published",
+                Code::AlreadyPublished,
                 "the use case is already published",
             ));
         }

@@ -15,6 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use body::{SharedOutgoing, SocketBody};
 use bytes::Bytes;
 pub use origin::require_allowed_origin;
+use p2p_kernel::Code;
 use p2p_kernel::{DomainError, ErrorKind};
 use p2p_realtime::{Incoming, Transport, TransportClosed};
 use reader::MessageReader;
@@ -36,7 +37,7 @@ where
     let mut response = actix_http::ws::handshake(req.head()).map_err(|e| {
         ApiError::new(
             ErrorKind::BadRequest,
-            "websocket_handshake_failed",
+            Code::WebsocketHandshakeFailed,
             format!("not a WebSocket handshake: {e}"),
         )
     })?;

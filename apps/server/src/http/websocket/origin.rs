@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::http::ApiError;
 use actix_web::HttpRequest;
 use actix_web::http::header;
+use p2p_kernel::Code;
 use p2p_kernel::ErrorKind;
 use url::Url;
 
@@ -32,7 +33,7 @@ pub fn require_allowed_origin(req: &HttpRequest, settings: &Settings) -> Result<
     } else {
         Err(ApiError::new(
             ErrorKind::Forbidden,
-            "origin_not_allowed",
+            Code::OriginNotAllowed,
             "a WebSocket authenticated by the session cookie must be opened from an allowed \
              origin; other clients send the access token instead",
         ))

@@ -6,11 +6,9 @@ use super::transport;
 use crate::http::{ApiError, Client};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use p2p_identity::errors::{
-    EMAIL_TAKEN, INVALID_CREDENTIALS, INVALID_TOKEN, ORGANIZATION_EXISTS, TOKEN_EXPIRED, TOKEN_USED,
-};
 use p2p_identity::fdi::fdi_user_json;
 use p2p_identity::{LoginRequest, SignupRequest};
+use p2p_kernel::Code;
 use p2p_kernel::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
@@ -49,11 +47,11 @@ pub async fn sign_up(
             transport::requested_mode(&req),
             json!({"status": "OK", "user": fdi_user_json(&user)}),
         )),
-        Err(e) if e.code() == EMAIL_TAKEN => Ok(field_error(&[(
+        Err(e) if e.code() == Code::EmailTaken => Ok(field_error(&[(
             "email".into(),
             "This email already exists. Please sign in instead.".into(),
         )])),
-        Err(e) if e.code() == ORGANIZATION_EXISTS => Ok(field_error(&[(
+        Err(e) if e.code() == Code::OrganizationExists => Ok(field_error(&[(
             "email".into(),
             "An organization with this email domain is already registered: ask its admin for an invitation.".into(),
         )])),
@@ -86,7 +84,9 @@ pub async fn sign_in(
             transport::requested_mode(&req),
             json!({"status": "OK", "user": fdi_user_json(&user)}),
         )),
-        Err(e) if e.code() == INVALID_CREDENTIALS => Ok(forms::status("WRONG_CREDENTIALS_ERROR")),
+        Err(e) if e.code() == Code::InvalidCredentials => {
+            Ok(forms::status("WRONG_CREDENTIALS_ERROR"))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -161,7 +161,7 @@ pub async fn reset_password(
         .await
     {
         Ok(()) => Ok(forms::status("OK")),
-        Err(e) if [INVALID_TOKEN, TOKEN_USED, TOKEN_EXPIRED].contains(&e.code()) => {
+        Err(e) if [Code::InvalidToken, Code::TokenUsed, Code::TokenExpired].contains(&e.code()) => {
             Ok(forms::status("RESET_PASSWORD_INVALID_TOKEN_ERROR"))
         }
         Err(e) => match validation_fields(&e) {

@@ -6,8 +6,8 @@ use super::transport::{self, Mode};
 use crate::http::{ApiError, Client};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use p2p_identity::errors::REFRESH_TOKEN_REUSED;
-use p2p_kernel::{Actor, ErrorCode};
+
+use p2p_kernel::{Actor, Code, ErrorCode};
 use serde_json::json;
 
 /// The caller of an FDI route that needs a session, and the mode its token came in.
@@ -59,7 +59,7 @@ pub async fn refresh(
             transport::attach(&mut response, &tokens, presented.mode, cookies);
             Ok(response.json(json!({"status": "OK"})))
         }
-        Err(e) if e.code() == REFRESH_TOKEN_REUSED => {
+        Err(e) if e.code() == Code::RefreshTokenReused => {
             Ok(unauthorised_cleared(cookies, "token theft detected"))
         }
         Err(e) if e.kind() == p2p_kernel::ErrorKind::Unauthenticated => {

@@ -20,6 +20,7 @@ use actix_web::{HttpRequest, HttpResponseBuilder};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use p2p_identity::fdi::FdiTokens;
+use p2p_kernel::Code;
 use p2p_kernel::ErrorKind;
 use serde_json::json;
 
@@ -107,7 +108,7 @@ pub fn csrf_ok(req: &HttpRequest, mode: Mode) -> bool {
 pub fn try_refresh() -> ApiError {
     ApiError::new(
         ErrorKind::Unauthenticated,
-        "unauthenticated",
+        Code::Unauthenticated,
         "the access token has expired: refresh the session",
     )
     .with_message("try refresh token")
@@ -117,7 +118,7 @@ pub fn try_refresh() -> ApiError {
 pub fn unauthorised(detail: &str) -> ApiError {
     ApiError::new(
         ErrorKind::Unauthenticated,
-        "unauthenticated",
+        Code::Unauthenticated,
         detail.to_owned(),
     )
     .with_message("unauthorised")
@@ -127,7 +128,7 @@ pub fn unauthorised(detail: &str) -> ApiError {
 pub fn csrf_failed() -> ApiError {
     ApiError::new(
         ErrorKind::Unauthenticated,
-        "csrf_failed",
+        Code::CsrfFailed,
         "a cookie-authenticated request that changes state must send the rid header",
     )
     .with_message("unauthorised")

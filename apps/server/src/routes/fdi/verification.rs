@@ -6,7 +6,7 @@ use super::transport;
 use crate::http::ApiError;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use p2p_identity::errors::{ALREADY_VERIFIED, INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_USED};
+use p2p_kernel::Code;
 use p2p_kernel::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
@@ -19,7 +19,9 @@ pub async fn send_email(
     let (actor, _) = require(&state, &req).await?;
     match state.services.identity.resend_verification(&actor).await {
         Ok(()) => Ok(forms::status("OK")),
-        Err(e) if e.code() == ALREADY_VERIFIED => Ok(forms::status("EMAIL_ALREADY_VERIFIED_ERROR")),
+        Err(e) if e.code() == Code::AlreadyVerified => {
+            Ok(forms::status("EMAIL_ALREADY_VERIFIED_ERROR"))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -40,7 +42,7 @@ pub async fn verify(
     let identity = &state.services.identity;
     match identity.verify_email(&body.token).await {
         Ok(_) => {}
-        Err(e) if [INVALID_TOKEN, TOKEN_USED, TOKEN_EXPIRED].contains(&e.code()) => {
+        Err(e) if [Code::InvalidToken, Code::TokenUsed, Code::TokenExpired].contains(&e.code()) => {
             return Ok(forms::status("EMAIL_VERIFICATION_INVALID_TOKEN_ERROR"));
         }
         Err(e) => return Err(e.into()),
