@@ -1,4 +1,3 @@
-use crate::on_both;
 use async_trait::async_trait;
 use p2p_kernel::adapters::memory::BroadcastEventBus;
 use p2p_kernel::ids::{OrgId, SessionId, UserId};
@@ -9,6 +8,7 @@ use p2p_orgs::{
     ContentCounts, ContentStatsSource, DailyCount, MemberDirectory, MemberView, OrgPatch,
     OrgService,
 };
+use p2p_testkit::on_both;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use time::{Date, Duration, OffsetDateTime};
