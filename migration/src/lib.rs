@@ -1,5 +1,6 @@
-//! Database migrations for PostgreSQL and SQLite. Migrations are immutable once
-//! merged: a change is a new migration. Each declares its own identifiers.
+//! Database migrations for PostgreSQL and SQLite. The schema a merged migration
+//! produces never changes: a change is a new migration. Each declares its own
+//! identifiers; `tables` holds what they share.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -13,6 +14,7 @@ mod m20261125_000007_notifications;
 mod m20261125_000009_search;
 mod m20261206_000001_files_upload_expiry;
 mod m20261206_000002_invitations_revoked_at;
+mod tables;
 
 pub struct Migrator;
 

@@ -1,7 +1,12 @@
 //! The transactional mail outbox: emails are written in the same transaction
 //! as the change that causes them and delivered by a background worker.
 
+use crate::tables;
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{
+    integer, string_len, text, text_null, timestamp_with_time_zone, timestamp_with_time_zone_null,
+    uuid,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -25,73 +30,29 @@ enum MailOutbox {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(MailOutbox::Table)
-                    .col(
-                        ColumnDef::new(MailOutbox::Id)
-                            .uuid()
-                            .not_null()
-                            .primary_key(),
-                    )
-                    .col(
-                        ColumnDef::new(MailOutbox::Recipient)
-                            .string_len(320)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(MailOutbox::Subject)
-                            .string_len(500)
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(MailOutbox::BodyText).text().not_null())
-                    .col(ColumnDef::new(MailOutbox::BodyHtml).text().null())
-                    .col(
-                        ColumnDef::new(MailOutbox::Attempts)
-                            .integer()
-                            .not_null()
-                            .default(0),
-                    )
-                    .col(
-                        ColumnDef::new(MailOutbox::NextAttemptAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(MailOutbox::LockedUntil)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(ColumnDef::new(MailOutbox::LastError).text().null())
-                    .col(
-                        ColumnDef::new(MailOutbox::CreatedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(MailOutbox::SentAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_mail_outbox_due")
-                    .table(MailOutbox::Table)
-                    .col(MailOutbox::SentAt)
-                    .col(MailOutbox::NextAttemptAt)
-                    .to_owned(),
-            )
-            .await
+        let outbox = Table::create()
+            .table(MailOutbox::Table)
+            .col(uuid(MailOutbox::Id).primary_key())
+            .col(string_len(MailOutbox::Recipient, 320))
+            .col(string_len(MailOutbox::Subject, 500))
+            .col(text(MailOutbox::BodyText))
+            .col(text_null(MailOutbox::BodyHtml))
+            .col(integer(MailOutbox::Attempts).default(0))
+            .col(timestamp_with_time_zone(MailOutbox::NextAttemptAt))
+            .col(timestamp_with_time_zone_null(MailOutbox::LockedUntil))
+            .col(text_null(MailOutbox::LastError))
+            .col(timestamp_with_time_zone(MailOutbox::CreatedAt))
+            .col(timestamp_with_time_zone_null(MailOutbox::SentAt))
+            .to_owned();
+        let due = tables::index(
+            "ix_mail_outbox_due",
+            MailOutbox::Table,
+            [MailOutbox::SentAt, MailOutbox::NextAttemptAt],
+        );
+        tables::create(manager, [outbox], [due]).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(MailOutbox::Table).to_owned())
-            .await
+        tables::drop(manager, [MailOutbox::Table.into_iden()]).await
     }
 }

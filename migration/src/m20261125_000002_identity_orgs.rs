@@ -5,7 +5,9 @@
 //! otherwise break: one organization per email domain, one account per email,
 //! one invitation per organization and email, and token hashes.
 
+use crate::tables;
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -103,102 +105,48 @@ enum Invitations {
     AcceptedAt,
 }
 
-fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn ts_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .null()
-        .to_owned()
-}
-
-fn text_null(col: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).null().to_owned()
-}
-
 fn organizations() -> TableCreateStatement {
     Table::create()
         .table(Organizations::Table)
-        .col(
-            ColumnDef::new(Organizations::Id)
-                .uuid()
-                .not_null()
-                .primary_key(),
-        )
-        .col(
-            ColumnDef::new(Organizations::Name)
-                .string_len(200)
-                .not_null(),
-        )
-        .col(
-            ColumnDef::new(Organizations::Domain)
-                .string_len(253)
-                .not_null(),
-        )
-        .col(text_null(Organizations::Industry, 100))
-        .col(text_null(Organizations::Size, 50))
-        .col(text_null(Organizations::Country, 100))
-        .col(text_null(Organizations::City, 100))
-        .col(ColumnDef::new(Organizations::Description).text().null())
-        .col(text_null(Organizations::Website, 2048))
-        .col(text_null(Organizations::LogoUrl, 2048))
-        .col(
-            ColumnDef::new(Organizations::IsActive)
-                .boolean()
-                .not_null()
-                .default(true),
-        )
-        .col(ts(Organizations::CreatedAt))
-        .col(ts(Organizations::UpdatedAt))
+        .col(uuid(Organizations::Id).primary_key())
+        .col(string_len(Organizations::Name, 200))
+        .col(string_len(Organizations::Domain, 253))
+        .col(string_len_null(Organizations::Industry, 100))
+        .col(string_len_null(Organizations::Size, 50))
+        .col(string_len_null(Organizations::Country, 100))
+        .col(string_len_null(Organizations::City, 100))
+        .col(text_null(Organizations::Description))
+        .col(string_len_null(Organizations::Website, 2048))
+        .col(string_len_null(Organizations::LogoUrl, 2048))
+        .col(boolean(Organizations::IsActive).default(true))
+        .col(timestamp_with_time_zone(Organizations::CreatedAt))
+        .col(timestamp_with_time_zone(Organizations::UpdatedAt))
         .to_owned()
 }
 
 fn users() -> TableCreateStatement {
     Table::create()
         .table(Users::Table)
-        .col(ColumnDef::new(Users::Id).uuid().not_null().primary_key())
-        .col(ColumnDef::new(Users::OrganizationId).uuid().not_null())
-        .col(ColumnDef::new(Users::Email).string_len(254).not_null())
-        .col(
-            ColumnDef::new(Users::PasswordHash)
-                .string_len(255)
-                .not_null(),
-        )
-        .col(ColumnDef::new(Users::FirstName).string_len(100).not_null())
-        .col(ColumnDef::new(Users::LastName).string_len(100).not_null())
-        .col(ColumnDef::new(Users::Handle).string_len(255).not_null())
-        .col(text_null(Users::JobTitle, 100))
-        .col(ColumnDef::new(Users::Bio).text().null())
-        .col(text_null(Users::Phone, 32))
-        .col(text_null(Users::AvatarUrl, 2048))
-        .col(ColumnDef::new(Users::AvatarFileId).uuid().null())
-        .col(ColumnDef::new(Users::Role).string_len(16).not_null())
-        .col(
-            ColumnDef::new(Users::IsSuperuser)
-                .boolean()
-                .not_null()
-                .default(false),
-        )
-        .col(
-            ColumnDef::new(Users::IsActive)
-                .boolean()
-                .not_null()
-                .default(true),
-        )
-        .col(ts_null(Users::EmailVerifiedAt))
-        .col(
-            ColumnDef::new(Users::SecurityStamp)
-                .string_len(64)
-                .not_null(),
-        )
-        .col(ts(Users::CreatedAt))
-        .col(ts(Users::UpdatedAt))
-        .col(ts_null(Users::LastLoginAt))
+        .col(uuid(Users::Id).primary_key())
+        .col(uuid(Users::OrganizationId))
+        .col(string_len(Users::Email, 254))
+        .col(string_len(Users::PasswordHash, 255))
+        .col(string_len(Users::FirstName, 100))
+        .col(string_len(Users::LastName, 100))
+        .col(string_len(Users::Handle, 255))
+        .col(string_len_null(Users::JobTitle, 100))
+        .col(text_null(Users::Bio))
+        .col(string_len_null(Users::Phone, 32))
+        .col(string_len_null(Users::AvatarUrl, 2048))
+        .col(uuid_null(Users::AvatarFileId))
+        .col(string_len(Users::Role, 16))
+        .col(boolean(Users::IsSuperuser).default(false))
+        .col(boolean(Users::IsActive).default(true))
+        .col(timestamp_with_time_zone_null(Users::EmailVerifiedAt))
+        .col(string_len(Users::SecurityStamp, 64))
+        .col(timestamp_with_time_zone(Users::CreatedAt))
+        .col(timestamp_with_time_zone(Users::UpdatedAt))
+        .col(timestamp_with_time_zone_null(Users::LastLoginAt))
         .foreign_key(
             ForeignKey::create()
                 .name("fk_users_organization")
@@ -212,14 +160,14 @@ fn users() -> TableCreateStatement {
 fn sessions() -> TableCreateStatement {
     Table::create()
         .table(Sessions::Table)
-        .col(ColumnDef::new(Sessions::Id).uuid().not_null().primary_key())
-        .col(ColumnDef::new(Sessions::UserId).uuid().not_null())
-        .col(text_null(Sessions::UserAgent, 512))
-        .col(text_null(Sessions::Ip, 64))
-        .col(ts(Sessions::CreatedAt))
-        .col(ts(Sessions::LastSeenAt))
-        .col(ts(Sessions::ExpiresAt))
-        .col(ts_null(Sessions::RevokedAt))
+        .col(uuid(Sessions::Id).primary_key())
+        .col(uuid(Sessions::UserId))
+        .col(string_len_null(Sessions::UserAgent, 512))
+        .col(string_len_null(Sessions::Ip, 64))
+        .col(timestamp_with_time_zone(Sessions::CreatedAt))
+        .col(timestamp_with_time_zone(Sessions::LastSeenAt))
+        .col(timestamp_with_time_zone(Sessions::ExpiresAt))
+        .col(timestamp_with_time_zone_null(Sessions::RevokedAt))
         .foreign_key(
             ForeignKey::create()
                 .name("fk_sessions_user")
@@ -233,21 +181,12 @@ fn sessions() -> TableCreateStatement {
 fn refresh_tokens() -> TableCreateStatement {
     Table::create()
         .table(RefreshTokens::Table)
-        .col(
-            ColumnDef::new(RefreshTokens::Id)
-                .uuid()
-                .not_null()
-                .primary_key(),
-        )
-        .col(ColumnDef::new(RefreshTokens::SessionId).uuid().not_null())
-        .col(
-            ColumnDef::new(RefreshTokens::TokenHash)
-                .string_len(64)
-                .not_null(),
-        )
-        .col(ts(RefreshTokens::CreatedAt))
-        .col(ts(RefreshTokens::ExpiresAt))
-        .col(ts_null(RefreshTokens::UsedAt))
+        .col(uuid(RefreshTokens::Id).primary_key())
+        .col(uuid(RefreshTokens::SessionId))
+        .col(string_len(RefreshTokens::TokenHash, 64))
+        .col(timestamp_with_time_zone(RefreshTokens::CreatedAt))
+        .col(timestamp_with_time_zone(RefreshTokens::ExpiresAt))
+        .col(timestamp_with_time_zone_null(RefreshTokens::UsedAt))
         .foreign_key(
             ForeignKey::create()
                 .name("fk_refresh_tokens_session")
@@ -261,26 +200,13 @@ fn refresh_tokens() -> TableCreateStatement {
 fn one_time_tokens() -> TableCreateStatement {
     Table::create()
         .table(OneTimeTokens::Table)
-        .col(
-            ColumnDef::new(OneTimeTokens::Id)
-                .uuid()
-                .not_null()
-                .primary_key(),
-        )
-        .col(ColumnDef::new(OneTimeTokens::UserId).uuid().not_null())
-        .col(
-            ColumnDef::new(OneTimeTokens::Purpose)
-                .string_len(32)
-                .not_null(),
-        )
-        .col(
-            ColumnDef::new(OneTimeTokens::TokenHash)
-                .string_len(64)
-                .not_null(),
-        )
-        .col(ts(OneTimeTokens::CreatedAt))
-        .col(ts(OneTimeTokens::ExpiresAt))
-        .col(ts_null(OneTimeTokens::UsedAt))
+        .col(uuid(OneTimeTokens::Id).primary_key())
+        .col(uuid(OneTimeTokens::UserId))
+        .col(string_len(OneTimeTokens::Purpose, 32))
+        .col(string_len(OneTimeTokens::TokenHash, 64))
+        .col(timestamp_with_time_zone(OneTimeTokens::CreatedAt))
+        .col(timestamp_with_time_zone(OneTimeTokens::ExpiresAt))
+        .col(timestamp_with_time_zone_null(OneTimeTokens::UsedAt))
         .foreign_key(
             ForeignKey::create()
                 .name("fk_one_time_tokens_user")
@@ -294,32 +220,15 @@ fn one_time_tokens() -> TableCreateStatement {
 fn invitations() -> TableCreateStatement {
     Table::create()
         .table(Invitations::Table)
-        .col(
-            ColumnDef::new(Invitations::Id)
-                .uuid()
-                .not_null()
-                .primary_key(),
-        )
-        .col(
-            ColumnDef::new(Invitations::OrganizationId)
-                .uuid()
-                .not_null(),
-        )
-        .col(
-            ColumnDef::new(Invitations::Email)
-                .string_len(254)
-                .not_null(),
-        )
-        .col(ColumnDef::new(Invitations::Role).string_len(16).not_null())
-        .col(
-            ColumnDef::new(Invitations::TokenHash)
-                .string_len(64)
-                .not_null(),
-        )
-        .col(ColumnDef::new(Invitations::InvitedBy).uuid().null())
-        .col(ts(Invitations::CreatedAt))
-        .col(ts(Invitations::ExpiresAt))
-        .col(ts_null(Invitations::AcceptedAt))
+        .col(uuid(Invitations::Id).primary_key())
+        .col(uuid(Invitations::OrganizationId))
+        .col(string_len(Invitations::Email, 254))
+        .col(string_len(Invitations::Role, 16))
+        .col(string_len(Invitations::TokenHash, 64))
+        .col(uuid_null(Invitations::InvitedBy))
+        .col(timestamp_with_time_zone(Invitations::CreatedAt))
+        .col(timestamp_with_time_zone(Invitations::ExpiresAt))
+        .col(timestamp_with_time_zone_null(Invitations::AcceptedAt))
         .foreign_key(
             ForeignKey::create()
                 .name("fk_invitations_organization")
@@ -410,35 +319,33 @@ fn indexes() -> Vec<IndexCreateStatement> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            organizations(),
-            users(),
-            sessions(),
-            refresh_tokens(),
-            one_time_tokens(),
-            invitations(),
-        ] {
-            manager.create_table(table).await?;
-        }
-        for index in indexes() {
-            manager.create_index(index).await?;
-        }
-        Ok(())
+        tables::create(
+            manager,
+            [
+                organizations(),
+                users(),
+                sessions(),
+                refresh_tokens(),
+                one_time_tokens(),
+                invitations(),
+            ],
+            indexes(),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            Invitations::Table.into_iden(),
-            OneTimeTokens::Table.into_iden(),
-            RefreshTokens::Table.into_iden(),
-            Sessions::Table.into_iden(),
-            Users::Table.into_iden(),
-            Organizations::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
+        tables::drop(
+            manager,
+            [
+                Invitations::Table.into_iden(),
+                OneTimeTokens::Table.into_iden(),
+                RefreshTokens::Table.into_iden(),
+                Sessions::Table.into_iden(),
+                Users::Table.into_iden(),
+                Organizations::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

@@ -7,7 +7,9 @@
 //! so thread order is the key's byte order: PostgreSQL compares it with the
 //! `C` collation.
 
+use crate::tables;
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
@@ -89,79 +91,31 @@ enum ForumPostRevisions {
     EditedBy,
 }
 
-fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn uuid(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().to_owned()
-}
-
-fn int(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .integer()
-        .not_null()
-        .default(0)
-        .to_owned()
-}
-
-fn flag(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .boolean()
-        .not_null()
-        .default(false)
-        .to_owned()
-}
-
 fn topics() -> TableCreateStatement {
     Table::create()
         .table(ForumTopics::Table)
         .col(uuid(ForumTopics::Id).primary_key())
         .col(uuid(ForumTopics::OrganizationId))
         .col(uuid(ForumTopics::AuthorId))
-        .col(
-            ColumnDef::new(ForumTopics::Title)
-                .string_len(200)
-                .not_null(),
-        )
-        .col(ColumnDef::new(ForumTopics::Category).string_len(100).null())
-        .col(
-            ColumnDef::new(ForumTopics::CategoryKey)
-                .string_len(100)
-                .null(),
-        )
-        .col(ColumnDef::new(ForumTopics::Tags).text().not_null())
-        .col(flag(ForumTopics::Pinned))
-        .col(flag(ForumTopics::Locked))
-        .col(int(ForumTopics::PostCount))
-        .col(int(ForumTopics::ReplyCount))
-        .col(int(ForumTopics::UpvoteCount))
-        .col(int(ForumTopics::ParticipantCount))
-        .col(
-            ColumnDef::new(ForumTopics::TrendingScore)
-                .double()
-                .not_null()
-                .default(0.0),
-        )
-        .col(ts(ForumTopics::LastActivityAt))
+        .col(string_len(ForumTopics::Title, 200))
+        .col(string_len_null(ForumTopics::Category, 100))
+        .col(string_len_null(ForumTopics::CategoryKey, 100))
+        .col(text(ForumTopics::Tags))
+        .col(boolean(ForumTopics::Pinned).default(false))
+        .col(boolean(ForumTopics::Locked).default(false))
+        .col(integer(ForumTopics::PostCount).default(0))
+        .col(integer(ForumTopics::ReplyCount).default(0))
+        .col(integer(ForumTopics::UpvoteCount).default(0))
+        .col(integer(ForumTopics::ParticipantCount).default(0))
+        .col(double(ForumTopics::TrendingScore).default(0.0))
+        .col(timestamp_with_time_zone(ForumTopics::LastActivityAt))
         .col(uuid(ForumTopics::FirstPostId))
-        .col(ColumnDef::new(ForumTopics::BestAnswerPostId).uuid().null())
-        .col(
-            ColumnDef::new(ForumTopics::Excerpt)
-                .string_len(400)
-                .not_null(),
-        )
-        .col(ColumnDef::new(ForumTopics::SearchText).text().not_null())
-        .col(
-            ColumnDef::new(ForumTopics::CreatedDay)
-                .string_len(10)
-                .not_null(),
-        )
-        .col(ts(ForumTopics::CreatedAt))
-        .col(ts(ForumTopics::UpdatedAt))
+        .col(uuid_null(ForumTopics::BestAnswerPostId))
+        .col(string_len(ForumTopics::Excerpt, 400))
+        .col(text(ForumTopics::SearchText))
+        .col(string_len(ForumTopics::CreatedDay, 10))
+        .col(timestamp_with_time_zone(ForumTopics::CreatedAt))
+        .col(timestamp_with_time_zone(ForumTopics::UpdatedAt))
         .to_owned()
 }
 
@@ -169,11 +123,7 @@ fn topic_tags() -> TableCreateStatement {
     Table::create()
         .table(ForumTopicTags::Table)
         .col(uuid(ForumTopicTags::TopicId))
-        .col(
-            ColumnDef::new(ForumTopicTags::Tag)
-                .string_len(40)
-                .not_null(),
-        )
+        .col(string_len(ForumTopicTags::Tag, 40))
         .primary_key(
             Index::create()
                 .col(ForumTopicTags::TopicId)
@@ -200,34 +150,22 @@ fn posts(backend: DbBackend) -> TableCreateStatement {
         .col(uuid(ForumPosts::Id).primary_key())
         .col(uuid(ForumPosts::TopicId))
         .col(uuid(ForumPosts::OrganizationId))
-        .col(ColumnDef::new(ForumPosts::ParentId).uuid().null())
+        .col(uuid_null(ForumPosts::ParentId))
         .col(uuid(ForumPosts::AuthorId))
         .col(thread_key)
-        .col(int(ForumPosts::Depth))
-        .col(ColumnDef::new(ForumPosts::Content).text().not_null())
-        .col(ColumnDef::new(ForumPosts::ContentHtml).text().not_null())
-        .col(ColumnDef::new(ForumPosts::Attachments).text().not_null())
-        .col(
-            ColumnDef::new(ForumPosts::MentionedUserIds)
-                .text()
-                .not_null(),
-        )
-        .col(int(ForumPosts::UpvoteCount))
-        .col(flag(ForumPosts::IsBestAnswer))
-        .col(flag(ForumPosts::Deleted))
-        .col(int(ForumPosts::RevisionCount))
-        .col(
-            ColumnDef::new(ForumPosts::CreatedDay)
-                .string_len(10)
-                .not_null(),
-        )
-        .col(ts(ForumPosts::CreatedAt))
-        .col(ts(ForumPosts::UpdatedAt))
-        .col(
-            ColumnDef::new(ForumPosts::EditedAt)
-                .timestamp_with_time_zone()
-                .null(),
-        )
+        .col(integer(ForumPosts::Depth).default(0))
+        .col(text(ForumPosts::Content))
+        .col(text(ForumPosts::ContentHtml))
+        .col(text(ForumPosts::Attachments))
+        .col(text(ForumPosts::MentionedUserIds))
+        .col(integer(ForumPosts::UpvoteCount).default(0))
+        .col(boolean(ForumPosts::IsBestAnswer).default(false))
+        .col(boolean(ForumPosts::Deleted).default(false))
+        .col(integer(ForumPosts::RevisionCount).default(0))
+        .col(string_len(ForumPosts::CreatedDay, 10))
+        .col(timestamp_with_time_zone(ForumPosts::CreatedAt))
+        .col(timestamp_with_time_zone(ForumPosts::UpdatedAt))
+        .col(timestamp_with_time_zone_null(ForumPosts::EditedAt))
         .to_owned()
 }
 
@@ -236,7 +174,7 @@ fn post_upvotes() -> TableCreateStatement {
         .table(ForumPostUpvotes::Table)
         .col(uuid(ForumPostUpvotes::PostId))
         .col(uuid(ForumPostUpvotes::UserId))
-        .col(ts(ForumPostUpvotes::CreatedAt))
+        .col(timestamp_with_time_zone(ForumPostUpvotes::CreatedAt))
         .primary_key(
             Index::create()
                 .col(ForumPostUpvotes::PostId)
@@ -257,12 +195,8 @@ fn post_revisions() -> TableCreateStatement {
         .table(ForumPostRevisions::Table)
         .col(uuid(ForumPostRevisions::Id).primary_key())
         .col(uuid(ForumPostRevisions::PostId))
-        .col(
-            ColumnDef::new(ForumPostRevisions::Content)
-                .text()
-                .not_null(),
-        )
-        .col(ts(ForumPostRevisions::EditedAt))
+        .col(text(ForumPostRevisions::Content))
+        .col(timestamp_with_time_zone(ForumPostRevisions::EditedAt))
         .col(uuid(ForumPostRevisions::EditedBy))
         .foreign_key(
             ForeignKey::create()
@@ -368,33 +302,31 @@ fn indexes() -> Vec<IndexCreateStatement> {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
-        for table in [
-            topics(),
-            topic_tags(),
-            posts(backend),
-            post_upvotes(),
-            post_revisions(),
-        ] {
-            manager.create_table(table).await?;
-        }
-        for index in indexes() {
-            manager.create_index(index).await?;
-        }
-        Ok(())
+        tables::create(
+            manager,
+            [
+                topics(),
+                topic_tags(),
+                posts(backend),
+                post_upvotes(),
+                post_revisions(),
+            ],
+            indexes(),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            ForumPostRevisions::Table.into_iden(),
-            ForumPostUpvotes::Table.into_iden(),
-            ForumPosts::Table.into_iden(),
-            ForumTopicTags::Table.into_iden(),
-            ForumTopics::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
+        tables::drop(
+            manager,
+            [
+                ForumPostRevisions::Table.into_iden(),
+                ForumPostUpvotes::Table.into_iden(),
+                ForumPosts::Table.into_iden(),
+                ForumTopicTags::Table.into_iden(),
+                ForumTopics::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

@@ -4,6 +4,7 @@
 //! files, object first).
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -31,42 +32,21 @@ enum Files {
 fn files() -> TableCreateStatement {
     Table::create()
         .table(Files::Table)
-        .col(ColumnDef::new(Files::Id).uuid().not_null().primary_key())
-        .col(ColumnDef::new(Files::StorageKey).string_len(300).not_null())
-        .col(ColumnDef::new(Files::UploaderId).uuid().not_null())
-        .col(ColumnDef::new(Files::OrganizationId).uuid().not_null())
-        .col(ColumnDef::new(Files::Filename).string_len(255).null())
-        .col(
-            ColumnDef::new(Files::ContentType)
-                .string_len(150)
-                .not_null(),
-        )
-        .col(ColumnDef::new(Files::Size).big_integer().not_null())
-        .col(ColumnDef::new(Files::Sha256).string_len(64).null())
-        .col(ColumnDef::new(Files::Status).string_len(16).not_null())
-        .col(ColumnDef::new(Files::OwnerKind).string_len(40).null())
-        .col(ColumnDef::new(Files::OwnerId).uuid().null())
-        .col(
-            ColumnDef::new(Files::Position)
-                .integer()
-                .not_null()
-                .default(0),
-        )
-        .col(
-            ColumnDef::new(Files::ExpiresAt)
-                .timestamp_with_time_zone()
-                .null(),
-        )
-        .col(
-            ColumnDef::new(Files::CreatedAt)
-                .timestamp_with_time_zone()
-                .not_null(),
-        )
-        .col(
-            ColumnDef::new(Files::UpdatedAt)
-                .timestamp_with_time_zone()
-                .not_null(),
-        )
+        .col(uuid(Files::Id).primary_key())
+        .col(string_len(Files::StorageKey, 300))
+        .col(uuid(Files::UploaderId))
+        .col(uuid(Files::OrganizationId))
+        .col(string_len_null(Files::Filename, 255))
+        .col(string_len(Files::ContentType, 150))
+        .col(big_integer(Files::Size))
+        .col(string_len_null(Files::Sha256, 64))
+        .col(string_len(Files::Status, 16))
+        .col(string_len_null(Files::OwnerKind, 40))
+        .col(uuid_null(Files::OwnerId))
+        .col(integer(Files::Position).default(0))
+        .col(timestamp_with_time_zone_null(Files::ExpiresAt))
+        .col(timestamp_with_time_zone(Files::CreatedAt))
+        .col(timestamp_with_time_zone(Files::UpdatedAt))
         .to_owned()
 }
 

@@ -5,7 +5,9 @@
 //! `use_case_views` (one row per use case, user and day) and
 //! `use_case_revisions` serve both deployments.
 
+use crate::tables;
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -53,41 +55,21 @@ enum UseCaseRevisions {
     EditedAt,
 }
 
-fn uuid(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().to_owned()
-}
-
-fn text(col: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).not_null().to_owned()
-}
-
-fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
 fn use_cases() -> TableCreateStatement {
     Table::create()
         .table(UseCases::Table)
         .col(uuid(UseCases::Id).primary_key())
         .col(uuid(UseCases::OrganizationId))
         .col(uuid(UseCases::SubmittedBy))
-        .col(text(UseCases::Status, 16))
-        .col(text(UseCases::IndustryKey, 100))
-        .col(ColumnDef::new(UseCases::CityKey).string_len(100).null())
-        .col(ColumnDef::new(UseCases::SearchText).text().not_null())
-        .col(
-            ColumnDef::new(UseCases::ViewCount)
-                .big_integer()
-                .not_null()
-                .default(0),
-        )
-        .col(ColumnDef::new(UseCases::SortTime).big_integer().not_null())
-        .col(ColumnDef::new(UseCases::Doc).text().not_null())
-        .col(ts(UseCases::CreatedAt))
-        .col(ts(UseCases::UpdatedAt))
+        .col(string_len(UseCases::Status, 16))
+        .col(string_len(UseCases::IndustryKey, 100))
+        .col(string_len_null(UseCases::CityKey, 100))
+        .col(text(UseCases::SearchText))
+        .col(big_integer(UseCases::ViewCount).default(0))
+        .col(big_integer(UseCases::SortTime))
+        .col(text(UseCases::Doc))
+        .col(timestamp_with_time_zone(UseCases::CreatedAt))
+        .col(timestamp_with_time_zone(UseCases::UpdatedAt))
         .to_owned()
 }
 
@@ -95,8 +77,8 @@ fn terms() -> TableCreateStatement {
     Table::create()
         .table(UseCaseTerms::Table)
         .col(uuid(UseCaseTerms::UseCaseId))
-        .col(text(UseCaseTerms::Facet, 16))
-        .col(text(UseCaseTerms::Value, 100))
+        .col(string_len(UseCaseTerms::Facet, 16))
+        .col(string_len(UseCaseTerms::Value, 100))
         .primary_key(
             Index::create()
                 .col(UseCaseTerms::UseCaseId)
@@ -111,7 +93,7 @@ fn views() -> TableCreateStatement {
         .table(UseCaseViews::Table)
         .col(uuid(UseCaseViews::UseCaseId))
         .col(uuid(UseCaseViews::UserId))
-        .col(text(UseCaseViews::Day, 10))
+        .col(string_len(UseCaseViews::Day, 10))
         .primary_key(
             Index::create()
                 .col(UseCaseViews::UseCaseId)
@@ -127,8 +109,8 @@ fn revisions() -> TableCreateStatement {
         .col(uuid(UseCaseRevisions::Id).primary_key())
         .col(uuid(UseCaseRevisions::UseCaseId))
         .col(uuid(UseCaseRevisions::EditedBy))
-        .col(ColumnDef::new(UseCaseRevisions::Doc).text().not_null())
-        .col(ts(UseCaseRevisions::EditedAt))
+        .col(text(UseCaseRevisions::Doc))
+        .col(timestamp_with_time_zone(UseCaseRevisions::EditedAt))
         .to_owned()
 }
 
@@ -185,26 +167,24 @@ fn indexes() -> Vec<IndexCreateStatement> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [use_cases(), terms(), views(), revisions()] {
-            manager.create_table(table).await?;
-        }
-        for index in indexes() {
-            manager.create_index(index).await?;
-        }
-        Ok(())
+        tables::create(
+            manager,
+            [use_cases(), terms(), views(), revisions()],
+            indexes(),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            UseCaseRevisions::Table.into_iden(),
-            UseCaseViews::Table.into_iden(),
-            UseCaseTerms::Table.into_iden(),
-            UseCases::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
+        tables::drop(
+            manager,
+            [
+                UseCaseRevisions::Table.into_iden(),
+                UseCaseViews::Table.into_iden(),
+                UseCaseTerms::Table.into_iden(),
+                UseCases::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

@@ -8,6 +8,7 @@
 //! messages after it, never stored, so they cannot drift.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -44,17 +45,6 @@ enum MessagingBlocks {
     CreatedAt,
 }
 
-fn uuid(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().to_owned()
-}
-
-fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -67,10 +57,10 @@ impl MigrationTrait for Migration {
                     .col(uuid(Messages::RecipientId))
                     .col(uuid(Messages::UserLow))
                     .col(uuid(Messages::UserHigh))
-                    .col(ColumnDef::new(Messages::Content).text().not_null())
-                    .col(ColumnDef::new(Messages::ContentHtml).text().not_null())
-                    .col(ColumnDef::new(Messages::Attachments).text().not_null())
-                    .col(ts(Messages::CreatedAt))
+                    .col(text(Messages::Content))
+                    .col(text(Messages::ContentHtml))
+                    .col(text(Messages::Attachments))
+                    .col(timestamp_with_time_zone(Messages::CreatedAt))
                     .to_owned(),
             )
             .await?;
@@ -103,12 +93,8 @@ impl MigrationTrait for Migration {
                     .col(uuid(MessagingParticipants::UserId))
                     .col(uuid(MessagingParticipants::OtherUserId))
                     .col(uuid(MessagingParticipants::LastMessageId))
-                    .col(
-                        ColumnDef::new(MessagingParticipants::LastReadMessageId)
-                            .uuid()
-                            .null(),
-                    )
-                    .col(ts(MessagingParticipants::UpdatedAt))
+                    .col(uuid_null(MessagingParticipants::LastReadMessageId))
+                    .col(timestamp_with_time_zone(MessagingParticipants::UpdatedAt))
                     .primary_key(
                         Index::create()
                             .col(MessagingParticipants::UserId)
@@ -133,7 +119,7 @@ impl MigrationTrait for Migration {
                     .table(MessagingBlocks::Table)
                     .col(uuid(MessagingBlocks::BlockerId))
                     .col(uuid(MessagingBlocks::BlockedId))
-                    .col(ts(MessagingBlocks::CreatedAt))
+                    .col(timestamp_with_time_zone(MessagingBlocks::CreatedAt))
                     .primary_key(
                         Index::create()
                             .col(MessagingBlocks::BlockerId)

@@ -2,6 +2,7 @@
 //! email digests (one per user per window).
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -36,21 +37,6 @@ enum NotificationDigests {
     DueAt,
 }
 
-fn uuid(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().to_owned()
-}
-
-fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn kind(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).string_len(40).not_null().to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -60,27 +46,14 @@ impl MigrationTrait for Migration {
                     .table(Notifications::Table)
                     .col(uuid(Notifications::Id).primary_key())
                     .col(uuid(Notifications::UserId))
-                    .col(kind(Notifications::Kind))
-                    .col(ColumnDef::new(Notifications::ActorId).uuid().null())
-                    .col(
-                        ColumnDef::new(Notifications::Title)
-                            .string_len(300)
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(Notifications::Link).string_len(500).null())
-                    .col(ColumnDef::new(Notifications::Data).text().not_null())
-                    .col(
-                        ColumnDef::new(Notifications::ReadAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(Notifications::EmailPending)
-                            .boolean()
-                            .not_null()
-                            .default(false),
-                    )
-                    .col(ts(Notifications::CreatedAt))
+                    .col(string_len(Notifications::Kind, 40))
+                    .col(uuid_null(Notifications::ActorId))
+                    .col(string_len(Notifications::Title, 300))
+                    .col(string_len_null(Notifications::Link, 500))
+                    .col(text(Notifications::Data))
+                    .col(timestamp_with_time_zone_null(Notifications::ReadAt))
+                    .col(boolean(Notifications::EmailPending).default(false))
+                    .col(timestamp_with_time_zone(Notifications::CreatedAt))
                     .to_owned(),
             )
             .await?;
@@ -99,12 +72,8 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(NotificationPreferences::Table)
                     .col(uuid(NotificationPreferences::UserId))
-                    .col(kind(NotificationPreferences::Kind))
-                    .col(
-                        ColumnDef::new(NotificationPreferences::Email)
-                            .boolean()
-                            .not_null(),
-                    )
+                    .col(string_len(NotificationPreferences::Kind, 40))
+                    .col(boolean(NotificationPreferences::Email))
                     .primary_key(
                         Index::create()
                             .col(NotificationPreferences::UserId)
@@ -118,7 +87,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(NotificationDigests::Table)
                     .col(uuid(NotificationDigests::UserId).primary_key())
-                    .col(ts(NotificationDigests::DueAt))
+                    .col(timestamp_with_time_zone(NotificationDigests::DueAt))
                     .to_owned(),
             )
             .await

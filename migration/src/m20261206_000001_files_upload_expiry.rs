@@ -4,7 +4,9 @@
 //! staging object is kept (so the URL keeps refusing a second `PUT`), after it
 //! the sweeper deletes the staging object.
 
+use crate::tables;
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::timestamp_with_time_zone_null;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -20,26 +22,10 @@ const INDEX: &str = "ix_files_upload_expires";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let column = timestamp_with_time_zone_null(Files::UploadExpiresAt);
+        tables::add_column(manager, Files::Table, column).await?;
         manager
-            .alter_table(
-                Table::alter()
-                    .table(Files::Table)
-                    .add_column(
-                        ColumnDef::new(Files::UploadExpiresAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(INDEX)
-                    .table(Files::Table)
-                    .col(Files::UploadExpiresAt)
-                    .to_owned(),
-            )
+            .create_index(tables::index(INDEX, Files::Table, [Files::UploadExpiresAt]))
             .await
     }
 
@@ -47,13 +33,6 @@ impl MigrationTrait for Migration {
         manager
             .drop_index(Index::drop().name(INDEX).table(Files::Table).to_owned())
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Files::Table)
-                    .drop_column(Files::UploadExpiresAt)
-                    .to_owned(),
-            )
-            .await
+        tables::drop_column(manager, Files::Table, Files::UploadExpiresAt).await
     }
 }
