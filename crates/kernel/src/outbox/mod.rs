@@ -171,13 +171,8 @@ impl OutboxWorker {
     }
 
     async fn mark_sent(&self, id: uuid::Uuid) -> Result<(), DbErr> {
-        Entity::update_many()
+        release(id)
             .col_expr(Column::SentAt, Expr::value(db_now()))
-            .col_expr(
-                Column::LockedUntil,
-                Expr::value(Option::<OffsetDateTime>::None),
-            )
-            .filter(Column::Id.eq(id))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -187,15 +182,10 @@ impl OutboxWorker {
         let next =
             crate::persistence::db_time(db_now() + backoff(attempts, self.config.max_backoff));
         let error: String = error.chars().take(1000).collect();
-        Entity::update_many()
+        release(id)
             .col_expr(Column::Attempts, Expr::value(attempts))
             .col_expr(Column::NextAttemptAt, Expr::value(next))
             .col_expr(Column::LastError, Expr::value(error))
-            .col_expr(
-                Column::LockedUntil,
-                Expr::value(Option::<OffsetDateTime>::None),
-            )
-            .filter(Column::Id.eq(id))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -244,6 +234,16 @@ pub async fn undelivered_to(
 }
 
 /// 2^attempts seconds, at most `max`.
+/// An update of one claimed email that also releases its claim.
+fn release(id: uuid::Uuid) -> sea_orm::UpdateMany<Entity> {
+    Entity::update_many()
+        .col_expr(
+            Column::LockedUntil,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .filter(Column::Id.eq(id))
+}
+
 fn backoff(attempts: i32, max: Duration) -> Duration {
     let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
     Duration::from_secs(2u64.saturating_pow(exp)).min(max)
