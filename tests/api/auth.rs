@@ -138,13 +138,7 @@ async fn login_answers_the_same_for_unknown_email_and_wrong_password() {
 async fn refresh_rotates_and_a_replayed_token_revokes_the_session() {
     let app = TestApp::spawn().await;
     let me = app.signup(&unique_email("rotate")).await;
-    let first = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": me.refresh}),
-        )
-        .await;
+    let first = app.refresh(&me.refresh).await;
     first.assert_status(200);
     let new_refresh = first.json["refresh_token"].as_str().unwrap().to_owned();
     let new_access = first.json["access_token"].as_str().unwrap().to_owned();
@@ -154,20 +148,10 @@ async fn refresh_rotates_and_a_replayed_token_revokes_the_session() {
         .assert_status(200);
 
     // The old refresh token again: theft detected, the whole session ends.
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        &json!({"refresh_token": me.refresh}),
-    )
-    .await
-    .assert_problem(401, "refresh_token_reused");
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        &json!({"refresh_token": new_refresh}),
-    )
-    .await
-    .assert_status(401);
+    app.refresh(&me.refresh)
+        .await
+        .assert_problem(401, "refresh_token_reused");
+    app.refresh(&new_refresh).await.assert_status(401);
     app.get("/api/v1/users/me", Some(&new_access))
         .await
         .assert_status(401);
@@ -188,24 +172,11 @@ async fn logout_ends_the_session_at_once() {
     app.get("/api/v1/users/me", me.token())
         .await
         .assert_status(200);
-    app.request(
-        reqwest::Method::POST,
-        "/api/v1/auth/logout",
-        me.token(),
-        None,
-    )
-    .await
-    .assert_status(204);
+    app.logout(&me).await.assert_status(204);
     app.get("/api/v1/users/me", me.token())
         .await
         .assert_problem(401, "unauthenticated");
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        &json!({"refresh_token": me.refresh}),
-    )
-    .await
-    .assert_status(401);
+    app.refresh(&me.refresh).await.assert_status(401);
     app.get("/api/v1/users/me", None)
         .await
         .assert_problem(401, "unauthenticated");

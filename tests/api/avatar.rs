@@ -1,26 +1,7 @@
 //! Avatar upload through the file storage, served by redirect.
 
+use crate::files::{multipart, png};
 use p2p_tests::{TestApp, unique_email};
-
-fn multipart(filename: &str, content_type: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "p2p-test-boundary-7d1f";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-fn png(len: usize) -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0".to_vec();
-    bytes.extend((0..len).map(|i| (i % 251) as u8));
-    bytes
-}
 
 #[tokio::test]
 async fn avatar_round_trip_and_content_checks() {

@@ -140,21 +140,10 @@ async fn activity_shows_what_the_caller_may_see_newest_first() {
     );
 
     // Pages of one: the same items, each once.
-    let mut paged = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/dashboard/activity?limit=1&cursor={c}"),
-            None => "/api/v1/dashboard/activity?limit=1".to_owned(),
-        };
-        let page = app.get(&path, b.token()).await;
-        page.assert_status(200);
-        paged.extend(ids(&page.json));
-        match page.json["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let pages = app
+        .all_pages("/api/v1/dashboard/activity?limit=1", b.token())
+        .await;
+    let paged: Vec<_> = pages.iter().flat_map(ids).collect();
     assert_eq!(paged, seen);
     app.get("/api/v1/dashboard/activity?limit=0", b.token())
         .await

@@ -274,27 +274,14 @@ async fn markdown_is_sanitized_and_lists_page_exactly() {
             .await
             .assert_status(201);
     }
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/forums/topics?tag=paging&limit=3&cursor={c}"),
-            None => "/api/v1/forums/topics?tag=paging&limit=3".to_owned(),
-        };
-        let page = app.get(&path, me.token()).await;
-        page.assert_status(200);
-        seen.extend(
-            page.json["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t["id"].as_str().unwrap().to_owned()),
-        );
-        match page.json["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let pages = app
+        .all_pages("/api/v1/forums/topics?tag=paging&limit=3", me.token())
+        .await;
+    let seen: Vec<String> = pages
+        .iter()
+        .flat_map(|page| page["items"].as_array().unwrap().clone())
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();

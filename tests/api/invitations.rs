@@ -133,22 +133,14 @@ async fn invitation_limits_per_organization_and_admin_are_configurable() {
 #[tokio::test]
 async fn invitation_emails_carry_no_link_of_the_inviters_choosing() {
     let app = TestApp::spawn().await;
-    let email = unique_email("inv-phish");
-    let resp = app
-        .post(
-            "/api/v1/auth/signup",
-            None,
-            &json!({
-                "email": email,
-                "password": PASSWORD,
-                "first_name": "Support",
-                "last_name": "www.evil.example",
-                "organization_name": "Visit http://evil.example/login",
-            }),
+    let phisher = app
+        .signup_as(
+            &unique_email("inv-phish"),
+            "Support",
+            "www.evil.example",
+            "Visit http://evil.example/login",
         )
         .await;
-    resp.assert_status(201);
-    let phisher = Session::from_auth(&email, resp.json);
     let victim = unique_email("inv-target");
     invite_status(&app, &phisher, &victim)
         .await

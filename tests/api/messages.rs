@@ -3,27 +3,14 @@
 //! the send rate limit.
 
 use crate::realtime::{Socket, connect, next_frame, own_channel};
-use p2p_tests::{Backend, PASSWORD, Session, TestApp, unique_email};
+use p2p_tests::{PASSWORD, Session, TestApp, unique_email};
 use serde_json::{Value, json};
 
 /// Signs up a user (own organization) with the given names.
 pub(crate) async fn signup_named(app: &TestApp, first: &str, last: &str) -> Session {
     let email = unique_email(&first.to_lowercase());
-    let resp = app
-        .post(
-            "/api/v1/auth/signup",
-            None,
-            &json!({
-                "email": email,
-                "password": PASSWORD,
-                "first_name": first,
-                "last_name": last,
-                "organization_name": format!("{last} Industries"),
-            }),
-        )
-        .await;
-    resp.assert_status(201);
-    Session::from_auth(&email, resp.json)
+    app.signup_as(&email, first, last, &format!("{last} Industries"))
+        .await
 }
 
 /// A second device (session) of the same user.
@@ -176,23 +163,17 @@ async fn a_conversation_pages_newest_first_without_skips_or_repeats() {
         };
         send_message(&app, from, to, &format!("m{i}")).await;
     }
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/messages/{}?limit=2&cursor={c}", alice.user_id),
-            None => format!("/api/v1/messages/{}?limit=2", alice.user_id),
-        };
-        let page = app.get(&path, bob.token()).await;
-        page.assert_status(200);
-        for m in page.json["items"].as_array().unwrap() {
-            seen.push(m["content"].as_str().unwrap().to_owned());
-        }
-        match page.json["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let pages = app
+        .all_pages(
+            &format!("/api/v1/messages/{}?limit=2", alice.user_id),
+            bob.token(),
+        )
+        .await;
+    let seen: Vec<String> = pages
+        .iter()
+        .flat_map(|page| page["items"].as_array().unwrap().clone())
+        .map(|m| m["content"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(seen, ["m4", "m3", "m2", "m1", "m0"]);
     app.get(
         &format!("/api/v1/messages/{}?cursor=garbage", alice.user_id),
@@ -386,13 +367,9 @@ async fn senders_are_rate_limited() {
 
 #[tokio::test]
 async fn messages_reach_the_recipient_on_another_instance() {
-    let app = TestApp::spawn().await;
-    if app.backend != Backend::Full {
-        // Several instances share events only through Redis.
-        app.stop().await;
+    let Some((app, other)) = TestApp::spawn_pair().await else {
         return;
-    }
-    let other = app.sibling().await;
+    };
     let alice = signup_named(&app, "Alice", "Pumps").await;
     let bob = signup_named(&app, "Bob", "Valves").await;
     let (mut ws, _) = connect(&other, &bob, None).await;

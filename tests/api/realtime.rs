@@ -3,7 +3,7 @@
 //! fan-out between instances.
 
 use futures_util::{SinkExt, StreamExt};
-use p2p_tests::{Backend, Session, TestApp, unique_email};
+use p2p_tests::{Session, TestApp, unique_email};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -249,14 +249,7 @@ async fn logout_closes_the_socket_with_session_revoked() {
     let me = app.signup(&unique_email("ws")).await;
     let (mut ws, head) = connect(&app, &me, None).await;
 
-    app.request(
-        reqwest::Method::POST,
-        "/api/v1/auth/logout",
-        me.token(),
-        None,
-    )
-    .await
-    .assert_status(204);
+    app.logout(&me).await.assert_status(204);
 
     expect_event(&mut ws, &own_channel(&me), head + 1, "session.revoked").await;
     assert_closed(&mut ws, FRAME_TIMEOUT, "session_revoked").await;
@@ -277,13 +270,7 @@ async fn a_socket_ends_when_its_access_token_expires() {
     // The expired token no longer opens a socket; a refreshed one does.
     let path = format!("/ws?access_token={}", me.access);
     assert_eq!(refused(ws_url(&app, &path)).await.0, 401);
-    let refreshed = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({ "refresh_token": me.refresh }),
-        )
-        .await;
+    let refreshed = app.refresh(&me.refresh).await;
     refreshed.assert_status(200);
     let fresh = Session {
         access: refreshed.json["access_token"]
@@ -298,13 +285,9 @@ async fn a_socket_ends_when_its_access_token_expires() {
 
 #[tokio::test]
 async fn events_reach_sockets_on_another_instance() {
-    let app = TestApp::spawn().await;
-    if app.backend != Backend::Full {
-        // Several instances share events only through Redis.
-        app.stop().await;
+    let Some((app, other)) = TestApp::spawn_pair().await else {
         return;
-    }
-    let other = app.sibling().await;
+    };
     let me = app.signup(&unique_email("multi")).await;
     let (mut ws, head) = connect(&other, &me, None).await;
 

@@ -178,21 +178,10 @@ async fn filters_ranking_and_pagination() {
     assert!(pos(&in_title) < pos(&in_body), "{all}");
 
     // Pages of one: every hit once, in the same order.
-    let mut paged = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/search?q=gearbox&limit=1&cursor={c}"),
-            None => "/api/v1/search?q=gearbox&limit=1".to_owned(),
-        };
-        let page = app.get(&path, a.token()).await;
-        page.assert_status(200);
-        paged.extend(ids(&page.json));
-        match page.json["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let pages = app
+        .all_pages("/api/v1/search?q=gearbox&limit=1", a.token())
+        .await;
+    let paged: Vec<_> = pages.iter().flat_map(ids).collect();
     assert_eq!(paged, order);
 
     // Filters: tag (case-insensitive), organization, kind, date range.

@@ -44,26 +44,18 @@ fn seeded(i: usize, org: OrgId, user: UserId, start: OffsetDateTime) -> UseCaseD
 
 /// Every page of the list by cursor: (id, title) in order.
 async fn all_pages(app: &TestApp, who: &Session, query: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = format!("/api/v1/use-cases?{query}&limit=100&facets=false");
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page = app.get(&path, who.token()).await;
-        page.assert_status(200);
-        for item in page.json["items"].as_array().unwrap() {
-            out.push((
+    let path = format!("/api/v1/use-cases?{query}&limit=100&facets=false");
+    let pages = app.all_pages(&path, who.token()).await;
+    pages
+        .iter()
+        .flat_map(|page| page["items"].as_array().unwrap().clone())
+        .map(|item| {
+            (
                 item["id"].as_str().unwrap().to_owned(),
                 item["title"].as_str().unwrap().to_owned(),
-            ));
-        }
-        match page.json["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return out,
-        }
-    }
+            )
+        })
+        .collect()
 }
 
 async fn export_text(app: &TestApp, who: &Session, query: &str) -> String {

@@ -1,6 +1,6 @@
 //! Members, invitations, roles, deactivation and the organization boundary.
 
-use p2p_tests::{Backend, PASSWORD, TestApp, unique_email};
+use p2p_tests::{PASSWORD, TestApp, unique_email};
 use serde_json::json;
 
 #[tokio::test]
@@ -137,13 +137,7 @@ async fn deactivation_and_role_changes_take_effect_at_once() {
     app.get("/api/v1/users", member.token())
         .await
         .assert_status(401);
-    let refreshed = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": member.refresh}),
-        )
-        .await;
+    let refreshed = app.refresh(&member.refresh).await;
     refreshed.assert_status(200);
     let promoted = refreshed.json["access_token"].as_str().unwrap().to_owned();
     app.get("/api/v1/users", Some(&promoted))
@@ -209,26 +203,15 @@ async fn profile_updates_are_validated() {
 
 #[tokio::test]
 async fn logout_on_one_instance_is_seen_by_another() {
-    let app = TestApp::spawn().await;
-    if app.backend != Backend::Full {
-        // Several instances share state only through Redis and PostgreSQL.
-        app.stop().await;
+    let Some((app, other)) = TestApp::spawn_pair().await else {
         return;
-    }
-    let other = app.sibling().await;
+    };
     let me = app.signup(&unique_email("multi")).await;
     other
         .get("/api/v1/users/me", me.token())
         .await
         .assert_status(200);
-    app.request(
-        reqwest::Method::POST,
-        "/api/v1/auth/logout",
-        me.token(),
-        None,
-    )
-    .await
-    .assert_status(204);
+    app.logout(&me).await.assert_status(204);
     other
         .get("/api/v1/users/me", me.token())
         .await

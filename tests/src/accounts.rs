@@ -51,6 +51,18 @@ pub fn unique_email(name: &str) -> String {
 impl TestApp {
     /// Signs up a new organization and its admin.
     pub async fn signup(&self, email: &str) -> Session {
+        self.signup_as(email, "Nora", "Al-Harbi", "Harbi Steel Works")
+            .await
+    }
+
+    /// Signs up a new organization `organization` and its admin `first last`.
+    pub async fn signup_as(
+        &self,
+        email: &str,
+        first: &str,
+        last: &str,
+        organization: &str,
+    ) -> Session {
         let resp = self
             .post(
                 "/api/v1/auth/signup",
@@ -58,14 +70,35 @@ impl TestApp {
                 &json!({
                     "email": email,
                     "password": PASSWORD,
-                    "first_name": "Nora",
-                    "last_name": "Al-Harbi",
-                    "organization_name": "Harbi Steel Works",
+                    "first_name": first,
+                    "last_name": last,
+                    "organization_name": organization,
                 }),
             )
             .await;
         resp.assert_status(201);
         Session::from_auth(email, resp.json)
+    }
+
+    /// `POST /auth/logout` with the session's bearer token.
+    pub async fn logout(&self, session: &Session) -> crate::Response {
+        self.request(
+            reqwest::Method::POST,
+            "/api/v1/auth/logout",
+            session.token(),
+            None,
+        )
+        .await
+    }
+
+    /// `POST /auth/refresh` with `refresh_token`.
+    pub async fn refresh(&self, refresh_token: &str) -> crate::Response {
+        self.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": refresh_token }),
+        )
+        .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> crate::Response {

@@ -83,6 +83,22 @@ impl TestApp {
         Self::start(self.backend, raw, None).await
     }
 
+    /// Two instances sharing their backends, for multi-instance tests; `None` on the
+    /// embedded backend, whose instances share no state (SQLite files and in-process
+    /// pub/sub are per instance), so there is nothing across instances to check there.
+    pub async fn spawn_pair() -> Option<(TestApp, TestApp)> {
+        let app = Self::spawn().await;
+        if app.backend != Backend::Full {
+            println!(
+                "embedded backend: instances share no state; multi-instance test not applicable"
+            );
+            app.stop().await;
+            return None;
+        }
+        let other = app.sibling().await;
+        Some((app, other))
+    }
+
     async fn start(backend: Backend, raw: RawConfig, isolation: Option<Isolation>) -> Self {
         let config = raw.clone();
         let settings = Settings::from_raw(raw).unwrap_or_else(|e| panic!("test settings: {e}"));
@@ -154,6 +170,24 @@ impl TestApp {
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
         self.request(Method::GET, path, token, None).await
+    }
+
+    /// Every page of the list at `path`, following `next_cursor` to the end; each page must
+    /// answer 200.
+    pub async fn all_pages(&self, path: &str, token: Option<&str>) -> Vec<Value> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut pages = Vec::new();
+        let mut next = path.to_owned();
+        loop {
+            let page = self.get(&next, token).await;
+            page.assert_status(200);
+            let cursor = page.json["next_cursor"].as_str().map(str::to_owned);
+            pages.push(page.json);
+            match cursor {
+                Some(c) => next = format!("{path}{separator}cursor={c}"),
+                None => return pages,
+            }
+        }
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
