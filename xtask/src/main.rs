@@ -5,6 +5,7 @@
 
 mod bench;
 mod cmd;
+mod coverage;
 mod frontend;
 mod lint;
 mod server;
@@ -24,6 +25,9 @@ Commands:
   test [cargo test args]     services up, fmt check, clippy, the workspace tests on the embedded
                              backends, then the black-box suite `api` against the full stack
   lint                       fmt check + clippy (what `test` runs before the tests)
+  coverage [tarpaulin args]  services up, the crates' own tests under cargo-tarpaulin (LLVM
+                             engine, installed when missing, own target dir), lines covered
+                             per crate (the black-box suite is not counted)
   bench [full|embedded] [section...]
                              services up, build p2p-bench (`perf` profile: optimized), run the
                              sections (auth forum realtime messaging usecases search memory;
@@ -67,6 +71,7 @@ fn run() -> anyhow::Result<ExitCode> {
         "services" => services::command(&rest).map(|()| ExitCode::SUCCESS),
         "test" => test::command(&rest).map(|()| ExitCode::SUCCESS),
         "lint" => lint::command(&rest).map(|()| ExitCode::SUCCESS),
+        "coverage" => coverage::command(&rest).map(|()| ExitCode::SUCCESS),
         "bench" => bench::command(&rest).map(|()| ExitCode::SUCCESS),
         "codegen" => frontend::codegen(&rest).map(|()| ExitCode::SUCCESS),
         "server" => server::run_server(&rest),

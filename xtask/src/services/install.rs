@@ -96,29 +96,41 @@ impl Installer {
 
     /// The `s3s-fs` binary in cargo's bin dir, `cargo install`ed (pinned) if missing.
     pub fn ensure_s3s_fs(&mut self) -> Result<PathBuf> {
-        let bin = cargo_home()?.join("bin");
-        let program = bin.join("s3s-fs");
-        if program.is_file() {
-            return Ok(program);
-        }
-        println!("    installing s3s-fs {S3S_FS_VERSION} with cargo install (takes minutes, once)");
-        let mut install = cmd::cargo();
-        install
-            .args(["install", "--locked", "s3s-fs", "--version", S3S_FS_VERSION])
-            .args(["--features", "binary"])
-            // A throwaway build directory: the workspace's shared one stays ours alone.
-            .env_remove("CARGO_TARGET_DIR")
-            .env_remove("CARGO_BUILD_TARGET_DIR")
-            .current_dir(std::env::temp_dir());
-        cmd::run(&mut install)?;
-        if !program.is_file() {
-            bail!(
-                "cargo install s3s-fs succeeded but {} is missing",
-                program.display()
-            );
-        }
-        Ok(program)
+        ensure_cargo_tool("s3s-fs", S3S_FS_VERSION, &["binary"], "s3s-fs")
     }
+}
+
+/// `program` from cargo's bin dir, `cargo install --locked <krate> --version <version>`ed
+/// (with `features`) if missing. Builds in a throwaway directory: the workspace's shared
+/// target directory stays the workspace's alone.
+pub fn ensure_cargo_tool(
+    krate: &str,
+    version: &str,
+    features: &[&str],
+    program: &str,
+) -> Result<PathBuf> {
+    let program = cargo_home()?.join("bin").join(program);
+    if program.is_file() {
+        return Ok(program);
+    }
+    println!("    installing {krate} {version} with cargo install (takes minutes, once)");
+    let mut install = cmd::cargo();
+    install.args(["install", "--locked", krate, "--version", version]);
+    if !features.is_empty() {
+        install.args(["--features", &features.join(",")]);
+    }
+    install
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .current_dir(std::env::temp_dir());
+    cmd::run(&mut install)?;
+    if !program.is_file() {
+        bail!(
+            "cargo install {krate} succeeded but {} is missing",
+            program.display()
+        );
+    }
+    Ok(program)
 }
 
 fn cargo_home() -> Result<PathBuf> {
