@@ -104,7 +104,10 @@ mod tests {
         let second = counts.admit(me);
         assert!(first.is_ok() && second.is_ok());
         let refused = counts.admit(me).err();
-        assert_eq!(refused.as_ref().map(|e| e.code()), Some(Code::TooManySockets));
+        assert_eq!(
+            refused.as_ref().map(|e| e.code()),
+            Some(Code::TooManySockets)
+        );
         assert_eq!(
             refused.and_then(|e| e.retry_after_secs()),
             Some(RETRY_AFTER_SECS)
