@@ -15,13 +15,15 @@ use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::ports::{Clock, CurrentStates, EventBus, Notifier, PortError, SystemClock};
 use p2p_kernel::text::{ImagePolicy, Markdown};
 use p2p_messaging::{
-    DigestConfig, MESSAGE_FILES, MessageFiles, MessagingService, NotificationService,
-    RecipientDirectory, SendLimit,
+    DigestConfig, MESSAGE_FILES, MessageFiles, Messaging, MessagingService, NotificationService,
+    Notifications, RecipientDirectory, SendLimit,
 };
 use p2p_orgs::{ContentCounts, ContentStatsSource, DailyCount, OrgService};
 use p2p_realtime::ReplayStates;
-use p2p_storage::{FileService, FilesConfig};
-use p2p_usecases::{FacetCache, MongoUseCaseStore, SqlUseCaseStore, UseCaseService, UseCaseStore};
+use p2p_storage::{FileManager, FileService, FilesConfig};
+use p2p_usecases::{
+    FacetCache, MongoUseCaseStore, SqlUseCaseStore, UseCaseService, UseCaseStore, UseCases,
+};
 use std::sync::Arc;
 use time::Date;
 use tokio::sync::Notify;
@@ -31,10 +33,10 @@ pub struct Services {
     pub identity: IdentityService,
     pub orgs: OrgService,
     pub forum: ForumService,
-    pub files: FileService,
-    pub messaging: MessagingService,
-    pub notifications: NotificationService,
-    pub usecases: UseCaseService,
+    pub files: Arc<dyn FileService>,
+    pub messaging: Arc<dyn MessagingService>,
+    pub notifications: Arc<dyn NotificationService>,
+    pub usecases: Arc<dyn UseCaseService>,
     pub events: Arc<dyn EventBus>,
     /// Search, dashboards and the search indexer (`indexing`).
     pub discovery: Discovery,
@@ -54,7 +56,7 @@ impl Services {
         let mut digest =
             DigestConfig::new(settings.notification_digest, settings.public_url.as_str());
         digest.outbox_waker = Some(outbox_waker.clone());
-        let notifications = NotificationService::new(
+        let notifications = Notifications::new(
             backends.db.clone(),
             events.clone(),
             Arc::new(IdentityRecipients(IdentityMemberDirectory::new(
@@ -73,7 +75,7 @@ impl Services {
             clock.clone(),
             identity_config,
         );
-        let files = FileService::new(
+        let files = FileManager::new(
             backends.db.clone(),
             backends.files.clone(),
             FilesConfig::new(settings.public_url.as_str()),
@@ -101,7 +103,7 @@ impl Services {
         .with_notifier(notifier.clone())
         .with_markdown(markdown.clone());
         files.register_access(POST_FILES, Arc::new(ForumFiles(forum.clone())));
-        let messaging = MessagingService::new(
+        let messaging = Messaging::new(
             backends.db.clone(),
             events.clone(),
             identity.user_directory(),
@@ -124,6 +126,7 @@ impl Services {
             markdown,
         )
         .await?;
+        let usecases: Arc<dyn UseCaseService> = Arc::new(usecases);
         let discovery =
             Discovery::build(backends, &identity, &forum, &usecases, feed, clock.clone());
         let orgs = OrgService::new(
@@ -140,9 +143,9 @@ impl Services {
             identity,
             orgs,
             forum,
-            files,
-            messaging,
-            notifications,
+            files: Arc::new(files),
+            messaging: Arc::new(messaging),
+            notifications: Arc::new(notifications),
             usecases,
             events,
             discovery,
@@ -167,12 +170,12 @@ impl Services {
 /// their media are readable by whoever may see the use case.
 async fn use_case_service(
     backends: &Backends,
-    files: &FileService,
+    files: &FileManager,
     events: Arc<dyn EventBus>,
     notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
     markdown: Markdown,
-) -> anyhow::Result<UseCaseService> {
+) -> anyhow::Result<UseCases> {
     let store: Arc<dyn UseCaseStore> = match &backends.mongo {
         Some(mongo) => Arc::new(
             MongoUseCaseStore::init(mongo)
@@ -182,7 +185,7 @@ async fn use_case_service(
         None => Arc::new(SqlUseCaseStore::new(backends.db.clone())),
     };
     let store: Arc<dyn UseCaseStore> = Arc::new(FacetCache::new(store, backends.cache.clone()));
-    let usecases = UseCaseService::new(
+    let usecases = UseCases::new(
         backends.db.clone(),
         store,
         Arc::new(files.clone()),
@@ -196,7 +199,7 @@ async fn use_case_service(
 }
 
 /// Use cases in organization statistics.
-struct UseCaseStats(UseCaseService);
+struct UseCaseStats(Arc<dyn UseCaseService>);
 
 #[async_trait]
 impl ContentStatsSource for UseCaseStats {

@@ -10,8 +10,7 @@ use p2p_kernel::ids::{OrgId, SessionId, UserId};
 use p2p_kernel::ports::{NotificationKind, NotificationRequest, Notifier, PortError, Recipients};
 use p2p_kernel::{Actor, PageRequest, Role};
 use p2p_messaging::{
-    DigestConfig, NotificationFilter, NotificationPreferences, NotificationService,
-    RecipientDirectory,
+    DigestConfig, NotificationFilter, NotificationPreferences, Notifications, RecipientDirectory,
 };
 use p2p_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -84,7 +83,7 @@ async fn organization_requests_reach_every_member_but_the_actor_and_honour_email
     let (author, colleague, quiet) = (UserId::new(), UserId::new(), UserId::new());
     let events = Arc::new(BroadcastEventBus::default());
     let mut received = events.subscribe();
-    let service = NotificationService::new(
+    let service = Notifications::new(
         db.clone(),
         events.clone(),
         Arc::new(Org {

@@ -8,7 +8,7 @@
 //! the event bus so every domain event also reaches the [`Indexer`], which
 //! keeps the index within about a second of the stores; [`Indexer::reindex`]
 //! rebuilds it from the stores (after a crash between a commit and its
-//! event, or a full queue). [`SearchService`] answers queries with
+//! event, or a full queue). [`SearchService`] ([`IndexSearch`]) answers queries with
 //! visibility, filters, ranking, snippets and cursor pagination.
 
 mod document;
@@ -25,7 +25,7 @@ pub use index::{
     StatsScope, TrendingRow,
 };
 pub use indexer::{IndexFeed, Indexer, IndexingBus, indexing_bus};
-pub use service::SearchService;
+pub use service::{IndexSearch, SearchService};
 pub use source::{Change, ContentSource, ScanBatch};
 pub use text::{highlight, html_to_text, within_one_edit, words};
 pub use types::{SearchHit, SearchParams, SearchScope};

@@ -1,24 +1,58 @@
-//! [`SearchService`]: what the HTTP shell calls.
+//! [`SearchService`]: what the HTTP shell calls, implemented by [`IndexSearch`].
 
 use crate::index::{IndexQuery, SearchIndex, SearchPosition};
 use crate::text::{highlight, words};
 use crate::types::{SearchHit, SearchParams, SearchScope};
+use async_trait::async_trait;
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 
 const MAX_QUERY_CHARS: usize = 200;
 const MAX_QUERY_WORDS: usize = 10;
 
-/// Search across users, topics, posts and use cases.
+/// Search across users, topics, posts and use cases, for the calling [`Actor`].
+#[async_trait]
+pub trait SearchService: Send + Sync {
+    /// One page of hits, best first, of what `actor` may see.
+    async fn search(
+        &self,
+        actor: &Actor,
+        scope: SearchScope,
+        params: SearchParams,
+        page: PageRequest,
+    ) -> Result<Page<SearchHit>, DomainError>;
+
+    /// The index it reads (rebuilds, dashboards and benchmarks share it).
+    fn index(&self) -> &SearchIndex;
+}
+
+#[async_trait]
+impl SearchService for IndexSearch {
+    async fn search(
+        &self,
+        actor: &Actor,
+        scope: SearchScope,
+        params: SearchParams,
+        page: PageRequest,
+    ) -> Result<Page<SearchHit>, DomainError> {
+        IndexSearch::search(self, actor, scope, params, page).await
+    }
+
+    fn index(&self) -> &SearchIndex {
+        IndexSearch::index(self)
+    }
+}
+
+/// [`SearchService`] over the [`SearchIndex`].
 ///
 /// Visibility: forum content, published use cases and active users' profiles
 /// are visible to every signed-in user; drafts only to their organization
 /// (and platform operators); deactivated users are not in the index at all.
 #[derive(Clone)]
-pub struct SearchService {
+pub struct IndexSearch {
     index: SearchIndex,
 }
 
-impl SearchService {
+impl IndexSearch {
     pub fn new(index: SearchIndex) -> Self {
         Self { index }
     }

@@ -22,7 +22,8 @@ pub use body::{BodyTooLarge, ByteStream, bytes_body, limit_body, peek_head};
 pub use disposition::content_disposition_attachment;
 pub use error::{SignatureProblem, StorageError};
 pub use files::{
-    DownloadLink, FileService, FileSweeper, FilesConfig, PresignRequest, PresignedUpload,
+    AVATAR_MAX_BYTES, DownloadLink, FileManager, FileService, FileSweeper, FilesConfig,
+    PresignRequest, PresignedUpload, StoredAvatar,
 };
 pub use key::{MAX_KEY_LEN, MAX_SEGMENT_LEN, ObjectKey};
 pub use local::LocalStore;

@@ -1,7 +1,6 @@
-//! Streaming an uploaded file into the object store without holding it in
-//! memory: actix's request streams are not `Send`, so a bounded channel
-//! carries their chunks to the store while the content policy checks the
-//! first bytes and the size.
+//! Streaming an uploaded file to its consumer without holding it in memory:
+//! actix's request streams are not `Send`, so a bounded channel carries
+//! their chunks to the service (or store) that reads them.
 
 use super::ApiError;
 use actix_multipart::Multipart;
@@ -10,22 +9,12 @@ use futures_util::{Stream, StreamExt};
 use p2p_kernel::Code;
 use p2p_kernel::ports::FileUpload;
 use p2p_kernel::{DomainError, ErrorKind};
-use p2p_storage::{
-    AcceptedUpload, ByteStream, LocalStore, ObjectMeta, ObjectStore, SNIFF_LEN, StorageError,
-    UploadPolicy, limit_body, peek_head,
-};
+use p2p_storage::{ByteStream, LocalStore, ObjectMeta, limit_body};
 use std::io;
 use tokio::sync::mpsc;
 
 /// Chunks buffered between the request and the store.
 const CHANNEL_CHUNKS: usize = 8;
-
-/// A file stored from an upload.
-pub struct StoredUpload {
-    pub meta: ObjectMeta,
-    pub accepted: AcceptedUpload,
-    pub filename: Option<String>,
-}
 
 /// Feeds a non-`Send` request stream into a `Send` [`ByteStream`] while `consume` runs.
 async fn bridged<S, E, F, Fut, T>(source: S, consume: F) -> T
@@ -49,70 +38,6 @@ where
     };
     let (_, result) = futures_util::join!(pump, consume(body));
     result
-}
-
-/// Checks the first bytes against `policy`, then streams the rest into `key`
-/// with the size limit of the detected kind.
-async fn store_checked(
-    store: &dyn ObjectStore,
-    key: &str,
-    declared: Option<&str>,
-    policy: &UploadPolicy,
-    body: ByteStream,
-) -> Result<(ObjectMeta, AcceptedUpload), ApiError> {
-    let (head, body) = peek_head(body, SNIFF_LEN)
-        .await
-        .map_err(|e| ApiError::from(StorageError::from_body(e)))?;
-    let accepted = policy.check_content(declared, &head, None)?;
-    let meta = store
-        .put(
-            key,
-            accepted.content_type,
-            limit_body(body, accepted.max_size),
-        )
-        .await?;
-    Ok((meta, accepted))
-}
-
-/// Stores the multipart field named `file` under `key`.
-pub async fn store_multipart_file(
-    store: &dyn ObjectStore,
-    key: &str,
-    mut multipart: Multipart,
-    policy: &UploadPolicy,
-) -> Result<StoredUpload, ApiError> {
-    while let Some(field) = multipart.next().await {
-        let field = field.map_err(|e| {
-            ApiError::new(
-                ErrorKind::BadRequest,
-                Code::InvalidMultipart,
-                format!("invalid multipart body: {e}"),
-            )
-        })?;
-        if field.name() != Some("file") {
-            continue;
-        }
-        let declared = field.content_type().map(|m| m.essence_str().to_owned());
-        let filename = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(|f| f.chars().take(255).collect::<String>());
-        let (meta, accepted) = bridged(field, |body| {
-            store_checked(store, key, declared.as_deref(), policy, body)
-        })
-        .await?;
-        return Ok(StoredUpload {
-            meta,
-            accepted,
-            filename,
-        });
-    }
-    Err(DomainError::invalid_field(
-        "file",
-        "required",
-        "send the file in the multipart field `file`",
-    )
-    .into())
 }
 
 /// Stores the raw body of a presigned `PUT` under `key`, at most `limit`

@@ -40,7 +40,7 @@ use p2p_dashboard::{DashboardService, TrendingRefresher};
 use p2p_forum::ForumService;
 use p2p_identity::IdentityService;
 use p2p_kernel::ports::Clock;
-use p2p_search::{IndexFeed, Indexer, SearchIndex, SearchService};
+use p2p_search::{IndexFeed, IndexSearch, Indexer, SearchIndex, SearchService};
 use p2p_usecases::UseCaseService;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -49,7 +49,7 @@ use tokio::task::JoinHandle;
 /// Search and dashboard services over one index, and the indexer that keeps it fresh.
 #[derive(Clone)]
 pub struct Discovery {
-    pub search: SearchService,
+    pub search: Arc<dyn SearchService>,
     pub dashboard: DashboardService,
     pub indexer: Indexer,
     clock: Arc<dyn Clock>,
@@ -60,7 +60,7 @@ impl Discovery {
         backends: &Backends,
         identity: &IdentityService,
         forum: &ForumService,
-        usecases: &UseCaseService,
+        usecases: &Arc<dyn UseCaseService>,
         feed: IndexFeed,
         clock: Arc<dyn Clock>,
     ) -> Self {
@@ -71,7 +71,7 @@ impl Discovery {
             Arc::new(UseCaseSource::new(usecases.clone())),
         ];
         Self {
-            search: SearchService::new(index.clone()),
+            search: Arc::new(IndexSearch::new(index.clone())),
             dashboard: DashboardService::new(index.clone(), backends.cache.clone(), clock.clone()),
             indexer: Indexer::new(index, sources, feed),
             clock,

@@ -15,16 +15,17 @@ use async_trait::async_trait;
 use p2p_kernel::{DomainError, Event};
 use p2p_search::{Change, ContentSource, Kind, Metrics, ScanBatch, SearchDocument};
 use p2p_usecases::{ListQuery, Position, Sort, Status, UseCaseService, UseCaseView};
+use std::sync::Arc;
 use uuid::Uuid;
 
 const SCAN_BATCH: u64 = 500;
 
 pub struct UseCaseSource {
-    usecases: UseCaseService,
+    usecases: Arc<dyn UseCaseService>,
 }
 
 impl UseCaseSource {
-    pub fn new(usecases: UseCaseService) -> Self {
+    pub fn new(usecases: Arc<dyn UseCaseService>) -> Self {
         Self { usecases }
     }
 

@@ -1,25 +1,16 @@
-//! Avatars: uploaded through the file storage, served by redirect.
+//! Avatars: stored and served through the file service.
 
 use crate::http::error::Problem;
-use crate::http::upload::store_multipart_file;
+use crate::http::upload::with_multipart_file;
 use crate::http::{ApiError, Authenticated};
 use crate::state::AppState;
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, put, web};
 use p2p_identity::UserProfile;
-use p2p_storage::{MIB, UploadPolicy};
 use serde::Deserialize;
-use std::time::Duration;
 use utoipa::IntoParams;
 use uuid::Uuid;
-
-const AVATAR_MAX_BYTES: u64 = 5 * MIB;
-const DOWNLOAD_URL_TTL: Duration = Duration::from_secs(300);
-
-fn avatar_key(user: Uuid, file: Uuid) -> String {
-    format!("avatars/{user}/{file}")
-}
 
 /// Replaces the caller's avatar: an image (PNG, JPEG, GIF or WebP) of at most
 /// 5 MiB in the multipart field `file`.
@@ -35,24 +26,13 @@ pub async fn upload(
     auth: Authenticated,
     multipart: Multipart,
 ) -> Result<web::Json<UserProfile>, ApiError> {
-    let user = auth.0.user_id.0;
-    let file = Uuid::new_v4();
-    store_multipart_file(
-        state.backends.files.as_ref(),
-        &avatar_key(user, file),
-        multipart,
-        &UploadPolicy::images_only(AVATAR_MAX_BYTES),
-    )
-    .await?;
-    let url = format!(
-        "{}/api/v1/users/{user}/avatar?v={file}",
-        state.settings.public_url.as_str().trim_end_matches('/')
-    );
+    let files = &state.services.files;
+    let avatar = with_multipart_file(multipart, |file| files.store_avatar(&auth.0, file)).await?;
     Ok(web::Json(
         state
             .services
             .identity
-            .set_avatar(&auth.0, url, Some(file))
+            .set_avatar(&auth.0, avatar.url, Some(avatar.version))
             .await?,
     ))
 }
@@ -72,14 +52,13 @@ pub async fn download(
     path: web::Path<Uuid>,
     query: web::Query<AvatarQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = avatar_key(path.into_inner(), query.v);
-    let files = state.backends.files.as_ref();
-    if files.head(&key).await?.is_none() {
-        return Err(ApiError::not_found());
-    }
-    let url = files.presign_get(&key, DOWNLOAD_URL_TTL, None).await?;
+    let url = state
+        .services
+        .files
+        .avatar_url(path.into_inner(), query.v)
+        .await?;
     Ok(HttpResponse::Found()
-        .insert_header((header::LOCATION, url.url))
+        .insert_header((header::LOCATION, url))
         .insert_header((header::CACHE_CONTROL, "private, max-age=240"))
         .finish())
 }

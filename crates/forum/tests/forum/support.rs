@@ -17,7 +17,7 @@ use p2p_kernel::ports::{
 };
 use p2p_kernel::{Actor, DomainError, ErrorCode, Event, Role, testenv};
 use p2p_migration::{Migrator, MigratorTrait};
-use p2p_storage::{FileService, FilesConfig, LocalStore, bytes_body};
+use p2p_storage::{FileManager, FilesConfig, LocalStore, bytes_body};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use std::future::Future;
@@ -133,7 +133,7 @@ pub struct Env {
     pub users: Arc<TestDirectory>,
     pub clock: Arc<TickingClock>,
     /// Attachments: the real files service over a local directory.
-    pub files: FileService,
+    pub files: FileManager,
     counter: AtomicUsize,
 }
 
@@ -447,11 +447,11 @@ where
 }
 
 /// The files service over `db` and a local directory.
-async fn files_service(db: &DatabaseConnection, dir: &std::path::Path) -> FileService {
+async fn files_service(db: &DatabaseConnection, dir: &std::path::Path) -> FileManager {
     let store = LocalStore::open(dir, "http://127.0.0.1:9", &[7u8; 32])
         .await
         .unwrap_or_else(|e| panic!("local file store: {e}"));
-    FileService::new(
+    FileManager::new(
         db.clone(),
         Arc::new(store),
         FilesConfig::new("http://127.0.0.1:9"),

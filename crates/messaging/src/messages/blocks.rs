@@ -1,7 +1,7 @@
 //! Blocking: a blocked user's messages are refused and the conversation is
 //! hidden from the blocker's list.
 
-use super::MessagingService;
+use super::Messaging;
 use crate::entity::block;
 use crate::types::BlockView;
 use p2p_kernel::ids::UserId;
@@ -10,7 +10,7 @@ use p2p_kernel::{Actor, DomainError};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-impl MessagingService {
+impl Messaging {
     /// Blocks `user` (idempotent). 404 for an unknown user, 422 for oneself.
     pub async fn block(&self, actor: &Actor, user: UserId) -> Result<BlockView, DomainError> {
         if user == actor.user_id {

@@ -1,6 +1,6 @@
 //! Who may fetch a message's attachments: its two participants only.
 
-use super::MessagingService;
+use super::Messaging;
 use crate::entity::message;
 use async_trait::async_trait;
 use p2p_kernel::ports::FileAccess;
@@ -13,7 +13,7 @@ pub const MESSAGE_FILES: &str = "message";
 
 /// The [`FileAccess`] of message attachments (register it with the files
 /// service under [`MESSAGE_FILES`]).
-pub struct MessageFiles(pub MessagingService);
+pub struct MessageFiles(pub Messaging);
 
 #[async_trait]
 impl FileAccess for MessageFiles {

@@ -1,4 +1,4 @@
-//! [`MessagingService`]: private 1:1 conversations, read state and blocks.
+//! [`Messaging`]: private 1:1 conversations, read state and blocks.
 
 mod blocks;
 mod files;
@@ -48,7 +48,7 @@ impl Default for SendLimit {
 /// devices) and on the other participant's (read receipt). A new message also
 /// notifies the recipient (kind `message`) through the [`Notifier`] port.
 #[derive(Clone)]
-pub struct MessagingService {
+pub struct Messaging {
     inner: Arc<Inner>,
 }
 
@@ -63,7 +63,7 @@ struct Inner {
     markdown: Markdown,
 }
 
-impl MessagingService {
+impl Messaging {
     /// `db` holds the messaging tables (run the migrations first).
     pub fn new(
         db: DatabaseConnection,
@@ -89,7 +89,7 @@ impl MessagingService {
     }
 
     /// Messages sanitized and rendered with this policy (by default: no
-    /// remote images). Call right after [`MessagingService::new`].
+    /// remote images). Call right after [`Messaging::new`].
     pub fn with_markdown(mut self, markdown: Markdown) -> Self {
         match Arc::get_mut(&mut self.inner) {
             Some(inner) => inner.markdown = markdown,

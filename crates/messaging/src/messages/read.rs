@@ -1,6 +1,6 @@
 //! Reading: the conversation list, one conversation, marking read.
 
-use super::{MessagingService, pair};
+use super::{Messaging, pair};
 use crate::entity::{block, message, participant};
 use crate::types::{ConversationView, MessageView, ReadState};
 use p2p_kernel::ids::{MessageId, UserId};
@@ -14,7 +14,7 @@ use sea_orm::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
-impl MessagingService {
+impl Messaging {
     /// The caller's conversations, the most recently active first: the other
     /// participant, the last message and how many of the other's messages are
     /// unread. Conversations with users the caller blocked are hidden.

@@ -1,6 +1,6 @@
 //! Sending a message.
 
-use super::{MessagingService, message_owner, message_view, pair};
+use super::{Messaging, message_owner, message_view, pair};
 use crate::content::preview;
 use crate::entity::{block, message, participant};
 use crate::types::{MessageView, NewMessage};
@@ -21,7 +21,7 @@ pub const MAX_MESSAGE_CHARS: usize = 5000;
 pub const MAX_ATTACHMENTS: usize = 10;
 const PREVIEW_CHARS: usize = 80;
 
-impl MessagingService {
+impl Messaging {
     /// Sends a private message to any active user of the platform. It is
     /// delivered live (`message.created`) and notifies the recipient.
     ///

@@ -1,6 +1,6 @@
 //! Creating notifications: the kernel's `Notifier` port.
 
-use super::NotificationService;
+use super::Notifications;
 use crate::entity::{digest, notification, preference};
 use crate::messages::user_channel;
 use crate::notifications::list::notification_view;
@@ -18,7 +18,7 @@ const TITLE_CHARS: usize = 300;
 const LINK_CHARS: usize = 500;
 
 #[async_trait]
-impl Notifier for NotificationService {
+impl Notifier for Notifications {
     async fn notify(&self, requests: Vec<NotificationRequest>) {
         for request in requests {
             let kind = request.kind;
@@ -29,7 +29,7 @@ impl Notifier for NotificationService {
     }
 }
 
-impl NotificationService {
+impl Notifications {
     /// Stores one notification per recipient (the actor excluded), schedules
     /// the email digests of those who want this kind by email, then announces
     /// each one on its user's channel. Returns how many were created.

@@ -3,7 +3,7 @@
 //! marks those notifications emailed (so a digest is neither lost nor sent
 //! twice, even with several server instances).
 
-use super::NotificationService;
+use super::Notifications;
 use crate::entity::{digest, notification};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::UserId;
@@ -46,11 +46,11 @@ impl DigestConfig {
 
 /// Writes due digests to the outbox in the background.
 pub struct DigestWorker {
-    service: NotificationService,
+    service: Notifications,
     poll: Duration,
 }
 
-impl NotificationService {
+impl Notifications {
     pub fn digest_worker(&self) -> DigestWorker {
         let window = self.inner.digest.window;
         DigestWorker {

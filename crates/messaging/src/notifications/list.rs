@@ -1,6 +1,6 @@
 //! Listing notifications and marking them read.
 
-use super::NotificationService;
+use super::Notifications;
 use crate::entity::notification;
 use crate::types::{MarkRead, MarkReadResult, NotificationFilter, NotificationView, UnreadCount};
 use p2p_kernel::ids::{NotificationId, UserId};
@@ -14,7 +14,7 @@ use uuid::Uuid;
 /// The most ids one mark-read request takes.
 pub const MAX_MARK_IDS: usize = 100;
 
-impl NotificationService {
+impl Notifications {
     /// The caller's notifications, newest first (only unread ones with
     /// `unread: true`).
     pub async fn list(

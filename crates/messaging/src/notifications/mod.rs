@@ -1,4 +1,4 @@
-//! [`NotificationService`]: stored notifications with read state, live
+//! [`Notifications`]: stored notifications with read state, live
 //! delivery, per-kind email preferences and batched email digests.
 
 mod create;
@@ -38,7 +38,7 @@ pub trait RecipientDirectory: Send + Sync + 'static {
 /// that marks them sent. A busy thread makes one email per window, not one
 /// per reply.
 #[derive(Clone)]
-pub struct NotificationService {
+pub struct Notifications {
     inner: Arc<Inner>,
 }
 
@@ -49,7 +49,7 @@ struct Inner {
     digest: DigestConfig,
 }
 
-impl NotificationService {
+impl Notifications {
     pub fn new(
         db: DatabaseConnection,
         events: Arc<dyn EventBus>,

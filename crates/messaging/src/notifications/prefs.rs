@@ -1,6 +1,6 @@
 //! Email preferences per notification kind (email on unless turned off).
 
-use super::NotificationService;
+use super::Notifications;
 use crate::entity::preference;
 use crate::types::NotificationPreferences;
 use p2p_kernel::ports::NotificationKind;
@@ -9,7 +9,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::BTreeMap;
 
-impl NotificationService {
+impl Notifications {
     /// The caller's email preference for every kind.
     pub async fn preferences(&self, actor: &Actor) -> Result<NotificationPreferences, DomainError> {
         let mut email: BTreeMap<NotificationKind, bool> = NotificationKind::ALL

@@ -1,6 +1,6 @@
 //! The kernel's `Files` port: how other domains attach files to their content.
 
-use super::FileService;
+use super::FileManager;
 use super::entity::{self, Column, Model};
 use p2p_kernel::ids::FileId;
 use p2p_kernel::persistence::db_error;
@@ -21,7 +21,7 @@ fn owned_by(owner: &FileOwner) -> Condition {
         .add(Column::OwnerId.eq(owner.id))
 }
 
-impl FileService {
+impl FileManager {
     async fn rows(&self, ids: &[FileId]) -> Result<HashMap<Uuid, Model>, DomainError> {
         let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
         Ok(entity::Entity::find()
@@ -80,9 +80,9 @@ impl FileService {
 }
 
 #[async_trait::async_trait]
-impl Files for FileService {
+impl Files for FileManager {
     async fn upload(&self, actor: &Actor, upload: FileUpload) -> Result<FileInfo, DomainError> {
-        FileService::upload(self, actor, upload).await
+        FileManager::upload(self, actor, upload).await
     }
 
     async fn attach(
@@ -206,6 +206,6 @@ impl Files for FileService {
     }
 
     fn download_url(&self, file: FileId) -> String {
-        FileService::download_url(self, file)
+        FileManager::download_url(self, file)
     }
 }

@@ -1,6 +1,6 @@
 //! Downloads: a short-lived URL for whoever may see the file.
 
-use super::FileService;
+use super::FileManager;
 use super::entity::{self, Model};
 use super::errors::storage_error;
 use p2p_kernel::ids::FileId;
@@ -17,7 +17,7 @@ pub struct DownloadLink {
     pub expires_at: OffsetDateTime,
 }
 
-impl FileService {
+impl FileManager {
     /// A download URL of the file when `actor` may see it: its uploader while
     /// it is unattached; once attached, whoever the owning domain's
     /// [`p2p_kernel::ports::FileAccess`] allows (and platform operators).

@@ -1,13 +1,16 @@
 //! The files service: uploads (multipart through the server, or presigned
 //! straight to the store), metadata in the relational database (uploader,
 //! owner, size, type, SHA-256), downloads by short-lived URL for whoever may
-//! see the owning content, and the sweeper that deletes expired files.
+//! see the owning content, avatars, and the sweeper that deletes expired
+//! files. The HTTP shell calls it through [`FileService`] ([`FileManager`]).
 //!
 //! It implements the kernel's [`p2p_kernel::ports::Files`] port that other
 //! domains use to attach files to their content; each owning domain registers
-//! a [`FileAccess`] for its owner kind ([`FileService::register_access`]).
+//! a [`FileAccess`] for its owner kind ([`FileManager::register_access`]).
 
+mod api;
 mod attach;
+mod avatar;
 mod download;
 pub(crate) mod entity;
 mod errors;
@@ -27,6 +30,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+pub use api::FileService;
+pub use avatar::{AVATAR_MAX_BYTES, StoredAvatar};
 pub use download::DownloadLink;
 pub use presign::{PresignRequest, PresignedUpload};
 pub use sweep::FileSweeper;
@@ -60,7 +65,7 @@ impl FilesConfig {
 
 /// Stored files and who may fetch them. Cheap to clone.
 #[derive(Clone)]
-pub struct FileService {
+pub struct FileManager {
     inner: Arc<Inner>,
 }
 
@@ -71,7 +76,7 @@ struct Inner {
     access: RwLock<HashMap<String, Arc<dyn FileAccess>>>,
 }
 
-impl FileService {
+impl FileManager {
     pub fn new(db: DatabaseConnection, store: Arc<dyn ObjectStore>, config: FilesConfig) -> Self {
         Self {
             inner: Arc::new(Inner {

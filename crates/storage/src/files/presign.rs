@@ -10,7 +10,7 @@
 
 use super::entity::{self, Column, Model, PENDING, READY};
 use super::errors::storage_error;
-use super::{FileService, clean_filename, storage_key, upload_key};
+use super::{FileManager, clean_filename, storage_key, upload_key};
 use crate::body::{limit_body, peek_head};
 use crate::error::StorageError;
 use crate::sniff::SNIFF_LEN;
@@ -49,7 +49,7 @@ pub struct PresignedUpload {
     pub url: String,
 }
 
-impl FileService {
+impl FileManager {
     /// Announces an upload (type 415 / size 413 checked now, the content when
     /// the file is first used) and presigns its one `PUT`.
     pub async fn presign(

@@ -3,19 +3,20 @@
 //! of presigned uploads once their URL has expired.
 
 use super::entity::{self, Column, READY};
-use super::{FileService, upload_key};
+use super::{FileManager, FileService, upload_key};
 use p2p_kernel::DomainError;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::persistence::db_now;
 use sea_orm::sea_query::{Expr, Value};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
 /// Files handled per sweeper pass.
 const SWEEP_BATCH: u64 = 200;
 
-impl FileService {
+impl FileManager {
     /// Deletes up to one batch of expired files (row first, so nothing keeps
     /// pointing at a missing object; then the object). A presigned upload is
     /// kept until its URL has expired too (its staging object keeps the URL
@@ -90,12 +91,12 @@ impl FileService {
 
 /// The background task that sweeps expired files.
 pub struct FileSweeper {
-    files: FileService,
+    files: Arc<dyn FileService>,
     interval: Duration,
 }
 
 impl FileSweeper {
-    pub fn new(files: FileService, interval: Duration) -> Self {
+    pub fn new(files: Arc<dyn FileService>, interval: Duration) -> Self {
         Self { files, interval }
     }
 

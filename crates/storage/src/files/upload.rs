@@ -2,7 +2,7 @@
 
 use super::entity::{self, READY};
 use super::errors::storage_error;
-use super::{FileService, clean_filename, storage_key};
+use super::{FileManager, clean_filename, storage_key};
 use crate::body::{limit_body, peek_head};
 use crate::error::StorageError;
 use crate::sniff::SNIFF_LEN;
@@ -13,7 +13,7 @@ use p2p_kernel::{Actor, DomainError};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use uuid::Uuid;
 
-impl FileService {
+impl FileManager {
     /// Stores an upload: the first bytes must be of an accepted type that
     /// agrees with the declared one (415), the size within its kind's limit
     /// (413). The body is streamed to the store, never held whole.

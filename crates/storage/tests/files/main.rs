@@ -8,7 +8,7 @@ use p2p_kernel::ids::{FileId, OrgId, SessionId, UserId};
 use p2p_kernel::ports::{FileOwner, FileUpload, Files};
 use p2p_kernel::{Actor, ErrorCode, Role};
 use p2p_migration::{Migrator, MigratorTrait};
-use p2p_storage::{FileService, FilesConfig, LocalStore, ObjectStore, PresignRequest, bytes_body};
+use p2p_storage::{FileManager, FilesConfig, LocalStore, ObjectStore, PresignRequest, bytes_body};
 use sea_orm::Database;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +34,7 @@ fn png() -> FileUpload {
 }
 
 struct Env {
-    files: FileService,
+    files: FileManager,
     store: Arc<LocalStore>,
     dir: std::path::PathBuf,
 }
@@ -61,7 +61,7 @@ async fn env_with(adjust: impl FnOnce(&mut FilesConfig)) -> Env {
     let mut config = FilesConfig::new("http://127.0.0.1:1");
     adjust(&mut config);
     Env {
-        files: FileService::new(db, store.clone(), config),
+        files: FileManager::new(db, store.clone(), config),
         store,
         dir,
     }

@@ -1,6 +1,6 @@
 //! Create, read, edit, publish, delete, revisions.
 
-use super::UseCaseService;
+use super::UseCases;
 use crate::doc::UseCaseDoc;
 use crate::repo::revision;
 use crate::types::{NewUseCase, Status, UseCasePatch, UseCaseRevision, UseCaseView};
@@ -42,7 +42,7 @@ fn content_of(view: &UseCaseView) -> Content {
     }
 }
 
-impl UseCaseService {
+impl UseCases {
     /// Creates a draft in the caller's organization, with media uploaded beforehand.
     pub async fn create(
         &self,

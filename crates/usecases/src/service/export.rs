@@ -2,7 +2,7 @@
 //! memory used does not depend on how many use cases there are: from the
 //! store's cursor (MongoDB) or by keyset pages of the list query (SQL).
 
-use super::UseCaseService;
+use super::UseCases;
 use crate::doc::UseCaseDoc;
 use crate::store::{ListQuery, Position, UseCaseStore};
 use crate::types::{ExportFormat, UseCaseFilter, UseCaseView};
@@ -158,7 +158,7 @@ fn render(rows: &[UseCaseDoc], format: ExportFormat, first: bool) -> Result<Byte
     Ok(Bytes::from(chunk))
 }
 
-impl UseCaseService {
+impl UseCases {
     /// Every use case of the list with these filters (all pages), in its
     /// order: CSV with a header row, or one JSON array. An error after the
     /// first bytes ends the stream with an I/O error (the response is cut,

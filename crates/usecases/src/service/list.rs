@@ -1,11 +1,11 @@
 //! The filtered, faceted, paginated list.
 
-use super::UseCaseService;
+use super::UseCases;
 use crate::store::{ListQuery, Position};
 use crate::types::{Facets, UseCaseFilter, UseCaseList};
 use p2p_kernel::{Actor, Cursor, DomainError, PageRequest};
 
-impl UseCaseService {
+impl UseCases {
     /// Published use cases (or the caller's organization's drafts with
     /// `status=draft`) matching the filters, in the chosen order, with the
     /// facet counts of everything that matches.

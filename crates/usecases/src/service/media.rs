@@ -1,6 +1,6 @@
 //! Media: files from the files service, attached to the use case.
 
-use super::UseCaseService;
+use super::UseCases;
 use crate::doc::UseCaseDoc;
 use crate::types::{MediaItem, MediaRef, MediaType, UseCaseView};
 use crate::validate::{MEDIA_MAX, optional_caption};
@@ -30,7 +30,7 @@ fn item(info: FileInfo, caption: Option<String>) -> Option<MediaItem> {
     })
 }
 
-impl UseCaseService {
+impl UseCases {
     /// Attaches the referenced files (images and videos only) in order.
     /// Files already on the use case keep their place; new ones must be the caller's uploads.
     pub(crate) async fn attach_media(

@@ -1,4 +1,4 @@
-//! [`UseCaseService`]: what the HTTP shell calls. Every method takes the
+//! [`UseCases`]: the use-case service (behind [`crate::UseCaseService`]). Every method takes the
 //! calling [`Actor`]; drafts are visible inside their organization only,
 //! published use cases to every signed-in user; the submitter and their
 //! organization's admins edit, publish and delete.
@@ -29,7 +29,7 @@ pub const FILE_OWNER_KIND: &str = "use_case";
 
 /// The use-case domain service. Cheap to clone.
 #[derive(Clone)]
-pub struct UseCaseService {
+pub struct UseCases {
     inner: Arc<Inner>,
 }
 
@@ -43,7 +43,7 @@ struct Inner {
     markdown: Markdown,
 }
 
-impl UseCaseService {
+impl UseCases {
     pub fn new(
         db: DatabaseConnection,
         store: Arc<dyn UseCaseStore>,
@@ -66,7 +66,7 @@ impl UseCaseService {
     }
 
     /// The problem statement and solution (Markdown) are sanitized with this
-    /// policy (by default: no remote images). Call right after [`UseCaseService::new`].
+    /// policy (by default: no remote images). Call right after [`UseCases::new`].
     pub fn with_markdown(mut self, markdown: Markdown) -> Self {
         match Arc::get_mut(&mut self.inner) {
             Some(inner) => inner.markdown = markdown,
@@ -161,7 +161,7 @@ pub(crate) fn may_see(actor: &Actor, view: &UseCaseView) -> bool {
     view.status == Status::Published || actor.org_id == view.organization_id || actor.is_superuser
 }
 
-struct UseCaseFileAccess(UseCaseService);
+struct UseCaseFileAccess(UseCases);
 
 #[async_trait]
 impl FileAccess for UseCaseFileAccess {

@@ -1,6 +1,6 @@
 //! View counting: at most one view per user, use case and (UTC) day.
 
-use super::UseCaseService;
+use super::UseCases;
 use crate::repo::view;
 use crate::types::UseCaseView;
 use p2p_kernel::persistence::db_error;
@@ -8,7 +8,7 @@ use p2p_kernel::{Actor, DomainError, Event};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{OnConflict, Query};
 
-impl UseCaseService {
+impl UseCases {
     /// Records the view in the background: the `(use case, user, day)` row is
     /// inserted if absent (the primary key decides between concurrent
     /// requests), and only the request that inserted it increments the count
