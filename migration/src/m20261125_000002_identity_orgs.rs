@@ -260,46 +260,35 @@ fn indexes() -> Vec<IndexCreateStatement> {
             .col(Users::Email)
             .unique()
             .to_owned(),
-        Index::create()
-            .name("ix_users_org_created")
-            .table(Users::Table)
-            .col(Users::OrganizationId)
-            .col(Users::CreatedAt)
-            .col(Users::Id)
-            .to_owned(),
-        Index::create()
-            .name("ix_users_handle")
-            .table(Users::Table)
-            .col(Users::Handle)
-            .to_owned(),
-        Index::create()
-            .name("ix_sessions_user")
-            .table(Sessions::Table)
-            .col(Sessions::UserId)
-            .to_owned(),
+        tables::index(
+            "ix_users_org_created",
+            Users::Table,
+            [Users::OrganizationId, Users::CreatedAt, Users::Id],
+        ),
+        tables::index("ix_users_handle", Users::Table, [Users::Handle]),
+        tables::index("ix_sessions_user", Sessions::Table, [Sessions::UserId]),
         Index::create()
             .name("ux_refresh_tokens_hash")
             .table(RefreshTokens::Table)
             .col(RefreshTokens::TokenHash)
             .unique()
             .to_owned(),
-        Index::create()
-            .name("ix_refresh_tokens_session")
-            .table(RefreshTokens::Table)
-            .col(RefreshTokens::SessionId)
-            .to_owned(),
+        tables::index(
+            "ix_refresh_tokens_session",
+            RefreshTokens::Table,
+            [RefreshTokens::SessionId],
+        ),
         Index::create()
             .name("ux_one_time_tokens_hash")
             .table(OneTimeTokens::Table)
             .col(OneTimeTokens::TokenHash)
             .unique()
             .to_owned(),
-        Index::create()
-            .name("ix_one_time_tokens_user")
-            .table(OneTimeTokens::Table)
-            .col(OneTimeTokens::UserId)
-            .col(OneTimeTokens::Purpose)
-            .to_owned(),
+        tables::index(
+            "ix_one_time_tokens_user",
+            OneTimeTokens::Table,
+            [OneTimeTokens::UserId, OneTimeTokens::Purpose],
+        ),
         Index::create()
             .name("ux_invitations_hash")
             .table(Invitations::Table)

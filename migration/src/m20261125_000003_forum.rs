@@ -210,59 +210,59 @@ fn post_revisions() -> TableCreateStatement {
 
 fn indexes() -> Vec<IndexCreateStatement> {
     vec![
-        Index::create()
-            .name("ix_forum_topics_latest")
-            .table(ForumTopics::Table)
-            .col(ForumTopics::Pinned)
-            .col(ForumTopics::CreatedAt)
-            .col(ForumTopics::Id)
-            .to_owned(),
-        Index::create()
-            .name("ix_forum_topics_top")
-            .table(ForumTopics::Table)
-            .col(ForumTopics::Pinned)
-            .col(ForumTopics::UpvoteCount)
-            .col(ForumTopics::Id)
-            .to_owned(),
-        Index::create()
-            .name("ix_forum_topics_trending")
-            .table(ForumTopics::Table)
-            .col(ForumTopics::Pinned)
-            .col(ForumTopics::TrendingScore)
-            .col(ForumTopics::Id)
-            .to_owned(),
-        Index::create()
-            .name("ix_forum_topics_unanswered")
-            .table(ForumTopics::Table)
-            .col(ForumTopics::ReplyCount)
-            .col(ForumTopics::Pinned)
-            .col(ForumTopics::CreatedAt)
-            .col(ForumTopics::Id)
-            .to_owned(),
-        Index::create()
-            .name("ix_forum_topics_author")
-            .table(ForumTopics::Table)
-            .col(ForumTopics::AuthorId)
-            .col(ForumTopics::CreatedAt)
-            .to_owned(),
-        Index::create()
-            .name("ix_forum_topics_category")
-            .table(ForumTopics::Table)
-            .col(ForumTopics::CategoryKey)
-            .col(ForumTopics::CreatedAt)
-            .to_owned(),
-        Index::create()
-            .name("ix_forum_topics_org_day")
-            .table(ForumTopics::Table)
-            .col(ForumTopics::OrganizationId)
-            .col(ForumTopics::CreatedDay)
-            .to_owned(),
-        Index::create()
-            .name("ix_forum_topic_tags_tag")
-            .table(ForumTopicTags::Table)
-            .col(ForumTopicTags::Tag)
-            .col(ForumTopicTags::TopicId)
-            .to_owned(),
+        tables::index(
+            "ix_forum_topics_latest",
+            ForumTopics::Table,
+            [ForumTopics::Pinned, ForumTopics::CreatedAt, ForumTopics::Id],
+        ),
+        tables::index(
+            "ix_forum_topics_top",
+            ForumTopics::Table,
+            [
+                ForumTopics::Pinned,
+                ForumTopics::UpvoteCount,
+                ForumTopics::Id,
+            ],
+        ),
+        tables::index(
+            "ix_forum_topics_trending",
+            ForumTopics::Table,
+            [
+                ForumTopics::Pinned,
+                ForumTopics::TrendingScore,
+                ForumTopics::Id,
+            ],
+        ),
+        tables::index(
+            "ix_forum_topics_unanswered",
+            ForumTopics::Table,
+            [
+                ForumTopics::ReplyCount,
+                ForumTopics::Pinned,
+                ForumTopics::CreatedAt,
+                ForumTopics::Id,
+            ],
+        ),
+        tables::index(
+            "ix_forum_topics_author",
+            ForumTopics::Table,
+            [ForumTopics::AuthorId, ForumTopics::CreatedAt],
+        ),
+        tables::index(
+            "ix_forum_topics_category",
+            ForumTopics::Table,
+            [ForumTopics::CategoryKey, ForumTopics::CreatedAt],
+        ),
+        tables::index(
+            "ix_forum_topics_org_day",
+            ForumTopics::Table,
+            [ForumTopics::OrganizationId, ForumTopics::CreatedDay],
+        ),
+        tables::index(
+            "ix_forum_topic_tags_tag",
+            ForumTopicTags::Table,
+            [ForumTopicTags::Tag, ForumTopicTags::TopicId],
+        ),
         Index::create()
             .name("ux_forum_posts_thread")
             .table(ForumPosts::Table)
@@ -270,31 +270,26 @@ fn indexes() -> Vec<IndexCreateStatement> {
             .col(ForumPosts::ThreadKey)
             .unique()
             .to_owned(),
-        Index::create()
-            .name("ix_forum_posts_topic_created")
-            .table(ForumPosts::Table)
-            .col(ForumPosts::TopicId)
-            .col(ForumPosts::CreatedAt)
-            .col(ForumPosts::Id)
-            .to_owned(),
-        Index::create()
-            .name("ix_forum_posts_org_day")
-            .table(ForumPosts::Table)
-            .col(ForumPosts::OrganizationId)
-            .col(ForumPosts::CreatedDay)
-            .to_owned(),
-        Index::create()
-            .name("ix_forum_post_upvotes_user")
-            .table(ForumPostUpvotes::Table)
-            .col(ForumPostUpvotes::UserId)
-            .col(ForumPostUpvotes::PostId)
-            .to_owned(),
-        Index::create()
-            .name("ix_forum_post_revisions_post")
-            .table(ForumPostRevisions::Table)
-            .col(ForumPostRevisions::PostId)
-            .col(ForumPostRevisions::EditedAt)
-            .to_owned(),
+        tables::index(
+            "ix_forum_posts_topic_created",
+            ForumPosts::Table,
+            [ForumPosts::TopicId, ForumPosts::CreatedAt, ForumPosts::Id],
+        ),
+        tables::index(
+            "ix_forum_posts_org_day",
+            ForumPosts::Table,
+            [ForumPosts::OrganizationId, ForumPosts::CreatedDay],
+        ),
+        tables::index(
+            "ix_forum_post_upvotes_user",
+            ForumPostUpvotes::Table,
+            [ForumPostUpvotes::UserId, ForumPostUpvotes::PostId],
+        ),
+        tables::index(
+            "ix_forum_post_revisions_post",
+            ForumPostRevisions::Table,
+            [ForumPostRevisions::PostId, ForumPostRevisions::EditedAt],
+        ),
     ]
 }
 

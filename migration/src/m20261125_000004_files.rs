@@ -3,6 +3,7 @@
 //! while unattached or after its owner let go; the sweeper deletes expired
 //! files, object first).
 
+use crate::tables;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
@@ -52,18 +53,12 @@ fn files() -> TableCreateStatement {
 
 fn indexes() -> Vec<IndexCreateStatement> {
     vec![
-        Index::create()
-            .name("ix_files_owner")
-            .table(Files::Table)
-            .col(Files::OwnerKind)
-            .col(Files::OwnerId)
-            .col(Files::Position)
-            .to_owned(),
-        Index::create()
-            .name("ix_files_expires")
-            .table(Files::Table)
-            .col(Files::ExpiresAt)
-            .to_owned(),
+        tables::index(
+            "ix_files_owner",
+            Files::Table,
+            [Files::OwnerKind, Files::OwnerId, Files::Position],
+        ),
+        tables::index("ix_files_expires", Files::Table, [Files::ExpiresAt]),
     ]
 }
 

@@ -115,14 +115,7 @@ fn revisions() -> TableCreateStatement {
 }
 
 fn indexes() -> Vec<IndexCreateStatement> {
-    let list = |name: &str, cols: &[UseCases]| {
-        let mut index = Index::create();
-        index.name(name).table(UseCases::Table);
-        for col in cols {
-            index.col(*col);
-        }
-        index.to_owned()
-    };
+    let list = |name: &str, cols: &[UseCases]| tables::index(name, UseCases::Table, cols.to_vec());
     vec![
         list(
             "ix_use_cases_latest",
@@ -148,19 +141,20 @@ fn indexes() -> Vec<IndexCreateStatement> {
                 UseCases::SortTime,
             ],
         ),
-        Index::create()
-            .name("ix_use_case_terms_value")
-            .table(UseCaseTerms::Table)
-            .col(UseCaseTerms::Facet)
-            .col(UseCaseTerms::Value)
-            .col(UseCaseTerms::UseCaseId)
-            .to_owned(),
-        Index::create()
-            .name("ix_use_case_revisions_use_case")
-            .table(UseCaseRevisions::Table)
-            .col(UseCaseRevisions::UseCaseId)
-            .col(UseCaseRevisions::EditedAt)
-            .to_owned(),
+        tables::index(
+            "ix_use_case_terms_value",
+            UseCaseTerms::Table,
+            [
+                UseCaseTerms::Facet,
+                UseCaseTerms::Value,
+                UseCaseTerms::UseCaseId,
+            ],
+        ),
+        tables::index(
+            "ix_use_case_revisions_use_case",
+            UseCaseRevisions::Table,
+            [UseCaseRevisions::UseCaseId, UseCaseRevisions::EditedAt],
+        ),
     ]
 }
 

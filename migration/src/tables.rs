@@ -19,14 +19,14 @@ pub(crate) async fn create(
     Ok(())
 }
 
-/// Drops `tables` in order (dependents first).
+/// Drops `tables` in order (dependents first); a table already gone is no error.
 pub(crate) async fn drop(
     manager: &SchemaManager<'_>,
     tables: impl IntoIterator<Item = DynIden>,
 ) -> Result<(), DbErr> {
     for table in tables {
         manager
-            .drop_table(Table::drop().table(table).to_owned())
+            .drop_table(Table::drop().table(table).if_exists().to_owned())
             .await?;
     }
     Ok(())
