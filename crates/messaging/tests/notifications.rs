@@ -1,4 +1,4 @@
-//! The notification service on SQLite: organization-wide requests (how a
+//! The notification service on both backends: organization-wide requests (how a
 //! published use case notifies its organization), the actor left out, live
 //! events, email preferences and digests written to the mail outbox.
 
@@ -12,8 +12,7 @@ use p2p_kernel::{Actor, PageRequest, Role};
 use p2p_messaging::{
     DigestConfig, NotificationFilter, NotificationPreferences, Notifications, RecipientDirectory,
 };
-use p2p_migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,16 +50,20 @@ fn actor(user: UserId, org: OrgId) -> Actor {
     }
 }
 
-async fn database() -> (DatabaseConnection, std::path::PathBuf) {
-    let path = std::env::temp_dir().join(format!(
-        "p2p-messaging-test-{}.db",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display()))
-        .await
-        .unwrap();
-    Migrator::up(&db, None).await.unwrap();
-    (db, path)
+mod support {
+    //! Databases from the shared harness (`p2p-testkit`).
+
+    use p2p_testkit::{Backend, Databases};
+    use sea_orm::DatabaseConnection;
+    use std::future::Future;
+
+    /// Runs `test` on a fresh migrated relational database of `backend`, dropped afterwards.
+    pub async fn run<Fut: Future<Output = ()>>(
+        backend: Backend,
+        test: impl FnOnce(DatabaseConnection) -> Fut,
+    ) {
+        p2p_testkit::run(Databases::open(backend, false).await, |db, _| test(db)).await;
+    }
 }
 
 async fn outbox_recipients(db: &DatabaseConnection) -> Vec<String> {
@@ -76,9 +79,13 @@ async fn outbox_recipients(db: &DatabaseConnection) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn organization_requests_reach_every_member_but_the_actor_and_honour_email_preferences() {
-    let (db, path) = database().await;
+p2p_testkit::on_both!(
+    organization_requests_reach_every_member_but_the_actor_and_honour_email_preferences
+);
+
+async fn organization_requests_reach_every_member_but_the_actor_and_honour_email_preferences(
+    db: DatabaseConnection,
+) {
     let org = OrgId::new();
     let (author, colleague, quiet) = (UserId::new(), UserId::new(), UserId::new());
     let events = Arc::new(BroadcastEventBus::default());
@@ -154,6 +161,4 @@ async fn organization_requests_reach_every_member_but_the_actor_and_honour_email
         outbox_recipients(&db).await,
         vec![format!("{colleague}@example.com")]
     );
-    db.close().await.unwrap();
-    let _ = std::fs::remove_file(path);
 }

@@ -1,4 +1,4 @@
-//! The files service on SQLite and a local directory: attachment rules and
+//! The files service on both backends and a local directory: attachment rules and
 //! the sweeper (unattached uploads expire; files of released owners and
 //! detached files are deleted, object and row; attached files stay).
 
@@ -7,9 +7,8 @@
 use p2p_kernel::ids::{FileId, OrgId, SessionId, UserId};
 use p2p_kernel::ports::{FileOwner, FileUpload, Files};
 use p2p_kernel::{Actor, ErrorCode, Role};
-use p2p_migration::{Migrator, MigratorTrait};
 use p2p_storage::{FileManager, FilesConfig, LocalStore, ObjectStore, PresignRequest, bytes_body};
-use sea_orm::Database;
+use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,20 +38,37 @@ struct Env {
     dir: std::path::PathBuf,
 }
 
-async fn env(unattached_ttl: Duration) -> Env {
-    env_with(|config| config.unattached_ttl = unattached_ttl).await
+mod support {
+    //! The relational database from the shared harness (`p2p-testkit`).
+
+    use p2p_testkit::{Backend, Databases};
+    use sea_orm::DatabaseConnection;
+
+    /// Runs `test` with a fresh migrated database of `backend`; drops it afterwards.
+    pub async fn run<Fut>(backend: Backend, test: fn(DatabaseConnection) -> Fut)
+    where
+        Fut: std::future::Future<Output = ()>,
+    {
+        let databases = Databases::open(backend, false).await;
+        p2p_testkit::run(databases, move |sql, _| test(sql)).await;
+    }
 }
 
-async fn env_with(adjust: impl FnOnce(&mut FilesConfig)) -> Env {
+p2p_testkit::on_both!(
+    attachment_rules,
+    the_sweeper_deletes_what_nothing_holds,
+    unattached_uploads_expire,
+    presigned_uploads_are_copied_once_checked_and_their_staging_swept,
+);
+
+async fn env(db: DatabaseConnection, unattached_ttl: Duration) -> Env {
+    env_with(db, |config| config.unattached_ttl = unattached_ttl).await
+}
+
+/// The files service over `db` and a fresh local store (its directory goes with the `Env`).
+async fn env_with(db: DatabaseConnection, adjust: impl FnOnce(&mut FilesConfig)) -> Env {
     let dir = std::env::temp_dir().join(format!("p2p-files-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let db = Database::connect(format!(
-        "sqlite://{}?mode=rwc",
-        dir.join("db.sqlite").display()
-    ))
-    .await
-    .unwrap();
-    Migrator::up(&db, None).await.unwrap();
     let store = Arc::new(
         LocalStore::open(dir.join("files"), "http://127.0.0.1:1", &[7u8; 32])
             .await
@@ -102,9 +118,8 @@ fn field_codes(e: p2p_kernel::DomainError) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test]
-async fn attachment_rules() {
-    let env = env(Duration::from_secs(3600)).await;
+async fn attachment_rules(db: DatabaseConnection) {
+    let env = env(db, Duration::from_secs(3600)).await;
     let (me, other) = (actor(), actor());
     let mine = env.files.upload(&me, png()).await.unwrap();
     let theirs = env.files.upload(&other, png()).await.unwrap();
@@ -152,9 +167,8 @@ async fn attachment_rules() {
     assert_eq!(described[0].id, mine.id);
 }
 
-#[tokio::test]
-async fn the_sweeper_deletes_what_nothing_holds() {
-    let env = env(Duration::from_secs(3600)).await;
+async fn the_sweeper_deletes_what_nothing_holds(db: DatabaseConnection) {
+    let env = env(db, Duration::from_secs(3600)).await;
     let me = actor();
     let owner = FileOwner::new("use_case", uuid::Uuid::now_v7());
     let kept = env.files.upload(&me, png()).await.unwrap();
@@ -179,9 +193,8 @@ async fn the_sweeper_deletes_what_nothing_holds() {
     assert_eq!(env.files.sweep_expired().await.unwrap(), 0);
 }
 
-#[tokio::test]
-async fn unattached_uploads_expire() {
-    let env = env(Duration::ZERO).await;
+async fn unattached_uploads_expire(db: DatabaseConnection) {
+    let env = env(db, Duration::ZERO).await;
     let me = actor();
     let file = env.files.upload(&me, png()).await.unwrap();
     assert!(env.exists(file.id, me.org_id).await);
@@ -208,9 +221,8 @@ async fn put_presigned(env: &Env, me: &Actor, id: FileId, bytes: &'static [u8]) 
         .is_ok()
 }
 
-#[tokio::test]
-async fn presigned_uploads_are_copied_once_checked_and_their_staging_swept() {
-    let env = env_with(|config| config.presign_ttl = Duration::from_secs(1)).await;
+async fn presigned_uploads_are_copied_once_checked_and_their_staging_swept(db: DatabaseConnection) {
+    let env = env_with(db, |config| config.presign_ttl = Duration::from_secs(1)).await;
     let me = actor();
     let presign = |content_type: &str| PresignRequest {
         filename: "a.png".into(),

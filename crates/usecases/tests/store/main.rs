@@ -3,16 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use futures_util::StreamExt;
-use mongodb::bson::doc;
 use p2p_kernel::ids::{OrgId, UseCaseId, UserId};
-use p2p_kernel::testenv;
-use p2p_migration::{Migrator, MigratorTrait};
 use p2p_usecases::{
-    ListQuery, Location, MongoUseCaseStore, Sort, SqlUseCaseStore, Status, UseCaseDoc,
-    UseCaseFilter, UseCaseStore, UseCaseView,
+    ListQuery, Location, Sort, Status, UseCaseDoc, UseCaseFilter, UseCaseStore, UseCaseView,
 };
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use std::sync::Arc;
 use time::macros::datetime;
 
@@ -248,56 +245,4 @@ async fn contract(store: Arc<dyn UseCaseStore>) {
     assert!(!store.replace(&docs[1]).await.unwrap());
 }
 
-async fn migrated(url: &str) -> DatabaseConnection {
-    let db = Database::connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("{url}: {e}"));
-    Migrator::up(&db, None).await.unwrap();
-    db
-}
-
-#[tokio::test]
-async fn sql_store_on_sqlite() {
-    let path = std::env::temp_dir().join(format!("p2p-uc-{}.db", uuid::Uuid::new_v4().simple()));
-    let db = migrated(&format!("sqlite://{}?mode=rwc", path.display())).await;
-    contract(Arc::new(SqlUseCaseStore::new(db.clone()))).await;
-    let _ = db.close().await;
-    let _ = std::fs::remove_file(&path);
-}
-
-#[tokio::test]
-async fn sql_store_on_postgres() {
-    let admin_url = testenv::postgres_admin_url();
-    let admin = Database::connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("{}", testenv::missing("PostgreSQL", &admin_url, e)));
-    let name = format!("p2p_uc_t_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_owned())
-        .unwrap();
-    let db = migrated(&format!("{base}/{name}")).await;
-    contract(Arc::new(SqlUseCaseStore::new(db.clone()))).await;
-    let _ = db.close().await;
-    let _ = admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await;
-}
-
-#[tokio::test]
-async fn mongo_store() {
-    let url = testenv::mongodb_url();
-    let client = mongodb::Client::with_uri_str(&url)
-        .await
-        .unwrap_or_else(|e| panic!("{}", testenv::missing("MongoDB", &url, e)));
-    let db = client.database(&format!("p2p_uc_t_{}", uuid::Uuid::new_v4().simple()));
-    db.run_command(doc! { "ping": 1 })
-        .await
-        .unwrap_or_else(|e| panic!("{}", testenv::missing("MongoDB", &url, e)));
-    contract(Arc::new(MongoUseCaseStore::init(&db).await.unwrap())).await;
-    let _ = db.drop().await;
-}
+p2p_testkit::every_store!(contract);
