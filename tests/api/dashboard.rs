@@ -212,10 +212,7 @@ async fn trending_ranks_engagement_and_explains_it() {
 #[tokio::test]
 async fn use_cases_count_in_stats_activity_and_trending() {
     let app = TestApp::spawn().await;
-    let a = app.signup(&unique_email("uc-a")).await;
-    let a2 = app
-        .invite_and_join(&a, &unique_email("uc-a2"), "member")
-        .await;
+    let (a, a2) = app.admin_and_member("uc-a", "uc-a2").await;
     let b = app.signup(&unique_email("uc-b")).await;
     let c = app.signup(&unique_email("uc-c")).await;
     let body = |title: &str| use_case(title, "Energy", "Transformer hot spots.");

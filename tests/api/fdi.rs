@@ -189,27 +189,21 @@ async fn cookie_mode_cookies_refresh_theft_and_anti_csrf() {
     let (access, refresh) = (value(access), value(refresh));
 
     // The access cookie works on /api/v1; a state change needs the rid header.
-    let me = app
-        .client
-        .get(app.url("/api/v1/users/me"))
-        .header("cookie", format!("sAccessToken={access}"))
-        .send()
+    let with_cookie = |method: reqwest::Method, path: &str| {
+        app.client
+            .request(method, app.url(path))
+            .header("cookie", format!("sAccessToken={access}"))
+            .send()
+    };
+    let me = with_cookie(reqwest::Method::GET, "/api/v1/users/me")
         .await
         .expect("sent");
     assert_eq!(me.status(), 200);
-    let no_rid = app
-        .client
-        .post(app.url("/auth/signout"))
-        .header("cookie", format!("sAccessToken={access}"))
-        .send()
+    let no_rid = with_cookie(reqwest::Method::POST, "/auth/signout")
         .await
         .expect("sent");
     assert_eq!(no_rid.status(), 401);
-    let no_rid_v1 = app
-        .client
-        .post(app.url("/api/v1/auth/logout"))
-        .header("cookie", format!("sAccessToken={access}"))
-        .send()
+    let no_rid_v1 = with_cookie(reqwest::Method::POST, "/api/v1/auth/logout")
         .await
         .expect("sent");
     assert_eq!(no_rid_v1.status(), 401);

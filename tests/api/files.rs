@@ -70,10 +70,7 @@ pub(crate) fn api_path(url: &str) -> String {
 #[tokio::test]
 async fn multipart_upload_round_trip_and_visibility() {
     let app = TestApp::spawn().await;
-    let me = app.signup(&unique_email("files")).await;
-    let colleague = app
-        .invite_and_join(&me, &unique_email("colleague"), "member")
-        .await;
+    let (me, colleague) = app.admin_and_member("files", "colleague").await;
     let outsider = app.signup(&unique_email("outsider")).await;
 
     let image = png(700_000);

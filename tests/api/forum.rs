@@ -149,10 +149,7 @@ async fn topic_thread_votes_and_best_answer() {
 #[tokio::test]
 async fn lock_pin_permissions_and_deletion() {
     let app = TestApp::spawn().await;
-    let admin = app.signup(&unique_email("admin")).await;
-    let member = app
-        .invite_and_join(&admin, &unique_email("member"), "member")
-        .await;
+    let (admin, member) = app.admin_and_member("admin", "member").await;
     let outsider = app.signup(&unique_email("outsider")).await;
     let topic = app
         .post(

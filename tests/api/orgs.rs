@@ -6,10 +6,7 @@ use serde_json::json;
 #[tokio::test]
 async fn organization_details_members_and_stats() {
     let app = TestApp::spawn().await;
-    let admin = app.signup(&unique_email("owner")).await;
-    let member = app
-        .invite_and_join(&admin, &unique_email("staff"), "member")
-        .await;
+    let (admin, member) = app.admin_and_member("owner", "staff").await;
 
     let current = app
         .get("/api/v1/organizations/current", member.token())

@@ -234,10 +234,7 @@ async fn filters_ranking_and_pagination() {
 #[tokio::test]
 async fn users_are_found_until_deactivated() {
     let app = TestApp::spawn().await;
-    let admin = app.signup(&unique_email("admin")).await;
-    let member = app
-        .invite_and_join(&admin, &unique_email("member"), "member")
-        .await;
+    let (admin, member) = app.admin_and_member("admin", "member").await;
     let outsider = app.signup(&unique_email("outsider")).await;
     app.patch(
         "/api/v1/users/me",
@@ -333,10 +330,7 @@ pub async fn publish_use_case(app: &TestApp, token: Option<&str>, id: &str) {
 #[tokio::test]
 async fn use_cases_are_searchable_with_draft_visibility_filters_typos_and_deletion() {
     let app = TestApp::spawn().await;
-    let a = app.signup(&unique_email("uc-a")).await;
-    let a2 = app
-        .invite_and_join(&a, &unique_email("uc-a2"), "member")
-        .await;
+    let (a, a2) = app.admin_and_member("uc-a", "uc-a2").await;
     let b = app.signup(&unique_email("uc-b")).await;
     let published = create_use_case(
         &app,

@@ -61,10 +61,7 @@ fn ids(list: &Value) -> Vec<String> {
 #[tokio::test]
 async fn drafts_stay_in_their_organization_until_published() {
     let app = TestApp::spawn().await;
-    let admin = app.signup(&unique_email("uc-admin")).await;
-    let member = app
-        .invite_and_join(&admin, &unique_email("uc-member"), "member")
-        .await;
+    let (admin, member) = app.admin_and_member("uc-admin", "uc-member").await;
     let outsider = app.signup(&unique_email("uc-outsider")).await;
 
     let draft = create(
@@ -219,10 +216,7 @@ async fn invalid_use_cases_are_refused() {
 #[tokio::test]
 async fn media_files_follow_the_use_case_visibility() {
     let app = TestApp::spawn().await;
-    let me = app.signup(&unique_email("uc-media")).await;
-    let colleague = app
-        .invite_and_join(&me, &unique_email("uc-media-col"), "member")
-        .await;
+    let (me, colleague) = app.admin_and_member("uc-media", "uc-media-col").await;
     let outsider = app.signup(&unique_email("uc-media-out")).await;
 
     let image = png(50_000);

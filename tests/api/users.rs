@@ -41,10 +41,7 @@ async fn invitation_joins_the_inviting_organization_with_its_role() {
 #[tokio::test]
 async fn admins_manage_only_their_own_organization() {
     let app = TestApp::spawn().await;
-    let admin_a = app.signup(&unique_email("a")).await;
-    let member_a = app
-        .invite_and_join(&admin_a, &unique_email("ma"), "member")
-        .await;
+    let (admin_a, member_a) = app.admin_and_member("a", "ma").await;
     let admin_b = app.signup(&unique_email("b")).await;
 
     // Profiles are public across the platform, without the email.
@@ -121,10 +118,7 @@ async fn the_last_admin_cannot_step_down() {
 #[tokio::test]
 async fn deactivation_and_role_changes_take_effect_at_once() {
     let app = TestApp::spawn().await;
-    let admin = app.signup(&unique_email("boss")).await;
-    let member = app
-        .invite_and_join(&admin, &unique_email("worker"), "member")
-        .await;
+    let (admin, member) = app.admin_and_member("boss", "worker").await;
 
     // Promotion: the old token stops working; a refreshed one carries the new role.
     app.patch(

@@ -97,17 +97,9 @@ async fn measure(app: &TestApp, token: &str, path: &str) -> Latencies {
     let started = Instant::now();
     let mut samples = Vec::with_capacity(SAMPLES);
     while samples.len() < SAMPLES && started.elapsed() < MAX_PER_QUERY {
-        let t = Instant::now();
-        let resp = app
-            .client
-            .get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200, "{path}");
-        let _ = resp.bytes().await;
-        samples.push(t.elapsed());
+        let (status, took) = app.timed_get(&url, token).await;
+        assert_eq!(status, 200, "{path}");
+        samples.push(took);
     }
     Latencies::new(samples)
 }

@@ -191,23 +191,11 @@ async fn sample(app: &TestApp, token: &str, path: &str) -> Result<Sampled, Strin
         .unwrap_or(SAMPLES);
     let mut samples = Vec::with_capacity(n);
     for _ in 0..n {
-        let t = Instant::now();
-        let resp = app
-            .client
-            .get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let _ = resp.bytes().await;
+        let (status, took) = app.timed_get(&url, token).await;
         if status != 200 {
-            return Err(format!(
-                "failed: status {status} after {:.0} ms",
-                ms(t.elapsed())
-            ));
+            return Err(format!("failed: status {status} after {:.0} ms", ms(took)));
         }
-        samples.push(t.elapsed());
+        samples.push(took);
     }
     Ok(Sampled {
         first: samples[0],

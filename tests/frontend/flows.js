@@ -62,17 +62,18 @@ globalThis.p2pFlows = async function p2pFlows(ctx) {
   const email = `ann.${ctx.label.replace(/[^a-z0-9]/gi, "")}@fdi-${suffix}.example`;
   const password = "Correct-horse-42";
   const newPassword = "Battery-staple-77";
+  const signUpFields = [
+    field("email", email),
+    field("password", password),
+    field("first_name", "Ann"),
+    field("last_name", "Lee"),
+    field("organization_name", "Lee Metals"),
+  ];
   let userId;
 
   await step("sign up (with the organization's fields) starts a session", async () => {
     const result = await EmailPassword.signUp({
-      formFields: [
-        field("email", email),
-        field("password", password),
-        field("first_name", "Ann"),
-        field("last_name", "Lee"),
-        field("organization_name", "Lee Metals"),
-      ],
+      formFields: signUpFields,
     });
     check(result.status === "OK", "sign up answered OK", result.status);
     check(result.user.emails[0] === email, "the user has the email", result.user.emails);
@@ -86,13 +87,7 @@ globalThis.p2pFlows = async function p2pFlows(ctx) {
 
   await step("sign up field errors: taken email, weak password, missing organization", async () => {
     const taken = await EmailPassword.signUp({
-      formFields: [
-        field("email", email),
-        field("password", password),
-        field("first_name", "Ann"),
-        field("last_name", "Lee"),
-        field("organization_name", "Lee Metals"),
-      ],
+      formFields: signUpFields,
     });
     check(taken.status === "FIELD_ERROR" && taken.formFields[0].id === "email", "taken email is a field error", taken);
     const weak = await EmailPassword.signUp({

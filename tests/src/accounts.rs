@@ -110,6 +110,16 @@ impl TestApp {
         .await
     }
 
+    /// A new organization's admin and a member who joined by invitation; the labels
+    /// start their (unique) email addresses.
+    pub async fn admin_and_member(&self, admin: &str, member: &str) -> (Session, Session) {
+        let admin = self.signup(&unique_email(admin)).await;
+        let member = self
+            .invite_and_join(&admin, &unique_email(member), "member")
+            .await;
+        (admin, member)
+    }
+
     /// Invites `email` into the admin's organization and accepts the invitation.
     pub async fn invite_and_join(&self, admin: &Session, email: &str, role: &str) -> Session {
         self.post(

@@ -172,6 +172,21 @@ impl TestApp {
         self.request(Method::GET, path, token, None).await
     }
 
+    /// `GET url` with a bearer token, body read to the end: (status, time taken).
+    pub async fn timed_get(&self, url: &str, token: &str) -> (u16, std::time::Duration) {
+        let started = std::time::Instant::now();
+        let resp = self
+            .client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let status = resp.status().as_u16();
+        let _ = resp.bytes().await;
+        (status, started.elapsed())
+    }
+
     /// Every page of the list at `path`, following `next_cursor` to the end; each page must
     /// answer 200.
     pub async fn all_pages(&self, path: &str, token: Option<&str>) -> Vec<Value> {
