@@ -36,6 +36,17 @@ async fn fdi_post(
     TestApp::read(req.send().await.expect("sent")).await
 }
 
+/// Signs up through the FDI in header mode (tokens in response headers).
+async fn header_signup(app: &TestApp, email: &str) -> p2p_tests::Response {
+    fdi_post(
+        app,
+        "/auth/signup",
+        &[("st-auth-mode", "header")],
+        &signup_form(email),
+    )
+    .await
+}
+
 fn front_token(resp: &p2p_tests::Response) -> Value {
     use base64::Engine;
     let raw = resp.header("front-token").expect("front-token header");
@@ -291,13 +302,7 @@ async fn an_expired_access_token_asks_for_a_refresh_on_api_v1() {
     // The shortest lifetime the configuration accepts; the test waits it out.
     let app = TestApp::spawn_with(|raw| raw.access_token_ttl_secs = Some(30)).await;
     let email = unique_email("fdi");
-    let resp = fdi_post(
-        &app,
-        "/auth/signup",
-        &[("st-auth-mode", "header")],
-        &signup_form(&email),
-    )
-    .await;
+    let resp = header_signup(&app, &email).await;
     let access = resp.header("st-access-token").expect("access").to_owned();
     let refresh = resp.header("st-refresh-token").expect("refresh").to_owned();
     let exp = front_token(&resp)["up"]["exp"].as_i64().expect("exp");
@@ -334,13 +339,7 @@ async fn an_expired_access_token_asks_for_a_refresh_on_api_v1() {
 async fn required_verification_is_an_invalid_st_ev_claim_until_the_email_is_confirmed() {
     let app = TestApp::spawn_with(|raw| raw.require_email_verification = Some(true)).await;
     let email = unique_email("fdi");
-    let resp = fdi_post(
-        &app,
-        "/auth/signup",
-        &[("st-auth-mode", "header")],
-        &signup_form(&email),
-    )
-    .await;
+    let resp = header_signup(&app, &email).await;
     let access = resp.header("st-access-token").expect("access").to_owned();
     let refused = app
         .get("/api/v1/organizations/current", Some(&access))

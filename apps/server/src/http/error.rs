@@ -4,7 +4,7 @@ use super::request_id;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use p2p_kernel::{Code, ErrorCode, ErrorKind, FieldError};
+use p2p_kernel::{Code, DomainError, ErrorCode, ErrorKind, FieldError};
 use serde::Serialize;
 use std::fmt;
 
@@ -60,15 +60,7 @@ struct SdkFields {
 
 impl ApiError {
     pub fn new(kind: ErrorKind, code: Code, detail: impl Into<String>) -> Self {
-        Self {
-            kind,
-            code,
-            detail: detail.into(),
-            fields: Vec::new(),
-            retry_after_secs: None,
-            internal: None,
-            sdk: None,
-        }
+        DomainError::new(kind, code, detail).into()
     }
 
     /// Adds the `message` SuperTokens SDKs read.
