@@ -6,7 +6,7 @@ use crate::config::Settings;
 use crate::indexing::Discovery;
 use async_trait::async_trait;
 use p2p_forum::{
-    ForumFiles, ForumService, ForumStates, MongoPostStore, POST_FILES, POST_KIND, PostStore,
+    Forum, ForumFiles, ForumService, ForumStates, MongoPostStore, POST_FILES, POST_KIND, PostStore,
     SqlPostStore, TOPIC_KIND,
 };
 use p2p_identity::{IdentityConfig, IdentityMemberDirectory, IdentityService, RateRule};
@@ -32,7 +32,9 @@ use tokio::sync::Notify;
 pub struct Services {
     pub identity: IdentityService,
     pub orgs: OrgService,
-    pub forum: ForumService,
+    pub forum: Arc<dyn ForumService>,
+    /// What replayed `topic.*` and `post.*` events carry now.
+    forum_states: Arc<dyn CurrentStates>,
     pub files: Arc<dyn FileService>,
     pub messaging: Arc<dyn MessagingService>,
     pub notifications: Arc<dyn NotificationService>,
@@ -92,7 +94,7 @@ impl Services {
             settings.markdown_image_hosts.iter().cloned(),
             Some(settings.public_url.as_str()),
         ));
-        let forum = ForumService::new(
+        let forum = Forum::new(
             backends.db.clone(),
             posts,
             events.clone(),
@@ -103,6 +105,8 @@ impl Services {
         .with_notifier(notifier.clone())
         .with_markdown(markdown.clone());
         files.register_access(POST_FILES, Arc::new(ForumFiles(forum.clone())));
+        let forum_states: Arc<dyn CurrentStates> = Arc::new(ForumStates(forum.clone()));
+        let forum: Arc<dyn ForumService> = Arc::new(forum);
         let messaging = Messaging::new(
             backends.db.clone(),
             events.clone(),
@@ -143,6 +147,7 @@ impl Services {
             identity,
             orgs,
             forum,
+            forum_states,
             files: Arc::new(files),
             messaging: Arc::new(messaging),
             notifications: Arc::new(notifications),
@@ -159,10 +164,9 @@ impl Services {
     /// posts. Messages and notifications are never edited or deleted, so
     /// their events replay as they were sent.
     pub fn replay_states(&self) -> ReplayStates {
-        let forum: Arc<dyn CurrentStates> = Arc::new(ForumStates(self.forum.clone()));
         ReplayStates::new()
-            .register(TOPIC_KIND, forum.clone())
-            .register(POST_KIND, forum)
+            .register(TOPIC_KIND, self.forum_states.clone())
+            .register(POST_KIND, self.forum_states.clone())
     }
 }
 
@@ -254,7 +258,7 @@ fn identity_config(
 }
 
 /// The forum's contribution to organization statistics.
-struct ForumStats(ForumService);
+struct ForumStats(Arc<dyn ForumService>);
 
 #[async_trait]
 impl ContentStatsSource for ForumStats {

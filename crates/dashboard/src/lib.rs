@@ -10,6 +10,6 @@ mod service;
 pub mod trending;
 mod types;
 
-pub use service::{DashboardService, STATS_MAX_AGE};
+pub use service::{Dashboard, DashboardService, STATS_MAX_AGE};
 pub use trending::TrendingRefresher;
 pub use types::*;

@@ -1,9 +1,10 @@
-//! [`DashboardService`]: what the HTTP shell calls.
+//! [`DashboardService`]: what the HTTP shell calls, implemented by [`Dashboard`].
 
 use crate::types::{
     ActivityItem, ActivityType, DashboardStats, OrganizationStats, PlatformStats,
     TrendingComponents, TrendingItem, UserStats,
 };
+use async_trait::async_trait;
 use p2p_kernel::ports::{Cache, Clock};
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use p2p_search::{Kind, KindTotals, SearchIndex, StatsScope};
@@ -15,10 +16,36 @@ use std::time::Duration;
 pub const STATS_MAX_AGE: Duration = Duration::from_secs(5);
 const EXCERPT_CHARS: usize = 200;
 
-/// Stats, activity and trending, read from the search index's read model
-/// (kept fresh from domain events, see `p2p_search`).
+/// Stats, activity and trending, as the HTTP shell asks for them.
+#[async_trait]
+pub trait DashboardService: Send + Sync + 'static {
+    /// The caller's, their organization's and the platform's figures,
+    /// computed concurrently and cached for [`STATS_MAX_AGE`] per caller.
+    /// The caller's, their organization's and the platform's figures,
+    /// computed concurrently and cached for [`STATS_MAX_AGE`] per caller.
+    async fn stats(&self, actor: &Actor) -> Result<DashboardStats, DomainError>;
+
+    /// Recent activity visible to the caller, newest first: topics, replies,
+    /// published use cases, and new members of the caller's organization.
+    async fn activity(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<ActivityItem>, DomainError>;
+
+    /// Topics and use cases by stored trending score, each with its
+    /// explanation (see [`crate::trending`]).
+    async fn trending(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<TrendingItem>, DomainError>;
+}
+
+/// [`DashboardService`] read from the search index's read model (kept fresh
+/// from domain events, see `p2p_search`).
 #[derive(Clone)]
-pub struct DashboardService {
+pub struct Dashboard {
     index: SearchIndex,
     cache: Arc<dyn Cache>,
     clock: Arc<dyn Clock>,
@@ -27,7 +54,7 @@ pub struct DashboardService {
 type ActivityPosition = (i64, String, String);
 type TrendingPosition = (f64, String, String);
 
-impl DashboardService {
+impl Dashboard {
     pub fn new(index: SearchIndex, cache: Arc<dyn Cache>, clock: Arc<dyn Clock>) -> Self {
         Self {
             index,
@@ -36,9 +63,37 @@ impl DashboardService {
         }
     }
 
-    /// The caller's, their organization's and the platform's figures,
-    /// computed concurrently and cached for [`STATS_MAX_AGE`] per caller.
-    pub async fn stats(&self, actor: &Actor) -> Result<DashboardStats, DomainError> {
+    /// The platform's figures: the same for every caller, so cached once
+    /// (a scan of the whole index) for [`STATS_MAX_AGE`].
+    async fn platform(&self) -> Result<PlatformStats, DomainError> {
+        const KEY: &str = "dashboard:stats:platform";
+        if let Ok(Some(bytes)) = self.cache.get(KEY).await
+            && let Ok(stats) = serde_json::from_slice::<PlatformStats>(&bytes)
+        {
+            return Ok(stats);
+        }
+        let (totals, organizations) = tokio::join!(
+            self.index.totals(StatsScope::Platform),
+            self.index.organization_count()
+        );
+        let totals = totals?;
+        let stats = PlatformStats {
+            users: count(&totals, Kind::User),
+            organizations: organizations?,
+            topics: count(&totals, Kind::Topic),
+            posts: count(&totals, Kind::Post),
+            use_cases: count(&totals, Kind::UseCase),
+        };
+        if let Ok(bytes) = serde_json::to_vec(&stats) {
+            let _ = self.cache.set(KEY, &bytes, STATS_MAX_AGE).await;
+        }
+        Ok(stats)
+    }
+}
+
+#[async_trait]
+impl DashboardService for Dashboard {
+    async fn stats(&self, actor: &Actor) -> Result<DashboardStats, DomainError> {
         let key = format!("dashboard:stats:{}", actor.user_id);
         match self.cache.get(&key).await {
             Ok(Some(bytes)) => {
@@ -86,36 +141,7 @@ impl DashboardService {
         Ok(stats)
     }
 
-    /// The platform's figures: the same for every caller, so cached once
-    /// (a scan of the whole index) for [`STATS_MAX_AGE`].
-    async fn platform(&self) -> Result<PlatformStats, DomainError> {
-        const KEY: &str = "dashboard:stats:platform";
-        if let Ok(Some(bytes)) = self.cache.get(KEY).await
-            && let Ok(stats) = serde_json::from_slice::<PlatformStats>(&bytes)
-        {
-            return Ok(stats);
-        }
-        let (totals, organizations) = tokio::join!(
-            self.index.totals(StatsScope::Platform),
-            self.index.organization_count()
-        );
-        let totals = totals?;
-        let stats = PlatformStats {
-            users: count(&totals, Kind::User),
-            organizations: organizations?,
-            topics: count(&totals, Kind::Topic),
-            posts: count(&totals, Kind::Post),
-            use_cases: count(&totals, Kind::UseCase),
-        };
-        if let Ok(bytes) = serde_json::to_vec(&stats) {
-            let _ = self.cache.set(KEY, &bytes, STATS_MAX_AGE).await;
-        }
-        Ok(stats)
-    }
-
-    /// Recent activity visible to the caller, newest first: topics, replies,
-    /// published use cases, and new members of the caller's organization.
-    pub async fn activity(
+    async fn activity(
         &self,
         actor: &Actor,
         page: PageRequest,
@@ -154,8 +180,7 @@ impl DashboardService {
         }))
     }
 
-    /// Topics and use cases by stored trending score, each with its explanation.
-    pub async fn trending(
+    async fn trending(
         &self,
         _actor: &Actor,
         page: PageRequest,

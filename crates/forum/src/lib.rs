@@ -3,7 +3,7 @@
 //! in the embedded one), upvotes, best answers, pinning and locking, revision
 //! history, Markdown rendering with sanitized HTML, and `@mentions`.
 //!
-//! The HTTP shell calls [`ForumService`]; every method that needs authorization
+//! The HTTP shell calls the [`ForumService`] trait (implemented by [`Forum`]); every method that needs authorization
 //! takes the calling [`p2p_kernel::Actor`]. Posts live behind the [`PostStore`]
 //! port with two implementations, [`MongoPostStore`] and [`SqlPostStore`], that
 //! pass the same contract suite.
@@ -15,6 +15,7 @@
 //! [`ForumStates`] tells the realtime hub what replayed `topic.*` and `post.*`
 //! events carry now (the current view; a deleted object only its id).
 
+mod api;
 mod locks;
 mod markdown;
 mod repo;
@@ -25,11 +26,12 @@ mod trending;
 mod types;
 mod validate;
 
+pub use api::ForumService;
 pub use markdown::{Rendered, render_markdown};
 pub use service::MAX_DEPTH;
 pub use service::posts::TOMBSTONE;
 pub use service::topics::FORUM_CHANNEL;
-pub use service::{ForumFiles, ForumService, ForumStates, POST_FILES, POST_KIND, TOPIC_KIND};
+pub use service::{Forum, ForumFiles, ForumStates, POST_FILES, POST_KIND, TOPIC_KIND};
 pub use store::mongo::MongoPostStore;
 pub use store::sql::SqlPostStore;
 pub use store::{

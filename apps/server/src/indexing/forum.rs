@@ -10,14 +10,15 @@ use p2p_forum::{ForumService, PostView, TopicFilter, TopicSort, TopicView};
 use p2p_kernel::ids::{PostId, TopicId};
 use p2p_kernel::{DomainError, Event, PageRequest};
 use p2p_search::{Change, ContentSource, Kind, Metrics, ScanBatch, SearchDocument, html_to_text};
+use std::sync::Arc;
 use uuid::Uuid;
 
 pub struct ForumSource {
-    forum: ForumService,
+    forum: Arc<dyn ForumService>,
 }
 
 impl ForumSource {
-    pub fn new(forum: ForumService) -> Self {
+    pub fn new(forum: Arc<dyn ForumService>) -> Self {
         Self { forum }
     }
 

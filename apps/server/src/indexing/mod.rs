@@ -36,7 +36,7 @@ pub(crate) fn id_of(data: &serde_json::Value, field: &str) -> Option<Uuid> {
 }
 
 use crate::backends::Backends;
-use p2p_dashboard::{DashboardService, TrendingRefresher};
+use p2p_dashboard::{Dashboard, DashboardService, TrendingRefresher};
 use p2p_forum::ForumService;
 use p2p_identity::IdentityService;
 use p2p_kernel::ports::Clock;
@@ -50,7 +50,7 @@ use tokio::task::JoinHandle;
 #[derive(Clone)]
 pub struct Discovery {
     pub search: Arc<dyn SearchService>,
-    pub dashboard: DashboardService,
+    pub dashboard: Arc<dyn DashboardService>,
     pub indexer: Indexer,
     clock: Arc<dyn Clock>,
 }
@@ -59,7 +59,7 @@ impl Discovery {
     pub fn build(
         backends: &Backends,
         identity: &IdentityService,
-        forum: &ForumService,
+        forum: &Arc<dyn ForumService>,
         usecases: &Arc<dyn UseCaseService>,
         feed: IndexFeed,
         clock: Arc<dyn Clock>,
@@ -72,7 +72,11 @@ impl Discovery {
         ];
         Self {
             search: Arc::new(IndexSearch::new(index.clone())),
-            dashboard: DashboardService::new(index.clone(), backends.cache.clone(), clock.clone()),
+            dashboard: Arc::new(Dashboard::new(
+                index.clone(),
+                backends.cache.clone(),
+                clock.clone(),
+            )),
             indexer: Indexer::new(index, sources, feed),
             clock,
         }

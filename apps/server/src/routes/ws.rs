@@ -109,7 +109,7 @@ pub fn realtime(hub: Hub, services: &Services, limits: &WebSocketSettings) -> Re
 }
 
 /// `topic:<id>` channels exist when the forum has the topic.
-struct ForumTopics(ForumService);
+struct ForumTopics(Arc<dyn ForumService>);
 
 #[async_trait::async_trait]
 impl TopicLookup for ForumTopics {

@@ -2,7 +2,7 @@
 //! `forum_post:<post id>` and readable by whoever may read the post (every
 //! signed-in user, while the post and its topic exist).
 
-use super::ForumService;
+use super::Forum;
 use crate::types::AttachmentRef;
 use async_trait::async_trait;
 use p2p_kernel::ids::{FileId, PostId};
@@ -17,7 +17,7 @@ pub(crate) fn post_owner(id: PostId) -> FileOwner {
     FileOwner::new(POST_FILES, id.0)
 }
 
-impl ForumService {
+impl Forum {
     /// Attaches the caller's uploads to a post about to be written (call
     /// [`Self::release_post_files`] if that write fails). Errors name the
     /// files as `attachments[i]`.
@@ -87,7 +87,7 @@ impl ForumService {
 
 /// Who may fetch a post's attachments: any signed-in user while the post
 /// (not deleted) and its topic exist.
-pub struct ForumFiles(pub ForumService);
+pub struct ForumFiles(pub Forum);
 
 #[async_trait]
 impl FileAccess for ForumFiles {

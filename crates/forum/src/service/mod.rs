@@ -1,4 +1,4 @@
-//! [`ForumService`]: what the HTTP shell calls.
+//! [`Forum`]: the forum's service, behind [`crate::ForumService`].
 
 mod files;
 mod notify;
@@ -33,14 +33,10 @@ use tokio::sync::{OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 /// Replies nest at most this deep (a top-level post has depth 0).
 pub const MAX_DEPTH: u32 = 15;
 
-/// The forum: topics, posts, votes, best answers, moderation.
-///
-/// Visibility: forum content is visible to every signed-in user of the
-/// platform. Authors edit and delete their own content; an organization's
-/// admins moderate what their organization owns (topics it opened, posts its
-/// members wrote, posts in its topics); platform operators moderate everything.
+/// The forum's implementation of [`crate::ForumService`] (see there for who
+/// may do what).
 #[derive(Clone)]
-pub struct ForumService {
+pub struct Forum {
     inner: Arc<Inner>,
 }
 
@@ -90,7 +86,7 @@ impl TopicGuard {
     }
 }
 
-impl ForumService {
+impl Forum {
     /// `db` holds the topic tables (run the migrations first); `posts` is
     /// [`crate::MongoPostStore`] or [`crate::SqlPostStore`]; `files` keeps
     /// the posts' attachments (register [`ForumFiles`] with it for
@@ -129,7 +125,7 @@ impl ForumService {
     }
 
     /// Posts sanitized and rendered with this policy (by default: no remote
-    /// images). Call right after [`ForumService::new`].
+    /// images). Call right after [`Forum::new`].
     pub fn with_markdown(mut self, markdown: Markdown) -> Self {
         match Arc::get_mut(&mut self.inner) {
             Some(inner) => inner.markdown = markdown,
@@ -328,7 +324,7 @@ impl TopicRefs {
     }
 }
 
-impl ForumService {
+impl Forum {
     pub(crate) fn post_view(
         &self,
         p: PostRecord,

@@ -2,7 +2,7 @@
 //! after the write that causes them: a reply to someone's post or in their
 //! topic, a mention, a best answer.
 
-use super::ForumService;
+use super::Forum;
 use crate::repo::TopicRow;
 use crate::types::PostView;
 use p2p_kernel::Actor;
@@ -10,7 +10,7 @@ use p2p_kernel::ids::UserId;
 use p2p_kernel::ports::{NotificationKind, NotificationRequest, Notifier, Recipients};
 use std::sync::Arc;
 
-impl ForumService {
+impl Forum {
     /// Sends the forum's notifications to `notifier` (without one, the forum
     /// notifies nobody). Call once, at startup.
     pub fn with_notifier(self, notifier: Arc<dyn Notifier>) -> Self {

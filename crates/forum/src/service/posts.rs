@@ -1,6 +1,6 @@
 //! Posts: reply, read, edit (revisions kept), delete (tombstone).
 
-use super::{ForumService, MAX_DEPTH, TopicRefs, require_author_or_admin, topic_channel};
+use super::{Forum, MAX_DEPTH, TopicRefs, require_author_or_admin, topic_channel};
 use crate::repo::{self, TopicRow};
 use crate::store::{PostEdit, PostRecord, Revision, Tombstone, thread_segment};
 use crate::timefmt::day;
@@ -13,13 +13,9 @@ use p2p_kernel::{Actor, DomainError};
 /// What a deleted post shows instead of its content.
 pub const TOMBSTONE: &str = "[deleted]";
 
-impl ForumService {
-    /// Adds a post to a topic, or a threaded reply when `parent_id` is set
-    /// (the parent must be in the same topic; replies nest at most
-    /// [`super::MAX_DEPTH`] deep). A locked topic refuses with 409
-    /// `topic_locked`. The topic's counts and last activity follow.
-    /// Announces `post.created` on `topic:<id>` with `mentioned_user_ids`.
-    pub async fn create_post(
+impl Forum {
+    /// See [`crate::ForumService::create_post`].
+    pub(crate) async fn create_post(
         &self,
         actor: &Actor,
         topic_id: TopicId,
@@ -102,8 +98,12 @@ impl ForumService {
         Ok(view)
     }
 
-    /// One post.
-    pub async fn get_post(&self, actor: &Actor, id: PostId) -> Result<PostView, DomainError> {
+    /// See [`crate::ForumService::get_post`].
+    pub(crate) async fn get_post(
+        &self,
+        actor: &Actor,
+        id: PostId,
+    ) -> Result<PostView, DomainError> {
         let post = self.find_post(id).await?;
         let row = self.topic_of(&post).await?;
         let upvoted = self.posts().upvoted_by(actor.user_id, &[id]).await?;
@@ -111,11 +111,8 @@ impl ForumService {
         Ok(self.post_view(post, &users, !upvoted.is_empty(), TopicRefs::of(&row)))
     }
 
-    /// Edits a post (its author, an admin of the author's organization, or a
-    /// platform operator; in a locked topic only the latter two); the previous
-    /// version is kept as a revision.
-    /// Announces `post.updated`.
-    pub async fn update_post(
+    /// See [`crate::ForumService::update_post`].
+    pub(crate) async fn update_post(
         &self,
         actor: &Actor,
         id: PostId,
@@ -193,13 +190,8 @@ impl ForumService {
         Ok(view)
     }
 
-    /// Deletes a post (its author, an admin of the author's organization or of
-    /// the topic's organization, or a platform operator). The post stays in
-    /// the thread as a tombstone (content `[deleted]`, no attachments) so its
-    /// replies keep their place; the topic's counts follow. The first post is
-    /// deleted with its topic only (409 `first_post_not_deletable`).
-    /// Announces `post.deleted` (and `topic.updated` when it was the answer).
-    pub async fn delete_post(&self, actor: &Actor, id: PostId) -> Result<(), DomainError> {
+    /// See [`crate::ForumService::delete_post`].
+    pub(crate) async fn delete_post(&self, actor: &Actor, id: PostId) -> Result<(), DomainError> {
         let post = self.find_post(id).await?;
         let (mut guard, mut row) = self
             .lock_topic(post.topic_id)
@@ -253,8 +245,8 @@ impl ForumService {
         Ok(())
     }
 
-    /// The earlier versions of a post, oldest first (a deleted post has none).
-    pub async fn list_revisions(
+    /// See [`crate::ForumService::list_revisions`].
+    pub(crate) async fn list_revisions(
         &self,
         _actor: &Actor,
         id: PostId,

@@ -2,7 +2,7 @@
 //! (the kernel's `CurrentStates` port, which the server registers with the
 //! realtime hub for the kinds `topic` and `post`).
 
-use super::{ForumService, TopicRefs, topic_view};
+use super::{Forum, TopicRefs, topic_view};
 use crate::repo;
 use crate::types::{PostView, TopicView};
 use async_trait::async_trait;
@@ -18,9 +18,12 @@ pub const TOPIC_KIND: &str = "topic";
 /// The kind of `post.created`, `post.updated` and `post.deleted`.
 pub const POST_KIND: &str = "post";
 
-impl ForumService {
+impl Forum {
     /// Topics as their events show them now; deleted ones are left out.
-    pub async fn current_topics(&self, ids: &[TopicId]) -> Result<Vec<TopicView>, DomainError> {
+    pub(crate) async fn current_topics(
+        &self,
+        ids: &[TopicId],
+    ) -> Result<Vec<TopicView>, DomainError> {
         let rows = repo::find_many(self.db(), ids).await?;
         let users = self
             .summaries(rows.iter().map(|r| UserId(r.m.author_id)))
@@ -30,7 +33,7 @@ impl ForumService {
 
     /// Posts as their events show them now; deleted posts (tombstones) and
     /// the posts of deleted topics are left out.
-    pub async fn current_posts(&self, ids: &[PostId]) -> Result<Vec<PostView>, DomainError> {
+    pub(crate) async fn current_posts(&self, ids: &[PostId]) -> Result<Vec<PostView>, DomainError> {
         let mut posts = self.posts().get_many(ids).await?;
         posts.retain(|p| !p.deleted);
         let mut topic_ids: Vec<TopicId> = posts.iter().map(|p| p.topic_id).collect();
@@ -58,7 +61,7 @@ impl ForumService {
 /// [`CurrentState::Visible`] (the view its live events carry) and what does
 /// not is left out (deleted). Content hidden by a moderator will answer
 /// [`CurrentState::Hidden`] here for the viewers who may not see it.
-pub struct ForumStates(pub ForumService);
+pub struct ForumStates(pub Forum);
 
 #[async_trait]
 impl CurrentStates for ForumStates {

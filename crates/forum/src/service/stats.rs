@@ -1,7 +1,7 @@
 //! What other domains ask the forum: does a topic exist (realtime channel
 //! authorization) and how much an organization wrote (organization stats).
 
-use super::ForumService;
+use super::Forum;
 use crate::repo;
 use crate::timefmt::{day, parse_day};
 use crate::types::{DailyForumCount, OrgForumCounts};
@@ -10,15 +10,18 @@ use p2p_kernel::ids::{OrgId, TopicId};
 use std::collections::BTreeMap;
 use time::Date;
 
-impl ForumService {
-    /// Whether the topic exists (every signed-in user may see every topic).
-    pub async fn topic_exists(&self, id: TopicId) -> Result<bool, DomainError> {
+impl Forum {
+    /// See [`crate::ForumService::topic_exists`].
+    pub(crate) async fn topic_exists(&self, id: TopicId) -> Result<bool, DomainError> {
         repo::exists(self.db(), id).await
     }
 
-    /// Topics opened and posts written by members of `org`: totals, and per
-    /// UTC day for the days on or after `since` (days without any left out).
-    pub async fn org_counts(&self, org: OrgId, since: Date) -> Result<OrgForumCounts, DomainError> {
+    /// See [`crate::ForumService::org_counts`].
+    pub(crate) async fn org_counts(
+        &self,
+        org: OrgId,
+        since: Date,
+    ) -> Result<OrgForumCounts, DomainError> {
         let since_day = day(since);
         let topics = repo::count_for_org(self.db(), org).await?;
         let posts = self.posts().count_for_org(org).await?;

@@ -1,6 +1,6 @@
 //! Topics: list, create, read, edit, delete, pin, lock.
 
-use super::{ForumService, TopicRefs, require_author_or_admin, topic_channel, topic_view};
+use super::{Forum, TopicRefs, require_author_or_admin, topic_channel, topic_view};
 use crate::repo::entity::topic;
 use crate::repo::list::{ListQuery, TopicCursor, list};
 use crate::repo::{self, TopicRow};
@@ -18,11 +18,9 @@ use serde_json::json;
 /// The channel every new topic is announced on.
 pub const FORUM_CHANNEL: &str = "forum";
 
-impl ForumService {
-    /// Topics visible to every signed-in user: pinned first, then `filter.sort`
-    /// (see [`crate::TopicSort`]); keyset-paginated (`invalid_cursor` for a
-    /// cursor of another sort).
-    pub async fn list_topics(
+impl Forum {
+    /// See [`crate::ForumService::list_topics`].
+    pub(crate) async fn list_topics(
         &self,
         _actor: &Actor,
         filter: TopicFilter,
@@ -52,10 +50,8 @@ impl ForumService {
         Ok(rows.map(|r| topic_view(&r, &users)))
     }
 
-    /// Opens a topic in the caller's organization with its first post.
-    /// Announces `topic.created` on `forum` and the first post's
-    /// `post.created` (with its mentions) on `topic:<id>`.
-    pub async fn create_topic(
+    /// See [`crate::ForumService::create_topic`].
+    pub(crate) async fn create_topic(
         &self,
         actor: &Actor,
         input: NewTopic,
@@ -147,12 +143,8 @@ impl ForumService {
         txn.commit().await.map_err(db_error)
     }
 
-    /// A topic and one page of its posts in thread order: top-level posts by
-    /// creation time, each directly followed by its replies (depth first,
-    /// siblings by creation time, then id). The cursor is the position of the
-    /// last post shown; replies added later to posts before it appear in the
-    /// topic's events, not in later pages.
-    pub async fn get_topic(
+    /// See [`crate::ForumService::get_topic`].
+    pub(crate) async fn get_topic(
         &self,
         actor: &Actor,
         id: TopicId,
@@ -188,9 +180,8 @@ impl ForumService {
         })
     }
 
-    /// Edits title, category or tags (the author, an admin of the topic's
-    /// organization, or a platform operator). Announces `topic.updated`.
-    pub async fn update_topic(
+    /// See [`crate::ForumService::update_topic`].
+    pub(crate) async fn update_topic(
         &self,
         actor: &Actor,
         id: TopicId,
@@ -231,9 +222,8 @@ impl ForumService {
         self.announce_topic(&row).await
     }
 
-    /// Deletes a topic and all its posts (the author, an admin of the topic's
-    /// organization, or a platform operator). Announces `topic.deleted`.
-    pub async fn delete_topic(&self, actor: &Actor, id: TopicId) -> Result<(), DomainError> {
+    /// See [`crate::ForumService::delete_topic`].
+    pub(crate) async fn delete_topic(&self, actor: &Actor, id: TopicId) -> Result<(), DomainError> {
         let (mut guard, row) = self.lock_topic(id).await?;
         require_author_or_admin(actor, UserId(row.m.author_id), row.org())?;
         let with_files = self.posts().posts_with_attachments(id).await?;
@@ -247,9 +237,8 @@ impl ForumService {
         Ok(())
     }
 
-    /// Pins or unpins (an admin of the topic's organization or a platform
-    /// operator). Announces `topic.updated`.
-    pub async fn set_pinned(
+    /// See [`crate::ForumService::set_pinned`].
+    pub(crate) async fn set_pinned(
         &self,
         actor: &Actor,
         id: TopicId,
@@ -258,9 +247,8 @@ impl ForumService {
         self.set_flag(actor, id, |m| &mut m.pinned, pinned).await
     }
 
-    /// Locks (no new posts) or unlocks (an admin of the topic's organization
-    /// or a platform operator). Announces `topic.updated`.
-    pub async fn set_locked(
+    /// See [`crate::ForumService::set_locked`].
+    pub(crate) async fn set_locked(
         &self,
         actor: &Actor,
         id: TopicId,

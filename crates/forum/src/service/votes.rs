@@ -1,7 +1,7 @@
 //! Upvotes and the accepted answer.
 
 use super::posts::post_deleted;
-use super::{ForumService, TopicRefs, require_author_or_admin, topic_channel};
+use super::{Forum, TopicRefs, require_author_or_admin, topic_channel};
 use crate::repo;
 use crate::types::{TopicView, VoteView};
 use p2p_kernel::Code;
@@ -17,21 +17,15 @@ pub(super) fn topic_gone_is_post_gone(e: DomainError) -> DomainError {
     }
 }
 
-impl ForumService {
-    /// Upvotes a post; idempotent (a second upvote changes nothing). Authors
-    /// cannot upvote their own posts (409 `cannot_upvote_own_post`), deleted
-    /// posts take no votes (409 `post_deleted`). A changed vote updates the
-    /// topic's counts and announces `post.updated`.
-    pub async fn upvote(&self, actor: &Actor, id: PostId) -> Result<VoteView, DomainError> {
-        self.vote(actor, id, true).await
-    }
-
-    /// Removes the caller's upvote; idempotent.
-    pub async fn remove_upvote(&self, actor: &Actor, id: PostId) -> Result<VoteView, DomainError> {
-        self.vote(actor, id, false).await
-    }
-
-    async fn vote(&self, actor: &Actor, id: PostId, up: bool) -> Result<VoteView, DomainError> {
+impl Forum {
+    /// Adds (`up`) or removes the caller's upvote; see
+    /// [`crate::ForumService::upvote`].
+    pub(crate) async fn vote(
+        &self,
+        actor: &Actor,
+        id: PostId,
+        up: bool,
+    ) -> Result<VoteView, DomainError> {
         let post = self.find_post(id).await?;
         if up && post.author_id == actor.user_id {
             return Err(DomainError::conflict(
@@ -77,12 +71,8 @@ impl ForumService {
         })
     }
 
-    /// Marks the accepted answer of a topic (the topic's author, an admin of
-    /// the topic's organization, or a platform operator). One per topic:
-    /// marking another post moves it. The first post cannot be the answer
-    /// (409 `first_post_cannot_be_answer`), nor can a deleted post.
-    /// Announces `topic.updated` and `post.updated` for the posts whose flag changed.
-    pub async fn mark_best_answer(
+    /// See [`crate::ForumService::mark_best_answer`].
+    pub(crate) async fn mark_best_answer(
         &self,
         actor: &Actor,
         id: PostId,
@@ -116,8 +106,8 @@ impl ForumService {
         Ok(view)
     }
 
-    /// Removes the accepted answer of a topic (same permission as marking it).
-    pub async fn clear_best_answer(
+    /// See [`crate::ForumService::clear_best_answer`].
+    pub(crate) async fn clear_best_answer(
         &self,
         actor: &Actor,
         topic: TopicId,

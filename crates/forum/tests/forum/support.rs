@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use futures_util::FutureExt;
 use mongodb::bson::doc;
 use p2p_forum::{
-    ForumFiles, ForumService, MongoPostStore, NewPost, NewTopic, POST_FILES, PostStore,
+    Forum, ForumFiles, ForumService, MongoPostStore, NewPost, NewTopic, POST_FILES, PostStore,
     SqlPostStore,
 };
 use p2p_kernel::adapters::memory::BroadcastEventBus;
@@ -127,7 +127,7 @@ impl UserDirectory for TestDirectory {
 pub struct Env {
     pub backend: Backend,
     pub db: DatabaseConnection,
-    pub forum: ForumService,
+    pub forum: Arc<dyn ForumService>,
     pub store: Arc<dyn PostStore>,
     pub events: Arc<BroadcastEventBus>,
     pub users: Arc<TestDirectory>,
@@ -201,15 +201,15 @@ impl Env {
     }
 
     /// Another server instance: same databases, its own service (and locks).
-    pub fn second_instance(&self) -> ForumService {
-        ForumService::new(
+    pub fn second_instance(&self) -> Arc<dyn ForumService> {
+        Arc::new(Forum::new(
             self.db.clone(),
             self.store.clone(),
             self.events.clone(),
             self.users.clone(),
             self.clock.clone(),
             Arc::new(self.files.clone()),
-        )
+        ))
     }
 
     pub async fn topic(&self, actor: &Actor, title: &str) -> p2p_forum::TopicWithFirstPost {
@@ -416,7 +416,7 @@ where
             let users = Arc::new(TestDirectory::default());
             let clock = Arc::new(TickingClock(Mutex::new(OffsetDateTime::now_utc())));
             let files = files_service(&db, &files_dir).await;
-            let forum = ForumService::new(
+            let forum = Forum::new(
                 db.clone(),
                 store.clone(),
                 events.clone(),
@@ -428,7 +428,7 @@ where
             let env = Env {
                 backend,
                 db: db.clone(),
-                forum,
+                forum: Arc::new(forum),
                 store,
                 events,
                 users,
