@@ -18,10 +18,11 @@
 mod api;
 mod locks;
 mod markdown;
-mod repo;
+mod per_day;
 mod service;
 mod store;
 mod timefmt;
+mod topic_store;
 mod trending;
 mod types;
 mod validate;

@@ -98,8 +98,6 @@ impl FileAccess for ForumFiles {
         if post.deleted {
             return Ok(false);
         }
-        Ok(crate::repo::find(self.0.db(), post.topic_id)
-            .await?
-            .is_some())
+        self.0.topics().exists(post.topic_id).await
     }
 }

@@ -1,5 +1,6 @@
 //! [`Forum`]: the forum's service, behind [`crate::ForumService`].
 
+mod answers;
 mod files;
 mod notify;
 pub(crate) mod posts;
@@ -10,25 +11,23 @@ pub(crate) mod votes;
 
 use crate::locks::TopicLocks;
 use crate::markdown::{Rendered, render_markdown};
-use crate::repo::{self, TopicRow};
 use crate::store::{PostRecord, PostStore};
 use crate::timefmt::STORED;
+use crate::topic_store::{SqlTopicStore, TopicRecord, TopicStore, TopicWrite};
 use crate::trending;
 use crate::types::{PostView, TopicView};
 pub use files::{ForumFiles, POST_FILES};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
-use p2p_kernel::persistence::begin_write;
-use p2p_kernel::persistence::db_error;
 use p2p_kernel::ports::{Clock, EventBus, Files, Notifier, UserDirectory, UserSummary};
 use p2p_kernel::text::Markdown;
 use p2p_kernel::{Actor, DomainError, Event};
 pub use replay::{ForumStates, POST_KIND, TOPIC_KIND};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 use time::OffsetDateTime;
-use tokio::sync::{OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::OwnedMutexGuard;
 
 /// Replies nest at most this deep (a top-level post has depth 0).
 pub const MAX_DEPTH: u32 = 15;
@@ -41,7 +40,7 @@ pub struct Forum {
 }
 
 struct Inner {
-    db: DatabaseConnection,
+    topics: Box<dyn TopicStore>,
     posts: Arc<dyn PostStore>,
     events: Arc<dyn EventBus>,
     users: Arc<dyn UserDirectory>,
@@ -50,39 +49,33 @@ struct Inner {
     notifier: std::sync::OnceLock<Arc<dyn Notifier>>,
     markdown: Markdown,
     locks: TopicLocks,
-    /// Bounds the PostgreSQL connections held by topic locks to half the pool,
-    /// so that post-store work inside a lock always finds a connection.
-    lock_connections: Arc<Semaphore>,
 }
 
-/// Holds a topic's write lock (see `locks.rs`) and, on PostgreSQL, the
-/// transaction holding its row lock. Dropping it rolls back.
+/// A write of one topic: its in-process lock (see `locks.rs`) and the
+/// store's write (which keeps other server instances out). Dropping it
+/// discards what was saved.
 pub(crate) struct TopicGuard {
-    txn: Option<DatabaseTransaction>,
-    _connection: Option<OwnedSemaphorePermit>,
+    write: Box<dyn TopicWrite>,
     _local: OwnedMutexGuard<()>,
 }
 
 impl TopicGuard {
-    /// The transaction the topic's relational writes go into. On SQLite it is
-    /// begun here, after the post-store work (which may need the write lock).
-    pub(crate) async fn txn(
-        &mut self,
-        db: &DatabaseConnection,
-    ) -> Result<&DatabaseTransaction, DomainError> {
-        if self.txn.is_none() {
-            self.txn = Some(begin_write(db).await?);
-        }
-        self.txn
-            .as_ref()
-            .ok_or_else(|| DomainError::internal(std::io::Error::other("no transaction")))
+    /// Saves the topic's editable fields (not its tags).
+    pub(crate) async fn save(&mut self, topic: &TopicRecord) -> Result<(), DomainError> {
+        self.write.save(topic, false).await
+    }
+
+    /// Saves the topic's editable fields and its tags.
+    pub(crate) async fn save_with_tags(&mut self, topic: &TopicRecord) -> Result<(), DomainError> {
+        self.write.save(topic, true).await
+    }
+
+    pub(crate) async fn delete(&mut self) -> Result<(), DomainError> {
+        self.write.delete().await
     }
 
     pub(crate) async fn commit(self) -> Result<(), DomainError> {
-        match self.txn {
-            Some(txn) => txn.commit().await.map_err(db_error),
-            None => Ok(()),
-        }
+        self.write.commit().await
     }
 }
 
@@ -99,18 +92,9 @@ impl Forum {
         clock: Arc<dyn Clock>,
         files: Arc<dyn Files>,
     ) -> Self {
-        let lock_connections = if db.get_database_backend() == DbBackend::Postgres {
-            let pool = db
-                .get_postgres_connection_pool()
-                .options()
-                .get_max_connections();
-            usize::try_from(pool / 2).unwrap_or(1).max(1)
-        } else {
-            1
-        };
         Self {
             inner: Arc::new(Inner {
-                db,
+                topics: Box::new(SqlTopicStore::new(db)),
                 posts,
                 events,
                 users,
@@ -119,7 +103,6 @@ impl Forum {
                 notifier: std::sync::OnceLock::new(),
                 markdown: Markdown::default(),
                 locks: TopicLocks::default(),
-                lock_connections: Arc::new(Semaphore::new(lock_connections)),
             }),
         }
     }
@@ -138,8 +121,8 @@ impl Forum {
         render_markdown(&self.inner.markdown, source)
     }
 
-    fn db(&self) -> &DatabaseConnection {
-        &self.inner.db
+    fn topics(&self) -> &dyn TopicStore {
+        self.inner.topics.as_ref()
     }
 
     fn posts(&self) -> &dyn PostStore {
@@ -152,41 +135,26 @@ impl Forum {
     }
 
     /// Takes the topic's write lock and reads the topic under it.
-    async fn lock_topic(&self, id: TopicId) -> Result<(TopicGuard, TopicRow), DomainError> {
+    async fn lock_topic(&self, id: TopicId) -> Result<(TopicGuard, TopicRecord), DomainError> {
         let local = self.inner.locks.lock(id).await;
-        if self.db().get_database_backend() == DbBackend::Postgres {
-            let permit = self
-                .inner
-                .lock_connections
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(DomainError::internal)?;
-            let txn = begin_write(self.db()).await?;
-            match repo::find_for_update(&txn, id).await? {
-                Some(row) => Ok((
-                    TopicGuard {
-                        txn: Some(txn),
-                        _connection: Some(permit),
-                        _local: local,
-                    },
-                    row,
-                )),
-                None => Err(DomainError::not_found("topic")),
-            }
-        } else {
-            let row = repo::find(self.db(), id)
-                .await?
-                .ok_or_else(|| DomainError::not_found("topic"))?;
-            Ok((
-                TopicGuard {
-                    txn: None,
-                    _connection: None,
-                    _local: local,
-                },
-                row,
-            ))
-        }
+        let (write, topic) = self
+            .topics()
+            .write(id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("topic"))?;
+        let guard = TopicGuard {
+            write,
+            _local: local,
+        };
+        Ok((guard, topic))
+    }
+
+    /// The topic, or not found.
+    async fn find_topic(&self, id: TopicId) -> Result<TopicRecord, DomainError> {
+        self.topics()
+            .get(id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("topic"))
     }
 
     /// Recomputes the topic's counts, last activity and trending score from
@@ -194,21 +162,21 @@ impl Forum {
     /// an engagement that is not a post (a vote).
     async fn refresh_counts(
         &self,
-        row: &mut TopicRow,
+        row: &mut TopicRecord,
         active_at: Option<OffsetDateTime>,
     ) -> Result<(), DomainError> {
-        let s = self.posts().topic_stats(row.id()).await?;
+        let s = self.posts().topic_stats(row.id).await?;
         let replies = s.posts.saturating_sub(1);
-        row.m.post_count = to_i32(s.posts);
-        row.m.reply_count = to_i32(replies);
-        row.m.upvote_count = to_i32(s.upvotes);
-        row.m.participant_count = to_i32(s.participants);
+        row.post_count = s.posts;
+        row.reply_count = replies;
+        row.upvote_count = s.upvotes;
+        row.participant_count = s.participants;
         let last = s
             .last_post_at
-            .map_or(row.m.created_at, |t| t.max(row.m.created_at));
-        row.m.last_activity_at = last;
+            .map_or(row.created_at, |t| t.max(row.created_at));
+        row.last_activity_at = last;
         let at = active_at.map_or(last, |a| a.max(last));
-        row.m.trending_score =
+        row.trending_score =
             trending::score(trending::engagement(replies, s.upvotes, s.participants), at);
         Ok(())
     }
@@ -276,34 +244,27 @@ pub(crate) fn topic_channel(id: TopicId) -> String {
     format!("topic:{id}")
 }
 
-pub(crate) fn to_i32(n: u64) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-pub(crate) fn topic_view(row: &TopicRow, users: &HashMap<UserId, UserSummary>) -> TopicView {
-    let m = &row.m;
-    let author_id = UserId(m.author_id);
+pub(crate) fn topic_view(t: &TopicRecord, users: &HashMap<UserId, UserSummary>) -> TopicView {
     TopicView {
-        id: TopicId(m.id),
-        organization_id: OrgId(m.organization_id),
-        author_id,
-        author: users.get(&author_id).cloned(),
-        title: m.title.clone(),
-        category: m.category.clone(),
-        tags: row.tags.clone(),
-        pinned: m.pinned,
-        locked: m.locked,
-        // `TopicRow::from_model` has refused negative stored counts.
-        post_count: u64::from(m.post_count.unsigned_abs()),
-        reply_count: u64::from(m.reply_count.unsigned_abs()),
-        upvote_count: u64::from(m.upvote_count.unsigned_abs()),
-        participant_count: u64::from(m.participant_count.unsigned_abs()),
-        last_activity_at: m.last_activity_at,
-        first_post_id: PostId(m.first_post_id),
-        best_answer_post_id: m.best_answer_post_id.map(PostId),
-        excerpt: m.excerpt.clone(),
-        created_at: m.created_at,
-        updated_at: m.updated_at,
+        id: t.id,
+        organization_id: t.organization_id,
+        author_id: t.author_id,
+        author: users.get(&t.author_id).cloned(),
+        title: t.title.clone(),
+        category: t.category.clone(),
+        tags: t.tags.clone(),
+        pinned: t.pinned,
+        locked: t.locked,
+        post_count: t.post_count,
+        reply_count: t.reply_count,
+        upvote_count: t.upvote_count,
+        participant_count: t.participant_count,
+        last_activity_at: t.last_activity_at,
+        first_post_id: t.first_post_id,
+        best_answer_post_id: t.best_answer_post_id,
+        excerpt: t.excerpt.clone(),
+        created_at: t.created_at,
+        updated_at: t.updated_at,
     }
 }
 
@@ -316,10 +277,10 @@ pub(crate) struct TopicRefs {
 }
 
 impl TopicRefs {
-    pub(crate) fn of(row: &TopicRow) -> Self {
+    pub(crate) fn of(row: &TopicRecord) -> Self {
         Self {
-            first: PostId(row.m.first_post_id),
-            best: row.m.best_answer_post_id.map(PostId),
+            first: row.first_post_id,
+            best: row.best_answer_post_id,
         }
     }
 }
@@ -340,7 +301,7 @@ impl Forum {
             author_id: p.author_id,
             author: users.get(&p.author_id).cloned(),
             is_first_post: refs.first == p.id,
-            is_best_answer: !p.deleted && refs.best == Some(p.id),
+            is_best_answer: answers::is_shown_as_answer(&p, refs),
             content: p.content,
             content_html: p.content_html,
             attachments: self.attachment_views(p.attachments),

@@ -1,9 +1,9 @@
 //! Notifications the forum asks for (through the kernel's `Notifier` port),
 //! after the write that causes them: a reply to someone's post or in their
-//! topic, a mention, a best answer.
+//! topic, a mention (a best answer: `answers.rs`).
 
 use super::Forum;
-use crate::repo::TopicRow;
+use crate::topic_store::TopicRecord;
 use crate::types::PostView;
 use p2p_kernel::Actor;
 use p2p_kernel::ids::UserId;
@@ -20,7 +20,7 @@ impl Forum {
         self
     }
 
-    async fn notify(&self, requests: Vec<NotificationRequest>) {
+    pub(super) async fn notify(&self, requests: Vec<NotificationRequest>) {
         if let Some(notifier) = self.inner.notifier.get()
             && !requests.is_empty()
         {
@@ -30,13 +30,13 @@ impl Forum {
 
     /// After a new post: the mentioned users get `mention`; the topic's author
     /// and the author of the post replied to get `reply` (unless mentioned).
-    pub(crate) async fn notify_post(&self, actor: &Actor, row: &TopicRow, post: &PostView) {
+    pub(crate) async fn notify_post(&self, actor: &Actor, row: &TopicRecord, post: &PostView) {
         let name = self.display_name(actor.user_id).await;
-        let title = &row.m.title;
-        let link = format!("/forums/topics/{}#post-{}", row.id(), post.id);
-        let data = serde_json::json!({ "topic_id": row.id(), "post_id": post.id });
+        let title = &row.title;
+        let link = format!("/forums/topics/{}#post-{}", row.id, post.id);
+        let data = serde_json::json!({ "topic_id": row.id, "post_id": post.id });
         let mentioned = post.mentioned_user_ids.clone();
-        let mut replied_to = vec![UserId(row.m.author_id)];
+        let mut replied_to = vec![row.author_id];
         if let Some(parent) = post.parent_id {
             match self.posts().get(parent).await {
                 Ok(Some(p)) => replied_to.push(p.author_id),
@@ -74,27 +74,7 @@ impl Forum {
         self.notify(requests).await;
     }
 
-    /// After a best answer is marked: its author gets `best_answer`.
-    pub(crate) async fn notify_best_answer(&self, actor: &Actor, row: &TopicRow, author: UserId) {
-        if author == actor.user_id {
-            return;
-        }
-        let post = row.m.best_answer_post_id;
-        let request = NotificationRequest::to_user(
-            NotificationKind::BestAnswer,
-            author,
-            format!("Your answer in \"{}\" was accepted", row.m.title),
-        )
-        .by(actor.user_id)
-        .link(match post {
-            Some(p) => format!("/forums/topics/{}#post-{p}", row.id()),
-            None => format!("/forums/topics/{}", row.id()),
-        })
-        .data(serde_json::json!({ "topic_id": row.id(), "post_id": post }));
-        self.notify(vec![request]).await;
-    }
-
-    async fn display_name(&self, user: UserId) -> String {
+    pub(super) async fn display_name(&self, user: UserId) -> String {
         self.summaries([user])
             .await
             .remove(&user)

@@ -1,14 +1,17 @@
 //! Posts: reply, read, edit (revisions kept), delete (tombstone).
 
+use super::answers::forget_deleted_answer;
 use super::{Forum, MAX_DEPTH, TopicRefs, require_author_or_admin, topic_channel};
-use crate::repo::{self, TopicRow};
+use crate::markdown::Rendered;
 use crate::store::{PostEdit, PostRecord, Revision, Tombstone, thread_segment};
 use crate::timefmt::day;
-use crate::types::{NewPost, PostPatch, PostView, RevisionView};
+use crate::topic_store::TopicRecord;
+use crate::types::{AttachmentRef, NewPost, PostPatch, PostView, RevisionView};
 use crate::validate;
 use p2p_kernel::Code;
-use p2p_kernel::ids::{FileId, PostId, TopicId};
-use p2p_kernel::{Actor, DomainError};
+use p2p_kernel::ids::{FileId, PostId, TopicId, UserId};
+use p2p_kernel::{Actor, DomainError, ErrorKind};
+use time::OffsetDateTime;
 
 /// What a deleted post shows instead of its content.
 pub const TOMBSTONE: &str = "[deleted]";
@@ -25,7 +28,7 @@ impl Forum {
         let rendered = self.render(&clean.content);
         let mentions = self.resolve_mentions(actor, &rendered.mentions).await;
         let (mut guard, mut row) = self.lock_topic(topic_id).await?;
-        if row.m.locked {
+        if row.locked {
             return Err(DomainError::conflict(
                 Code::TopicLocked,
                 "the topic is locked and takes no new posts",
@@ -59,36 +62,23 @@ impl Forum {
                 (format!("{}{segment}", parent.thread_key), parent.depth + 1)
             }
         };
-        let record = PostRecord {
+        let attachments = self
+            .attach_files(actor, id, clean.attachments.as_deref().unwrap_or_default())
+            .await?;
+        let place = Placement {
             id,
             topic_id,
-            organization_id: actor.org_id,
             parent_id: input.parent_id,
-            author_id: actor.user_id,
             thread_key,
             depth,
-            content: rendered.source.clone(),
-            content_html: rendered.html,
-            attachments: self
-                .attach_files(actor, id, clean.attachments.as_deref().unwrap_or_default())
-                .await?,
-            mentioned_user_ids: mentions,
-            upvote_count: 0,
-            is_best_answer: false,
-            deleted: false,
-            revision_count: 0,
-            created_day: day(now.date()),
-            created_at: now,
-            updated_at: now,
-            edited_at: None,
         };
+        let record = new_record(actor, place, &rendered, mentions, attachments, now);
         if let Err(e) = self.posts().insert(&record).await {
             self.release_post_files(id).await;
             return Err(e);
         }
         self.refresh_counts(&mut row, None).await?;
-        let txn = guard.txn(self.db()).await?;
-        repo::save(txn, &row).await?;
+        guard.save(&row).await?;
         guard.commit().await?;
         let users = self.summaries([actor.user_id]).await;
         let view = self.post_view(record, &users, false, TopicRefs::of(&row));
@@ -126,12 +116,12 @@ impl Forum {
         let (mut guard, mut row) = self
             .lock_topic(post.topic_id)
             .await
-            .map_err(super::votes::topic_gone_is_post_gone)?;
+            .map_err(topic_gone_is_post_gone)?;
         let post = self.find_post(id).await?;
         if post.deleted {
             return Err(post_deleted());
         }
-        if row.m.locked && !actor.can_manage_org(post.organization_id) {
+        if row.locked && !actor.can_manage_org(post.organization_id) {
             return Err(DomainError::conflict(
                 Code::TopicLocked,
                 "the topic is locked: only a moderator may edit its posts",
@@ -172,11 +162,10 @@ impl Forum {
                 return Err(outcome.err().unwrap_or_else(post_deleted));
             }
         }
-        if row.m.first_post_id == id.0 {
-            row.m.excerpt = rendered.excerpt();
-            row.m.search_text = rendered.search_text(&row.m.title);
-            let txn = guard.txn(self.db()).await?;
-            repo::save(txn, &row).await?;
+        if row.first_post_id == id {
+            row.excerpt = rendered.excerpt();
+            row.search_text = rendered.search_text(&row.title);
+            guard.save(&row).await?;
         }
         guard.commit().await?;
         let updated = self.find_post(id).await?;
@@ -185,7 +174,7 @@ impl Forum {
         let refs = TopicRefs::of(&row);
         let view = self.post_view(updated.clone(), &users, !upvoted.is_empty(), refs);
         let event = self.post_view(updated, &users, false, refs);
-        self.publish(topic_channel(row.id()), "post.updated", &event)
+        self.publish(topic_channel(row.id), "post.updated", &event)
             .await;
         Ok(view)
     }
@@ -196,16 +185,16 @@ impl Forum {
         let (mut guard, mut row) = self
             .lock_topic(post.topic_id)
             .await
-            .map_err(super::votes::topic_gone_is_post_gone)?;
+            .map_err(topic_gone_is_post_gone)?;
         if !(actor.user_id == post.author_id
             || actor.can_manage_org(post.organization_id)
-            || actor.can_manage_org(row.org()))
+            || actor.can_manage_org(row.organization_id))
         {
             return Err(DomainError::forbidden(
                 "only the author or an organization admin may do this",
             ));
         }
-        if row.m.first_post_id == id.0 {
+        if row.first_post_id == id {
             return Err(DomainError::conflict(
                 Code::FirstPostNotDeletable,
                 "the first post is deleted with its topic",
@@ -226,18 +215,14 @@ impl Forum {
         };
         self.posts().soft_delete(id, &tombstone).await?;
         self.release_post_files(id).await;
-        let was_answer = row.m.best_answer_post_id == Some(id.0);
-        if was_answer {
-            row.m.best_answer_post_id = None;
-        }
+        let was_answer = forget_deleted_answer(&mut row, id);
         self.refresh_counts(&mut row, None).await?;
-        let txn = guard.txn(self.db()).await?;
-        repo::save(txn, &row).await?;
+        guard.save(&row).await?;
         guard.commit().await?;
         let deleted = self.find_post(id).await?;
         let users = self.summaries([deleted.author_id]).await;
         let view = self.post_view(deleted, &users, false, TopicRefs::of(&row));
-        self.publish(topic_channel(row.id()), "post.deleted", &view)
+        self.publish(topic_channel(row.id), "post.deleted", &view)
             .await;
         if was_answer {
             self.announce_topic(&row).await?;
@@ -275,13 +260,65 @@ impl Forum {
     }
 
     /// The topic of a post (a post whose topic is gone is not found either).
-    pub(super) async fn topic_of(&self, post: &PostRecord) -> Result<TopicRow, DomainError> {
-        repo::find(self.db(), post.topic_id)
+    pub(super) async fn topic_of(&self, post: &PostRecord) -> Result<TopicRecord, DomainError> {
+        self.topics()
+            .get(post.topic_id)
             .await?
             .ok_or_else(|| DomainError::not_found("post"))
     }
 }
 
+/// Where a new post goes: its topic, parent and place in the thread.
+pub(super) struct Placement {
+    pub id: PostId,
+    pub topic_id: TopicId,
+    pub parent_id: Option<PostId>,
+    pub thread_key: String,
+    pub depth: u32,
+}
+
+/// A post written now by `actor`, as the store takes it: no votes, no
+/// revisions, not edited.
+pub(super) fn new_record(
+    actor: &Actor,
+    place: Placement,
+    rendered: &Rendered,
+    mentions: Vec<UserId>,
+    attachments: Vec<AttachmentRef>,
+    now: OffsetDateTime,
+) -> PostRecord {
+    PostRecord {
+        id: place.id,
+        topic_id: place.topic_id,
+        organization_id: actor.org_id,
+        parent_id: place.parent_id,
+        author_id: actor.user_id,
+        thread_key: place.thread_key,
+        depth: place.depth,
+        content: rendered.source.clone(),
+        content_html: rendered.html.clone(),
+        attachments,
+        mentioned_user_ids: mentions,
+        upvote_count: 0,
+        is_best_answer: false,
+        deleted: false,
+        revision_count: 0,
+        created_day: day(now.date()),
+        created_at: now,
+        updated_at: now,
+        edited_at: None,
+    }
+}
+
 pub(super) fn post_deleted() -> DomainError {
     DomainError::conflict(Code::PostDeleted, "the post was deleted")
+}
+
+/// A post whose topic was deleted meanwhile is not found either.
+pub(super) fn topic_gone_is_post_gone(e: DomainError) -> DomainError {
+    if e.kind_of() == ErrorKind::NotFound {
+        DomainError::not_found("post")
+    } else {
+        e
+    }
 }

@@ -3,10 +3,9 @@
 //! realtime hub for the kinds `topic` and `post`).
 
 use super::{Forum, TopicRefs, topic_view};
-use crate::repo;
 use crate::types::{PostView, TopicView};
 use async_trait::async_trait;
-use p2p_kernel::ids::{PostId, TopicId, UserId};
+use p2p_kernel::ids::{PostId, TopicId};
 use p2p_kernel::ports::{CurrentState, CurrentStates};
 use p2p_kernel::{Actor, DomainError};
 use serde::Serialize;
@@ -24,10 +23,8 @@ impl Forum {
         &self,
         ids: &[TopicId],
     ) -> Result<Vec<TopicView>, DomainError> {
-        let rows = repo::find_many(self.db(), ids).await?;
-        let users = self
-            .summaries(rows.iter().map(|r| UserId(r.m.author_id)))
-            .await;
+        let rows = self.topics().get_many(ids).await?;
+        let users = self.summaries(rows.iter().map(|r| r.author_id)).await;
         Ok(rows.iter().map(|r| topic_view(r, &users)).collect())
     }
 
@@ -39,10 +36,12 @@ impl Forum {
         let mut topic_ids: Vec<TopicId> = posts.iter().map(|p| p.topic_id).collect();
         topic_ids.sort();
         topic_ids.dedup();
-        let topics: HashMap<TopicId, TopicRefs> = repo::find_many(self.db(), &topic_ids)
+        let topics: HashMap<TopicId, TopicRefs> = self
+            .topics()
+            .get_many(&topic_ids)
             .await?
             .iter()
-            .map(|row| (row.id(), TopicRefs::of(row)))
+            .map(|row| (row.id, TopicRefs::of(row)))
             .collect();
         let users = self.summaries(posts.iter().map(|p| p.author_id)).await;
         Ok(posts

@@ -2,7 +2,6 @@
 //! authorization) and how much an organization wrote (organization stats).
 
 use super::Forum;
-use crate::repo;
 use crate::timefmt::{day, parse_day};
 use crate::types::{DailyForumCount, OrgForumCounts};
 use p2p_kernel::DomainError;
@@ -13,7 +12,7 @@ use time::Date;
 impl Forum {
     /// See [`crate::ForumService::topic_exists`].
     pub(crate) async fn topic_exists(&self, id: TopicId) -> Result<bool, DomainError> {
-        repo::exists(self.db(), id).await
+        self.topics().exists(id).await
     }
 
     /// See [`crate::ForumService::org_counts`].
@@ -23,11 +22,11 @@ impl Forum {
         since: Date,
     ) -> Result<OrgForumCounts, DomainError> {
         let since_day = day(since);
-        let topics = repo::count_for_org(self.db(), org).await?;
+        let topics = self.topics().count_for_org(org).await?;
         let posts = self.posts().count_for_org(org).await?;
         let mut days: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        for (d, n) in repo::daily_for_org(self.db(), org, &since_day).await? {
-            days.entry(d).or_default().0 += n;
+        for d in self.topics().daily_for_org(org, &since_day).await? {
+            days.entry(d.day).or_default().0 += d.count;
         }
         for d in self.posts().daily_for_org(org, &since_day).await? {
             days.entry(d.day).or_default().1 += d.count;

@@ -558,26 +558,10 @@ impl PostStore for SqlPostStore {
         org: OrgId,
         since_day: &str,
     ) -> Result<Vec<DayCount>, DomainError> {
-        let rows = post::Entity::find()
-            .select_only()
-            .column(post::Column::CreatedDay)
-            .column_as(Expr::col(post::Column::Id).count(), "n")
+        let posts = post::Entity::find()
             .filter(post::Column::OrganizationId.eq(org.0))
-            .filter(post::Column::Deleted.eq(false))
-            .filter(post::Column::CreatedDay.gte(since_day))
-            .group_by(post::Column::CreatedDay)
-            .order_by_asc(post::Column::CreatedDay)
-            .into_tuple::<(String, i64)>()
-            .all(&self.db)
-            .await
-            .map_err(db_error)?;
-        rows.into_iter()
-            .map(|(day, n)| {
-                Ok(DayCount {
-                    day,
-                    count: stored("posts per day", n)?,
-                })
-            })
-            .collect()
+            .filter(post::Column::Deleted.eq(false));
+        let (day, id) = (post::Column::CreatedDay, post::Column::Id);
+        crate::per_day::count_per_day(&self.db, posts, day, id, since_day).await
     }
 }

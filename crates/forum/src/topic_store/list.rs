@@ -8,8 +8,8 @@
 //! skipped nor repeated. With `top` and `trending` a topic whose votes or
 //! activity change while a client pages may move across the cursor.
 
-use super::TopicRow;
 use super::entity::{tag, topic};
+use super::{TopicQuery, TopicRecord};
 use crate::timefmt::{STORED, from_unix_ms, unix_ms};
 use crate::types::TopicSort;
 use p2p_kernel::DomainError;
@@ -21,16 +21,6 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// What a topic list is filtered by (already normalized).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ListQuery {
-    pub category_key: Option<String>,
-    pub tag: Option<String>,
-    pub author: Option<Uuid>,
-    pub words: Vec<String>,
-    pub sort: TopicSort,
-}
 
 /// Position of the last topic of a page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,18 +38,21 @@ pub(crate) struct TopicCursor {
 }
 
 impl TopicCursor {
-    pub(crate) fn of(row: &TopicRow, sort: TopicSort) -> Self {
+    pub(crate) fn of(topic: &TopicRecord, sort: TopicSort) -> Self {
         let (n, f) = match sort {
-            TopicSort::Latest | TopicSort::Unanswered => (Some(unix_ms(row.m.created_at)), None),
-            TopicSort::Top => (Some(i64::from(row.m.upvote_count)), None),
-            TopicSort::Trending => (None, Some(row.m.trending_score)),
+            TopicSort::Latest | TopicSort::Unanswered => (Some(unix_ms(topic.created_at)), None),
+            TopicSort::Top => (
+                Some(i64::try_from(topic.upvote_count).unwrap_or(i64::MAX)),
+                None,
+            ),
+            TopicSort::Trending => (None, Some(topic.trending_score)),
         };
         Self {
             s: sort,
-            p: row.m.pinned,
+            p: topic.pinned,
             n,
             f,
-            i: row.m.id,
+            i: topic.id.0,
         }
     }
 }
@@ -126,12 +119,12 @@ fn contains_pattern(word: &str) -> String {
     p
 }
 
-pub(crate) async fn list(
+pub(super) async fn list(
     conn: &impl ConnectionTrait,
-    q: &ListQuery,
+    q: &TopicQuery,
     cursor: Option<&TopicCursor>,
     limit: u64,
-) -> Result<Vec<TopicRow>, DomainError> {
+) -> Result<Vec<TopicRecord>, DomainError> {
     let mut select = topic::Entity::find();
     if let Some(category) = &q.category_key {
         select = select.filter(topic::Column::CategoryKey.eq(category.clone()));
@@ -145,7 +138,7 @@ pub(crate) async fn list(
         select = select.filter(topic::Column::Id.in_subquery(with_tag));
     }
     if let Some(author) = q.author {
-        select = select.filter(topic::Column::AuthorId.eq(author));
+        select = select.filter(topic::Column::AuthorId.eq(author.0));
     }
     for word in &q.words {
         select = select.filter(
@@ -172,7 +165,7 @@ pub(crate) async fn list(
         .all(conn)
         .await
         .map_err(db_error)?;
-    rows.into_iter().map(TopicRow::from_model).collect()
+    rows.into_iter().map(super::sql::record).collect()
 }
 
 #[cfg(test)]

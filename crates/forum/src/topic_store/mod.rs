@@ -1,0 +1,113 @@
+//! Where topics live: the [`TopicStore`] port and its relational
+//! implementation ([`SqlTopicStore`], tables `forum_topics` and
+//! `forum_topic_tags`). The service sees [`TopicRecord`]s only.
+
+mod entity;
+mod list;
+mod sql;
+
+use crate::types::TopicSort;
+use async_trait::async_trait;
+pub(crate) use list::TopicCursor;
+use p2p_kernel::DomainError;
+use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+pub(crate) use sql::SqlTopicStore;
+use time::OffsetDateTime;
+
+/// One topic as the store keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct TopicRecord {
+    pub id: TopicId,
+    pub organization_id: OrgId,
+    pub author_id: UserId,
+    pub title: String,
+    pub category: Option<String>,
+    /// Lower-cased category, what the category filter compares.
+    pub category_key: Option<String>,
+    /// In the order given.
+    pub tags: Vec<String>,
+    pub pinned: bool,
+    pub locked: bool,
+    pub post_count: u64,
+    pub reply_count: u64,
+    pub upvote_count: u64,
+    pub participant_count: u64,
+    pub trending_score: f64,
+    pub last_activity_at: OffsetDateTime,
+    pub first_post_id: PostId,
+    pub best_answer_post_id: Option<PostId>,
+    pub excerpt: String,
+    /// Lower-case title and first-post text, what `q` matches.
+    pub search_text: String,
+    /// `YYYY-MM-DD` (UTC) of `created_at`, for daily statistics.
+    pub created_day: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// What a topic list is filtered by (already normalized).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TopicQuery {
+    pub category_key: Option<String>,
+    pub tag: Option<String>,
+    pub author: Option<UserId>,
+    pub words: Vec<String>,
+    pub sort: TopicSort,
+}
+
+/// Where topics live.
+#[async_trait]
+pub(crate) trait TopicStore: Send + Sync + 'static {
+    async fn get(&self, id: TopicId) -> Result<Option<TopicRecord>, DomainError>;
+
+    /// The topics among `ids` that exist, in no particular order.
+    async fn get_many(&self, ids: &[TopicId]) -> Result<Vec<TopicRecord>, DomainError>;
+
+    async fn exists(&self, id: TopicId) -> Result<bool, DomainError>;
+
+    /// Stores a new topic with its tags (in one commit).
+    async fn insert(&self, topic: &TopicRecord) -> Result<(), DomainError>;
+
+    /// Up to `limit` topics matching `query` in its sort order (pinned
+    /// first), strictly after `cursor` (`invalid_cursor` for a cursor of
+    /// another sort).
+    async fn list(
+        &self,
+        query: &TopicQuery,
+        cursor: Option<&TopicCursor>,
+        limit: u64,
+    ) -> Result<Vec<TopicRecord>, DomainError>;
+
+    /// Topics opened by members of `org`.
+    async fn count_for_org(&self, org: OrgId) -> Result<u64, DomainError>;
+
+    /// Topics of `org` per day (`YYYY-MM-DD`), for days `>= since_day`.
+    async fn daily_for_org(
+        &self,
+        org: OrgId,
+        since_day: &str,
+    ) -> Result<Vec<crate::store::DayCount>, DomainError>;
+
+    /// Starts a write of the topic and reads it: until the write is committed
+    /// or dropped, no other server instance writes the topic (PostgreSQL:
+    /// the row stays locked, `SELECT … FOR UPDATE`). `None` when there is no
+    /// such topic. In-process writers are serialized by the service.
+    async fn write(
+        &self,
+        id: TopicId,
+    ) -> Result<Option<(Box<dyn TopicWrite>, TopicRecord)>, DomainError>;
+}
+
+/// A write of one topic begun by [`TopicStore::write`]; dropping it without
+/// [`TopicWrite::commit`] discards what it saved.
+#[async_trait]
+pub(crate) trait TopicWrite: Send {
+    /// Writes the editable fields of the topic (title, category, flags,
+    /// counts, texts, best answer, and the tags when `tags_changed`).
+    async fn save(&mut self, topic: &TopicRecord, tags_changed: bool) -> Result<(), DomainError>;
+
+    /// Removes the topic and its tags.
+    async fn delete(&mut self) -> Result<(), DomainError>;
+
+    async fn commit(self: Box<Self>) -> Result<(), DomainError>;
+}
