@@ -120,12 +120,7 @@ impl UseCases {
             self.record_revision(actor, &before).await?;
             view.revision_count += 1;
         }
-        if !self
-            .inner
-            .store
-            .replace(&UseCaseDoc::new(view.clone()))
-            .await?
-        {
+        if !self.store_view(&view).await? {
             return Err(DomainError::not_found("use case"));
         }
         self.detach_dropped(id, &before.media, &view.media).await;
@@ -147,12 +142,7 @@ impl UseCases {
         view.status = Status::Published;
         view.published_at = Some(now);
         view.updated_at = now;
-        if !self
-            .inner
-            .store
-            .replace(&UseCaseDoc::new(view.clone()))
-            .await?
-        {
+        if !self.store_view(&view).await? {
             return Err(DomainError::not_found("use case"));
         }
         self.publish_event("use_case.published", &view).await;

@@ -1,7 +1,6 @@
 //! Media: files from the files service, attached to the use case.
 
 use super::UseCases;
-use crate::doc::UseCaseDoc;
 use crate::types::{MediaItem, MediaRef, MediaType, UseCaseView};
 use crate::validate::{MEDIA_MAX, optional_caption};
 use p2p_kernel::ids::{FileId, UseCaseId};
@@ -110,12 +109,7 @@ impl UseCases {
         view.media.retain(|m| m.file_id != info.id);
         view.media.extend(item(info, caption));
         view.updated_at = self.now();
-        if !self
-            .inner
-            .store
-            .replace(&UseCaseDoc::new(view.clone()))
-            .await?
-        {
+        if !self.store_view(&view).await? {
             self.release_files(id).await;
             return Err(DomainError::not_found("use case"));
         }

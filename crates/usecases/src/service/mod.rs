@@ -143,6 +143,14 @@ impl UseCases {
         }
     }
 
+    /// Writes `view` over the stored use case; false when it is gone meanwhile.
+    async fn store_view(&self, view: &UseCaseView) -> Result<bool, DomainError> {
+        self.inner
+            .store
+            .replace(&UseCaseDoc::new(view.clone()))
+            .await
+    }
+
     async fn publish_event(&self, name: &str, view: &UseCaseView) {
         let channel = format!("org:{}", view.organization_id);
         match serde_json::to_value(view) {

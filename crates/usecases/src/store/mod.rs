@@ -7,11 +7,12 @@ pub mod mongo;
 pub mod sql;
 
 use crate::doc::{UseCaseDoc, key};
-use crate::types::{Facets, Sort, Status, UseCaseFilter};
+use crate::types::{FacetCount, Facets, Sort, Status, UseCaseFilter};
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use p2p_kernel::DomainError;
 use serde::{Deserialize, Serialize};
+use std::future::Future;
 use uuid::Uuid;
 
 /// Use cases read from a cursor, one at a time.
@@ -19,6 +20,23 @@ pub type DocStream = BoxStream<'static, Result<UseCaseDoc, DomainError>>;
 
 /// Most values listed per facet.
 pub const FACET_VALUES: u64 = 20;
+
+/// The four facets of a list, counted concurrently (each store gives one
+/// grouped count per facet).
+pub(crate) async fn gather_facets(
+    industry: impl Future<Output = Result<Vec<FacetCount>, DomainError>>,
+    technology: impl Future<Output = Result<Vec<FacetCount>, DomainError>>,
+    tag: impl Future<Output = Result<Vec<FacetCount>, DomainError>>,
+    city: impl Future<Output = Result<Vec<FacetCount>, DomainError>>,
+) -> Result<Facets, DomainError> {
+    let (industry, technology, tag, city) = tokio::try_join!(industry, technology, tag, city)?;
+    Ok(Facets {
+        industry,
+        technology,
+        tag,
+        city,
+    })
+}
 
 /// Where a page starts: strictly after this (sort value, id) in the list order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,9 @@
 //! `organization_id`, `view_count` and the `keys.*` fields, each list order
 //! and filter backed by a compound index.
 
-use super::{DAY_MICROS, DocStream, FACET_VALUES, ListQuery, Position, UseCaseStore};
+use super::{
+    DAY_MICROS, DocStream, FACET_VALUES, ListQuery, Position, UseCaseStore, gather_facets,
+};
 use crate::doc::UseCaseDoc;
 use crate::types::{FacetCount, Facets, Sort, Status};
 use async_trait::async_trait;
@@ -251,19 +253,14 @@ impl UseCaseStore for MongoUseCaseStore {
     }
 
     async fn facets(&self, q: &ListQuery) -> Result<Facets, DomainError> {
-        // One grouped aggregation per facet, concurrently.
-        let (industry, technology, tag, city) = tokio::try_join!(
+        // One grouped aggregation per facet.
+        gather_facets(
             self.counts(Self::facet_pipeline(q, "keys.industry", false)),
             self.counts(Self::facet_pipeline(q, "keys.technology", true)),
             self.counts(Self::facet_pipeline(q, "keys.tags", true)),
             self.counts(Self::facet_pipeline(q, "keys.city", false)),
-        )?;
-        Ok(Facets {
-            industry,
-            technology,
-            tag,
-            city,
-        })
+        )
+        .await
     }
 
     async fn add_view(&self, id: Uuid) -> Result<(), DomainError> {

@@ -1,7 +1,7 @@
 //! Use cases in the relational database: the document as JSON plus indexed
 //! columns, and one `use_case_terms` row per technology and tag.
 
-use super::{DAY_MICROS, FACET_VALUES, ListQuery, Position, UseCaseStore};
+use super::{DAY_MICROS, FACET_VALUES, ListQuery, Position, UseCaseStore, gather_facets};
 use crate::doc::UseCaseDoc;
 use crate::types::{FacetCount, Facets, Sort, Status};
 use async_trait::async_trait;
@@ -358,19 +358,14 @@ impl UseCaseStore for SqlUseCaseStore {
     }
 
     async fn facets(&self, q: &ListQuery) -> Result<Facets, DomainError> {
-        // One grouped query per facet, concurrently (each on its own pooled connection).
-        let (industry, technology, tag, city) = tokio::try_join!(
+        // One grouped query per facet (each on its own pooled connection).
+        gather_facets(
             self.counts(Self::column_facet(q, C::IndustryKey)),
             self.counts(Self::term_facet(q, TECHNOLOGY)),
             self.counts(Self::term_facet(q, TAG)),
             self.counts(Self::column_facet(q, C::CityKey)),
-        )?;
-        Ok(Facets {
-            industry,
-            technology,
-            tag,
-            city,
-        })
+        )
+        .await
     }
 
     async fn add_view(&self, id: Uuid) -> Result<(), DomainError> {
