@@ -9,7 +9,7 @@ use p2p_forum::{
     Forum, ForumFiles, ForumService, ForumStates, MongoPostStore, POST_FILES, POST_KIND, PostStore,
     SqlPostStore, TOPIC_KIND,
 };
-use p2p_identity::{IdentityConfig, IdentityMemberDirectory, IdentityService, RateRule};
+use p2p_identity::{Identity, IdentityConfig, IdentityMemberDirectory, IdentityService, RateRule};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::ports::{Clock, CurrentStates, EventBus, Notifier, PortError, SystemClock};
@@ -18,7 +18,9 @@ use p2p_messaging::{
     DigestConfig, MESSAGE_FILES, MessageFiles, Messaging, MessagingService, NotificationService,
     Notifications, RecipientDirectory, SendLimit,
 };
-use p2p_orgs::{ContentCounts, ContentStatsSource, DailyCount, OrgService};
+use p2p_orgs::{
+    ContentCounts, ContentStatsSource, DailyCount, OrgService, OrganizationTable, Organizations,
+};
 use p2p_realtime::ReplayStates;
 use p2p_storage::{FileManager, FileService, FilesConfig};
 use p2p_usecases::{
@@ -30,8 +32,8 @@ use tokio::sync::Notify;
 
 #[derive(Clone)]
 pub struct Services {
-    pub identity: IdentityService,
-    pub orgs: OrgService,
+    pub identity: Arc<dyn IdentityService>,
+    pub orgs: Arc<dyn OrgService>,
     pub forum: Arc<dyn ForumService>,
     /// What replayed `topic.*` and `post.*` events carry now.
     forum_states: Arc<dyn CurrentStates>,
@@ -69,12 +71,13 @@ impl Services {
         let notifier: Arc<dyn Notifier> = Arc::new(notifications.clone());
         let mut identity_config = identity_config(settings, outbox_waker)?;
         identity_config.notifier = Some(notifier.clone());
-        let identity = IdentityService::new(
+        let identity = Identity::new(
             backends.db.clone(),
             backends.cache.clone(),
             backends.rate_limiter.clone(),
             events.clone(),
             clock.clone(),
+            Arc::new(OrganizationTable::new(backends.db.clone())),
             identity_config,
         );
         let files = FileManager::new(
@@ -131,11 +134,13 @@ impl Services {
         )
         .await?;
         let usecases: Arc<dyn UseCaseService> = Arc::new(usecases);
+        let member_directory = identity.member_directory();
+        let identity: Arc<dyn IdentityService> = Arc::new(identity);
         let discovery =
             Discovery::build(backends, &identity, &forum, &usecases, feed, clock.clone());
-        let orgs = OrgService::new(
+        let orgs = Organizations::new(
             backends.db.clone(),
-            identity.member_directory(),
+            member_directory,
             vec![
                 Arc::new(ForumStats(forum.clone())),
                 Arc::new(UseCaseStats(usecases.clone())),
@@ -145,7 +150,7 @@ impl Services {
         );
         Ok(Self {
             identity,
-            orgs,
+            orgs: Arc::new(orgs),
             forum,
             forum_states,
             files: Arc::new(files),

@@ -1,7 +1,7 @@
 //! The identity domain's directories: the organizations' [`MemberDirectory`]
 //! and the kernel's [`UserDirectory`] (authors and mentions for content domains).
 
-use crate::IdentityService;
+use crate::Identity;
 use crate::entity::user::{Column, Entity, Model};
 use crate::pages::{UserFilter, users_page};
 use crate::repo;
@@ -117,7 +117,7 @@ impl UserDirectory for IdentityMemberDirectory {
     }
 }
 
-impl IdentityService {
+impl Identity {
     /// The member directory to give to [`p2p_orgs::OrgService::new`].
     pub fn member_directory(&self) -> Arc<dyn MemberDirectory> {
         Arc::new(IdentityMemberDirectory::new(self.db().clone()))

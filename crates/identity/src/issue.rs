@@ -5,14 +5,14 @@ use crate::jwt::Claims;
 use crate::service::clip;
 use crate::types::{ClientInfo, TokenPair};
 use crate::views::role_of;
-use crate::{IdentityService, token};
+use crate::{Identity, token};
 use p2p_kernel::DomainError;
 use p2p_kernel::persistence::{db_error, db_time};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-impl IdentityService {
+impl Identity {
     /// Creates a session with its first refresh token in the caller's
     /// transaction and signs its first access token.
     pub(crate) async fn start_session(

@@ -2,15 +2,18 @@
 //! tokens and rotating refresh tokens, email verification, password reset,
 //! invitations, roles, and the users' profiles.
 //!
-//! Everything goes through [`IdentityService`]; the HTTP layer passes the
-//! caller's [`p2p_kernel::Actor`] (from [`IdentityService::authenticate`]) and
-//! plain request structs, and maps [`p2p_kernel::DomainError`]s. The error
+//! Everything goes through the [`IdentityService`] trait (implemented by
+//! [`Identity`]); the HTTP layer passes the caller's [`p2p_kernel::Actor`]
+//! (from [`IdentityService::authenticate`]) and plain request structs, and
+//! maps [`p2p_kernel::DomainError`]s. The error
 //! codes are listed in [`errors`].
 //!
 //! Tables: `users`, `sessions`, `refresh_tokens`, `one_time_tokens`,
 //! `invitations` (migration `m20261125_000002_identity_orgs`). Organizations
-//! are created through [`p2p_orgs::store`] inside the same transactions.
+//! are created, read and locked through the organizations crate's port
+//! [`p2p_orgs::OrganizationRegistry`], inside this domain's transactions.
 
+mod api;
 mod auth;
 mod config;
 mod directory;
@@ -33,10 +36,11 @@ mod types;
 mod users;
 mod views;
 
+pub use api::IdentityService;
 pub use config::{IdentityConfig, RateLimits, RateRule};
 pub use directory::IdentityMemberDirectory;
 pub use jwt::Claims;
 pub use maintenance::{ExpiredRowsPurger, PurgeReport};
 pub use password::Passwords;
-pub use service::IdentityService;
+pub use service::Identity;
 pub use types::*;

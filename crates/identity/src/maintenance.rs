@@ -1,10 +1,11 @@
 //! Removing rows that can no longer be used.
 
-use crate::IdentityService;
 use crate::entity::{invitation, one_time_token, refresh_token, session};
+use crate::{Identity, IdentityService};
 use p2p_kernel::DomainError;
 use p2p_kernel::persistence::{db_error, db_time};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -17,14 +18,8 @@ pub struct PurgeReport {
     pub invitations: u64,
 }
 
-impl IdentityService {
-    /// Deletes refresh tokens past their expiry (rotated ones are kept until
-    /// then, so that their reuse is still detected), sessions that ended
-    /// (revoked or expired) more than `keep` ago with their tokens, one-time
-    /// tokens expired more than `keep` ago, and invitations that expired
-    /// unaccepted more than `keep` ago. Idempotent; safe to run periodically
-    /// from several instances.
-    pub async fn purge_expired(
+impl Identity {
+    pub(crate) async fn purge_expired(
         &self,
         keep: std::time::Duration,
     ) -> Result<PurgeReport, DomainError> {
@@ -91,7 +86,7 @@ impl IdentityService {
 /// The background task that runs [`IdentityService::purge_expired`]: once at
 /// start, then every `interval`, until shutdown.
 pub struct ExpiredRowsPurger {
-    identity: IdentityService,
+    identity: Arc<dyn IdentityService>,
     interval: Duration,
     keep: Duration,
 }
@@ -99,7 +94,7 @@ pub struct ExpiredRowsPurger {
 impl ExpiredRowsPurger {
     /// Ended sessions and expired one-time tokens and invitations are kept
     /// for `keep` (for support and audit) before they are deleted.
-    pub fn new(identity: IdentityService, interval: Duration, keep: Duration) -> Self {
+    pub fn new(identity: Arc<dyn IdentityService>, interval: Duration, keep: Duration) -> Self {
         Self {
             identity,
             interval,

@@ -1,5 +1,6 @@
-//! [`IdentityService`]: construction and the helpers every flow shares. The
-//! flows themselves live in `auth/` and `users/`, one file per concern.
+//! [`Identity`]: construction and the helpers every flow shares. The flows
+//! themselves live in `auth/` and `users/`, one file per concern; the
+//! [`crate::IdentityService`] trait is what others call.
 
 use crate::config::{IdentityConfig, RateRule};
 use crate::jwt::JwtKeys;
@@ -7,14 +8,15 @@ use crate::password::Passwords;
 use p2p_kernel::persistence::{db_error, db_time};
 use p2p_kernel::ports::{Cache, Clock, EventBus, OutgoingEmail, RateDecision, RateLimiter};
 use p2p_kernel::{DomainError, Event};
+use p2p_orgs::OrganizationRegistry;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use std::sync::Arc;
 use time::OffsetDateTime;
 
-/// Accounts, sessions, tokens, invitations and users. Cheap to clone; build it
-/// once at startup and share it.
+/// The identity domain, behind [`crate::IdentityService`]. Cheap to clone;
+/// build it once at startup and share it.
 #[derive(Clone)]
-pub struct IdentityService {
+pub struct Identity {
     pub(crate) inner: Arc<Inner>,
 }
 
@@ -24,6 +26,9 @@ pub(crate) struct Inner {
     pub limiter: Arc<dyn RateLimiter>,
     pub events: Arc<dyn EventBus>,
     pub clock: Arc<dyn Clock>,
+    /// The organizations (their crate's port): created and locked inside
+    /// this domain's transactions.
+    pub orgs: Arc<dyn OrganizationRegistry>,
     pub config: IdentityConfig,
     pub passwords: Passwords,
     pub jwt: JwtKeys,
@@ -31,7 +36,7 @@ pub(crate) struct Inner {
     pub fdi_keys: tokio::sync::OnceCell<crate::fdi::RsaKeys>,
 }
 
-impl IdentityService {
+impl Identity {
     /// Builds the service. Check the configuration with
     /// [`IdentityConfig::validate`] first.
     pub fn new(
@@ -40,6 +45,7 @@ impl IdentityService {
         limiter: Arc<dyn RateLimiter>,
         events: Arc<dyn EventBus>,
         clock: Arc<dyn Clock>,
+        orgs: Arc<dyn OrganizationRegistry>,
         config: IdentityConfig,
     ) -> Self {
         let passwords = Passwords::new(config.hash_concurrency);
@@ -51,6 +57,7 @@ impl IdentityService {
                 limiter,
                 events,
                 clock,
+                orgs,
                 config,
                 passwords,
                 jwt,

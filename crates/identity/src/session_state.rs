@@ -10,7 +10,7 @@
 //! state before the change therefore cannot overwrite the new one, and with the
 //! cache in Redis every server instance sees the change at once.
 
-use crate::IdentityService;
+use crate::Identity;
 use crate::entity::{session, user};
 use crate::token::stamp_fingerprint;
 use p2p_kernel::persistence::db_error;
@@ -75,7 +75,7 @@ pub(crate) async fn open_sessions(
         .collect())
 }
 
-impl IdentityService {
+impl Identity {
     /// The state of a session: from the cache, else from the database (then cached).
     pub(crate) async fn session_state(&self, id: Uuid) -> Result<SessionState, DomainError> {
         let cache = &self.inner.cache;

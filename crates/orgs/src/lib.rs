@@ -4,19 +4,23 @@
 //! implement).
 //!
 //! The `organizations` table belongs to this crate. Other domains create and
-//! read organizations only through [`store`], whose functions take any sea-orm
-//! connection so that they can run inside the caller's transaction.
+//! read organizations only through the [`OrganizationRegistry`] port
+//! ([`OrganizationTable`] implements it), whose `_in` methods run in the
+//! caller's transaction.
 
 mod directory;
 mod entity;
 mod patch;
+mod registry;
 mod service;
 mod stats;
-pub mod store;
+mod store;
 mod types;
 
 pub use directory::MemberDirectory;
 pub use entity::Model as OrgRecord;
-pub use service::OrgService;
+pub use registry::{OrganizationRegistry, OrganizationTable};
+pub use service::{OrgService, Organizations};
 pub use stats::{ContentCounts, ContentStatsSource, DailyCount};
+pub use store::{CreateOrgError, NewOrganization, email_domain};
 pub use types::{DailyActivity, MemberView, OrgPatch, OrgStats, OrganizationView};

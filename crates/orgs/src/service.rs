@@ -1,9 +1,11 @@
-//! [`OrgService`]: the caller's organization, its members and statistics.
+//! [`OrgService`]: the caller's organization, its members and statistics;
+//! [`Organizations`] implements it.
 
 use crate::directory::MemberDirectory;
 use crate::stats::{ContentCounts, ContentStatsSource};
 use crate::types::{DailyActivity, MemberView, OrgPatch, OrgStats, OrganizationView};
 use crate::{patch, store};
+use async_trait::async_trait;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::ports::{Clock, EventBus};
 use p2p_kernel::{Actor, DomainError, Event, Page, PageRequest};
@@ -15,9 +17,35 @@ use time::Duration;
 /// Days covered by [`OrgStats::activity`].
 pub const ACTIVITY_DAYS: i64 = 30;
 
+/// What the HTTP shell may ask of the organizations domain. Every method acts
+/// on the caller's own organization. The server holds an `Arc<dyn OrgService>`.
+#[async_trait]
+pub trait OrgService: Send + Sync + 'static {
+    /// The caller's organization (any member).
+    async fn current(&self, actor: &Actor) -> Result<OrganizationView, DomainError>;
+
+    /// Changes the caller's organization: admins only (403 otherwise), 422 with
+    /// field errors for invalid values. Emits `organization.updated` on `org:<id>`.
+    async fn update_current(
+        &self,
+        actor: &Actor,
+        changes: OrgPatch,
+    ) -> Result<OrganizationView, DomainError>;
+
+    /// The active members of the caller's organization (any member), oldest first.
+    async fn members(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<MemberView>, DomainError>;
+
+    /// Member and content statistics of the caller's organization (any member).
+    async fn stats(&self, actor: &Actor) -> Result<OrgStats, DomainError>;
+}
+
 /// The organization service. Cheap to clone.
 #[derive(Clone)]
-pub struct OrgService {
+pub struct Organizations {
     inner: Arc<Inner>,
 }
 
@@ -29,7 +57,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
 }
 
-impl OrgService {
+impl Organizations {
     /// `members` comes from the identity domain; `content` lists the content
     /// domains whose counts [`OrgService::stats`] adds up (may be empty).
     pub fn new(
@@ -61,16 +89,16 @@ impl OrgService {
             .map_err(db_error)?
             .ok_or_else(|| DomainError::not_found("organization"))
     }
+}
 
-    /// The caller's organization (any member).
-    pub async fn current(&self, actor: &Actor) -> Result<OrganizationView, DomainError> {
+#[async_trait]
+impl OrgService for Organizations {
+    async fn current(&self, actor: &Actor) -> Result<OrganizationView, DomainError> {
         let org = self.load(actor).await?;
         self.view(org).await
     }
 
-    /// Changes the caller's organization: admins only (403 otherwise), 422 with
-    /// field errors for invalid values. Emits `organization.updated` on `org:<id>`.
-    pub async fn update_current(
+    async fn update_current(
         &self,
         actor: &Actor,
         changes: OrgPatch,
@@ -93,8 +121,7 @@ impl OrgService {
         Ok(view)
     }
 
-    /// The active members of the caller's organization (any member), oldest first.
-    pub async fn members(
+    async fn members(
         &self,
         actor: &Actor,
         page: PageRequest,
@@ -102,8 +129,7 @@ impl OrgService {
         self.inner.members.list_members(actor.org_id, &page).await
     }
 
-    /// Member and content statistics of the caller's organization (any member).
-    pub async fn stats(&self, actor: &Actor) -> Result<OrgStats, DomainError> {
+    async fn stats(&self, actor: &Actor) -> Result<OrgStats, DomainError> {
         let org = actor.org_id;
         let now = self.inner.clock.now();
         let today = now.date();

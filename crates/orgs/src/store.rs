@@ -1,5 +1,6 @@
-//! Organization rows, for this crate and for domains that create or show
-//! organizations inside their own transactions (signup, invitations, the ops CLI).
+//! Organization rows: queries that take any sea-orm connection, so that the
+//! service and the [`crate::OrganizationRegistry`] can run them inside a
+//! transaction.
 
 use crate::entity::{ActiveModel, Column, Entity, Model};
 use p2p_kernel::ids::OrgId;

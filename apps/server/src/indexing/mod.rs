@@ -58,7 +58,7 @@ pub struct Discovery {
 impl Discovery {
     pub fn build(
         backends: &Backends,
-        identity: &IdentityService,
+        identity: &Arc<dyn IdentityService>,
         forum: &Arc<dyn ForumService>,
         usecases: &Arc<dyn UseCaseService>,
         feed: IndexFeed,

@@ -7,16 +7,17 @@ use p2p_identity::{IdentityService, PublicProfile};
 use p2p_kernel::ids::UserId;
 use p2p_kernel::{DomainError, Event};
 use p2p_search::{Change, ContentSource, Kind, ScanBatch, SearchDocument};
+use std::sync::Arc;
 use uuid::Uuid;
 
 const SCAN_BATCH: u64 = 500;
 
 pub struct UserSource {
-    identity: IdentityService,
+    identity: Arc<dyn IdentityService>,
 }
 
 impl UserSource {
-    pub fn new(identity: IdentityService) -> Self {
+    pub fn new(identity: Arc<dyn IdentityService>) -> Self {
         Self { identity }
     }
 }

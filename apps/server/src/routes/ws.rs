@@ -120,7 +120,7 @@ impl TopicLookup for ForumTopics {
 
 /// Handshake tokens are access tokens checked by the identity service
 /// (signature, expiry and the session's state).
-pub struct IdentityAuthenticator(pub IdentityService);
+pub struct IdentityAuthenticator(pub Arc<dyn IdentityService>);
 
 #[async_trait::async_trait]
 impl Authenticator for IdentityAuthenticator {

@@ -4,24 +4,14 @@ use crate::repo::{self, NewUser};
 use crate::service::commit;
 use crate::types::{AcceptInviteRequest, AuthResponse, ClientInfo};
 use crate::views::profile;
-use crate::{IdentityService, invites};
+use crate::{Identity, invites};
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::ports::{NotificationKind, NotificationRequest};
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{DomainError, Role};
 
-impl IdentityService {
-    /// Creates the invitee's account in the inviting organization with the
-    /// invited role (the email counts as verified) and signs them in. Emits
-    /// `member.joined` on `org:<id>`.
-    ///
-    /// Errors: 400 `invalid_token`, 410 `token_used` / `token_expired` /
-    /// `invitation_revoked`, 422 field errors (`password`, `first_name`,
-    /// `last_name`), 409 `email_taken` (the email got an account meanwhile).
-    /// The token (256 random bits, checked before any password hashing) is
-    /// the proof: no limit per client address, so colleagues behind one NAT
-    /// address all get in.
-    pub async fn accept_invite(
+impl Identity {
+    pub(crate) async fn accept_invite(
         &self,
         req: AcceptInviteRequest,
         client: ClientInfo,

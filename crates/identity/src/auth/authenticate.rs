@@ -1,25 +1,16 @@
 use crate::session_state::SessionState;
-use crate::{IdentityService, errors};
+use crate::{Identity, errors};
 use p2p_kernel::ids::{OrgId, SessionId, UserId};
 use p2p_kernel::{Actor, DomainError};
 
-impl IdentityService {
-    /// Checks an access token and returns the caller.
-    ///
-    /// Besides the signature and expiry, every call checks the session's state
-    /// through the cache (falling back to the database): a revoked session, a
-    /// deactivated account, or a token issued before the account's security
-    /// stamp changed (password reset, role change) is 401 `unauthenticated`
-    /// at once, on every server instance.
-    pub async fn authenticate(&self, access_token: &str) -> Result<Actor, DomainError> {
+impl Identity {
+    pub(crate) async fn authenticate(&self, access_token: &str) -> Result<Actor, DomainError> {
         self.authenticate_until(access_token)
             .await
             .map(|(actor, _)| actor)
     }
 
-    /// [`IdentityService::authenticate`], with the token's expiry (a socket
-    /// opened with it ends then).
-    pub async fn authenticate_until(
+    pub(crate) async fn authenticate_until(
         &self,
         access_token: &str,
     ) -> Result<(Actor, time::OffsetDateTime), DomainError> {

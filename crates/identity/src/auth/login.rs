@@ -3,7 +3,7 @@ use crate::repo;
 use crate::service::commit;
 use crate::types::{AuthResponse, ClientInfo, LoginRequest};
 use crate::views::profile;
-use crate::{IdentityService, errors};
+use crate::{Identity, errors};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::OrgId;
 use p2p_kernel::persistence::db_error;
@@ -11,16 +11,8 @@ use p2p_kernel::validate::normalize_email;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-impl IdentityService {
-    /// Signs in with email and password and starts a session.
-    ///
-    /// An unknown email, a wrong password and a deactivated account all answer
-    /// 401 `invalid_credentials` after one password verification (against a
-    /// dummy hash when there is no account), so neither the answer nor its
-    /// timing tells them apart. 429 beyond a limit of the login throttle
-    /// (see `auth/throttle.rs`): never for the right password from an address
-    /// that has not failed on this account.
-    pub async fn login(
+impl Identity {
+    pub(crate) async fn login(
         &self,
         req: LoginRequest,
         client: ClientInfo,

@@ -13,23 +13,25 @@ mod verify;
 
 pub(crate) use refresh::revoke_all_sessions;
 
-use crate::IdentityService;
+use crate::Identity;
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::OrgId;
 use p2p_kernel::persistence::db_error;
 use p2p_orgs::OrganizationView;
 use sea_orm::ConnectionTrait;
 
-impl IdentityService {
+impl Identity {
     /// The organization view of `org` (for auth responses).
     pub(crate) async fn org_view(
         &self,
         conn: &impl ConnectionTrait,
         org: OrgId,
     ) -> Result<OrganizationView, DomainError> {
-        let record = p2p_orgs::store::find(conn, org)
-            .await
-            .map_err(db_error)?
+        let record = self
+            .inner
+            .orgs
+            .find(org)
+            .await?
             .ok_or_else(|| DomainError::not_found("organization"))?;
         let members = crate::repo::count_active(conn, org.0)
             .await

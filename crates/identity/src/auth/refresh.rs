@@ -1,7 +1,7 @@
 use crate::entity::{refresh_token, session};
 use crate::service::{clip, commit};
 use crate::types::{ClientInfo, TokenPair};
-use crate::{IdentityService, errors, repo, token};
+use crate::{Identity, errors, repo, token};
 use p2p_kernel::DomainError;
 use p2p_kernel::persistence::{db_error, db_time};
 use sea_orm::sea_query::Expr;
@@ -9,15 +9,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-impl IdentityService {
-    /// Exchanges a refresh token for a new pair (rotation): the presented token
-    /// is used up and a new one is returned.
-    ///
-    /// Presenting a token that was already rotated means it was copied: the
-    /// whole session is revoked and the answer is 401 `refresh_token_reused`.
-    /// An unknown or expired token, or one of an ended session or deactivated
-    /// account, is 401 `invalid_refresh_token`.
-    pub async fn refresh(
+impl Identity {
+    pub(crate) async fn refresh(
         &self,
         refresh_token: &str,
         client: ClientInfo,

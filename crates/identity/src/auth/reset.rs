@@ -2,17 +2,13 @@ use super::refresh::revoke_all_sessions;
 use crate::entity::user::Column;
 use crate::password::check_policy;
 use crate::service::commit;
-use crate::{IdentityService, emails, errors, ott, repo, token};
+use crate::{Identity, emails, errors, ott, repo, token};
 use p2p_kernel::DomainError;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
 
-impl IdentityService {
-    /// Starts a password reset. Always `Ok` for a well-formed email (the HTTP
-    /// layer answers 202): the reset link is emailed only when an active
-    /// account exists, at most `reset_emails_per_account` times per window.
-    /// 422 for a malformed email; 429 beyond the per-IP limit.
-    pub async fn request_password_reset(
+impl Identity {
+    pub(crate) async fn request_password_reset(
         &self,
         email: &str,
         client: crate::types::ClientInfo,
@@ -63,12 +59,7 @@ impl IdentityService {
         Ok(())
     }
 
-    /// Sets a new password with the token from the reset link, marks the email
-    /// verified (the link proved it) and ends every session of the account.
-    ///
-    /// Errors: 400 `invalid_token`, 410 `token_used` / `token_expired`, 422
-    /// with a field error on `new_password`.
-    pub async fn confirm_password_reset(
+    pub(crate) async fn confirm_password_reset(
         &self,
         token: &str,
         new_password: &str,

@@ -1,5 +1,5 @@
 use super::refresh::revoke_session;
-use crate::IdentityService;
+use crate::Identity;
 use crate::entity::session;
 use crate::types::SessionView;
 use p2p_kernel::ids::SessionId;
@@ -8,10 +8,8 @@ use p2p_kernel::{Actor, DomainError};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-impl IdentityService {
-    /// Ends the caller's session: its refresh token stops working and its
-    /// access tokens are refused from now on. Idempotent.
-    pub async fn logout(&self, actor: &Actor) -> Result<(), DomainError> {
+impl Identity {
+    pub(crate) async fn logout(&self, actor: &Actor) -> Result<(), DomainError> {
         let now = self.now();
         if revoke_session(self.db(), actor.session_id.0, now).await? {
             self.after_session_revoked(actor.session_id.0).await;
@@ -19,8 +17,10 @@ impl IdentityService {
         Ok(())
     }
 
-    /// The caller's open sessions, most recently seen first.
-    pub async fn list_sessions(&self, actor: &Actor) -> Result<Vec<SessionView>, DomainError> {
+    pub(crate) async fn list_sessions(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<SessionView>, DomainError> {
         let now = self.now();
         let rows = session::Entity::find()
             .filter(session::Column::UserId.eq(actor.user_id.0))
@@ -44,9 +44,11 @@ impl IdentityService {
             .collect())
     }
 
-    /// Revokes one of the caller's own sessions; 404 for any other id
-    /// (someone else's, unknown or already revoked).
-    pub async fn revoke_session(&self, actor: &Actor, id: SessionId) -> Result<(), DomainError> {
+    pub(crate) async fn revoke_session(
+        &self,
+        actor: &Actor,
+        id: SessionId,
+    ) -> Result<(), DomainError> {
         let now = self.now();
         let owned = session::Entity::find_by_id(id.0)
             .one(self.db())

@@ -3,23 +3,15 @@ use crate::repo::{self, NewUser};
 use crate::service::commit;
 use crate::types::{AuthResponse, ClientInfo, SignupRequest};
 use crate::views::profile;
-use crate::{IdentityService, emails, errors, ott};
+use crate::{Identity, emails, errors, ott};
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{DomainError, Role};
 use p2p_orgs::OrganizationView;
-use p2p_orgs::store::{self, CreateOrgError, NewOrganization, email_domain};
+use p2p_orgs::{CreateOrgError, NewOrganization, email_domain};
 
-impl IdentityService {
-    /// Creates an organization (its domain is the email's domain) and its first
-    /// user, an admin with an unverified email, signs them in and queues the
-    /// verification email — all in one transaction.
-    ///
-    /// Errors: 422 field errors (`email`, `password`, `first_name`,
-    /// `last_name`, `organization_name`); 409 `email_taken`; 409
-    /// `organization_exists` when the domain is registered; 429 per IP.
-    /// Unique indexes decide races between concurrent signups.
-    pub async fn signup(
+impl Identity {
+    pub(crate) async fn signup(
         &self,
         req: SignupRequest,
         client: ClientInfo,
@@ -51,16 +43,11 @@ impl IdentityService {
 
         let now = self.now();
         let txn = self.begin().await?;
-        let org = match store::create(
-            &txn,
-            NewOrganization {
-                name: req.organization_name,
-                domain,
-            },
-            now,
-        )
-        .await
-        {
+        let new_org = NewOrganization {
+            name: req.organization_name,
+            domain,
+        };
+        let org = match self.inner.orgs.create_in(&txn, new_org, now).await {
             Ok(org) => org,
             Err(CreateOrgError::DomainTaken) => {
                 txn.rollback().await.map_err(db_error)?;

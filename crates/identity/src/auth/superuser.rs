@@ -4,20 +4,14 @@ use crate::repo::{self, NewUser};
 use crate::service::commit;
 use crate::types::UserProfile;
 use crate::views::profile;
-use crate::{IdentityService, token};
+use crate::{Identity, token};
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{DomainError, Role};
-use p2p_orgs::store::{self, CreateOrgError, NewOrganization, email_domain};
+use p2p_orgs::{CreateOrgError, NewOrganization, email_domain};
 
-impl IdentityService {
-    /// For the ops CLI (`cargo xtask create-superuser`): creates a platform
-    /// superuser, or promotes the existing account of that email (setting the
-    /// given password and reactivating it). A new account joins the
-    /// organization of its email domain, which is created (named after the
-    /// domain, with the superuser as its admin) when missing. The email counts
-    /// as verified.
-    pub async fn create_superuser(
+impl Identity {
+    pub(crate) async fn create_superuser(
         &self,
         email: &str,
         password: &str,
@@ -63,17 +57,14 @@ impl IdentityService {
                 user
             }
             None => {
-                let (org, role) = match store::find_by_domain(&txn, &domain)
-                    .await
-                    .map_err(db_error)?
-                {
+                let (org, role) = match self.inner.orgs.find_by_domain_in(&txn, &domain).await? {
                     Some(org) => (org, Role::Member),
                     None => {
                         let new = NewOrganization {
                             name: domain.clone(),
                             domain,
                         };
-                        match store::create(&txn, new, now).await {
+                        match self.inner.orgs.create_in(&txn, new, now).await {
                             Ok(org) => (org, Role::Admin),
                             Err(CreateOrgError::DomainTaken) => {
                                 return Err(crate::errors::organization_exists());

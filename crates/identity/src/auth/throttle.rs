@@ -12,7 +12,7 @@
 //!   address that has not failed is always checked, so a distributed guesser
 //!   gets one guess per fresh address and the owner still gets in.
 
-use crate::IdentityService;
+use crate::Identity;
 use crate::types::ClientInfo;
 use p2p_kernel::DomainError;
 use p2p_kernel::ports::RateDecision;
@@ -25,7 +25,7 @@ pub(crate) struct LoginAttempt {
     fresh_address: bool,
 }
 
-impl IdentityService {
+impl Identity {
     /// Counts an attempt to sign in as `email` (normalized) from `client`;
     /// 429 with `Retry-After` when a limit is reached.
     pub(crate) async fn login_attempt(

@@ -1,17 +1,13 @@
 use crate::service::commit;
 use crate::types::UserProfile;
 use crate::views::profile;
-use crate::{IdentityService, emails, errors, ott, repo};
+use crate::{Identity, emails, errors, ott, repo};
 use p2p_kernel::Code;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::{Actor, DomainError};
 
-impl IdentityService {
-    /// Confirms an email address with the token from the verification link.
-    ///
-    /// Errors: 400 `invalid_token`, 410 `token_used` (also for a link
-    /// superseded by a resend), 410 `token_expired`.
-    pub async fn verify_email(&self, token: &str) -> Result<UserProfile, DomainError> {
+impl Identity {
+    pub(crate) async fn verify_email(&self, token: &str) -> Result<UserProfile, DomainError> {
         let now = self.now();
         let txn = self.begin().await?;
         let row = ott::consume(&txn, token, ott::Purpose::VerifyEmail, now).await?;
@@ -29,9 +25,7 @@ impl IdentityService {
         Ok(profile(&user))
     }
 
-    /// Sends a new verification link to the caller (earlier links stop
-    /// working). 409 `already_verified`; 429 beyond the per-user limit.
-    pub async fn resend_verification(&self, actor: &Actor) -> Result<(), DomainError> {
+    pub(crate) async fn resend_verification(&self, actor: &Actor) -> Result<(), DomainError> {
         let user = self.current_user(actor).await?;
         if user.email_verified_at.is_some() {
             return Err(DomainError::conflict(

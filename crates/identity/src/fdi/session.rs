@@ -7,7 +7,7 @@ use crate::entity::{session, user};
 use crate::jwt::Claims;
 use crate::types::{AuthResponse, ClientInfo, LoginRequest, SignupRequest, UserProfile};
 use crate::views::role_of;
-use crate::{IdentityService, errors, repo, token};
+use crate::{Identity, errors, repo, token};
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::normalize_email;
 use p2p_kernel::{Actor, DomainError};
@@ -30,7 +30,7 @@ pub struct FdiTokens {
     pub refresh_ttl_secs: u64,
 }
 
-impl IdentityService {
+impl Identity {
     pub(crate) async fn rsa_keys(&self) -> Result<&RsaKeys, DomainError> {
         self.inner
             .fdi_keys
@@ -43,13 +43,11 @@ impl IdentityService {
             .await
     }
 
-    /// The public keys of the RS256 access tokens.
-    pub async fn jwks(&self) -> Result<Jwks, DomainError> {
+    pub(crate) async fn jwks(&self) -> Result<Jwks, DomainError> {
         Ok(self.rsa_keys().await?.jwks())
     }
 
-    /// The claims of an RS256 access token signed by us, expired or not.
-    pub async fn fdi_claims(&self, access_token: &str) -> Option<FdiClaims> {
+    pub(crate) async fn fdi_claims(&self, access_token: &str) -> Option<FdiClaims> {
         self.rsa_keys().await.ok()?.decode(access_token)
     }
 
@@ -62,16 +60,13 @@ impl IdentityService {
         }
     }
 
-    /// True when the token is one of ours whose lifetime is over (the client
-    /// should refresh), false for a valid, forged or malformed token.
-    pub async fn access_token_expired(&self, access_token: &str) -> bool {
+    pub(crate) async fn access_token_expired(&self, access_token: &str) -> bool {
         self.signed_claims(access_token)
             .await
             .is_some_and(|c| c.exp <= self.inner.clock.now().unix_timestamp())
     }
 
-    /// Signs in like [`IdentityService::login`], with an RS256 access token.
-    pub async fn fdi_sign_in(
+    pub(crate) async fn fdi_sign_in(
         &self,
         req: LoginRequest,
         client: ClientInfo,
@@ -80,8 +75,7 @@ impl IdentityService {
         self.fdi_started(auth).await
     }
 
-    /// Signs up like [`IdentityService::signup`], with an RS256 access token.
-    pub async fn fdi_sign_up(
+    pub(crate) async fn fdi_sign_up(
         &self,
         req: SignupRequest,
         client: ClientInfo,
@@ -104,10 +98,7 @@ impl IdentityService {
         Ok((auth.user, tokens))
     }
 
-    /// Rotates the refresh token like [`IdentityService::refresh`] (a reused
-    /// token revokes the session: 401 `refresh_token_reused`) and signs an
-    /// RS256 access token.
-    pub async fn fdi_refresh(
+    pub(crate) async fn fdi_refresh(
         &self,
         refresh_token: &str,
         client: ClientInfo,
@@ -126,9 +117,7 @@ impl IdentityService {
             .await
     }
 
-    /// A new access token for the caller's session with up-to-date claims
-    /// (after the email got verified); the refresh token stays as it is.
-    pub async fn fdi_reissue(&self, actor: &Actor) -> Result<FdiTokens, DomainError> {
+    pub(crate) async fn fdi_reissue(&self, actor: &Actor) -> Result<FdiTokens, DomainError> {
         let user = repo::find(self.db(), actor.user_id.0)
             .await
             .map_err(db_error)?
@@ -136,14 +125,15 @@ impl IdentityService {
         self.fdi_tokens(&user, actor.session_id.0, None).await
     }
 
-    /// Whether the caller's email address is verified.
-    pub async fn email_verified(&self, actor: &Actor) -> Result<bool, DomainError> {
+    pub(crate) async fn email_verified(&self, actor: &Actor) -> Result<bool, DomainError> {
         Ok(self.current_user(actor).await?.email_verified_at.is_some())
     }
 
-    /// Whether an account uses this email (the FDI's sign-up form check).
-    /// Limited per client IP like sign-in attempts.
-    pub async fn email_exists(&self, email: &str, client: ClientInfo) -> Result<bool, DomainError> {
+    pub(crate) async fn email_exists(
+        &self,
+        email: &str,
+        client: ClientInfo,
+    ) -> Result<bool, DomainError> {
         if let Some(ip) = &client.ip {
             self.limit(
                 &format!("email-exists:ip:{ip}"),

@@ -5,22 +5,13 @@ use crate::service::commit;
 use crate::session_state::open_sessions;
 use crate::types::{AdminUserPatch, UserProfile};
 use crate::views::{profile, role_of};
-use crate::{IdentityService, errors, invites, repo, token};
+use crate::{Identity, errors, invites, repo, token};
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::{Actor, DomainError, Role};
 
-impl IdentityService {
-    /// Changes a user's role or active flag: admins of that user's
-    /// organization and superusers only (another organization's user → 404, a
-    /// member → 403). A change that would leave the organization without an
-    /// active admin is 409 `last_admin`. A role change and a deactivation take
-    /// effect at once: existing access tokens are refused (clients refresh to
-    /// get the new role); deactivation ends every session. An admin who stops
-    /// being an active admin loses the invitations they sent and that were not
-    /// accepted yet (their links answer 410 `invitation_revoked`). Emits
-    /// `member.updated` on `org:<id>`.
-    pub async fn update_user(
+impl Identity {
+    pub(crate) async fn update_user(
         &self,
         actor: &Actor,
         id: UserId,
@@ -37,9 +28,10 @@ impl IdentityService {
         let now = self.now();
         let txn = self.begin().await?;
         // Serialize membership changes of this organization (last-admin rule).
-        p2p_orgs::store::lock(&txn, OrgId(target.organization_id))
-            .await
-            .map_err(db_error)?;
+        self.inner
+            .orgs
+            .lock_in(&txn, OrgId(target.organization_id))
+            .await?;
         let mut user = repo::find(&txn, id.0)
             .await
             .map_err(db_error)?
@@ -107,9 +99,7 @@ impl IdentityService {
         Ok(profile(&user))
     }
 
-    /// Deactivates a user (same rules as [`IdentityService::update_user`]):
-    /// their sessions end at once, their content stays.
-    pub async fn deactivate(&self, actor: &Actor, id: UserId) -> Result<(), DomainError> {
+    pub(crate) async fn deactivate(&self, actor: &Actor, id: UserId) -> Result<(), DomainError> {
         let patch = AdminUserPatch {
             role: None,
             is_active: Some(false),

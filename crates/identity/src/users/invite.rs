@@ -1,7 +1,7 @@
 use crate::entity::invitation;
 use crate::service::commit;
 use crate::types::{InvitationView, InviteRequest};
-use crate::{IdentityService, emails, errors, repo, token};
+use crate::{Identity, emails, errors, repo, token};
 use p2p_kernel::Code;
 use p2p_kernel::persistence::{api_time, db_error, db_time, is_unique_violation};
 use p2p_kernel::validate::{Validator, normalize_email};
@@ -9,16 +9,8 @@ use p2p_kernel::{Actor, DomainError};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-impl IdentityService {
-    /// Invites someone into the caller's organization with `role` and emails
-    /// them a link (`/accept-invite?token=…`, valid `invitation_ttl`). Admins
-    /// only (403). 429 beyond the per-admin or per-organization limit (every
-    /// attempt counts, so it also bounds probing which emails have accounts).
-    /// 422 for a malformed email; 409 `email_taken` if the email
-    /// already has an account; 409 `invitation_pending` if an unexpired
-    /// invitation to this organization exists (an expired one is replaced).
-    /// Emits `invitation.created` on `org:<id>` (id, role and inviter; not the email).
-    pub async fn invite(
+impl Identity {
+    pub(crate) async fn invite(
         &self,
         actor: &Actor,
         req: InviteRequest,
@@ -47,9 +39,11 @@ impl IdentityService {
             return Err(errors::email_taken());
         }
         let inviter = self.current_user(actor).await?;
-        let org = p2p_orgs::store::find(self.db(), actor.org_id)
-            .await
-            .map_err(db_error)?
+        let org = self
+            .inner
+            .orgs
+            .find(actor.org_id)
+            .await?
             .ok_or_else(|| DomainError::not_found("organization"))?;
 
         let now = self.now();

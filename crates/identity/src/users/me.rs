@@ -2,7 +2,7 @@ use crate::entity::user::Column;
 use crate::service::clip;
 use crate::types::{ProfilePatch, UserProfile};
 use crate::views::profile;
-use crate::{IdentityService, repo};
+use crate::{Identity, repo};
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{Actor, DomainError};
@@ -45,15 +45,12 @@ fn validate(patch: &ProfilePatch) -> Result<(), DomainError> {
     v.finish()
 }
 
-impl IdentityService {
-    /// The caller's own profile.
-    pub async fn me(&self, actor: &Actor) -> Result<UserProfile, DomainError> {
+impl Identity {
+    pub(crate) async fn me(&self, actor: &Actor) -> Result<UserProfile, DomainError> {
         Ok(profile(&self.current_user(actor).await?))
     }
 
-    /// Changes the caller's profile; 422 with field errors for invalid values.
-    /// Emits `user.updated` on `user:<id>`.
-    pub async fn update_me(
+    pub(crate) async fn update_me(
         &self,
         actor: &Actor,
         patch: ProfilePatch,
@@ -98,9 +95,7 @@ impl IdentityService {
         Ok(view)
     }
 
-    /// Records the caller's new avatar, already stored by the file storage
-    /// (the HTTP layer checks type and size and uploads it).
-    pub async fn set_avatar(
+    pub(crate) async fn set_avatar(
         &self,
         actor: &Actor,
         avatar_url: String,

@@ -1,15 +1,11 @@
-use crate::IdentityService;
+use crate::Identity;
 use crate::pages::{UserFilter, users_page};
 use crate::types::UserProfile;
 use crate::views::profile;
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 
-impl IdentityService {
-    /// Every account of the caller's organization, deactivated ones included,
-    /// oldest first (stable by created_at, id); `q` filters on a
-    /// case-insensitive substring of first name, last name or email. Admins
-    /// only (403 otherwise).
-    pub async fn list_members(
+impl Identity {
+    pub(crate) async fn list_members(
         &self,
         actor: &Actor,
         page: PageRequest,

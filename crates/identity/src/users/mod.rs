@@ -7,11 +7,11 @@ mod members;
 mod profile;
 
 use crate::entity::user;
-use crate::{IdentityService, errors, repo};
+use crate::{Identity, errors, repo};
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::{Actor, DomainError};
 
-impl IdentityService {
+impl Identity {
     /// The caller's row; 401 if the account vanished or was deactivated.
     pub(crate) async fn current_user(&self, actor: &Actor) -> Result<user::Model, DomainError> {
         repo::find(self.db(), actor.user_id.0)

@@ -1,7 +1,7 @@
 use crate::entity::user::{Column, Entity};
 use crate::types::PublicProfile;
 use crate::views::public_profile;
-use crate::{IdentityService, repo};
+use crate::{Identity, repo};
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::{Actor, DomainError};
@@ -9,29 +9,28 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-impl IdentityService {
-    /// Any user's public profile, for any signed-in caller (the platform is a
-    /// cross-company network). The email is included only for callers of the
-    /// same organization and platform operators. 404 for an unknown id.
-    pub async fn get_user(&self, actor: &Actor, id: UserId) -> Result<PublicProfile, DomainError> {
+impl Identity {
+    pub(crate) async fn get_user(
+        &self,
+        actor: &Actor,
+        id: UserId,
+    ) -> Result<PublicProfile, DomainError> {
         let user = repo::find(self.db(), id.0)
             .await
             .map_err(db_error)?
             .ok_or_else(|| DomainError::not_found("user"))?;
-        let org_name = p2p_orgs::store::find(self.db(), OrgId(user.organization_id))
-            .await
-            .map_err(db_error)?
+        let org_name = self
+            .inner
+            .orgs
+            .find(OrgId(user.organization_id))
+            .await?
             .map(|o| o.name)
             .unwrap_or_default();
         let show_email = actor.is_superuser || actor.org_id.0 == user.organization_id;
         Ok(public_profile(&user, org_name, show_email))
     }
 
-    /// Every account's public profile, without its email (deactivated ones
-    /// included), with an id greater than `after`, by id, at most `limit`: for
-    /// the platform's own background work ([`Actor::system`]; 403 for anyone
-    /// else), e.g. a search index rebuild. Two queries per page.
-    pub async fn public_profiles_after(
+    pub(crate) async fn public_profiles_after(
         &self,
         actor: &Actor,
         after: Option<UserId>,
@@ -52,9 +51,11 @@ impl IdentityService {
         let mut org_ids: Vec<OrgId> = users.iter().map(|u| OrgId(u.organization_id)).collect();
         org_ids.sort_unstable_by_key(|o| o.0);
         org_ids.dedup();
-        let names: HashMap<Uuid, String> = p2p_orgs::store::find_many(self.db(), &org_ids)
-            .await
-            .map_err(db_error)?
+        let names: HashMap<Uuid, String> = self
+            .inner
+            .orgs
+            .find_many(&org_ids)
+            .await?
             .into_iter()
             .map(|o| (o.id, o.name))
             .collect();

@@ -1,14 +1,15 @@
 //! The full-stack case: two server instances share PostgreSQL and Redis.
 
 use crate::support::{Backend, Env, PASSWORD, client, code, run};
-use p2p_identity::{IdentityService, LoginRequest, RateRule};
+use p2p_identity::{Identity, IdentityService, LoginRequest, RateRule};
 use p2p_kernel::adapters::memory::BroadcastEventBus;
 use p2p_kernel::adapters::redis::{RedisCache, RedisConnection, RedisRateLimiter};
 use p2p_kernel::testenv;
+use p2p_orgs::OrganizationTable;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn instance(env: &Env, prefix: &str) -> IdentityService {
+fn instance(env: &Env, prefix: &str) -> Arc<dyn IdentityService> {
     let url = testenv::redis_url();
     let redis = || {
         RedisConnection::new(&url, prefix, 4)
@@ -16,14 +17,15 @@ fn instance(env: &Env, prefix: &str) -> IdentityService {
     };
     let mut config = env.config.clone();
     config.rate_limits.login_per_account_and_address = RateRule::new(3, Duration::from_secs(60));
-    IdentityService::new(
+    Arc::new(Identity::new(
         env.db.clone(),
         Arc::new(RedisCache::new(redis())),
         Arc::new(RedisRateLimiter::new(redis())),
         Arc::new(BroadcastEventBus::default()),
         env.clock.clone(),
+        Arc::new(OrganizationTable::new(env.db.clone())),
         config,
-    )
+    ))
 }
 
 #[tokio::test]

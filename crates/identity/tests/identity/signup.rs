@@ -107,9 +107,7 @@ async fn failed_signup_leaves_nothing_behind(env: Env) {
         )
         .await;
     assert_eq!(code(res), (409, "email_taken".into()));
-    let org = p2p_orgs::store::find_by_domain(&env.db, "freelance.example")
-        .await
-        .unwrap();
+    let org = env.organization_of_domain("freelance.example").await;
     assert!(org.is_none(), "the organization must be rolled back");
     assert_eq!(
         env.emails_to("carol@freelance.example").await.len(),
@@ -192,10 +190,5 @@ async fn weak_passwords_and_bad_fields_are_field_errors(env: Env) {
             ("organization_name".into(), "required".into()),
         ]
     );
-    assert!(
-        p2p_orgs::store::find_by_domain(&env.db, "weak.example")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(env.organization_of_domain("weak.example").await.is_none());
 }

@@ -3,14 +3,14 @@
 //! the kernel's in-memory adapters and a manual clock.
 
 use futures_util::FutureExt;
-use p2p_identity::{ClientInfo, IdentityConfig, IdentityService, SignupRequest};
+use p2p_identity::{ClientInfo, Identity, IdentityConfig, IdentityService, SignupRequest};
 use p2p_kernel::adapters::memory::{BroadcastEventBus, MemoryCache, MemoryRateLimiter};
 use p2p_kernel::ports::Clock;
 use p2p_kernel::{Actor, DomainError, ErrorCode, testenv};
 use p2p_migration::{Migrator, MigratorTrait};
-use p2p_orgs::OrgService;
+use p2p_orgs::{OrgRecord, OrgService, OrganizationRegistry, OrganizationTable, Organizations};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -46,8 +46,8 @@ impl Clock for ManualClock {
 
 pub struct Env {
     pub db: DatabaseConnection,
-    pub identity: IdentityService,
-    pub orgs: OrgService,
+    pub identity: Arc<dyn IdentityService>,
+    pub orgs: Arc<dyn OrgService>,
     pub clock: Arc<ManualClock>,
     pub cache: Arc<MemoryCache>,
     pub events: Arc<BroadcastEventBus>,
@@ -56,15 +56,27 @@ pub struct Env {
 
 impl Env {
     /// Another server instance: same database and cache, its own service.
-    pub fn second_instance(&self) -> IdentityService {
-        IdentityService::new(
+    pub fn second_instance(&self) -> Arc<dyn IdentityService> {
+        Arc::new(Identity::new(
             self.db.clone(),
             self.cache.clone(),
             Arc::new(MemoryRateLimiter::default()),
             Arc::new(BroadcastEventBus::default()),
             self.clock.clone(),
+            Arc::new(OrganizationTable::new(self.db.clone())),
             self.config.clone(),
-        )
+        ))
+    }
+
+    /// The organization that owns `domain`, if any.
+    pub async fn organization_of_domain(&self, domain: &str) -> Option<OrgRecord> {
+        let txn = self.db.begin().await.unwrap();
+        let org = OrganizationTable::new(self.db.clone())
+            .find_by_domain_in(&txn, domain)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        org
     }
 
     /// Signs up `first@domain` with organization `org_name`.
@@ -287,15 +299,16 @@ pub async fn run_with<F, Fut>(
             let clock = Arc::new(ManualClock(Mutex::new(OffsetDateTime::now_utc())));
             let cache = Arc::new(MemoryCache::default());
             let events = Arc::new(BroadcastEventBus::default());
-            let identity = IdentityService::new(
+            let identity = Identity::new(
                 db.clone(),
                 cache.clone(),
                 Arc::new(MemoryRateLimiter::default()),
                 events.clone(),
                 clock.clone(),
+                Arc::new(OrganizationTable::new(db.clone())),
                 config.clone(),
             );
-            let orgs = OrgService::new(
+            let orgs = Organizations::new(
                 db.clone(),
                 identity.member_directory(),
                 Vec::new(),
@@ -304,8 +317,8 @@ pub async fn run_with<F, Fut>(
             );
             let env = Env {
                 db: db.clone(),
-                identity,
-                orgs,
+                identity: Arc::new(identity),
+                orgs: Arc::new(orgs),
                 clock,
                 cache,
                 events,

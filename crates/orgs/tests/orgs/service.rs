@@ -3,13 +3,12 @@ use p2p_kernel::adapters::memory::BroadcastEventBus;
 use p2p_kernel::ids::{OrgId, SessionId, UserId};
 use p2p_kernel::ports::SystemClock;
 use p2p_kernel::{Actor, DomainError, ErrorCode, Page, PageRequest, Role};
-use p2p_orgs::store::{self, CreateOrgError, NewOrganization};
 use p2p_orgs::{
-    ContentCounts, ContentStatsSource, DailyCount, MemberDirectory, MemberView, OrgPatch,
-    OrgService,
+    ContentCounts, ContentStatsSource, CreateOrgError, DailyCount, MemberDirectory, MemberView,
+    NewOrganization, OrgPatch, OrgService, OrganizationRegistry, OrganizationTable, Organizations,
 };
 use p2p_testkit::on_both;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use std::sync::Arc;
 use time::{Date, Duration, OffsetDateTime};
 
@@ -89,8 +88,8 @@ impl ContentStatsSource for Source {
     }
 }
 
-fn service(db: &DatabaseConnection, sources: Vec<Arc<dyn ContentStatsSource>>) -> OrgService {
-    OrgService::new(
+fn service(db: &DatabaseConnection, sources: Vec<Arc<dyn ContentStatsSource>>) -> Organizations {
+    Organizations::new(
         db.clone(),
         Arc::new(Directory),
         sources,
@@ -109,36 +108,45 @@ fn actor(org: uuid::Uuid, role: Role) -> Actor {
     }
 }
 
+fn acme(domain: &str) -> NewOrganization {
+    NewOrganization {
+        name: "Acme".into(),
+        domain: domain.into(),
+    }
+}
+
 async fn new_org(db: &DatabaseConnection, domain: &str) -> p2p_orgs::OrgRecord {
-    store::create(
-        db,
-        NewOrganization {
-            name: "Acme".into(),
-            domain: domain.into(),
-        },
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    .unwrap()
+    let txn = db.begin().await.unwrap();
+    let org = OrganizationTable::new(db.clone())
+        .create_in(&txn, acme(domain), OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    org
 }
 
 async fn domains_are_unique_and_lower_case(db: DatabaseConnection) {
     let org = new_org(&db, "Acme.Example").await;
     assert_eq!(org.domain, "acme.example");
-    let again = store::create(
-        &db,
-        NewOrganization {
-            name: "Other".into(),
-            domain: "ACME.example".into(),
-        },
-        OffsetDateTime::now_utc(),
-    )
-    .await;
+    let registry = OrganizationTable::new(db.clone());
+    let txn = db.begin().await.unwrap();
+    let again = registry
+        .create_in(&txn, acme("ACME.example"), OffsetDateTime::now_utc())
+        .await;
     assert!(matches!(again, Err(CreateOrgError::DomainTaken)));
-    let found = store::find_by_domain(&db, "acme.EXAMPLE").await.unwrap();
+    // A failed insert ends a PostgreSQL transaction: what follows needs its own.
+    txn.rollback().await.unwrap();
+    let txn = db.begin().await.unwrap();
+    let found = registry
+        .find_by_domain_in(&txn, "acme.EXAMPLE")
+        .await
+        .unwrap();
     assert_eq!(found.map(|o| o.id), Some(org.id));
-    assert!(store::lock(&db, OrgId(org.id)).await.unwrap());
-    assert!(!store::lock(&db, OrgId::new()).await.unwrap());
+    assert!(registry.lock_in(&txn, OrgId(org.id)).await.unwrap());
+    assert!(!registry.lock_in(&txn, OrgId::new()).await.unwrap());
+    txn.rollback().await.unwrap();
+    let found = registry.find(OrgId(org.id)).await.unwrap();
+    assert_eq!(found.map(|o| o.domain), Some("acme.example".to_owned()));
 }
 
 async fn current_update_and_members(db: DatabaseConnection) {
