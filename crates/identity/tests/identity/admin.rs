@@ -1,10 +1,8 @@
-use crate::on_both;
 use crate::support::{Env, PASSWORD, client, code};
-use p2p_identity::{
-    AcceptInviteRequest, AdminUserPatch, AuthResponse, InviteRequest, LoginRequest,
-};
+use p2p_identity::{AdminUserPatch, AuthResponse, LoginRequest};
 use p2p_kernel::ids::UserId;
 use p2p_kernel::{Actor, PageRequest, Role};
+use p2p_testkit::on_both;
 
 on_both!(
     admins_manage_only_their_own_organization,
@@ -15,29 +13,9 @@ on_both!(
 
 /// Invites `email` into the admin's organization and accepts.
 async fn add_member(env: &Env, admin: &Actor, email: &str, role: Role) -> AuthResponse {
-    env.identity
-        .invite(
-            admin,
-            InviteRequest {
-                email: email.into(),
-                role,
-            },
-        )
+    let first_name = email.split('@').next().unwrap();
+    env.add_member(admin, email, role, (first_name, "Member"))
         .await
-        .unwrap();
-    let token = env.link_token(email, "accept-invite").await;
-    env.identity
-        .accept_invite(
-            AcceptInviteRequest {
-                token,
-                password: PASSWORD.into(),
-                first_name: email.split('@').next().unwrap().into(),
-                last_name: "Member".into(),
-            },
-            client("10.20.0.1"),
-        )
-        .await
-        .unwrap()
 }
 
 fn set_role(role: Role) -> AdminUserPatch {

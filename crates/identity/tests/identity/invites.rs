@@ -1,7 +1,7 @@
-use crate::on_both;
 use crate::support::{Env, PASSWORD, client, code, fields};
 use p2p_identity::{AcceptInviteRequest, InviteRequest, LoginRequest};
 use p2p_kernel::Role;
+use p2p_testkit::on_both;
 
 on_both!(invitation_end_to_end, expired_invitations);
 

@@ -1,9 +1,9 @@
-use crate::on_both;
 use crate::support::{Backend, Env, PASSWORD, client, code, run_with, signup_request};
-use p2p_identity::{AcceptInviteRequest, ClientInfo, InviteRequest, LoginRequest, RateRule};
+use p2p_identity::{ClientInfo, LoginRequest, RateRule};
 use p2p_kernel::ErrorCode;
 use p2p_kernel::Role;
 use p2p_kernel::ids::UserId;
+use p2p_testkit::on_both;
 use std::time::{Duration, Instant};
 
 on_both!(
@@ -69,30 +69,14 @@ async fn login_answers_the_same_for_unknown_email_and_wrong_password(env: Env) {
 
     // A deactivated account gets the same answer.
     let admin_actor = env.actor(&admin.access_token).await;
-    env.identity
-        .invite(
-            &admin_actor,
-            InviteRequest {
-                email: "bob@acme.example".into(),
-                role: Role::Member,
-            },
-        )
-        .await
-        .unwrap();
-    let token = env.link_token("bob@acme.example", "accept-invite").await;
     let bob = env
-        .identity
-        .accept_invite(
-            AcceptInviteRequest {
-                token,
-                password: PASSWORD.into(),
-                first_name: "Bob".into(),
-                last_name: "Ray".into(),
-            },
-            ClientInfo::default(),
+        .add_member(
+            &admin_actor,
+            "bob@acme.example",
+            Role::Member,
+            ("Bob", "Ray"),
         )
-        .await
-        .unwrap();
+        .await;
     env.identity
         .deactivate(&admin_actor, UserId(bob.user.id))
         .await
@@ -107,8 +91,8 @@ async fn rate_limits_sqlite() {
 }
 
 #[tokio::test]
-async fn rate_limits_postgres() {
-    run_with(Backend::Postgres, small_limits, rate_limits).await;
+async fn rate_limits_full() {
+    run_with(Backend::Full, small_limits, rate_limits).await;
 }
 
 fn small_limits(config: &mut p2p_identity::IdentityConfig) {

@@ -1,5 +1,5 @@
 //! Integration tests of the identity service (and the organization service
-//! wired to it), each on SQLite and on PostgreSQL.
+//! wired to it), each on SQLite and on the full stack (PostgreSQL).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

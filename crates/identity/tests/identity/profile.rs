@@ -1,7 +1,7 @@
-use crate::on_both;
 use crate::support::{Env, PASSWORD, code, fields};
 use p2p_identity::ProfilePatch;
 use p2p_kernel::ids::UserId;
+use p2p_testkit::on_both;
 
 on_both!(
     profile_updates_and_avatar,
@@ -161,7 +161,7 @@ async fn user_directory_summaries_and_mentions(env: Env) {
     use p2p_kernel::ids::UserId;
     let a = env.signup("ann@acme.example", "Acme").await;
     let ann = env.actor(&a.access_token).await;
-    let directory = env.identity.user_directory();
+    let directory = env.users.clone();
     let found = directory
         .find_by_handles(&["ann.lee".into()])
         .await

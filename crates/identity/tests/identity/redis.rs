@@ -30,7 +30,7 @@ fn instance(env: &Env, prefix: &str) -> Arc<dyn IdentityService> {
 
 #[tokio::test]
 async fn revocation_and_limits_reach_every_instance_through_redis() {
-    run(Backend::Postgres, |env: Env| async move {
+    run(Backend::Full, |env: Env| async move {
         let url = testenv::redis_url();
         let prefix = format!("p2p-test:{}:", uuid::Uuid::new_v4().simple());
         let probe = RedisConnection::new(&url, &prefix, 1)

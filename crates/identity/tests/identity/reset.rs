@@ -1,6 +1,6 @@
-use crate::on_both;
 use crate::support::{Env, PASSWORD, client, code, fields};
 use p2p_identity::LoginRequest;
+use p2p_testkit::on_both;
 
 on_both!(
     password_reset_ends_every_session,

@@ -1,7 +1,7 @@
-use crate::on_both;
 use crate::support::{Env, PASSWORD, client, code, fields, signup_request};
-use p2p_identity::{AcceptInviteRequest, ClientInfo, InviteRequest, SignupRequest};
+use p2p_identity::{ClientInfo, SignupRequest};
 use p2p_kernel::Role;
+use p2p_testkit::on_both;
 
 on_both!(
     signup_creates_org_admin_session_and_verification_email,
@@ -72,31 +72,9 @@ async fn duplicate_email_and_registered_domain_conflict(env: Env) {
 async fn failed_signup_leaves_nothing_behind(env: Env) {
     let admin = env.signup("ann@acme.example", "Acme").await;
     let actor = env.actor(&admin.access_token).await;
-    env.identity
-        .invite(
-            &actor,
-            InviteRequest {
-                email: "carol@freelance.example".into(),
-                role: Role::Member,
-            },
-        )
-        .await
-        .unwrap();
-    let token = env
-        .link_token("carol@freelance.example", "accept-invite")
+    let carol = ("Carol", "Diaz");
+    env.add_member(&actor, "carol@freelance.example", Role::Member, carol)
         .await;
-    env.identity
-        .accept_invite(
-            AcceptInviteRequest {
-                token,
-                password: PASSWORD.into(),
-                first_name: "Carol".into(),
-                last_name: "Diaz".into(),
-            },
-            ClientInfo::default(),
-        )
-        .await
-        .unwrap();
     let mails_before = env.emails_to("carol@freelance.example").await.len();
 
     let res = env

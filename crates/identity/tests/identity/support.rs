@@ -1,54 +1,32 @@
-//! Test environment: a fresh database per test (SQLite file or PostgreSQL
-//! database), migrated, with the identity and organization services wired on
-//! the kernel's in-memory adapters and a manual clock.
+//! Test environment: fresh databases from the shared harness (`p2p-testkit`),
+//! with the identity and organization services wired on the kernel's
+//! in-memory adapters and a clock the test moves.
 
-use futures_util::FutureExt;
-use p2p_identity::{ClientInfo, Identity, IdentityConfig, IdentityService, SignupRequest};
+use p2p_identity::{
+    AcceptInviteRequest, AuthResponse, ClientInfo, Identity, IdentityConfig, IdentityService,
+    InviteRequest, SignupRequest,
+};
 use p2p_kernel::adapters::memory::{BroadcastEventBus, MemoryCache, MemoryRateLimiter};
-use p2p_kernel::ports::Clock;
-use p2p_kernel::{Actor, DomainError, ErrorCode, testenv};
-use p2p_migration::{Migrator, MigratorTrait};
+use p2p_kernel::ports::UserDirectory;
+use p2p_kernel::{Actor, Role};
 use p2p_orgs::{OrgRecord, OrgService, OrganizationRegistry, OrganizationTable, Organizations};
+pub use p2p_testkit::{Backend, code, fields};
+use p2p_testkit::{Databases, TickingClock};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 pub const PASSWORD: &str = "correct-horse-7";
-
-#[derive(Clone, Copy, Debug)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// A clock the test moves by hand.
-pub struct ManualClock(Mutex<OffsetDateTime>);
-
-impl ManualClock {
-    pub fn advance(&self, by: time::Duration) {
-        if let Ok(mut now) = self.0.lock() {
-            *now += by;
-        }
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> OffsetDateTime {
-        self.0
-            .lock()
-            .map(|t| *t)
-            .unwrap_or_else(|_| OffsetDateTime::now_utc())
-    }
-}
 
 pub struct Env {
     pub db: DatabaseConnection,
     pub identity: Arc<dyn IdentityService>,
     pub orgs: Arc<dyn OrgService>,
-    pub clock: Arc<ManualClock>,
+    /// The kernel's user directory, as identity gives it to content domains.
+    pub users: Arc<dyn UserDirectory>,
+    pub clock: Arc<TickingClock>,
     pub cache: Arc<MemoryCache>,
     pub events: Arc<BroadcastEventBus>,
     pub config: IdentityConfig,
@@ -57,13 +35,11 @@ pub struct Env {
 impl Env {
     /// Another server instance: same database and cache, its own service.
     pub fn second_instance(&self) -> Arc<dyn IdentityService> {
-        Arc::new(Identity::new(
-            self.db.clone(),
+        Arc::new(identity(
+            &self.db,
             self.cache.clone(),
-            Arc::new(MemoryRateLimiter::default()),
             Arc::new(BroadcastEventBus::default()),
             self.clock.clone(),
-            Arc::new(OrganizationTable::new(self.db.clone())),
             self.config.clone(),
         ))
     }
@@ -80,11 +56,38 @@ impl Env {
     }
 
     /// Signs up `first@domain` with organization `org_name`.
-    pub async fn signup(&self, email: &str, org_name: &str) -> p2p_identity::AuthResponse {
+    pub async fn signup(&self, email: &str, org_name: &str) -> AuthResponse {
         self.identity
             .signup(signup_request(email, org_name), ClientInfo::default())
             .await
             .unwrap_or_else(|e| panic!("signup of {email} failed: {e}"))
+    }
+
+    /// Invites `email` into `admin`'s organization with `role` and accepts
+    /// the invitation as `first_name last_name`.
+    pub async fn add_member(
+        &self,
+        admin: &Actor,
+        email: &str,
+        role: Role,
+        (first_name, last_name): (&str, &str),
+    ) -> AuthResponse {
+        let invite = InviteRequest {
+            email: email.into(),
+            role,
+        };
+        self.identity.invite(admin, invite).await.unwrap();
+        let token = self.link_token(email, "accept-invite").await;
+        let accept = AcceptInviteRequest {
+            token,
+            password: PASSWORD.into(),
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+        };
+        self.identity
+            .accept_invite(accept, client("10.20.0.1"))
+            .await
+            .unwrap_or_else(|e| panic!("{email} could not join: {e}"))
     }
 
     pub async fn actor(&self, access_token: &str) -> Actor {
@@ -160,127 +163,65 @@ pub fn client(ip: &str) -> ClientInfo {
     }
 }
 
-/// The error's stable code and HTTP status.
-pub fn code<T: std::fmt::Debug>(result: Result<T, DomainError>) -> (u16, String) {
-    match result {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => (e.kind().status(), e.code().as_str().to_owned()),
-    }
-}
-
-/// The field errors' (field, code) pairs.
-pub fn fields<T: std::fmt::Debug>(result: Result<T, DomainError>) -> Vec<(String, String)> {
-    match result {
-        Ok(v) => panic!("expected a validation error, got {v:?}"),
-        Err(e) => {
-            assert_eq!(e.kind().status(), 422, "{e}");
-            e.field_errors()
-                .iter()
-                .map(|f| (f.field.clone(), f.code.clone()))
-                .collect()
-        }
-    }
-}
-
 pub fn test_config() -> IdentityConfig {
     let mut config = IdentityConfig::new(vec![42u8; 32], "http://p2p.test");
     config.hash_concurrency = 2;
     config
 }
 
-struct OpenDb {
-    db: DatabaseConnection,
-    cleanup: Cleanup,
+/// An identity service over `db` with its own rate limiter.
+fn identity(
+    db: &DatabaseConnection,
+    cache: Arc<MemoryCache>,
+    events: Arc<BroadcastEventBus>,
+    clock: Arc<TickingClock>,
+    config: IdentityConfig,
+) -> Identity {
+    Identity::new(
+        db.clone(),
+        cache,
+        Arc::new(MemoryRateLimiter::default()),
+        events,
+        clock,
+        Arc::new(OrganizationTable::new(db.clone())),
+        config,
+    )
 }
 
-enum Cleanup {
-    File(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
-}
-
-async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options.max_connections(5).sqlx_logging(false);
-    Database::connect(options).await
-}
-
-async fn open(backend: Backend) -> OpenDb {
-    match backend {
-        Backend::Sqlite => {
-            let path = std::env::temp_dir().join(format!(
-                "p2p-identity-test-{}.db",
-                uuid::Uuid::new_v4().simple()
-            ));
-            let url = format!("sqlite://{}?mode=rwc", path.display());
-            let db = connect(&url)
-                .await
-                .unwrap_or_else(|e| panic!("sqlite {url}: {e}"));
-            OpenDb {
-                db,
-                cleanup: Cleanup::File(path),
-            }
-        }
-        Backend::Postgres => {
-            let admin_url = testenv::postgres_admin_url();
-            let admin = connect(&admin_url)
-                .await
-                .unwrap_or_else(|e| panic!("{}", testenv::missing("PostgreSQL", &admin_url, e)));
-            let name = format!("p2p_test_{}", uuid::Uuid::new_v4().simple());
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap_or_else(|e| panic!("{}", testenv::missing("PostgreSQL", &admin_url, e)));
-            let _ = admin.close().await;
-            let url = database_url(&admin_url, &name);
-            let db = connect(&url)
-                .await
-                .unwrap_or_else(|e| panic!("{}", testenv::missing("PostgreSQL", &url, e)));
-            OpenDb {
-                db,
-                cleanup: Cleanup::Postgres { admin_url, name },
-            }
-        }
+/// The services of one test over `db`.
+fn environment(db: DatabaseConnection, config: IdentityConfig) -> Env {
+    let clock = Arc::new(TickingClock::new());
+    let cache = Arc::new(MemoryCache::default());
+    let events = Arc::new(BroadcastEventBus::default());
+    let identity = identity(
+        &db,
+        cache.clone(),
+        events.clone(),
+        clock.clone(),
+        config.clone(),
+    );
+    let users = identity.user_directory();
+    let orgs = Organizations::new(
+        db.clone(),
+        identity.member_directory(),
+        Vec::new(),
+        events.clone(),
+        clock.clone(),
+    );
+    Env {
+        db,
+        identity: Arc::new(identity),
+        orgs: Arc::new(orgs),
+        users,
+        clock,
+        cache,
+        events,
+        config,
     }
 }
 
-/// The admin URL with its database name replaced.
-fn database_url(admin_url: &str, name: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (admin_url, None),
-    };
-    let prefix = match base.rsplit_once('/') {
-        Some((p, _)) if p.contains("//") && !p.ends_with('/') => p.to_owned(),
-        _ => base.trim_end_matches('/').to_owned(),
-    };
-    match query {
-        Some(q) => format!("{prefix}/{name}?{q}"),
-        None => format!("{prefix}/{name}"),
-    }
-}
-
-async fn cleanup(db: DatabaseConnection, cleanup: Cleanup) {
-    let _ = db.close().await;
-    match cleanup {
-        Cleanup::File(path) => {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut p = path.clone().into_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
-        }
-        Cleanup::Postgres { admin_url, name } => {
-            if let Ok(admin) = connect(&admin_url).await {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await;
-                let _ = admin.close().await;
-            }
-        }
-    }
-}
-
-/// Runs `test` on a fresh, migrated database of `backend` and drops it after.
+/// Runs `test` on fresh, migrated databases of `backend` (dropped after), with
+/// the identity configuration changed by `configure`.
 pub async fn run_with<F, Fut>(
     backend: Backend,
     configure: impl FnOnce(&mut IdentityConfig),
@@ -289,89 +230,17 @@ pub async fn run_with<F, Fut>(
     F: FnOnce(Env) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let OpenDb { db, cleanup: c } = open(backend).await;
-    let migrated = Migrator::up(&db, None).await;
-    let outcome = match migrated {
-        Err(e) => Err(Box::new(format!("migration failed: {e}")) as Box<dyn std::any::Any + Send>),
-        Ok(()) => {
-            let mut config = test_config();
-            configure(&mut config);
-            let clock = Arc::new(ManualClock(Mutex::new(OffsetDateTime::now_utc())));
-            let cache = Arc::new(MemoryCache::default());
-            let events = Arc::new(BroadcastEventBus::default());
-            let identity = Identity::new(
-                db.clone(),
-                cache.clone(),
-                Arc::new(MemoryRateLimiter::default()),
-                events.clone(),
-                clock.clone(),
-                Arc::new(OrganizationTable::new(db.clone())),
-                config.clone(),
-            );
-            let orgs = Organizations::new(
-                db.clone(),
-                identity.member_directory(),
-                Vec::new(),
-                events.clone(),
-                clock.clone(),
-            );
-            let env = Env {
-                db: db.clone(),
-                identity: Arc::new(identity),
-                orgs: Arc::new(orgs),
-                clock,
-                cache,
-                events,
-                config,
-            };
-            AssertUnwindSafe(test(env)).catch_unwind().await
-        }
-    };
-    cleanup(db, c).await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+    let mut config = test_config();
+    configure(&mut config);
+    let databases = Databases::open(backend, false).await;
+    p2p_testkit::run(databases, |db, _| test(environment(db, config))).await;
 }
 
+/// The runner of `p2p_testkit::on_both!`.
 pub async fn run<F, Fut>(backend: Backend, test: F)
 where
     F: FnOnce(Env) -> Fut,
     Fut: Future<Output = ()>,
 {
     run_with(backend, |_| {}, test).await;
-}
-
-/// Runs an `async fn(Env)` as two tests: `sqlite` and `postgres`.
-#[macro_export]
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $crate::support::run($crate::support::Backend::Sqlite, super::$name).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $crate::support::run($crate::support::Backend::Postgres, super::$name).await;
-            }
-        }
-    )+};
-}
-
-#[test]
-fn database_urls() {
-    assert_eq!(
-        database_url("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        database_url("postgres://u@h/postgres?sslmode=disable", "x"),
-        "postgres://u@h/x?sslmode=disable"
-    );
-}
-
-impl ManualClock {
-    pub fn now_date(&self) -> time::Date {
-        self.now().date()
-    }
 }

@@ -1,7 +1,7 @@
-use crate::on_both;
 use crate::support::{Env, PASSWORD, client, code};
 use p2p_identity::LoginRequest;
 use p2p_kernel::ids::SessionId;
+use p2p_testkit::on_both;
 
 on_both!(
     refresh_rotates_and_reuse_revokes_the_session,
