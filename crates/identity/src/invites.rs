@@ -20,24 +20,14 @@ pub(crate) async fn check(
     presented: &str,
     now: OffsetDateTime,
 ) -> Result<Model, DomainError> {
-    if !token::looks_valid(presented) {
-        return Err(errors::invalid_token());
-    }
-    let row = Entity::find()
-        .filter(Column::TokenHash.eq(token::hash(presented)))
-        .one(conn)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(errors::invalid_token)?;
+    let row = token::stored(conn, Entity::find(), Column::TokenHash, presented).await?;
     if row.accepted_at.is_some() {
         return Err(errors::token_used());
     }
     if row.revoked_at.is_some() {
         return Err(errors::invitation_revoked());
     }
-    if row.expires_at <= now {
-        return Err(errors::token_expired());
-    }
+    token::unexpired(row.expires_at, now)?;
     Ok(row)
 }
 
@@ -48,10 +38,9 @@ pub(crate) async fn consume(
     presented: &str,
     now: OffsetDateTime,
 ) -> Result<Model, DomainError> {
-    let hash = token::hash(presented);
     let res = Entity::update_many()
         .col_expr(Column::AcceptedAt, Expr::value(Some(now)))
-        .filter(Column::TokenHash.eq(hash.clone()))
+        .filter(Column::TokenHash.eq(token::hash(presented)))
         .filter(Column::AcceptedAt.is_null())
         .filter(Column::RevokedAt.is_null())
         .filter(Column::ExpiresAt.gt(now))
@@ -59,12 +48,7 @@ pub(crate) async fn consume(
         .await
         .map_err(db_error)?;
     if res.rows_affected == 1 {
-        return Entity::find()
-            .filter(Column::TokenHash.eq(hash))
-            .one(conn)
-            .await
-            .map_err(db_error)?
-            .ok_or_else(errors::invalid_token);
+        return token::stored(conn, Entity::find(), Column::TokenHash, presented).await;
     }
     Err(check(conn, presented, now)
         .await

@@ -4,7 +4,6 @@ use crate::entity::{refresh_token, session, user};
 use crate::jwt::Claims;
 use crate::service::clip;
 use crate::types::{ClientInfo, TokenPair};
-use crate::views::role_of;
 use crate::{Identity, token};
 use p2p_kernel::DomainError;
 use p2p_kernel::persistence::{db_error, db_time};
@@ -77,23 +76,17 @@ impl Identity {
         now: OffsetDateTime,
     ) -> Result<TokenPair, DomainError> {
         let config = &self.inner.config;
-        let ttl = config.access_token_ttl.as_secs();
-        let iat = now.unix_timestamp();
-        let claims = Claims {
-            sub: user.id,
-            sid: session_id,
-            org: user.organization_id,
-            role: role_of(user),
-            su: user.is_superuser,
-            ss: token::stamp_fingerprint(&user.security_stamp),
-            iat,
-            exp: iat.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)),
-        };
+        let claims = Claims::for_user(
+            user,
+            session_id,
+            now.unix_timestamp(),
+            config.access_token_ttl,
+        );
         Ok(TokenPair {
             access_token: self.inner.jwt.sign(&claims)?,
             refresh_token,
             token_type: "Bearer".into(),
-            expires_in: ttl,
+            expires_in: config.access_token_ttl.as_secs(),
             refresh_expires_in: config.refresh_token_ttl.as_secs(),
             session_id,
         })

@@ -23,6 +23,29 @@ pub struct Claims {
     pub exp: i64,
 }
 
+impl Claims {
+    /// The claims of an access token for `user` in `session_id`, issued at
+    /// `iat` (Unix seconds) and valid for `ttl`.
+    pub(crate) fn for_user(
+        user: &crate::entity::user::Model,
+        session_id: Uuid,
+        iat: i64,
+        ttl: std::time::Duration,
+    ) -> Self {
+        let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
+        Self {
+            sub: user.id,
+            sid: session_id,
+            org: user.organization_id,
+            role: crate::views::role_of(user),
+            su: user.is_superuser,
+            ss: crate::token::stamp_fingerprint(&user.security_stamp),
+            iat,
+            exp: iat.saturating_add(ttl),
+        }
+    }
+}
+
 /// Signs and checks access tokens.
 pub(crate) struct JwtKeys {
     encoding: EncodingKey,

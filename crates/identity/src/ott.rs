@@ -77,22 +77,12 @@ pub(crate) async fn check(
     purpose: Purpose,
     now: OffsetDateTime,
 ) -> Result<Model, DomainError> {
-    if !token::looks_valid(presented) {
-        return Err(errors::invalid_token());
-    }
-    let row = Entity::find()
-        .filter(Column::TokenHash.eq(token::hash(presented)))
-        .filter(Column::Purpose.eq(purpose.as_str()))
-        .one(conn)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(errors::invalid_token)?;
+    let query = Entity::find().filter(Column::Purpose.eq(purpose.as_str()));
+    let row = token::stored(conn, query, Column::TokenHash, presented).await?;
     if row.used_at.is_some() {
         return Err(errors::token_used());
     }
-    if row.expires_at <= now {
-        return Err(errors::token_expired());
-    }
+    token::unexpired(row.expires_at, now)?;
     Ok(row)
 }
 
@@ -107,10 +97,9 @@ pub(crate) async fn consume(
     if !token::looks_valid(presented) {
         return Err(errors::invalid_token());
     }
-    let hash = token::hash(presented);
     let res = Entity::update_many()
         .col_expr(Column::UsedAt, Expr::value(Some(now)))
-        .filter(Column::TokenHash.eq(hash.clone()))
+        .filter(Column::TokenHash.eq(token::hash(presented)))
         .filter(Column::Purpose.eq(purpose.as_str()))
         .filter(Column::UsedAt.is_null())
         .filter(Column::ExpiresAt.gt(now))
@@ -118,12 +107,7 @@ pub(crate) async fn consume(
         .await
         .map_err(db_error)?;
     if res.rows_affected == 1 {
-        return Entity::find()
-            .filter(Column::TokenHash.eq(hash))
-            .one(conn)
-            .await
-            .map_err(db_error)?
-            .ok_or_else(errors::invalid_token);
+        return token::stored(conn, Entity::find(), Column::TokenHash, presented).await;
     }
     // Not consumed: say why.
     Err(check(conn, presented, purpose, now)

@@ -126,6 +126,30 @@ pub(crate) async fn set(
 }
 
 /// Marks the email verified unless it already is.
+/// Gives `user` a new password hash and security stamp (the old stamp's
+/// access tokens stop working) and marks the email verified (a reset link or
+/// the operator proved it), writing the `extra` columns in the same update.
+pub(crate) async fn replace_password(
+    conn: &impl ConnectionTrait,
+    user: &mut Model,
+    password_hash: String,
+    now: OffsetDateTime,
+    extra: Vec<(Column, sea_orm::Value)>,
+) -> Result<(), DbErr> {
+    user.password_hash = password_hash;
+    user.security_stamp = crate::token::security_stamp();
+    user.email_verified_at.get_or_insert(now);
+    user.updated_at = now;
+    let mut changes = vec![
+        (Column::PasswordHash, user.password_hash.clone().into()),
+        (Column::SecurityStamp, user.security_stamp.clone().into()),
+        (Column::UpdatedAt, now.into()),
+    ];
+    changes.extend(extra);
+    set(conn, user.id, changes).await?;
+    mark_verified(conn, user.id, now).await
+}
+
 pub(crate) async fn mark_verified(
     conn: &impl ConnectionTrait,
     id: Uuid,

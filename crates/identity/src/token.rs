@@ -1,9 +1,13 @@
 //! Opaque tokens (refresh, verification, reset, invitation): 256 random bits,
 //! base64url without padding; only their SHA-256 is stored.
 
+use crate::errors;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use p2p_kernel::DomainError;
+use p2p_kernel::persistence::db_error;
 use rand::RngCore;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use sha2::{Digest, Sha256};
 
 /// A fresh random token and its stored hash.
@@ -45,6 +49,36 @@ pub(crate) fn looks_valid(token: &str) -> bool {
     t.len() == 43
         && t.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// 410 `token_expired` once `now` has reached `expires_at`.
+pub(crate) fn unexpired(
+    expires_at: time::OffsetDateTime,
+    now: time::OffsetDateTime,
+) -> Result<(), DomainError> {
+    match expires_at <= now {
+        true => Err(errors::token_expired()),
+        false => Ok(()),
+    }
+}
+
+/// The row of `query` whose `column` holds the hash of `presented`: 400
+/// `invalid_token` when there is none or `presented` cannot be one of ours.
+pub(crate) async fn stored<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    query: Select<E>,
+    column: E::Column,
+    presented: &str,
+) -> Result<E::Model, DomainError> {
+    if !looks_valid(presented) {
+        return Err(errors::invalid_token());
+    }
+    query
+        .filter(column.eq(hash(presented)))
+        .one(conn)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(errors::invalid_token)
 }
 
 #[cfg(test)]

@@ -32,9 +32,9 @@ enum Credential {
     FdiCookie(String),
 }
 
-fn credential(req: &HttpRequest) -> Option<Credential> {
-    let bearer = req
-        .headers()
+/// The token of an `Authorization: Bearer …` header, if there is a non-empty one.
+pub fn bearer_token(req: &HttpRequest) -> Option<String> {
+    req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -42,8 +42,11 @@ fn credential(req: &HttpRequest) -> Option<Credential> {
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty());
-    if let Some(token) = bearer {
+        .filter(|t| !t.is_empty())
+}
+
+fn credential(req: &HttpRequest) -> Option<Credential> {
+    if let Some(token) = bearer_token(req) {
         return Some(Credential::Bearer(token));
     }
     req.cookie(ACCESS_COOKIE)

@@ -1,8 +1,7 @@
 use super::refresh::revoke_all_sessions;
-use crate::entity::user::Column;
 use crate::password::check_policy;
 use crate::service::commit;
-use crate::{Identity, emails, errors, ott, repo, token};
+use crate::{Identity, emails, errors, ott, repo};
 use p2p_kernel::DomainError;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
@@ -82,16 +81,7 @@ impl Identity {
             .await
             .map_err(db_error)?
             .ok_or_else(errors::invalid_token)?;
-        user.password_hash = password_hash;
-        user.security_stamp = token::security_stamp();
-        user.updated_at = now;
-        let changes = vec![
-            (Column::PasswordHash, user.password_hash.clone().into()),
-            (Column::SecurityStamp, user.security_stamp.clone().into()),
-            (Column::UpdatedAt, now.into()),
-        ];
-        repo::set(&txn, user.id, changes).await.map_err(db_error)?;
-        repo::mark_verified(&txn, user.id, now)
+        repo::replace_password(&txn, &mut user, password_hash, now, Vec::new())
             .await
             .map_err(db_error)?;
         ott::retire(&txn, user.id, ott::Purpose::ResetPassword, now)

@@ -3,7 +3,7 @@ use crate::repo::{self, NewUser};
 use crate::service::commit;
 use crate::types::{AuthResponse, ClientInfo, SignupRequest};
 use crate::views::profile;
-use crate::{Identity, emails, errors, ott};
+use crate::{Identity, errors};
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{DomainError, Role};
@@ -82,17 +82,7 @@ impl Identity {
         )
         .await?;
         let tokens = self.start_session(&txn, &user, &client, now).await?;
-        let token = ott::issue(
-            &txn,
-            user.id,
-            ott::Purpose::VerifyEmail,
-            self.inner.config.verification_token_ttl,
-            now,
-        )
-        .await
-        .map_err(db_error)?;
-        let email = emails::verification(&self.inner.config, &user.email, &user.first_name, &token);
-        self.enqueue_email(&txn, &email).await?;
+        self.queue_verification(&txn, &user, now).await?;
         commit(txn).await?;
         self.wake_outbox();
         self.publish(

@@ -1,10 +1,10 @@
+use crate::Identity;
 use crate::entity::user::Column;
 use crate::password::check_policy;
 use crate::repo::{self, NewUser};
 use crate::service::commit;
 use crate::types::UserProfile;
 use crate::views::profile;
-use crate::{Identity, token};
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{DomainError, Role};
@@ -39,19 +39,11 @@ impl Identity {
             Some(mut user) => {
                 user.is_superuser = true;
                 user.is_active = true;
-                user.password_hash = password_hash;
-                user.security_stamp = token::security_stamp();
-                user.email_verified_at.get_or_insert(now);
-                user.updated_at = now;
-                let changes = vec![
+                let promotion = vec![
                     (Column::IsSuperuser, true.into()),
                     (Column::IsActive, true.into()),
-                    (Column::PasswordHash, user.password_hash.clone().into()),
-                    (Column::SecurityStamp, user.security_stamp.clone().into()),
-                    (Column::UpdatedAt, now.into()),
                 ];
-                repo::set(&txn, user.id, changes).await.map_err(db_error)?;
-                repo::mark_verified(&txn, user.id, now)
+                repo::replace_password(&txn, &mut user, password_hash, now, promotion)
                     .await
                     .map_err(db_error)?;
                 user

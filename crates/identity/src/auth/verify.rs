@@ -1,3 +1,4 @@
+use crate::entity::user;
 use crate::service::commit;
 use crate::types::UserProfile;
 use crate::views::profile;
@@ -5,6 +6,8 @@ use crate::{Identity, emails, errors, ott, repo};
 use p2p_kernel::Code;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::{Actor, DomainError};
+use sea_orm::DatabaseTransaction;
+use time::OffsetDateTime;
 
 impl Identity {
     pub(crate) async fn verify_email(&self, token: &str) -> Result<UserProfile, DomainError> {
@@ -40,8 +43,22 @@ impl Identity {
         .await?;
         let now = self.now();
         let txn = self.begin().await?;
+        self.queue_verification(&txn, &user, now).await?;
+        commit(txn).await?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// Issues a verification token for `user` (earlier ones stop working) and
+    /// queues the email with its link, in the caller's transaction.
+    pub(crate) async fn queue_verification(
+        &self,
+        txn: &DatabaseTransaction,
+        user: &user::Model,
+        now: OffsetDateTime,
+    ) -> Result<(), DomainError> {
         let token = ott::issue(
-            &txn,
+            txn,
             user.id,
             ott::Purpose::VerifyEmail,
             self.inner.config.verification_token_ttl,
@@ -50,9 +67,6 @@ impl Identity {
         .await
         .map_err(db_error)?;
         let email = emails::verification(&self.inner.config, &user.email, &user.first_name, &token);
-        self.enqueue_email(&txn, &email).await?;
-        commit(txn).await?;
-        self.wake_outbox();
-        Ok(())
+        self.enqueue_email(txn, &email).await
     }
 }

@@ -6,8 +6,7 @@ use super::keys::{Jwks, RsaKeys};
 use crate::entity::{session, user};
 use crate::jwt::Claims;
 use crate::types::{AuthResponse, ClientInfo, LoginRequest, SignupRequest, UserProfile};
-use crate::views::role_of;
-use crate::{Identity, errors, repo, token};
+use crate::{Identity, errors, repo};
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::normalize_email;
 use p2p_kernel::{Actor, DomainError};
@@ -157,18 +156,8 @@ impl Identity {
         let config = &self.inner.config;
         let now = self.inner.clock.now();
         let iat = now.unix_timestamp();
-        let ttl = i64::try_from(config.access_token_ttl.as_secs()).unwrap_or(i64::MAX);
         let claims = FdiClaims {
-            base: Claims {
-                sub: user.id,
-                sid: session_id,
-                org: user.organization_id,
-                role: role_of(user),
-                su: user.is_superuser,
-                ss: token::stamp_fingerprint(&user.security_stamp),
-                iat,
-                exp: iat.saturating_add(ttl),
-            },
+            base: Claims::for_user(user, session_id, iat, config.access_token_ttl),
             session_handle: session_id.to_string(),
             tenant: TENANT.to_owned(),
             rsub: user.id.to_string(),

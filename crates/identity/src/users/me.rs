@@ -1,4 +1,4 @@
-use crate::entity::user::Column;
+use crate::entity::user::{self, Column};
 use crate::service::clip;
 use crate::types::{ProfilePatch, UserProfile};
 use crate::views::profile;
@@ -85,14 +85,7 @@ impl Identity {
         if changes.is_empty() {
             return Ok(profile(&user));
         }
-        user.updated_at = self.now();
-        changes.push((Column::UpdatedAt, user.updated_at.into()));
-        repo::set(self.db(), user.id, changes)
-            .await
-            .map_err(db_error)?;
-        let view = profile(&user);
-        self.publish_user_updated(&view).await;
-        Ok(view)
+        self.save_profile(user, changes).await
     }
 
     pub(crate) async fn set_avatar(
@@ -108,12 +101,22 @@ impl Identity {
         let mut user = self.current_user(actor).await?;
         user.avatar_url = Some(url);
         user.avatar_file_id = file_id;
-        user.updated_at = self.now();
         let changes = vec![
             (Column::AvatarUrl, user.avatar_url.clone().into()),
             (Column::AvatarFileId, user.avatar_file_id.into()),
-            (Column::UpdatedAt, user.updated_at.into()),
         ];
+        self.save_profile(user, changes).await
+    }
+
+    /// Writes `changes` of the caller's own profile with a new `updated_at`
+    /// and tells the user's channel.
+    async fn save_profile(
+        &self,
+        mut user: user::Model,
+        mut changes: Vec<(Column, sea_orm::Value)>,
+    ) -> Result<UserProfile, DomainError> {
+        user.updated_at = self.now();
+        changes.push((Column::UpdatedAt, user.updated_at.into()));
         repo::set(self.db(), user.id, changes)
             .await
             .map_err(db_error)?;

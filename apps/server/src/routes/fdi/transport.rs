@@ -13,9 +13,10 @@
 //! cannot add without passing the CORS preflight.
 
 use crate::http::ApiError;
+use crate::http::auth::bearer_token;
 use actix_web::cookie::time::Duration;
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::{Method, header};
+use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponseBuilder};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -54,18 +55,6 @@ pub fn requested_mode(req: &HttpRequest) -> Mode {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-}
-
 fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
     req.cookie(name)
         .map(|c| c.value().to_owned())
@@ -84,7 +73,7 @@ pub fn refresh_token(req: &HttpRequest) -> Option<Presented> {
 }
 
 fn presented(req: &HttpRequest, cookie_name: &str) -> Option<Presented> {
-    if let Some(token) = bearer(req) {
+    if let Some(token) = bearer_token(req) {
         return Some(Presented {
             token,
             mode: Mode::Header,
