@@ -94,8 +94,8 @@ impl<T: TopicLookup> ChannelAuthorizer for ChannelRules<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use p2p_kernel::ids::{OrgId, SessionId, UserId};
-    use p2p_kernel::{ErrorCode, Role};
+    use p2p_kernel::ErrorCode;
+    use p2p_kernel::ids::{OrgId, UserId};
 
     struct OneTopic(TopicId);
 
@@ -106,21 +106,11 @@ mod tests {
         }
     }
 
-    fn actor() -> Actor {
-        Actor {
-            user_id: UserId::new(),
-            org_id: OrgId::new(),
-            role: Role::Member,
-            is_superuser: false,
-            session_id: SessionId::new(),
-        }
-    }
-
     #[tokio::test]
     async fn applies_the_channel_rules() {
         let topic = TopicId::new();
         let rules = ChannelRules::new(Arc::new(OneTopic(topic)));
-        let me = actor();
+        let me = p2p_testkit::member();
         let allowed = |c: Channel| {
             let rules = &rules;
             let me = &me;

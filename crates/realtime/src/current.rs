@@ -159,8 +159,8 @@ mod tests {
     use super::*;
     use crate::channel::Channel;
     use async_trait::async_trait;
-    use p2p_kernel::Role;
-    use p2p_kernel::ids::{OrgId, SessionId, TopicId, UserId};
+    use p2p_kernel::ids::TopicId;
+    use p2p_testkit::member;
     use serde_json::{Value, json};
     use std::sync::Mutex;
 
@@ -185,16 +185,6 @@ mod tests {
                 .iter()
                 .filter_map(|id| self.states.get(id).map(|s| (*id, s.clone())))
                 .collect())
-        }
-    }
-
-    fn viewer() -> Actor {
-        Actor {
-            user_id: UserId::new(),
-            org_id: OrgId::new(),
-            role: Role::Member,
-            is_superuser: false,
-            session_id: SessionId::new(),
         }
     }
 
@@ -285,7 +275,7 @@ mod tests {
             event(channel, 11, "vote.cast", json!({"id": kept, "n": 1})),
             event(channel, 12, "topic.updated", json!({"title": "no id"})),
         ];
-        let refreshed = states.refresh(&viewer(), events.clone()).await;
+        let refreshed = states.refresh(&member(), events.clone()).await;
         let refreshed: Vec<Value> = refreshed
             .unwrap_or_default()
             .iter()
@@ -323,7 +313,7 @@ mod tests {
             "topic.created",
             json!({"id": Uuid::new_v4()}),
         )];
-        let same = ReplayStates::new().refresh(&viewer(), events.clone()).await;
+        let same = ReplayStates::new().refresh(&member(), events.clone()).await;
         assert_eq!(same.ok(), Some(events));
     }
 }

@@ -111,39 +111,14 @@ impl State {
         }
     }
 
-    /// Whether `touch` is its channel's last append.
-    fn is_last(&self, touch: &Appended) -> bool {
-        self.channels
-            .get(&touch.channel)
-            .is_some_and(|ring| ring.last_serial == touch.serial)
-    }
-
-    fn is_retained(&self, event: &Appended) -> bool {
-        self.channels
-            .get(&event.channel)
-            .is_some_and(|ring| ring.retains(event.serial))
-    }
-
     /// The oldest retained event over all channels (skipping stale entries).
     fn oldest_event(&mut self) -> Option<Appended> {
-        while let Some(oldest) = self.events.front().copied() {
-            if self.is_retained(&oldest) {
-                return Some(oldest);
-            }
-            self.events.pop_front();
-        }
-        None
+        live_front(&mut self.events, |e| is_retained(&self.channels, e))
     }
 
     /// The least recently appended channel's last append (skipping stale entries).
     fn oldest_touch(&mut self) -> Option<Appended> {
-        while let Some(oldest) = self.touches.front().copied() {
-            if self.is_last(&oldest) {
-                return Some(oldest);
-            }
-            self.touches.pop_front();
-        }
-        None
+        live_front(&mut self.touches, |t| is_last(&self.channels, t))
     }
 
     /// Applies every bound of `config` as of `now`.
@@ -168,14 +143,46 @@ impl State {
             self.forget(&oldest.channel);
         }
         if self.events.len() > 2 * self.retained + COMPACT_SLACK {
-            let events = std::mem::take(&mut self.events);
-            self.events = events.into_iter().filter(|e| self.is_retained(e)).collect();
+            compact(&mut self.events, |e| is_retained(&self.channels, e));
         }
         if self.touches.len() > 2 * self.channels.len() + COMPACT_SLACK {
-            let touches = std::mem::take(&mut self.touches);
-            self.touches = touches.into_iter().filter(|t| self.is_last(t)).collect();
+            compact(&mut self.touches, |t| is_last(&self.channels, t));
         }
     }
+}
+
+/// Whether `event` is still retained in its channel's ring.
+fn is_retained(channels: &HashMap<Channel, Ring>, event: &Appended) -> bool {
+    channels
+        .get(&event.channel)
+        .is_some_and(|ring| ring.retains(event.serial))
+}
+
+/// Whether `touch` is its channel's last append.
+fn is_last(channels: &HashMap<Channel, Ring>, touch: &Appended) -> bool {
+    channels
+        .get(&touch.channel)
+        .is_some_and(|ring| ring.last_serial == touch.serial)
+}
+
+/// The first entry of `queue` that is `live`, the stale ones before it dropped.
+fn live_front(
+    queue: &mut VecDeque<Appended>,
+    live: impl Fn(&Appended) -> bool,
+) -> Option<Appended> {
+    while let Some(front) = queue.front().copied() {
+        if live(&front) {
+            return Some(front);
+        }
+        queue.pop_front();
+    }
+    None
+}
+
+/// Drops every stale entry of `queue` and the memory they held.
+fn compact(queue: &mut VecDeque<Appended>, live: impl Fn(&Appended) -> bool) {
+    queue.retain(|entry| live(entry));
+    queue.shrink_to_fit();
 }
 
 impl MemoryReplayLog {

@@ -3,7 +3,7 @@
 //! the hub's subscriptions, which go back to zero when sockets close.
 
 use crate::support::{
-    AllowAll, Backend, actor, cleanup, connect, event, hub, log, next, send, subscribe, topic,
+    AllowAll, Backend, cleanup, connect, event, hub, log, next, send, subscribe, topic,
 };
 use async_trait::async_trait;
 use p2p_kernel::footprint::{Footprint, Size};
@@ -13,6 +13,7 @@ use p2p_realtime::replay::Feed;
 use p2p_realtime::{
     Channel, Connection, ConnectionLimits, Hub, MemoryReplayLog, Replay, ReplayConfig, ReplayLog,
 };
+use p2p_testkit::member;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -223,7 +224,7 @@ async fn a_socket_dropped_while_subscribing_leaves_no_subscription() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let mut conn =
-        Connection::multiplexed(hub.clone(), actor(), Arc::new(AllowAll), None, limits()).await;
+        Connection::multiplexed(hub.clone(), member(), Arc::new(AllowAll), None, limits()).await;
     next(&mut conn).await;
     log.stalled.store(true, Ordering::SeqCst);
     let frame = json!({"type": "subscribe", "channel": topic().to_string()}).to_string();

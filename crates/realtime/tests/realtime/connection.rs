@@ -1,12 +1,13 @@
 //! The connection driver, without a socket.
 
 use crate::support::{
-    AllowAll, Backend, actor, config, event, expect_events, hub, maybe_next, next, rules, send,
-    subscribe, topic,
+    AllowAll, Backend, config, event, expect_events, hub, maybe_next, next, rules, send, subscribe,
+    topic,
 };
 use p2p_kernel::ErrorCode;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_realtime::{Channel, Connection, ConnectionLimits, Next, ReplayConfig, ServerFrame};
+use p2p_testkit::member;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +26,7 @@ fn error_code(frame: &ServerFrame) -> (&str, Option<&str>) {
 #[tokio::test]
 async fn the_callers_own_channel_is_subscribed_first() {
     let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
-    let me = actor();
+    let me = member();
     let own = Channel::user(me.user_id);
     hub.publish_event(&event(&own, 1)).await.ok();
     let mut conn =
@@ -45,7 +46,7 @@ async fn the_callers_own_channel_is_subscribed_first() {
 #[tokio::test]
 async fn the_own_channel_replays_from_since() {
     let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
-    let me = actor();
+    let me = member();
     let own = Channel::user(me.user_id);
     for n in 1..=4 {
         hub.publish_event(&event(&own, n)).await.ok();
@@ -69,7 +70,7 @@ async fn the_own_channel_replays_from_since() {
 async fn refused_and_malformed_frames_answer_errors_and_the_socket_goes_on() {
     let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
     let existing = topic();
-    let me = actor();
+    let me = member();
     let mut conn =
         Connection::multiplexed(hub.clone(), me.clone(), rules(&[existing]), None, limits()).await;
     next(&mut conn).await;
@@ -147,7 +148,7 @@ async fn refused_and_malformed_frames_answer_errors_and_the_socket_goes_on() {
 #[tokio::test]
 async fn unsubscribe_stops_delivery() {
     let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
-    let me = actor();
+    let me = member();
     let own = Channel::user(me.user_id);
     let channel = topic();
     let mut conn =
@@ -300,7 +301,7 @@ async fn a_bound_connection_serves_one_topic() {
     for n in 1..=3 {
         hub.publish_event(&event(&channel, n)).await.ok();
     }
-    let me = actor();
+    let me = member();
     let missing = Connection::bound(
         hub.clone(),
         me.clone(),
@@ -375,7 +376,7 @@ async fn an_idle_connection_stays_small() {
 #[tokio::test]
 async fn a_revoked_session_ends_its_connections() {
     let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
-    let me = actor();
+    let me = member();
     let own = Channel::user(me.user_id);
     let session = me.session_id.0;
     let mut conn =

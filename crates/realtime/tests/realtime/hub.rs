@@ -2,8 +2,8 @@
 //! and fan-out between two instances sharing one Redis.
 
 use crate::support::{
-    Backend, cleanup, config, connect, event, expect_events, hub, maybe_next, next, redis,
-    same_redis, subscribe, topic,
+    Backend, REDIS_POOL, cleanup, config, connect, event, expect_events, hub, maybe_next, next,
+    subscribe, topic,
 };
 use async_trait::async_trait;
 use futures_util::StreamExt;
@@ -11,7 +11,8 @@ use p2p_kernel::ports::{EventBus, PortError};
 use p2p_realtime::frames::EventTemplate;
 use p2p_realtime::replay::{Feed, FeedItem};
 use p2p_realtime::{
-    Channel, ConnectionLimits, Hub, MemoryReplayLog, Replay, ReplayConfig, ReplayLog, ServerFrame,
+    Channel, Connection, ConnectionLimits, Hub, MemoryReplayLog, Replay, ReplayConfig, ReplayLog,
+    ServerFrame,
 };
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -156,28 +157,7 @@ async fn resync_when_since_is_older_than_the_window(backend: Backend) {
     cleanup(redis).await;
 }
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Memory).await;
-                }
-            )*
-        }
-        mod redis {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Redis).await;
-                }
-            )*
-        }
-    };
-}
-
-both_backends!(
+crate::support::on_both_logs!(
     numbers_events_per_channel,
     live_events_reach_subscribers_in_order,
     replay_then_live_under_concurrent_publishing,
@@ -188,8 +168,8 @@ both_backends!(
 /// on either reaches the subscribers of both, numbered in one sequence.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_share_sequences_and_fan_out() {
-    let redis_a = redis().await;
-    let redis_b = same_redis(&redis_a);
+    let redis_a = p2p_testkit::redis(REDIS_POOL).await;
+    let redis_b = p2p_testkit::same_redis(&redis_a, REDIS_POOL);
     let a = Hub::redis(redis_a.clone(), ReplayConfig::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -263,72 +243,80 @@ impl ReplayLog for LossyLog {
     }
 }
 
-async fn lossy_hub(config: ReplayConfig, lose: &[u64]) -> (Hub, mpsc::UnboundedSender<FeedItem>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let log = LossyLog {
-        inner: MemoryReplayLog::new(config),
-        lose: Arc::new(Mutex::new(lose.iter().copied().collect())),
-        control: Mutex::new(Some(rx)),
-    };
-    (
-        Hub::start(Arc::new(log))
+/// A connection subscribed to a fresh topic on a hub over a [`LossyLog`]
+/// losing the events numbered `lose` from its feed.
+struct OverLossyLog {
+    hub: Hub,
+    /// Injects feed items (a resumption).
+    control: mpsc::UnboundedSender<FeedItem>,
+    channel: Channel,
+    conn: Connection,
+}
+
+impl OverLossyLog {
+    async fn subscribed(config: ReplayConfig, lose: &[u64]) -> Self {
+        let (control, rx) = mpsc::unbounded_channel();
+        let log = LossyLog {
+            inner: MemoryReplayLog::new(config),
+            lose: Arc::new(Mutex::new(lose.iter().copied().collect())),
+            control: Mutex::new(Some(rx)),
+        };
+        let hub = Hub::start(Arc::new(log))
             .await
-            .unwrap_or_else(|e| panic!("{e}")),
-        tx,
-    )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let channel = topic();
+        let mut conn = connect(&hub, limits()).await;
+        next(&mut conn).await;
+        subscribe(&mut conn, &channel, None).await;
+        Self {
+            hub,
+            control,
+            channel,
+            conn,
+        }
+    }
+
+    /// Publishes events `1..=last` on the channel.
+    async fn publish(&self, last: u64) {
+        for n in 1..=last {
+            self.hub.publish_event(&event(&self.channel, n)).await.ok();
+        }
+    }
 }
 
 #[tokio::test]
 async fn a_gap_in_the_feed_is_filled_from_the_log() {
-    let (hub, _control) = lossy_hub(ReplayConfig::default(), &[3, 4]).await;
-    let channel = topic();
-    let mut conn = connect(&hub, limits()).await;
-    next(&mut conn).await;
-    subscribe(&mut conn, &channel, None).await;
-    for n in 1..=6 {
-        hub.publish_event(&event(&channel, n)).await.ok();
-    }
-    expect_events(&mut conn, &channel, 1, 6).await;
+    let mut t = OverLossyLog::subscribed(ReplayConfig::default(), &[3, 4]).await;
+    t.publish(6).await;
+    expect_events(&mut t.conn, &t.channel, 1, 6).await;
 }
 
 #[tokio::test]
 async fn events_lost_before_a_resumption_are_caught_up() {
-    let (hub, control) = lossy_hub(ReplayConfig::default(), &[2, 3]).await;
-    let channel = topic();
-    let mut conn = connect(&hub, limits()).await;
-    next(&mut conn).await;
-    subscribe(&mut conn, &channel, None).await;
-    for n in 1..=3 {
-        hub.publish_event(&event(&channel, n)).await.ok();
-    }
-    expect_events(&mut conn, &channel, 1, 1).await;
+    let mut t = OverLossyLog::subscribed(ReplayConfig::default(), &[2, 3]).await;
+    t.publish(3).await;
+    expect_events(&mut t.conn, &t.channel, 1, 1).await;
     assert!(
-        maybe_next(&mut conn, Duration::from_millis(100))
+        maybe_next(&mut t.conn, Duration::from_millis(100))
             .await
             .is_none()
     );
-    control.send(FeedItem::Resumed).ok();
-    expect_events(&mut conn, &channel, 2, 3).await;
+    t.control.send(FeedItem::Resumed).ok();
+    expect_events(&mut t.conn, &t.channel, 2, 3).await;
 }
 
 #[tokio::test]
 async fn an_unrecoverable_gap_asks_for_a_resync() {
-    let (hub, _control) = lossy_hub(config(2), &[2, 3, 4]).await;
-    let channel = topic();
-    let mut conn = connect(&hub, limits()).await;
-    next(&mut conn).await;
-    subscribe(&mut conn, &channel, None).await;
-    for n in 1..=6 {
-        hub.publish_event(&event(&channel, n)).await.ok();
-    }
-    expect_events(&mut conn, &channel, 1, 1).await;
+    let mut t = OverLossyLog::subscribed(config(2), &[2, 3, 4]).await;
+    t.publish(6).await;
+    expect_events(&mut t.conn, &t.channel, 1, 1).await;
     // 2..4 were lost and 2 is no longer in the two-event window.
     assert_eq!(
-        next(&mut conn).await,
+        next(&mut t.conn).await,
         ServerFrame::ResyncRequired {
-            channel: channel.to_string(),
+            channel: t.channel.to_string(),
             from_seq: 5
         }
     );
-    expect_events(&mut conn, &channel, 5, 6).await;
+    expect_events(&mut t.conn, &t.channel, 5, 6).await;
 }

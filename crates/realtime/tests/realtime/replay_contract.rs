@@ -246,28 +246,7 @@ async fn feed_carries_every_append_in_order(backend: Backend) {
     cleanup(redis).await;
 }
 
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod memory {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Memory).await;
-                }
-            )*
-        }
-        mod redis {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Redis).await;
-                }
-            )*
-        }
-    };
-}
-
-contract!(
+crate::support::on_both_logs!(
     sequences_start_at_one_per_channel,
     replays_every_event_after_since,
     keeps_a_bounded_window,

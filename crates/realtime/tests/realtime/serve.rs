@@ -4,8 +4,8 @@
 use crate::support::{Backend, connect, event, hub, topic};
 use bytes::Bytes;
 use p2p_realtime::{
-    CloseReason, ConnectionLimits, Heartbeat, Hub, Incoming, ReplayConfig, ServerFrame, Transport,
-    TransportClosed, serve,
+    Channel, CloseReason, ConnectionLimits, Heartbeat, Hub, Incoming, ReplayConfig, ServerFrame,
+    Transport, TransportClosed, serve,
 };
 use serde_json::json;
 use std::time::Duration;
@@ -85,6 +85,24 @@ impl Client {
         self.to_server.send(incoming).await.ok();
     }
 
+    /// Sends a `subscribe` frame for `channel`.
+    async fn subscribe(&self, channel: &Channel) {
+        self.send(text(
+            json!({"type": "subscribe", "channel": channel.to_string()}),
+        ))
+        .await;
+    }
+
+    /// Reads until the close frame, which must carry `code` and `reason`.
+    async fn expect_close(&mut self, code: u16, reason: &str) {
+        loop {
+            if let Out::Close(got_code, got_reason) = self.recv().await {
+                assert_eq!((got_code, got_reason), (code, reason));
+                return;
+            }
+        }
+    }
+
     async fn reason(self) -> CloseReason {
         tokio::time::timeout(Duration::from_secs(5), self.task)
             .await
@@ -96,6 +114,20 @@ impl Client {
 
 async fn open(hub: &Hub, heartbeat: Heartbeat, limits: ConnectionLimits, buffer: usize) -> Client {
     open_until(hub, heartbeat, limits, buffer, None).await
+}
+
+/// A socket with a slow heartbeat, room for 64 frames and the default
+/// limits, after its own channel's `subscribed` frame.
+async fn open_subscribed(hub: &Hub) -> Client {
+    let mut client = open(
+        hub,
+        heartbeat(1000, 10_000),
+        ConnectionLimits::default(),
+        64,
+    )
+    .await;
+    client.frame().await;
+    client
 }
 
 /// A socket whose access token expires at `expiry`.
@@ -175,35 +207,16 @@ async fn answers_frames_and_pings_the_peer() {
         matches!(client.frame().await, ServerFrame::Error { code, .. } if code == "invalid_frame")
     );
     client.send(Incoming::Close).await;
-    loop {
-        match client.recv().await {
-            Out::Close(code, reason) => {
-                assert_eq!((code, reason), (1000, "client_closed"));
-                break;
-            }
-            _ => continue,
-        }
-    }
+    client.expect_close(1000, "client_closed").await;
     assert_eq!(client.reason().await, CloseReason::ClientClosed);
 }
 
 #[tokio::test]
 async fn delivers_published_events() {
     let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
-    let mut client = open(
-        &hub,
-        heartbeat(1000, 10_000),
-        ConnectionLimits::default(),
-        64,
-    )
-    .await;
-    client.frame().await;
+    let mut client = open_subscribed(&hub).await;
     let channel = topic();
-    client
-        .send(text(
-            json!({"type": "subscribe", "channel": channel.to_string()}),
-        ))
-        .await;
+    client.subscribe(&channel).await;
     assert!(matches!(
         client.frame().await,
         ServerFrame::Subscribed { seq: 0, .. }
@@ -231,12 +244,7 @@ async fn closes_an_idle_socket() {
     // ...silence does not.
     let mut client = client;
     let started = std::time::Instant::now();
-    loop {
-        if let Out::Close(code, reason) = client.recv().await {
-            assert_eq!((code, reason), (1001, "idle_timeout"));
-            break;
-        }
-    }
+    client.expect_close(1001, "idle_timeout").await;
     assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(client.reason().await, CloseReason::IdleTimeout);
 }
@@ -275,21 +283,9 @@ async fn closes_when_the_access_token_expires() {
 #[tokio::test]
 async fn closes_on_server_shutdown() {
     let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
-    let mut client = open(
-        &hub,
-        heartbeat(1000, 10_000),
-        ConnectionLimits::default(),
-        64,
-    )
-    .await;
-    client.frame().await;
+    let mut client = open_subscribed(&hub).await;
     client.shutdown.send(true).ok();
-    loop {
-        if let Out::Close(code, reason) = client.recv().await {
-            assert_eq!((code, reason), (1001, "server_shutdown"));
-            break;
-        }
-    }
+    client.expect_close(1001, "server_shutdown").await;
     assert_eq!(client.reason().await, CloseReason::ServerShutdown);
 }
 
@@ -304,11 +300,7 @@ async fn closes_a_slow_consumer() {
     // The peer reads nothing: its transport takes one frame and then blocks.
     let client = open(&hub, heartbeat(1000, 10_000), limits, 1).await;
     let channel = topic();
-    client
-        .send(text(
-            json!({"type": "subscribe", "channel": channel.to_string()}),
-        ))
-        .await;
+    client.subscribe(&channel).await;
     for n in 1..=50 {
         hub.publish_event(&event(&channel, n)).await.ok();
         tokio::time::sleep(Duration::from_millis(2)).await;
@@ -320,13 +312,7 @@ async fn closes_a_slow_consumer() {
 #[tokio::test]
 async fn closes_on_oversized_messages() {
     let (hub, _) = hub(Backend::Memory, ReplayConfig::default()).await;
-    let client = open(
-        &hub,
-        heartbeat(1000, 10_000),
-        ConnectionLimits::default(),
-        64,
-    )
-    .await;
+    let client = open_subscribed(&hub).await;
     client.send(Incoming::TooLarge).await;
     assert_eq!(client.reason().await, CloseReason::MessageTooLarge);
 }
@@ -371,19 +357,8 @@ async fn closed_sockets_leave_no_subscription_behind() {
     let channel = topic();
     let mut clients = Vec::new();
     for _ in 0..3 {
-        let mut client = open(
-            &hub,
-            heartbeat(1000, 10_000),
-            ConnectionLimits::default(),
-            64,
-        )
-        .await;
-        client.frame().await;
-        client
-            .send(text(
-                json!({"type": "subscribe", "channel": channel.to_string()}),
-            ))
-            .await;
+        let mut client = open_subscribed(&hub).await;
+        client.subscribe(&channel).await;
         assert!(matches!(
             client.frame().await,
             ServerFrame::Subscribed { .. }

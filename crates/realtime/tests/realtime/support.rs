@@ -1,9 +1,10 @@
-//! Shared helpers: backends, actors, authorizers and frame collection.
+//! Shared helpers: backends, authorizers and frame collection (Redis and
+//! callers come from the shared harness, `p2p_testkit`).
 
 use async_trait::async_trait;
 use p2p_kernel::adapters::redis::RedisConnection;
-use p2p_kernel::ids::{OrgId, SessionId, TopicId, UserId};
-use p2p_kernel::{Actor, DomainError, Event, Role, testenv};
+use p2p_kernel::ids::TopicId;
+use p2p_kernel::{Actor, DomainError, Event};
 use p2p_realtime::{
     Channel, ChannelAuthorizer, ChannelRules, Connection, ConnectionLimits, Hub, MemoryReplayLog,
     Next, RedisReplayLog, ReplayConfig, ReplayLog, ServerFrame, TopicLookup,
@@ -20,24 +21,31 @@ pub enum Backend {
     Redis,
 }
 
-/// A Redis connection under a fresh key prefix; fails the test if Redis is down.
-pub async fn redis() -> RedisConnection {
-    let url = testenv::redis_url();
-    let prefix = format!("p2p-test:{}:", uuid::Uuid::new_v4().simple());
-    let conn = RedisConnection::new(&url, &prefix, 8)
-        .unwrap_or_else(|e| panic!("{}", testenv::missing("Redis", &url, e)));
-    if let Err(e) = conn.ping().await {
-        panic!("{}", testenv::missing("Redis", &url, e));
-    }
-    conn
-}
+/// Connections of a test's Redis pool.
+pub const REDIS_POOL: usize = 8;
 
-/// A second connection to the same Redis and prefix (another server instance).
-pub fn same_redis(redis: &RedisConnection) -> RedisConnection {
-    let url = testenv::redis_url();
-    let prefix = redis.key("");
-    RedisConnection::new(&url, &prefix, 8).unwrap_or_else(|e| panic!("{e}"))
+/// Runs each `async fn(Backend)` as two tests, `memory::<name>` and `redis::<name>`.
+macro_rules! on_both_logs {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::support::Backend::Memory).await;
+                }
+            )*
+        }
+        mod redis {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::support::Backend::Redis).await;
+                }
+            )*
+        }
+    };
 }
+pub(crate) use on_both_logs;
 
 /// A replay log on `backend`, and the Redis connection to clean up, if any.
 pub async fn log(
@@ -47,7 +55,7 @@ pub async fn log(
     match backend {
         Backend::Memory => (Arc::new(MemoryReplayLog::new(config)), None),
         Backend::Redis => {
-            let redis = redis().await;
+            let redis = p2p_testkit::redis(REDIS_POOL).await;
             (
                 Arc::new(RedisReplayLog::new(redis.clone(), config)),
                 Some(redis),
@@ -75,16 +83,6 @@ pub fn config(max_events: usize) -> ReplayConfig {
     ReplayConfig {
         max_events,
         ..ReplayConfig::default()
-    }
-}
-
-pub fn actor() -> Actor {
-    Actor {
-        user_id: UserId::new(),
-        org_id: OrgId::new(),
-        role: Role::Member,
-        is_superuser: false,
-        session_id: SessionId::new(),
     }
 }
 
@@ -130,7 +128,14 @@ pub fn rules(topics: &[Channel]) -> Arc<dyn ChannelAuthorizer> {
 }
 
 pub async fn connect(hub: &Hub, limits: ConnectionLimits) -> Connection {
-    Connection::multiplexed(hub.clone(), actor(), Arc::new(AllowAll), None, limits).await
+    Connection::multiplexed(
+        hub.clone(),
+        p2p_testkit::member(),
+        Arc::new(AllowAll),
+        None,
+        limits,
+    )
+    .await
 }
 
 /// The next frame, decoded; panics after 5 s.
