@@ -16,10 +16,11 @@ mod sockets;
 mod usecases;
 
 /// The sections, in the order they run.
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "auth",
     "forum",
     "realtime",
+    "transports",
     "messaging",
     "usecases",
     "search",
@@ -56,6 +57,9 @@ async fn main() {
     }
     if wanted("realtime") {
         realtime::run().await;
+    }
+    if wanted("transports") {
+        realtime::transports::run().await;
     }
     if wanted("messaging") {
         messaging::run().await;

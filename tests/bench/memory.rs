@@ -32,7 +32,7 @@ struct Outcome {
 }
 
 pub async fn run() {
-    let servers = servers();
+    let servers = servers("P2P_BENCH_SERVERS");
     if servers.is_empty() {
         println!("memory: P2P_BENCH_SERVERS is not set (cargo xtask bench sets it); skipped");
         return;
@@ -123,9 +123,10 @@ fn rounds() -> usize {
         .max(1)
 }
 
-/// `name=path` pairs of `P2P_BENCH_SERVERS`, in order (the first is the baseline).
-fn servers() -> Vec<(String, PathBuf)> {
-    std::env::var("P2P_BENCH_SERVERS")
+/// `name=path` pairs of the variable `var` (`P2P_BENCH_SERVERS`, `P2P_BENCH_WS_SERVERS`),
+/// in order (the first is the baseline).
+pub fn servers(var: &str) -> Vec<(String, PathBuf)> {
+    std::env::var(var)
         .unwrap_or_default()
         .split(',')
         .filter_map(|pair| pair.split_once('='))

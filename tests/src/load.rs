@@ -98,6 +98,27 @@ impl Workload {
         &self.tokens[n % self.tokens.len()]
     }
 
+    /// The users' access tokens, in signup order.
+    pub fn tokens(&self) -> &[String] {
+        &self.tokens
+    }
+
+    /// The ids of the topics made by [`Workload::prepare`].
+    pub fn topics(&self) -> &[String] {
+        &self.topics
+    }
+
+    /// Posts reply `n` to `topic` as the first user; true when it was created.
+    pub async fn reply(&self, topic: &str, n: usize) -> bool {
+        self.post_reply(topic, self.token(0), n).await == 201
+    }
+
+    async fn post_reply(&self, topic: &str, token: &str, n: usize) -> u16 {
+        let body = json!({"content": format!("Reply {n}: نعم، جرّبنا ذلك.")});
+        let path = format!("/api/v1/forums/topics/{topic}/posts");
+        self.send("POST", &path, Some(token), Some(&body)).await.0
+    }
+
     async fn create_topic(&self, n: usize) -> Option<String> {
         let category = ["quality", "energy", "maintenance"][n % 3];
         let body = json!({
@@ -125,11 +146,7 @@ impl Workload {
         let token = self.token(n);
         let status = match n % 10 {
             0 => return self.create_topic(n).await.is_some(),
-            1 => {
-                let body = json!({"content": format!("Reply {n}: نعم، جرّبنا ذلك.")});
-                let path = format!("/api/v1/forums/topics/{topic}/posts");
-                self.send("POST", &path, Some(token), Some(&body)).await.0
-            }
+            1 => self.post_reply(topic, token, n).await,
             2 => {
                 let path = format!("/api/v1/forums/topics/{topic}");
                 self.send("GET", &path, Some(token), None).await.0

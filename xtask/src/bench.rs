@@ -4,8 +4,10 @@
 //! The server runs in the benchmark's process (the realtime section's client process is
 //! `p2p-bench` itself), except in the `memory` section, which compares the global
 //! allocators: for it, `p2p-server` is built once per allocator (same profile) and the
-//! binaries are passed in `P2P_BENCH_SERVERS`. It reports ratios against baselines measured
-//! in the same run.
+//! binaries are passed in `P2P_BENCH_SERVERS`; and in the `transports` section, which
+//! compares the WebSocket transports: `p2p-server` is built once per transport and the
+//! binaries are passed in `P2P_BENCH_WS_SERVERS`. It reports ratios against baselines
+//! measured in the same run.
 
 use anyhow::Result;
 
@@ -39,8 +41,12 @@ pub fn command(args: &[String]) -> Result<()> {
         .join(PROFILE)
         .join(BINARY);
     let mut bench = std::process::Command::new(&binary);
-    if sections.is_empty() || sections.iter().any(|s| s == "memory") {
+    let wanted = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
+    if wanted("memory") {
         bench.env("P2P_BENCH_SERVERS", server_per_allocator()?);
+    }
+    if wanted("transports") {
+        bench.env("P2P_BENCH_WS_SERVERS", server_per_transport()?);
     }
     bench
         .args(sections)
@@ -57,26 +63,49 @@ const ALLOCATORS: [(&str, &[&str]); 3] = [
     ("jemalloc", &["--features", "jemalloc"]),
 ];
 
-/// Builds `p2p-server` once per allocator, keeps each as `p2p-server-<name>`, and
-/// returns `name=path,...`.
+/// Builds `p2p-server` once per allocator (`--no-default-features` and the
+/// allocator's feature), keeps each as `p2p-server-<name>`, and returns `name=path,...`.
 fn server_per_allocator() -> Result<String> {
+    server_per_variant(
+        &["-p", "p2p-server", "--no-default-features"],
+        "",
+        &ALLOCATORS,
+    )
+}
+
+/// The WebSocket transports compared, as the features of `p2p-server` that
+/// select them (today's default, the response body, first: the baseline).
+const TRANSPORTS: [(&str, &[&str]); 2] = [
+    ("body", &[]),
+    ("actix-ws", &["--features", "p2p-server/ws-actix-ws"]),
+];
+
+/// Builds `p2p-server` once per transport (its default features otherwise,
+/// with the features the bench's own build resolves, so that only `p2p-server`
+/// is built again), keeps each as `p2p-server-ws-<name>`, and returns `name=path,...`.
+fn server_per_transport() -> Result<String> {
+    let packages = ["-p", "p2p-server", "-p", "p2p-tests", "--bin", "p2p-server"];
+    server_per_variant(&packages, "ws-", &TRANSPORTS)
+}
+
+/// Builds `p2p-server` (with `packages`) once per variant (its extra
+/// arguments), keeps each as `p2p-server-<prefix><name>`, and returns
+/// `name=path,...` in the order given.
+fn server_per_variant(
+    packages: &[&str],
+    prefix: &str,
+    variants: &[(&str, &[&str])],
+) -> Result<String> {
     let dir = cmd::target_dir(&cmd::metadata()?)?.join(PROFILE);
     let mut servers = Vec::new();
-    for (name, features) in ALLOCATORS {
+    for (name, features) in variants {
         let mut build = cmd::cargo();
         build
-            .args([
-                "build",
-                "--locked",
-                "--profile",
-                PROFILE,
-                "-p",
-                "p2p-server",
-            ])
-            .arg("--no-default-features")
-            .args(features);
+            .args(["build", "--locked", "--profile", PROFILE])
+            .args(packages)
+            .args(*features);
         cmd::run(&mut build)?;
-        let kept = dir.join(format!("p2p-server-{name}"));
+        let kept = dir.join(format!("p2p-server-{prefix}{name}"));
         std::fs::copy(dir.join("p2p-server"), &kept)?;
         servers.push(format!("{name}={}", kept.display()));
     }

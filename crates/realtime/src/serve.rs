@@ -1,5 +1,7 @@
 //! The socket loop, written against a [`Transport`] so that it runs the same
-//! over actix-ws in the server and over an in-memory pipe in tests: it feeds
+//! over the server's WebSocket connections (`apps/server/src/http/websocket`:
+//! actix-http's frame codec driven by the response body; actix-ws with the
+//! server's feature `ws-actix-ws`) and over an in-memory pipe in tests: it feeds
 //! client frames to the [`Connection`], writes its frames out, pings the peer,
 //! and closes with a reason on idle, slow consumer, revoked session, expired
 //! access token or server shutdown.

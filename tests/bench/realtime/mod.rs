@@ -22,6 +22,7 @@ pub mod clients;
 mod floor;
 mod lean;
 mod protocol;
+pub mod transports;
 mod wire;
 
 use child::Clients;
