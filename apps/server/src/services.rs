@@ -15,8 +15,8 @@ use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::ports::{Clock, CurrentStates, EventBus, Notifier, PortError, SystemClock};
 use p2p_kernel::text::{ImagePolicy, Markdown};
 use p2p_messaging::{
-    DigestConfig, MESSAGE_FILES, MessageFiles, Messaging, MessagingService, NotificationService,
-    Notifications, RecipientDirectory, SendLimit,
+    DigestConfig, MESSAGE_FILES, MessageFiles, Messaging, MessagingParts, MessagingService,
+    NotificationService, Notifications, RecipientDirectory, SendLimit,
 };
 use p2p_orgs::{
     ContentCounts, ContentStatsSource, DailyCount, OrgService, OrganizationTable, Organizations,
@@ -24,7 +24,8 @@ use p2p_orgs::{
 use p2p_realtime::ReplayStates;
 use p2p_storage::{FileManager, FileService, FilesConfig};
 use p2p_usecases::{
-    FacetCache, MongoUseCaseStore, SqlUseCaseStore, UseCaseService, UseCaseStore, UseCases,
+    FacetCache, MongoUseCaseStore, SqlUseCaseStore, UseCaseParts, UseCaseService, UseCaseStore,
+    UseCases,
 };
 use std::sync::Arc;
 use time::Date;
@@ -110,19 +111,19 @@ impl Services {
         files.register_access(POST_FILES, Arc::new(ForumFiles(forum.clone())));
         let forum_states: Arc<dyn CurrentStates> = Arc::new(ForumStates(forum.clone()));
         let forum: Arc<dyn ForumService> = Arc::new(forum);
-        let messaging = Messaging::new(
-            backends.db.clone(),
-            events.clone(),
-            identity.user_directory(),
-            backends.rate_limiter.clone(),
-            notifier.clone(),
-            Arc::new(files.clone()),
-            SendLimit {
+        let messaging = Messaging::new(MessagingParts {
+            db: backends.db.clone(),
+            events: events.clone(),
+            users: identity.user_directory(),
+            limiter: backends.rate_limiter.clone(),
+            notifier: notifier.clone(),
+            files: Arc::new(files.clone()),
+            send_limit: SendLimit {
                 messages: settings.message_send_limit_per_minute,
                 window: std::time::Duration::from_secs(60),
             },
-        )
-        .with_markdown(markdown.clone());
+            markdown: markdown.clone(),
+        });
         files.register_access(MESSAGE_FILES, Arc::new(MessageFiles(messaging.clone())));
         let usecases = use_case_service(
             backends,
@@ -194,15 +195,15 @@ async fn use_case_service(
         None => Arc::new(SqlUseCaseStore::new(backends.db.clone())),
     };
     let store: Arc<dyn UseCaseStore> = Arc::new(FacetCache::new(store, backends.cache.clone()));
-    let usecases = UseCases::new(
-        backends.db.clone(),
+    let usecases = UseCases::new(UseCaseParts {
+        db: backends.db.clone(),
         store,
-        Arc::new(files.clone()),
+        files: Arc::new(files.clone()),
         events,
-        Some(notifier),
+        notifier: Some(notifier),
         clock,
-    )
-    .with_markdown(markdown);
+        markdown,
+    });
     files.register_access(p2p_usecases::FILE_OWNER_KIND, usecases.file_access());
     Ok(usecases)
 }

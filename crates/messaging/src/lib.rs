@@ -20,6 +20,6 @@ mod notifications;
 mod types;
 
 pub use api::{MessagingService, NotificationService};
-pub use messages::{MESSAGE_FILES, MessageFiles, Messaging, SendLimit};
+pub use messages::{MESSAGE_FILES, MessageFiles, Messaging, MessagingParts, SendLimit};
 pub use notifications::{DigestConfig, DigestWorker, Notifications, RecipientDirectory};
 pub use types::*;

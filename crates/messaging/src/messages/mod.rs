@@ -49,53 +49,28 @@ impl Default for SendLimit {
 /// notifies the recipient (kind `message`) through the [`Notifier`] port.
 #[derive(Clone)]
 pub struct Messaging {
-    inner: Arc<Inner>,
+    inner: Arc<MessagingParts>,
 }
 
-struct Inner {
-    db: DatabaseConnection,
-    events: Arc<dyn EventBus>,
-    users: Arc<dyn UserDirectory>,
-    limiter: Arc<dyn RateLimiter>,
-    notifier: Arc<dyn Notifier>,
-    files: Arc<dyn Files>,
-    send_limit: SendLimit,
-    markdown: Markdown,
+/// What [`Messaging`] works with.
+pub struct MessagingParts {
+    /// Holds the messaging tables (run the migrations first).
+    pub db: DatabaseConnection,
+    pub events: Arc<dyn EventBus>,
+    pub users: Arc<dyn UserDirectory>,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub notifier: Arc<dyn Notifier>,
+    pub files: Arc<dyn Files>,
+    pub send_limit: SendLimit,
+    /// Sanitizes and renders messages (`Markdown::default()`: no remote images).
+    pub markdown: Markdown,
 }
 
 impl Messaging {
-    /// `db` holds the messaging tables (run the migrations first).
-    pub fn new(
-        db: DatabaseConnection,
-        events: Arc<dyn EventBus>,
-        users: Arc<dyn UserDirectory>,
-        limiter: Arc<dyn RateLimiter>,
-        notifier: Arc<dyn Notifier>,
-        files: Arc<dyn Files>,
-        send_limit: SendLimit,
-    ) -> Self {
+    pub fn new(parts: MessagingParts) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                db,
-                events,
-                users,
-                limiter,
-                notifier,
-                files,
-                send_limit,
-                markdown: Markdown::default(),
-            }),
+            inner: Arc::new(parts),
         }
-    }
-
-    /// Messages sanitized and rendered with this policy (by default: no
-    /// remote images). Call right after [`Messaging::new`].
-    pub fn with_markdown(mut self, markdown: Markdown) -> Self {
-        match Arc::get_mut(&mut self.inner) {
-            Some(inner) => inner.markdown = markdown,
-            None => tracing::warn!("the messaging Markdown policy is set after it was shared"),
-        }
-        self
     }
 
     fn db(&self) -> &DatabaseConnection {

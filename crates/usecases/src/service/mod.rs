@@ -30,49 +30,27 @@ pub const FILE_OWNER_KIND: &str = "use_case";
 /// The use-case domain service. Cheap to clone.
 #[derive(Clone)]
 pub struct UseCases {
-    inner: Arc<Inner>,
+    inner: Arc<UseCaseParts>,
 }
 
-struct Inner {
-    db: DatabaseConnection,
-    store: Arc<dyn UseCaseStore>,
-    files: Arc<dyn Files>,
-    events: Arc<dyn EventBus>,
-    notifier: Option<Arc<dyn Notifier>>,
-    clock: Arc<dyn Clock>,
-    markdown: Markdown,
+/// What [`UseCases`] works with.
+pub struct UseCaseParts {
+    /// Holds the revisions and daily views (run the migrations first).
+    pub db: DatabaseConnection,
+    pub store: Arc<dyn UseCaseStore>,
+    pub files: Arc<dyn Files>,
+    pub events: Arc<dyn EventBus>,
+    pub notifier: Option<Arc<dyn Notifier>>,
+    pub clock: Arc<dyn Clock>,
+    /// Sanitizes the problem statement and solution (`Markdown::default()`: no remote images).
+    pub markdown: Markdown,
 }
 
 impl UseCases {
-    pub fn new(
-        db: DatabaseConnection,
-        store: Arc<dyn UseCaseStore>,
-        files: Arc<dyn Files>,
-        events: Arc<dyn EventBus>,
-        notifier: Option<Arc<dyn Notifier>>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(parts: UseCaseParts) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                db,
-                store,
-                files,
-                events,
-                notifier,
-                clock,
-                markdown: Markdown::default(),
-            }),
+            inner: Arc::new(parts),
         }
-    }
-
-    /// The problem statement and solution (Markdown) are sanitized with this
-    /// policy (by default: no remote images). Call right after [`UseCases::new`].
-    pub fn with_markdown(mut self, markdown: Markdown) -> Self {
-        match Arc::get_mut(&mut self.inner) {
-            Some(inner) => inner.markdown = markdown,
-            None => tracing::warn!("the use cases' Markdown policy is set after it was shared"),
-        }
-        self
     }
 
     /// The store (bulk seeding in benchmarks and the seed command).
