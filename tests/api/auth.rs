@@ -426,7 +426,7 @@ async fn signups_until_limited(app: &TestApp, forwarded_for: &str) -> usize {
 #[tokio::test]
 async fn forwarded_addresses_count_only_behind_trusted_proxies() {
     // Behind a trusted proxy, each forwarded client has its own limit.
-    let app = TestApp::spawn_with(|raw| raw.trusted_proxies = Some("127.0.0.1, ::1".into())).await;
+    let app = TestApp::spawn_with(|raw| raw.trusted_proxies = "127.0.0.1, ::1".into()).await;
     let allowed = signups_until_limited(&app, "203.0.113.7").await;
     assert!(allowed > 0);
     assert_eq!(
@@ -467,7 +467,7 @@ async fn login_from(
 
 #[tokio::test]
 async fn wrong_passwords_from_elsewhere_do_not_lock_the_owner_out() {
-    let app = TestApp::spawn_with(|raw| raw.trusted_proxies = Some("127.0.0.1, ::1".into())).await;
+    let app = TestApp::spawn_with(|raw| raw.trusted_proxies = "127.0.0.1, ::1".into()).await;
     let email = unique_email("victim");
     app.signup(&email).await;
 

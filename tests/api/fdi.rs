@@ -57,7 +57,7 @@ fn front_token(resp: &p2p_tests::Response) -> Value {
 }
 
 async fn spawn() -> TestApp {
-    TestApp::spawn_with(|raw| raw.cors_origins = Some(PAGE_ORIGIN.into())).await
+    TestApp::spawn_with(|raw| raw.cors_origins = PAGE_ORIGIN.into()).await
 }
 
 #[tokio::test]
@@ -300,7 +300,7 @@ async fn cors_allows_the_sdk_headers_and_exposes_the_token_headers() {
 #[tokio::test]
 async fn an_expired_access_token_asks_for_a_refresh_on_api_v1() {
     // The shortest lifetime the configuration accepts; the test waits it out.
-    let app = TestApp::spawn_with(|raw| raw.access_token_ttl_secs = Some(30)).await;
+    let app = TestApp::spawn_with(|raw| raw.access_token_ttl_secs = 30).await;
     let email = unique_email("fdi");
     let resp = header_signup(&app, &email).await;
     let access = resp.header("st-access-token").expect("access").to_owned();
@@ -337,7 +337,7 @@ async fn an_expired_access_token_asks_for_a_refresh_on_api_v1() {
 
 #[tokio::test]
 async fn required_verification_is_an_invalid_st_ev_claim_until_the_email_is_confirmed() {
-    let app = TestApp::spawn_with(|raw| raw.require_email_verification = Some(true)).await;
+    let app = TestApp::spawn_with(|raw| raw.require_email_verification = true).await;
     let email = unique_email("fdi");
     let resp = header_signup(&app, &email).await;
     let access = resp.header("st-access-token").expect("access").to_owned();

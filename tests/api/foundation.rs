@@ -1,5 +1,6 @@
 //! The server shell: health, docs, metrics, the error model, request ids.
 
+use p2p_server::config::Secret;
 use p2p_tests::{Backend, TestApp};
 
 #[tokio::test]
@@ -171,8 +172,8 @@ async fn readiness_follows_redis_down_and_back_without_restart() {
     let mut redis = p2p_tests::PrivateRedis::start().await;
     let url = redis.url();
     let app = TestApp::spawn_with(|c| {
-        c.redis_url = Some(url);
-        c.redis_prefix = Some("outage-test:".into());
+        c.redis.url = Some(Secret::new(url));
+        c.redis.prefix = "outage-test:".into();
     })
     .await;
     wait_for_ready_status(&app, 200).await;

@@ -106,8 +106,8 @@ async fn invitations_are_limited_per_admin() {
 #[tokio::test]
 async fn invitation_limits_per_organization_and_admin_are_configurable() {
     let app = TestApp::spawn_with(|raw| {
-        raw.invite_limit_per_organization_per_hour = Some(3);
-        raw.invite_limit_per_admin_per_hour = Some(2);
+        raw.invite_limit.per_organization_per_hour = 3;
+        raw.invite_limit.per_admin_per_hour = 2;
     })
     .await;
     let owner = app.signup(&unique_email("inv-conf")).await;

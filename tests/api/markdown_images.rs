@@ -11,7 +11,7 @@ const TRACKER: &str = "https://tracker.example/pixel.gif?u=reader";
 #[tokio::test]
 async fn remote_images_become_links_unless_their_host_is_allowed() {
     let app = TestApp::spawn_with(|raw| {
-        raw.markdown_image_hosts = Some("Images.Example.com".into());
+        raw.markdown_image_hosts = "Images.Example.com".into();
     })
     .await;
     let me = app.signup(&unique_email("md-images")).await;

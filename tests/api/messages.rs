@@ -341,7 +341,7 @@ async fn blocking_refuses_messages_and_hides_the_conversation() {
 
 #[tokio::test]
 async fn senders_are_rate_limited() {
-    let app = TestApp::spawn_with(|raw| raw.message_send_limit_per_minute = Some(3)).await;
+    let app = TestApp::spawn_with(|raw| raw.message_send_limit_per_minute = 3).await;
     let alice = signup_named(&app, "Alice", "Pumps").await;
     let bob = signup_named(&app, "Bob", "Valves").await;
     for i in 0..3 {

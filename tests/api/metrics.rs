@@ -1,6 +1,7 @@
 //! `/metrics`: labels that requests cannot grow, and who may read them
 //! (development: anyone; production: a separate listener and/or a token).
 
+use p2p_server::config::{Environment, Secret};
 use p2p_tests::TestApp;
 use reqwest::Method;
 
@@ -40,7 +41,7 @@ async fn labels_do_not_take_request_input() {
 
 #[tokio::test]
 async fn production_does_not_serve_metrics_publicly() {
-    let app = TestApp::spawn_with(|c| c.env = Some("production".into())).await;
+    let app = TestApp::spawn_with(|c| c.env = Environment::Production).await;
     app.get("/health/live", None).await.assert_status(200);
     let metrics = app.get("/metrics", None).await;
     metrics.assert_problem(404, "not_found");
@@ -59,8 +60,8 @@ async fn scrape(app: &TestApp, url: &str, token: Option<&str>) -> p2p_tests::Res
 #[tokio::test]
 async fn a_metrics_token_is_required_when_configured() {
     let app = TestApp::spawn_with(|c| {
-        c.env = Some("production".into());
-        c.metrics_token = Some(TOKEN.into());
+        c.env = Environment::Production;
+        c.metrics.token = Some(Secret::new(TOKEN.into()));
     })
     .await;
     let url = app.url("/metrics");
@@ -79,8 +80,8 @@ async fn a_metrics_token_is_required_when_configured() {
 #[tokio::test]
 async fn a_metrics_listener_serves_metrics_and_nothing_else() {
     let app = TestApp::spawn_with(|c| {
-        c.env = Some("production".into());
-        c.metrics_addr = Some("127.0.0.1:0".into());
+        c.env = Environment::Production;
+        c.metrics.addr = Some("127.0.0.1:0".into());
     })
     .await;
     app.get("/metrics", None)

@@ -204,7 +204,7 @@ async fn notifications_are_marked_read_one_by_one_or_all() {
 
 #[tokio::test]
 async fn emails_are_batched_into_digests_and_follow_preferences() {
-    let app = TestApp::spawn_with(|raw| raw.notification_digest_secs = Some(3)).await;
+    let app = TestApp::spawn_with(|raw| raw.notification_digest_secs = 3).await;
     let alice = signup_named(&app, "Alice", "Pumps").await;
     let bob = signup_named(&app, "Bob", "Valves").await;
     // Each signup sends a verification email first.

@@ -2,11 +2,12 @@
 //! on the SuperTokens-compatible `/auth`, HSTS, and a Content-Security-Policy
 //! that lets the vendored Swagger UI run from this origin only.
 
+use p2p_server::config::Environment;
 use p2p_tests::{PASSWORD, Response, TestApp, unique_email};
 use serde_json::json;
 
 async fn production() -> TestApp {
-    TestApp::spawn_with(|c| c.env = Some("production".into())).await
+    TestApp::spawn_with(|c| c.env = Environment::Production).await
 }
 
 fn set_cookies(resp: &Response) -> Vec<String> {

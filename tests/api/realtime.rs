@@ -263,7 +263,7 @@ async fn logout_closes_the_socket_with_session_revoked() {
 #[tokio::test]
 async fn a_socket_ends_when_its_access_token_expires() {
     // The shortest lifetime the configuration allows.
-    let app = TestApp::spawn_with(|raw| raw.access_token_ttl_secs = Some(30)).await;
+    let app = TestApp::spawn_with(|raw| raw.access_token_ttl_secs = 30).await;
     let me = app.signup(&unique_email("ws-expiry")).await;
     let (mut ws, _) = connect(&app, &me, None).await;
     assert_closed(&mut ws, Duration::from_secs(60), "token_expired").await;

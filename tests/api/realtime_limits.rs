@@ -158,9 +158,9 @@ async fn a_replay_longer_than_the_bound_asks_for_a_resync() {
 #[tokio::test]
 async fn the_limits_follow_the_configuration() {
     let app = TestApp::spawn_with(|raw| {
-        raw.ws_max_sockets_per_user = Some(2);
-        raw.ws_subscribes_per_minute = Some(3);
-        raw.ws_max_replay_events = Some(2);
+        raw.ws.max_sockets_per_user = 2;
+        raw.ws.subscribes_per_minute = 3;
+        raw.ws.max_replay_events = 2;
     })
     .await;
     let me = app.signup(&unique_email("configured")).await;

@@ -72,7 +72,7 @@ fn refused() -> Result<String, (u16, String, Value)> {
 
 #[tokio::test]
 async fn cookie_handshakes_need_an_allowed_origin() {
-    let app = TestApp::spawn_with(|raw| raw.cors_origins = Some(FRONTEND.to_owned())).await;
+    let app = TestApp::spawn_with(|raw| raw.cors_origins = FRONTEND.to_owned()).await;
     let me = app.signup(&unique_email("origin")).await;
     let own = app.base.clone();
     let subscribed = Ok("subscribed".to_owned());

@@ -128,7 +128,7 @@ async fn read_answer(reader: &mut tokio::net::tcp::OwnedReadHalf) -> (u16, Value
 }
 
 async fn spawn() -> TestApp {
-    TestApp::spawn_with(|c| c.body_read_timeout_secs = Some(1)).await
+    TestApp::spawn_with(|c| c.body.read_timeout_secs = 1).await
 }
 
 const LOGIN: &str =

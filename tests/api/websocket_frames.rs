@@ -150,7 +150,7 @@ async fn a_replay_larger_than_the_write_buffers_arrives_whole_and_in_order() {
     // 200 events of 2 KiB each: 400 KiB for one socket at once (a replay
     // twice the default bound, allowed here).
     const EVENTS: u64 = 200;
-    let app = TestApp::spawn_with(|raw| raw.ws_max_replay_events = Some(EVENTS)).await;
+    let app = TestApp::spawn_with(|raw| raw.ws.max_replay_events = EVENTS).await;
     let me = app.signup(&unique_email("frames")).await;
     let (ws, head) = connect(&app, &me, None).await;
     drop(ws);
@@ -188,8 +188,7 @@ async fn a_replay_larger_than_the_write_buffers_arrives_whole_and_in_order() {
 #[tokio::test]
 async fn a_subscriber_that_never_reads_again_is_dropped_once_its_data_stays_unacknowledged() {
     const UNACKED_TIMEOUT_SECS: u64 = 2;
-    let app =
-        TestApp::spawn_with(|raw| raw.unacked_timeout_secs = Some(UNACKED_TIMEOUT_SECS)).await;
+    let app = TestApp::spawn_with(|raw| raw.unacked_timeout_secs = UNACKED_TIMEOUT_SECS).await;
     let me = app.signup(&unique_email("frames")).await;
 
     // A client with a small receive buffer that reads its `subscribed`

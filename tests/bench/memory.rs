@@ -75,7 +75,7 @@ async fn measure(backend: Backend, name: &str, binary: &std::path::Path) -> Outc
     let mut isolation = Isolation::new();
     let mut raw = isolation.config(backend).await;
     raw.workers = None;
-    raw.access_token_ttl_secs = Some(3600);
+    raw.access_token_ttl_secs = 3600;
     std::fs::create_dir_all(&isolation.data_dir).expect("data dir");
     let log = isolation.data_dir.with_extension("log");
     let server = ServerProcess::spawn(binary, raw, &log).await;

@@ -41,7 +41,7 @@ const READER_TASKS: usize = 4;
 pub async fn run() {
     let limit = ensure_open_files(2 * (BACKGROUND_USERS as u64 + 2) + 500);
     let background_users = BACKGROUND_USERS.min((limit.saturating_sub(500) / 2) as usize);
-    let app = TestApp::spawn_with(|raw| raw.message_send_limit_per_minute = Some(100_000)).await;
+    let app = TestApp::spawn_with(|raw| raw.message_send_limit_per_minute = 100_000).await;
     let alice = create_user(&app, "alice").await;
     let bob = create_user(&app, "bob").await;
 

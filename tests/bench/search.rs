@@ -36,7 +36,7 @@ const QUERY_MIX: [(&str, &str); 4] = [
 pub async fn run() {
     // Use cases in PostgreSQL too (no `MONGODB_URL`): the document store is
     // not what this measures, and bulk loads into it time out on a busy machine.
-    let app = TestApp::spawn_with(|raw| raw.mongodb_url = None).await;
+    let app = TestApp::spawn_with(|raw| raw.mongodb.url = None).await;
     if app.backend != Backend::Full {
         println!("search at scale: measured on the full backend (PostgreSQL) only");
         app.stop().await;

@@ -52,15 +52,15 @@ pub async fn run() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(DEFAULT_USE_CASES);
     // A MongoDB run takes longer than an access token lives.
-    let long_tokens = |raw: &mut p2p_server::config::RawConfig| {
-        raw.access_token_ttl_secs = Some(4 * 3600);
+    let long_tokens = |raw: &mut p2p_server::config::Config| {
+        raw.access_token_ttl_secs = 4 * 3600;
     };
     let only = std::env::var("P2P_BENCH_USE_CASE_STORE").unwrap_or_default();
     if Backend::from_env() == Backend::Full {
         if only != "mongodb" {
             let app = TestApp::spawn_with(|raw| {
                 long_tokens(raw);
-                raw.mongodb_url = None;
+                raw.mongodb.url = None;
             })
             .await;
             measure(app, "PostgreSQL only", count).await;

@@ -35,16 +35,16 @@ async fn main() {
     let mut isolation = Isolation::new();
     let mut raw = isolation.config(backend).await;
     raw.workers = None;
-    raw.access_token_ttl_secs = Some(3600);
+    raw.access_token_ttl_secs = 3600;
     // Small ceilings, reached during warm-up: what grows after it is growth
     // no bound holds (the default ceilings take longer runs to reach).
-    raw.cache_max_bytes = Some(1 << 20);
-    raw.replay_max_bytes = Some(1 << 20);
-    raw.rate_limit_max_keys = Some(1_000);
+    raw.cache_max_bytes = 1 << 20;
+    raw.replay.max_bytes = 1 << 20;
+    raw.rate_limit_max_keys = 1_000;
     // The search indexer falls behind this write rate (an open write-path
     // problem, docs/benchmarks.md): its queue is one more bounded structure
     // that fills here, and it is full after the first round.
-    raw.search_queue_capacity = Some(200);
+    raw.search_queue_capacity = 200;
     let binary = sibling_server_binary();
     std::fs::create_dir_all(&isolation.data_dir).expect("data dir");
     let log = isolation.data_dir.with_extension("log");

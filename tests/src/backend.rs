@@ -1,5 +1,5 @@
 use p2p_kernel::testenv;
-use p2p_server::config::RawConfig;
+use p2p_server::config::{Config, JwtConfig, LogFormat, Secret};
 use sea_orm::{ConnectionTrait, Database};
 
 /// Which deployment shape the suite runs against.
@@ -50,37 +50,40 @@ impl Isolation {
     }
 
     /// Settings for this test on the given backend, creating what they need.
-    pub async fn config(&mut self, backend: Backend) -> RawConfig {
-        let mut raw = RawConfig {
-            host: Some("127.0.0.1".into()),
-            port: Some(0),
-            data_dir: Some(self.data_dir.display().to_string()),
-            jwt_secret: Some(format!(
-                "test-secret-{}-0123456789abcdef0123456789",
-                self.id
-            )),
+    pub async fn config(&mut self, backend: Backend) -> Config {
+        let mut raw = Config {
+            host: "127.0.0.1".into(),
+            port: 0,
+            data_dir: self.data_dir.clone(),
+            jwt: JwtConfig {
+                secret: Some(Secret::new(format!(
+                    "test-secret-{}-0123456789abcdef0123456789",
+                    self.id
+                ))),
+                secret_file: None,
+            },
             workers: Some(2),
-            log_format: Some("pretty".into()),
-            shutdown_timeout_secs: Some(5),
-            ..RawConfig::default()
+            log_format: Some(LogFormat::Pretty),
+            shutdown_timeout_secs: 5,
+            ..Config::default()
         };
         if backend == Backend::Full {
             let db = format!("p2p_t_{}", self.id);
             create_postgres_database(&db).await;
-            raw.database_url = Some(postgres_url(&db));
+            raw.database.url = Some(Secret::new(postgres_url(&db)));
             self.postgres_db = Some(db);
             let mongo_db = format!("p2p_t_{}", self.id);
-            raw.mongodb_url = Some(testenv::mongodb_url());
-            raw.mongodb_db = Some(mongo_db.clone());
+            raw.mongodb.url = Some(Secret::new(testenv::mongodb_url()));
+            raw.mongodb.db = mongo_db.clone();
             self.mongo_db = Some(mongo_db);
-            raw.redis_url = Some(testenv::redis_url());
-            raw.redis_prefix = Some(format!("p2p-t:{}:", self.id));
-            raw.smtp_url = Some(testenv::smtp_url());
-            raw.s3_endpoint = Some(testenv::s3_endpoint());
-            raw.s3_bucket = Some(format!("p2p-t-{}", self.id));
-            raw.s3_access_key = Some(testenv::s3_access_key());
-            raw.s3_secret_key = Some(testenv::s3_secret_key());
-            self.s3_bucket = raw.s3_bucket.clone();
+            raw.redis.url = Some(Secret::new(testenv::redis_url()));
+            raw.redis.prefix = format!("p2p-t:{}:", self.id);
+            raw.smtp_url = Some(Secret::new(testenv::smtp_url()));
+            raw.s3.endpoint = Some(testenv::s3_endpoint());
+            raw.s3.bucket = Some(format!("p2p-t-{}", self.id));
+            raw.s3.access_key = Some(testenv::s3_access_key());
+            raw.s3.secret_key = Some(Secret::new(testenv::s3_secret_key()));
+            self.s3_bucket = raw.s3.bucket.clone();
         }
         raw
     }

@@ -1,5 +1,5 @@
 use crate::backend::{Backend, Isolation};
-use p2p_server::config::{RawConfig, Settings};
+use p2p_server::config::{Config, Settings};
 use p2p_server::startup::Application;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
@@ -11,7 +11,7 @@ pub struct TestApp {
     pub backend: Backend,
     pub base: String,
     pub client: reqwest::Client,
-    config: RawConfig,
+    config: Config,
     state: p2p_server::state::AppState,
     isolation: Option<Isolation>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -67,7 +67,7 @@ impl TestApp {
     }
 
     /// Spawns a server after letting the test adjust its configuration.
-    pub async fn spawn_with(adjust: impl FnOnce(&mut RawConfig)) -> Self {
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let backend = Backend::from_env();
         let mut isolation = Isolation::new();
         let mut raw = isolation.config(backend).await;
@@ -79,7 +79,7 @@ impl TestApp {
     /// directory, secret) as this one, for multi-instance tests.
     pub async fn sibling(&self) -> TestApp {
         let mut raw = self.config.clone();
-        raw.port = Some(0);
+        raw.port = 0;
         Self::start(self.backend, raw, None).await
     }
 
@@ -99,9 +99,9 @@ impl TestApp {
         Some((app, other))
     }
 
-    async fn start(backend: Backend, raw: RawConfig, isolation: Option<Isolation>) -> Self {
+    async fn start(backend: Backend, raw: Config, isolation: Option<Isolation>) -> Self {
         let config = raw.clone();
-        let settings = Settings::from_raw(raw).unwrap_or_else(|e| panic!("test settings: {e}"));
+        let settings = Settings::from_config(raw).unwrap_or_else(|e| panic!("test settings: {e}"));
         if std::env::var_os("P2P_TEST_LOG").is_some() {
             p2p_server::telemetry::init_tracing(settings.log_format);
         }
@@ -221,9 +221,7 @@ impl TestApp {
     pub fn mail_dir(&self) -> PathBuf {
         match self.backend {
             Backend::Full => p2p_kernel::testenv::maildir(),
-            Backend::Embedded => {
-                PathBuf::from(self.config.data_dir.clone().expect("data dir")).join("mail")
-            }
+            Backend::Embedded => self.config.data_dir.join("mail"),
         }
     }
 

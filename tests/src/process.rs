@@ -1,7 +1,7 @@
 //! A server in its own process (the `p2p-server` binary), for what can only be
 //! measured from outside: resident memory, open descriptors.
 
-use p2p_server::config::{RawConfig, env_key};
+use p2p_server::config::{Config, env_key};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,17 +15,17 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `binary` with `raw` as its environment (every inherited `P2P_*`
     /// and backend variable removed) and waits until `/health/ready` answers 200.
-    pub async fn spawn(binary: &Path, mut raw: RawConfig, log: &Path) -> Self {
+    pub async fn spawn(binary: &Path, mut raw: Config, log: &Path) -> Self {
         let port = free_port();
-        raw.host = Some("127.0.0.1".into());
-        raw.port = Some(port);
+        raw.host = "127.0.0.1".into();
+        raw.port = port;
         let mut command = Command::new(binary);
         for (key, _) in std::env::vars() {
             if key.starts_with("P2P_") || is_backend_key(&key) {
                 command.env_remove(key);
             }
         }
-        command.envs(environment(&raw));
+        command.envs(raw.to_env_vars());
         let log = std::fs::File::create(log)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
         let child = command
@@ -126,25 +126,6 @@ pub fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
         .lines()
         .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// The configuration as the environment variables the server reads.
-fn environment(raw: &RawConfig) -> Vec<(String, String)> {
-    let serde_json::Value::Object(fields) = serde_json::to_value(raw).expect("config as JSON")
-    else {
-        return Vec::new();
-    };
-    fields
-        .into_iter()
-        .filter_map(|(field, value)| {
-            let value = match value {
-                serde_json::Value::Null => return None,
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            };
-            Some((env_key(&field), value))
-        })
-        .collect()
 }
 
 fn is_backend_key(key: &str) -> bool {

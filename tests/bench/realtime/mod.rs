@@ -81,7 +81,7 @@ pub async fn run() {
     }
 
     // A few users hold thousands of sockets each: lift the per-user cap.
-    let app = TestApp::spawn_with(|raw| raw.ws_max_sockets_per_user = Some(10_000)).await;
+    let app = TestApp::spawn_with(|raw| raw.ws.max_sockets_per_user = 10_000).await;
     let mut tokens = Vec::new();
     for _ in 0..USERS {
         tokens.push(app.signup(&unique_email("fanout")).await.access);

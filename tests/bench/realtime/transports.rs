@@ -140,8 +140,8 @@ async fn measure(backend: p2p_tests::Backend, name: &str, binary: &Path, round: 
     let mut isolation = Isolation::new();
     let mut raw = isolation.config(backend).await;
     raw.workers = None;
-    raw.access_token_ttl_secs = Some(3600);
-    raw.ws_max_sockets_per_user = Some(10_000);
+    raw.access_token_ttl_secs = 3600;
+    raw.ws.max_sockets_per_user = 10_000;
     std::fs::create_dir_all(&isolation.data_dir).expect("data dir");
     let log = isolation.data_dir.with_extension("log");
     let server = ServerProcess::spawn(binary, raw, &log).await;

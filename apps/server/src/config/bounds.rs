@@ -1,11 +1,10 @@
 //! Bounds of what the server keeps in memory (issue 22: everything that grows
 //! with traffic or data has a configured ceiling and a gauge of its size).
 
+use super::keys::MIB;
 use super::websocket::within;
-use super::{ConfigError, RawConfig};
+use super::{Config, ConfigError};
 use std::time::Duration;
-
-const MIB: u64 = 1024 * 1024;
 
 /// Ceilings of the in-process structures; the networked backends (Redis,
 /// PostgreSQL) bound their own.
@@ -30,49 +29,33 @@ pub struct MemoryBounds {
 }
 
 impl MemoryBounds {
-    pub(super) fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
+    pub(super) fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let replay = &config.replay;
         Ok(Self {
-            cache_max_bytes: within(
-                "cache_max_bytes",
-                raw.cache_max_bytes,
-                64 * MIB,
-                64 * 1024 * MIB,
-            )?,
+            cache_max_bytes: within("cache_max_bytes", config.cache_max_bytes, 64 * 1024 * MIB)?,
             rate_limit_max_keys: within(
                 "rate_limit_max_keys",
-                raw.rate_limit_max_keys,
-                100_000,
+                config.rate_limit_max_keys,
                 100_000_000,
             )?,
-            replay_max_events: within("replay_max_events", raw.replay_max_events, 256, 100_000)?,
+            replay_max_events: within("replay_max_events", replay.max_events, 100_000)?,
             replay_retention: Duration::from_secs(within(
                 "replay_retention_secs",
-                raw.replay_retention_secs,
-                3600,
+                replay.retention_secs,
                 7 * 24 * 3600,
             )?),
-            replay_max_bytes: within(
-                "replay_max_bytes",
-                raw.replay_max_bytes,
-                16 * MIB,
-                64 * 1024 * MIB,
-            )?,
-            replay_max_channels: within(
-                "replay_max_channels",
-                raw.replay_max_channels,
-                100_000,
-                100_000_000,
-            )?,
+            replay_max_bytes: within("replay_max_bytes", replay.max_bytes, 64 * 1024 * MIB)?,
+            replay_max_channels: within("replay_max_channels", replay.max_channels, 100_000_000)?,
             search_queue_capacity: within(
                 "search_queue_capacity",
-                raw.search_queue_capacity,
-                10_000,
+                config.search_queue_capacity,
                 10_000_000,
             )?,
-            database_max_connections: match raw.database_max_connections {
-                None => None,
-                Some(n) => Some(within("database_max_connections", Some(n), n, 1000)?),
-            },
+            database_max_connections: config
+                .database
+                .max_connections
+                .map(|n| within("database_max_connections", n, 1000))
+                .transpose()?,
         })
     }
 }
@@ -83,21 +66,17 @@ mod tests {
 
     #[test]
     fn defaults_and_refusals() -> Result<(), ConfigError> {
-        let bounds = MemoryBounds::from_raw(&RawConfig::default())?;
+        let bounds = MemoryBounds::from_config(&Config::default())?;
         assert_eq!(bounds.cache_max_bytes, 64 * MIB);
         assert_eq!(bounds.replay_retention, Duration::from_secs(3600));
         assert_eq!(bounds.database_max_connections, None);
-        let raw = RawConfig {
-            replay_max_bytes: Some(0),
-            ..RawConfig::default()
-        };
-        let err = MemoryBounds::from_raw(&raw).err().map(|e| e.key);
+        let mut config = Config::default();
+        config.replay.max_bytes = 0;
+        let err = MemoryBounds::from_config(&config).err().map(|e| e.key);
         assert_eq!(err.as_deref(), Some("P2P_REPLAY_MAX_BYTES"));
-        let raw = RawConfig {
-            database_max_connections: Some(5000),
-            ..RawConfig::default()
-        };
-        let err = MemoryBounds::from_raw(&raw).err().map(|e| e.key);
+        let mut config = Config::default();
+        config.database.max_connections = Some(5000);
+        let err = MemoryBounds::from_config(&config).err().map(|e| e.key);
         assert_eq!(err.as_deref(), Some("P2P_DATABASE_MAX_CONNECTIONS"));
         Ok(())
     }

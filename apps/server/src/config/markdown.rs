@@ -8,8 +8,8 @@ const KEY: &str = "markdown_image_hosts";
 /// Comma-separated host names (`images.example.com`), lower-cased; empty when
 /// unset: then Markdown shows only this server's files, and every other image
 /// becomes a link.
-pub(super) fn image_hosts(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
-    raw.unwrap_or_default()
+pub(super) fn image_hosts(list: &str) -> Result<Vec<String>, ConfigError> {
+    list
         .split(',')
         .map(str::trim)
         .filter(|h| !h.is_empty())
@@ -38,13 +38,13 @@ mod tests {
     #[test]
     fn hosts_are_plain_host_names() {
         assert_eq!(
-            image_hosts(Some(" Images.Example.com, cdn.example ,")),
+            image_hosts(" Images.Example.com, cdn.example ,"),
             Ok(vec![
                 "images.example.com".to_owned(),
                 "cdn.example".to_owned()
             ])
         );
-        assert_eq!(image_hosts(None), Ok(vec![]));
+        assert_eq!(image_hosts(""), Ok(vec![]));
         for bad in [
             "https://images.example",
             "images.example/x",
@@ -52,7 +52,7 @@ mod tests {
             "host:8080",
             "u@host",
         ] {
-            let err = image_hosts(Some(bad)).err();
+            let err = image_hosts(bad).err();
             assert_eq!(
                 err.map(|e| e.key),
                 Some("P2P_MARKDOWN_IMAGE_HOSTS".to_owned()),

@@ -1,20 +1,25 @@
 //! Configuration: built-in defaults → optional `p2p.toml` → environment.
 //!
-//! [`RawConfig`] is what figment reads (unknown keys are refused); [`Settings`]
-//! is the validated, typed result the application is built from. Every error
-//! names the key as an operator would write it in the environment.
+//! [`Config`] is what figment reads: every key typed, in nested sections, with
+//! its default (unknown keys are refused). [`Settings`] is the validated
+//! result the application is built from. Every error names the key as an
+//! operator would write it in the environment.
 
 mod bounds;
+mod keys;
 mod markdown;
-mod raw;
 mod s3;
 mod secret;
 mod settings;
+mod sources;
 mod transport;
 mod websocket;
 
 pub use bounds::MemoryBounds;
-pub use raw::RawConfig;
+pub use keys::{
+    BodyConfig, Config, DatabaseConfig, InviteLimitConfig, JwtConfig, MetricsConfig, MongoConfig,
+    RedisConfig, ReplayConfig, S3Config, WebSocketConfig,
+};
 pub use secret::Secret;
 pub use settings::{
     DatabaseBackend, Environment, LogFormat, MongoSettings, RedisSettings, S3Settings, Settings,
@@ -49,7 +54,8 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Environment variables read without the `P2P_` prefix.
+/// Environment variables read without the `P2P_` prefix (the conventional
+/// names of the backends' connection settings).
 const UNPREFIXED: &[&str] = &[
     "DATABASE_URL",
     "MONGODB_URL",
@@ -66,7 +72,8 @@ const UNPREFIXED: &[&str] = &[
     "MAIL_FROM",
 ];
 
-/// The environment variable of a configuration field (`port` → `P2P_PORT`).
+/// The environment variable of a configuration key, its path joined with `_`
+/// (`port` → `P2P_PORT`, `s3.bucket` → `S3_BUCKET`).
 pub fn env_key(field: &str) -> String {
     let upper = field.to_ascii_uppercase();
     if UNPREFIXED.contains(&upper.as_str()) {
@@ -78,6 +85,5 @@ pub fn env_key(field: &str) -> String {
 
 /// Loads settings from defaults, the optional file and the process environment.
 pub fn load() -> Result<Settings, ConfigError> {
-    let raw = RawConfig::load(std::env::vars())?;
-    Settings::from_raw(raw)
+    Settings::from_config(Config::load()?)
 }

@@ -1,46 +1,19 @@
 //! S3 storage settings: all or nothing once an endpoint or bucket is named.
 
-use super::settings::{S3Settings, non_empty, parse_url};
-use super::{ConfigError, Secret};
+use super::settings::{S3Settings, parse_url};
+use super::{ConfigError, S3Config};
 
-pub(super) struct RawS3 {
-    endpoint: Option<String>,
-    bucket: Option<String>,
-    region: Option<String>,
-    access_key: Option<String>,
-    secret_key: Option<String>,
-}
-
-pub(super) fn raw_s3(
-    endpoint: Option<String>,
-    bucket: Option<String>,
-    region: Option<String>,
-    access_key: Option<String>,
-    secret_key: Option<String>,
-) -> RawS3 {
-    RawS3 {
-        endpoint: non_empty(endpoint),
-        bucket: non_empty(bucket),
-        region: non_empty(region),
-        access_key: non_empty(access_key),
-        secret_key: non_empty(secret_key),
-    }
-}
-
-pub(super) fn s3_settings(
-    raw: &RawS3,
-    path_style: Option<bool>,
-) -> Result<Option<S3Settings>, ConfigError> {
-    if raw.endpoint.is_none() && raw.bucket.is_none() {
+pub(super) fn s3_settings(s3: &S3Config) -> Result<Option<S3Settings>, ConfigError> {
+    if s3.endpoint.is_none() && s3.bucket.is_none() {
         return Ok(None);
     }
-    let require = |field: &str, v: &Option<String>| {
+    fn require<T: Clone>(field: &str, v: &Option<T>) -> Result<T, ConfigError> {
         v.clone()
             .ok_or_else(|| ConfigError::new(field, "required when S3 storage is configured"))
-    };
-    let endpoint = require("s3_endpoint", &raw.endpoint)?;
+    }
+    let endpoint = require("s3_endpoint", &s3.endpoint)?;
     let endpoint = parse_url("s3_endpoint", &endpoint, &["http", "https"])?;
-    let bucket = require("s3_bucket", &raw.bucket)?;
+    let bucket = require("s3_bucket", &s3.bucket)?;
     let valid_bucket = (3..=63).contains(&bucket.len())
         && bucket
             .chars()
@@ -54,9 +27,9 @@ pub(super) fn s3_settings(
     Ok(Some(S3Settings {
         endpoint,
         bucket,
-        region: raw.region.clone().unwrap_or_else(|| "us-east-1".into()),
-        access_key: require("s3_access_key", &raw.access_key)?,
-        secret_key: Secret::new(require("s3_secret_key", &raw.secret_key)?),
-        path_style: path_style.unwrap_or(true),
+        region: s3.region.clone(),
+        access_key: require("s3_access_key", &s3.access_key)?,
+        secret_key: require("s3_secret_key", &s3.secret_key)?,
+        path_style: s3.path_style,
     }))
 }

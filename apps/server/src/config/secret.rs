@@ -1,7 +1,11 @@
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A value that is never printed: `Debug` and `Display` show `[redacted]`.
-#[derive(Clone, PartialEq, Eq)]
+/// It is read from the configuration and serialized as itself (to hand the
+/// configuration to another process, see `Config::to_env_vars`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Secret<T>(T);
 
 impl<T> Secret<T> {

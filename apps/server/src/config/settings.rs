@@ -1,23 +1,27 @@
-use super::s3::{raw_s3, s3_settings};
+use super::s3::s3_settings;
 use super::transport::{body_read_settings, metrics_settings};
 use super::{
-    BodyReadSettings, ConfigError, MemoryBounds, MetricsSettings, RawConfig, Secret,
-    WebSocketSettings,
+    BodyReadSettings, Config, ConfigError, MemoryBounds, MetricsSettings, Secret, WebSocketSettings,
 };
 use crate::http::proxies::TrustedProxies;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Environment {
     /// Generates a local JWT secret when none is configured; pretty logs.
+    #[serde(alias = "dev")]
     Development,
     /// Refuses to start without a JWT secret; JSON logs.
+    #[serde(alias = "prod")]
     Production,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Pretty,
     Json,
@@ -78,7 +82,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
     pub shutdown_timeout: Duration,
-    /// `TCP_USER_TIMEOUT` of accepted connections (see `RawConfig`).
+    /// `TCP_USER_TIMEOUT` of accepted connections (see `Config::unacked_timeout_secs`).
     pub unacked_timeout: Duration,
     pub workers: Option<usize>,
     /// Deadlines of request bodies (`P2P_BODY_READ_TIMEOUT_SECS`, `P2P_BODY_MIN_BYTES_PER_SEC`).
@@ -104,7 +108,7 @@ pub struct Settings {
     pub markdown_image_hosts: Vec<String>,
     /// The FDI's RS256 key file (generated when missing unless configured).
     pub fdi_signing_key_file: PathBuf,
-    /// See [`RawConfig::require_email_verification`](super::RawConfig).
+    /// See [`Config::require_email_verification`].
     pub require_email_verification: bool,
     pub websocket: WebSocketSettings,
     /// Ceilings of what the server keeps in memory.
@@ -112,10 +116,6 @@ pub struct Settings {
 }
 
 const MIN_SECRET_BYTES: usize = 32;
-
-pub(super) fn non_empty(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
-}
 
 pub(super) fn parse_url(field: &str, value: &str, schemes: &[&str]) -> Result<Url, ConfigError> {
     let url = Url::parse(value).map_err(|e| ConfigError::new(field, format!("not a URL: {e}")))?;
@@ -128,246 +128,146 @@ pub(super) fn parse_url(field: &str, value: &str, schemes: &[&str]) -> Result<Ur
     Ok(url)
 }
 
+/// The non-blank items of a comma-separated list.
+fn items(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
 impl Settings {
-    pub fn from_raw(raw: RawConfig) -> Result<Self, ConfigError> {
-        let websocket = WebSocketSettings::from_raw(&raw)?;
-        let bounds = MemoryBounds::from_raw(&raw)?;
-        let environment = match non_empty(raw.env).as_deref() {
-            None | Some("development") | Some("dev") => Environment::Development,
-            Some("production") | Some("prod") => Environment::Production,
-            Some(_) => {
-                return Err(ConfigError::new("env", "must be development or production"));
-            }
+    /// Checks `config` and derives what depends on other keys; every error
+    /// names the key.
+    pub fn from_config(config: Config) -> Result<Self, ConfigError> {
+        let websocket = WebSocketSettings::from_config(&config.ws)?;
+        let bounds = MemoryBounds::from_config(&config)?;
+        let environment = config.env;
+        let public_url = match &config.public_url {
+            Some(u) => parse_url("public_url", u, &["http", "https"])?,
+            None => default_public_url(&config.host, config.port)?,
         };
-        let host = non_empty(raw.host).unwrap_or_else(|| "127.0.0.1".into());
-        let port = raw.port.unwrap_or(8000);
-        let data_dir = PathBuf::from(non_empty(raw.data_dir).unwrap_or_else(|| "./data".into()));
-
-        let public_url_configured = raw
-            .public_url
-            .as_deref()
-            .is_some_and(|u| !u.trim().is_empty());
-        let public_url = match non_empty(raw.public_url) {
-            Some(u) => parse_url("public_url", &u, &["http", "https"])?,
-            None => default_public_url(&host, port)?,
-        };
-
-        let cors_origins = non_empty(raw.cors_origins)
-            .map(|list| {
-                list.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|origin| {
-                        let url = parse_url("cors_origins", origin, &["http", "https"])?;
-                        Ok(url.origin().ascii_serialization())
-                    })
-                    .collect::<Result<Vec<_>, ConfigError>>()
+        let cors_origins = items(&config.cors_origins)
+            .map(|origin| {
+                let url = parse_url("cors_origins", origin, &["http", "https"])?;
+                Ok(url.origin().ascii_serialization())
             })
-            .transpose()?
-            .unwrap_or_default();
-
-        let trusted_proxies = TrustedProxies::parse(raw.trusted_proxies.as_deref().unwrap_or(""))
+            .collect::<Result<Vec<_>, ConfigError>>()?;
+        let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies)
             .map_err(|e| ConfigError::new("trusted_proxies", e))?;
+        let jwt_secret = jwt_secret(&config)?;
 
-        let jwt_secret = match (non_empty(raw.jwt_secret), non_empty(raw.jwt_secret_file)) {
-            (Some(_), Some(_)) => {
-                return Err(ConfigError::new(
-                    "jwt_secret",
-                    "set either P2P_JWT_SECRET or P2P_JWT_SECRET_FILE, not both",
-                ));
-            }
-            (Some(secret), None) => Some(secret.into_bytes()),
-            (None, Some(file)) => Some(
-                std::fs::read(&file)
-                    .map_err(|e| {
-                        ConfigError::new("jwt_secret_file", format!("cannot read {file}: {e}"))
-                    })?
-                    .trim_ascii()
-                    .to_vec(),
-            ),
-            (None, None) => None,
-        };
-        if let Some(secret) = &jwt_secret {
-            if secret.len() < MIN_SECRET_BYTES {
-                return Err(ConfigError::new(
-                    "jwt_secret",
-                    format!("must be at least {MIN_SECRET_BYTES} bytes"),
-                ));
-            }
-        } else if environment == Environment::Production {
-            return Err(ConfigError::new(
-                "jwt_secret",
-                "required in production (or set P2P_JWT_SECRET_FILE)",
-            ));
-        }
-
-        let access_ttl = raw.access_token_ttl_secs.unwrap_or(900);
+        let access_ttl = config.access_token_ttl_secs;
         if !(30..=86_400).contains(&access_ttl) {
             return Err(ConfigError::new(
                 "access_token_ttl_secs",
                 "must be between 30 and 86400 seconds",
             ));
         }
-        let refresh_ttl = raw.refresh_token_ttl_secs.unwrap_or(30 * 86_400);
+        let refresh_ttl = config.refresh_token_ttl_secs;
         if refresh_ttl <= access_ttl {
             return Err(ConfigError::new(
                 "refresh_token_ttl_secs",
                 "must be longer than the access token lifetime",
             ));
         }
-
-        let log_format = match non_empty(raw.log_format).as_deref() {
-            None => match environment {
-                Environment::Development => LogFormat::Pretty,
-                Environment::Production => LogFormat::Json,
-            },
-            Some("pretty") => LogFormat::Pretty,
-            Some("json") => LogFormat::Json,
-            Some(_) => return Err(ConfigError::new("log_format", "must be pretty or json")),
-        };
-
-        let max_body_bytes = raw.max_body_bytes.unwrap_or(1024 * 1024);
-        if !(1024..=64 * 1024 * 1024).contains(&max_body_bytes) {
+        let log_format = config.log_format.unwrap_or(match environment {
+            Environment::Development => LogFormat::Pretty,
+            Environment::Production => LogFormat::Json,
+        });
+        if !(1024..=64 * 1024 * 1024).contains(&config.max_body_bytes) {
             return Err(ConfigError::new(
                 "max_body_bytes",
                 "must be between 1024 and 67108864",
             ));
         }
-        if raw.workers == Some(0) {
+        if config.workers == Some(0) {
             return Err(ConfigError::new("workers", "must be at least 1"));
         }
-        let body_read = body_read_settings(raw.body_read_timeout_secs, raw.body_min_bytes_per_sec)?;
-        let metrics = metrics_settings(non_empty(raw.metrics_addr), non_empty(raw.metrics_token))?;
+        let body_read = body_read_settings(&config.body)?;
+        let metrics = metrics_settings(&config.metrics)?;
 
-        let database_url =
-            non_empty(raw.database_url).unwrap_or_else(|| default_sqlite_url(&data_dir));
-        let database_backend = if database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://")
-        {
-            DatabaseBackend::Postgres
-        } else if database_url.starts_with("sqlite:") {
-            DatabaseBackend::Sqlite
-        } else {
-            return Err(ConfigError::new(
-                "database_url",
-                "must start with postgres://, postgresql:// or sqlite:",
-            ));
+        let database_url = match &config.database.url {
+            Some(url) => url.expose().clone(),
+            None => default_sqlite_url(&config.data_dir),
         };
-
-        let mongo = non_empty(raw.mongodb_url)
+        let database_backend = database_backend(&database_url)?;
+        let mongo = config
+            .mongodb
+            .url
+            .as_ref()
             .map(|url| {
-                parse_url("mongodb_url", &url, &["mongodb", "mongodb+srv"])?;
-                let database = non_empty(raw.mongodb_db).unwrap_or_else(|| "p2p".into());
+                parse_url("mongodb_url", url.expose(), &["mongodb", "mongodb+srv"])?;
+                let database = config.mongodb.db.clone();
                 if database.contains(['/', '\\', '.', ' ', '"', '$']) {
                     return Err(ConfigError::new("mongodb_db", "not a valid database name"));
                 }
                 Ok(MongoSettings {
-                    url: Secret::new(url),
+                    url: url.clone(),
                     database,
                 })
             })
             .transpose()?;
-
-        let redis = non_empty(raw.redis_url)
+        let redis = config
+            .redis
+            .url
+            .as_ref()
             .map(|url| {
-                parse_url("redis_url", &url, &["redis", "rediss"])?;
+                parse_url("redis_url", url.expose(), &["redis", "rediss"])?;
                 Ok::<_, ConfigError>(RedisSettings {
-                    url: Secret::new(url),
-                    prefix: non_empty(raw.redis_prefix).unwrap_or_else(|| "p2p:".into()),
+                    url: url.clone(),
+                    prefix: config.redis.prefix.clone(),
                 })
             })
             .transpose()?;
-
-        let s3 = s3_settings(
-            &raw_s3(
-                raw.s3_endpoint,
-                raw.s3_bucket,
-                raw.s3_region,
-                raw.s3_access_key,
-                raw.s3_secret_key,
-            ),
-            raw.s3_path_style,
-        )?;
-
-        let smtp = non_empty(raw.smtp_url)
+        let s3 = s3_settings(&config.s3)?;
+        let smtp = config
+            .smtp_url
+            .as_ref()
             .map(|url| {
-                parse_url("smtp_url", &url, &["smtp", "smtps"])?;
-                Ok::<_, ConfigError>(SmtpSettings {
-                    url: Secret::new(url),
-                })
+                parse_url("smtp_url", url.expose(), &["smtp", "smtps"])?;
+                Ok::<_, ConfigError>(SmtpSettings { url: url.clone() })
             })
             .transpose()?;
 
-        let fdi_signing_key_file = match non_empty(raw.fdi_signing_key_file) {
-            Some(file) => {
-                let path = PathBuf::from(&file);
-                if !path.is_file() {
-                    return Err(ConfigError::new(
-                        "fdi_signing_key_file",
-                        format!("{file} is not a readable file"),
-                    ));
-                }
-                path
+        let fdi_signing_key_file = match &config.fdi_signing_key_file {
+            Some(path) if !path.is_file() => {
+                return Err(ConfigError::new(
+                    "fdi_signing_key_file",
+                    format!("{} is not a readable file", path.display()),
+                ));
             }
-            None => data_dir.join("fdi-signing-key.pem"),
+            Some(path) => path.clone(),
+            None => config.data_dir.join("fdi-signing-key.pem"),
         };
-
-        let mail_from = non_empty(raw.mail_from)
-            .unwrap_or_else(|| "P2P Sandbox <no-reply@p2p-sandbox.local>".into());
-        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+        if config
+            .mail_from
+            .parse::<lettre::message::Mailbox>()
+            .is_err()
+        {
             return Err(ConfigError::new("mail_from", "not a valid email address"));
         }
-
-        let notification_digest_secs = raw.notification_digest_secs.unwrap_or(300);
+        let notification_digest_secs = config.notification_digest_secs;
         if !(1..=86_400).contains(&notification_digest_secs) {
             return Err(ConfigError::new(
                 "notification_digest_secs",
                 "must be between 1 and 86400",
             ));
         }
-        let message_send_limit_per_minute = raw
-            .message_send_limit_per_minute
-            .unwrap_or(60)
-            .try_into()
-            .ok()
-            .filter(|n| (1..=100_000).contains(n))
-            .ok_or_else(|| {
-                ConfigError::new(
-                    "message_send_limit_per_minute",
-                    "must be between 1 and 100000",
-                )
-            })?;
-        let invite_limit_per_organization_per_hour = hourly_limit(
-            "invite_limit_per_organization_per_hour",
-            raw.invite_limit_per_organization_per_hour,
-            50,
-        )?;
-        let invite_limit_per_admin_per_hour = hourly_limit(
-            "invite_limit_per_admin_per_hour",
-            raw.invite_limit_per_admin_per_hour,
-            20,
-        )?;
+        let invites = &config.invite_limit;
         Ok(Self {
             environment,
-            host,
-            port,
-            data_dir,
             public_url,
-            public_url_configured,
-            markdown_image_hosts: super::markdown::image_hosts(
-                raw.markdown_image_hosts.as_deref(),
-            )?,
+            public_url_configured: config.public_url.is_some(),
+            markdown_image_hosts: super::markdown::image_hosts(&config.markdown_image_hosts)?,
             cors_origins,
             trusted_proxies,
             jwt_secret: jwt_secret.map(Secret::new),
             access_token_ttl: Duration::from_secs(access_ttl),
             refresh_token_ttl: Duration::from_secs(refresh_ttl),
-            run_migrations: raw.run_migrations.unwrap_or(true),
-            max_body_bytes,
+            run_migrations: config.run_migrations,
+            max_body_bytes: config.max_body_bytes,
             log_format,
-            shutdown_timeout: Duration::from_secs(raw.shutdown_timeout_secs.unwrap_or(30)),
-            unacked_timeout: Duration::from_secs(raw.unacked_timeout_secs.unwrap_or(60).max(1)),
-            workers: raw.workers,
+            shutdown_timeout: Duration::from_secs(config.shutdown_timeout_secs),
+            unacked_timeout: Duration::from_secs(config.unacked_timeout_secs.max(1)),
+            workers: config.workers,
             body_read,
             metrics,
             database_url: Secret::new(database_url),
@@ -376,15 +276,27 @@ impl Settings {
             redis,
             s3,
             smtp,
-            mail_from,
             notification_digest: Duration::from_secs(notification_digest_secs),
-            message_send_limit_per_minute,
-            invite_limit_per_organization_per_hour,
-            invite_limit_per_admin_per_hour,
+            message_send_limit_per_minute: limit(
+                "message_send_limit_per_minute",
+                config.message_send_limit_per_minute,
+            )?,
+            invite_limit_per_organization_per_hour: limit(
+                "invite_limit_per_organization_per_hour",
+                invites.per_organization_per_hour,
+            )?,
+            invite_limit_per_admin_per_hour: limit(
+                "invite_limit_per_admin_per_hour",
+                invites.per_admin_per_hour,
+            )?,
             fdi_signing_key_file,
-            require_email_verification: raw.require_email_verification.unwrap_or(false),
+            require_email_verification: config.require_email_verification,
             websocket,
             bounds,
+            mail_from: config.mail_from,
+            host: config.host,
+            port: config.port,
+            data_dir: config.data_dir,
         })
     }
 
@@ -435,15 +347,60 @@ impl Settings {
     }
 }
 
-/// A per-hour limit between 1 and 100,000 (`default` when unset).
-fn hourly_limit(field: &str, value: Option<u64>, default: u32) -> Result<u32, ConfigError> {
-    let Some(value) = value else {
-        return Ok(default);
-    };
+/// A rate limit between 1 and 100,000.
+fn limit(field: &str, value: u64) -> Result<u32, ConfigError> {
     u32::try_from(value)
         .ok()
         .filter(|n| (1..=100_000).contains(n))
         .ok_or_else(|| ConfigError::new(field, "must be between 1 and 100000"))
+}
+
+/// `P2P_JWT_SECRET` or the contents of `P2P_JWT_SECRET_FILE`, at least 32
+/// bytes; required in production.
+fn jwt_secret(config: &Config) -> Result<Option<Vec<u8>>, ConfigError> {
+    let secret = match (&config.jwt.secret, &config.jwt.secret_file) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::new(
+                "jwt_secret",
+                "set either P2P_JWT_SECRET or P2P_JWT_SECRET_FILE, not both",
+            ));
+        }
+        (Some(secret), None) => Some(secret.expose().clone().into_bytes()),
+        (None, Some(file)) => Some(
+            std::fs::read(file)
+                .map_err(|e| {
+                    let file = file.display();
+                    ConfigError::new("jwt_secret_file", format!("cannot read {file}: {e}"))
+                })?
+                .trim_ascii()
+                .to_vec(),
+        ),
+        (None, None) => None,
+    };
+    match &secret {
+        Some(secret) if secret.len() < MIN_SECRET_BYTES => Err(ConfigError::new(
+            "jwt_secret",
+            format!("must be at least {MIN_SECRET_BYTES} bytes"),
+        )),
+        None if config.env == Environment::Production => Err(ConfigError::new(
+            "jwt_secret",
+            "required in production (or set P2P_JWT_SECRET_FILE)",
+        )),
+        _ => Ok(secret),
+    }
+}
+
+fn database_backend(url: &str) -> Result<DatabaseBackend, ConfigError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(DatabaseBackend::Postgres)
+    } else if url.starts_with("sqlite:") {
+        Ok(DatabaseBackend::Sqlite)
+    } else {
+        Err(ConfigError::new(
+            "database_url",
+            "must start with postgres://, postgresql:// or sqlite:",
+        ))
+    }
 }
 
 fn default_public_url(host: &str, port: u16) -> Result<Url, ConfigError> {
@@ -475,9 +432,18 @@ fn default_sqlite_url(data_dir: &Path) -> String {
 mod tests {
     use super::*;
 
+    #[allow(clippy::result_large_err)] // figment's error type, in a test
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let raw = RawConfig::load(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))?;
-        Settings::from_raw(raw)
+        let mut result = None;
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            for (key, value) in vars {
+                jail.set_env(key, value);
+            }
+            result = Some(super::super::load());
+            Ok(())
+        });
+        result.unwrap_or_else(|| Err(ConfigError::new("env", "not loaded")))
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Limits of the WebSocket endpoints (`/ws`, `/ws/forum/{topic_id}`).
 
-use super::{ConfigError, RawConfig};
+use super::{ConfigError, WebSocketConfig};
 
 /// What one user, and one socket, may make the real-time layer do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,39 +14,26 @@ pub struct WebSocketSettings {
 }
 
 impl WebSocketSettings {
-    pub(super) fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
+    pub(super) fn from_config(ws: &WebSocketConfig) -> Result<Self, ConfigError> {
         Ok(Self {
             max_sockets_per_user: within(
                 "ws_max_sockets_per_user",
-                raw.ws_max_sockets_per_user,
-                20,
+                ws.max_sockets_per_user,
                 10_000,
             )?,
             subscribes_per_minute: within(
                 "ws_subscribes_per_minute",
-                raw.ws_subscribes_per_minute,
-                120,
+                ws.subscribes_per_minute,
                 100_000,
             )?,
-            max_replay_events: within(
-                "ws_max_replay_events",
-                raw.ws_max_replay_events,
-                100,
-                100_000,
-            )?,
+            max_replay_events: within("ws_max_replay_events", ws.max_replay_events, 100_000)?,
         })
     }
 }
 
-/// `value` (or `default`) when within `1..=max`, else an error naming `field`.
-pub(super) fn within<T: TryFrom<u64>>(
-    field: &str,
-    value: Option<u64>,
-    default: u64,
-    max: u64,
-) -> Result<T, ConfigError> {
-    value
-        .or(Some(default))
+/// `value` when within `1..=max`, else an error naming `field`.
+pub(super) fn within<T: TryFrom<u64>>(field: &str, value: u64, max: u64) -> Result<T, ConfigError> {
+    Some(value)
         .filter(|n| (1..=max).contains(n))
         .and_then(|n| T::try_from(n).ok())
         .ok_or_else(|| ConfigError::new(field, format!("must be between 1 and {max}")))
@@ -58,7 +45,7 @@ mod tests {
 
     #[test]
     fn defaults_and_bounds() {
-        let defaults = WebSocketSettings::from_raw(&RawConfig::default());
+        let defaults = WebSocketSettings::from_config(&WebSocketConfig::default());
         assert_eq!(
             defaults,
             Ok(WebSocketSettings {
@@ -67,20 +54,20 @@ mod tests {
                 max_replay_events: 100,
             })
         );
-        let raw = RawConfig {
-            ws_subscribes_per_minute: Some(0),
-            ..RawConfig::default()
+        let ws = WebSocketConfig {
+            subscribes_per_minute: 0,
+            ..WebSocketConfig::default()
         };
-        let err = WebSocketSettings::from_raw(&raw).err();
+        let err = WebSocketSettings::from_config(&ws).err();
         assert_eq!(
             err.map(|e| e.key),
             Some("P2P_WS_SUBSCRIBES_PER_MINUTE".to_owned())
         );
-        let raw = RawConfig {
-            ws_max_sockets_per_user: Some(10_001),
-            ..RawConfig::default()
+        let ws = WebSocketConfig {
+            max_sockets_per_user: 10_001,
+            ..WebSocketConfig::default()
         };
-        let err = WebSocketSettings::from_raw(&raw).err();
+        let err = WebSocketSettings::from_config(&ws).err();
         assert_eq!(
             err.map(|e| e.key),
             Some("P2P_WS_MAX_SOCKETS_PER_USER".to_owned())
