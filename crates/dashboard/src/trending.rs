@@ -1,7 +1,8 @@
-//! The trending formula and its background refresh.
+//! Trending scores and their background refresh.
 //!
 //! For every topic and published use case active in the last
-//! [`WINDOW_DAYS`] days:
+//! [`WINDOW_DAYS`] days, the platform's one trending formula
+//! ([`p2p_kernel::trending`], which the forum's `sort=trending` uses too):
 //!
 //! ```text
 //! engagement = replies + 2·upvotes + 3·(participants − 1) + 0.25·views
@@ -24,8 +25,8 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::{Notify, watch};
 
-pub const GRAVITY: f64 = 1.5;
-pub const WINDOW_DAYS: i64 = 30;
+pub use p2p_kernel::trending::{GRAVITY, WINDOW_DAYS};
+use p2p_kernel::trending::{Engagement, age_hours, round, score};
 /// Items kept at most.
 pub const KEEP: usize = 500;
 /// Refresh at least this often (the decay moves with time).
@@ -37,20 +38,19 @@ pub const DEBOUNCE: Duration = Duration::from_millis(300);
 /// database on it as the content grows.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(2);
 
-pub fn engagement(replies: u64, upvotes: u64, participants: u64, views: u64) -> f64 {
-    replies as f64
-        + 2.0 * upvotes as f64
-        + 3.0 * participants.saturating_sub(1) as f64
-        + 0.25 * views as f64
-}
-
 /// Scores of the candidates, highest first.
 pub fn score_all(rows: &[EngagementRow], now: OffsetDateTime) -> Vec<(usize, TrendingComponents)> {
     let engagements: Vec<f64> = rows
         .iter()
         .map(|r| {
             let m = r.metrics;
-            engagement(m.replies, m.upvotes, m.participants, m.views)
+            Engagement {
+                replies: m.replies,
+                upvotes: m.upvotes,
+                participants: m.participants,
+                views: m.views,
+            }
+            .weight()
         })
         .collect();
     let mean = if engagements.is_empty() {
@@ -63,9 +63,7 @@ pub fn score_all(rows: &[EngagementRow], now: OffsetDateTime) -> Vec<(usize, Tre
         .zip(engagements)
         .enumerate()
         .map(|(i, (r, e))| {
-            let age_hours = ((now - r.active_at).as_seconds_f64() / 3600.0).max(0.0);
-            let score = (e / mean) / (age_hours + 2.0).powf(GRAVITY);
-            let round = |x: f64, d: i32| (x * 10f64.powi(d)).round() / 10f64.powi(d);
+            let age_hours = age_hours(now, r.active_at);
             (
                 i,
                 TrendingComponents {
@@ -77,7 +75,7 @@ pub fn score_all(rows: &[EngagementRow], now: OffsetDateTime) -> Vec<(usize, Tre
                     community_mean: round(mean, 6),
                     age_hours: round(age_hours, 4),
                     gravity: GRAVITY,
-                    score: round(score, 9),
+                    score: score(e, mean, age_hours),
                 },
             )
         })

@@ -87,8 +87,9 @@ pub enum TopicSort {
     Latest,
     /// Most upvoted first (upvotes of all the topic's posts).
     Top,
-    /// Highest trending score first: engagement (replies, upvotes,
-    /// participants) on a log scale plus the recency of the latest activity.
+    /// Highest trending score first: the platform's one formula (the
+    /// dashboard's), engagement (replies, upvotes, participants) decayed by
+    /// the hours since the latest post.
     Trending,
     /// Topics without any reply, newest first.
     Unanswered,

@@ -15,6 +15,7 @@ pub mod persistence;
 pub mod ports;
 pub mod testenv;
 pub mod text;
+pub mod trending;
 pub mod validate;
 
 pub use actor::{Actor, Role};

@@ -190,3 +190,77 @@ impl ContentSource for ForumSource {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ForumSource;
+    use p2p_forum::{TopicView, trending_score};
+    use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+    use p2p_search::EngagementRow;
+    use time::macros::datetime;
+    use uuid::Uuid;
+
+    fn topic(replies: u64, upvotes: u64, participants: u64, hours_ago: i64) -> TopicView {
+        let at = datetime!(2026-06-01 12:00 UTC) - time::Duration::hours(hours_ago);
+        TopicView {
+            id: TopicId::new(),
+            organization_id: OrgId::new(),
+            author_id: UserId::new(),
+            author: None,
+            title: format!("{replies} replies, {upvotes} upvotes, {hours_ago} h"),
+            category: None,
+            tags: Vec::new(),
+            pinned: false,
+            locked: false,
+            post_count: replies + 1,
+            reply_count: replies,
+            upvote_count: upvotes,
+            participant_count: participants,
+            last_activity_at: at,
+            first_post_id: PostId::new(),
+            best_answer_post_id: None,
+            excerpt: String::new(),
+            created_at: at - time::Duration::hours(1),
+            updated_at: at,
+        }
+    }
+
+    /// The forum's `sort=trending` and the dashboard's trending list rank the
+    /// same topics (as the indexer hands them to the dashboard) in the same
+    /// order: one formula, whatever the mix of engagement and age.
+    #[test]
+    fn forum_and_dashboard_rank_topics_alike() {
+        let now = datetime!(2026-06-01 12:00 UTC);
+        let topics = vec![
+            topic(1, 0, 2, 0),
+            topic(5, 3, 4, 0),
+            topic(5, 3, 4, 48),
+            topic(0, 9, 1, 3),
+            topic(40, 10, 12, 200),
+            topic(2, 1, 2, 12),
+            topic(0, 1, 1, 1),
+            topic(12, 0, 6, 30),
+        ];
+        let rows: Vec<EngagementRow> = topics
+            .iter()
+            .map(|t| {
+                let doc = ForumSource::topic_doc(t, None);
+                EngagementRow {
+                    kind: doc.kind,
+                    id: doc.id,
+                    metrics: doc.metrics,
+                    created_at: doc.created_at,
+                    active_at: doc.active_at,
+                }
+            })
+            .collect();
+        let dashboard: Vec<Uuid> = p2p_dashboard::trending::score_all(&rows, now)
+            .into_iter()
+            .map(|(i, _)| rows[i].id)
+            .collect();
+        let mut forum = topics.clone();
+        forum.sort_by(|a, b| trending_score(b, now).total_cmp(&trending_score(a, now)));
+        let forum: Vec<Uuid> = forum.iter().map(|t| t.id.0).collect();
+        assert_eq!(forum, dashboard);
+    }
+}

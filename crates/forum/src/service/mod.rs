@@ -157,13 +157,12 @@ impl Forum {
             .ok_or_else(|| DomainError::not_found("topic"))
     }
 
-    /// Recomputes the topic's counts, last activity and trending score from
-    /// its posts (call it under the topic's lock). `active_at` is the time of
-    /// an engagement that is not a post (a vote).
+    /// Recomputes the topic's counts, last activity and engagement (the
+    /// time-free part of its trending score) from its posts (call it under
+    /// the topic's lock).
     async fn refresh_counts(
         &self,
         row: &mut TopicRecord,
-        active_at: Option<OffsetDateTime>,
     ) -> Result<(), DomainError> {
         let s = self.posts().topic_stats(row.id).await?;
         let replies = s.posts.saturating_sub(1);
@@ -175,9 +174,7 @@ impl Forum {
             .last_post_at
             .map_or(row.created_at, |t| t.max(row.created_at));
         row.last_activity_at = last;
-        let at = active_at.map_or(last, |a| a.max(last));
-        row.trending_score =
-            trending::score(trending::engagement(replies, s.upvotes, s.participants), at);
+        row.trending_score = trending::weight(row);
         Ok(())
     }
 

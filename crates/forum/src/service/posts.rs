@@ -77,7 +77,7 @@ impl Forum {
             self.release_post_files(id).await;
             return Err(e);
         }
-        self.refresh_counts(&mut row, None).await?;
+        self.refresh_counts(&mut row).await?;
         guard.save(&row).await?;
         guard.commit().await?;
         let users = self.summaries([actor.user_id]).await;
@@ -216,7 +216,7 @@ impl Forum {
         self.posts().soft_delete(id, &tombstone).await?;
         self.release_post_files(id).await;
         let was_answer = forget_deleted_answer(&mut row, id);
-        self.refresh_counts(&mut row, None).await?;
+        self.refresh_counts(&mut row).await?;
         guard.save(&row).await?;
         guard.commit().await?;
         let deleted = self.find_post(id).await?;

@@ -6,7 +6,9 @@ use crate::store::thread_segment;
 use crate::timefmt::day;
 use crate::topic_store::{TopicCursor, TopicQuery, TopicRecord};
 use crate::trending;
-use crate::types::{NewTopic, TopicDetail, TopicFilter, TopicPatch, TopicView, TopicWithFirstPost};
+use crate::types::{
+    NewTopic, TopicDetail, TopicFilter, TopicPatch, TopicSort, TopicView, TopicWithFirstPost,
+};
 use crate::validate::{self, category_key, normalize_tag, query_words};
 use p2p_kernel::ids::{PostId, TopicId};
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
@@ -39,11 +41,23 @@ impl Forum {
             words: filter.q.as_deref().map(query_words).unwrap_or_default(),
             sort: filter.sort,
         };
-        let rows = self
-            .topics()
-            .list(&q, cursor.as_ref(), page.fetch_limit())
+        let rows = if q.sort == TopicSort::Trending {
+            let (rows, at) = trending::page(
+                self.topics(),
+                &q,
+                cursor.as_ref(),
+                self.now(),
+                page.fetch_limit(),
+            )
             .await?;
-        let rows = Page::from_rows(rows, &page, |r| TopicCursor::of(r, q.sort));
+            Page::from_rows(rows, &page, |r| trending::cursor(r, at))
+        } else {
+            let rows = self
+                .topics()
+                .list(&q, cursor.as_ref(), page.fetch_limit())
+                .await?;
+            Page::from_rows(rows, &page, |r| TopicCursor::of(r, q.sort))
+        };
         let users = self.summaries(rows.items.iter().map(|r| r.author_id)).await;
         Ok(rows.map(|r| topic_view(&r, &users)))
     }
@@ -85,7 +99,7 @@ impl Forum {
             reply_count: 0,
             upvote_count: 0,
             participant_count: 1,
-            trending_score: trending::score(0.0, now),
+            trending_score: 0.0,
             last_activity_at: now,
             first_post_id: post_id,
             best_answer_post_id: None,

@@ -44,7 +44,7 @@ impl Forum {
             });
         };
         if state.changed {
-            self.refresh_counts(&mut row, up.then_some(now)).await?;
+            self.refresh_counts(&mut row).await?;
             guard.save(&row).await?;
             guard.commit().await?;
             let post = self.find_post(id).await?;

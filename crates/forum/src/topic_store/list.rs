@@ -1,8 +1,9 @@
 //! Keyset pagination of topic lists.
 //!
 //! Every sort is `pinned DESC, <key> DESC, id DESC`, where the key is the
-//! creation time (`latest`, `unanswered`), the upvote total (`top`) or the
-//! stored trending score (`trending`). A cursor is the (pinned, key, id) of
+//! creation time (`latest`, `unanswered`) or the upvote total (`top`);
+//! `trending` ranks its candidates when read (`crate::trending`) and pages
+//! the rest by id here. A cursor is the (pinned, key, id) of
 //! the last topic a page showed and the next page starts strictly after it,
 //! so topics created meanwhile (they sort before the cursor) are neither
 //! skipped nor repeated. With `top` and `trending` a topic whose votes or
@@ -13,13 +14,15 @@ use super::{TopicQuery, TopicRecord};
 use crate::timefmt::{STORED, from_unix_ms, unix_ms};
 use crate::types::TopicSort;
 use p2p_kernel::DomainError;
+use p2p_kernel::ids::TopicId;
 use p2p_kernel::persistence::db_error;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Value,
+    Select, Value,
 };
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Position of the last topic of a page.
@@ -28,7 +31,8 @@ pub(crate) struct TopicCursor {
     /// The sort the cursor belongs to.
     s: TopicSort,
     p: bool,
-    /// Integer key: creation time in ms, or upvote total.
+    /// Integer key: creation time in ms, or upvote total; for `trending`
+    /// the time (ms) the list is ranked at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     n: Option<i64>,
     /// Float key: trending score.
@@ -45,7 +49,8 @@ impl TopicCursor {
                 Some(i64::try_from(topic.upvote_count).unwrap_or(i64::MAX)),
                 None,
             ),
-            TopicSort::Trending => (None, Some(topic.trending_score)),
+            // See `TopicCursor::trending`.
+            TopicSort::Trending => (None, None),
         };
         Self {
             s: sort,
@@ -53,6 +58,34 @@ impl TopicCursor {
             n,
             f,
             i: topic.id.0,
+        }
+    }
+}
+
+impl TopicCursor {
+    /// The position of `topic`, scored `score` on a trending list ranked at `at`.
+    pub(crate) fn trending(topic: &TopicRecord, score: f64, at: OffsetDateTime) -> Self {
+        Self {
+            s: TopicSort::Trending,
+            p: topic.pinned,
+            n: Some(unix_ms(at)),
+            f: Some(score),
+            i: topic.id.0,
+        }
+    }
+
+    /// The time a trending list is ranked at, and (pinned, score, id) of
+    /// the last topic shown.
+    pub(crate) fn trending_position(
+        &self,
+    ) -> Result<(OffsetDateTime, (bool, f64, TopicId)), DomainError> {
+        let at = self.n.and_then(from_unix_ms);
+        let score = self.f.filter(|f| f.is_finite() && *f >= 0.0);
+        match (self.s, at, score) {
+            (TopicSort::Trending, Some(at), Some(score)) => {
+                Ok((at, (self.p, score, TopicId(self.i))))
+            }
+            _ => Err(invalid_cursor()),
         }
     }
 }
@@ -65,7 +98,8 @@ fn key_column(sort: TopicSort) -> topic::Column {
     match sort {
         TopicSort::Latest | TopicSort::Unanswered => topic::Column::CreatedAt,
         TopicSort::Top => topic::Column::UpvoteCount,
-        TopicSort::Trending => topic::Column::TrendingScore,
+        // Ranked when read (`crate::trending`); `list` refuses it.
+        TopicSort::Trending => topic::Column::Id,
     }
 }
 
@@ -76,10 +110,7 @@ fn key_value(c: &TopicCursor) -> Result<Value, DomainError> {
             Ok(STORED.to_db(t).into())
         }
         TopicSort::Top => Ok(c.n.ok_or_else(invalid_cursor)?.into()),
-        TopicSort::Trending => {
-            let f = c.f.filter(|f| f.is_finite()).ok_or_else(invalid_cursor)?;
-            Ok(f.into())
-        }
+        TopicSort::Trending => Err(invalid_cursor()),
     }
 }
 
@@ -119,12 +150,8 @@ fn contains_pattern(word: &str) -> String {
     p
 }
 
-pub(super) async fn list(
-    conn: &impl ConnectionTrait,
-    q: &TopicQuery,
-    cursor: Option<&TopicCursor>,
-    limit: u64,
-) -> Result<Vec<TopicRecord>, DomainError> {
+/// The topics matching the query's filters (its sort aside).
+fn filtered(q: &TopicQuery) -> Select<topic::Entity> {
     let mut select = topic::Entity::find();
     if let Some(category) = &q.category_key {
         select = select.filter(topic::Column::CategoryKey.eq(category.clone()));
@@ -151,6 +178,21 @@ pub(super) async fn list(
             .filter(topic::Column::ReplyCount.eq(0))
             .filter(topic::Column::BestAnswerPostId.is_null());
     }
+    select
+}
+
+pub(super) async fn list(
+    conn: &impl ConnectionTrait,
+    q: &TopicQuery,
+    cursor: Option<&TopicCursor>,
+    limit: u64,
+) -> Result<Vec<TopicRecord>, DomainError> {
+    if q.sort == TopicSort::Trending {
+        return Err(DomainError::internal(std::io::Error::other(
+            "trending lists are ranked by crate::trending",
+        )));
+    }
+    let mut select = filtered(q);
     if let Some(c) = cursor {
         if c.s != q.sort {
             return Err(invalid_cursor());
@@ -160,6 +202,56 @@ pub(super) async fn list(
     let rows = select
         .order_by_desc(topic::Column::Pinned)
         .order_by_desc(key_column(q.sort))
+        .order_by_desc(topic::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+        .map_err(db_error)?;
+    rows.into_iter().map(super::sql::record).collect()
+}
+
+/// Some engagement: a reply, an upvote or a second participant.
+fn engaged() -> Condition {
+    Condition::any()
+        .add(topic::Column::ReplyCount.gt(0))
+        .add(topic::Column::UpvoteCount.gt(0))
+        .add(topic::Column::ParticipantCount.gt(1))
+}
+
+/// Topics of the query with some engagement and active since `since`.
+pub(super) async fn trending_candidates(
+    conn: &impl ConnectionTrait,
+    q: &TopicQuery,
+    since: OffsetDateTime,
+) -> Result<Vec<TopicRecord>, DomainError> {
+    let rows = filtered(q)
+        .filter(topic::Column::LastActivityAt.gte(STORED.to_db(since)))
+        .filter(engaged())
+        .all(conn)
+        .await
+        .map_err(db_error)?;
+    rows.into_iter().map(super::sql::record).collect()
+}
+
+/// The other topics of the query (no engagement, or inactive since
+/// `since`) with this pin state, by id descending, ids below `before`.
+pub(super) async fn quiet_topics(
+    conn: &impl ConnectionTrait,
+    q: &TopicQuery,
+    since: OffsetDateTime,
+    pinned: bool,
+    before: Option<TopicId>,
+    limit: u64,
+) -> Result<Vec<TopicRecord>, DomainError> {
+    let mut select = filtered(q).filter(topic::Column::Pinned.eq(pinned)).filter(
+        Condition::any()
+            .add(topic::Column::LastActivityAt.lt(STORED.to_db(since)))
+            .add(engaged().not()),
+    );
+    if let Some(before) = before {
+        select = select.filter(topic::Column::Id.lt(before.0));
+    }
+    let rows = select
         .order_by_desc(topic::Column::Id)
         .limit(limit)
         .all(conn)

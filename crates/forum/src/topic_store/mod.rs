@@ -32,6 +32,8 @@ pub(crate) struct TopicRecord {
     pub reply_count: u64,
     pub upvote_count: u64,
     pub participant_count: u64,
+    /// The engagement part of the trending score (`crate::trending`);
+    /// lists rank by the whole formula when read.
     pub trending_score: f64,
     pub last_activity_at: OffsetDateTime,
     pub first_post_id: PostId,
@@ -70,11 +72,32 @@ pub(crate) trait TopicStore: Send + Sync + 'static {
 
     /// Up to `limit` topics matching `query` in its sort order (pinned
     /// first), strictly after `cursor` (`invalid_cursor` for a cursor of
-    /// another sort).
+    /// another sort). Not for `trending` (see [`Self::trending_candidates`]).
     async fn list(
         &self,
         query: &TopicQuery,
         cursor: Option<&TopicCursor>,
+        limit: u64,
+    ) -> Result<Vec<TopicRecord>, DomainError>;
+
+    /// Every topic of `query` with some engagement (a reply, an upvote or a
+    /// second participant) whose latest activity is at or after `since`:
+    /// the candidates of a trending list (`crate::trending`).
+    async fn trending_candidates(
+        &self,
+        query: &TopicQuery,
+        since: OffsetDateTime,
+    ) -> Result<Vec<TopicRecord>, DomainError>;
+
+    /// Up to `limit` of the other topics of `query` (no engagement, or no
+    /// activity since `since`) that are `pinned` or not, by id descending,
+    /// with ids below `before`: the part of a trending list that scores 0.
+    async fn quiet_topics(
+        &self,
+        query: &TopicQuery,
+        since: OffsetDateTime,
+        pinned: bool,
+        before: Option<TopicId>,
         limit: u64,
     ) -> Result<Vec<TopicRecord>, DomainError>;
 

@@ -14,6 +14,7 @@ use sea_orm::{
     DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 use std::sync::Arc;
+use time::OffsetDateTime;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Topics in the relational database.
@@ -239,6 +240,25 @@ impl TopicStore for SqlTopicStore {
         limit: u64,
     ) -> Result<Vec<TopicRecord>, DomainError> {
         super::list::list(&self.db, query, cursor, limit).await
+    }
+
+    async fn trending_candidates(
+        &self,
+        query: &TopicQuery,
+        since: OffsetDateTime,
+    ) -> Result<Vec<TopicRecord>, DomainError> {
+        super::list::trending_candidates(&self.db, query, since).await
+    }
+
+    async fn quiet_topics(
+        &self,
+        query: &TopicQuery,
+        since: OffsetDateTime,
+        pinned: bool,
+        before: Option<TopicId>,
+        limit: u64,
+    ) -> Result<Vec<TopicRecord>, DomainError> {
+        super::list::quiet_topics(&self.db, query, since, pinned, before, limit).await
     }
 
     async fn count_for_org(&self, org: OrgId) -> Result<u64, DomainError> {

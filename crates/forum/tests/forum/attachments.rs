@@ -141,4 +141,4 @@ pub async fn attach_fetch_and_release(env: Env) {
     assert!(env.files.sweep_expired().await.unwrap() >= 4);
 }
 
-crate::on_both!(attach_fetch_and_release);
+p2p_testkit::on_both!(attach_fetch_and_release);

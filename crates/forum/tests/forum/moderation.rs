@@ -93,4 +93,4 @@ pub async fn members_cannot_touch_others_content(env: Env) {
     assert!(env.forum.topic_exists(t.topic.id).await.unwrap());
 }
 
-crate::on_both!(pin_is_for_admins, members_cannot_touch_others_content);
+p2p_testkit::on_both!(pin_is_for_admins, members_cannot_touch_others_content);

@@ -277,7 +277,7 @@ pub async fn bad_cursors_are_422(env: Env) {
     );
 }
 
-crate::on_both!(
+p2p_testkit::on_both!(
     topic_lists_are_exact_under_concurrent_inserts,
     posts_are_exact_under_concurrent_replies,
     bad_cursors_are_422,

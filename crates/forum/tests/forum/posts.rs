@@ -454,7 +454,7 @@ pub async fn authors_are_batched(env: Env) {
     assert_eq!(env.users.summary_calls.load(Ordering::SeqCst) - before, 1);
 }
 
-crate::on_both!(
+p2p_testkit::on_both!(
     threading_order,
     replies_stay_in_their_topic,
     counts_follow_posts,

@@ -197,7 +197,7 @@ pub async fn control_characters_are_refused(env: Env) {
     );
 }
 
-crate::on_both!(
+p2p_testkit::on_both!(
     xss_in_posts_is_neutralized,
     links_are_marked_and_safe_markup_kept,
     control_characters_are_refused,

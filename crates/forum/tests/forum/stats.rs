@@ -50,4 +50,4 @@ pub async fn org_counts(env: Env) {
     assert_eq!((after.topics, after.posts), (1, 2));
 }
 
-crate::on_both!(org_counts);
+p2p_testkit::on_both!(org_counts);

@@ -319,7 +319,7 @@ pub async fn stats_and_topic_deletion(store: Arc<dyn PostStore>) {
     assert!(store.get(untouched.id).await.unwrap().is_some());
 }
 
-crate::every_store!(
+p2p_testkit::every_store!(
     round_trip,
     thread_order_and_paging,
     edits_keep_revisions,

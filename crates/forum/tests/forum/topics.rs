@@ -523,7 +523,7 @@ pub async fn delete(env: Env) {
     assert!(list(&env, TopicFilter::default()).await.is_empty());
 }
 
-crate::on_both!(
+p2p_testkit::on_both!(
     create_and_read,
     validation,
     filters,

@@ -218,7 +218,7 @@ pub async fn best_answer_rules(env: Env) {
     );
 }
 
-crate::on_both!(
+p2p_testkit::on_both!(
     upvotes_are_idempotent,
     concurrent_upvotes,
     best_answer_rules
