@@ -254,6 +254,31 @@ impl MongoPostStore {
         Ok(())
     }
 
+    /// Applies a vote's `update` to the post matching `filter`, in one
+    /// atomic step; `None` when no post matched (the vote was already so,
+    /// or there is no such post).
+    async fn change_vote(
+        &self,
+        filter: Document,
+        update: Document,
+    ) -> Result<Option<VoteState>, DomainError> {
+        let updated = self
+            .raw
+            .find_one_and_update(filter, update)
+            .return_document(ReturnDocument::After)
+            .projection(doc! { "upvote_count": 1 })
+            .await
+            .map_err(mongo_error)?;
+        updated
+            .map(|d| {
+                Ok(VoteState {
+                    changed: true,
+                    upvote_count: bson_count(&d, "upvote_count")?,
+                })
+            })
+            .transpose()
+    }
+
     async fn vote_state(&self, id: PostId) -> Result<Option<(u64, bool)>, DomainError> {
         let found = self
             .raw
@@ -388,21 +413,14 @@ impl PostStore for MongoPostStore {
         _at: OffsetDateTime,
     ) -> Result<Option<VoteState>, DomainError> {
         let user = user.to_string();
-        let updated = self
-            .raw
-            .find_one_and_update(
+        if let Some(state) = self
+            .change_vote(
                 doc! { "_id": id.to_string(), "deleted": false, "upvoters": { "$ne": &user } },
                 doc! { "$addToSet": { "upvoters": &user }, "$inc": { "upvote_count": 1 } },
             )
-            .return_document(ReturnDocument::After)
-            .projection(doc! { "upvote_count": 1 })
-            .await
-            .map_err(mongo_error)?;
-        if let Some(d) = updated {
-            return Ok(Some(VoteState {
-                changed: true,
-                upvote_count: bson_count(&d, "upvote_count")?,
-            }));
+            .await?
+        {
+            return Ok(Some(state));
         }
         Ok(match self.vote_state(id).await? {
             Some((count, false)) => Some(VoteState {
@@ -419,21 +437,14 @@ impl PostStore for MongoPostStore {
         user: UserId,
     ) -> Result<Option<VoteState>, DomainError> {
         let user = user.to_string();
-        let updated = self
-            .raw
-            .find_one_and_update(
+        if let Some(state) = self
+            .change_vote(
                 doc! { "_id": id.to_string(), "upvoters": &user },
                 doc! { "$pull": { "upvoters": &user }, "$inc": { "upvote_count": -1 } },
             )
-            .return_document(ReturnDocument::After)
-            .projection(doc! { "upvote_count": 1 })
-            .await
-            .map_err(mongo_error)?;
-        if let Some(d) = updated {
-            return Ok(Some(VoteState {
-                changed: true,
-                upvote_count: bson_count(&d, "upvote_count")?,
-            }));
+            .await?
+        {
+            return Ok(Some(state));
         }
         Ok(self.vote_state(id).await?.map(|(count, _)| VoteState {
             changed: false,

@@ -143,6 +143,24 @@ fn count_i32(n: u64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
+/// Moves a post's upvote count by `delta` (in the vote's transaction).
+async fn add_to_upvote_count(
+    txn: &impl ConnectionTrait,
+    id: PostId,
+    delta: i32,
+) -> Result<(), DomainError> {
+    post::Entity::update_many()
+        .col_expr(
+            post::Column::UpvoteCount,
+            Expr::col(post::Column::UpvoteCount).add(delta),
+        )
+        .filter(post::Column::Id.eq(id.0))
+        .exec(txn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
 async fn upvote_count(
     conn: &impl ConnectionTrait,
     id: PostId,
@@ -363,15 +381,7 @@ impl PostStore for SqlPostStore {
             .rows_affected()
             == 1;
         if changed {
-            post::Entity::update_many()
-                .col_expr(
-                    post::Column::UpvoteCount,
-                    Expr::col(post::Column::UpvoteCount).add(1),
-                )
-                .filter(post::Column::Id.eq(id.0))
-                .exec(&txn)
-                .await
-                .map_err(db_error)?;
+            add_to_upvote_count(&txn, id, 1).await?;
         }
         let count = upvote_count(&txn, id).await?.map_or(0, |(n, _)| n);
         txn.commit().await.map_err(db_error)?;
@@ -396,15 +406,7 @@ impl PostStore for SqlPostStore {
             .rows_affected;
         let changed = removed > 0;
         if changed {
-            post::Entity::update_many()
-                .col_expr(
-                    post::Column::UpvoteCount,
-                    Expr::col(post::Column::UpvoteCount).sub(1),
-                )
-                .filter(post::Column::Id.eq(id.0))
-                .exec(&txn)
-                .await
-                .map_err(db_error)?;
+            add_to_upvote_count(&txn, id, -1).await?;
         }
         let count = upvote_count(&txn, id).await?;
         txn.commit().await.map_err(db_error)?;
