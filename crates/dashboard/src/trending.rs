@@ -25,8 +25,8 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::{Notify, watch};
 
-pub use p2p_kernel::trending::{GRAVITY, WINDOW_DAYS};
 use p2p_kernel::trending::{Engagement, age_hours, round, score};
+pub use p2p_kernel::trending::{GRAVITY, WINDOW_DAYS};
 /// Items kept at most.
 pub const KEEP: usize = 500;
 /// Refresh at least this often (the decay moves with time).

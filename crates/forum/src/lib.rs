@@ -34,10 +34,10 @@ pub use service::posts::TOMBSTONE;
 pub use service::topics::FORUM_CHANNEL;
 pub use service::{Forum, ForumFiles, ForumStates, POST_FILES, POST_KIND, TOPIC_KIND};
 pub use store::mongo::MongoPostStore;
-pub use trending::trending_score;
 pub use store::sql::SqlPostStore;
 pub use store::{
     DayCount, PostEdit, PostRecord, PostStore, Revision, Tombstone, TopicStats, VoteState,
     thread_segment,
 };
+pub use trending::trending_score;
 pub use types::*;

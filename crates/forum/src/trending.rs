@@ -119,7 +119,11 @@ pub(crate) async fn page(
         if wanted == 0 {
             return Ok((out, at));
         }
-        out.extend(store.quiet_topics(query, since, pinned, before, wanted).await?);
+        out.extend(
+            store
+                .quiet_topics(query, since, pinned, before, wanted)
+                .await?,
+        );
     }
     Ok((out, at))
 }

@@ -160,10 +160,7 @@ impl Forum {
     /// Recomputes the topic's counts, last activity and engagement (the
     /// time-free part of its trending score) from its posts (call it under
     /// the topic's lock).
-    async fn refresh_counts(
-        &self,
-        row: &mut TopicRecord,
-    ) -> Result<(), DomainError> {
+    async fn refresh_counts(&self, row: &mut TopicRecord) -> Result<(), DomainError> {
         let s = self.posts().topic_stats(row.id).await?;
         let replies = s.posts.saturating_sub(1);
         row.post_count = s.posts;
