@@ -1,8 +1,16 @@
-//! One middleware observes every request: assigns the request id, runs the
-//! handler inside a tracing span and the request-id scope, logs the outcome,
-//! and records Prometheus metrics per route pattern and status. Every label
-//! comes from a bounded set: a method outside the standard ones is `other`, a
-//! path no route matched is `unmatched`, the status is the server's own.
+//! Every request is observed by two layers.
+//!
+//! [`observe`], the outermost middleware, gives the request its id (see
+//! `request_id`: taken from `x-request-id` or generated, available to error
+//! bodies, echoed on the response) and records Prometheus metrics per route
+//! pattern and status. Every label comes from a bounded set: a method outside
+//! the standard ones is `other`, a path no route matched is `unmatched`, the
+//! status is the server's own.
+//!
+//! Inside it, tracing-actix-web's `TracingLogger` runs the handler and the
+//! response body inside the span [`RequestSpan`] builds, which logs each
+//! request's outcome. The crate has no metrics and always makes up its own
+//! request id (it cannot take the client's), so those two stay here.
 
 use super::request_id;
 use actix_web::body::MessageBody;
@@ -10,48 +18,44 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
 use std::time::Instant;
-use tracing::Instrument;
+use tracing::Span;
+use tracing_actix_web::{RootSpanBuilder, TracingLogger};
+
+/// The tracing middleware, with this server's span and outcome log.
+pub fn tracing() -> TracingLogger<RequestSpan> {
+    TracingLogger::new()
+}
 
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = request_id::from_header(req.headers().get(request_id::HEADER));
-    let method = req.method().as_str().to_owned();
     let method_label = method_label(req.method());
-    let path = req.path().to_owned();
-    let span = tracing::info_span!("request", request_id = %id, %method, %path);
     let started = Instant::now();
     let in_flight = InFlight::enter();
-
+    // The inner services are called inside the scope, so that the span's
+    // builder sees the id too.
     let result = request_id::CURRENT
-        .scope(id.clone(), next.call(req).instrument(span.clone()))
+        .scope(id.clone(), async move { next.call(req).await })
         .await;
     drop(in_flight);
 
     let mut response = result?;
-    let status = response.status().as_u16();
     let route = response
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
-    let elapsed = started.elapsed();
     let labels = [
         ("method", method_label.to_owned()),
         ("route", route),
-        ("status", status.to_string()),
+        ("status", response.status().as_u16().to_string()),
     ];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
-    span.in_scope(|| {
-        let ms = elapsed.as_secs_f64() * 1000.0;
-        if status >= 500 {
-            tracing::warn!(status, elapsed_ms = ms, "request failed");
-        } else {
-            tracing::info!(status, elapsed_ms = ms, "request");
-        }
-    });
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
     if let Ok(value) = HeaderValue::from_str(&id) {
         response
             .headers_mut()
@@ -60,6 +64,38 @@ pub async fn observe(
     Ok(response)
 }
 
+/// The span of one request (`request_id`, `method`, `path`) and the log line
+/// of its outcome (`status`, `elapsed_ms`; a warning for 5xx).
+pub struct RequestSpan;
+
+/// When the span began, kept in the request's extensions for the outcome line.
+struct Started(Instant);
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(req: &ServiceRequest) -> Span {
+        req.extensions_mut().insert(Started(Instant::now()));
+        let request_id = request_id::current().unwrap_or_default();
+        tracing::info_span!("request", %request_id, method = %req.method(), path = %req.path())
+    }
+
+    fn on_request_end<B: MessageBody>(_span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        let Ok(response) = outcome else {
+            return;
+        };
+        let status = response.status().as_u16();
+        let elapsed = response
+            .request()
+            .extensions()
+            .get::<Started>()
+            .map(|s| s.0.elapsed());
+        let elapsed_ms = elapsed.unwrap_or_default().as_secs_f64() * 1000.0;
+        if status >= 500 {
+            tracing::warn!(status, elapsed_ms, "request failed");
+        } else {
+            tracing::info!(status, elapsed_ms, "request");
+        }
+    }
+}
 /// The method as a metric label: the standard methods by name, any other
 /// (methods are client-chosen tokens) as `other`.
 fn method_label(method: &Method) -> &'static str {
