@@ -18,8 +18,8 @@
 mod api;
 mod locks;
 mod markdown;
-mod per_day;
 mod service;
+mod sql_rows;
 mod store;
 mod timefmt;
 mod topic_store;

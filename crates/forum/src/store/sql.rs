@@ -209,17 +209,9 @@ impl PostStore for SqlPostStore {
     }
 
     async fn get_many(&self, ids: &[PostId]) -> Result<Vec<PostRecord>, DomainError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        post::Entity::find()
-            .filter(post::Column::Id.is_in(ids.iter().map(|id| id.0)))
-            .all(&self.db)
+        let ids = ids.iter().map(|id| id.0);
+        crate::sql_rows::find_by_ids::<post::Entity, _>(&self.db, post::Column::Id, ids, record)
             .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(record)
-            .collect()
     }
 
     async fn thread_page(
@@ -564,6 +556,6 @@ impl PostStore for SqlPostStore {
             .filter(post::Column::OrganizationId.eq(org.0))
             .filter(post::Column::Deleted.eq(false));
         let (day, id) = (post::Column::CreatedDay, post::Column::Id);
-        crate::per_day::count_per_day(&self.db, posts, day, id, since_day).await
+        crate::sql_rows::count_per_day(&self.db, posts, day, id, since_day).await
     }
 }

@@ -206,17 +206,9 @@ impl TopicStore for SqlTopicStore {
     }
 
     async fn get_many(&self, ids: &[TopicId]) -> Result<Vec<TopicRecord>, DomainError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        topic::Entity::find()
-            .filter(topic::Column::Id.is_in(ids.iter().map(|id| id.0)))
-            .all(&self.db)
+        let ids = ids.iter().map(|id| id.0);
+        crate::sql_rows::find_by_ids::<topic::Entity, _>(&self.db, topic::Column::Id, ids, record)
             .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(record)
-            .collect()
     }
 
     async fn exists(&self, id: TopicId) -> Result<bool, DomainError> {
@@ -276,7 +268,7 @@ impl TopicStore for SqlTopicStore {
     ) -> Result<Vec<DayCount>, DomainError> {
         let topics = topic::Entity::find().filter(topic::Column::OrganizationId.eq(org.0));
         let (day, id) = (topic::Column::CreatedDay, topic::Column::Id);
-        crate::per_day::count_per_day(&self.db, topics, day, id, since_day).await
+        crate::sql_rows::count_per_day(&self.db, topics, day, id, since_day).await
     }
 
     async fn write(

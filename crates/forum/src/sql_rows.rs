@@ -1,5 +1,5 @@
-//! Rows per UTC day of a relational table with a `created_day` column
-//! (`YYYY-MM-DD`), for the organization statistics of topics and posts.
+//! Reads both relational stores (topics, and posts on the embedded
+//! default) make the same way.
 
 use crate::store::DayCount;
 use p2p_kernel::DomainError;
@@ -8,8 +8,32 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
+use uuid::Uuid;
 
-/// How many rows of `rows` (already filtered) have each `day` on or after
+/// The rows of `E` whose `id` is among `ids` (in no particular order),
+/// decoded by `decode`.
+pub(crate) async fn find_by_ids<E: EntityTrait, T>(
+    conn: &impl ConnectionTrait,
+    id: E::Column,
+    ids: impl IntoIterator<Item = Uuid>,
+    decode: impl Fn(E::Model) -> Result<T, DomainError>,
+) -> Result<Vec<T>, DomainError> {
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    E::find()
+        .filter(id.is_in(ids))
+        .all(conn)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(decode)
+        .collect()
+}
+
+/// Rows per UTC day (`created_day`, `YYYY-MM-DD`), for the organization
+/// statistics: how many rows of `rows` (already filtered) have each `day` on or after
 /// `since_day`, counting `id`; days without any are left out.
 pub(crate) async fn count_per_day<E: EntityTrait>(
     conn: &impl ConnectionTrait,
