@@ -18,7 +18,9 @@ use crate::trending;
 use crate::types::{PostView, TopicView};
 pub use files::{ForumFiles, POST_FILES};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
-use p2p_kernel::ports::{Clock, EventBus, Files, Notifier, UserDirectory, UserSummary};
+use p2p_kernel::ports::{
+    Clock, EventBus, Files, Notifier, UserDirectory, UserSummary, summaries_by_id,
+};
 use p2p_kernel::text::Markdown;
 use p2p_kernel::{Actor, DomainError, Event};
 pub use replay::{ForumStates, POST_KIND, TOPIC_KIND};
@@ -181,19 +183,7 @@ impl Forum {
         &self,
         ids: impl IntoIterator<Item = UserId>,
     ) -> HashMap<UserId, UserSummary> {
-        let mut ids: Vec<UserId> = ids.into_iter().collect();
-        ids.sort();
-        ids.dedup();
-        if ids.is_empty() {
-            return HashMap::new();
-        }
-        match self.inner.users.summaries(&ids).await {
-            Ok(list) => list.into_iter().map(|u| (u.id, u)).collect(),
-            Err(e) => {
-                tracing::warn!(error = %e, "user directory failed; authors left out");
-                HashMap::new()
-            }
-        }
+        summaries_by_id(self.inner.users.as_ref(), ids).await
     }
 
     /// The active users mentioned by `handles` (in order), the actor excluded.

@@ -2,6 +2,7 @@ use super::PortError;
 use crate::ids::{OrgId, UserId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// What other domains may know about a user: enough to show an author or a
 /// mention. Implemented by the identity domain.
@@ -40,6 +41,28 @@ pub trait UserDirectory: Send + Sync + 'static {
     async fn summaries(&self, ids: &[UserId]) -> Result<Vec<UserSummary>, PortError>;
     /// Active users whose mention handle is one of `handles` (lower-case).
     async fn find_by_handles(&self, handles: &[String]) -> Result<Vec<UserSummary>, PortError>;
+}
+
+/// Summaries of `ids` by id (each looked up once) for showing people next to
+/// content: when the directory fails, a warning and none, so the page still
+/// shows, without names.
+pub async fn summaries_by_id(
+    directory: &dyn UserDirectory,
+    ids: impl IntoIterator<Item = UserId>,
+) -> HashMap<UserId, UserSummary> {
+    let mut ids: Vec<UserId> = ids.into_iter().collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return HashMap::new();
+    }
+    match directory.summaries(&ids).await {
+        Ok(list) => list.into_iter().map(|u| (u.id, u)).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "user directory failed; users left out");
+            HashMap::new()
+        }
+    }
 }
 
 #[cfg(test)]

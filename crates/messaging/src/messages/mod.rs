@@ -11,6 +11,7 @@ use crate::entity::message;
 use p2p_kernel::ids::{MessageId, UserId};
 use p2p_kernel::ports::{
     EventBus, FileInfo, FileOwner, Files, Notifier, RateLimiter, UserDirectory, UserSummary,
+    summaries_by_id,
 };
 use p2p_kernel::text::Markdown;
 use p2p_kernel::{DomainError, Event};
@@ -79,19 +80,7 @@ impl Messaging {
 
     /// Summaries of users by id; a failing directory leaves them out.
     async fn summaries(&self, ids: &[UserId]) -> HashMap<UserId, UserSummary> {
-        let mut ids = ids.to_vec();
-        ids.sort();
-        ids.dedup();
-        if ids.is_empty() {
-            return HashMap::new();
-        }
-        match self.inner.users.summaries(&ids).await {
-            Ok(list) => list.into_iter().map(|u| (u.id, u)).collect(),
-            Err(e) => {
-                tracing::warn!(error = %e, "user directory failed; users left out");
-                HashMap::new()
-            }
-        }
+        summaries_by_id(self.inner.users.as_ref(), ids.iter().copied()).await
     }
 
     /// Views of stored messages, with their attachments described.

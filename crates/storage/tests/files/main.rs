@@ -4,25 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use p2p_kernel::ids::{FileId, OrgId, SessionId, UserId};
+use p2p_kernel::ids::{FileId, OrgId};
 use p2p_kernel::ports::{FileOwner, FileUpload, Files};
-use p2p_kernel::{Actor, ErrorCode, Role};
+use p2p_kernel::{Actor, ErrorCode};
 use p2p_storage::{FileManager, FilesConfig, LocalStore, ObjectStore, PresignRequest, bytes_body};
+use p2p_testkit::member;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0 picture bytes";
-
-fn actor() -> Actor {
-    Actor {
-        user_id: UserId::new(),
-        org_id: OrgId::new(),
-        role: Role::Member,
-        is_superuser: false,
-        session_id: SessionId::new(),
-    }
-}
 
 fn png() -> FileUpload {
     FileUpload {
@@ -120,7 +111,7 @@ fn field_codes(e: p2p_kernel::DomainError) -> Vec<(String, String)> {
 
 async fn attachment_rules(db: DatabaseConnection) {
     let env = env(db, Duration::from_secs(3600)).await;
-    let (me, other) = (actor(), actor());
+    let (me, other) = (member(), member());
     let mine = env.files.upload(&me, png()).await.unwrap();
     let theirs = env.files.upload(&other, png()).await.unwrap();
     assert_eq!(mine.content_type, "image/png");
@@ -169,7 +160,7 @@ async fn attachment_rules(db: DatabaseConnection) {
 
 async fn the_sweeper_deletes_what_nothing_holds(db: DatabaseConnection) {
     let env = env(db, Duration::from_secs(3600)).await;
-    let me = actor();
+    let me = member();
     let owner = FileOwner::new("use_case", uuid::Uuid::now_v7());
     let kept = env.files.upload(&me, png()).await.unwrap();
     let dropped = env.files.upload(&me, png()).await.unwrap();
@@ -195,7 +186,7 @@ async fn the_sweeper_deletes_what_nothing_holds(db: DatabaseConnection) {
 
 async fn unattached_uploads_expire(db: DatabaseConnection) {
     let env = env(db, Duration::ZERO).await;
-    let me = actor();
+    let me = member();
     let file = env.files.upload(&me, png()).await.unwrap();
     assert!(env.exists(file.id, me.org_id).await);
     let owner = FileOwner::new("use_case", uuid::Uuid::now_v7());
@@ -223,7 +214,7 @@ async fn put_presigned(env: &Env, me: &Actor, id: FileId, bytes: &'static [u8]) 
 
 async fn presigned_uploads_are_copied_once_checked_and_their_staging_swept(db: DatabaseConnection) {
     let env = env_with(db, |config| config.presign_ttl = Duration::from_secs(1)).await;
-    let me = actor();
+    let me = member();
     let presign = |content_type: &str| PresignRequest {
         filename: "a.png".into(),
         content_type: content_type.into(),
