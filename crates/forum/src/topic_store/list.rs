@@ -199,14 +199,20 @@ pub(super) async fn list(
         }
         select = select.filter(after(c)?);
     }
-    let rows = select
+    let select = select
         .order_by_desc(topic::Column::Pinned)
         .order_by_desc(key_column(q.sort))
-        .order_by_desc(topic::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await
-        .map_err(db_error)?;
+        .order_by_desc(topic::Column::Id);
+    first(conn, select, limit).await
+}
+
+/// The first `limit` topics of an ordered query, decoded.
+async fn first(
+    conn: &impl ConnectionTrait,
+    select: Select<topic::Entity>,
+    limit: u64,
+) -> Result<Vec<TopicRecord>, DomainError> {
+    let rows = select.limit(limit).all(conn).await.map_err(db_error)?;
     rows.into_iter().map(super::sql::record).collect()
 }
 
@@ -251,13 +257,7 @@ pub(super) async fn quiet_topics(
     if let Some(before) = before {
         select = select.filter(topic::Column::Id.lt(before.0));
     }
-    let rows = select
-        .order_by_desc(topic::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await
-        .map_err(db_error)?;
-    rows.into_iter().map(super::sql::record).collect()
+    first(conn, select.order_by_desc(topic::Column::Id), limit).await
 }
 
 #[cfg(test)]
