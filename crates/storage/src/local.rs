@@ -243,16 +243,27 @@ impl LocalStore {
         content_type: &str,
         body: ByteStream,
     ) -> Result<ObjectMeta, StorageError> {
+        self.store(key, content_type, body, Placement::OnlyNew)
+            .await
+    }
+
+    /// Checks the key and content type (and, for [`Placement::OnlyNew`], that
+    /// no object is there yet), then writes the object.
+    async fn store(
+        &self,
+        key: &str,
+        content_type: &str,
+        body: ByteStream,
+        placement: Placement,
+    ) -> Result<ObjectMeta, StorageError> {
         let key = ObjectKey::parse(key)?;
         check_content_type(content_type)?;
-        let target = self.data_path(&key);
-        if target.is_file() {
+        if matches!(placement, Placement::OnlyNew) && self.data_path(&key).is_file() {
             return Err(StorageError::AlreadyExists {
                 key: key.as_str().to_owned(),
             });
         }
-        self.write_object(&key, content_type, body, Placement::OnlyNew)
-            .await
+        self.write_object(&key, content_type, body, placement).await
     }
 
     /// Streams `body` and then its sidecar into temporary files, puts the
@@ -322,9 +333,7 @@ impl ObjectStore for LocalStore {
         content_type: &str,
         body: ByteStream,
     ) -> Result<ObjectMeta, StorageError> {
-        let key = ObjectKey::parse(key)?;
-        check_content_type(content_type)?;
-        self.write_object(&key, content_type, body, Placement::Replace)
+        self.store(key, content_type, body, Placement::Replace)
             .await
     }
 
