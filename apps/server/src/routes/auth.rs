@@ -169,9 +169,8 @@ pub async fn reset_password(
     client: Client,
     body: ApiJson<PasswordResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .services
-        .identity
+    let identity = &state.services.identity;
+    identity
         .request_password_reset(&body.0.email, client.0)
         .await?;
     Ok(HttpResponse::Accepted().json(Done { status: "accepted" }))
@@ -188,9 +187,8 @@ pub async fn confirm_reset_password(
     body: ApiJson<PasswordResetConfirm>,
 ) -> Result<web::Json<Done>, ApiError> {
     let body = body.0;
-    state
-        .services
-        .identity
+    let identity = &state.services.identity;
+    identity
         .confirm_password_reset(&body.token, &body.new_password)
         .await?;
     Ok(web::Json(Done {
@@ -244,9 +242,8 @@ pub async fn revoke_session(
     auth: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .services
-        .identity
+    let identity = &state.services.identity;
+    identity
         .revoke_session(&auth.0, id.into_inner().into())
         .await?;
     Ok(HttpResponse::NoContent().finish())

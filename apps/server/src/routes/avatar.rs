@@ -28,10 +28,9 @@ pub async fn upload(
 ) -> Result<web::Json<UserProfile>, ApiError> {
     let files = &state.services.files;
     let avatar = with_multipart_file(multipart, |file| files.store_avatar(&auth.0, file)).await?;
+    let identity = &state.services.identity;
     Ok(web::Json(
-        state
-            .services
-            .identity
+        identity
             .set_avatar(&auth.0, avatar.url, Some(avatar.version))
             .await?,
     ))

@@ -31,14 +31,8 @@ pub async fn activity(
     page: ApiQuery<PageQuery>,
 ) -> Result<web::Json<Page<ActivityItem>>, ApiError> {
     let page = page.0.page()?;
-    Ok(web::Json(
-        state
-            .services
-            .discovery
-            .dashboard
-            .activity(&auth.0, page)
-            .await?,
-    ))
+    let dashboard = &state.services.discovery.dashboard;
+    Ok(web::Json(dashboard.activity(&auth.0, page).await?))
 }
 
 /// Topics and use cases by recent engagement with time decay; each item
@@ -52,12 +46,6 @@ pub async fn trending(
     page: ApiQuery<PageQuery>,
 ) -> Result<web::Json<Page<TrendingItem>>, ApiError> {
     let page = page.0.page()?;
-    Ok(web::Json(
-        state
-            .services
-            .discovery
-            .dashboard
-            .trending(&auth.0, page)
-            .await?,
-    ))
+    let dashboard = &state.services.discovery.dashboard;
+    Ok(web::Json(dashboard.trending(&auth.0, page).await?))
 }

@@ -35,13 +35,8 @@ pub async fn list_topics(
     page: ApiQuery<PageQuery>,
 ) -> Result<web::Json<Page<TopicView>>, ApiError> {
     let page = page.0.page()?;
-    Ok(web::Json(
-        state
-            .services
-            .forum
-            .list_topics(&auth.0, filter.0, page)
-            .await?,
-    ))
+    let forum = &state.services.forum;
+    Ok(web::Json(forum.list_topics(&auth.0, filter.0, page).await?))
 }
 
 /// Opens a topic with its first post (Markdown).
@@ -68,12 +63,9 @@ pub async fn get_topic(
     page: ApiQuery<PageQuery>,
 ) -> Result<web::Json<TopicDetail>, ApiError> {
     let page = page.0.page()?;
+    let forum = &state.services.forum;
     Ok(web::Json(
-        state
-            .services
-            .forum
-            .get_topic(&auth.0, id.into_inner(), page)
-            .await?,
+        forum.get_topic(&auth.0, id.into_inner(), page).await?,
     ))
 }
 
@@ -87,12 +79,9 @@ pub async fn update_topic(
     id: web::Path<TopicId>,
     body: ApiJson<TopicPatch>,
 ) -> Result<web::Json<TopicView>, ApiError> {
+    let forum = &state.services.forum;
     Ok(web::Json(
-        state
-            .services
-            .forum
-            .update_topic(&auth.0, id.into_inner(), body.0)
-            .await?,
+        forum.update_topic(&auth.0, id.into_inner(), body.0).await?,
     ))
 }
 
@@ -105,11 +94,8 @@ pub async fn delete_topic(
     auth: Authenticated,
     id: web::Path<TopicId>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .services
-        .forum
-        .delete_topic(&auth.0, id.into_inner())
-        .await?;
+    let forum = &state.services.forum;
+    forum.delete_topic(&auth.0, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -123,10 +109,9 @@ pub async fn pin_topic(
     id: web::Path<TopicId>,
     body: ApiJson<PinRequest>,
 ) -> Result<web::Json<TopicView>, ApiError> {
+    let forum = &state.services.forum;
     Ok(web::Json(
-        state
-            .services
-            .forum
+        forum
             .set_pinned(&auth.0, id.into_inner(), body.0.pinned)
             .await?,
     ))
@@ -142,10 +127,9 @@ pub async fn lock_topic(
     id: web::Path<TopicId>,
     body: ApiJson<LockRequest>,
 ) -> Result<web::Json<TopicView>, ApiError> {
+    let forum = &state.services.forum;
     Ok(web::Json(
-        state
-            .services
-            .forum
+        forum
             .set_locked(&auth.0, id.into_inner(), body.0.locked)
             .await?,
     ))
@@ -180,12 +164,9 @@ pub async fn clear_best_answer(
     auth: Authenticated,
     id: web::Path<TopicId>,
 ) -> Result<web::Json<TopicView>, ApiError> {
+    let forum = &state.services.forum;
     Ok(web::Json(
-        state
-            .services
-            .forum
-            .clear_best_answer(&auth.0, id.into_inner())
-            .await?,
+        forum.clear_best_answer(&auth.0, id.into_inner()).await?,
     ))
 }
 
@@ -198,13 +179,8 @@ pub async fn get_post(
     auth: Authenticated,
     id: web::Path<PostId>,
 ) -> Result<web::Json<PostView>, ApiError> {
-    Ok(web::Json(
-        state
-            .services
-            .forum
-            .get_post(&auth.0, id.into_inner())
-            .await?,
-    ))
+    let forum = &state.services.forum;
+    Ok(web::Json(forum.get_post(&auth.0, id.into_inner()).await?))
 }
 
 /// Edits a post (its author, or an admin); the previous content is kept as a revision.
@@ -217,12 +193,9 @@ pub async fn update_post(
     id: web::Path<PostId>,
     body: ApiJson<PostPatch>,
 ) -> Result<web::Json<PostView>, ApiError> {
+    let forum = &state.services.forum;
     Ok(web::Json(
-        state
-            .services
-            .forum
-            .update_post(&auth.0, id.into_inner(), body.0)
-            .await?,
+        forum.update_post(&auth.0, id.into_inner(), body.0).await?,
     ))
 }
 
@@ -235,11 +208,8 @@ pub async fn delete_post(
     auth: Authenticated,
     id: web::Path<PostId>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .services
-        .forum
-        .delete_post(&auth.0, id.into_inner())
-        .await?;
+    let forum = &state.services.forum;
+    forum.delete_post(&auth.0, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -273,13 +243,8 @@ pub async fn upvote(
     auth: Authenticated,
     id: web::Path<PostId>,
 ) -> Result<web::Json<VoteView>, ApiError> {
-    Ok(web::Json(
-        state
-            .services
-            .forum
-            .upvote(&auth.0, id.into_inner())
-            .await?,
-    ))
+    let forum = &state.services.forum;
+    Ok(web::Json(forum.upvote(&auth.0, id.into_inner()).await?))
 }
 
 /// Removes the caller's upvote (idempotent).
@@ -290,12 +255,9 @@ pub async fn remove_upvote(
     auth: Authenticated,
     id: web::Path<PostId>,
 ) -> Result<web::Json<VoteView>, ApiError> {
+    let forum = &state.services.forum;
     Ok(web::Json(
-        state
-            .services
-            .forum
-            .remove_upvote(&auth.0, id.into_inner())
-            .await?,
+        forum.remove_upvote(&auth.0, id.into_inner()).await?,
     ))
 }
 
@@ -310,11 +272,8 @@ pub async fn mark_best_answer(
     auth: Authenticated,
     id: web::Path<PostId>,
 ) -> Result<web::Json<TopicView>, ApiError> {
+    let forum = &state.services.forum;
     Ok(web::Json(
-        state
-            .services
-            .forum
-            .mark_best_answer(&auth.0, id.into_inner())
-            .await?,
+        forum.mark_best_answer(&auth.0, id.into_inner()).await?,
     ))
 }

@@ -20,13 +20,8 @@ pub async fn conversations(
     page: ApiQuery<PageQuery>,
 ) -> Result<web::Json<Page<ConversationView>>, ApiError> {
     let page = page.0.page()?;
-    Ok(web::Json(
-        state
-            .services
-            .messaging
-            .conversations(&auth.0, page)
-            .await?,
-    ))
+    let messaging = &state.services.messaging;
+    Ok(web::Json(messaging.conversations(&auth.0, page).await?))
 }
 
 /// Sends a private message (delivered live as `message.created`).
@@ -65,12 +60,9 @@ pub async fn block(
     auth: Authenticated,
     user: web::Path<UserId>,
 ) -> Result<web::Json<BlockView>, ApiError> {
+    let messaging = &state.services.messaging;
     Ok(web::Json(
-        state
-            .services
-            .messaging
-            .block(&auth.0, user.into_inner())
-            .await?,
+        messaging.block(&auth.0, user.into_inner()).await?,
     ))
 }
 
@@ -82,11 +74,8 @@ pub async fn unblock(
     auth: Authenticated,
     user: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .services
-        .messaging
-        .unblock(&auth.0, user.into_inner())
-        .await?;
+    let messaging = &state.services.messaging;
+    messaging.unblock(&auth.0, user.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -101,10 +90,9 @@ pub async fn conversation(
     page: ApiQuery<PageQuery>,
 ) -> Result<web::Json<Page<MessageView>>, ApiError> {
     let page = page.0.page()?;
+    let messaging = &state.services.messaging;
     Ok(web::Json(
-        state
-            .services
-            .messaging
+        messaging
             .conversation(&auth.0, user.into_inner(), page)
             .await?,
     ))
@@ -119,11 +107,8 @@ pub async fn mark_read(
     auth: Authenticated,
     id: web::Path<MessageId>,
 ) -> Result<web::Json<ReadState>, ApiError> {
+    let messaging = &state.services.messaging;
     Ok(web::Json(
-        state
-            .services
-            .messaging
-            .mark_read(&auth.0, id.into_inner())
-            .await?,
+        messaging.mark_read(&auth.0, id.into_inner()).await?,
     ))
 }

@@ -23,12 +23,9 @@ pub async fn list(
     page: ApiQuery<PageQuery>,
 ) -> Result<web::Json<Page<NotificationView>>, ApiError> {
     let page = page.0.page()?;
+    let notifications = &state.services.notifications;
     Ok(web::Json(
-        state
-            .services
-            .notifications
-            .list(&auth.0, filter.0, page)
-            .await?,
+        notifications.list(&auth.0, filter.0, page).await?,
     ))
 }
 
@@ -54,13 +51,8 @@ pub async fn mark_read(
     auth: Authenticated,
     body: ApiJson<MarkRead>,
 ) -> Result<web::Json<MarkReadResult>, ApiError> {
-    Ok(web::Json(
-        state
-            .services
-            .notifications
-            .mark_read(&auth.0, body.0)
-            .await?,
-    ))
+    let notifications = &state.services.notifications;
+    Ok(web::Json(notifications.mark_read(&auth.0, body.0).await?))
 }
 
 /// Whether each kind of notification is also emailed (in batched digests).
@@ -86,11 +78,8 @@ pub async fn set_preferences(
     auth: Authenticated,
     body: ApiJson<NotificationPreferences>,
 ) -> Result<web::Json<NotificationPreferences>, ApiError> {
+    let notifications = &state.services.notifications;
     Ok(web::Json(
-        state
-            .services
-            .notifications
-            .set_preferences(&auth.0, body.0)
-            .await?,
+        notifications.set_preferences(&auth.0, body.0).await?,
     ))
 }

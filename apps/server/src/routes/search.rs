@@ -16,13 +16,9 @@ async fn run(
     page: &PageQuery,
 ) -> Result<web::Json<Page<SearchHit>>, ApiError> {
     let page = page.page()?;
+    let search = &state.services.discovery.search;
     Ok(web::Json(
-        state
-            .services
-            .discovery
-            .search
-            .search(&auth.0, scope, params, page)
-            .await?,
+        search.search(&auth.0, scope, params, page).await?,
     ))
 }
 

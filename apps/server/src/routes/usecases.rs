@@ -45,13 +45,8 @@ pub async fn list(
     page: ApiQuery<PageQuery>,
 ) -> Result<web::Json<UseCaseList>, ApiError> {
     let page = page.0.page()?;
-    Ok(web::Json(
-        state
-            .services
-            .usecases
-            .list(&auth.0, filter.0, page)
-            .await?,
-    ))
+    let usecases = &state.services.usecases;
+    Ok(web::Json(usecases.list(&auth.0, filter.0, page).await?))
 }
 
 /// Creates a draft in my organization (media: ids of files uploaded beforehand).
@@ -101,13 +96,8 @@ pub async fn get(
     auth: Authenticated,
     id: web::Path<UseCaseId>,
 ) -> Result<web::Json<UseCaseView>, ApiError> {
-    Ok(web::Json(
-        state
-            .services
-            .usecases
-            .get(&auth.0, id.into_inner())
-            .await?,
-    ))
+    let usecases = &state.services.usecases;
+    Ok(web::Json(usecases.get(&auth.0, id.into_inner()).await?))
 }
 
 /// Edits a use case (submitter or their organization's admin); a published one keeps a revision.
@@ -121,12 +111,9 @@ pub async fn update(
     id: web::Path<UseCaseId>,
     body: ApiJson<UseCasePatch>,
 ) -> Result<web::Json<UseCaseView>, ApiError> {
+    let usecases = &state.services.usecases;
     Ok(web::Json(
-        state
-            .services
-            .usecases
-            .update(&auth.0, id.into_inner(), body.0)
-            .await?,
+        usecases.update(&auth.0, id.into_inner(), body.0).await?,
     ))
 }
 
@@ -139,11 +126,8 @@ pub async fn remove(
     auth: Authenticated,
     id: web::Path<UseCaseId>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .services
-        .usecases
-        .delete(&auth.0, id.into_inner())
-        .await?;
+    let usecases = &state.services.usecases;
+    usecases.delete(&auth.0, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -157,13 +141,8 @@ pub async fn publish(
     auth: Authenticated,
     id: web::Path<UseCaseId>,
 ) -> Result<web::Json<UseCaseView>, ApiError> {
-    Ok(web::Json(
-        state
-            .services
-            .usecases
-            .publish(&auth.0, id.into_inner())
-            .await?,
-    ))
+    let usecases = &state.services.usecases;
+    Ok(web::Json(usecases.publish(&auth.0, id.into_inner()).await?))
 }
 
 /// Uploads an image or video (multipart field `file`) and appends it to the
@@ -198,11 +177,8 @@ pub async fn revisions(
     auth: Authenticated,
     id: web::Path<UseCaseId>,
 ) -> Result<web::Json<Vec<UseCaseRevision>>, ApiError> {
+    let usecases = &state.services.usecases;
     Ok(web::Json(
-        state
-            .services
-            .usecases
-            .revisions(&auth.0, id.into_inner())
-            .await?,
+        usecases.revisions(&auth.0, id.into_inner()).await?,
     ))
 }

@@ -62,12 +62,9 @@ pub async fn list(
     query: ApiQuery<ListQuery>,
 ) -> Result<web::Json<Page<UserProfile>>, ApiError> {
     let page = query.0.page()?;
+    let identity = &state.services.identity;
     Ok(web::Json(
-        state
-            .services
-            .identity
-            .list_members(&auth.0, page, query.0.q)
-            .await?,
+        identity.list_members(&auth.0, page, query.0.q).await?,
     ))
 }
 
@@ -95,12 +92,9 @@ pub async fn get(
     auth: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<PublicProfile>, ApiError> {
+    let identity = &state.services.identity;
     Ok(web::Json(
-        state
-            .services
-            .identity
-            .get_user(&auth.0, id.into_inner().into())
-            .await?,
+        identity.get_user(&auth.0, id.into_inner().into()).await?,
     ))
 }
 
@@ -116,10 +110,9 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: ApiJson<AdminUserPatch>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
+    let identity = &state.services.identity;
     Ok(web::Json(
-        state
-            .services
-            .identity
+        identity
             .update_user(&auth.0, id.into_inner().into(), body.0)
             .await?,
     ))
@@ -135,10 +128,7 @@ pub async fn deactivate(
     auth: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .services
-        .identity
-        .deactivate(&auth.0, id.into_inner().into())
-        .await?;
+    let identity = &state.services.identity;
+    identity.deactivate(&auth.0, id.into_inner().into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
