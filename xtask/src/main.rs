@@ -25,9 +25,10 @@ Commands:
   test [cargo test args]     services up, fmt check, clippy, the workspace tests on the embedded
                              backends, then the black-box suite `api` against the full stack
   lint                       fmt check + clippy (what `test` runs before the tests)
-  coverage [tarpaulin args]  services up, the crates' own tests under cargo-tarpaulin (LLVM
-                             engine, installed when missing, own target dir), lines covered
-                             per crate (the black-box suite is not counted)
+  coverage [tarpaulin args]  services up, the crates' tests and the black-box suite (embedded)
+                             under cargo-tarpaulin (LLVM engine, installed when missing, own
+                             target dir), lines covered per crate; `--exclude p2p-tests`
+                             counts the crates' own tests alone
   bench [full|embedded] [section...]
                              services up, build p2p-bench (`perf` profile: optimized), run the
                              sections (auth forum realtime messaging usecases search memory;
