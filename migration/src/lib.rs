@@ -14,6 +14,7 @@ mod m20261125_000007_notifications;
 mod m20261125_000009_search;
 mod m20261206_000001_files_upload_expiry;
 mod m20261206_000002_invitations_revoked_at;
+mod m20261207_000011_audit_log;
 mod tables;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_search::Migration),
             Box::new(m20261206_000001_files_upload_expiry::Migration),
             Box::new(m20261206_000002_invitations_revoked_at::Migration),
+            Box::new(m20261207_000011_audit_log::Migration),
         ]
     }
 }

@@ -11,8 +11,11 @@ use p2p_forum::{
 };
 use p2p_identity::{Identity, IdentityConfig, IdentityMemberDirectory, IdentityService, RateRule};
 use p2p_kernel::DomainError;
+use p2p_kernel::audit::SqlAuditTrail;
 use p2p_kernel::ids::{OrgId, UserId};
-use p2p_kernel::ports::{Clock, CurrentStates, EventBus, Notifier, PortError, SystemClock};
+use p2p_kernel::ports::{
+    AuditTrail, Clock, CurrentStates, EventBus, Notifier, PortError, SystemClock,
+};
 use p2p_kernel::text::{ImagePolicy, Markdown};
 use p2p_messaging::{
     DigestConfig, MESSAGE_FILES, MessageFiles, Messaging, MessagingParts, MessagingService,
@@ -43,6 +46,9 @@ pub struct Services {
     pub notifications: Arc<dyn NotificationService>,
     pub usecases: Arc<dyn UseCaseService>,
     pub events: Arc<dyn EventBus>,
+    /// The organizations' append-only audit log: every service that records
+    /// who did what (roles, invitations, pins, locks, moderation) gets this one.
+    pub audit: Arc<dyn AuditTrail>,
     /// Search, dashboards and the search indexer (`indexing`).
     pub discovery: Discovery,
 }
@@ -55,6 +61,7 @@ impl Services {
         events: Arc<dyn EventBus>,
     ) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let audit: Arc<dyn AuditTrail> = Arc::new(SqlAuditTrail::new(backends.db.clone()));
         // Every event also reaches the search indexer.
         let (bus, feed) = p2p_search::indexing_bus(events, settings.bounds.search_queue_capacity);
         let events: Arc<dyn EventBus> = Arc::new(bus);
@@ -159,6 +166,7 @@ impl Services {
             notifications: Arc::new(notifications),
             usecases,
             events,
+            audit,
             discovery,
         })
     }

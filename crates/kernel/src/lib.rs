@@ -4,6 +4,7 @@
 
 pub mod actor;
 pub mod adapters;
+pub mod audit;
 pub mod code;
 pub mod error;
 pub mod event;

@@ -2,6 +2,7 @@
 //! Every port has an in-process adapter (the embedded default) and a networked
 //! one (the full deployment), both checked by the same contract suite.
 
+mod audit;
 mod cache;
 mod clock;
 mod current;
@@ -14,6 +15,7 @@ mod pubsub;
 mod rate_limit;
 mod users;
 
+pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditTrail};
 pub use cache::Cache;
 pub use clock::{Clock, SystemClock};
 pub use current::{CurrentState, CurrentStates};

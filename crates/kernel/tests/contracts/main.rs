@@ -1,5 +1,6 @@
 //! Contract suites for the kernel ports: every implementation runs the same suite.
 
+mod audit;
 mod cache;
 mod mailer;
 mod outbox;

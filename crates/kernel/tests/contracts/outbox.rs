@@ -4,7 +4,6 @@
 use async_trait::async_trait;
 use p2p_kernel::outbox::{self, OutboxConfig, OutboxWorker};
 use p2p_kernel::ports::{Mailer, OutgoingEmail, PortError};
-use p2p_migration::{Migrator, MigratorTrait};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,15 +34,7 @@ impl Mailer for FlakyMailer {
 
 #[tokio::test]
 async fn failing_transport_is_retried_and_nothing_is_lost_or_doubled() {
-    let dir = std::env::temp_dir().join(format!("p2p-outbox-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let url = format!("sqlite://{}/o.db?mode=rwc", dir.display());
-    let db = sea_orm::Database::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    Migrator::up(&db, None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (db, dir) = crate::support::sqlite("outbox").await;
 
     for i in 0..3 {
         let email = OutgoingEmail {
