@@ -1569,8 +1569,17 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             description?: string | null;
-            /** @description The email domain of the organization (from its first user's email). */
+            /** @description The email domain of the organization (from its first admin's email). */
             domain: string;
+            /**
+             * @description Whether the organization owns `domain`: claimed once its admin
+             *     verified an address there, after which signups at that domain answer
+             *     409 `organization_exists` (join by invitation). Never for a public
+             *     provider's domain (gmail.com…).
+             */
+            domain_claimed: boolean;
+            /** @description `domain` is a public email provider's: it can never be claimed. */
+            domain_public: boolean;
             /** Format: uuid */
             id: string;
             industry?: string | null;

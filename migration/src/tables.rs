@@ -1,5 +1,5 @@
 //! What the migrations share: creating tables with their indexes, dropping tables,
-//! adding and dropping a column, and an index over columns. Column definitions come
+//! adding and dropping a column, an index over columns and dropping one. Column definitions come
 //! from `sea_orm_migration::schema` (sea-orm's own helpers).
 
 use sea_orm_migration::prelude::*;
@@ -70,5 +70,16 @@ pub(crate) async fn drop_column(
 ) -> Result<(), DbErr> {
     manager
         .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+        .await
+}
+
+/// Drops the index `name` of `table`.
+pub(crate) async fn drop_index(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden,
+    name: &str,
+) -> Result<(), DbErr> {
+    manager
+        .drop_index(Index::drop().name(name).table(table).to_owned())
         .await
 }

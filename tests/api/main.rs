@@ -6,6 +6,7 @@
 mod auth;
 mod avatar;
 mod dashboard;
+mod domain_claims;
 mod fdi;
 mod files;
 mod forum;

@@ -7,8 +7,13 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub name: String,
-    /// Lower-cased email domain; unique.
+    /// Lower-cased email domain of the first admin (several organizations
+    /// may share one until one of them claims it).
     pub domain: String,
+    /// `domain` once claimed: set when the organization's admin verified an
+    /// address at it (never for a public provider's domain); unique, so one
+    /// organization per claimed domain.
+    pub claimed_domain: Option<String>,
     pub industry: Option<String>,
     pub size: Option<String>,
     pub country: Option<String>,

@@ -11,6 +11,7 @@
 mod directory;
 mod entity;
 mod patch;
+mod public_domains;
 mod registry;
 mod service;
 mod stats;
@@ -19,8 +20,9 @@ mod types;
 
 pub use directory::MemberDirectory;
 pub use entity::Model as OrgRecord;
+pub use public_domains::is_public_email_domain;
 pub use registry::{OrganizationRegistry, OrganizationTable};
 pub use service::{OrgService, Organizations};
 pub use stats::{ContentCounts, ContentStatsSource, DailyCount};
-pub use store::{CreateOrgError, NewOrganization, email_domain};
+pub use store::{Claim, CreateOrgError, NewOrganization, email_domain};
 pub use types::{DailyActivity, MemberView, OrgPatch, OrgStats, OrganizationView};

@@ -3,12 +3,12 @@
 //! together (a signup creates an organization and its first admin at once).
 
 use crate::OrgRecord;
-use crate::store::{self, CreateOrgError, NewOrganization};
+use crate::store::{self, Claim, CreateOrgError, NewOrganization};
 use async_trait::async_trait;
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::OrgId;
 use p2p_kernel::persistence::db_error;
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use time::OffsetDateTime;
 
 /// The organizations as another domain (identity) sees them. The `_in`
@@ -16,9 +16,9 @@ use time::OffsetDateTime;
 /// commits or rolls back with the caller's own rows.
 #[async_trait]
 pub trait OrganizationRegistry: Send + Sync + 'static {
-    /// Inserts an organization in `txn`; [`CreateOrgError::DomainTaken`] when
-    /// another organization owns the domain (decided by a unique index, so
-    /// concurrent signups of one domain create one organization).
+    /// Inserts an organization in `txn`, claiming its domain when `new.claim`
+    /// (not for a public provider's); [`CreateOrgError::DomainTaken`] when
+    /// another organization claimed it (decided by a unique index).
     async fn create_in(
         &self,
         txn: &DatabaseTransaction,
@@ -26,12 +26,24 @@ pub trait OrganizationRegistry: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<OrgRecord, CreateOrgError>;
 
-    /// The organization owning `domain` (compared lower-cased), read in `txn`.
-    async fn find_by_domain_in(
+    /// The organization that claimed `domain` (compared lower-cased), read in
+    /// `txn`; none for a public provider's domain.
+    async fn find_claimer_in(
         &self,
         txn: &DatabaseTransaction,
         domain: &str,
     ) -> Result<Option<OrgRecord>, DomainError>;
+
+    /// Claims the organization's domain in `txn` when `domain` (that of an
+    /// address its admin just verified) is it, unless another organization
+    /// claimed it first or it is a public provider's; a lost race leaves
+    /// `txn` usable.
+    async fn claim_domain_in(
+        &self,
+        txn: &DatabaseTransaction,
+        id: OrgId,
+        domain: &str,
+    ) -> Result<Claim, DomainError>;
 
     /// Serializes membership changes of one organization for the rest of
     /// `txn` (a row lock on PostgreSQL, the write lock on SQLite), so that
@@ -69,12 +81,32 @@ impl OrganizationRegistry for OrganizationTable {
         store::create(txn, new, now).await
     }
 
-    async fn find_by_domain_in(
+    async fn find_claimer_in(
         &self,
         txn: &DatabaseTransaction,
         domain: &str,
     ) -> Result<Option<OrgRecord>, DomainError> {
-        store::find_by_domain(txn, domain).await.map_err(db_error)
+        store::find_claimer(txn, domain).await.map_err(db_error)
+    }
+
+    async fn claim_domain_in(
+        &self,
+        txn: &DatabaseTransaction,
+        id: OrgId,
+        domain: &str,
+    ) -> Result<Claim, DomainError> {
+        let savepoint = txn.begin().await.map_err(db_error)?;
+        let claim = store::claim(&savepoint, id, domain).await.map_err(db_error);
+        match claim {
+            Ok(c @ (Claim::Claimed | Claim::AlreadyClaimed)) => {
+                savepoint.commit().await.map_err(db_error)?;
+                Ok(c)
+            }
+            other => {
+                savepoint.rollback().await.map_err(db_error)?;
+                other
+            }
+        }
     }
 
     async fn lock_in(&self, txn: &DatabaseTransaction, id: OrgId) -> Result<bool, DomainError> {

@@ -3,6 +3,7 @@
 //! transaction.
 
 use crate::entity::{ActiveModel, Column, Entity, Model};
+use crate::public_domains::is_public_email_domain;
 use p2p_kernel::ids::OrgId;
 use p2p_kernel::persistence::{db_time, is_unique_violation};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
@@ -12,15 +13,19 @@ use time::OffsetDateTime;
 #[derive(Clone, Debug)]
 pub struct NewOrganization {
     pub name: String,
-    /// The email domain the organization owns; stored lower-cased.
+    /// The email domain of the first admin; stored lower-cased.
     pub domain: String,
+    /// Claim the domain at once (the first admin's address is already
+    /// verified). Never done for a public provider's domain.
+    pub claim: bool,
 }
 
 /// Why an organization could not be created.
 #[derive(Debug, thiserror::Error)]
 pub enum CreateOrgError {
-    /// Another organization already owns the domain (unique index `ux_organizations_domain`).
-    #[error("an organization with this domain already exists")]
+    /// Another organization already claimed the domain (unique index
+    /// `ux_organizations_claimed_domain`); only when creating with `claim`.
+    #[error("an organization claimed this domain already")]
     DomainTaken,
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -43,10 +48,13 @@ pub async fn create(
     now: OffsetDateTime,
 ) -> Result<Model, CreateOrgError> {
     let now = db_time(now);
+    let domain = new.domain.trim().to_ascii_lowercase();
+    let claimed_domain = (new.claim && !is_public_email_domain(&domain)).then(|| domain.clone());
     let model = Model {
         id: OrgId::new().0,
         name: new.name.trim().to_owned(),
-        domain: new.domain.trim().to_ascii_lowercase(),
+        domain,
+        claimed_domain,
         industry: None,
         size: None,
         country: None,
@@ -81,14 +89,68 @@ pub async fn find_many(conn: &impl ConnectionTrait, ids: &[OrgId]) -> Result<Vec
         .await
 }
 
-pub async fn find_by_domain(
+/// The organization that claimed `domain` (compared lower-cased); none for a
+/// public provider's domain, which is never claimed (an organization claimed
+/// it before public domains stopped claiming does not count).
+pub async fn find_claimer(
     conn: &impl ConnectionTrait,
     domain: &str,
 ) -> Result<Option<Model>, DbErr> {
+    let domain = domain.trim().to_ascii_lowercase();
+    if is_public_email_domain(&domain) {
+        return Ok(None);
+    }
     Entity::find()
-        .filter(Column::Domain.eq(domain.trim().to_ascii_lowercase()))
+        .filter(Column::ClaimedDomain.eq(domain))
         .one(conn)
         .await
+}
+
+/// How a claim of an organization's domain ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// The organization now owns its domain.
+    Claimed,
+    /// It owned it already.
+    AlreadyClaimed,
+    /// Another organization claimed the domain first, it is a public
+    /// provider's, or the address is not at the organization's domain: this
+    /// organization stays unclaimed.
+    Unclaimable,
+    /// No such organization.
+    Missing,
+}
+
+/// Claims the organization's own domain, proven by a verified address at
+/// `domain` of its admin, unless another organization holds it. Run it in a savepoint: on PostgreSQL a unique violation (a concurrent
+/// claim won) aborts the transaction it happens in.
+pub async fn claim(conn: &impl ConnectionTrait, id: OrgId, domain: &str) -> Result<Claim, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let Some(org) = find(conn, id).await? else {
+        return Ok(Claim::Missing);
+    };
+    if org.claimed_domain.is_some() {
+        return Ok(Claim::AlreadyClaimed);
+    }
+    let proven = org.domain == domain.trim().to_ascii_lowercase();
+    if !proven
+        || is_public_email_domain(&org.domain)
+        || find_claimer(conn, &org.domain).await?.is_some()
+    {
+        return Ok(Claim::Unclaimable);
+    }
+    let res = Entity::update_many()
+        .col_expr(Column::ClaimedDomain, Expr::value(Some(org.domain)))
+        .filter(Column::Id.eq(id.0))
+        .filter(Column::ClaimedDomain.is_null())
+        .exec(conn)
+        .await;
+    match res {
+        Ok(res) if res.rows_affected == 1 => Ok(Claim::Claimed),
+        Ok(_) => Ok(Claim::AlreadyClaimed),
+        Err(e) if is_unique_violation(&e) => Ok(Claim::Unclaimable),
+        Err(e) => Err(e),
+    }
 }
 
 /// Serializes membership changes of one organization for the rest of the

@@ -11,8 +11,15 @@ use uuid::Uuid;
 pub struct OrganizationView {
     pub id: Uuid,
     pub name: String,
-    /// The email domain of the organization (from its first user's email).
+    /// The email domain of the organization (from its first admin's email).
     pub domain: String,
+    /// Whether the organization owns `domain`: claimed once its admin
+    /// verified an address there, after which signups at that domain answer
+    /// 409 `organization_exists` (join by invitation). Never for a public
+    /// provider's domain (gmail.com…).
+    pub domain_claimed: bool,
+    /// `domain` is a public email provider's: it can never be claimed.
+    pub domain_public: bool,
     pub industry: Option<String>,
     /// Company size band, free text such as `11-50`.
     pub size: Option<String>,
@@ -29,9 +36,12 @@ pub struct OrganizationView {
 
 impl OrganizationView {
     pub fn from_record(org: crate::OrgRecord, member_count: u64) -> Self {
+        let domain_public = crate::is_public_email_domain(&org.domain);
         Self {
             id: org.id,
             name: org.name,
+            domain_claimed: org.claimed_domain.is_some() && !domain_public,
+            domain_public,
             domain: org.domain,
             industry: org.industry,
             size: org.size,

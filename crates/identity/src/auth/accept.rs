@@ -55,6 +55,7 @@ impl Identity {
         )
         .await
         .map_err(p2p_kernel::persistence::db_error)?;
+        self.claim_domain(&txn, &user).await?;
         let tokens = self.start_session(&txn, &user, &client, now).await?;
         commit(txn).await?;
         let org = self

@@ -84,6 +84,8 @@ impl Identity {
         repo::replace_password(&txn, &mut user, password_hash, now, Vec::new())
             .await
             .map_err(db_error)?;
+        // The link proved the address: like a verification link, it may claim the domain.
+        self.claim_domain(&txn, &user).await?;
         ott::retire(&txn, user.id, ott::Purpose::ResetPassword, now)
             .await
             .map_err(db_error)?;

@@ -43,11 +43,19 @@ impl Identity {
 
         let now = self.now();
         let txn = self.begin().await?;
+        // Only a claimed domain refuses (several organizations share an
+        // unclaimed one until one's admin verifies; public providers never claim).
+        let claimed = self.inner.orgs.find_claimer_in(&txn, &domain).await?;
         let new_org = NewOrganization {
             name: req.organization_name,
             domain,
+            claim: false,
         };
-        let org = match self.inner.orgs.create_in(&txn, new_org, now).await {
+        let created = match claimed {
+            Some(_) => Err(CreateOrgError::DomainTaken),
+            None => self.inner.orgs.create_in(&txn, new_org, now).await,
+        };
+        let org = match created {
             Ok(org) => org,
             Err(CreateOrgError::DomainTaken) => {
                 txn.rollback().await.map_err(db_error)?;

@@ -46,15 +46,18 @@ impl Identity {
                 repo::replace_password(&txn, &mut user, password_hash, now, promotion)
                     .await
                     .map_err(db_error)?;
+                self.claim_domain(&txn, &user).await?;
                 user
             }
             None => {
-                let (org, role) = match self.inner.orgs.find_by_domain_in(&txn, &domain).await? {
+                let (org, role) = match self.inner.orgs.find_claimer_in(&txn, &domain).await? {
                     Some(org) => (org, Role::Member),
                     None => {
                         let new = NewOrganization {
                             name: domain.clone(),
                             domain,
+                            // The superuser's address counts as verified.
+                            claim: true,
                         };
                         match self.inner.orgs.create_in(&txn, new, now).await {
                             Ok(org) => (org, Role::Admin),

@@ -2,10 +2,13 @@ use crate::entity::user;
 use crate::service::commit;
 use crate::types::UserProfile;
 use crate::views::profile;
+use crate::views::role_of;
 use crate::{Identity, emails, errors, ott, repo};
 use p2p_kernel::Code;
+use p2p_kernel::ids::OrgId;
 use p2p_kernel::persistence::db_error;
-use p2p_kernel::{Actor, DomainError};
+use p2p_kernel::{Actor, DomainError, Role};
+use p2p_orgs::{Claim, email_domain};
 use sea_orm::DatabaseTransaction;
 use time::OffsetDateTime;
 
@@ -24,6 +27,7 @@ impl Identity {
                 .await
                 .map_err(db_error)?;
         }
+        self.claim_domain(&txn, &user).await?;
         commit(txn).await?;
         Ok(profile(&user))
     }
@@ -46,6 +50,29 @@ impl Identity {
         self.queue_verification(&txn, &user, now).await?;
         commit(txn).await?;
         self.wake_outbox();
+        Ok(())
+    }
+
+    /// An admin's verified address at the organization's domain claims that
+    /// domain for the organization, unless another organization claimed it
+    /// first (that one keeps it; this one stays unclaimed) or it is a public
+    /// provider's. Run in the transaction that verified the address.
+    pub(crate) async fn claim_domain(
+        &self,
+        txn: &DatabaseTransaction,
+        user: &user::Model,
+    ) -> Result<(), DomainError> {
+        if role_of(user) != Role::Admin || user.email_verified_at.is_none() {
+            return Ok(());
+        }
+        let Some(domain) = email_domain(&user.email) else {
+            return Ok(());
+        };
+        let org = OrgId(user.organization_id);
+        let claim = self.inner.orgs.claim_domain_in(txn, org, &domain).await?;
+        if claim == Claim::Claimed {
+            tracing::info!(organization_id = %org, domain, "domain claimed");
+        }
         Ok(())
     }
 

@@ -5,9 +5,10 @@ use p2p_testkit::on_both;
 
 on_both!(
     signup_creates_org_admin_session_and_verification_email,
-    duplicate_email_and_registered_domain_conflict,
+    duplicate_email_and_claimed_domain_conflict,
     failed_signup_leaves_nothing_behind,
-    concurrent_signups_of_one_domain_create_one_organization,
+    concurrent_verifications_of_one_domain_claim_it_once,
+    public_provider_domains_are_never_claimed,
     weak_passwords_and_bad_fields_are_field_errors,
 );
 
@@ -47,7 +48,7 @@ async fn signup_creates_org_admin_session_and_verification_email(env: Env) {
     );
 }
 
-async fn duplicate_email_and_registered_domain_conflict(env: Env) {
+async fn duplicate_email_and_claimed_domain_conflict(env: Env) {
     env.signup("ann@acme.example", "Acme").await;
     let again = env
         .identity
@@ -57,6 +58,16 @@ async fn duplicate_email_and_registered_domain_conflict(env: Env) {
         )
         .await;
     assert_eq!(code(again), (409, "email_taken".into()));
+    // Unclaimed until Ann verifies her address: another signup there is let in.
+    let early = env.signup("eve@acme.example", "Acme 4").await;
+    assert!(!early.organization.domain_claimed);
+    env.verify("ann@acme.example").await;
+    let acme = env.claimer_of("acme.example").await.map(|o| o.name);
+    assert_eq!(acme.as_deref(), Some("Acme"));
+    // Eve verifying later claims nothing: Acme got there first.
+    env.verify("eve@acme.example").await;
+    let claimer = env.claimer_of("acme.example").await.map(|o| o.name);
+    assert_eq!(claimer.as_deref(), Some("Acme"));
     let colleague = env
         .identity
         .signup(
@@ -85,8 +96,8 @@ async fn failed_signup_leaves_nothing_behind(env: Env) {
         )
         .await;
     assert_eq!(code(res), (409, "email_taken".into()));
-    let org = env.organization_of_domain("freelance.example").await;
-    assert!(org.is_none(), "the organization must be rolled back");
+    let orgs = env.organizations_of_domain("freelance.example").await;
+    assert_eq!(orgs, 0, "the organization must be rolled back");
     assert_eq!(
         env.emails_to("carol@freelance.example").await.len(),
         mails_before
@@ -96,30 +107,44 @@ async fn failed_signup_leaves_nothing_behind(env: Env) {
     assert_eq!(dave.organization.domain, "freelance.example");
 }
 
-async fn concurrent_signups_of_one_domain_create_one_organization(env: Env) {
-    let mut tasks = Vec::new();
+async fn concurrent_verifications_of_one_domain_claim_it_once(env: Env) {
     for i in 0..4 {
+        env.signup(&format!("user{i}@race.example"), "Race").await;
+    }
+    let mut tokens = Vec::new();
+    for i in 0..4 {
+        let email = format!("user{i}@race.example");
+        tokens.push(env.link_token(&email, "verify-email").await);
+    }
+    let mut tasks = Vec::new();
+    for token in tokens {
         let identity = env.identity.clone();
-        tasks.push(tokio::spawn(async move {
-            identity
-                .signup(
-                    signup_request(&format!("user{i}@race.example"), "Race"),
-                    ClientInfo::default(),
-                )
-                .await
-        }));
+        tasks.push(tokio::spawn(
+            async move { identity.verify_email(&token).await },
+        ));
     }
-    let mut ok = 0;
     for t in tasks {
-        match t.await.unwrap() {
-            Ok(_) => ok += 1,
-            Err(e) => {
-                use p2p_kernel::ErrorCode;
-                assert_eq!(e.code(), "organization_exists", "{e}");
-            }
-        }
+        t.await.unwrap().unwrap();
     }
-    assert_eq!(ok, 1);
+    assert_eq!(env.organizations_of_domain("race.example").await, 4);
+    assert!(env.claimer_of("race.example").await.is_some());
+    let res = env
+        .identity
+        .signup(
+            signup_request("late@race.example", "Race"),
+            ClientInfo::default(),
+        )
+        .await;
+    assert_eq!(code(res), (409, "organization_exists".into()));
+}
+
+async fn public_provider_domains_are_never_claimed(env: Env) {
+    let one = env.signup("founder@gmail.com", "Falcon Works").await;
+    env.verify("founder@gmail.com").await;
+    let two = env.signup("owner@GMAIL.com", "Dune Metals").await;
+    assert_ne!(one.organization.id, two.organization.id);
+    assert!(two.organization.domain_public);
+    assert!(env.claimer_of("gmail.com").await.is_none());
 }
 
 async fn weak_passwords_and_bad_fields_are_field_errors(env: Env) {
@@ -168,5 +193,5 @@ async fn weak_passwords_and_bad_fields_are_field_errors(env: Env) {
             ("organization_name".into(), "required".into()),
         ]
     );
-    assert!(env.organization_of_domain("weak.example").await.is_none());
+    assert_eq!(env.organizations_of_domain("weak.example").await, 0);
 }

@@ -44,15 +44,34 @@ impl Env {
         ))
     }
 
-    /// The organization that owns `domain`, if any.
-    pub async fn organization_of_domain(&self, domain: &str) -> Option<OrgRecord> {
+    /// The organization that claimed `domain`, if any.
+    pub async fn claimer_of(&self, domain: &str) -> Option<OrgRecord> {
         let txn = self.db.begin().await.unwrap();
         let org = OrganizationTable::new(self.db.clone())
-            .find_by_domain_in(&txn, domain)
+            .find_claimer_in(&txn, domain)
             .await
             .unwrap();
         txn.commit().await.unwrap();
         org
+    }
+
+    /// How many organizations have the email domain `domain`, claimed or not.
+    pub async fn organizations_of_domain(&self, domain: &str) -> usize {
+        let stmt = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new("organizations"))
+            .and_where(Expr::col(Alias::new("domain")).eq(domain))
+            .to_owned();
+        self.db.query_all(&stmt).await.unwrap().len()
+    }
+
+    /// Follows the latest verification link emailed to `email`.
+    pub async fn verify(&self, email: &str) {
+        let token = self.link_token(email, "verify-email").await;
+        self.identity
+            .verify_email(&token)
+            .await
+            .unwrap_or_else(|e| panic!("verification of {email} failed: {e}"));
     }
 
     /// Signs up `first@domain` with organization `org_name`.

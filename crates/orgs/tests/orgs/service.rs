@@ -4,8 +4,9 @@ use p2p_kernel::ids::{OrgId, SessionId, UserId};
 use p2p_kernel::ports::SystemClock;
 use p2p_kernel::{Actor, DomainError, ErrorCode, Page, PageRequest, Role};
 use p2p_orgs::{
-    ContentCounts, ContentStatsSource, CreateOrgError, DailyCount, MemberDirectory, MemberView,
-    NewOrganization, OrgPatch, OrgService, OrganizationRegistry, OrganizationTable, Organizations,
+    Claim, ContentCounts, ContentStatsSource, CreateOrgError, DailyCount, MemberDirectory,
+    MemberView, NewOrganization, OrgPatch, OrgService, OrganizationRegistry, OrganizationTable,
+    OrganizationView, Organizations,
 };
 use p2p_testkit::on_both;
 use sea_orm::{DatabaseConnection, TransactionTrait};
@@ -14,6 +15,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 on_both!(
     domains_are_unique_and_lower_case,
+    unclaimed_domains_are_shared_until_one_claims,
     current_update_and_members,
     stats_sum_every_content_source,
 );
@@ -112,6 +114,7 @@ fn acme(domain: &str) -> NewOrganization {
     NewOrganization {
         name: "Acme".into(),
         domain: domain.into(),
+        claim: true,
     }
 }
 
@@ -138,7 +141,7 @@ async fn domains_are_unique_and_lower_case(db: DatabaseConnection) {
     txn.rollback().await.unwrap();
     let txn = db.begin().await.unwrap();
     let found = registry
-        .find_by_domain_in(&txn, "acme.EXAMPLE")
+        .find_claimer_in(&txn, "acme.EXAMPLE")
         .await
         .unwrap();
     assert_eq!(found.map(|o| o.id), Some(org.id));
@@ -147,6 +150,78 @@ async fn domains_are_unique_and_lower_case(db: DatabaseConnection) {
     txn.rollback().await.unwrap();
     let found = registry.find(OrgId(org.id)).await.unwrap();
     assert_eq!(found.map(|o| o.domain), Some("acme.example".to_owned()));
+}
+
+async fn unclaimed_domains_are_shared_until_one_claims(db: DatabaseConnection) {
+    let registry = OrganizationTable::new(db.clone());
+    let now = OffsetDateTime::now_utc();
+    let unclaimed = |domain: &str| NewOrganization {
+        claim: false,
+        ..acme(domain)
+    };
+    let txn = db.begin().await.unwrap();
+    let first = registry
+        .create_in(&txn, unclaimed("beta.example"), now)
+        .await
+        .unwrap();
+    let second = registry
+        .create_in(&txn, unclaimed("Beta.example"), now)
+        .await
+        .unwrap();
+    assert!(
+        registry
+            .find_claimer_in(&txn, "beta.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (one, two) = (OrgId(first.id), OrgId(second.id));
+    // An address at another domain proves nothing.
+    let other = registry
+        .claim_domain_in(&txn, one, "else.example")
+        .await
+        .unwrap();
+    assert_eq!(other, Claim::Unclaimable);
+    assert_eq!(
+        registry
+            .claim_domain_in(&txn, two, "beta.example")
+            .await
+            .unwrap(),
+        Claim::Claimed
+    );
+    // The loser stays unclaimed and the transaction goes on.
+    assert_eq!(
+        registry
+            .claim_domain_in(&txn, one, "beta.example")
+            .await
+            .unwrap(),
+        Claim::Unclaimable
+    );
+    assert_eq!(
+        registry
+            .claim_domain_in(&txn, two, "beta.example")
+            .await
+            .unwrap(),
+        Claim::AlreadyClaimed
+    );
+    let claimer = registry
+        .find_claimer_in(&txn, "BETA.example")
+        .await
+        .unwrap();
+    assert_eq!(claimer.map(|o| o.id), Some(second.id));
+    // Public providers never claim, even when asked to at creation.
+    let gmail = registry
+        .create_in(&txn, acme("gmail.com"), now)
+        .await
+        .unwrap();
+    assert_eq!(gmail.claimed_domain, None);
+    let again = registry
+        .claim_domain_in(&txn, OrgId(gmail.id), "gmail.com")
+        .await
+        .unwrap();
+    assert_eq!(again, Claim::Unclaimable);
+    assert!(OrganizationView::from_record(gmail, 1).domain_public);
+    txn.commit().await.unwrap();
 }
 
 async fn current_update_and_members(db: DatabaseConnection) {
