@@ -1464,18 +1464,41 @@ export interface components {
         /** @description A notification. */
         NotificationView: {
             actor_id?: components["schemas"]["UserId"] | null;
+            /**
+             * Format: int32
+             * @description How many events it stands for: replies in one topic are grouped into
+             *     one notification while it is unread and younger than the grouping
+             *     window (`P2P_NOTIFICATION_GROUP_SECS`, 10 minutes); 1 otherwise.
+             */
+            count: number;
             /** Format: date-time */
             created_at: string;
-            /** @description Ids of what it is about (`topic_id`, `post_id`, `message_id`...). */
+            /**
+             * @description Ids of what it is about (`topic_id`, `post_id`, `message_id`...; of a
+             *     grouped notification: the latest event's).
+             */
             data: Record<string, never>;
             id: components["schemas"]["NotificationId"];
             kind: components["schemas"]["NotificationKind"];
-            /** @description Path in the web app it leads to. */
+            /**
+             * @description Path in the web app it leads to (of a grouped notification: the
+             *     latest reply).
+             */
             link?: string | null;
             read: boolean;
             /** Format: date-time */
             read_at?: string | null;
+            /**
+             * @description One line, in English: "Nora Al-Harbi replied in "Pump seals"", or for
+             *     several grouped replies "10 new replies in "Pump seals"". Clients
+             *     writing their own (Arabic) text have `kind`, `count` and `data`.
+             */
             title: string;
+            /**
+             * Format: date-time
+             * @description When the latest event joined it (`created_at` when there is one).
+             */
+            updated_at: string;
         };
         /**
          * Format: uuid
@@ -1687,18 +1710,41 @@ export interface components {
         Page_NotificationView: {
             items: {
                 actor_id?: components["schemas"]["UserId"] | null;
+                /**
+                 * Format: int32
+                 * @description How many events it stands for: replies in one topic are grouped into
+                 *     one notification while it is unread and younger than the grouping
+                 *     window (`P2P_NOTIFICATION_GROUP_SECS`, 10 minutes); 1 otherwise.
+                 */
+                count: number;
                 /** Format: date-time */
                 created_at: string;
-                /** @description Ids of what it is about (`topic_id`, `post_id`, `message_id`...). */
+                /**
+                 * @description Ids of what it is about (`topic_id`, `post_id`, `message_id`...; of a
+                 *     grouped notification: the latest event's).
+                 */
                 data: Record<string, never>;
                 id: components["schemas"]["NotificationId"];
                 kind: components["schemas"]["NotificationKind"];
-                /** @description Path in the web app it leads to. */
+                /**
+                 * @description Path in the web app it leads to (of a grouped notification: the
+                 *     latest reply).
+                 */
                 link?: string | null;
                 read: boolean;
                 /** Format: date-time */
                 read_at?: string | null;
+                /**
+                 * @description One line, in English: "Nora Al-Harbi replied in "Pump seals"", or for
+                 *     several grouped replies "10 new replies in "Pump seals"". Clients
+                 *     writing their own (Arabic) text have `kind`, `count` and `data`.
+                 */
                 title: string;
+                /**
+                 * Format: date-time
+                 * @description When the latest event joined it (`created_at` when there is one).
+                 */
+                updated_at: string;
             }[];
             next_cursor?: string | null;
         };

@@ -16,6 +16,7 @@ mod m20261206_000001_files_upload_expiry;
 mod m20261206_000002_invitations_revoked_at;
 mod m20261207_000011_audit_log;
 mod m20261207_000021_domain_claims;
+mod m20261207_000031_notification_groups;
 mod tables;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_invitations_revoked_at::Migration),
             Box::new(m20261207_000011_audit_log::Migration),
             Box::new(m20261207_000021_domain_claims::Migration),
+            Box::new(m20261207_000031_notification_groups::Migration),
         ]
     }
 }

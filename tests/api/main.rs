@@ -15,6 +15,7 @@ mod invitations;
 mod markdown_images;
 mod messages;
 mod metrics;
+mod notification_grouping;
 mod notifications;
 mod orgs;
 mod production;

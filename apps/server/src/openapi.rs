@@ -24,7 +24,7 @@ use utoipa::{Modify, OpenApi};
         (name = "dashboard", description = "Statistics, activity feed and trending topics and use cases (with the components of each score)"),
         (name = "search", description = "Full-text search over users, topics, posts and use cases: weighted ranking with a recency boost, one-typo tolerance for words of 5+ letters, highlighted snippets"),
         (name = "messages", description = "Private 1:1 conversations between any two users of the platform, read state and blocks. New messages arrive live on the recipient's `user:<id>` channel as `message.created`; reads as `message.read`."),
-        (name = "notifications", description = "Replies, mentions, best answers, messages, invitations and published use cases; live as `notification.created` on `user:<id>`; emailed in batched digests per the user's preferences."),
+        (name = "notifications", description = "Replies, mentions, best answers, messages, invitations and published use cases; live as `notification.created` on `user:<id>`; emailed in batched digests per the user's preferences. Replies in one topic are grouped: while the user's notification about that topic is unread and its first reply is younger than `P2P_NOTIFICATION_GROUP_SECS` (default 600 s), each new reply adds one to its `count` (title `10 new replies in \"<topic>\"`, `actor_id`, `link` and `data` of the latest reply) and is announced as `notification.updated` with the whole notification (same `id`, new `count`, `title`, `updated_at`); it stays one unread notification. Once it is read, or the window has passed, the next reply creates a new notification."),
     )
 )]
 pub struct ApiDoc;

@@ -10,16 +10,16 @@ use p2p_forum::{
     SqlPostStore, TOPIC_KIND,
 };
 use p2p_identity::{Identity, IdentityConfig, IdentityMemberDirectory, IdentityService, RateRule};
-use p2p_kernel::DomainError;
 use p2p_kernel::audit::SqlAuditTrail;
-use p2p_kernel::ids::{OrgId, UserId};
+use p2p_kernel::ids::{OrgId, TopicId, UserId};
 use p2p_kernel::ports::{
-    AuditTrail, Clock, CurrentStates, EventBus, Notifier, PortError, SystemClock,
+    AuditTrail, Clock, CurrentState, CurrentStates, EventBus, Notifier, PortError, SystemClock,
 };
 use p2p_kernel::text::{ImagePolicy, Markdown};
+use p2p_kernel::{Actor, DomainError};
 use p2p_messaging::{
     DigestConfig, MESSAGE_FILES, MessageFiles, Messaging, MessagingParts, MessagingService,
-    NotificationService, Notifications, RecipientDirectory, SendLimit,
+    NotificationParts, NotificationService, Notifications, RecipientDirectory, SendLimit, Subjects,
 };
 use p2p_orgs::{
     ContentCounts, ContentStatsSource, DailyCount, OrgService, OrganizationTable, Organizations,
@@ -68,14 +68,15 @@ impl Services {
         let mut digest =
             DigestConfig::new(settings.notification_digest, settings.public_url.as_str());
         digest.outbox_waker = Some(outbox_waker.clone());
-        let notifications = Notifications::new(
-            backends.db.clone(),
-            events.clone(),
-            Arc::new(IdentityRecipients(IdentityMemberDirectory::new(
+        let notifications = Notifications::new(NotificationParts {
+            db: backends.db.clone(),
+            events: events.clone(),
+            directory: Arc::new(IdentityRecipients(IdentityMemberDirectory::new(
                 backends.db.clone(),
             ))),
             digest,
-        );
+            group_window: settings.notification_group,
+        });
         let notifier: Arc<dyn Notifier> = Arc::new(notifications.clone());
         let mut identity_config = identity_config(settings, outbox_waker)?;
         identity_config.notifier = Some(notifier.clone());
@@ -117,6 +118,7 @@ impl Services {
         .with_markdown(markdown.clone());
         files.register_access(POST_FILES, Arc::new(ForumFiles(forum.clone())));
         let forum_states: Arc<dyn CurrentStates> = Arc::new(ForumStates(forum.clone()));
+        notifications.set_subjects(Arc::new(TopicTitles(forum_states.clone())));
         let forum: Arc<dyn ForumService> = Arc::new(forum);
         let messaging = Messaging::new(MessagingParts {
             db: backends.db.clone(),
@@ -175,8 +177,9 @@ impl Services {
 impl Services {
     /// Who tells the realtime hub what a replayed event carries now, per kind
     /// of object (see `p2p_realtime::current`): the forum for topics and
-    /// posts. Messages and notifications are never edited or deleted, so
-    /// their events replay as they were sent.
+    /// posts. Messages are never edited or deleted, so their events replay
+    /// as they were sent; so do notifications' (a grouped one's updates
+    /// follow its creation in the log).
     pub fn replay_states(&self) -> ReplayStates {
         ReplayStates::new()
             .register(TOPIC_KIND, self.forum_states.clone())
@@ -314,5 +317,23 @@ impl RecipientDirectory for IdentityRecipients {
 
     async fn organization_members(&self, org: OrgId) -> Result<Vec<UserId>, PortError> {
         self.0.active_member_ids(org).await
+    }
+}
+
+/// The titles grouped notifications show: topics as the forum's replayed
+/// events show them.
+struct TopicTitles(Arc<dyn CurrentStates>);
+
+#[async_trait]
+impl Subjects for TopicTitles {
+    async fn topic_title(&self, topic: TopicId) -> Result<Option<String>, DomainError> {
+        let mut states = self
+            .0
+            .current_states(&Actor::system(), TOPIC_KIND, &[topic.0])
+            .await?;
+        Ok(match states.remove(&topic.0) {
+            Some(CurrentState::Visible(view)) => view["title"].as_str().map(str::to_owned),
+            _ => None,
+        })
     }
 }

@@ -84,6 +84,15 @@ pub(crate) mod notification {
         /// Waiting for the user's next email digest.
         pub email_pending: bool,
         pub created_at: TimeDateTimeWithTimeZone,
+        /// The group this notification gathers events of, while it may
+        /// still take more (unique per user): `reply:topic:<id>`.
+        pub group_key: Option<String>,
+        /// How many events it stands for (1 unless grouped).
+        pub group_count: i32,
+        /// What the grouped events are about (the topic's title).
+        pub subject: Option<String>,
+        /// When the last event joined it.
+        pub updated_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

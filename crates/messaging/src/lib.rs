@@ -21,5 +21,8 @@ mod types;
 
 pub use api::{MessagingService, NotificationService};
 pub use messages::{MESSAGE_FILES, MessageFiles, Messaging, MessagingParts, SendLimit};
-pub use notifications::{DigestConfig, DigestWorker, Notifications, RecipientDirectory};
+pub use notifications::{
+    DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, NotificationParts, Notifications,
+    RecipientDirectory, Subjects, TitleLanguage, replies_title,
+};
 pub use types::*;

@@ -73,12 +73,21 @@ pub struct BlockView {
 pub struct NotificationView {
     pub id: NotificationId,
     pub kind: NotificationKind,
-    /// Who caused it.
+    /// Who caused it (of a grouped notification: the latest event).
     pub actor_id: Option<UserId>,
+    /// One line, in English: "Nora Al-Harbi replied in "Pump seals"", or for
+    /// several grouped replies "10 new replies in "Pump seals"". Clients
+    /// writing their own (Arabic) text have `kind`, `count` and `data`.
     pub title: String,
-    /// Path in the web app it leads to.
+    /// How many events it stands for: replies in one topic are grouped into
+    /// one notification while it is unread and younger than the grouping
+    /// window (`P2P_NOTIFICATION_GROUP_SECS`, 10 minutes); 1 otherwise.
+    pub count: u32,
+    /// Path in the web app it leads to (of a grouped notification: the
+    /// latest reply).
     pub link: Option<String>,
-    /// Ids of what it is about (`topic_id`, `post_id`, `message_id`...).
+    /// Ids of what it is about (`topic_id`, `post_id`, `message_id`...; of a
+    /// grouped notification: the latest event's).
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     pub read: bool,
@@ -86,6 +95,9 @@ pub struct NotificationView {
     pub read_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When the latest event joined it (`created_at` when there is one).
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
 }
 
 /// Filters of the notification list.

@@ -1,8 +1,12 @@
 //! The notification service on both backends: organization-wide requests (how a
 //! published use case notifies its organization), the actor left out, live
-//! events, email preferences and digests written to the mail outbox.
+//! events, email preferences and digests written to the mail outbox; replies
+//! grouped per topic (`grouping`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "notifications/grouping.rs"]
+mod grouping;
 
 use async_trait::async_trait;
 use p2p_kernel::adapters::memory::BroadcastEventBus;
@@ -10,7 +14,8 @@ use p2p_kernel::ids::{OrgId, SessionId, UserId};
 use p2p_kernel::ports::{NotificationKind, NotificationRequest, Notifier, PortError, Recipients};
 use p2p_kernel::{Actor, PageRequest, Role};
 use p2p_messaging::{
-    DigestConfig, NotificationFilter, NotificationPreferences, Notifications, RecipientDirectory,
+    DEFAULT_GROUP_WINDOW, DigestConfig, NotificationFilter, NotificationParts,
+    NotificationPreferences, Notifications, RecipientDirectory,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use std::collections::BTreeMap;
@@ -48,6 +53,17 @@ fn actor(user: UserId, org: OrgId) -> Actor {
         is_superuser: false,
         session_id: SessionId::new(),
     }
+}
+
+/// The service on `db`, digests due at once, replies grouped for 10 minutes.
+fn service(db: &DatabaseConnection, events: Arc<BroadcastEventBus>, org: Org) -> Notifications {
+    Notifications::new(NotificationParts {
+        db: db.clone(),
+        events,
+        directory: Arc::new(org),
+        digest: DigestConfig::new(Duration::ZERO, "https://p2p.example.com/"),
+        group_window: DEFAULT_GROUP_WINDOW,
+    })
 }
 
 mod support {
@@ -90,14 +106,13 @@ async fn organization_requests_reach_every_member_but_the_actor_and_honour_email
     let (author, colleague, quiet) = (UserId::new(), UserId::new(), UserId::new());
     let events = Arc::new(BroadcastEventBus::default());
     let mut received = events.subscribe();
-    let service = Notifications::new(
-        db.clone(),
+    let service = service(
+        &db,
         events.clone(),
-        Arc::new(Org {
+        Org {
             id: org,
             members: vec![author, colleague, quiet],
-        }),
-        DigestConfig::new(Duration::ZERO, "https://p2p.example.com/"),
+        },
     );
     service
         .set_preferences(

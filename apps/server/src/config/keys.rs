@@ -49,6 +49,9 @@ pub struct Config {
     pub smtp_url: Option<Secret<String>>,
     pub mail_from: String,
     pub notification_digest_secs: u64,
+    /// Replies in one topic within this many seconds of the first are one
+    /// notification (while unread); 0 turns grouping off.
+    pub notification_group_secs: u64,
     pub message_send_limit_per_minute: u64,
     pub invite_limit: InviteLimitConfig,
     /// Comma-separated hosts whose images Markdown may show (others become links).
@@ -187,6 +190,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "P2P Sandbox <no-reply@p2p-sandbox.local>".into(),
             notification_digest_secs: 300,
+            notification_group_secs: 600,
             message_send_limit_per_minute: 60,
             invite_limit: InviteLimitConfig::default(),
             markdown_image_hosts: String::new(),

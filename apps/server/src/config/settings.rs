@@ -98,6 +98,8 @@ pub struct Settings {
     pub mail_from: String,
     /// How long notifications wait to be emailed together in one digest.
     pub notification_digest: Duration,
+    /// How long after a topic's first reply the next ones join its notification.
+    pub notification_group: Duration,
     /// Private messages one user may send per minute.
     pub message_send_limit_per_minute: u32,
     /// Invitations one organization may send per hour.
@@ -251,6 +253,12 @@ impl Settings {
                 "must be between 1 and 86400",
             ));
         }
+        if config.notification_group_secs > 86_400 {
+            return Err(ConfigError::new(
+                "notification_group_secs",
+                "must be between 0 and 86400",
+            ));
+        }
         let invites = &config.invite_limit;
         Ok(Self {
             environment,
@@ -277,6 +285,7 @@ impl Settings {
             s3,
             smtp,
             notification_digest: Duration::from_secs(notification_digest_secs),
+            notification_group: Duration::from_secs(config.notification_group_secs),
             message_send_limit_per_minute: limit(
                 "message_send_limit_per_minute",
                 config.message_send_limit_per_minute,

@@ -1,21 +1,28 @@
 //! Creating notifications: the kernel's `Notifier` port.
 
 use super::Notifications;
+use super::group::Group;
 use crate::entity::{digest, notification, preference};
 use crate::messages::user_channel;
 use crate::notifications::list::notification_view;
 use async_trait::async_trait;
 use p2p_kernel::ids::{NotificationId, UserId};
-use p2p_kernel::persistence::begin_write;
-use p2p_kernel::persistence::db_now;
+use p2p_kernel::persistence::{begin_write, db_now, db_time};
 use p2p_kernel::ports::{NotificationRequest, Notifier, Recipients};
 use p2p_kernel::{DomainError, Event};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use std::collections::HashSet;
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 const TITLE_CHARS: usize = 300;
 const LINK_CHARS: usize = 500;
+/// Attempts to join or open a group (another writer may open it between the
+/// two: then the next attempt joins it).
+const GROUP_ATTEMPTS: usize = 4;
 
 #[async_trait]
 impl Notifier for Notifications {
@@ -29,19 +36,28 @@ impl Notifier for Notifications {
     }
 }
 
+/// A stored notification and whether it is new or an existing one that an
+/// event joined.
+enum Outcome {
+    Created(notification::Model),
+    Joined(notification::Model),
+}
+
 impl Notifications {
-    /// Stores one notification per recipient (the actor excluded), schedules
-    /// the email digests of those who want this kind by email, then announces
-    /// each one on its user's channel. Returns how many were created.
+    /// Stores one notification per recipient (the actor excluded), or adds
+    /// the event to the recipient's open notification of its group,
+    /// schedules the email digests of those who want this kind by email, then
+    /// announces each one on its user's channel (`notification.created`, or
+    /// `notification.updated` for a grown group). Returns how many
+    /// recipients were notified.
     pub async fn create(&self, request: NotificationRequest) -> Result<usize, DomainError> {
         let recipients = self.recipients(&request).await?;
         if recipients.is_empty() {
             return Ok(0);
         }
-        let kind = request.kind.as_str();
-        let email_off: HashSet<uuid::Uuid> = preference::Entity::find()
+        let email_off: HashSet<Uuid> = preference::Entity::find()
             .filter(preference::Column::UserId.is_in(recipients.iter().map(|u| u.0)))
-            .filter(preference::Column::Kind.eq(kind))
+            .filter(preference::Column::Kind.eq(request.kind.as_str()))
             .filter(preference::Column::Email.eq(false))
             .all(self.db())
             .await?
@@ -49,29 +65,181 @@ impl Notifications {
             .map(|p| p.user_id)
             .collect();
         let now = db_now();
-        let due = now + self.inner.digest.window;
-        let data = request.data.to_string();
         let rows: Vec<notification::Model> = recipients
             .iter()
-            .map(|user| notification::Model {
-                id: NotificationId::new().0,
-                user_id: user.0,
-                kind: kind.to_owned(),
-                actor_id: request.actor_id.map(|a| a.0),
-                title: truncate(&request.title, TITLE_CHARS),
-                link: request.link.as_deref().map(|l| truncate(l, LINK_CHARS)),
-                data: data.clone(),
-                read_at: None,
-                email_pending: !email_off.contains(&user.0),
-                created_at: now,
-            })
+            .map(|user| new_row(&request, *user, !email_off.contains(&user.0), now))
             .collect();
+        let group = Group::of(&request).filter(|_| !self.parts().group_window.is_zero());
+        let outcomes = match group {
+            Some(group) => {
+                let mut outcomes = Vec::with_capacity(rows.len());
+                for row in rows {
+                    outcomes.push(self.join_or_open(row, &group).await?);
+                }
+                outcomes
+            }
+            None => self.insert(rows).await?,
+        };
+        let notified = outcomes.len();
+        for outcome in outcomes {
+            let (event, row) = match outcome {
+                Outcome::Created(row) => ("notification.created", row),
+                Outcome::Joined(row) => ("notification.updated", self.with_subject(row).await),
+            };
+            let channel = user_channel(UserId(row.user_id));
+            match serde_json::to_value(notification_view(row)?) {
+                Ok(data) => {
+                    let event = Event::new(channel, event, data);
+                    self.parts().events.publish(event).await;
+                }
+                Err(e) => tracing::warn!(error = %e, "notification not serializable"),
+            }
+        }
+        Ok(notified)
+    }
+
+    /// Stores ungrouped notifications and their digests in one transaction.
+    async fn insert(&self, rows: Vec<notification::Model>) -> Result<Vec<Outcome>, DomainError> {
         let txn = begin_write(self.db()).await?;
         notification::Entity::insert_many(
             rows.iter().cloned().map(notification::ActiveModel::from),
         )
         .exec_without_returning(&txn)
         .await?;
+        self.schedule_digests(&txn, &rows).await?;
+        txn.commit().await?;
+        Ok(rows.into_iter().map(Outcome::Created).collect())
+    }
+
+    /// Adds the event to the user's open notification of `group` (unread,
+    /// younger than the window), or opens the group with `row`. Joining is
+    /// one `UPDATE … SET group_count = group_count + 1` on the open row;
+    /// opening first takes the key off the user's closed notification of the
+    /// group, then inserts with `ON CONFLICT DO NOTHING` on the unique
+    /// (user, key): when a concurrent event opened it first, the next attempt
+    /// joins theirs.
+    async fn join_or_open(
+        &self,
+        mut row: notification::Model,
+        group: &Group,
+    ) -> Result<Outcome, DomainError> {
+        row.group_key = Some(group.key.clone());
+        let opened_after = db_time(row.created_at - self.parts().group_window);
+        let in_group = Condition::all()
+            .add(notification::Column::UserId.eq(row.user_id))
+            .add(notification::Column::GroupKey.eq(group.key.as_str()));
+        let open = Condition::all()
+            .add(notification::Column::ReadAt.is_null())
+            .add(notification::Column::CreatedAt.gt(opened_after));
+        for _ in 0..GROUP_ATTEMPTS {
+            let txn = begin_write(self.db()).await?;
+            // The digest row first, the notification second: the order the
+            // digest worker locks them in, so the two never wait on each other.
+            self.schedule_digests(&txn, std::slice::from_ref(&row))
+                .await?;
+            let mut join = notification::Entity::update_many()
+                .col_expr(
+                    notification::Column::GroupCount,
+                    Expr::col(notification::Column::GroupCount).add(1),
+                )
+                .col_expr(notification::Column::ActorId, Expr::value(row.actor_id))
+                .col_expr(notification::Column::Link, Expr::value(row.link.clone()))
+                .col_expr(notification::Column::Data, Expr::value(row.data.clone()))
+                .col_expr(notification::Column::UpdatedAt, Expr::value(row.created_at));
+            if row.email_pending {
+                join = join.col_expr(notification::Column::EmailPending, Expr::value(true));
+            }
+            let joined = join
+                .filter(in_group.clone())
+                .filter(open.clone())
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            // The row stays locked by this transaction until it commits, so
+            // it reads back with this event's count.
+            let existing = if joined > 0 {
+                notification::Entity::find()
+                    .filter(in_group.clone())
+                    .one(&txn)
+                    .await?
+            } else {
+                None
+            };
+            if let Some(existing) = existing {
+                txn.commit().await?;
+                return Ok(Outcome::Joined(existing));
+            }
+            notification::Entity::update_many()
+                .col_expr(notification::Column::GroupKey, Expr::value(None::<String>))
+                .filter(in_group.clone())
+                .filter(open.clone().not())
+                .exec(&txn)
+                .await?;
+            let opened = notification::Entity::insert(notification::ActiveModel::from(row.clone()))
+                .on_conflict(
+                    OnConflict::columns([
+                        notification::Column::UserId,
+                        notification::Column::GroupKey,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+            if opened == 1 {
+                txn.commit().await?;
+                return Ok(Outcome::Created(row));
+            }
+            txn.rollback().await?;
+        }
+        Err(DomainError::internal(format!(
+            "notification group {} kept changing",
+            group.key
+        )))
+    }
+
+    /// A joined group's subject (the topic's title), looked up and stored
+    /// the first time the group grows; without one the title says how many
+    /// replies but not where.
+    async fn with_subject(&self, mut row: notification::Model) -> notification::Model {
+        if row.subject.is_some() {
+            return row;
+        }
+        let Some(group) = Group::of_row(&row) else {
+            return row;
+        };
+        let Some(subjects) = self.inner.subjects.get() else {
+            return row;
+        };
+        let title = match subjects.topic_title(group.topic).await {
+            Ok(Some(title)) => truncate(&title, TITLE_CHARS),
+            Ok(None) => return row,
+            Err(e) => {
+                tracing::warn!(error = %e, "notification subject not found");
+                return row;
+            }
+        };
+        let stored = notification::Entity::update_many()
+            .col_expr(notification::Column::Subject, Expr::value(title.clone()))
+            .filter(notification::Column::Id.eq(row.id))
+            .filter(notification::Column::Subject.is_null())
+            .exec(self.db())
+            .await;
+        if let Err(e) = stored {
+            tracing::warn!(error = %e, "notification subject not stored");
+        }
+        row.subject = Some(title);
+        row
+    }
+
+    /// Creates the digest rows (due at the end of the digest window) of the
+    /// users whose notifications wait for an email, unless they have one.
+    async fn schedule_digests(
+        &self,
+        txn: &impl ConnectionTrait,
+        rows: &[notification::Model],
+    ) -> Result<(), DomainError> {
+        let due = db_now() + self.parts().digest.window;
         let digests: Vec<digest::ActiveModel> = rows
             .iter()
             .filter(|r| r.email_pending)
@@ -87,24 +255,10 @@ impl Notifications {
                         .do_nothing()
                         .to_owned(),
                 )
-                .exec_without_returning(&txn)
+                .exec_without_returning(txn)
                 .await?;
         }
-        txn.commit().await?;
-        let created = rows.len();
-        for row in rows {
-            let channel = user_channel(UserId(row.user_id));
-            match serde_json::to_value(notification_view(row)?) {
-                Ok(data) => {
-                    self.inner
-                        .events
-                        .publish(Event::new(channel, "notification.created", data))
-                        .await
-                }
-                Err(e) => tracing::warn!(error = %e, "notification not serializable"),
-            }
-        }
-        Ok(created)
+        Ok(())
     }
 
     /// The users to notify: deduplicated, the actor left out.
@@ -112,7 +266,7 @@ impl Notifications {
         let listed = match &request.recipients {
             Recipients::Users(users) => users.clone(),
             Recipients::OrganizationMembers(org) => {
-                self.inner.directory.organization_members(*org).await?
+                self.parts().directory.organization_members(*org).await?
             }
         };
         let mut seen = HashSet::new();
@@ -120,6 +274,31 @@ impl Notifications {
             .into_iter()
             .filter(|u| Some(*u) != request.actor_id && seen.insert(*u))
             .collect())
+    }
+}
+
+/// A new notification of `request` for `user`.
+fn new_row(
+    request: &NotificationRequest,
+    user: UserId,
+    email_pending: bool,
+    now: OffsetDateTime,
+) -> notification::Model {
+    notification::Model {
+        id: NotificationId::new().0,
+        user_id: user.0,
+        kind: request.kind.as_str().to_owned(),
+        actor_id: request.actor_id.map(|a| a.0),
+        title: truncate(&request.title, TITLE_CHARS),
+        link: request.link.as_deref().map(|l| truncate(l, LINK_CHARS)),
+        data: request.data.to_string(),
+        read_at: None,
+        email_pending,
+        created_at: now,
+        group_key: None,
+        group_count: 1,
+        subject: None,
+        updated_at: None,
     }
 }
 

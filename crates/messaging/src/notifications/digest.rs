@@ -4,6 +4,7 @@
 //! twice, even with several server instances).
 
 use super::Notifications;
+use super::group::display_title;
 use crate::entity::{digest, notification};
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::UserId;
@@ -52,7 +53,7 @@ pub struct DigestWorker {
 
 impl Notifications {
     pub fn digest_worker(&self) -> DigestWorker {
-        let window = self.inner.digest.window;
+        let window = self.parts().digest.window;
         DigestWorker {
             service: self.clone(),
             poll: (window / 2).clamp(Duration::from_millis(200), Duration::from_secs(5)),
@@ -74,7 +75,7 @@ impl Notifications {
             }
         }
         if written > 0
-            && let Some(waker) = &self.inner.digest.outbox_waker
+            && let Some(waker) = &self.parts().digest.outbox_waker
         {
             waker.notify_one();
         }
@@ -86,7 +87,7 @@ impl Notifications {
     /// email, all in one transaction.
     async fn send_digest(&self, user: UserId) -> Result<bool, DomainError> {
         let email = self
-            .inner
+            .parts()
             .directory
             .emails(&[user])
             .await?
@@ -129,16 +130,16 @@ impl Notifications {
     }
 
     fn digest_email(&self, to: String, pending: &[notification::Model]) -> OutgoingEmail {
-        let base = &self.inner.digest.public_url;
+        let base = &self.parts().digest.public_url;
         // Titles carry what users wrote (names, topic titles): plain text that
         // no mail client turns into a link.
         let subject = match pending {
-            [one] => unlinkable(&one.title).into_owned(),
+            [one] => unlinkable(&display_title(one)).into_owned(),
             many => format!("{} new notifications on P2P Sandbox", many.len()),
         };
         let mut text = String::from("Here is what happened since our last email:\n\n");
         for n in pending.iter().take(MAX_LISTED) {
-            text.push_str(&format!("- {}\n", unlinkable(&n.title)));
+            text.push_str(&format!("- {}\n", unlinkable(&display_title(n))));
             if let Some(link) = &n.link {
                 text.push_str(&format!("  {base}{link}\n"));
             }

@@ -1,10 +1,11 @@
 //! Listing notifications and marking them read.
 
 use super::Notifications;
+use super::group::display_title;
 use crate::entity::notification;
 use crate::types::{MarkRead, MarkReadResult, NotificationFilter, NotificationView, UnreadCount};
 use p2p_kernel::ids::{NotificationId, UserId};
-use p2p_kernel::persistence::db_now;
+use p2p_kernel::persistence::{db_now, stored};
 use p2p_kernel::ports::NotificationKind;
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use sea_orm::sea_query::Expr;
@@ -114,11 +115,13 @@ pub(crate) fn notification_view(n: notification::Model) -> Result<NotificationVi
         id: NotificationId(n.id),
         kind,
         actor_id: n.actor_id.map(UserId),
-        title: n.title,
+        title: display_title(&n),
+        count: stored("notification count", n.group_count)?,
         link: n.link,
         data,
         read: n.read_at.is_some(),
         read_at: n.read_at,
         created_at: n.created_at,
+        updated_at: n.updated_at.unwrap_or(n.created_at),
     })
 }

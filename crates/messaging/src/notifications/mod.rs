@@ -3,16 +3,19 @@
 
 mod create;
 mod digest;
+mod group;
 mod list;
 mod prefs;
 
 pub use digest::{DigestConfig, DigestWorker};
+pub use group::{DEFAULT_GROUP_WINDOW, Subjects, TitleLanguage, replies_title};
 
 use async_trait::async_trait;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::ports::{EventBus, PortError};
 use sea_orm::DatabaseConnection;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 /// What notifications need to know about users beyond the kernel's
 /// `UserDirectory`: where to email them and who belongs to an organization.
@@ -30,43 +33,64 @@ pub trait RecipientDirectory: Send + Sync + 'static {
 /// published use cases), listed newest first, marked read one by one or all.
 ///
 /// Each notification is announced as `notification.created` (a
-/// [`crate::NotificationView`]) on its user's `user:<id>` channel. When the
-/// user wants emails of its kind (the default), it waits for that user's next
-/// digest: the first pending notification schedules one digest email at the
-/// end of a window ([`DigestConfig::window`]), and everything pending by then
-/// goes into that one email, written to the mail outbox in the transaction
-/// that marks them sent. A busy thread makes one email per window, not one
-/// per reply.
+/// [`crate::NotificationView`]) on its user's `user:<id>` channel. Replies
+/// in one topic are grouped (see `group.rs`): while the user's notification
+/// about that topic is unread and younger than
+/// [`NotificationParts::group_window`], a new reply adds one to its `count`
+/// and is announced as `notification.updated` (the same notification, its
+/// new count and title). When the user wants emails of its kind (the
+/// default), it waits for that user's next digest: the first pending
+/// notification schedules one digest email at the end of a window
+/// ([`DigestConfig::window`]), and everything pending by then goes into that
+/// one email, written to the mail outbox in the transaction that marks them
+/// sent. A busy thread makes one email per window, not one per reply.
 #[derive(Clone)]
 pub struct Notifications {
     inner: Arc<Inner>,
 }
 
+/// What [`Notifications`] works with.
+pub struct NotificationParts {
+    /// Holds the notification tables (run the migrations first).
+    pub db: DatabaseConnection,
+    pub events: Arc<dyn EventBus>,
+    pub directory: Arc<dyn RecipientDirectory>,
+    pub digest: DigestConfig,
+    /// How long after its first reply a notification about a topic still
+    /// takes the next ones (while unread); zero: never grouped.
+    pub group_window: Duration,
+}
+
 struct Inner {
-    db: DatabaseConnection,
-    events: Arc<dyn EventBus>,
-    directory: Arc<dyn RecipientDirectory>,
-    digest: DigestConfig,
+    parts: NotificationParts,
+    /// Titles of what grouped notifications are about (set once, after the
+    /// forum that needs these notifications exists).
+    subjects: OnceLock<Arc<dyn Subjects>>,
 }
 
 impl Notifications {
-    pub fn new(
-        db: DatabaseConnection,
-        events: Arc<dyn EventBus>,
-        directory: Arc<dyn RecipientDirectory>,
-        digest: DigestConfig,
-    ) -> Self {
+    pub fn new(parts: NotificationParts) -> Self {
         Self {
             inner: Arc::new(Inner {
-                db,
-                events,
-                directory,
-                digest,
+                parts,
+                subjects: OnceLock::new(),
             }),
         }
     }
 
+    /// Where grouped notifications find their topics' titles (without it
+    /// they say how many replies, not where). Call once, at startup.
+    pub fn set_subjects(&self, subjects: Arc<dyn Subjects>) {
+        if self.inner.subjects.set(subjects).is_err() {
+            tracing::warn!("the notifications' subjects were already set");
+        }
+    }
+
     fn db(&self) -> &DatabaseConnection {
-        &self.inner.db
+        &self.inner.parts.db
+    }
+
+    fn parts(&self) -> &NotificationParts {
+        &self.inner.parts
     }
 }
