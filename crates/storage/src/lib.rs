@@ -9,6 +9,7 @@ mod body;
 mod disposition;
 mod error;
 mod files;
+mod grant;
 mod key;
 mod local;
 mod meta;
@@ -25,6 +26,7 @@ pub use files::{
     AVATAR_MAX_BYTES, DownloadLink, FileManager, FileService, FileSweeper, FilesConfig,
     PresignRequest, PresignedUpload, StoredAvatar,
 };
+pub use grant::{DownloadGrant, UploadGrant};
 pub use key::{MAX_KEY_LEN, MAX_SEGMENT_LEN, ObjectKey};
 pub use local::LocalStore;
 pub use meta::{ObjectMeta, StoredObject};

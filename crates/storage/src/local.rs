@@ -8,19 +8,18 @@
 
 use crate::body::ByteStream;
 use crate::error::StorageError;
+use crate::grant::{DownloadGrant, UploadGrant};
 use crate::key::ObjectKey;
 use crate::meta::{ObjectMeta, StoredObject, check_content_type};
-use crate::presign::{BlobMethod, BlobQuery, BlobSigner, PresignedUrl, expiry_time};
+use crate::presign::{BlobMethod, BlobQuery, BlobSigner};
 use crate::store::ObjectStore;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use p2p_kernel::ports::{HealthProbe, PortError};
-use reqwest::header::IF_NONE_MATCH;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::fs;
 use tokio::io::AsyncWriteExt;
@@ -29,24 +28,14 @@ use tokio_util::io::ReaderStream;
 const BACKEND: &str = "files";
 const READ_CHUNK: usize = 64 * 1024;
 const FALLBACK_CONTENT_TYPE: &str = "application/octet-stream";
-/// Longest download file name accepted in a presigned URL, in bytes.
-const MAX_DOWNLOAD_NAME_LEN: usize = 255;
 
 /// A store in a local directory. Its presigned URLs point at the server itself
 /// (`{public_base}/api/v1/files/blob/{key}?…`), signed with HMAC-SHA256; the
 /// HTTP shell checks them with [`LocalStore::verify_signature`].
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct LocalStore {
     root: PathBuf,
     signer: BlobSigner,
-}
-
-impl std::fmt::Debug for LocalStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalStore")
-            .field("root", &self.root)
-            .finish_non_exhaustive()
-    }
 }
 
 /// The sidecar file next to each object.
@@ -142,7 +131,8 @@ impl LocalStore {
         query: &BlobQuery,
         now: OffsetDateTime,
     ) -> Result<(), StorageError> {
-        self.signer.verify(method, key, query, now)
+        self.signer
+            .verify(method, &ObjectKey::parse(key)?, query, now)
     }
 
     fn data_path(&self, key: &ObjectKey) -> PathBuf {
@@ -379,69 +369,28 @@ impl ObjectStore for LocalStore {
         Ok(())
     }
 
-    async fn presign_put(
-        &self,
-        key: &str,
-        content_type: &str,
-        content_length: Option<u64>,
-        expires_in: Duration,
-    ) -> Result<PresignedUrl, StorageError> {
-        let key = ObjectKey::parse(key)?;
-        check_content_type(content_type)?;
-        let expires_at = expiry_time(expires_in)?;
+    async fn sign_upload(&self, grant: &UploadGrant) -> Result<String, StorageError> {
         let query = BlobQuery {
             method: BlobMethod::Put,
-            expires: expires_at.unix_timestamp(),
-            content_type: Some(content_type.to_owned()),
-            size: content_length,
+            expires: grant.expires_at().unix_timestamp(),
+            content_type: Some(grant.content_type().to_owned()),
+            size: grant.content_length(),
             filename: None,
             sig: String::new(),
         };
-        let mut required_headers = vec![
-            ("content-type".to_owned(), content_type.to_owned()),
-            // As on S3; the server refuses a second `PUT` (see `put_new`) anyway.
-            (IF_NONE_MATCH.as_str().to_owned(), "*".to_owned()),
-        ];
-        if let Some(length) = content_length {
-            required_headers.push(("content-length".to_owned(), length.to_string()));
-        }
-        Ok(PresignedUrl {
-            url: self.signer.sign(&key, query)?,
-            method: BlobMethod::Put,
-            expires_at,
-            required_headers,
-        })
+        self.signer.sign(grant.key(), query)
     }
 
-    async fn presign_get(
-        &self,
-        key: &str,
-        expires_in: Duration,
-        download_name: Option<&str>,
-    ) -> Result<PresignedUrl, StorageError> {
-        let key = ObjectKey::parse(key)?;
-        if download_name.is_some_and(|n| n.len() > MAX_DOWNLOAD_NAME_LEN) {
-            return Err(StorageError::invalid(
-                "download_name",
-                "too_long",
-                format!("must be at most {MAX_DOWNLOAD_NAME_LEN} bytes"),
-            ));
-        }
-        let expires_at = expiry_time(expires_in)?;
+    async fn sign_download(&self, grant: &DownloadGrant) -> Result<String, StorageError> {
         let query = BlobQuery {
             method: BlobMethod::Get,
-            expires: expires_at.unix_timestamp(),
+            expires: grant.expires_at().unix_timestamp(),
             content_type: None,
             size: None,
-            filename: download_name.map(str::to_owned),
+            filename: grant.download_name().map(str::to_owned),
             sig: String::new(),
         };
-        Ok(PresignedUrl {
-            url: self.signer.sign(&key, query)?,
-            method: BlobMethod::Get,
-            expires_at,
-            required_headers: Vec::new(),
-        })
+        self.signer.sign(grant.key(), query)
     }
 }
 

@@ -78,14 +78,6 @@ pub(crate) fn expiry_secs(expires_in: Duration) -> Result<u32, StorageError> {
         .map_err(|_| StorageError::invalid("expires_in", "invalid_expiry", "too long"))
 }
 
-/// Now plus `expires_in` (validated by [`expiry_secs`]), to the whole second.
-pub(crate) fn expiry_time(expires_in: Duration) -> Result<OffsetDateTime, StorageError> {
-    let secs = expiry_secs(expires_in)?;
-    let now = OffsetDateTime::now_utc();
-    let now = now.replace_nanosecond(0).unwrap_or(now);
-    Ok(now + time::Duration::seconds(i64::from(secs)))
-}
-
 /// The query string of a local presigned URL, as the HTTP shell receives it
 /// (`?method=…&expires=…&sig=…`, plus `content_type`/`size` for uploads and
 /// `filename` for downloads). Every field is covered by the signature.
@@ -119,6 +111,15 @@ pub(crate) struct BlobSigner {
     secret: Vec<u8>,
     /// Public base URL without a trailing `/`, e.g. `https://app.example.com`.
     public_base: String,
+}
+
+/// Shows where the URLs point, never the secret.
+impl fmt::Debug for BlobSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlobSigner")
+            .field("public_base", &self.public_base)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The shortest signing secret accepted, in bytes.
@@ -206,11 +207,10 @@ impl BlobSigner {
     pub(crate) fn verify(
         &self,
         method: BlobMethod,
-        key: &str,
+        key: &ObjectKey,
         query: &BlobQuery,
         now: OffsetDateTime,
     ) -> Result<(), StorageError> {
-        let key = ObjectKey::parse(key)?;
         let invalid = StorageError::Signature(SignatureProblem::Invalid);
         if method != query.method {
             return Err(invalid);
@@ -218,7 +218,7 @@ impl BlobSigner {
         let Ok(sig) = hex::decode(&query.sig) else {
             return Err(invalid);
         };
-        if self.mac(&key, query)?.verify_slice(&sig).is_err() {
+        if self.mac(key, query)?.verify_slice(&sig).is_err() {
             return Err(invalid);
         }
         if now.unix_timestamp() >= query.expires {
@@ -237,6 +237,16 @@ mod tests {
             Ok(s) => s,
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn debug_shows_the_base_and_hides_the_secret() {
+        let shown = format!("{:?}", signer());
+        assert!(shown.contains("https://files.example.com"), "{shown}");
+        assert!(
+            !shown.contains("secret") && !shown.contains("7, 7"),
+            "{shown}"
+        );
     }
 
     fn key(s: &str) -> ObjectKey {
@@ -295,22 +305,16 @@ mod tests {
         let q = query_of(&url);
         let now = OffsetDateTime::from_unix_timestamp(1_900_000_000)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        assert!(s.verify(BlobMethod::Get, k.as_str(), &q, now).is_ok());
+        assert!(s.verify(BlobMethod::Get, &k, &q, now).is_ok());
         assert!(matches!(
-            s.verify(BlobMethod::Put, k.as_str(), &q, now),
+            s.verify(BlobMethod::Put, &k, &q, now),
             Err(StorageError::Signature(SignatureProblem::Invalid))
         ));
         let mut renamed = q.clone();
         renamed.filename = Some("evil.exe".into());
-        assert!(
-            s.verify(BlobMethod::Get, k.as_str(), &renamed, now)
-                .is_err()
-        );
+        assert!(s.verify(BlobMethod::Get, &k, &renamed, now).is_err());
         let mut bad_hex = q;
         bad_hex.sig = "zz".into();
-        assert!(
-            s.verify(BlobMethod::Get, k.as_str(), &bad_hex, now)
-                .is_err()
-        );
+        assert!(s.verify(BlobMethod::Get, &k, &bad_hex, now).is_err());
     }
 }

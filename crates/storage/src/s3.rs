@@ -3,15 +3,15 @@
 use crate::body::ByteStream;
 use crate::disposition::content_disposition_attachment;
 use crate::error::StorageError;
+use crate::grant::{DownloadGrant, UploadGrant};
 use crate::key::ObjectKey;
 use crate::meta::{ObjectMeta, StoredObject, check_content_type};
-use crate::presign::{BlobMethod, PresignedUrl, expiry_secs, expiry_time};
 use crate::store::ObjectStore;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use p2p_kernel::ports::{HealthProbe, PortError};
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, IF_NONE_MATCH};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use s3::creds::Credentials;
 use s3::error::S3Error;
 use s3::{Bucket, BucketConfiguration, Region};
@@ -385,73 +385,34 @@ impl ObjectStore for S3Store {
         }
     }
 
-    async fn presign_put(
-        &self,
-        key: &str,
-        content_type: &str,
-        content_length: Option<u64>,
-        expires_in: Duration,
-    ) -> Result<PresignedUrl, StorageError> {
-        let key = ObjectKey::parse(key)?;
-        check_content_type(content_type)?;
-        let secs = expiry_secs(expires_in)?;
-        let expires_at = expiry_time(expires_in)?;
-
+    async fn sign_upload(&self, grant: &UploadGrant) -> Result<String, StorageError> {
+        // Signed, so the client must send exactly these.
         let mut headers = HeaderMap::new();
-        let mut required_headers = vec![
-            ("content-type".to_owned(), content_type.to_owned()),
-            (IF_NONE_MATCH.as_str().to_owned(), "*".to_owned()),
-        ];
-        let value = HeaderValue::from_str(content_type).map_err(|_| {
-            StorageError::invalid("content_type", "invalid_content_type", "not a header value")
-        })?;
-        headers.insert(CONTENT_TYPE, value);
-        // Signed, so the client must send it: S3 then stores the object only if
-        // none exists, and a second `PUT` with the same URL gets 412.
-        headers.insert(IF_NONE_MATCH, HeaderValue::from_static("*"));
-        if let Some(length) = content_length {
-            headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
-            required_headers.push(("content-length".to_owned(), length.to_string()));
+        for (name, value) in grant.required_headers() {
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(backend)?;
+            let value = HeaderValue::from_str(&value).map_err(|_| {
+                StorageError::invalid("content_type", "invalid_content_type", "not a header value")
+            })?;
+            headers.insert(name, value);
         }
-        let url = self
-            .bucket
-            .presign_put(self.path(&key), secs, Some(headers), None)
-            .await
-            .map_err(backend)?;
-        Ok(PresignedUrl {
-            url,
-            method: BlobMethod::Put,
-            expires_at,
-            required_headers,
-        })
+        let secs = grant.expires_in_secs();
+        let path = self.path(grant.key());
+        let url = self.bucket.presign_put(path, secs, Some(headers), None);
+        url.await.map_err(backend)
     }
 
-    async fn presign_get(
-        &self,
-        key: &str,
-        expires_in: Duration,
-        download_name: Option<&str>,
-    ) -> Result<PresignedUrl, StorageError> {
-        let key = ObjectKey::parse(key)?;
-        let secs = expiry_secs(expires_in)?;
-        let expires_at = expiry_time(expires_in)?;
-        let queries = download_name.map(|name| {
+    async fn sign_download(&self, grant: &DownloadGrant) -> Result<String, StorageError> {
+        let queries = grant.download_name().map(|name| {
             HashMap::from([(
                 "response-content-disposition".to_owned(),
                 content_disposition_attachment(name),
             )])
         });
+        let secs = grant.expires_in_secs();
         let url = self
             .bucket
-            .presign_get(self.path(&key), secs, queries)
-            .await
-            .map_err(backend)?;
-        Ok(PresignedUrl {
-            url,
-            method: BlobMethod::Get,
-            expires_at,
-            required_headers: Vec::new(),
-        })
+            .presign_get(self.path(grant.key()), secs, queries);
+        url.await.map_err(backend)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::body::ByteStream;
 use crate::error::StorageError;
+use crate::grant::{DownloadGrant, UploadGrant};
 use crate::meta::{ObjectMeta, StoredObject};
 use crate::presign::PresignedUrl;
 use async_trait::async_trait;
@@ -43,7 +44,11 @@ pub trait ObjectStore: Send + Sync + 'static {
         content_type: &str,
         content_length: Option<u64>,
         expires_in: Duration,
-    ) -> Result<PresignedUrl, StorageError>;
+    ) -> Result<PresignedUrl, StorageError> {
+        let grant = UploadGrant::new(key, content_type, content_length, expires_in)?;
+        let url = self.sign_upload(&grant).await?;
+        Ok(grant.into_url(url))
+    }
 
     /// A URL through which a client can `GET` the object, valid for
     /// `expires_in`. With `download_name`, the response asks the browser to save
@@ -53,5 +58,15 @@ pub trait ObjectStore: Send + Sync + 'static {
         key: &str,
         expires_in: Duration,
         download_name: Option<&str>,
-    ) -> Result<PresignedUrl, StorageError>;
+    ) -> Result<PresignedUrl, StorageError> {
+        let grant = DownloadGrant::new(key, expires_in, download_name)?;
+        let url = self.sign_download(&grant).await?;
+        Ok(grant.into_url(url))
+    }
+
+    /// The URL that carries out a checked upload grant (what `presign_put` hands out).
+    async fn sign_upload(&self, grant: &UploadGrant) -> Result<String, StorageError>;
+
+    /// The URL that carries out a checked download grant (what `presign_get` hands out).
+    async fn sign_download(&self, grant: &DownloadGrant) -> Result<String, StorageError>;
 }
