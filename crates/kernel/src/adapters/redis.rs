@@ -11,7 +11,9 @@ use deadpool_redis::redis::{self, AsyncCommands, AsyncConnectionConfig};
 use deadpool_redis::{Manager, Pool, Runtime, Timeouts};
 use futures_util::StreamExt;
 use std::time::Duration;
-use tokio::sync::mpsc;
+
+mod subscription;
+pub use subscription::{Delivery, lasting_subscription};
 
 const BACKEND: &str = "redis";
 /// How long a single Redis operation may take before the backend counts as unavailable.
@@ -275,74 +277,15 @@ impl PubSub for RedisPubSub {
     async fn subscribe(&self, channel: &str) -> Result<MessageStream, PortError> {
         let channel = self.redis.key(channel);
         let client = self.redis.client().clone();
-        // The first subscription happens before returning, so that a message
-        // published right after `subscribe` returns is received.
-        let mut pubsub = client.get_async_pubsub().await.map_err(port_err)?;
-        pubsub.subscribe(&channel).await.map_err(port_err)?;
-        let (tx, rx) = mpsc::channel::<Vec<u8>>(SUBSCRIPTION_BUFFER);
-        tokio::spawn(forward_subscription(client, channel, pubsub, tx));
-        Ok(tokio_stream_from(rx))
+        let deliveries = lasting_subscription(client, channel, SUBSCRIPTION_BUFFER).await?;
+        let messages = deliveries.filter_map(|delivery| {
+            std::future::ready(match delivery {
+                Delivery::Message(payload) => Some(payload),
+                Delivery::Resumed => None,
+            })
+        });
+        Ok(messages.boxed())
     }
-}
-
-async fn forward_subscription(
-    client: redis::Client,
-    channel: String,
-    first: redis::aio::PubSub,
-    tx: mpsc::Sender<Vec<u8>>,
-) {
-    let mut current = Some(first);
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        let pubsub = match current.take() {
-            Some(p) => p,
-            None => match resubscribe(&client, &channel).await {
-                Ok(p) => {
-                    tracing::info!(%channel, "redis subscription restored");
-                    backoff = Duration::from_millis(100);
-                    p
-                }
-                Err(e) => {
-                    if tx.is_closed() {
-                        return;
-                    }
-                    tracing::warn!(%channel, error = %e, "redis subscription failed, retrying");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                    continue;
-                }
-            },
-        };
-        let mut messages = pubsub.into_on_message();
-        loop {
-            tokio::select! {
-                msg = messages.next() => match msg {
-                    Some(msg) => {
-                        let payload: Vec<u8> = msg.get_payload_bytes().to_vec();
-                        if tx.send(payload).await.is_err() {
-                            return;
-                        }
-                    }
-                    None => break,
-                },
-                () = tx.closed() => return,
-            }
-        }
-        tracing::warn!(%channel, "redis subscription lost");
-    }
-}
-
-async fn resubscribe(
-    client: &redis::Client,
-    channel: &str,
-) -> Result<redis::aio::PubSub, PortError> {
-    let mut pubsub = client.get_async_pubsub().await.map_err(port_err)?;
-    pubsub.subscribe(channel).await.map_err(port_err)?;
-    Ok(pubsub)
-}
-
-fn tokio_stream_from(mut rx: mpsc::Receiver<Vec<u8>>) -> MessageStream {
-    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
 }
 
 /// Nothing kept in this process: the Redis server bounds the keys

@@ -17,12 +17,11 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use deadpool_redis::redis::{self, AsyncCommands};
 use futures_util::StreamExt;
-use p2p_kernel::adapters::redis::RedisConnection;
+use p2p_kernel::adapters::redis::{Delivery, RedisConnection, lasting_subscription};
 use p2p_kernel::footprint::{Footprint, Size};
 use p2p_kernel::ports::PortError;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 const BACKEND: &str = "redis";
 
@@ -167,20 +166,21 @@ impl ReplayLog for RedisReplayLog {
         let fanout = self.fanout_channel();
         let client = self.redis.client().clone();
         // Subscribed before returning: no append made after this is missed.
-        let pubsub = subscribe(&client, &fanout).await?;
-        let (tx, mut rx) = mpsc::channel(FEED_BUFFER);
-        tokio::spawn(forward(client, fanout, pubsub, tx));
-        Ok(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed())
+        let deliveries = lasting_subscription(client, fanout, FEED_BUFFER).await?;
+        let feed = deliveries.filter_map(|delivery| {
+            std::future::ready(match delivery {
+                Delivery::Message(payload) => match parse_message(payload) {
+                    Some(event) => Some(FeedItem::Event(Arc::new(event))),
+                    None => {
+                        tracing::warn!("malformed realtime fan-out message skipped");
+                        None
+                    }
+                },
+                Delivery::Resumed => Some(FeedItem::Resumed),
+            })
+        });
+        Ok(feed.boxed())
     }
-}
-
-async fn subscribe(client: &redis::Client, channel: &str) -> Result<redis::aio::PubSub, PortError> {
-    let mut pubsub = tokio::time::timeout(Duration::from_secs(5), client.get_async_pubsub())
-        .await
-        .map_err(|_| port_err("timed out connecting for the fan-out subscription"))?
-        .map_err(port_err)?;
-    pubsub.subscribe(channel).await.map_err(port_err)?;
-    Ok(pubsub)
 }
 
 /// Parses `<channel>\n<seq>\n<frame>`.
@@ -198,63 +198,6 @@ fn parse_message(payload: Vec<u8>) -> Option<SequencedEvent> {
         seq,
         frame: payload.slice(second + 1..),
     })
-}
-
-/// Forwards the fan-out subscription into the feed, resubscribing after a
-/// failure (and then announcing [`FeedItem::Resumed`]) until the feed is dropped.
-async fn forward(
-    client: redis::Client,
-    fanout: String,
-    first: redis::aio::PubSub,
-    tx: mpsc::Sender<FeedItem>,
-) {
-    let mut current = Some(first);
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        let pubsub = match current.take() {
-            Some(p) => p,
-            None => match subscribe(&client, &fanout).await {
-                Ok(p) => {
-                    tracing::info!(channel = %fanout, "realtime fan-out subscription restored");
-                    backoff = Duration::from_millis(100);
-                    if tx.send(FeedItem::Resumed).await.is_err() {
-                        return;
-                    }
-                    p
-                }
-                Err(e) => {
-                    if tx.is_closed() {
-                        return;
-                    }
-                    tracing::warn!(channel = %fanout, error = %e, "realtime fan-out subscription failed, retrying");
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
-                        () = tx.closed() => return,
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                    continue;
-                }
-            },
-        };
-        let mut messages = pubsub.into_on_message();
-        loop {
-            tokio::select! {
-                msg = messages.next() => match msg {
-                    Some(msg) => match parse_message(msg.get_payload_bytes().to_vec()) {
-                        Some(event) => {
-                            if tx.send(FeedItem::Event(Arc::new(event))).await.is_err() {
-                                return;
-                            }
-                        }
-                        None => tracing::warn!("malformed realtime fan-out message skipped"),
-                    },
-                    None => break,
-                },
-                () = tx.closed() => return,
-            }
-        }
-        tracing::warn!(channel = %fanout, "realtime fan-out subscription lost");
-    }
 }
 
 #[cfg(test)]
