@@ -7,7 +7,7 @@ use crate::types::{
 use async_trait::async_trait;
 use p2p_kernel::ports::{Cache, Clock};
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
-use p2p_search::{Kind, KindTotals, SearchIndex, StatsScope};
+use p2p_search::{ActivityRow, Kind, KindTotals, SearchIndex, StatsScope};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -154,30 +154,36 @@ impl DashboardService for Dashboard {
         let page = Page::from_rows(rows, &page, |r| {
             (
                 p2p_search::index_ms(r.created_at),
-                r.kind.as_str().to_owned(),
-                r.id.to_string(),
+                r.head.kind.as_str().to_owned(),
+                r.head.id.to_string(),
             )
         });
-        Ok(page.map(|r| ActivityItem {
-            activity: match r.kind {
-                Kind::Topic => ActivityType::TopicCreated,
-                Kind::Post => ActivityType::ReplyCreated,
-                Kind::UseCase => ActivityType::UseCasePublished,
-                Kind::User => ActivityType::MemberJoined,
+        Ok(page.map(
+            |ActivityRow {
+                 head,
+                 body,
+                 created_at,
+             }| ActivityItem {
+                activity: match head.kind {
+                    Kind::Topic => ActivityType::TopicCreated,
+                    Kind::Post => ActivityType::ReplyCreated,
+                    Kind::UseCase => ActivityType::UseCasePublished,
+                    Kind::User => ActivityType::MemberJoined,
+                },
+                kind: head.kind,
+                id: head.id,
+                title: head.title,
+                excerpt: body.chars().take(EXCERPT_CHARS).collect(),
+                actor_id: if head.kind == Kind::User {
+                    Some(head.id)
+                } else {
+                    head.author_id
+                },
+                organization_id: head.organization_id,
+                topic_id: head.parent_id,
+                occurred_at: created_at,
             },
-            kind: r.kind,
-            id: r.id,
-            title: r.title,
-            excerpt: r.body.chars().take(EXCERPT_CHARS).collect(),
-            actor_id: if r.kind == Kind::User {
-                Some(r.id)
-            } else {
-                r.author_id
-            },
-            organization_id: r.organization_id,
-            topic_id: r.parent_id,
-            occurred_at: r.created_at,
-        }))
+        ))
     }
 
     async fn trending(

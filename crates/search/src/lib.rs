@@ -21,8 +21,8 @@ mod types;
 
 pub use document::{Kind, Metrics, SearchDocument};
 pub use index::{
-    ActivityRow, EngagementRow, Hit, IndexQuery, KindTotals, SearchIndex, SearchPosition,
-    StatsScope, TrendingRow,
+    ActivityRow, DocumentHead, EngagementRow, Hit, IndexQuery, KindTotals, SearchIndex,
+    SearchPosition, StatsScope, TrendingRow,
 };
 pub use indexer::{IndexFeed, Indexer, IndexingBus, indexing_bus};
 pub use service::{IndexSearch, SearchService};

@@ -25,23 +25,6 @@ pub trait SearchService: Send + Sync {
     fn index(&self) -> &SearchIndex;
 }
 
-#[async_trait]
-impl SearchService for IndexSearch {
-    async fn search(
-        &self,
-        actor: &Actor,
-        scope: SearchScope,
-        params: SearchParams,
-        page: PageRequest,
-    ) -> Result<Page<SearchHit>, DomainError> {
-        IndexSearch::search(self, actor, scope, params, page).await
-    }
-
-    fn index(&self) -> &SearchIndex {
-        IndexSearch::index(self)
-    }
-}
-
 /// [`SearchService`] over the [`SearchIndex`].
 ///
 /// Visibility: forum content, published use cases and active users' profiles
@@ -56,13 +39,15 @@ impl IndexSearch {
     pub fn new(index: SearchIndex) -> Self {
         Self { index }
     }
+}
 
-    pub fn index(&self) -> &SearchIndex {
+#[async_trait]
+impl SearchService for IndexSearch {
+    fn index(&self) -> &SearchIndex {
         &self.index
     }
 
-    /// One page of hits, best first.
-    pub async fn search(
+    async fn search(
         &self,
         actor: &Actor,
         scope: SearchScope,
@@ -122,18 +107,18 @@ impl IndexSearch {
         let hits = self.index.search(&query).await?;
         Ok(
             Page::from_rows(hits, &page, |h| h.position()).map(|h| SearchHit {
-                kind: h.kind,
-                id: h.id,
+                kind: h.head.kind,
+                id: h.head.id,
                 snippet: highlight(if h.raw_snippet.is_empty() {
-                    &h.title
+                    &h.head.title
                 } else {
                     &h.raw_snippet
                 }),
-                title: h.title,
+                title: h.head.title,
                 score: h.score,
-                organization_id: h.organization_id,
-                author_id: h.author_id,
-                topic_id: h.parent_id,
+                organization_id: h.head.organization_id,
+                author_id: h.head.author_id,
+                topic_id: h.head.parent_id,
                 created_at: h.created_at,
             }),
         )

@@ -59,6 +59,37 @@ impl SearchIndex {
     }
 }
 
+/// What every read returns of a document: which one it is, whose, and its title.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DocumentHead {
+    pub kind: Kind,
+    pub id: Uuid,
+    /// The containing document (a post's topic).
+    pub parent_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    pub author_id: Option<Uuid>,
+    pub title: String,
+}
+
+impl DocumentHead {
+    /// Reads the columns `kind, id, parent_id, organization_id, author_id, title`.
+    pub(crate) fn from_row(row: &QueryResult) -> Result<Self, DomainError> {
+        let optional_id = |col: &str| -> Result<Option<Uuid>, DomainError> {
+            get::<Option<String>>(row, col)?
+                .map(|s| parse_uuid(&s))
+                .transpose()
+        };
+        Ok(Self {
+            kind: parse_kind(&get::<String>(row, "kind")?)?,
+            id: parse_uuid(&get::<String>(row, "id")?)?,
+            parent_id: optional_id("parent_id")?,
+            organization_id: optional_id("organization_id")?,
+            author_id: optional_id("author_id")?,
+            title: get(row, "title")?,
+        })
+    }
+}
+
 /// Epoch milliseconds, as the index stores times.
 pub(crate) fn to_ms(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)

@@ -10,7 +10,7 @@
 //!
 //! Only the [`CANDIDATES`] newest matches are ranked (see there).
 
-use super::{SearchIndex, from_ms, get, parse_kind, parse_uuid};
+use super::{DocumentHead, SearchIndex, from_ms, get};
 use crate::document::Kind;
 use crate::text::{MARK_END, MARK_START};
 use p2p_kernel::DomainError;
@@ -61,12 +61,7 @@ pub struct IndexQuery {
 /// One matching document.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hit {
-    pub kind: Kind,
-    pub id: Uuid,
-    pub parent_id: Option<Uuid>,
-    pub organization_id: Option<Uuid>,
-    pub author_id: Option<Uuid>,
-    pub title: String,
+    pub head: DocumentHead,
     /// Raw snippet with match marks (see `text::highlight`).
     pub raw_snippet: String,
     pub score: f64,
@@ -77,8 +72,8 @@ impl Hit {
     pub fn position(&self) -> SearchPosition {
         SearchPosition {
             score: self.score,
-            kind: self.kind.as_str().to_owned(),
-            id: self.id.to_string(),
+            kind: self.head.kind.as_str().to_owned(),
+            id: self.head.id.to_string(),
         }
     }
 }
@@ -223,21 +218,8 @@ impl SearchIndex {
         let rows = self.query(&sql, p.0).await?;
         rows.iter()
             .map(|r| {
-                let kind: String = get(r, "kind")?;
-                let id: String = get(r, "id")?;
                 Ok(Hit {
-                    kind: parse_kind(&kind)?,
-                    id: parse_uuid(&id)?,
-                    parent_id: get::<Option<String>>(r, "parent_id")?
-                        .map(|s| parse_uuid(&s))
-                        .transpose()?,
-                    organization_id: get::<Option<String>>(r, "organization_id")?
-                        .map(|s| parse_uuid(&s))
-                        .transpose()?,
-                    author_id: get::<Option<String>>(r, "author_id")?
-                        .map(|s| parse_uuid(&s))
-                        .transpose()?,
-                    title: get(r, "title")?,
+                    head: DocumentHead::from_row(r)?,
                     raw_snippet: get::<Option<String>>(r, "snippet")?.unwrap_or_default(),
                     score: get(r, "score")?,
                     created_at: from_ms(get(r, "created_at")?)?,

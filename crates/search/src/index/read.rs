@@ -1,7 +1,7 @@
 //! Reads for the dashboard: totals per kind, the activity feed, engagement
 //! of recent content, and the stored trending scores.
 
-use super::{SearchIndex, from_ms, get, parse_kind, parse_uuid, to_ms};
+use super::{DocumentHead, SearchIndex, from_ms, get, parse_kind, parse_uuid, to_ms};
 use crate::document::{Kind, Metrics};
 use p2p_kernel::DomainError;
 use p2p_kernel::persistence::{db_error, stored};
@@ -33,12 +33,7 @@ pub struct KindTotals {
 /// An entry of the activity feed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActivityRow {
-    pub kind: Kind,
-    pub id: Uuid,
-    pub parent_id: Option<Uuid>,
-    pub organization_id: Option<Uuid>,
-    pub author_id: Option<Uuid>,
-    pub title: String,
+    pub head: DocumentHead,
     pub body: String,
     pub created_at: OffsetDateTime,
 }
@@ -150,18 +145,7 @@ impl SearchIndex {
         rows.iter()
             .map(|r| {
                 Ok(ActivityRow {
-                    kind: parse_kind(&get::<String>(r, "kind")?)?,
-                    id: parse_uuid(&get::<String>(r, "id")?)?,
-                    parent_id: get::<Option<String>>(r, "parent_id")?
-                        .map(|s| parse_uuid(&s))
-                        .transpose()?,
-                    organization_id: get::<Option<String>>(r, "organization_id")?
-                        .map(|s| parse_uuid(&s))
-                        .transpose()?,
-                    author_id: get::<Option<String>>(r, "author_id")?
-                        .map(|s| parse_uuid(&s))
-                        .transpose()?,
-                    title: get(r, "title")?,
+                    head: DocumentHead::from_row(r)?,
                     body: get(r, "body")?,
                     created_at: from_ms(get(r, "created_at")?)?,
                 })
