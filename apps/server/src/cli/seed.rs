@@ -6,87 +6,58 @@
 use super::superuser::describe;
 use p2p_forum::{NewPost, NewTopic, TopicWithFirstPost};
 use p2p_identity::{AcceptInviteRequest, ClientInfo, InviteRequest, SignupRequest};
+use p2p_kernel::ids::{PostId, TopicId};
 use p2p_kernel::{Actor, DomainError, Role};
 use p2p_server::services::Services;
+use serde::Deserialize;
 
-struct Company {
-    name: &'static str,
-    domain: &'static str,
-    people: [(&'static str, &'static str, &'static str); 3],
+/// The demo data: `seed.json` beside this file.
+const SEED_DATA: &str = include_str!("seed.json");
+
+#[derive(Deserialize)]
+struct SeedData {
+    companies: Vec<Company>,
+    topics: Vec<Topic>,
+    replies: Replies,
 }
 
-const COMPANIES: [Company; 4] = [
-    Company {
-        name: "Al-Jubail Steel Fabrication",
-        domain: "jubailsteel.example.sa",
-        people: [
-            ("nora", "Nora", "Al-Harbi"),
-            ("khalid", "Khalid", "Al-Otaibi"),
-            ("sara", "Sara", "Al-Qahtani"),
-        ],
-    },
-    Company {
-        name: "Riyadh Precision Plastics",
-        domain: "riyadhplastics.example.sa",
-        people: [
-            ("omar", "Omar", "Al-Shehri"),
-            ("lama", "Lama", "Al-Dosari"),
-            ("faisal", "Faisal", "Al-Ghamdi"),
-        ],
-    },
-    Company {
-        name: "Dammam Food Packaging",
-        domain: "dammampack.example.sa",
-        people: [
-            ("huda", "Huda", "Al-Mutairi"),
-            ("yousef", "Yousef", "Al-Zahrani"),
-            ("reem", "Reem", "Al-Anazi"),
-        ],
-    },
-    Company {
-        name: "Yanbu Chemical Works",
-        domain: "yanbuchem.example.sa",
-        people: [
-            ("majed", "Majed", "Al-Harthi"),
-            ("dana", "Dana", "Al-Saud"),
-            ("turki", "Turki", "Al-Malki"),
-        ],
-    },
-];
+#[derive(Deserialize)]
+struct Company {
+    name: String,
+    domain: String,
+    /// The first person signs up as the admin; the others join by invitation.
+    people: Vec<Person>,
+}
 
-const TOPICS: [(&str, &str, &str, &[&str]); 4] = [
-    (
-        "Reducing weld porosity on galvanized sheet",
-        "We see porosity on **galvanized** sheet welds since switching suppliers. Shielding gas is 82/18. What worked for you?",
-        "quality",
-        &["welding", "quality-control"],
-    ),
-    (
-        "Predictive maintenance for injection molding machines",
-        "Has anyone put vibration sensors on hydraulic pumps? Looking for a simple setup before buying a full platform.",
-        "maintenance",
-        &["iot", "predictive-maintenance"],
-    ),
-    (
-        "Cutting energy costs of cold storage in summer",
-        "Our cold rooms run at 40% of the electricity bill in July. Night pre-cooling helped a bit. Other ideas?",
-        "energy",
-        &["energy", "cold-chain"],
-    ),
-    (
-        "Vendor recommendations for vision-based defect detection",
-        "Looking for a vendor with Arabic support and local installation for bottle-cap inspection.",
-        "automation",
-        &["computer-vision", "vendors"],
-    ),
-];
+#[derive(Deserialize)]
+struct Person {
+    handle: String,
+    first_name: String,
+    last_name: String,
+}
 
-const REPLIES: [&str; 4] = [
-    "We had the same issue: grinding off the zinc 20 mm around the joint fixed most of it.",
-    "Check the gas flow too, above 18 L/min we got turbulence and *more* porosity.",
-    "Thanks, trying both this week and will report back.",
-    "We used a local integrator for this; happy to share their contact by message.",
-];
+#[derive(Deserialize)]
+struct Topic {
+    title: String,
+    content: String,
+    category: String,
+    tags: Vec<String>,
+}
+
+/// The thread under every topic: an answer, a second opinion and the topic
+/// author's thanks (threaded under the answer).
+#[derive(Deserialize)]
+struct Replies {
+    answer: String,
+    second_opinion: String,
+    thanks: String,
+}
+
+impl Company {
+    fn email(&self, person: &Person) -> String {
+        format!("{}@{}", person.handle, self.domain)
+    }
+}
 
 fn client() -> ClientInfo {
     ClientInfo {
@@ -102,36 +73,32 @@ fn fail(e: DomainError) -> anyhow::Error {
 pub async fn run() -> anyhow::Result<()> {
     let password =
         std::env::var("P2P_SEED_PASSWORD").unwrap_or_else(|_| "Demo-password-2026".to_owned());
+    let data: SeedData = serde_json::from_str(SEED_DATA)?;
     let (backends, services) = super::context::connect().await?;
     let mut everyone: Vec<Vec<Actor>> = Vec::new();
-    for company in &COMPANIES {
+    for company in &data.companies {
         let people = seed_company(&services, &backends.db, company, &password).await?;
         println!("organization {} with {} people", company.name, people.len());
         everyone.push(people);
     }
-    let mut topics = 0;
-    for (i, (title, content, category, tags)) in TOPICS.iter().enumerate() {
+    for (i, topic) in data.topics.iter().enumerate() {
         let author = &everyone[i % everyone.len()][0];
-        let topic = services
-            .forum
-            .create_topic(
-                author,
-                NewTopic {
-                    title: (*title).to_owned(),
-                    content: (*content).to_owned(),
-                    category: Some((*category).to_owned()),
-                    tags: Some(tags.iter().map(|t| (*t).to_owned()).collect()),
-                    attachments: None,
-                },
-            )
-            .await
-            .map_err(fail)?;
-        seed_thread(&services, &everyone, i, author, &topic).await?;
-        topics += 1;
+        let new_topic = NewTopic {
+            title: topic.title.clone(),
+            content: topic.content.clone(),
+            category: Some(topic.category.clone()),
+            tags: Some(topic.tags.clone()),
+            attachments: None,
+        };
+        let created = services.forum.create_topic(author, new_topic).await;
+        let created = created.map_err(fail)?;
+        seed_thread(&services, &data.replies, &everyone, i, author, &created).await?;
     }
+    let first = &data.companies[0];
     println!(
-        "{topics} topics with threads; sign in as nora@{} / {password}",
-        COMPANIES[0].domain
+        "{} topics with threads; sign in as {} / {password}",
+        data.topics.len(),
+        first.email(&first.people[0])
     );
     // No live indexer runs in a one-off command: index what was seeded.
     services.discovery.indexer.reindex().await.map_err(fail)?;
@@ -144,16 +111,16 @@ async fn seed_company(
     company: &Company,
     password: &str,
 ) -> anyhow::Result<Vec<Actor>> {
-    let (handle, first, last) = company.people[0];
+    let founder = &company.people[0];
     let admin = services
         .identity
         .signup(
             SignupRequest {
-                email: format!("{handle}@{}", company.domain),
+                email: company.email(founder),
                 password: password.to_owned(),
-                first_name: first.to_owned(),
-                last_name: last.to_owned(),
-                organization_name: company.name.to_owned(),
+                first_name: founder.first_name.clone(),
+                last_name: founder.last_name.clone(),
+                organization_name: company.name.clone(),
             },
             client(),
         )
@@ -165,8 +132,8 @@ async fn seed_company(
         .await
         .map_err(fail)?;
     let mut people = vec![admin_actor.clone()];
-    for (handle, first, last) in company.people.iter().skip(1) {
-        let email = format!("{handle}@{}", company.domain);
+    for person in company.people.iter().skip(1) {
+        let email = company.email(person);
         services
             .identity
             .invite(
@@ -185,8 +152,8 @@ async fn seed_company(
                 AcceptInviteRequest {
                     token,
                     password: password.to_owned(),
-                    first_name: (*first).to_owned(),
-                    last_name: (*last).to_owned(),
+                    first_name: person.first_name.clone(),
+                    last_name: person.last_name.clone(),
                 },
                 client(),
             )
@@ -224,6 +191,7 @@ async fn invitation_token(db: &sea_orm::DatabaseConnection, email: &str) -> anyh
 
 async fn seed_thread(
     services: &Services,
+    replies: &Replies,
     everyone: &[Vec<Actor>],
     index: usize,
     author: &Actor,
@@ -232,61 +200,39 @@ async fn seed_thread(
     let topic_id = topic.topic.id;
     let first_replier = &everyone[(index + 1) % everyone.len()][1];
     let second_replier = &everyone[(index + 2) % everyone.len()][2];
-    let answer = services
-        .forum
-        .create_post(
-            first_replier,
-            topic_id,
-            NewPost {
-                content: REPLIES[0].to_owned(),
-                parent_id: None,
-                attachments: None,
-            },
-        )
-        .await
-        .map_err(fail)?;
-    services
-        .forum
-        .create_post(
-            second_replier,
-            topic_id,
-            NewPost {
-                content: REPLIES[1].to_owned(),
-                parent_id: None,
-                attachments: None,
-            },
-        )
-        .await
-        .map_err(fail)?;
-    services
-        .forum
-        .create_post(
-            author,
-            topic_id,
-            NewPost {
-                content: REPLIES[2].to_owned(),
-                parent_id: Some(answer.id),
-                attachments: None,
-            },
-        )
-        .await
-        .map_err(fail)?;
-    services
-        .forum
-        .upvote(author, answer.id)
-        .await
-        .map_err(fail)?;
-    services
-        .forum
-        .upvote(second_replier, answer.id)
-        .await
-        .map_err(fail)?;
+    let answer = reply(services, first_replier, topic_id, &replies.answer, None).await?;
+    reply(
+        services,
+        second_replier,
+        topic_id,
+        &replies.second_opinion,
+        None,
+    )
+    .await?;
+    reply(services, author, topic_id, &replies.thanks, Some(answer)).await?;
+    for voter in [author, second_replier] {
+        services.forum.upvote(voter, answer).await.map_err(fail)?;
+    }
     if index.is_multiple_of(2) {
-        services
-            .forum
-            .mark_best_answer(author, answer.id)
-            .await
-            .map_err(fail)?;
+        let marked = services.forum.mark_best_answer(author, answer).await;
+        marked.map_err(fail)?;
     }
     Ok(())
+}
+
+/// Posts `content` in the topic (under `parent` when given); returns the post's id.
+async fn reply(
+    services: &Services,
+    who: &Actor,
+    topic_id: TopicId,
+    content: &str,
+    parent_id: Option<PostId>,
+) -> anyhow::Result<PostId> {
+    let post = NewPost {
+        content: content.to_owned(),
+        parent_id,
+        attachments: None,
+    };
+    let created = services.forum.create_post(who, topic_id, post).await;
+    Ok(created.map_err(fail)?.id)
 }
