@@ -167,3 +167,106 @@ async fn accepting_invitations_is_not_limited_per_address() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn admins_list_revoke_and_resend_pending_invitations() {
+    let app = TestApp::spawn().await;
+    let (admin, member) = app
+        .admin_and_member("inv-list-admin", "inv-list-member")
+        .await;
+    let other = app.signup(&unique_email("inv-list-other")).await;
+    let (first, second) = (unique_email("inv-first"), unique_email("inv-second"));
+    let first_token = invite(&app, &admin, &first, "member").await;
+    let second_token = invite(&app, &admin, &second, "admin").await;
+
+    let list = app
+        .get("/api/v1/users/invitations?limit=1", admin.token())
+        .await;
+    list.assert_status(200);
+    let newest = &list.json["items"][0];
+    assert_eq!(newest["email"], second.as_str(), "{}", list.text);
+    assert_eq!(newest["role"], "admin");
+    assert_eq!(newest["invited_by"], admin.user_id.as_str());
+    assert!(newest["created_at"].is_string() && newest["expires_at"].is_string());
+    let pages = app
+        .all_pages("/api/v1/users/invitations?limit=1", admin.token())
+        .await;
+    let all: Vec<_> = pages
+        .iter()
+        .flat_map(|p| p["items"].as_array().cloned().unwrap_or_default())
+        .collect();
+    let emails: Vec<_> = all
+        .iter()
+        .map(|i| i["email"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(emails, [second.as_str(), first.as_str()]);
+    let first_id = all[1]["id"].as_str().unwrap().to_owned();
+    let second_id = all[0]["id"].as_str().unwrap().to_owned();
+
+    // Members, other organizations and unknown ids are refused.
+    app.get("/api/v1/users/invitations", member.token())
+        .await
+        .assert_problem(403, "forbidden");
+    let path = |id: &str| format!("/api/v1/users/invitations/{id}");
+    let resend = |id: &str| format!("/api/v1/users/invitations/{id}/resend");
+    app.delete(&path(&first_id), member.token())
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(&resend(&first_id), member.token(), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.delete(&path(&first_id), other.token())
+        .await
+        .assert_problem(404, "not_found");
+    app.post(&resend(&first_id), other.token(), &json!({}))
+        .await
+        .assert_problem(404, "not_found");
+    let unknown = uuid::Uuid::new_v4().to_string();
+    app.delete(&path(&unknown), admin.token())
+        .await
+        .assert_problem(404, "not_found");
+    assert!(
+        app.get("/api/v1/users/invitations", other.token())
+            .await
+            .json["items"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+
+    // Revoked: the link answers 410, the list forgets it, a second revoke is 404.
+    app.delete(&path(&first_id), admin.token())
+        .await
+        .assert_status(204);
+    accept(&app, &first_token)
+        .await
+        .assert_problem(410, "invitation_revoked");
+    app.delete(&path(&first_id), admin.token())
+        .await
+        .assert_problem(404, "not_found");
+    let left = app.get("/api/v1/users/invitations", admin.token()).await;
+    assert_eq!(
+        left.json["items"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        left.text
+    );
+
+    // Resent: a new link works, the old one no longer does.
+    let again = app
+        .post(&resend(&second_id), admin.token(), &json!({}))
+        .await;
+    again.assert_status(202);
+    assert_eq!(again.json["id"], second_id.as_str());
+    let new_token = app.token_from_email(&second, 2, "/accept-invite").await;
+    assert_ne!(new_token, second_token);
+    accept(&app, &second_token)
+        .await
+        .assert_problem(400, "invalid_token");
+    let joined = accept(&app, &new_token).await;
+    joined.assert_status(201);
+    assert_eq!(joined.json["user"]["role"], "admin");
+    app.post(&resend(&second_id), admin.token(), &json!({}))
+        .await
+        .assert_problem(404, "not_found");
+    app.stop().await;
+}

@@ -207,6 +207,28 @@ identity_service! {
     /// Emits `invitation.created` on `org:<id>` (id, role and inviter; not the email).
     fn invite(&self, actor: &Actor, req: InviteRequest) -> Result<InvitationView, DomainError>;
 
+    /// The pending invitations of the caller's organization (neither
+    /// accepted, withdrawn nor expired), newest first. Admins only (403).
+    fn list_invitations(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<InvitationView>, DomainError>;
+
+    /// Withdraws one of the caller's organization's invitations: its link
+    /// then answers 410 `invitation_revoked`. Admins only (403); 404 for an
+    /// unknown id, another organization's, or one accepted or already
+    /// withdrawn. Recorded in the audit log; emits `invitation.revoked` on
+    /// `org:<id>`.
+    fn revoke_invitation(&self, actor: &Actor, id: Uuid) -> Result<(), DomainError>;
+
+    /// Emails an invitation again with a new link and a new lifetime (an
+    /// expired one too); the old link stops working (400 `invalid_token`).
+    /// Counts against the same per-admin and per-organization limits as
+    /// [`IdentityService::invite`] (429). Admins only (403); 404 like
+    /// [`IdentityService::revoke_invitation`]. Recorded in the audit log.
+    fn resend_invitation(&self, actor: &Actor, id: Uuid) -> Result<InvitationView, DomainError>;
+
     /// For the ops CLI (`cargo xtask create-superuser`): creates a platform
     /// superuser, or promotes the existing account of that email (setting the
     /// given password and reactivating it). A new account joins the

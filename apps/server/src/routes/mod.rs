@@ -43,13 +43,16 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::accept_invite)
         .service(auth::list_sessions)
         .service(auth::revoke_session)
-        // `/users/me` and `/users/invite` before `/users/{id}`.
+        // `/users/me`, `/users/invite` and `/users/invitations` before `/users/{id}`.
         .service(users::me)
         .service(users::update_me)
         .service(avatar::upload)
         .service(avatar::download)
         .service(users::list)
         .service(users::invite)
+        .service(users::invitations)
+        .service(users::revoke_invitation)
+        .service(users::resend_invitation)
         .service(users::get)
         .service(users::update)
         .service(users::deactivate)

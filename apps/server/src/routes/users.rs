@@ -1,5 +1,6 @@
 //! `/api/v1/users`: profiles, members, invitations, roles and deactivation.
 
+use super::params::PageQuery;
 use crate::http::error::Problem;
 use crate::http::{ApiError, ApiJson, ApiQuery, Authenticated};
 use crate::state::AppState;
@@ -82,6 +83,53 @@ pub async fn invite(
 ) -> Result<HttpResponse, ApiError> {
     let invitation = state.services.identity.invite(&auth.0, body.0).await?;
     Ok(HttpResponse::Created().json(invitation))
+}
+
+/// Pending invitations of the caller's organization (admin), newest first.
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(PageQuery), responses(
+    (status = 200, body = Page<InvitationView>), (status = 403, body = Problem),
+))]
+#[get("/users/invitations")]
+pub async fn invitations(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    query: ApiQuery<PageQuery>,
+) -> Result<web::Json<Page<InvitationView>>, ApiError> {
+    let page = query.0.page()?;
+    let identity = &state.services.identity;
+    Ok(web::Json(identity.list_invitations(&auth.0, page).await?))
+}
+
+/// Withdraws a pending invitation (admin): its emailed link then answers 410.
+#[utoipa::path(tag = "users", security(("bearer" = [])), responses(
+    (status = 204), (status = 403, body = Problem),
+    (status = 404, body = Problem, description = "unknown, another organization's, accepted or already withdrawn"),
+))]
+#[delete("/users/invitations/{id}")]
+pub async fn revoke_invitation(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let identity = &state.services.identity;
+    identity.revoke_invitation(&auth.0, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Emails a pending (or expired) invitation again with a new link (admin); the old link stops working.
+#[utoipa::path(tag = "users", security(("bearer" = [])), responses(
+    (status = 202, body = InvitationView), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 429, body = Problem, description = "the admin's or the organization's hourly invitations are used up; `Retry-After`"),
+))]
+#[post("/users/invitations/{id}/resend")]
+pub async fn resend_invitation(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let identity = &state.services.identity;
+    let invitation = identity.resend_invitation(&auth.0, id.into_inner()).await?;
+    Ok(HttpResponse::Accepted().json(invitation))
 }
 
 /// The public profile of any user of the platform.

@@ -6,8 +6,10 @@ use crate::session_state::open_sessions;
 use crate::types::{AdminUserPatch, UserProfile};
 use crate::views::{profile, role_of};
 use crate::{Identity, errors, invites, repo, token};
+use p2p_kernel::audit;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::persistence::db_error;
+use p2p_kernel::ports::{AuditAction, AuditEvent};
 use p2p_kernel::{Actor, DomainError, Role};
 
 impl Identity {
@@ -74,6 +76,29 @@ impl Identity {
         } else {
             0
         };
+        let audit_event = |action: AuditAction| {
+            AuditEvent::new(
+                OrgId(user.organization_id),
+                actor.user_id,
+                action,
+                "user",
+                user.id,
+            )
+        };
+        let mut recorded = Vec::new();
+        if role_changed {
+            let change = serde_json::json!({ "from": old_role, "to": new_role });
+            recorded.push(audit_event(AuditAction::RoleChanged).details(change));
+        }
+        if deactivated {
+            recorded.push(audit_event(AuditAction::UserDeactivated));
+        }
+        if reactivated {
+            recorded.push(audit_event(AuditAction::UserReactivated));
+        }
+        for event in &recorded {
+            audit::append(&txn, event).await?;
+        }
         let (ended, changed) = if deactivated {
             (revoke_all_sessions(&txn, user.id, now).await?, Vec::new())
         } else {

@@ -1,21 +1,29 @@
+use super::invitations::invitation_view;
 use crate::entity::invitation;
 use crate::service::commit;
 use crate::types::{InvitationView, InviteRequest};
 use crate::{Identity, emails, errors, repo, token};
 use p2p_kernel::Code;
-use p2p_kernel::persistence::{api_time, db_error, db_time, is_unique_violation};
+use p2p_kernel::audit;
+use p2p_kernel::persistence::{db_error, db_time, is_unique_violation};
+use p2p_kernel::ports::{AuditAction, AuditEvent};
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{Actor, DomainError};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+/// Who an invitation email says it is from.
+pub(crate) struct Sender {
+    pub user_id: Uuid,
+    /// The inviting admin's name.
+    pub name: String,
+    pub organization: String,
+}
+
 impl Identity {
-    pub(crate) async fn invite(
-        &self,
-        actor: &Actor,
-        req: InviteRequest,
-    ) -> Result<InvitationView, DomainError> {
-        actor.require_org_admin(actor.org_id)?;
+    /// Counts an invitation sent (or sent again) against the admin's and the
+    /// organization's limits; 429 beyond either.
+    pub(crate) async fn count_invitation(&self, actor: &Actor) -> Result<(), DomainError> {
         let limits = self.inner.config.rate_limits;
         self.limit(
             &format!("invite:admin:{}", actor.user_id),
@@ -26,7 +34,52 @@ impl Identity {
             &format!("invite:org:{}", actor.org_id),
             limits.invitations_per_organization,
         )
-        .await?;
+        .await
+    }
+
+    /// The calling admin and their organization, as an invitation names them.
+    pub(crate) async fn invitation_sender(&self, actor: &Actor) -> Result<Sender, DomainError> {
+        let inviter = self.current_user(actor).await?;
+        let org = self
+            .inner
+            .orgs
+            .find(actor.org_id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("organization"))?;
+        let name = format!("{} {}", inviter.first_name, inviter.last_name);
+        Ok(Sender {
+            user_id: inviter.id,
+            name: name.trim().to_owned(),
+            organization: org.name,
+        })
+    }
+
+    /// Queues the invitation email with its link, in the caller's transaction.
+    pub(crate) async fn queue_invitation(
+        &self,
+        txn: &DatabaseTransaction,
+        sender: &Sender,
+        invitation: &InvitationView,
+        token: &str,
+    ) -> Result<(), DomainError> {
+        let mail = emails::invitation(
+            &self.inner.config,
+            &invitation.email,
+            &sender.name,
+            &sender.organization,
+            invitation.role,
+            token,
+        );
+        self.enqueue_email(txn, &mail).await
+    }
+
+    pub(crate) async fn invite(
+        &self,
+        actor: &Actor,
+        req: InviteRequest,
+    ) -> Result<InvitationView, DomainError> {
+        actor.require_org_admin(actor.org_id)?;
+        self.count_invitation(actor).await?;
         let email = normalize_email(&req.email);
         let mut v = Validator::new();
         v.email("email", &email);
@@ -38,13 +91,8 @@ impl Identity {
         {
             return Err(errors::email_taken());
         }
-        let inviter = self.current_user(actor).await?;
-        let org = self
-            .inner
-            .orgs
-            .find(actor.org_id)
-            .await?
-            .ok_or_else(|| DomainError::not_found("organization"))?;
+        let sender = self.invitation_sender(actor).await?;
+        let org = actor.org_id.0;
 
         let now = self.now();
         let expires_at = db_time(now + self.inner.config.invitation_ttl);
@@ -53,7 +101,7 @@ impl Identity {
         // Forget a finished invitation of this email so the new one fits the
         // unique (organization, email) index; a pending one makes the insert fail.
         invitation::Entity::delete_many()
-            .filter(invitation::Column::OrganizationId.eq(org.id))
+            .filter(invitation::Column::OrganizationId.eq(org))
             .filter(invitation::Column::Email.eq(email.clone()))
             .filter(
                 Condition::any()
@@ -64,20 +112,21 @@ impl Identity {
             .exec(&txn)
             .await
             .map_err(db_error)?;
-        let id = Uuid::now_v7();
-        let row = invitation::ActiveModel {
-            id: Set(id),
-            organization_id: Set(org.id),
-            email: Set(email.clone()),
-            role: Set(req.role.as_str().to_owned()),
-            token_hash: Set(fresh.hash),
-            invited_by: Set(Some(inviter.id)),
-            created_at: Set(now),
-            expires_at: Set(expires_at),
-            accepted_at: Set(None),
-            revoked_at: Set(None),
+        let row = invitation::Model {
+            id: Uuid::now_v7(),
+            organization_id: org,
+            email,
+            role: req.role.as_str().to_owned(),
+            token_hash: fresh.hash,
+            invited_by: Some(sender.user_id),
+            created_at: now,
+            expires_at,
+            accepted_at: None,
+            revoked_at: None,
         };
-        match invitation::Entity::insert(row)
+        let view = invitation_view(&row);
+        let active: invitation::ActiveModel = row.into();
+        match invitation::Entity::insert(active)
             .exec_without_returning(&txn)
             .await
         {
@@ -90,32 +139,24 @@ impl Identity {
             }
             Err(e) => return Err(db_error(e)),
         }
-        let inviter_name = format!("{} {}", inviter.first_name, inviter.last_name);
-        let mail = emails::invitation(
-            &self.inner.config,
-            &email,
-            inviter_name.trim(),
-            &org.name,
-            req.role,
-            &fresh.token,
-        );
-        self.enqueue_email(&txn, &mail).await?;
+        self.queue_invitation(&txn, &sender, &view, &fresh.token)
+            .await?;
+        let event = AuditEvent::new(
+            actor.org_id,
+            actor.user_id,
+            AuditAction::InvitationSent,
+            "invitation",
+            view.id,
+        )
+        .details(serde_json::json!({ "email": view.email, "role": view.role }));
+        audit::append(&txn, &event).await?;
         commit(txn).await?;
         self.wake_outbox();
-        let view = InvitationView {
-            id,
-            organization_id: org.id,
-            email,
-            role: req.role,
-            invited_by: Some(inviter.id),
-            created_at: api_time(now),
-            expires_at: api_time(expires_at),
-        };
         self.publish(
-            format!("org:{}", org.id),
+            format!("org:{org}"),
             "invitation.created",
             // Every member hears of it: the invitee's address (not yet a member) stays out.
-            serde_json::json!({ "id": id, "role": view.role, "invited_by": inviter.id }),
+            serde_json::json!({ "id": view.id, "role": view.role, "invited_by": sender.user_id }),
         )
         .await;
         Ok(view)

@@ -1,6 +1,7 @@
 //! Profiles, members, invitations and admin changes.
 
 mod admin;
+mod invitations;
 mod invite;
 mod me;
 mod members;

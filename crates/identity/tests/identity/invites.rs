@@ -3,7 +3,11 @@ use p2p_identity::{AcceptInviteRequest, InviteRequest, LoginRequest};
 use p2p_kernel::Role;
 use p2p_testkit::on_both;
 
-on_both!(invitation_end_to_end, expired_invitations);
+on_both!(
+    invitation_end_to_end,
+    expired_invitations,
+    pending_invitations_are_listed_revoked_resent_and_audited,
+);
 
 fn accept(token: &str, password: &str) -> AcceptInviteRequest {
     AcceptInviteRequest {
@@ -191,4 +195,86 @@ async fn expired_invitations(env: Env) {
         .await
         .unwrap();
     assert_eq!(erin.user.role, Role::Admin);
+}
+
+async fn pending_invitations_are_listed_revoked_resent_and_audited(env: Env) {
+    use p2p_kernel::PageRequest;
+    use p2p_kernel::audit::SqlAuditTrail;
+    use p2p_kernel::ids::{OrgId, UserId};
+    use p2p_kernel::ports::{AuditAction, AuditTrail};
+    let admin = env.signup("ann@acme.example", "Acme").await;
+    let actor = env.actor(&admin.access_token).await;
+    let bob = env
+        .add_member(&actor, "bob@acme.example", Role::Member, ("Bob", "Ali"))
+        .await;
+    let identity = &env.identity;
+    let dave = identity
+        .invite(&actor, invite("dave@partner.example", Role::Member))
+        .await
+        .unwrap();
+    let eve = identity
+        .invite(&actor, invite("eve@partner.example", Role::Admin))
+        .await
+        .unwrap();
+    let first = PageRequest::first(1);
+    let page = identity.list_invitations(&actor, first).await.unwrap();
+    assert_eq!(
+        page.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        [eve.id]
+    );
+    let next = PageRequest::new(Some(1), page.next_cursor).unwrap();
+    let rest = identity.list_invitations(&actor, next).await.unwrap();
+    assert_eq!(
+        rest.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        [dave.id]
+    );
+    assert_eq!(rest.next_cursor, None);
+
+    let member = env.actor(&bob.access_token).await;
+    let listed = identity
+        .list_invitations(&member, PageRequest::first(5))
+        .await;
+    assert_eq!(code(listed), (403, "forbidden".into()));
+    identity.revoke_invitation(&actor, dave.id).await.unwrap();
+    let twice = identity.revoke_invitation(&actor, dave.id).await;
+    assert_eq!(code(twice), (404, "not_found".into()));
+    let old = env.link_token("eve@partner.example", "accept-invite").await;
+    let again = identity.resend_invitation(&actor, eve.id).await.unwrap();
+    assert_eq!(again.id, eve.id);
+    assert_ne!(
+        env.link_token("eve@partner.example", "accept-invite").await,
+        old
+    );
+    let patch = p2p_identity::AdminUserPatch {
+        role: Some(Role::Admin),
+        is_active: None,
+    };
+    identity
+        .update_user(&actor, UserId(bob.user.id), patch)
+        .await
+        .unwrap();
+    identity
+        .deactivate(&actor, UserId(bob.user.id))
+        .await
+        .unwrap();
+
+    let org = OrgId(admin.organization.id);
+    let log = SqlAuditTrail::new(env.db.clone())
+        .list(org, &PageRequest::first(20))
+        .await
+        .unwrap();
+    let mut actions: Vec<_> = log.items.iter().map(|e| e.event.action).collect();
+    actions.sort_by_key(|a| a.as_str());
+    let mut expected = vec![
+        AuditAction::InvitationSent, // Bob
+        AuditAction::InvitationSent,
+        AuditAction::InvitationSent,
+        AuditAction::InvitationRevoked,
+        AuditAction::InvitationResent,
+        AuditAction::RoleChanged,
+        AuditAction::UserDeactivated,
+    ];
+    expected.sort_by_key(|a| a.as_str());
+    assert_eq!(actions, expected);
+    assert!(log.items.iter().all(|e| e.event.actor_id == actor.user_id));
 }
