@@ -996,7 +996,11 @@ export interface paths {
         get: operations["me"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erases the caller's account (password required): personal data wiped, sessions ended,
+         *     email freed; what they wrote stays, by a deleted user.
+         */
+        delete: operations["erase_me"];
         options?: never;
         head?: never;
         /** Updates the caller's own profile. */
@@ -1295,6 +1299,11 @@ export interface components {
         /** @description A short confirmation. */
         Done: {
             status: string;
+        };
+        /** @description The proof asked before erasing one's own account. */
+        EraseRequest: {
+            /** @description The account's current password. */
+            password: string;
         };
         /** @description How many listed use cases carry each value. */
         FacetCount: {
@@ -2201,6 +2210,11 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             email?: string | null;
+            /**
+             * @description The person erased their account: no name, no profile, only their
+             *     content stays (show it as by a deleted user).
+             */
+            erased: boolean;
             first_name: string;
             /** Format: uuid */
             id: string;
@@ -5083,6 +5097,53 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    erase_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseRequest"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_credentials`: wrong password */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `last_admin`: the only admin of an organization with other members */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

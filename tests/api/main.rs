@@ -7,6 +7,7 @@ mod auth;
 mod avatar;
 mod dashboard;
 mod domain_claims;
+mod erasure;
 mod fdi;
 mod files;
 mod forum;

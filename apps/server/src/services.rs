@@ -78,8 +78,14 @@ impl Services {
             group_window: settings.notification_group,
         });
         let notifier: Arc<dyn Notifier> = Arc::new(notifications.clone());
+        let files = FileManager::new(
+            backends.db.clone(),
+            backends.files.clone(),
+            FilesConfig::new(settings.public_url.as_str()),
+        );
         let mut identity_config = identity_config(settings, outbox_waker)?;
         identity_config.notifier = Some(notifier.clone());
+        identity_config.personal_files = Some(Arc::new(files.clone()));
         let identity = Identity::new(
             backends.db.clone(),
             backends.cache.clone(),
@@ -88,11 +94,6 @@ impl Services {
             clock.clone(),
             Arc::new(OrganizationTable::new(backends.db.clone())),
             identity_config,
-        );
-        let files = FileManager::new(
-            backends.db.clone(),
-            backends.files.clone(),
-            FilesConfig::new(settings.public_url.as_str()),
         );
         let posts: Arc<dyn PostStore> = match &backends.mongo {
             Some(mongo) => Arc::new(

@@ -141,6 +141,17 @@ identity_service! {
     /// Emits `user.updated` on `user:<id>`.
     fn update_me(&self, actor: &Actor, patch: ProfilePatch) -> Result<UserProfile, DomainError>;
 
+    /// Erases the caller's account once `password` proves it is them (403
+    /// `invalid_credentials` otherwise): names, job title, bio, phone and
+    /// avatar are wiped, the email address is freed (replaced by a
+    /// placeholder at `erased.invalid`), every session ends and the account
+    /// can never sign in again; the avatar and the uploads never attached to
+    /// content are deleted from storage. What the person wrote stays, by a
+    /// user without a name (`erased` in the profile). 409 `last_admin` for
+    /// the only active admin of an organization with other active members.
+    /// Emits `user.updated` (search drops the profile) and `member.updated`.
+    fn erase_me(&self, actor: &Actor, password: &str) -> Result<(), DomainError>;
+
     /// Records the caller's new avatar, already stored by the file storage
     /// (the HTTP layer checks type and size and uploads it).
     fn set_avatar(

@@ -99,6 +99,8 @@ pub struct IdentityConfig {
     pub outbox_waker: Option<Arc<Notify>>,
     /// Told when an invitation is accepted (the inviter is notified).
     pub notifier: Option<Arc<dyn p2p_kernel::ports::Notifier>>,
+    /// Deletes an erased account's avatar and never-attached uploads (file storage).
+    pub personal_files: Option<Arc<dyn p2p_kernel::ports::PersonalFiles>>,
     /// The RS256 key of the FDI access tokens (`/auth`). Default: a new key per process.
     pub signing_key: crate::fdi::SigningKeySource,
 }
@@ -122,6 +124,7 @@ impl IdentityConfig {
             session_cache_ttl: Duration::from_secs(60),
             outbox_waker: None,
             notifier: None,
+            personal_files: None,
             signing_key: crate::fdi::SigningKeySource::Ephemeral,
         }
     }

@@ -38,6 +38,9 @@ pub(crate) fn public_profile(
     organization_name: String,
     show_email: bool,
 ) -> PublicProfile {
+    let erased = u
+        .email
+        .ends_with(&format!("@{}", crate::users::ERASED_DOMAIN));
     PublicProfile {
         id: u.id,
         organization_id: u.organization_id,
@@ -49,7 +52,8 @@ pub(crate) fn public_profile(
         avatar_url: u.avatar_url.clone(),
         role: role_of(u),
         is_active: u.is_active,
-        email: show_email.then(|| u.email.clone()),
+        erased,
+        email: (show_email && !erased).then(|| u.email.clone()),
         created_at: api_time(u.created_at),
     }
 }

@@ -46,6 +46,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         // `/users/me`, `/users/invite` and `/users/invitations` before `/users/{id}`.
         .service(users::me)
         .service(users::update_me)
+        .service(users::erase_me)
         .service(avatar::upload)
         .service(avatar::download)
         .service(users::list)

@@ -6,7 +6,8 @@ use crate::http::{ApiError, ApiJson, ApiQuery, Authenticated};
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use p2p_identity::{
-    AdminUserPatch, InvitationView, InviteRequest, ProfilePatch, PublicProfile, UserProfile,
+    AdminUserPatch, EraseRequest, InvitationView, InviteRequest, ProfilePatch, PublicProfile,
+    UserProfile,
 };
 use p2p_kernel::{Page, PageRequest};
 use serde::Deserialize;
@@ -52,6 +53,24 @@ pub async fn update_me(
     Ok(web::Json(
         state.services.identity.update_me(&auth.0, body.0).await?,
     ))
+}
+
+/// Erases the caller's account (password required): personal data wiped, sessions ended,
+/// email freed; what they wrote stays, by a deleted user.
+#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = EraseRequest, responses(
+    (status = 204), (status = 401, body = Problem),
+    (status = 403, body = Problem, description = "`invalid_credentials`: wrong password"),
+    (status = 409, body = Problem, description = "`last_admin`: the only admin of an organization with other members"),
+))]
+#[delete("/users/me")]
+pub async fn erase_me(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    body: ApiJson<EraseRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let identity = &state.services.identity;
+    identity.erase_me(&auth.0, &body.0.password).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Members of the caller's organization (admin), with `q` filtering.

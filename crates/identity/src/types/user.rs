@@ -46,6 +46,9 @@ pub struct PublicProfile {
     pub role: Role,
     /// False for deactivated accounts (their content stays).
     pub is_active: bool,
+    /// The person erased their account: no name, no profile, only their
+    /// content stays (show it as by a deleted user).
+    pub erased: bool,
     pub email: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -65,6 +68,13 @@ pub struct ProfilePatch {
     pub bio: Option<String>,
     /// At most 32 characters: digits, spaces and `+ - ( ) .`.
     pub phone: Option<String>,
+}
+
+/// The proof asked before erasing one's own account.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct EraseRequest {
+    /// The account's current password.
+    pub password: String,
 }
 
 /// An admin's changes to a member of their organization.

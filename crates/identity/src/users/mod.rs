@@ -1,11 +1,14 @@
 //! Profiles, members, invitations and admin changes.
 
 mod admin;
+mod erase;
 mod invitations;
 mod invite;
 mod me;
 mod members;
 mod profile;
+
+pub(crate) use erase::ERASED_DOMAIN;
 
 use crate::entity::user;
 use crate::{Identity, errors, repo};

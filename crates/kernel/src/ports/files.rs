@@ -102,3 +102,17 @@ pub trait FileAccess: Send + Sync + 'static {
     /// Content that no longer exists answers `false`.
     async fn can_read(&self, actor: &Actor, owner_id: Uuid) -> Result<bool, DomainError>;
 }
+
+/// What file storage holds about a person outside their content (their
+/// avatar, their uploads never attached to anything): erased with their
+/// account. The storage crate implements it; the identity domain calls it.
+#[async_trait]
+pub trait PersonalFiles: Send + Sync + 'static {
+    /// Deletes `user`'s avatar image `avatar_version` (if any) and the files
+    /// they uploaded that are not attached to content.
+    async fn erase_person(
+        &self,
+        user: crate::ids::UserId,
+        avatar_version: Option<Uuid>,
+    ) -> Result<(), DomainError>;
+}

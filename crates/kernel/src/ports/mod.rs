@@ -20,7 +20,7 @@ pub use cache::Cache;
 pub use clock::{Clock, SystemClock};
 pub use current::{CurrentState, CurrentStates};
 pub use events::EventBus;
-pub use files::{FileAccess, FileInfo, FileOwner, FileUpload, Files, UploadBody};
+pub use files::{FileAccess, FileInfo, FileOwner, FileUpload, Files, PersonalFiles, UploadBody};
 pub use health::HealthProbe;
 pub use mail::{Mailer, OutgoingEmail};
 pub use notify::{

@@ -25,7 +25,7 @@ pub struct StoredAvatar {
     pub version: Uuid,
 }
 
-fn avatar_key(user: Uuid, version: Uuid) -> String {
+pub(crate) fn avatar_key(user: Uuid, version: Uuid) -> String {
     format!("avatars/{user}/{version}")
 }
 

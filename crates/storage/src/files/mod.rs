@@ -13,6 +13,7 @@ mod attach;
 mod avatar;
 mod download;
 pub(crate) mod entity;
+mod erase;
 mod errors;
 mod presign;
 mod sweep;
