@@ -1,0 +1,9 @@
+//! Integration tests of the search index and service on SQLite and on
+//! PostgreSQL: matching, ranking, visibility, typos, paging, removal, the
+//! activity feed and totals.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod feed;
+mod search;
+mod support;
