@@ -59,7 +59,7 @@ async fn drafts_are_found_only_by_their_organization_and_operators(search: Index
         1,
     );
     draft.published = false;
-    index(&search, &[draft.clone()]).await;
+    index(&search, std::slice::from_ref(&draft)).await;
 
     assert_eq!(
         ids(&find(&search, &owner, "inspection").await),
@@ -83,7 +83,7 @@ async fn a_word_one_typo_away_finds_the_indexed_one(search: IndexSearch) {
         "",
         1,
     );
-    index(&search, &[doc.clone()]).await;
+    index(&search, std::slice::from_ref(&doc)).await;
 
     assert_eq!(
         ids(&find(&search, &viewer, "maintenence").await),
