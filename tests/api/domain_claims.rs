@@ -12,7 +12,7 @@ fn signup_body(email: &str, organization: &str) -> serde_json::Value {
 }
 
 /// Follows the verification link emailed to `email`.
-async fn verify(app: &TestApp, email: &str) {
+pub(crate) async fn verify(app: &TestApp, email: &str) {
     let token = app.token_from_email(email, 1, "/verify-email").await;
     app.post("/api/v1/auth/verify-email", None, &json!({"token": token}))
         .await

@@ -149,6 +149,7 @@ identity_service! {
     /// content are deleted from storage. What the person wrote stays, by a
     /// user without a name (`erased` in the profile). 409 `last_admin` for
     /// the only active admin of an organization with other active members.
+    /// The last active member leaving releases the organization's domain claim.
     /// Emits `user.updated` (search drops the profile) and `member.updated`.
     fn erase_me(&self, actor: &Actor, password: &str) -> Result<(), DomainError>;
 

@@ -45,6 +45,14 @@ pub trait OrganizationRegistry: Send + Sync + 'static {
         domain: &str,
     ) -> Result<Claim, DomainError>;
 
+    /// Gives up the organization's claim on its domain in `txn` (its last
+    /// active member left), so that the company can sign up again.
+    async fn release_domain_in(
+        &self,
+        txn: &DatabaseTransaction,
+        id: OrgId,
+    ) -> Result<(), DomainError>;
+
     /// Serializes membership changes of one organization for the rest of
     /// `txn` (a row lock on PostgreSQL, the write lock on SQLite), so that
     /// rules such as "at least one active admin" are checked and changed
@@ -107,6 +115,14 @@ impl OrganizationRegistry for OrganizationTable {
                 other
             }
         }
+    }
+
+    async fn release_domain_in(
+        &self,
+        txn: &DatabaseTransaction,
+        id: OrgId,
+    ) -> Result<(), DomainError> {
+        store::release(txn, id).await.map_err(db_error)
     }
 
     async fn lock_in(&self, txn: &DatabaseTransaction, id: OrgId) -> Result<bool, DomainError> {

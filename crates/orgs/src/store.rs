@@ -169,6 +169,18 @@ pub async fn lock(conn: &impl ConnectionTrait, id: OrgId) -> Result<bool, DbErr>
     Ok(res.rows_affected == 1)
 }
 
+/// Gives up the organization's claim on its domain (it has no active member
+/// left); another organization may claim it then.
+pub async fn release(conn: &impl ConnectionTrait, id: OrgId) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    Entity::update_many()
+        .col_expr(Column::ClaimedDomain, Expr::value(Option::<String>::None))
+        .filter(Column::Id.eq(id.0))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Writes back a changed organization.
 pub(crate) async fn save(conn: &impl ConnectionTrait, model: Model) -> Result<Model, DbErr> {
     let mut row: ActiveModel = model.clone().into();

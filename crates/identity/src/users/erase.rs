@@ -68,6 +68,10 @@ impl Identity {
             (Column::UpdatedAt, now.into()),
         ];
         repo::set(&txn, user.id, wiped).await.map_err(db_error)?;
+        if repo::count_active(&txn, org).await.map_err(db_error)? == 0 {
+            // Nobody is left to speak for the domain: the company may sign up again.
+            self.inner.orgs.release_domain_in(&txn, OrgId(org)).await?;
+        }
         invites::revoke_sent_by(&txn, user.id, now).await?;
         one_time_token::Entity::delete_many()
             .filter(one_time_token::Column::UserId.eq(user.id))

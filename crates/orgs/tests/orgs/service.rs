@@ -209,6 +209,10 @@ async fn unclaimed_domains_are_shared_until_one_claims(db: DatabaseConnection) {
         .await
         .unwrap();
     assert_eq!(claimer.map(|o| o.id), Some(second.id));
+    // Released (its last member left): the other may claim it now.
+    registry.release_domain_in(&txn, two).await.unwrap();
+    let now_first = registry.claim_domain_in(&txn, one, "beta.example").await;
+    assert_eq!(now_first.unwrap(), Claim::Claimed);
     // Public providers never claim, even when asked to at creation.
     let gmail = registry
         .create_in(&txn, acme("gmail.com"), now)
