@@ -122,3 +122,29 @@ async fn replies_in_different_topics_are_separate_notifications() {
     assert_eq!(unread_count(&app, &alice).await, 3);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_replayed_notification_carries_its_count_now() {
+    let app = TestApp::spawn().await;
+    let alice = signup_named(&app, "Alice", "Pumps").await;
+    let bob = signup_named(&app, "Bob", "Valves").await;
+    let topic = create_topic(&app, &alice, "Pump seals", "What lasts?").await;
+    let topic_id = topic["topic"]["id"].as_str().unwrap();
+    let (ws, head) = connect(&app, &alice, None).await;
+    drop(ws);
+    for _ in 0..3 {
+        reply(&app, &bob, topic_id, None, "An answer").await;
+    }
+    // Offline meanwhile: the replay's created and updated events all show
+    // the notification as it is now.
+    let (mut ws, _) = connect(&app, &alice, Some(head)).await;
+    let created = next_event(&mut ws, "notification.created").await;
+    assert_eq!(created["data"]["count"], 3, "{created}");
+    for _ in 0..2 {
+        let updated = next_event(&mut ws, "notification.updated").await;
+        assert_eq!(updated["data"]["count"], 3, "{updated}");
+        assert_eq!(updated["data"]["id"], created["data"]["id"]);
+    }
+    drop(ws);
+    app.stop().await;
+}

@@ -19,7 +19,8 @@ use p2p_kernel::text::{ImagePolicy, Markdown};
 use p2p_kernel::{Actor, DomainError};
 use p2p_messaging::{
     DigestConfig, MESSAGE_FILES, MessageFiles, Messaging, MessagingParts, MessagingService,
-    NotificationParts, NotificationService, Notifications, RecipientDirectory, SendLimit, Subjects,
+    NOTIFICATION_KIND, NotificationParts, NotificationService, Notifications, RecipientDirectory,
+    SendLimit, Subjects,
 };
 use p2p_orgs::{
     ContentCounts, ContentStatsSource, DailyCount, OrgService, OrganizationTable, Organizations,
@@ -41,6 +42,8 @@ pub struct Services {
     pub forum: Arc<dyn ForumService>,
     /// What replayed `topic.*` and `post.*` events carry now.
     forum_states: Arc<dyn CurrentStates>,
+    /// What replayed `notification.*` events carry now.
+    notification_states: Arc<dyn CurrentStates>,
     pub files: Arc<dyn FileService>,
     pub messaging: Arc<dyn MessagingService>,
     pub notifications: Arc<dyn NotificationService>,
@@ -164,6 +167,7 @@ impl Services {
             orgs: Arc::new(orgs),
             forum,
             forum_states,
+            notification_states: Arc::new(notifications.clone()),
             files: Arc::new(files),
             messaging: Arc::new(messaging),
             notifications: Arc::new(notifications),
@@ -178,13 +182,14 @@ impl Services {
 impl Services {
     /// Who tells the realtime hub what a replayed event carries now, per kind
     /// of object (see `p2p_realtime::current`): the forum for topics and
-    /// posts. Messages are never edited or deleted, so their events replay
-    /// as they were sent; so do notifications' (a grouped one's updates
-    /// follow its creation in the log).
+    /// posts, messaging for notifications (a grouped one's latest count and
+    /// read state). Messages are never edited or deleted, so their events
+    /// replay as they were sent.
     pub fn replay_states(&self) -> ReplayStates {
         ReplayStates::new()
             .register(TOPIC_KIND, self.forum_states.clone())
             .register(POST_KIND, self.forum_states.clone())
+            .register(NOTIFICATION_KIND, self.notification_states.clone())
     }
 }
 

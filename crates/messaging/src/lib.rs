@@ -22,7 +22,7 @@ mod types;
 pub use api::{MessagingService, NotificationService};
 pub use messages::{MESSAGE_FILES, MessageFiles, Messaging, MessagingParts, SendLimit};
 pub use notifications::{
-    DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, NotificationParts, Notifications,
-    RecipientDirectory, Subjects, TitleLanguage, replies_title,
+    DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, NOTIFICATION_KIND, NotificationParts,
+    Notifications, RecipientDirectory, Subjects, TitleLanguage, replies_title,
 };
 pub use types::*;

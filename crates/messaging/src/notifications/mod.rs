@@ -6,9 +6,11 @@ mod digest;
 mod group;
 mod list;
 mod prefs;
+mod replay;
 
 pub use digest::{DigestConfig, DigestWorker};
 pub use group::{DEFAULT_GROUP_WINDOW, Subjects, TitleLanguage, replies_title};
+pub use replay::NOTIFICATION_KIND;
 
 use async_trait::async_trait;
 use p2p_kernel::ids::{OrgId, UserId};
