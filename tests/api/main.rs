@@ -8,6 +8,7 @@ mod avatar;
 mod dashboard;
 mod domain_claims;
 mod erasure;
+mod export;
 mod fdi;
 mod files;
 mod forum;

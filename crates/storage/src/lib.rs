@@ -23,8 +23,8 @@ pub use body::{BodyTooLarge, ByteStream, bytes_body, limit_body, peek_head};
 pub use disposition::content_disposition_attachment;
 pub use error::{SignatureProblem, StorageError};
 pub use files::{
-    AVATAR_MAX_BYTES, DownloadLink, FileManager, FileService, FileSweeper, FilesConfig,
-    PresignRequest, PresignedUpload, StoredAvatar,
+    AVATAR_MAX_BYTES, DownloadLink, FileAttachment, FileManager, FileService, FileSweeper,
+    FilesConfig, OwnFile, PresignRequest, PresignedUpload, StoredAvatar,
 };
 pub use grant::{DownloadGrant, UploadGrant};
 pub use key::{MAX_KEY_LEN, MAX_SEGMENT_LEN, ObjectKey};

@@ -5,6 +5,7 @@ pub mod avatar;
 pub mod blobs;
 pub mod dashboard;
 pub mod docs;
+pub mod export;
 pub mod fallback;
 pub mod fdi;
 pub mod files;
@@ -47,6 +48,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(users::me)
         .service(users::update_me)
         .service(users::erase_me)
+        .service(export::export_me)
         .service(avatar::upload)
         .service(avatar::download)
         .service(users::list)

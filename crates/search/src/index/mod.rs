@@ -3,6 +3,7 @@
 //! connection. Statements are written with `$n` placeholders; SQLite gets
 //! `?n`, which it binds the same way.
 
+mod by_author;
 mod query;
 mod read;
 mod typo;

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod by_author;
 mod feed;
 mod search;
 mod support;

@@ -4,11 +4,12 @@
 use super::FileManager;
 use super::avatar::StoredAvatar;
 use super::download::DownloadLink;
+use super::mine::OwnFile;
 use super::presign::{PresignRequest, PresignedUpload};
 use async_trait::async_trait;
 use p2p_kernel::ids::FileId;
 use p2p_kernel::ports::{FileInfo, FileUpload};
-use p2p_kernel::{Actor, DomainError};
+use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use uuid::Uuid;
 
 /// Stored files: uploads, presigned uploads, downloads, avatars, expiry.
@@ -26,6 +27,14 @@ pub trait FileService: Send + Sync {
 
     /// A short-lived download URL when `actor` may see the file (404 otherwise).
     async fn download(&self, actor: &Actor, id: FileId) -> Result<DownloadLink, DomainError>;
+
+    /// The files `actor` uploaded that still exist, with download URLs where
+    /// `actor` may fetch them (oldest first, paginated).
+    async fn list_own(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<OwnFile>, DomainError>;
 
     /// Stores a new avatar image of `actor` and gives the URL its profile keeps.
     async fn store_avatar(
@@ -60,6 +69,14 @@ impl FileService for FileManager {
 
     async fn download(&self, actor: &Actor, id: FileId) -> Result<DownloadLink, DomainError> {
         FileManager::download(self, actor, id).await
+    }
+
+    async fn list_own(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<OwnFile>, DomainError> {
+        FileManager::list_own(self, actor, page).await
     }
 
     async fn store_avatar(

@@ -33,6 +33,11 @@ impl FileManager {
             return Err(not_found());
         }
         let row = self.ensure_ready(row).await?;
+        self.link(&row).await
+    }
+
+    /// A short-lived URL of a stored file's bytes (nobody's access checked).
+    pub(super) async fn link(&self, row: &Model) -> Result<DownloadLink, DomainError> {
         let link = self
             .store()
             .presign_get(
@@ -48,7 +53,7 @@ impl FileManager {
         })
     }
 
-    async fn may_read(&self, actor: &Actor, row: &Model) -> Result<bool, DomainError> {
+    pub(super) async fn may_read(&self, actor: &Actor, row: &Model) -> Result<bool, DomainError> {
         match (&row.owner_kind, row.owner_id) {
             // Detached, or its owner deleted: waiting for the sweeper, gone for everyone.
             (Some(_), Some(_)) if row.expires_at.is_some() => Ok(false),

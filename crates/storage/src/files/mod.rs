@@ -15,6 +15,7 @@ mod download;
 pub(crate) mod entity;
 mod erase;
 mod errors;
+mod mine;
 mod presign;
 mod sweep;
 mod upload;
@@ -34,6 +35,7 @@ use std::time::Duration;
 pub use api::FileService;
 pub use avatar::{AVATAR_MAX_BYTES, StoredAvatar};
 pub use download::DownloadLink;
+pub use mine::{FileAttachment, OwnFile};
 pub use presign::{PresignRequest, PresignedUpload};
 pub use sweep::FileSweeper;
 

@@ -50,7 +50,11 @@ p2p_testkit::on_both!(
     the_sweeper_deletes_what_nothing_holds,
     unattached_uploads_expire,
     presigned_uploads_are_copied_once_checked_and_their_staging_swept,
+    own_files_are_listed_with_their_links,
 );
+
+mod own;
+use own::own_files_are_listed_with_their_links;
 
 async fn env(db: DatabaseConnection, unattached_ttl: Duration) -> Env {
     env_with(db, |config| config.unattached_ttl = unattached_ttl).await
