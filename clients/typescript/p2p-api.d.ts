@@ -600,6 +600,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/moderation/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reports the caller moderates (superusers: all; organization admins: about
+         *     content their members wrote), newest first.
+         */
+        get: operations["reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/moderation/reports/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolves a report (and every open report of its target): `dismiss`, `hide` or `delete`. */
+        post: operations["resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/moderation/{target_type}/{target_id}/unhide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Shows hidden content again. */
+        post: operations["unhide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -669,6 +723,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizations/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who did what in the caller's organization, newest first (admins). */
+        get: operations["audit_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/current": {
         parameters: {
             query?: never;
@@ -715,6 +786,26 @@ export interface paths {
         get: operations["stats"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reports content or a user to its moderators: 201, or 200 with the open
+         *     report when the caller already reported the same target.
+         */
+        post: operations["report"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1247,6 +1338,25 @@ export interface components {
             is_active?: boolean | null;
             role?: components["schemas"]["Role"] | null;
         };
+        /**
+         * @description What happened. On the wire (and in storage) as snake_case text;
+         *     a new kind of event is a new variant, never a renamed one.
+         * @enum {string}
+         */
+        AuditAction: "role_changed" | "user_deactivated" | "user_reactivated" | "invitation_sent" | "invitation_resent" | "invitation_revoked" | "topic_pinned" | "topic_unpinned" | "topic_locked" | "topic_unlocked" | "content_deleted_by_admin" | "report_resolved" | "content_hidden" | "content_unhidden";
+        /** @description One entry of an organization's audit log. */
+        AuditLogEntry: {
+            action: components["schemas"]["AuditAction"];
+            actor?: components["schemas"]["UserSummary"] | null;
+            actor_id: components["schemas"]["UserId"];
+            /** Format: date-time */
+            at: string;
+            details: Record<string, never>;
+            /** Format: uuid */
+            id: string;
+            target_id: string;
+            target_type: string;
+        };
         /** @description Answer of signup, login and accept-invite. */
         AuthResponse: {
             access_token: string;
@@ -1500,6 +1610,15 @@ export interface components {
             content: string;
             parent_id?: components["schemas"]["PostId"] | null;
         };
+        /** @description A report to file. */
+        NewReport: {
+            /** @description Up to 1,000 characters of plain text. */
+            note?: string | null;
+            reason: components["schemas"]["ReportReason"];
+            /** Format: uuid */
+            target_id: string;
+            target_type: components["schemas"]["TargetType"];
+        };
         /** @description A new topic and its first post. */
         NewTopic: {
             /**
@@ -1539,7 +1658,7 @@ export interface components {
          * @description What a notification is about. Each user turns email delivery on or off per kind.
          * @enum {string}
          */
-        NotificationKind: "reply" | "mention" | "best_answer" | "message" | "invitation" | "use_case_published";
+        NotificationKind: "reply" | "mention" | "best_answer" | "message" | "invitation" | "use_case_published" | "content_reported";
         /** @description Email delivery per notification kind (`true`: included in email digests). */
         NotificationPreferences: {
             email: Record<string, never>;
@@ -1742,6 +1861,22 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_AuditLogEntry: {
+            items: {
+                action: components["schemas"]["AuditAction"];
+                actor?: components["schemas"]["UserSummary"] | null;
+                actor_id: components["schemas"]["UserId"];
+                /** Format: date-time */
+                at: string;
+                details: Record<string, never>;
+                /** Format: uuid */
+                id: string;
+                target_id: string;
+                target_type: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_ConversationView: {
             items: {
                 last_message: components["schemas"]["MessageView"];
@@ -1897,6 +2032,28 @@ export interface components {
                 upvote_count: number;
                 /** @description Whether the caller upvoted this post. */
                 upvoted_by_me: boolean;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_ReportView: {
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                id: string;
+                note?: string | null;
+                reason: components["schemas"]["ReportReason"];
+                /**
+                 * Format: int64
+                 * @description How many people reported the same target.
+                 */
+                report_count: number;
+                reporter?: components["schemas"]["UserSummary"] | null;
+                reporter_id: components["schemas"]["UserId"];
+                resolution?: components["schemas"]["ResolutionView"] | null;
+                status: components["schemas"]["ReportStatus"];
+                target: components["schemas"]["TargetView"];
             }[];
             next_cursor?: string | null;
         };
@@ -2273,6 +2430,54 @@ export interface components {
         RefreshRequest: {
             refresh_token: string;
         };
+        /**
+         * @description Why something is reported.
+         * @enum {string}
+         */
+        ReportReason: "spam" | "abuse" | "off_topic" | "other";
+        /**
+         * @description Whether a report still waits for a moderator.
+         * @enum {string}
+         */
+        ReportStatus: "open" | "resolved";
+        /** @description A report. */
+        ReportView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            note?: string | null;
+            reason: components["schemas"]["ReportReason"];
+            /**
+             * Format: int64
+             * @description How many people reported the same target.
+             */
+            report_count: number;
+            reporter?: components["schemas"]["UserSummary"] | null;
+            reporter_id: components["schemas"]["UserId"];
+            resolution?: components["schemas"]["ResolutionView"] | null;
+            status: components["schemas"]["ReportStatus"];
+            target: components["schemas"]["TargetView"];
+        };
+        /** @description How a report was resolved. */
+        ResolutionView: {
+            action: components["schemas"]["ResolveAction"];
+            note?: string | null;
+            /** Format: date-time */
+            resolved_at: string;
+            resolved_by: components["schemas"]["UserId"];
+        };
+        /** @description A moderator's decision on a report. */
+        Resolve: {
+            action: components["schemas"]["ResolveAction"];
+            /** @description Up to 1,000 characters of plain text. */
+            note?: string | null;
+        };
+        /**
+         * @description What a moderator does about a report.
+         * @enum {string}
+         */
+        ResolveAction: "dismiss" | "hide" | "delete";
         /** @description An earlier version of a post, kept when it was edited. */
         RevisionView: {
             /** @description The Markdown source of that version. */
@@ -2353,6 +2558,26 @@ export interface components {
          * @enum {string}
          */
         Status: "draft" | "published";
+        /**
+         * @description What can be reported.
+         * @enum {string}
+         */
+        TargetType: "topic" | "post" | "use_case" | "message" | "user";
+        /** @description What a report is about, as a moderator sees it. */
+        TargetView: {
+            author?: components["schemas"]["UserSummary"] | null;
+            author_id: components["schemas"]["UserId"];
+            /** @description The target no longer exists. */
+            deleted: boolean;
+            hidden: boolean;
+            /** Format: uuid */
+            id: string;
+            /** @description The author's organization. */
+            organization_id: components["schemas"]["OrgId"];
+            /** @description A title, an excerpt or a name (as it was when first reported). */
+            summary: string;
+            type: components["schemas"]["TargetType"];
+        };
         /** @description A newly issued access token and refresh token. */
         TokenPair: {
             /** @description Short-lived signed token for `Authorization: Bearer`. */
@@ -2559,6 +2784,8 @@ export interface components {
         UseCaseView: {
             /** Format: date-time */
             created_at: string;
+            /** @description Hidden by a moderator: only its submitter and moderators see it. */
+            hidden?: boolean;
             id: components["schemas"]["UseCaseId"];
             industry: string;
             location?: components["schemas"]["Location"] | null;
@@ -4119,6 +4346,143 @@ export interface operations {
             };
         };
     };
+    reports: {
+        parameters: {
+            query?: {
+                /** @description `open` (default) or `resolved`. */
+                status?: components["schemas"]["ReportStatus"];
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReportView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Resolve"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unhide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                target_type: components["schemas"]["TargetType"];
+                target_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list: {
         parameters: {
             query?: {
@@ -4253,6 +4617,38 @@ export interface operations {
             };
         };
     };
+    audit_log: {
+        parameters: {
+            query?: {
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditLogEntry"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     current: {
         parameters: {
             query?: never;
@@ -4352,6 +4748,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgStats"];
+                };
+            };
+        };
+    };
+    report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewReport"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportView"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

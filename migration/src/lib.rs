@@ -17,6 +17,8 @@ mod m20261206_000002_invitations_revoked_at;
 mod m20261207_000011_audit_log;
 mod m20261207_000021_domain_claims;
 mod m20261207_000031_notification_groups;
+mod m20261207_000041_reports;
+mod m20261207_000042_hidden_content;
 mod tables;
 
 pub struct Migrator;
@@ -38,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_audit_log::Migration),
             Box::new(m20261207_000021_domain_claims::Migration),
             Box::new(m20261207_000031_notification_groups::Migration),
+            Box::new(m20261207_000041_reports::Migration),
+            Box::new(m20261207_000042_hidden_content::Migration),
         ]
     }
 }

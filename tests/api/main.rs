@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit_log;
 mod auth;
 mod avatar;
 mod dashboard;
@@ -17,6 +18,7 @@ mod invitations;
 mod markdown_images;
 mod messages;
 mod metrics;
+mod moderation;
 mod notification_grouping;
 mod notifications;
 mod orgs;

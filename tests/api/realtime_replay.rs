@@ -10,7 +10,7 @@ use tokio_tungstenite::connect_async;
 
 /// Subscribes to `channel` from `since` and returns the `subscribed` head and
 /// the replayed events, asserted gap-free: `since + 1 ..= head`, in order.
-async fn replay(ws: &mut Socket, channel: &str, since: u64) -> (u64, Vec<Value>) {
+pub(crate) async fn replay(ws: &mut Socket, channel: &str, since: u64) -> (u64, Vec<Value>) {
     send(
         ws,
         json!({"type": "subscribe", "channel": channel, "since": since}),
@@ -46,7 +46,12 @@ fn assert_absent(events: &[Value], text: &str) {
     }
 }
 
-async fn create_topic(app: &TestApp, author: &Session, title: &str, content: &str) -> String {
+pub(crate) async fn create_topic(
+    app: &TestApp,
+    author: &Session,
+    title: &str,
+    content: &str,
+) -> String {
     let created = app
         .post(
             "/api/v1/forums/topics",
@@ -58,7 +63,7 @@ async fn create_topic(app: &TestApp, author: &Session, title: &str, content: &st
     created.json["topic"]["id"].as_str().unwrap().to_owned()
 }
 
-async fn reply(app: &TestApp, author: &Session, topic: &str, content: &str) -> String {
+pub(crate) async fn reply(app: &TestApp, author: &Session, topic: &str, content: &str) -> String {
     let created = app
         .post(
             &format!("/api/v1/forums/topics/{topic}/posts"),

@@ -39,6 +39,7 @@ fn seeded(i: usize, org: OrgId, user: UserId, start: OffsetDateTime) -> UseCaseD
         created_at: at,
         updated_at: at,
         published_at: Some(at),
+        hidden: false,
     })
 }
 

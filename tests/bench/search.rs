@@ -205,6 +205,7 @@ async fn seed_use_case_store(app: &TestApp) {
             created_at: published_at,
             updated_at,
             published_at: (g % 10 != 0).then_some(published_at),
+            hidden: false,
         }));
         if batch.len() == 500 {
             insert_all(store.as_ref(), &batch).await;

@@ -109,6 +109,7 @@ fn doc(i: usize, org: OrgId, user: UserId, base: OffsetDateTime) -> UseCaseDoc {
         created_at: at,
         updated_at: at,
         published_at: Some(at),
+        hidden: false,
     })
 }
 

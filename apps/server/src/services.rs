@@ -7,29 +7,34 @@ use crate::indexing::Discovery;
 use async_trait::async_trait;
 use p2p_forum::{
     Forum, ForumFiles, ForumService, ForumStates, MongoPostStore, POST_FILES, POST_KIND, PostStore,
-    SqlPostStore, TOPIC_KIND,
+    PostTargets, SqlPostStore, TOPIC_KIND, TopicTargets,
 };
 use p2p_identity::{Identity, IdentityConfig, IdentityMemberDirectory, IdentityService, RateRule};
 use p2p_kernel::audit::SqlAuditTrail;
 use p2p_kernel::ids::{OrgId, TopicId, UserId};
 use p2p_kernel::ports::{
-    AuditTrail, Clock, CurrentState, CurrentStates, EventBus, Notifier, PortError, SystemClock,
+    AuditTrail, Clock, CurrentState, CurrentStates, EventBus, ModerationTargets, Notifier,
+    PortError, SystemClock, TargetType,
 };
 use p2p_kernel::text::{ImagePolicy, Markdown};
-use p2p_kernel::{Actor, DomainError};
+use p2p_kernel::{Actor, DomainError, PageRequest, Role};
 use p2p_messaging::{
-    DigestConfig, MESSAGE_FILES, MessageFiles, Messaging, MessagingParts, MessagingService,
-    NOTIFICATION_KIND, NotificationParts, NotificationService, Notifications, RecipientDirectory,
-    SendLimit, Subjects,
+    DigestConfig, MESSAGE_FILES, MessageFiles, MessageTargets, Messaging, MessagingParts,
+    MessagingService, NOTIFICATION_KIND, NotificationParts, NotificationService, Notifications,
+    RecipientDirectory, SendLimit, Subjects,
+};
+use p2p_moderation::{
+    Moderation, ModerationParts, ModerationService, ModeratorDirectory, UserTargets,
 };
 use p2p_orgs::{
-    ContentCounts, ContentStatsSource, DailyCount, OrgService, OrganizationTable, Organizations,
+    ContentCounts, ContentStatsSource, DailyCount, MemberDirectory, OrgService, OrganizationTable,
+    Organizations,
 };
 use p2p_realtime::ReplayStates;
 use p2p_storage::{FileManager, FileService, FilesConfig};
 use p2p_usecases::{
     FacetCache, MongoUseCaseStore, SqlUseCaseStore, UseCaseParts, UseCaseService, UseCaseStore,
-    UseCases,
+    UseCaseTargets, UseCases,
 };
 use std::sync::Arc;
 use time::Date;
@@ -52,6 +57,8 @@ pub struct Services {
     /// The organizations' append-only audit log: every service that records
     /// who did what (roles, invitations, pins, locks, moderation) gets this one.
     pub audit: Arc<dyn AuditTrail>,
+    /// Reports, moderation and the audit log's reader.
+    pub moderation: Arc<dyn ModerationService>,
     /// Search, dashboards and the search indexer (`indexing`).
     pub discovery: Discovery,
 }
@@ -119,10 +126,18 @@ impl Services {
             Arc::new(files.clone()),
         )
         .with_notifier(notifier.clone())
+        .with_audit(audit.clone())
         .with_markdown(markdown.clone());
         files.register_access(POST_FILES, Arc::new(ForumFiles(forum.clone())));
         let forum_states: Arc<dyn CurrentStates> = Arc::new(ForumStates(forum.clone()));
         notifications.set_subjects(Arc::new(TopicTitles(forum_states.clone())));
+        let targets = ModerationTargets::new()
+            .register(TargetType::Topic, Arc::new(TopicTargets(forum.clone())))
+            .register(TargetType::Post, Arc::new(PostTargets(forum.clone())))
+            .register(
+                TargetType::User,
+                Arc::new(UserTargets(identity.user_directory())),
+            );
         let forum: Arc<dyn ForumService> = Arc::new(forum);
         let messaging = Messaging::new(MessagingParts {
             db: backends.db.clone(),
@@ -142,13 +157,30 @@ impl Services {
             backends,
             &files,
             events.clone(),
-            notifier,
+            (notifier.clone(), audit.clone()),
             clock.clone(),
             markdown,
         )
         .await?;
+        let targets = targets
+            .register(
+                TargetType::UseCase,
+                Arc::new(UseCaseTargets(usecases.clone())),
+            )
+            .register(
+                TargetType::Message,
+                Arc::new(MessageTargets(messaging.clone())),
+            );
         let usecases: Arc<dyn UseCaseService> = Arc::new(usecases);
         let member_directory = identity.member_directory();
+        let moderation = Moderation::new(ModerationParts {
+            db: backends.db.clone(),
+            targets,
+            users: identity.user_directory(),
+            moderators: Arc::new(OrganizationAdmins(member_directory.clone())),
+            notifier,
+            audit: audit.clone(),
+        });
         let identity: Arc<dyn IdentityService> = Arc::new(identity);
         let discovery =
             Discovery::build(backends, &identity, &forum, &usecases, feed, clock.clone());
@@ -174,6 +206,7 @@ impl Services {
             usecases,
             events,
             audit,
+            moderation: Arc::new(moderation),
             discovery,
         })
     }
@@ -199,7 +232,7 @@ async fn use_case_service(
     backends: &Backends,
     files: &FileManager,
     events: Arc<dyn EventBus>,
-    notifier: Arc<dyn Notifier>,
+    (notifier, audit): (Arc<dyn Notifier>, Arc<dyn AuditTrail>),
     clock: Arc<dyn Clock>,
     markdown: Markdown,
 ) -> anyhow::Result<UseCases> {
@@ -218,6 +251,7 @@ async fn use_case_service(
         files: Arc::new(files.clone()),
         events,
         notifier: Some(notifier),
+        audit: Some(audit),
         clock,
         markdown,
     });
@@ -309,6 +343,37 @@ impl ContentStatsSource for ForumStats {
                 count: d.topics + d.posts,
             })
             .collect())
+    }
+}
+
+/// The moderators of an organization's content besides the superusers: its
+/// active admins, read from the member list (organizations are small).
+struct OrganizationAdmins(Arc<dyn MemberDirectory>);
+
+#[async_trait]
+impl ModeratorDirectory for OrganizationAdmins {
+    async fn organization_admins(&self, org: OrgId) -> Result<Vec<UserId>, PortError> {
+        let mut admins = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = PageRequest { limit: 100, cursor };
+            let members = self
+                .0
+                .list_members(org, &page)
+                .await
+                .map_err(|e| PortError::new("database", e))?;
+            admins.extend(
+                members
+                    .items
+                    .iter()
+                    .filter(|m| m.role == Role::Admin)
+                    .map(|m| UserId(m.id)),
+            );
+            match members.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(admins),
+            }
+        }
     }
 }
 

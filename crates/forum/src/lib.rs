@@ -32,7 +32,9 @@ pub use markdown::{Rendered, render_markdown};
 pub use service::MAX_DEPTH;
 pub use service::posts::TOMBSTONE;
 pub use service::topics::FORUM_CHANNEL;
-pub use service::{Forum, ForumFiles, ForumStates, POST_FILES, POST_KIND, TOPIC_KIND};
+pub use service::{
+    Forum, ForumFiles, ForumStates, POST_FILES, POST_KIND, PostTargets, TOPIC_KIND, TopicTargets,
+};
 pub use store::mongo::MongoPostStore;
 pub use store::sql::SqlPostStore;
 pub use store::{

@@ -98,6 +98,10 @@ codes! {
     // Use cases.
     AlreadyPublished = "already_published",
 
+    // Moderation.
+    /// 409: the report was already resolved.
+    ReportAlreadyResolved = "report_already_resolved",
+
     // Files.
     UploadFailed = "upload_failed",
     AlreadyUploaded = "already_uploaded",

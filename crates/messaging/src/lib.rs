@@ -20,7 +20,9 @@ mod notifications;
 mod types;
 
 pub use api::{MessagingService, NotificationService};
-pub use messages::{MESSAGE_FILES, MessageFiles, Messaging, MessagingParts, SendLimit};
+pub use messages::{
+    MESSAGE_FILES, MessageFiles, MessageTargets, Messaging, MessagingParts, SendLimit,
+};
 pub use notifications::{
     DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, NOTIFICATION_KIND, NotificationParts,
     Notifications, RecipientDirectory, Subjects, TitleLanguage, replies_title,

@@ -23,7 +23,7 @@ mod validate;
 
 pub use api::UseCaseService;
 pub use doc::{Keys, UseCaseDoc};
-pub use service::{EXPORT_BATCH, FILE_OWNER_KIND, UseCaseParts, UseCases};
+pub use service::{EXPORT_BATCH, FILE_OWNER_KIND, UseCaseParts, UseCaseTargets, UseCases};
 pub use store::cached::{FACET_TTL, FacetCache};
 pub use store::mongo::MongoUseCaseStore;
 pub use store::sql::SqlUseCaseStore;

@@ -147,6 +147,9 @@ pub struct UseCaseView {
     pub updated_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub published_at: Option<OffsetDateTime>,
+    /// Hidden by a moderator: only its submitter and moderators see it.
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 /// `latest` (published most recently first) or `popular` (most viewed first).

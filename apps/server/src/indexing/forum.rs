@@ -103,10 +103,16 @@ impl ContentSource for ForumSource {
             "topic.updated" => id_of(d, "id")
                 .map(|id| vec![Change::RefreshTree(Kind::Topic, id)])
                 .unwrap_or_default(),
-            "topic.deleted" => id_of(d, "id")
+            // Hidden topics leave the index with their posts until unhidden.
+            "topic.deleted" | "topic.hidden" => id_of(d, "id")
                 .map(|id| vec![Change::RemoveTree(Kind::Topic, id)])
                 .unwrap_or_default(),
-            "post.created" | "post.updated" | "post.deleted" => [
+            "topic.unhidden" => id_of(d, "id")
+                .map(|id| Change::Refresh(Kind::Topic, id))
+                .into_iter()
+                .chain(post_ids(d).map(|id| Change::Refresh(Kind::Post, id)))
+                .collect(),
+            "post.created" | "post.updated" | "post.deleted" | "post.hidden" => [
                 id_of(d, "id").map(|id| Change::Refresh(Kind::Post, id)),
                 id_of(d, "topic_id").map(|id| Change::Refresh(Kind::Topic, id)),
             ]
@@ -189,6 +195,15 @@ impl ContentSource for ForumSource {
             next: topics.next_cursor,
         })
     }
+}
+
+/// The `post_ids` of a `topic.unhidden` event.
+fn post_ids(data: &serde_json::Value) -> impl Iterator<Item = Uuid> + '_ {
+    data["post_ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|id| id.as_str().and_then(|s| s.parse().ok()))
 }
 
 #[cfg(test)]

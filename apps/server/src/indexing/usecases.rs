@@ -81,6 +81,7 @@ fn scan_query(status: Status) -> ListQuery {
         city: None,
         words: Vec::new(),
         sort: Sort::Latest,
+        hidden: p2p_kernel::ports::HiddenFilter::None,
     }
 }
 
@@ -119,9 +120,11 @@ impl ContentSource for UseCaseSource {
     fn changes(&self, event: &Event) -> Vec<Change> {
         match event.name.as_str() {
             "use_case.created" | "use_case.updated" | "use_case.published" | "use_case.deleted"
-            | "use_case.viewed" => id_of(&event.data, "id")
-                .map(|id| vec![Change::Refresh(Kind::UseCase, id)])
-                .unwrap_or_default(),
+            | "use_case.viewed" | "use_case.hidden" | "use_case.unhidden" => {
+                id_of(&event.data, "id")
+                    .map(|id| vec![Change::Refresh(Kind::UseCase, id)])
+                    .unwrap_or_default()
+            }
             _ => Vec::new(),
         }
     }
@@ -129,7 +132,10 @@ impl ContentSource for UseCaseSource {
     async fn load(&self, _kind: Kind, id: Uuid) -> Result<Option<SearchDocument>, DomainError> {
         // The store, not the service: reading through the service counts a view.
         let doc = self.usecases.store().get(id).await?;
-        Ok(doc.map(|d| Self::document(&d.view)))
+        // Hidden use cases leave the index (and the dashboards).
+        Ok(doc
+            .filter(|d| !d.view.hidden)
+            .map(|d| Self::document(&d.view)))
     }
 
     async fn scan(&self, after: Option<String>) -> Result<ScanBatch, DomainError> {

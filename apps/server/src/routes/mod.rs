@@ -12,6 +12,7 @@ pub mod files;
 pub mod forum;
 pub mod health;
 pub mod messages;
+pub mod moderation;
 pub mod notifications;
 pub mod orgs;
 pub mod params;
@@ -63,6 +64,11 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(orgs::update_current)
         .service(orgs::members)
         .service(orgs::stats)
+        .service(moderation::audit_log)
+        .service(moderation::report)
+        .service(moderation::reports)
+        .service(moderation::resolve)
+        .service(moderation::unhide)
         .service(forum::list_topics)
         .service(forum::create_topic)
         .service(forum::get_topic)

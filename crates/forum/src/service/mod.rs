@@ -1,7 +1,9 @@
 //! [`Forum`]: the forum's service, behind [`crate::ForumService`].
 
 mod answers;
+mod audit;
 mod files;
+pub(crate) mod hide;
 mod notify;
 pub(crate) mod posts;
 mod replay;
@@ -17,9 +19,10 @@ use crate::topic_store::{SqlTopicStore, TopicRecord, TopicStore, TopicWrite};
 use crate::trending;
 use crate::types::{PostView, TopicView};
 pub use files::{ForumFiles, POST_FILES};
+pub use hide::{PostTargets, TopicTargets};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
 use p2p_kernel::ports::{
-    Clock, EventBus, Files, Notifier, UserDirectory, UserSummary, summaries_by_id,
+    AuditTrail, Clock, EventBus, Files, Notifier, UserDirectory, UserSummary, summaries_by_id,
 };
 use p2p_kernel::text::Markdown;
 use p2p_kernel::{Actor, DomainError, Event};
@@ -49,6 +52,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     files: Arc<dyn Files>,
     notifier: std::sync::OnceLock<Arc<dyn Notifier>>,
+    audit: std::sync::OnceLock<Arc<dyn AuditTrail>>,
     markdown: Markdown,
     locks: TopicLocks,
 }
@@ -103,6 +107,7 @@ impl Forum {
                 clock,
                 files,
                 notifier: std::sync::OnceLock::new(),
+                audit: std::sync::OnceLock::new(),
                 markdown: Markdown::default(),
                 locks: TopicLocks::default(),
             }),

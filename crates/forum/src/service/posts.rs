@@ -1,6 +1,7 @@
 //! Posts: reply, read, edit (revisions kept), delete (tombstone).
 
 use super::answers::forget_deleted_answer;
+use super::hide::{post_visible, topic_visible};
 use super::{Forum, MAX_DEPTH, TopicRefs, require_author_or_admin, topic_channel};
 use crate::markdown::Rendered;
 use crate::store::{PostEdit, PostRecord, Revision, Tombstone, thread_segment};
@@ -11,6 +12,7 @@ use crate::validate;
 use p2p_kernel::Code;
 use p2p_kernel::ids::{FileId, PostId, TopicId, UserId};
 use p2p_kernel::{Actor, DomainError, ErrorKind};
+use serde_json::json;
 use time::OffsetDateTime;
 
 /// What a deleted post shows instead of its content.
@@ -96,6 +98,9 @@ impl Forum {
     ) -> Result<PostView, DomainError> {
         let post = self.find_post(id).await?;
         let row = self.topic_of(&post).await?;
+        if !topic_visible(actor, &row) || !post_visible(actor, &post) {
+            return Err(DomainError::not_found("post"));
+        }
         let upvoted = self.posts().upvoted_by(actor.user_id, &[id]).await?;
         let users = self.summaries([post.author_id]).await;
         Ok(self.post_view(post, &users, !upvoted.is_empty(), TopicRefs::of(&row)))
@@ -227,7 +232,10 @@ impl Forum {
         if was_answer {
             self.announce_topic(&row).await?;
         }
-        Ok(())
+        let author = (post.author_id, post.organization_id);
+        let details = json!({ "topic_id": row.id, "title": row.title });
+        self.record_deletion(actor, author, ("post", id), details)
+            .await
     }
 
     /// See [`crate::ForumService::list_revisions`].
@@ -302,6 +310,7 @@ pub(super) fn new_record(
         upvote_count: 0,
         is_best_answer: false,
         deleted: false,
+        hidden: false,
         revision_count: 0,
         created_day: day(now.date()),
         created_at: now,

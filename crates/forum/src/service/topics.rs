@@ -1,5 +1,6 @@
 //! Topics: list, create, read, edit, delete, pin, lock.
 
+use super::hide::{post_visible, topic_visible};
 use super::posts::{Placement, new_record};
 use super::{Forum, TopicRefs, require_author_or_admin, topic_channel, topic_view};
 use crate::store::thread_segment;
@@ -11,6 +12,7 @@ use crate::types::{
 };
 use crate::validate::{self, category_key, normalize_tag, query_words};
 use p2p_kernel::ids::{PostId, TopicId};
+use p2p_kernel::ports::{AuditAction, HiddenFilter};
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use serde_json::json;
 
@@ -21,7 +23,7 @@ impl Forum {
     /// See [`crate::ForumService::list_topics`].
     pub(crate) async fn list_topics(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         filter: TopicFilter,
         page: PageRequest,
     ) -> Result<Page<TopicView>, DomainError> {
@@ -40,6 +42,7 @@ impl Forum {
             author: filter.author_id,
             words: filter.q.as_deref().map(query_words).unwrap_or_default(),
             sort: filter.sort,
+            hidden: HiddenFilter::for_viewer(actor),
         };
         let rows = if q.sort == TopicSort::Trending {
             let (rows, at) = trending::page(
@@ -95,6 +98,7 @@ impl Forum {
             tags: clean.tags,
             pinned: false,
             locked: false,
+            hidden: false,
             post_count: 1,
             reply_count: 0,
             upvote_count: 0,
@@ -141,12 +145,16 @@ impl Forum {
         page: PageRequest,
     ) -> Result<TopicDetail, DomainError> {
         let row = self.find_topic(id).await?;
+        if !topic_visible(actor, &row) {
+            return Err(DomainError::not_found("topic"));
+        }
         let after: Option<String> = page.position()?;
         let records = self
             .posts()
             .thread_page(id, after.as_deref(), page.fetch_limit())
             .await?;
-        let records = Page::from_rows(records, &page, |p| p.thread_key.clone());
+        let mut records = Page::from_rows(records, &page, |p| p.thread_key.clone());
+        records.items.retain(|p| post_visible(actor, p));
         let ids: Vec<PostId> = records.items.iter().map(|p| p.id).collect();
         let upvoted = self.posts().upvoted_by(actor.user_id, &ids).await?;
         let users = self
@@ -220,7 +228,10 @@ impl Forum {
         self.release_posts_files(&with_files).await;
         self.publish(topic_channel(id), "topic.deleted", &json!({ "id": id }))
             .await;
-        Ok(())
+        let author = (row.author_id, row.organization_id);
+        let details = json!({ "title": row.title });
+        self.record_deletion(actor, author, ("topic", id), details)
+            .await
     }
 
     /// See [`crate::ForumService::set_pinned`].
@@ -230,7 +241,9 @@ impl Forum {
         id: TopicId,
         pinned: bool,
     ) -> Result<TopicView, DomainError> {
-        self.set_flag(actor, id, |m| &mut m.pinned, pinned).await
+        let actions = (AuditAction::TopicPinned, AuditAction::TopicUnpinned);
+        self.set_flag(actor, id, |m| &mut m.pinned, (pinned, actions))
+            .await
     }
 
     /// See [`crate::ForumService::set_locked`].
@@ -240,7 +253,9 @@ impl Forum {
         id: TopicId,
         locked: bool,
     ) -> Result<TopicView, DomainError> {
-        self.set_flag(actor, id, |m| &mut m.locked, locked).await
+        let actions = (AuditAction::TopicLocked, AuditAction::TopicUnlocked);
+        self.set_flag(actor, id, |m| &mut m.locked, (locked, actions))
+            .await
     }
 
     async fn set_flag(
@@ -248,7 +263,7 @@ impl Forum {
         actor: &Actor,
         id: TopicId,
         flag: impl Fn(&mut TopicRecord) -> &mut bool,
-        value: bool,
+        (value, (on, off)): (bool, (AuditAction, AuditAction)),
     ) -> Result<TopicView, DomainError> {
         let (mut guard, mut row) = self.lock_topic(id).await?;
         actor.require_org_admin(row.organization_id)?;
@@ -257,6 +272,10 @@ impl Forum {
             row.updated_at = self.now();
             guard.save(&row).await?;
             guard.commit().await?;
+            let action = if value { on } else { off };
+            let details = json!({ "title": row.title });
+            self.record(actor, row.organization_id, action, ("topic", id), details)
+                .await?;
             self.announce_topic(&row).await
         } else {
             drop(guard);

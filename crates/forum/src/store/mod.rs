@@ -30,6 +30,8 @@ pub struct PostRecord {
     pub upvote_count: u64,
     pub is_best_answer: bool,
     pub deleted: bool,
+    /// Hidden by a moderator: only its author and moderators see it.
+    pub hidden: bool,
     pub revision_count: u32,
     /// `YYYY-MM-DD` (UTC) of `created_at`, for daily statistics.
     pub created_day: String,
@@ -132,6 +134,10 @@ pub trait PostStore: Send + Sync + 'static {
         edit: &PostEdit,
         at: OffsetDateTime,
     ) -> Result<bool, DomainError>;
+
+    /// Hides a post from everyone but its author and moderators, or shows
+    /// it again. False when there is no such post.
+    async fn set_hidden(&self, id: PostId, hidden: bool) -> Result<bool, DomainError>;
 
     /// Marks a post deleted, replaces its content by the tombstone, drops its
     /// attachments, mentions, revisions and best-answer flag; the post keeps

@@ -63,6 +63,8 @@ struct PostDoc {
     revisions: Vec<RevisionDoc>,
     revision_count: i32,
     deleted: bool,
+    #[serde(default)]
+    hidden: bool,
     created_day: String,
     created_at: DateTime,
     updated_at: DateTime,
@@ -121,6 +123,7 @@ impl PostDoc {
             revisions: Vec::new(),
             revision_count: i32::try_from(p.revision_count).unwrap_or(i32::MAX),
             deleted: p.deleted,
+            hidden: p.hidden,
             created_day: p.created_day.clone(),
             created_at: bdate(p.created_at),
             updated_at: bdate(p.updated_at),
@@ -165,6 +168,7 @@ impl PostDoc {
             upvote_count: stored("upvote count", self.upvote_count)?,
             is_best_answer: self.is_best_answer,
             deleted: self.deleted,
+            hidden: self.hidden,
             revision_count: stored("revision count", self.revision_count)?,
             created_day: self.created_day,
             created_at: odate(self.created_at)?,
@@ -378,6 +382,18 @@ impl PostStore for MongoPostStore {
                     "$push": { "revisions": revision },
                     "$inc": { "revision_count": 1 },
                 },
+            )
+            .await
+            .map_err(mongo_error)?;
+        Ok(done.matched_count == 1)
+    }
+
+    async fn set_hidden(&self, id: PostId, hidden: bool) -> Result<bool, DomainError> {
+        let done = self
+            .raw
+            .update_one(
+                doc! { "_id": id.to_string() },
+                doc! { "$set": { "hidden": hidden } },
             )
             .await
             .map_err(mongo_error)?;

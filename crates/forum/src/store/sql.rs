@@ -42,6 +42,7 @@ pub(crate) mod post {
         pub upvote_count: i32,
         pub is_best_answer: bool,
         pub deleted: bool,
+        pub hidden: bool,
         pub revision_count: i32,
         pub created_day: String,
         pub created_at: TimeDateTimeWithTimeZone,
@@ -131,6 +132,7 @@ fn record(m: post::Model) -> Result<PostRecord, DomainError> {
         upvote_count: stored("upvote count", m.upvote_count)?,
         is_best_answer: m.is_best_answer,
         deleted: m.deleted,
+        hidden: m.hidden,
         revision_count: stored("revision count", m.revision_count)?,
         created_day: m.created_day,
         created_at: STORED.truncate(m.created_at),
@@ -195,6 +197,7 @@ impl PostStore for SqlPostStore {
             upvote_count: Set(count_i32(p.upvote_count)),
             is_best_answer: Set(p.is_best_answer),
             deleted: Set(p.deleted),
+            hidden: Set(p.hidden),
             revision_count: Set(i32::try_from(p.revision_count).unwrap_or(i32::MAX)),
             created_day: Set(p.created_day.clone()),
             created_at: Set(STORED.to_db(p.created_at)),
@@ -301,6 +304,16 @@ impl PostStore for SqlPostStore {
         .map_err(db_error)?;
         txn.commit().await.map_err(db_error)?;
         Ok(true)
+    }
+
+    async fn set_hidden(&self, id: PostId, hidden: bool) -> Result<bool, DomainError> {
+        let done = post::Entity::update_many()
+            .col_expr(post::Column::Hidden, Expr::value(hidden))
+            .filter(post::Column::Id.eq(id.0))
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected == 1)
     }
 
     async fn soft_delete(&self, id: PostId, t: &Tombstone) -> Result<bool, DomainError> {

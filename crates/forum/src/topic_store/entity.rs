@@ -18,6 +18,7 @@ pub(crate) mod topic {
         pub tags: String,
         pub pinned: bool,
         pub locked: bool,
+        pub hidden: bool,
         pub post_count: i32,
         pub reply_count: i32,
         pub upvote_count: i32,

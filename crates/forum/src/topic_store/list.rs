@@ -16,6 +16,7 @@ use crate::types::TopicSort;
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::TopicId;
 use p2p_kernel::persistence::db_error;
+use p2p_kernel::ports::HiddenFilter;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -172,6 +173,19 @@ fn filtered(q: &TopicQuery) -> Select<topic::Entity> {
             Expr::col(topic::Column::SearchText)
                 .like(LikeExpr::new(contains_pattern(word)).escape('\\')),
         );
+    }
+    match q.hidden {
+        HiddenFilter::All => {}
+        HiddenFilter::None => select = select.filter(topic::Column::Hidden.eq(false)),
+        HiddenFilter::Own { user, admin_of } => {
+            let mut visible = Condition::any()
+                .add(topic::Column::Hidden.eq(false))
+                .add(topic::Column::AuthorId.eq(user.0));
+            if let Some(org) = admin_of {
+                visible = visible.add(topic::Column::OrganizationId.eq(org.0));
+            }
+            select = select.filter(visible);
+        }
     }
     if q.sort == TopicSort::Unanswered {
         select = select

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 pub(crate) use list::TopicCursor;
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+use p2p_kernel::ports::HiddenFilter;
 pub(crate) use sql::SqlTopicStore;
 use time::OffsetDateTime;
 
@@ -28,6 +29,8 @@ pub(crate) struct TopicRecord {
     pub tags: Vec<String>,
     pub pinned: bool,
     pub locked: bool,
+    /// Hidden by a moderator: only its author and moderators see it.
+    pub hidden: bool,
     pub post_count: u64,
     pub reply_count: u64,
     pub upvote_count: u64,
@@ -55,6 +58,8 @@ pub(crate) struct TopicQuery {
     pub author: Option<UserId>,
     pub words: Vec<String>,
     pub sort: TopicSort,
+    /// Which hidden topics the viewer sees.
+    pub hidden: HiddenFilter,
 }
 
 /// Where topics live.

@@ -57,6 +57,7 @@ pub(super) fn record(m: topic::Model) -> Result<TopicRecord, DomainError> {
         tags,
         pinned: m.pinned,
         locked: m.locked,
+        hidden: m.hidden,
         post_count: stored("post count", m.post_count)?,
         reply_count: stored("reply count", m.reply_count)?,
         upvote_count: stored("upvote count", m.upvote_count)?,
@@ -132,6 +133,7 @@ async fn insert(conn: &impl ConnectionTrait, t: &TopicRecord) -> Result<(), Doma
         tags: Set(tags_json(&t.tags)?),
         pinned: Set(t.pinned),
         locked: Set(t.locked),
+        hidden: Set(t.hidden),
         post_count: Set(count(t.post_count)),
         reply_count: Set(count(t.reply_count)),
         upvote_count: Set(count(t.upvote_count)),
@@ -164,6 +166,7 @@ async fn save(conn: &impl ConnectionTrait, t: &TopicRecord) -> Result<(), Domain
         .col_expr(topic::Column::Tags, Expr::value(tags_json(&t.tags)?))
         .col_expr(topic::Column::Pinned, Expr::value(t.pinned))
         .col_expr(topic::Column::Locked, Expr::value(t.locked))
+        .col_expr(topic::Column::Hidden, Expr::value(t.hidden))
         .col_expr(topic::Column::PostCount, Expr::value(count(t.post_count)))
         .col_expr(topic::Column::ReplyCount, Expr::value(count(t.reply_count)))
         .col_expr(

@@ -39,6 +39,7 @@ fn post(
         upvote_count: 0,
         is_best_answer: false,
         deleted: false,
+        hidden: false,
         revision_count: 0,
         created_day: "2026-02-01".into(),
         created_at: created,

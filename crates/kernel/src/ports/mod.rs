@@ -10,6 +10,7 @@ mod events;
 mod files;
 mod health;
 mod mail;
+mod moderation;
 mod notify;
 mod pubsub;
 mod rate_limit;
@@ -23,6 +24,9 @@ pub use events::EventBus;
 pub use files::{FileAccess, FileInfo, FileOwner, FileUpload, Files, PersonalFiles, UploadBody};
 pub use health::HealthProbe;
 pub use mail::{Mailer, OutgoingEmail};
+pub use moderation::{
+    HiddenFilter, ModerationTarget, ModerationTargets, TargetInfo, TargetType, may_see_hidden,
+};
 pub use notify::{
     NotificationKind, NotificationRequest, Notifier, Recipients, UnknownNotificationKind,
 };

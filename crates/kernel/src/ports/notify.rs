@@ -32,16 +32,19 @@ pub enum NotificationKind {
     Invitation,
     /// A use case of my organization was published.
     UseCasePublished,
+    /// Content I moderate was reported.
+    ContentReported,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 6] = [
+    pub const ALL: [NotificationKind; 7] = [
         Self::Reply,
         Self::Mention,
         Self::BestAnswer,
         Self::Message,
         Self::Invitation,
         Self::UseCasePublished,
+        Self::ContentReported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +55,7 @@ impl NotificationKind {
             Self::Message => "message",
             Self::Invitation => "invitation",
             Self::UseCasePublished => "use_case_published",
+            Self::ContentReported => "content_reported",
         }
     }
 }

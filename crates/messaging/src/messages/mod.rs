@@ -2,10 +2,12 @@
 
 mod blocks;
 mod files;
+mod moderation;
 mod read;
 mod send;
 
 pub use files::{MESSAGE_FILES, MessageFiles};
+pub use moderation::MessageTargets;
 
 use crate::entity::message;
 use p2p_kernel::ids::{MessageId, UserId};

@@ -8,7 +8,9 @@ use crate::validate::{self, Content};
 use p2p_kernel::Code;
 use p2p_kernel::ids::UseCaseId;
 use p2p_kernel::persistence::db_error;
-use p2p_kernel::ports::{NotificationKind, NotificationRequest, Recipients};
+use p2p_kernel::ports::{
+    AuditAction, AuditEvent, NotificationKind, NotificationRequest, Recipients,
+};
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -74,6 +76,7 @@ impl UseCases {
             created_at: now,
             updated_at: now,
             published_at: None,
+            hidden: false,
         };
         apply(&mut view, content);
         if let Err(e) = self
@@ -168,7 +171,17 @@ impl UseCases {
         }
         self.release_files(id).await;
         self.publish_event("use_case.deleted", &doc.view).await;
-        Ok(())
+        let v = &doc.view;
+        match &self.inner.audit {
+            Some(audit) if v.submitted_by != actor.user_id => {
+                let action = AuditAction::ContentDeletedByAdmin;
+                let event =
+                    AuditEvent::new(v.organization_id, actor.user_id, action, "use_case", id)
+                        .details(json!({ "title": v.title }));
+                audit.record(event).await
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The previous versions of a use case, newest first.

@@ -169,7 +169,7 @@ impl UseCases {
         filter: UseCaseFilter,
         format: ExportFormat,
     ) -> BoxStream<'static, Result<Bytes, io::Error>> {
-        let query = ListQuery::from_filter(&filter, actor.org_id.0);
+        let query = ListQuery::from_filter(&filter, actor.org_id.0).visible_to(actor);
         let head = match format {
             ExportFormat::Csv => csv_records([CSV_HEADER.map(Cow::Borrowed).to_vec()]),
             ExportFormat::Json => Ok(b"[".to_vec()),

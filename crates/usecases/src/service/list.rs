@@ -3,6 +3,7 @@
 use super::UseCases;
 use crate::store::{ListQuery, Position};
 use crate::types::{Facets, UseCaseFilter, UseCaseList};
+use p2p_kernel::ports::HiddenFilter;
 use p2p_kernel::{Actor, Cursor, DomainError, PageRequest};
 
 impl UseCases {
@@ -15,13 +16,20 @@ impl UseCases {
         filter: UseCaseFilter,
         page: PageRequest,
     ) -> Result<UseCaseList, DomainError> {
-        let query = ListQuery::from_filter(&filter, actor.org_id.0);
+        let query = ListQuery::from_filter(&filter, actor.org_id.0).visible_to(actor);
         let after: Option<Position> = page.position()?;
         let store = &self.inner.store;
         let facets = async {
             match filter.facets {
                 Some(false) => Ok(Facets::default()),
-                _ => store.facets(&query).await,
+                // Counted without hidden use cases, whoever asks (one cache entry).
+                _ => {
+                    let visible = ListQuery {
+                        hidden: HiddenFilter::None,
+                        ..query.clone()
+                    };
+                    store.facets(&visible).await
+                }
             }
         };
         let (rows, facets) =

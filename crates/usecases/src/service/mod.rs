@@ -5,6 +5,7 @@
 
 mod edit;
 mod export;
+mod hide;
 mod list;
 mod media;
 mod views;
@@ -14,7 +15,9 @@ use crate::store::UseCaseStore;
 use crate::types::{Status, UseCaseView};
 use async_trait::async_trait;
 use p2p_kernel::ids::UseCaseId;
-use p2p_kernel::ports::{Clock, EventBus, FileAccess, FileOwner, Files, Notifier};
+use p2p_kernel::ports::{
+    AuditTrail, Clock, EventBus, FileAccess, FileOwner, Files, Notifier, may_see_hidden,
+};
 use p2p_kernel::text::Markdown;
 use p2p_kernel::{Actor, DomainError, Event};
 use sea_orm::DatabaseConnection;
@@ -23,6 +26,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use export::EXPORT_BATCH;
+pub use hide::UseCaseTargets;
 
 /// The owner kind of use-case media in the files service.
 pub const FILE_OWNER_KIND: &str = "use_case";
@@ -41,6 +45,8 @@ pub struct UseCaseParts {
     pub files: Arc<dyn Files>,
     pub events: Arc<dyn EventBus>,
     pub notifier: Option<Arc<dyn Notifier>>,
+    /// Where deletions by admins are recorded (none: not recorded).
+    pub audit: Option<Arc<dyn AuditTrail>>,
     pub clock: Arc<dyn Clock>,
     /// Sanitizes the problem statement and solution (`Markdown::default()`: no remote images).
     pub markdown: Markdown,
@@ -143,8 +149,10 @@ impl UseCases {
 }
 
 /// Published: everyone signed in; draft: its organization (and operators).
+/// Hidden: only its submitter and moderators.
 pub(crate) fn may_see(actor: &Actor, view: &UseCaseView) -> bool {
-    view.status == Status::Published || actor.org_id == view.organization_id || actor.is_superuser
+    (view.status == Status::Published || actor.org_id == view.organization_id || actor.is_superuser)
+        && (!view.hidden || may_see_hidden(actor, view.submitted_by, view.organization_id))
 }
 
 struct UseCaseFileAccess(UseCases);

@@ -188,6 +188,7 @@ mod tests {
             city: None,
             words: vec!["line".into()],
             sort: Sort::Latest,
+            hidden: p2p_kernel::ports::HiddenFilter::None,
         };
         let popular = ListQuery {
             sort: Sort::Popular,

@@ -11,6 +11,7 @@ use crate::types::{FacetCount, Facets, Sort, Status, UseCaseFilter};
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use p2p_kernel::DomainError;
+use p2p_kernel::ports::HiddenFilter;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use uuid::Uuid;
@@ -58,6 +59,8 @@ pub struct ListQuery {
     /// Lower-case words that must all appear in the keys' text.
     pub words: Vec<String>,
     pub sort: Sort,
+    /// Which hidden use cases the list holds (none unless [`Self::visible_to`]).
+    pub hidden: HiddenFilter,
 }
 
 impl ListQuery {
@@ -82,7 +85,14 @@ impl ListQuery {
                 .map(|q| q.split_whitespace().map(key).take(8).collect())
                 .unwrap_or_default(),
             sort: filter.sort,
+            hidden: HiddenFilter::None,
         }
+    }
+
+    /// The hidden use cases `viewer` may see are listed too.
+    pub fn visible_to(mut self, viewer: &p2p_kernel::Actor) -> Self {
+        self.hidden = HiddenFilter::for_viewer(viewer);
+        self
     }
 
     /// The position of `doc` in this query's order.

@@ -15,6 +15,7 @@ use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
 use p2p_kernel::DomainError;
 use p2p_kernel::persistence::{collect_all, group_counts, mongo_error};
+use p2p_kernel::ports::HiddenFilter;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -60,6 +61,22 @@ fn filter(q: &ListQuery) -> Document {
     }
     if let Some(v) = &q.city {
         f.insert("keys.city", v);
+    }
+    match q.hidden {
+        HiddenFilter::All => {}
+        HiddenFilter::None => {
+            f.insert("hidden", doc! { "$ne": true });
+        }
+        HiddenFilter::Own { user, admin_of } => {
+            let mut visible = vec![
+                doc! { "hidden": { "$ne": true } },
+                doc! { "submitted_by": user.to_string() },
+            ];
+            if let Some(org) = admin_of {
+                visible.push(doc! { "organization_id": org.to_string() });
+            }
+            f.insert("$or", visible);
+        }
     }
     if !q.words.is_empty() {
         let words: Vec<Document> = q

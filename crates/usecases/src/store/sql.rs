@@ -7,6 +7,7 @@ use crate::types::{FacetCount, Facets, Sort, Status};
 use async_trait::async_trait;
 use p2p_kernel::DomainError;
 use p2p_kernel::persistence::{db_error, stored};
+use p2p_kernel::ports::HiddenFilter;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
@@ -31,6 +32,7 @@ pub(crate) mod use_case {
         pub view_count: i64,
         pub sort_time: i64,
         pub doc: String,
+        pub hidden: bool,
         pub created_at: TimeDateTimeWithTimeZone,
         pub updated_at: TimeDateTimeWithTimeZone,
     }
@@ -95,6 +97,7 @@ fn row(doc: &UseCaseDoc) -> Result<use_case::ActiveModel, DomainError> {
         view_count: Set(v.view_count),
         sort_time: Set(doc.keys.sort_time),
         doc: Set(serde_json::to_string(doc).map_err(DomainError::internal)?),
+        hidden: Set(v.hidden),
         created_at: Set(p2p_kernel::persistence::db_time(v.created_at)),
         updated_at: Set(p2p_kernel::persistence::db_time(v.updated_at)),
     })
@@ -157,6 +160,19 @@ fn condition(q: &ListQuery) -> Condition {
     }
     if let Some(t) = &q.tag {
         c = c.add(C::Id.in_subquery(has_term(TAG, t)));
+    }
+    match q.hidden {
+        HiddenFilter::All => {}
+        HiddenFilter::None => c = c.add(C::Hidden.eq(false)),
+        HiddenFilter::Own { user, admin_of } => {
+            let mut visible = Condition::any()
+                .add(C::Hidden.eq(false))
+                .add(C::SubmittedBy.eq(user.0));
+            if let Some(org) = admin_of {
+                visible = visible.add(C::OrganizationId.eq(org.0));
+            }
+            c = c.add(visible);
+        }
     }
     for word in &q.words {
         c = c.add(Expr::col(C::SearchText).like(LikeExpr::new(like_pattern(word)).escape('\\')));

@@ -45,6 +45,7 @@ fn view(
         created_at: at,
         updated_at: at,
         published_at: Some(at),
+        hidden: false,
     }
 }
 
