@@ -41,7 +41,8 @@ impl Rendered {
     }
 }
 
-fn truncate_chars(s: &str, max: usize) -> String {
+/// The first `max` characters of `s`, with `…` when it was longer.
+pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", s[..i].trim_end()),
         None => s.to_owned(),

@@ -3,6 +3,7 @@
 //! moderation port ([`TopicTargets`], [`PostTargets`]).
 
 use super::{Forum, TopicRefs, topic_channel};
+use crate::markdown::truncate_chars;
 use crate::store::PostRecord;
 use crate::topic_store::TopicRecord;
 use async_trait::async_trait;
@@ -11,6 +12,9 @@ use p2p_kernel::ports::{ModerationTarget, TargetInfo, may_see_hidden};
 use p2p_kernel::{Actor, DomainError};
 use serde_json::json;
 use uuid::Uuid;
+
+/// Characters of a post shown to moderators as its summary.
+const SUMMARY_CHARS: usize = 140;
 
 /// Whether `viewer` sees the topic.
 pub(crate) fn topic_visible(viewer: &Actor, t: &TopicRecord) -> bool {
@@ -114,19 +118,11 @@ impl Forum {
         Ok((seen && !post.deleted).then(|| TargetInfo {
             author_id: post.author_id,
             organization_id: post.organization_id,
-            summary: excerpt(&post.content),
+            summary: truncate_chars(&post.content, SUMMARY_CHARS),
             hidden: post.hidden,
             recipient_id: None,
         }))
     }
-}
-
-fn excerpt(text: &str) -> String {
-    let mut s: String = text.chars().take(140).collect();
-    if s.len() < text.len() {
-        s.push('…');
-    }
-    s
 }
 
 /// The forum's topics as report targets.
