@@ -6,17 +6,17 @@ use crate::types::{
     Filed, NewReport, ReportFilter, ReportStatus, ReportView, ResolutionView, TargetView,
 };
 use p2p_kernel::ids::{OrgId, UserId};
-use p2p_kernel::persistence::{api_time, db_now, is_unique_violation};
+use p2p_kernel::persistence::{api_time, db_now, is_unique_violation, stored};
 use p2p_kernel::ports::{
     ModerationTarget, NotificationKind, NotificationRequest, Recipients, TargetInfo, TargetType,
 };
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::collections::HashSet;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -194,15 +194,15 @@ impl Moderation {
 
     /// How many people reported the target of `row`.
     async fn reporters(&self, row: &Model) -> Result<u64, DomainError> {
-        let ids: Vec<Uuid> = Entity::find()
+        let count: Option<i64> = Entity::find()
             .select_only()
-            .column(Column::ReporterId)
+            .column_as(Expr::col(Column::ReporterId).count_distinct(), "n")
             .filter(Column::TargetType.eq(row.target_type.as_str()))
             .filter(Column::TargetId.eq(row.target_id))
             .into_tuple()
-            .all(self.db())
+            .one(self.db())
             .await?;
-        Ok(ids.into_iter().collect::<HashSet<_>>().len() as u64)
+        stored("reporters", count.unwrap_or(0))
     }
 
     /// Tells the target's moderators (its organization's admins) about a new report.
