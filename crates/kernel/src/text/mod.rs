@@ -1,9 +1,11 @@
 //! Text written by users, made safe for every place it is shown: Markdown
 //! sources and their HTML ([`Markdown`]), URL fields ([`UrlKind`]),
 //! spreadsheet cells ([`spreadsheet_cell`]) and emails ([`unlinkable`]).
+//! Search and name matching fold Arabic spelling with [`arabic::fold`].
 //! Plain-text fields are checked by
 //! [`crate::validate::Validator::plain_text`], which uses the same rules.
 
+pub mod arabic;
 mod mail;
 mod markdown;
 mod url;
