@@ -1394,6 +1394,8 @@ export interface components {
             user?: components["schemas"]["UserSummary"] | null;
             user_id: components["schemas"]["UserId"];
         };
+        /** @enum {string} */
+        Code: "bad_request" | "validation_failed" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "gone" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "service_unavailable" | "internal" | "malformed_json" | "invalid_body" | "invalid_multipart" | "csrf_failed" | "origin_not_allowed" | "websocket_handshake_failed" | "too_many_sockets" | "email_taken" | "organization_exists" | "invitation_pending" | "invitation_revoked" | "last_admin" | "already_verified" | "email_not_verified" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "invalid_token" | "token_expired" | "token_used" | "topic_locked" | "post_deleted" | "cannot_upvote_own_post" | "first_post_cannot_be_answer" | "first_post_not_deletable" | "blocked" | "recipient_blocked" | "already_published" | "report_already_resolved" | "upload_failed" | "already_uploaded" | "upload_incomplete" | "invalid_signature" | "expired_signature";
         /** @description A conversation of the caller with another user. */
         ConversationView: {
             last_message: components["schemas"]["MessageView"];
@@ -1451,10 +1453,13 @@ export interface components {
             tag: components["schemas"]["FacetCount"][];
             technology: components["schemas"]["FacetCount"][];
         };
+        /** @enum {string} */
+        FieldCode: "required" | "too_short" | "too_long" | "too_many" | "duplicate" | "out_of_range" | "unknown_field" | "invalid_type" | "not_supported" | "invalid_characters" | "markup_not_allowed" | "unsafe_link" | "invalid_url" | "invalid_email" | "invalid_phone" | "password_too_short" | "password_too_long" | "password_too_weak" | "invalid_cursor" | "invalid_query" | "invalid_kind" | "invalid_range" | "invalid_parent" | "too_deep" | "invalid_latitude" | "invalid_longitude" | "self" | "unknown_file" | "already_attached" | "not_uploaded" | "rejected_file" | "not_media" | "invalid_key" | "key_conflict" | "invalid_content_type" | "invalid_expiry";
         /** @description One invalid field of a request. */
         FieldError: {
-            code: string;
+            code: components["schemas"]["FieldCode"];
             field: string;
+            /** @description What is wrong, in the request's language. */
             message: string;
         };
         /**
@@ -2348,8 +2353,9 @@ export interface components {
              *     `invalid claim`), e.g. `[{"id": "st-ev", "reason": {…}}]`.
              */
             claimValidationErrors?: Record<string, never>[] | null;
-            /** @description Stable snake_case machine code. */
-            code: string;
+            /** @description Stable snake_case machine code, the same in every language. */
+            code: components["schemas"]["Code"];
+            /** @description What went wrong, in the request's language; never internals. */
             detail: string;
             errors?: components["schemas"]["FieldError"][];
             /**
@@ -2360,6 +2366,7 @@ export interface components {
             request_id?: string | null;
             /** Format: int32 */
             status: number;
+            /** @description The status's reason phrase, in the request's language (`Accept-Language`: `ar` or `en`). */
             title: string;
             /** @description A URI reference naming the problem type (`/problems/<code>`). */
             type: string;

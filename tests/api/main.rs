@@ -22,6 +22,7 @@ mod moderation;
 mod notification_grouping;
 mod notifications;
 mod orgs;
+mod problem_language;
 mod production;
 mod realtime;
 mod realtime_limits;

@@ -2,6 +2,8 @@
 
 use crate::types::{NewPost, NewTopic, PostPatch, TopicPatch};
 use p2p_kernel::DomainError;
+use p2p_kernel::FieldCode;
+use p2p_kernel::FieldError;
 use p2p_kernel::ids::FileId;
 use p2p_kernel::validate::Validator;
 
@@ -55,7 +57,7 @@ fn content(v: &mut Validator, value: &str) -> String {
     {
         v.add(
             "content",
-            "invalid_characters",
+            FieldCode::InvalidCharacters,
             "must not contain control characters other than line breaks and tabs",
         );
     }
@@ -81,12 +83,15 @@ fn tags(v: &mut Validator, values: &[String]) -> Vec<String> {
         let tag = normalize_tag(raw);
         let len = tag.chars().count();
         if len == 0 {
-            v.add(&field, "required", "must not be empty");
+            v.add(&field, FieldCode::Required, "must not be empty");
         } else if len > TAG_MAX {
-            v.add(
-                &field,
-                "too_long",
-                format!("must be at most {TAG_MAX} characters"),
+            v.push(
+                FieldError::new(
+                    &field,
+                    FieldCode::TooLong,
+                    format!("must be at most {TAG_MAX} characters"),
+                )
+                .with_limit(TAG_MAX),
             );
         }
         plain(v, &field, &tag);
@@ -94,31 +99,19 @@ fn tags(v: &mut Validator, values: &[String]) -> Vec<String> {
             out.push(tag);
         }
     }
-    if out.len() > TAGS_MAX {
-        v.add(
-            "tags",
-            "too_many",
-            format!("at most {TAGS_MAX} tags are allowed"),
-        );
-    }
+    v.at_most("tags", out.len(), TAGS_MAX, "tags");
     out
 }
 
 /// At most [`ATTACHMENTS_MAX`] files, each listed once (the files port
 /// checks that they exist and may be attached).
 fn attachments(v: &mut Validator, values: &[FileId]) -> Vec<FileId> {
-    if values.len() > ATTACHMENTS_MAX {
-        v.add(
-            "attachments",
-            "too_many",
-            format!("at most {ATTACHMENTS_MAX} attachments are allowed"),
-        );
-    }
+    v.at_most("attachments", values.len(), ATTACHMENTS_MAX, "attachments");
     for (i, id) in values.iter().enumerate() {
         if values[..i].contains(id) {
             v.add(
                 &format!("attachments[{i}]"),
-                "duplicate",
+                FieldCode::Duplicate,
                 "the file is listed twice",
             );
         }
@@ -189,7 +182,7 @@ mod tests {
     fn codes(e: DomainError) -> Vec<(String, String)> {
         e.field_errors()
             .iter()
-            .map(|f| (f.field.clone(), f.code.clone()))
+            .map(|f| (f.field.clone(), f.code.as_str().to_owned()))
             .collect()
     }
 

@@ -3,6 +3,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use p2p_kernel::FieldCode;
 use p2p_kernel::{DomainError, FieldError};
 use rand::RngCore;
 use std::sync::Arc;
@@ -111,18 +112,24 @@ impl Passwords {
 pub fn check_policy(field: &str, password: &str, email: &str) -> Vec<FieldError> {
     let len = password.chars().count();
     if len < MIN_LENGTH {
-        return vec![FieldError::new(
-            field,
-            "password_too_short",
-            format!("must be at least {MIN_LENGTH} characters"),
-        )];
+        return vec![
+            FieldError::new(
+                field,
+                FieldCode::PasswordTooShort,
+                format!("must be at least {MIN_LENGTH} characters"),
+            )
+            .with_limit(MIN_LENGTH),
+        ];
     }
     if len > MAX_LENGTH {
-        return vec![FieldError::new(
-            field,
-            "password_too_long",
-            format!("must be at most {MAX_LENGTH} characters"),
-        )];
+        return vec![
+            FieldError::new(
+                field,
+                FieldCode::PasswordTooLong,
+                format!("must be at most {MAX_LENGTH} characters"),
+            )
+            .with_limit(MAX_LENGTH),
+        ];
     }
     let has_letter = password.chars().any(char::is_alphabetic);
     let has_other = password
@@ -138,14 +145,14 @@ pub fn check_policy(field: &str, password: &str, email: &str) -> Vec<FieldError>
     if !has_letter || !has_other || one_char {
         return vec![FieldError::new(
             field,
-            "password_too_weak",
+            FieldCode::PasswordTooWeak,
             "must contain a letter and a digit or symbol",
         )];
     }
     if is_email {
         return vec![FieldError::new(
             field,
-            "password_too_weak",
+            FieldCode::PasswordTooWeak,
             "must not be your email address",
         )];
     }
@@ -156,10 +163,10 @@ pub fn check_policy(field: &str, password: &str, email: &str) -> Vec<FieldError>
 mod tests {
     use super::*;
 
-    fn codes(pw: &str) -> Vec<String> {
+    fn codes(pw: &str) -> Vec<&'static str> {
         check_policy("password", pw, "ann.lee@acme.example")
             .into_iter()
-            .map(|f| f.code)
+            .map(|f| f.code.as_str())
             .collect()
     }
 

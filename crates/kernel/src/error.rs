@@ -6,6 +6,8 @@
 //! an internal or unavailable error stays in `source` and goes to the logs.
 
 pub use crate::code::Code;
+use crate::field_code::FieldCode;
+use crate::locale::Locale;
 use serde::Serialize;
 use std::fmt;
 
@@ -69,6 +71,52 @@ impl ErrorKind {
         }
     }
 
+    /// The problem document's `title`: the status's reason phrase, in `locale`.
+    pub fn title(self, locale: Locale) -> &'static str {
+        match locale {
+            Locale::En => self.english_title(),
+            Locale::Ar => self.arabic_title(),
+        }
+    }
+
+    fn english_title(self) -> &'static str {
+        match self {
+            ErrorKind::BadRequest => "Bad Request",
+            ErrorKind::Unauthenticated => "Unauthorized",
+            ErrorKind::Forbidden => "Forbidden",
+            ErrorKind::NotFound => "Not Found",
+            ErrorKind::MethodNotAllowed => "Method Not Allowed",
+            ErrorKind::RequestTimeout => "Request Timeout",
+            ErrorKind::Conflict => "Conflict",
+            ErrorKind::Gone => "Gone",
+            ErrorKind::PayloadTooLarge => "Payload Too Large",
+            ErrorKind::UnsupportedMediaType => "Unsupported Media Type",
+            ErrorKind::Validation => "Unprocessable Entity",
+            ErrorKind::RateLimited => "Too Many Requests",
+            ErrorKind::Internal => "Internal Server Error",
+            ErrorKind::Unavailable => "Service Unavailable",
+        }
+    }
+
+    fn arabic_title(self) -> &'static str {
+        match self {
+            ErrorKind::BadRequest => "طلب غير صالح",
+            ErrorKind::Unauthenticated => "يلزم تسجيل الدخول",
+            ErrorKind::Forbidden => "غير مسموح",
+            ErrorKind::NotFound => "غير موجود",
+            ErrorKind::MethodNotAllowed => "طريقة غير مسموح بها",
+            ErrorKind::RequestTimeout => "انتهت مهلة الطلب",
+            ErrorKind::Conflict => "تعارض",
+            ErrorKind::Gone => "لم يعد متاحًا",
+            ErrorKind::PayloadTooLarge => "حجم الطلب كبير جدًا",
+            ErrorKind::UnsupportedMediaType => "نوع محتوى غير مدعوم",
+            ErrorKind::Validation => "بيانات غير صالحة",
+            ErrorKind::RateLimited => "طلبات كثيرة جدًا",
+            ErrorKind::Internal => "خطأ داخلي في الخادم",
+            ErrorKind::Unavailable => "الخدمة غير متاحة",
+        }
+    }
+
     pub fn is_server_error(self) -> bool {
         matches!(self, ErrorKind::Internal | ErrorKind::Unavailable)
     }
@@ -78,21 +126,44 @@ impl ErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
-    pub code: String,
+    pub code: FieldCode,
+    /// What is wrong, in the request's language.
     pub message: String,
+    /// The limit the broken rule names (a length, a count), for messages in
+    /// other languages.
+    #[serde(skip)]
+    pub limit: Option<u64>,
 }
 
 impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    /// A field error with its English `message`.
+    pub fn new(field: impl Into<String>, code: FieldCode, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
-            code: code.into(),
+            code,
             message: message.into(),
+            limit: None,
         }
+    }
+
+    /// A list longer than `max` entries (`at most 10 tags`).
+    pub fn too_many(field: impl Into<String>, max: usize, what: &str) -> Self {
+        Self::new(field, FieldCode::TooMany, format!("at most {max} {what}")).with_limit(max)
+    }
+
+    /// Names the limit the rule sets (`at most 200 characters`: 200).
+    pub fn with_limit(mut self, limit: usize) -> Self {
+        self.limit = u64::try_from(limit).ok();
+        self
+    }
+
+    /// The error as shown to a client speaking `locale`.
+    pub fn localized(&self, locale: Locale) -> FieldError {
+        let mut shown = self.clone();
+        if locale == Locale::Ar {
+            shown.message = self.code.arabic_message(self.limit);
+        }
+        shown
     }
 }
 
@@ -156,7 +227,7 @@ impl DomainError {
     /// 422 for a single field.
     pub fn invalid_field(
         field: impl Into<String>,
-        code: impl Into<String>,
+        code: FieldCode,
         message: impl Into<String>,
     ) -> Self {
         Self::validation(vec![FieldError::new(field, code, message)])

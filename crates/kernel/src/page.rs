@@ -5,6 +5,7 @@
 //! it, so items inserted meanwhile are neither skipped nor repeated.
 
 use crate::error::DomainError;
+use crate::field_code::FieldCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
@@ -27,7 +28,7 @@ impl PageRequest {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(DomainError::invalid_field(
                 "limit",
-                "out_of_range",
+                FieldCode::OutOfRange,
                 format!("must be between 1 and {MAX_LIMIT}"),
             ));
         }
@@ -102,8 +103,13 @@ impl Cursor {
     }
 
     pub fn decode<P: DeserializeOwned>(cursor: &str) -> Result<P, DomainError> {
-        let invalid =
-            || DomainError::invalid_field("cursor", "invalid_cursor", "the cursor is not valid");
+        let invalid = || {
+            DomainError::invalid_field(
+                "cursor",
+                FieldCode::InvalidCursor,
+                "the cursor is not valid",
+            )
+        };
         let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
         serde_json::from_slice(&bytes).map_err(|_| invalid())
     }

@@ -1,6 +1,7 @@
 //! Collecting field errors so a client learns about every bad field at once.
 
 use crate::error::{DomainError, FieldError};
+use crate::field_code::FieldCode;
 use crate::text::{UrlKind, has_script_link};
 
 #[derive(Default)]
@@ -13,8 +14,20 @@ impl Validator {
         Self::default()
     }
 
-    pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.errors.push(FieldError::new(field, code, message));
+    pub fn add(&mut self, field: &str, code: FieldCode, message: impl Into<String>) {
+        self.push(FieldError::new(field, code, message));
+    }
+
+    /// Adds a prepared field error (one naming its limit, say).
+    pub fn push(&mut self, error: FieldError) {
+        self.errors.push(error);
+    }
+
+    /// Refuses more than `max` entries of a list (`what`: `tags`).
+    pub fn at_most(&mut self, field: &str, count: usize, max: usize, what: &str) {
+        if count > max {
+            self.push(FieldError::too_many(field, max, what));
+        }
     }
 
     /// Checks the length in characters after trimming.
@@ -22,20 +35,19 @@ impl Validator {
         let len = value.trim().chars().count();
         if len < min {
             if min == 1 {
-                self.add(field, "required", "must not be empty");
+                self.add(field, FieldCode::Required, "must not be empty");
             } else {
-                self.add(
-                    field,
-                    "too_short",
-                    format!("must be at least {min} characters"),
+                self.push(
+                    FieldError::new(
+                        field,
+                        FieldCode::TooShort,
+                        format!("must be at least {min} characters"),
+                    )
+                    .with_limit(min),
                 );
             }
         } else if len > max {
-            self.add(
-                field,
-                "too_long",
-                format!("must be at most {max} characters"),
-            );
+            self.too_long(field, max);
         }
     }
 
@@ -43,12 +55,19 @@ impl Validator {
         if let Some(v) = value
             && v.chars().count() > max
         {
-            self.add(
-                field,
-                "too_long",
-                format!("must be at most {max} characters"),
-            );
+            self.too_long(field, max);
         }
+    }
+
+    fn too_long(&mut self, field: &str, max: usize) {
+        self.push(
+            FieldError::new(
+                field,
+                FieldCode::TooLong,
+                format!("must be at most {max} characters"),
+            )
+            .with_limit(max),
+        );
     }
 
     /// Plain text shown as is (titles, names, tags, categories): no control
@@ -60,7 +79,7 @@ impl Validator {
         if value.chars().any(char::is_control) {
             self.add(
                 field,
-                "invalid_characters",
+                FieldCode::InvalidCharacters,
                 "must not contain control characters",
             );
         } else {
@@ -76,7 +95,7 @@ impl Validator {
         {
             self.add(
                 field,
-                "invalid_characters",
+                FieldCode::InvalidCharacters,
                 "must not contain control characters other than line breaks and tabs",
             );
         } else {
@@ -88,13 +107,13 @@ impl Validator {
         if looks_like_markup(value) {
             self.add(
                 field,
-                "markup_not_allowed",
+                FieldCode::MarkupNotAllowed,
                 "must be plain text: HTML tags are not allowed",
             );
         } else if has_script_link(value) {
             self.add(
                 field,
-                "unsafe_link",
+                FieldCode::UnsafeLink,
                 "must not link to javascript:, data: or other non-web URLs",
             );
         }
@@ -103,17 +122,21 @@ impl Validator {
     /// A URL field (trimmed by the caller): see [`UrlKind`].
     pub fn url(&mut self, field: &str, value: &str, kind: UrlKind) {
         if !kind.accepts(value) {
-            self.add(field, "invalid_url", kind.expected());
+            self.add(field, FieldCode::InvalidUrl, kind.expected());
         }
     }
 
     pub fn email(&mut self, field: &str, value: &str) {
         if !is_valid_email(value) {
-            self.add(field, "invalid_email", "must be a valid email address");
+            self.add(
+                field,
+                FieldCode::InvalidEmail,
+                "must be a valid email address",
+            );
         }
     }
 
-    pub fn check(&mut self, ok: bool, field: &str, code: &str, message: &str) {
+    pub fn check(&mut self, ok: bool, field: &str, code: FieldCode, message: &str) {
         if !ok {
             self.add(field, code, message);
         }
@@ -196,15 +219,15 @@ mod tests {
         v.plain_paragraphs("bio", "bell\u{7}");
         v.url("website", "javascript:alert(1)", UrlKind::Web);
         v.url("website", "https://a.example", UrlKind::Web);
-        let codes: Vec<_> = v.errors.iter().map(|e| e.code.clone()).collect();
+        let codes: Vec<_> = v.errors.iter().map(|e| e.code).collect();
         assert_eq!(
             codes,
             [
-                "markup_not_allowed",
-                "invalid_characters",
-                "unsafe_link",
-                "invalid_characters",
-                "invalid_url"
+                FieldCode::MarkupNotAllowed,
+                FieldCode::InvalidCharacters,
+                FieldCode::UnsafeLink,
+                FieldCode::InvalidCharacters,
+                FieldCode::InvalidUrl
             ]
         );
     }
@@ -229,17 +252,14 @@ mod tests {
         v.email("email", "nope");
         let err = v.finish().err().map(|e| {
             use crate::error::ErrorCode;
-            e.field_errors()
-                .iter()
-                .map(|f| f.code.clone())
-                .collect::<Vec<_>>()
+            e.field_errors().iter().map(|f| f.code).collect::<Vec<_>>()
         });
         assert_eq!(
             err,
             Some(vec![
-                "required".to_string(),
-                "too_long".to_string(),
-                "invalid_email".to_string()
+                FieldCode::Required,
+                FieldCode::TooLong,
+                FieldCode::InvalidEmail
             ])
         );
     }

@@ -5,6 +5,7 @@ use crate::entity::{ActiveModel, Column, Entity, Model};
 use crate::types::{
     Filed, NewReport, ReportFilter, ReportStatus, ReportView, ResolutionView, TargetView,
 };
+use p2p_kernel::FieldCode;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::persistence::{api_time, db_now, is_unique_violation, stored};
 use p2p_kernel::ports::{
@@ -118,7 +119,7 @@ impl Moderation {
         kind: TargetType,
     ) -> Result<Arc<dyn ModerationTarget>, DomainError> {
         self.inner.targets.get(kind).cloned().ok_or_else(|| {
-            DomainError::invalid_field("target_type", "not_supported", "cannot be reported")
+            DomainError::invalid_field("target_type", FieldCode::NotSupported, "cannot be reported")
         })
     }
 

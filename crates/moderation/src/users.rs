@@ -3,6 +3,7 @@
 //! organization's admins through the users API).
 
 use async_trait::async_trait;
+use p2p_kernel::FieldCode;
 use p2p_kernel::ids::UserId;
 use p2p_kernel::ports::{ModerationTarget, TargetInfo, UserDirectory};
 use p2p_kernel::{Actor, DomainError};
@@ -37,7 +38,7 @@ impl ModerationTarget for UserTargets {
 fn not_for_users() -> DomainError {
     DomainError::invalid_field(
         "action",
-        "not_supported",
+        FieldCode::NotSupported,
         "a report about a user can only be dismissed; deactivate the account instead",
     )
 }

@@ -4,6 +4,7 @@ use crate::index::{IndexQuery, SearchIndex, SearchPosition};
 use crate::text::{highlight, words};
 use crate::types::{SearchHit, SearchParams, SearchScope};
 use async_trait::async_trait;
+use p2p_kernel::FieldCode;
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 
 const MAX_QUERY_CHARS: usize = 200;
@@ -58,7 +59,7 @@ impl SearchService for IndexSearch {
         if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
             return Err(DomainError::invalid_field(
                 "q",
-                "invalid_query",
+                FieldCode::InvalidQuery,
                 format!("give 1 to {MAX_QUERY_CHARS} characters to search for"),
             ));
         }
@@ -66,7 +67,7 @@ impl SearchService for IndexSearch {
         if terms.is_empty() || terms.len() > MAX_QUERY_WORDS {
             return Err(DomainError::invalid_field(
                 "q",
-                "invalid_query",
+                FieldCode::InvalidQuery,
                 format!("give 1 to {MAX_QUERY_WORDS} words (letters or digits)"),
             ));
         }
@@ -75,7 +76,7 @@ impl SearchService for IndexSearch {
             Some(_) => {
                 return Err(DomainError::invalid_field(
                     "kind",
-                    "invalid_kind",
+                    FieldCode::InvalidKind,
                     "this endpoint does not search that kind",
                 ));
             }
@@ -86,7 +87,7 @@ impl SearchService for IndexSearch {
         {
             return Err(DomainError::invalid_field(
                 "from",
-                "invalid_range",
+                FieldCode::InvalidRange,
                 "`from` must not be after `to`",
             ));
         }

@@ -2,7 +2,7 @@
 
 use crate::body::BodyTooLarge;
 use p2p_kernel::Code;
-use p2p_kernel::{ErrorCode, ErrorKind, FieldError};
+use p2p_kernel::{ErrorCode, ErrorKind, FieldCode, FieldError};
 use std::io;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -63,7 +63,7 @@ pub enum StorageError {
 
 impl StorageError {
     /// An invalid caller-supplied value.
-    pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: &str, code: FieldCode, message: impl Into<String>) -> Self {
         Self::Invalid(FieldError::new(field, code, message))
     }
 
@@ -146,7 +146,7 @@ mod tests {
         assert_eq!(not_found.kind().status(), 404);
         assert_eq!(not_found.code(), "not_found");
 
-        let invalid = StorageError::invalid("key", "invalid_key", "bad");
+        let invalid = StorageError::invalid("key", FieldCode::InvalidKey, "bad");
         assert_eq!(invalid.kind().status(), 422);
         assert_eq!(invalid.field_errors().len(), 1);
 

@@ -6,6 +6,7 @@ use crate::error::StorageError;
 use crate::key::ObjectKey;
 use crate::meta::check_content_type;
 use crate::presign::{BlobMethod, PresignedUrl, expiry_secs};
+use p2p_kernel::FieldCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, IF_NONE_MATCH};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -125,7 +126,7 @@ impl DownloadGrant {
         if download_name.is_some_and(|n| n.len() > MAX_DOWNLOAD_NAME_LEN) {
             return Err(StorageError::invalid(
                 "download_name",
-                "too_long",
+                FieldCode::TooLong,
                 format!("must be at most {MAX_DOWNLOAD_NAME_LEN} bytes"),
             ));
         }

@@ -2,6 +2,7 @@
 //! the local store's directory and as an S3 key without any escaping.
 
 use crate::error::StorageError;
+use p2p_kernel::FieldCode;
 use std::fmt;
 
 /// The longest key accepted, in bytes.
@@ -21,7 +22,8 @@ pub struct ObjectKey(String);
 impl ObjectKey {
     /// Validates `key`.
     pub fn parse(key: &str) -> Result<Self, StorageError> {
-        check(key).map_err(|message| StorageError::invalid("key", "invalid_key", message))?;
+        check(key)
+            .map_err(|message| StorageError::invalid("key", FieldCode::InvalidKey, message))?;
         Ok(Self(key.to_owned()))
     }
 

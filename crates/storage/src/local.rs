@@ -15,6 +15,7 @@ use crate::presign::{BlobMethod, BlobQuery, BlobSigner};
 use crate::store::ObjectStore;
 use async_trait::async_trait;
 use futures_util::StreamExt;
+use p2p_kernel::FieldCode;
 use p2p_kernel::ports::{HealthProbe, PortError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -59,7 +60,7 @@ fn placement_error(error: io::Error) -> StorageError {
         | io::ErrorKind::IsADirectory
         | io::ErrorKind::AlreadyExists => StorageError::invalid(
             "key",
-            "key_conflict",
+            FieldCode::KeyConflict,
             "the key collides with the path of another object",
         ),
         _ => backend(error),

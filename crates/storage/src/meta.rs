@@ -2,6 +2,7 @@
 
 use crate::body::ByteStream;
 use crate::error::StorageError;
+use p2p_kernel::FieldCode;
 use serde::{Deserialize, Serialize};
 
 /// The description of a stored object.
@@ -56,7 +57,7 @@ pub(crate) fn check_content_type(content_type: &str) -> Result<(), StorageError>
     } else {
         Err(StorageError::invalid(
             "content_type",
-            "invalid_content_type",
+            FieldCode::InvalidContentType,
             "must be a MIME type such as image/png",
         ))
     }

@@ -5,6 +5,7 @@
 use crate::error::{SignatureProblem, StorageError};
 use crate::key::ObjectKey;
 use hmac::{Hmac, Mac};
+use p2p_kernel::FieldCode;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::fmt;
@@ -67,7 +68,7 @@ pub(crate) fn expiry_secs(expires_in: Duration) -> Result<u32, StorageError> {
     if secs == 0 || expires_in > MAX_PRESIGN_EXPIRY {
         return Err(StorageError::invalid(
             "expires_in",
-            "invalid_expiry",
+            FieldCode::InvalidExpiry,
             format!(
                 "must be between 1 second and {} seconds",
                 MAX_PRESIGN_EXPIRY.as_secs()
@@ -75,7 +76,7 @@ pub(crate) fn expiry_secs(expires_in: Duration) -> Result<u32, StorageError> {
         ));
     }
     u32::try_from(secs)
-        .map_err(|_| StorageError::invalid("expires_in", "invalid_expiry", "too long"))
+        .map_err(|_| StorageError::invalid("expires_in", FieldCode::InvalidExpiry, "too long"))
 }
 
 /// The query string of a local presigned URL, as the HTTP shell receives it

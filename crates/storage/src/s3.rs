@@ -10,6 +10,7 @@ use crate::store::ObjectStore;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
+use p2p_kernel::FieldCode;
 use p2p_kernel::ports::{HealthProbe, PortError};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use s3::creds::Credentials;
@@ -391,7 +392,11 @@ impl ObjectStore for S3Store {
         for (name, value) in grant.required_headers() {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(backend)?;
             let value = HeaderValue::from_str(&value).map_err(|_| {
-                StorageError::invalid("content_type", "invalid_content_type", "not a header value")
+                StorageError::invalid(
+                    "content_type",
+                    FieldCode::InvalidContentType,
+                    "not a header value",
+                )
             })?;
             headers.insert(name, value);
         }

@@ -18,7 +18,7 @@ pub fn fields<T: std::fmt::Debug>(result: Result<T, DomainError>) -> Vec<(String
             assert_eq!(e.kind().status(), 422, "{e}");
             e.field_errors()
                 .iter()
-                .map(|f| (f.field.clone(), f.code.clone()))
+                .map(|f| (f.field.clone(), f.code.as_str().to_owned()))
                 .collect()
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::types::{Location, MediaRef, NewUseCase, Outcomes, UseCasePatch, VendorInfo};
 use p2p_kernel::DomainError;
+use p2p_kernel::FieldCode;
 use p2p_kernel::text::{Markdown, UrlKind};
 use p2p_kernel::validate::Validator;
 
@@ -99,13 +100,12 @@ impl Content {
             ),
             roi_timeline: optional(&mut v, "outcomes.roi_timeline", self.outcomes.roi_timeline),
             extra: {
-                if self.outcomes.extra.len() > LIST_MAX {
-                    v.add(
-                        "outcomes.extra",
-                        "too_many",
-                        format!("at most {LIST_MAX} entries"),
-                    );
-                }
+                v.at_most(
+                    "outcomes.extra",
+                    self.outcomes.extra.len(),
+                    LIST_MAX,
+                    "entries",
+                );
                 self.outcomes
                     .extra
                     .into_iter()
@@ -147,14 +147,14 @@ impl Content {
                 if !lat.is_finite() || !(-90.0..=90.0).contains(lat) {
                     v.add(
                         "location.coordinates[0]",
-                        "invalid_latitude",
+                        FieldCode::InvalidLatitude,
                         "latitude must be between -90 and 90",
                     );
                 }
                 if !lng.is_finite() || !(-180.0..=180.0).contains(lng) {
                     v.add(
                         "location.coordinates[1]",
-                        "invalid_longitude",
+                        FieldCode::InvalidLongitude,
                         "longitude must be between -180 and 180",
                     );
                 }
@@ -192,7 +192,7 @@ fn text(v: &mut Validator, field: &str, value: &str) -> String {
     {
         v.add(
             field,
-            "invalid_characters",
+            FieldCode::InvalidCharacters,
             "must not contain control characters other than line breaks and tabs",
         );
     }
@@ -217,9 +217,7 @@ fn url(v: &mut Validator, field: &str, value: Option<String>, kind: UrlKind) -> 
 }
 
 fn terms(v: &mut Validator, field: &str, values: &[String]) -> Vec<String> {
-    if values.len() > LIST_MAX {
-        v.add(field, "too_many", format!("at most {LIST_MAX} entries"));
-    }
+    v.at_most(field, values.len(), LIST_MAX, "entries");
     let mut out: Vec<String> = Vec::new();
     for (i, value) in values.iter().enumerate() {
         let value = plain(v, &format!("{field}[{i}]"), value, 1, TERM_MAX);
@@ -233,13 +231,7 @@ fn terms(v: &mut Validator, field: &str, values: &[String]) -> Vec<String> {
 /// Checks the media list's size and captions.
 pub(crate) fn media(refs: &[MediaRef]) -> Result<Vec<MediaRef>, DomainError> {
     let mut v = Validator::new();
-    if refs.len() > MEDIA_MAX {
-        v.add(
-            "media",
-            "too_many",
-            format!("at most {MEDIA_MAX} media files"),
-        );
-    }
+    v.at_most("media", refs.len(), MEDIA_MAX, "media files");
     let clean = refs
         .iter()
         .enumerate()

@@ -1,10 +1,10 @@
 //! The one error type of the HTTP layer: an RFC 9457 problem document.
 
-use super::request_id;
+use super::{locale, request_id};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use p2p_kernel::{Code, DomainError, ErrorCode, ErrorKind, FieldError};
+use p2p_kernel::{Code, DomainError, ErrorCode, ErrorKind, FieldError, Locale};
 use serde::Serialize;
 use std::fmt;
 
@@ -16,11 +16,13 @@ pub struct Problem {
     /// A URI reference naming the problem type (`/problems/<code>`).
     #[serde(rename = "type")]
     pub type_: String,
+    /// The status's reason phrase, in the request's language (`Accept-Language`: `ar` or `en`).
     pub title: String,
     pub status: u16,
+    /// What went wrong, in the request's language; never internals.
     pub detail: String,
-    /// Stable snake_case machine code.
-    pub code: String,
+    /// Stable snake_case machine code, the same in every language.
+    pub code: Code,
     pub request_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -107,24 +109,23 @@ impl ApiError {
     }
 
     fn problem(&self) -> Problem {
-        let status = self.status();
+        let language = locale::current();
         let code = self.code;
-        let detail = if self.kind.is_server_error() {
-            match self.kind {
-                ErrorKind::Unavailable => self.detail.clone(),
-                _ => "an internal error occurred; it has been logged".to_owned(),
+        let detail = match (language, self.kind) {
+            (Locale::Ar, _) => code.arabic_detail().to_owned(),
+            (Locale::En, ErrorKind::Internal) => {
+                "an internal error occurred; it has been logged".to_owned()
             }
-        } else {
-            self.detail.clone()
+            (Locale::En, _) => self.detail.clone(),
         };
         Problem {
             type_: format!("/problems/{code}"),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: status.as_u16(),
+            title: self.kind.title(language).to_owned(),
+            status: self.status().as_u16(),
             detail,
-            code: code.as_str().to_owned(),
+            code,
             request_id: request_id::current(),
-            errors: self.fields.clone(),
+            errors: self.fields.iter().map(|f| f.localized(language)).collect(),
             message: self.sdk.as_ref().and_then(|s| s.message.clone()),
             claim_validation_errors: self.sdk.as_ref().and_then(|s| s.claim_errors.clone()),
         }
@@ -190,6 +191,11 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        response.insert_header((
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(locale::current().as_str()),
+        ));
+        response.append_header((header::VARY, HeaderValue::from_static("accept-language")));
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
@@ -225,7 +231,7 @@ fn backend_of(detail: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use p2p_kernel::DomainError;
+    use p2p_kernel::{DomainError, FieldCode};
 
     #[test]
     fn internal_detail_never_reaches_the_body() {
@@ -239,7 +245,8 @@ mod tests {
 
     #[test]
     fn validation_errors_list_fields() {
-        let e: ApiError = DomainError::invalid_field("email", "invalid_email", "bad").into();
+        let e: ApiError =
+            DomainError::invalid_field("email", FieldCode::InvalidEmail, "bad").into();
         let p = e.problem();
         assert_eq!(p.status, 422);
         assert_eq!(p.errors.len(), 1);

@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use p2p_kernel::Code;
 use p2p_kernel::text::defuse_name;
-use p2p_kernel::{ErrorKind, FieldError};
+use p2p_kernel::{ErrorKind, FieldCode, FieldError};
 use serde::de::DeserializeOwned;
 
 /// A JSON request body.
@@ -96,10 +96,10 @@ fn field_error(path: &str, message: &str) -> ApiError {
             } else {
                 format!("{path}.{name}")
             };
-            (field, "required")
+            (field, FieldCode::Required)
         }
-        None if message.starts_with("unknown field") => (path.to_owned(), "unknown_field"),
-        None => (path.to_owned(), "invalid_type"),
+        None if message.starts_with("unknown field") => (path.to_owned(), FieldCode::UnknownField),
+        None => (path.to_owned(), FieldCode::InvalidType),
     };
     ApiError::new(
         ErrorKind::Validation,

@@ -8,6 +8,7 @@ pub mod client;
 pub mod cookies;
 pub mod error;
 pub mod extract;
+pub mod locale;
 pub mod metrics_access;
 pub mod observe;
 pub mod proxies;

@@ -2,7 +2,8 @@
 //!
 //! [`observe`], the outermost middleware, gives the request its id (see
 //! `request_id`: taken from `x-request-id` or generated, available to error
-//! bodies, echoed on the response) and records Prometheus metrics per route
+//! bodies, echoed on the response) and its language (see `locale`: from
+//! `Accept-Language`, for error bodies) and records Prometheus metrics per route
 //! pattern and status. Every label comes from a bounded set: a method outside
 //! the standard ones is `other`, a path no route matched is `unmatched`, the
 //! status is the server's own.
@@ -12,7 +13,7 @@
 //! request's outcome. The crate has no metrics and always makes up its own
 //! request id (it cannot take the client's), so those two stay here.
 
-use super::request_id;
+use super::{locale, request_id};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
@@ -33,14 +34,14 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = request_id::from_header(req.headers().get(request_id::HEADER));
+    let language = locale::of_headers(req.headers());
     let method_label = method_label(req.method());
     let started = Instant::now();
     let in_flight = InFlight::enter();
-    // The inner services are called inside the scope, so that the span's
+    // The inner services are called inside the scopes, so that the span's
     // builder sees the id too.
-    let result = request_id::CURRENT
-        .scope(id.clone(), async move { next.call(req).await })
-        .await;
+    let handled = locale::CURRENT.scope(language, async move { next.call(req).await });
+    let result = request_id::CURRENT.scope(id.clone(), handled).await;
     drop(in_flight);
 
     let mut response = result?;

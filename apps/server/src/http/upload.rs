@@ -7,6 +7,7 @@ use actix_multipart::Multipart;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use p2p_kernel::Code;
+use p2p_kernel::FieldCode;
 use p2p_kernel::ports::FileUpload;
 use p2p_kernel::{DomainError, ErrorKind};
 use p2p_storage::{ByteStream, LocalStore, ObjectMeta, limit_body};
@@ -103,7 +104,7 @@ where
     }
     Err(DomainError::invalid_field(
         "file",
-        "required",
+        FieldCode::Required,
         "send the file in the multipart field `file`",
     )
     .into())

@@ -10,6 +10,8 @@ use crate::topic_store::TopicRecord;
 use crate::types::{AttachmentRef, NewPost, PostPatch, PostView, RevisionView};
 use crate::validate;
 use p2p_kernel::Code;
+use p2p_kernel::FieldCode;
+use p2p_kernel::FieldError;
 use p2p_kernel::ids::{FileId, PostId, TopicId, UserId};
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 use serde_json::json;
@@ -50,16 +52,19 @@ impl Forum {
                     .ok_or_else(|| {
                         DomainError::invalid_field(
                             "parent_id",
-                            "invalid_parent",
+                            FieldCode::InvalidParent,
                             "the parent post is not in this topic",
                         )
                     })?;
                 if parent.depth >= MAX_DEPTH {
-                    return Err(DomainError::invalid_field(
-                        "parent_id",
-                        "too_deep",
-                        format!("replies nest at most {MAX_DEPTH} levels deep"),
-                    ));
+                    return Err(DomainError::validation(vec![
+                        FieldError::new(
+                            "parent_id",
+                            FieldCode::TooDeep,
+                            format!("replies nest at most {MAX_DEPTH} levels deep"),
+                        )
+                        .with_limit(MAX_DEPTH as usize),
+                    ]));
                 }
                 (format!("{}{segment}", parent.thread_key), parent.depth + 1)
             }

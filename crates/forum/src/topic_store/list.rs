@@ -14,6 +14,7 @@ use super::{TopicQuery, TopicRecord};
 use crate::timefmt::{STORED, from_unix_ms, unix_ms};
 use crate::types::TopicSort;
 use p2p_kernel::DomainError;
+use p2p_kernel::FieldCode;
 use p2p_kernel::ids::TopicId;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::ports::HiddenFilter;
@@ -92,7 +93,11 @@ impl TopicCursor {
 }
 
 fn invalid_cursor() -> DomainError {
-    DomainError::invalid_field("cursor", "invalid_cursor", "the cursor is not valid")
+    DomainError::invalid_field(
+        "cursor",
+        FieldCode::InvalidCursor,
+        "the cursor is not valid",
+    )
 }
 
 fn key_column(sort: TopicSort) -> topic::Column {

@@ -24,7 +24,7 @@ impl Identity {
         v.length("last_name", &req.last_name, 1, 100);
         v.plain_text("last_name", &req.last_name);
         for f in check_policy("password", &req.password, &invitation.email) {
-            v.add(&f.field, &f.code, f.message);
+            v.push(f);
         }
         v.finish()?;
         let password_hash = self.passwords().hash(&req.password).await?;

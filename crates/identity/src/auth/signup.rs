@@ -4,6 +4,7 @@ use crate::service::commit;
 use crate::types::{AuthResponse, ClientInfo, SignupRequest};
 use crate::views::profile;
 use crate::{Identity, errors};
+use p2p_kernel::FieldCode;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{DomainError, Role};
@@ -33,11 +34,15 @@ impl Identity {
         v.length("organization_name", &req.organization_name, 1, 200);
         v.plain_text("organization_name", &req.organization_name);
         for f in check_policy("password", &req.password, &email) {
-            v.add(&f.field, &f.code, f.message);
+            v.push(f);
         }
         v.finish()?;
         let domain = email_domain(&email).ok_or_else(|| {
-            DomainError::invalid_field("email", "invalid_email", "must be a valid email address")
+            DomainError::invalid_field(
+                "email",
+                FieldCode::InvalidEmail,
+                "must be a valid email address",
+            )
         })?;
         let password_hash = self.passwords().hash(&req.password).await?;
 

@@ -5,6 +5,7 @@ use crate::repo::{self, NewUser};
 use crate::service::commit;
 use crate::types::UserProfile;
 use crate::views::profile;
+use p2p_kernel::FieldCode;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{DomainError, Role};
@@ -26,11 +27,15 @@ impl Identity {
         v.length("last_name", last_name, 1, 100);
         v.plain_text("last_name", last_name);
         for f in check_policy("password", password, &email) {
-            v.add(&f.field, &f.code, f.message);
+            v.push(f);
         }
         v.finish()?;
         let domain = email_domain(&email).ok_or_else(|| {
-            DomainError::invalid_field("email", "invalid_email", "must be a valid email address")
+            DomainError::invalid_field(
+                "email",
+                FieldCode::InvalidEmail,
+                "must be a valid email address",
+            )
         })?;
         let password_hash = self.passwords().hash(password).await?;
         let now = self.now();

@@ -3,6 +3,7 @@ use crate::service::clip;
 use crate::types::{ProfilePatch, UserProfile};
 use crate::views::profile;
 use crate::{Identity, repo};
+use p2p_kernel::FieldCode;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{Actor, DomainError};
@@ -38,7 +39,7 @@ fn validate(patch: &ProfilePatch) -> Result<(), DomainError> {
                 .chars()
                 .all(|c| c.is_ascii_digit() || " +-().".contains(c)),
             "phone",
-            "invalid_phone",
+            FieldCode::InvalidPhone,
             "may contain only digits, spaces and + - ( ) .",
         );
     }

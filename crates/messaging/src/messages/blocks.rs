@@ -4,6 +4,7 @@
 use super::Messaging;
 use crate::entity::block;
 use crate::types::BlockView;
+use p2p_kernel::FieldCode;
 use p2p_kernel::ids::UserId;
 use p2p_kernel::persistence::db_now;
 use p2p_kernel::{Actor, DomainError};
@@ -16,7 +17,7 @@ impl Messaging {
         if user == actor.user_id {
             return Err(DomainError::invalid_field(
                 "user_id",
-                "self",
+                FieldCode::SelfTarget,
                 "you cannot block yourself",
             ));
         }

@@ -7,6 +7,7 @@
 use super::Messaging;
 use crate::entity::message;
 use async_trait::async_trait;
+use p2p_kernel::FieldCode;
 use p2p_kernel::ids::UserId;
 use p2p_kernel::ports::{ModerationTarget, TargetInfo};
 use p2p_kernel::{Actor, DomainError};
@@ -51,7 +52,7 @@ impl ModerationTarget for MessageTargets {
 fn dismiss_only() -> DomainError {
     DomainError::invalid_field(
         "action",
-        "not_supported",
+        FieldCode::NotSupported,
         "a report about a message can only be dismissed",
     )
 }

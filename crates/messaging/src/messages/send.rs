@@ -5,6 +5,7 @@ use crate::content::preview;
 use crate::entity::{block, message, participant};
 use crate::types::{MessageView, NewMessage};
 use p2p_kernel::Code;
+use p2p_kernel::FieldCode;
 use p2p_kernel::ids::{MessageId, UserId};
 use p2p_kernel::persistence::begin_write;
 use p2p_kernel::persistence::db_now;
@@ -32,14 +33,18 @@ impl Messaging {
     pub async fn send(&self, actor: &Actor, input: NewMessage) -> Result<MessageView, DomainError> {
         let mut v = Validator::new();
         v.length("content", &input.content, 1, MAX_MESSAGE_CHARS);
-        v.check(
-            input.attachments.len() <= MAX_ATTACHMENTS,
+        v.at_most(
             "attachments",
-            "too_many",
-            "at most 10 files per message",
+            input.attachments.len(),
+            MAX_ATTACHMENTS,
+            "files per message",
         );
         if input.recipient_id == actor.user_id {
-            v.add("recipient_id", "self", "you cannot write to yourself");
+            v.add(
+                "recipient_id",
+                FieldCode::SelfTarget,
+                "you cannot write to yourself",
+            );
         }
         v.finish()?;
         let content = self.inner.markdown.sanitize(input.content.trim());

@@ -4,6 +4,8 @@ use super::Notifications;
 use super::group::display_title;
 use crate::entity::notification;
 use crate::types::{MarkRead, MarkReadResult, NotificationFilter, NotificationView, UnreadCount};
+use p2p_kernel::FieldCode;
+use p2p_kernel::FieldError;
 use p2p_kernel::ids::{NotificationId, UserId};
 use p2p_kernel::persistence::{db_now, stored};
 use p2p_kernel::ports::NotificationKind;
@@ -69,11 +71,11 @@ impl Notifications {
             .filter(notification::Column::ReadAt.is_null());
         match (request.ids, request.all) {
             (Some(ids), _) if ids.len() > MAX_MARK_IDS => {
-                return Err(DomainError::invalid_field(
+                return Err(DomainError::validation(vec![FieldError::too_many(
                     "ids",
-                    "too_many",
-                    format!("at most {MAX_MARK_IDS} ids at once"),
-                ));
+                    MAX_MARK_IDS,
+                    "ids at once",
+                )]));
             }
             (Some(ids), _) if !ids.is_empty() => {
                 update =
@@ -83,7 +85,7 @@ impl Notifications {
             _ => {
                 return Err(DomainError::invalid_field(
                     "ids",
-                    "required",
+                    FieldCode::Required,
                     "give the ids to mark read, or \"all\": true",
                 ));
             }

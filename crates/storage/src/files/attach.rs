@@ -2,6 +2,7 @@
 
 use super::FileManager;
 use super::entity::{self, Column, Model};
+use p2p_kernel::FieldCode;
 use p2p_kernel::ids::FileId;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::persistence::db_now;
@@ -43,7 +44,8 @@ impl FileManager {
         row: Option<Model>,
     ) -> Result<Result<Model, FieldError>, DomainError> {
         let now = db_now();
-        let unknown = |field: String| FieldError::new(field, "unknown_file", "no such file");
+        let unknown =
+            |field: String| FieldError::new(field, FieldCode::UnknownFile, "no such file");
         let Some(row) = row else {
             return Ok(Err(unknown(field)));
         };
@@ -58,7 +60,7 @@ impl FileManager {
             if row.owner_id.is_some() {
                 return Ok(Err(FieldError::new(
                     field,
-                    "already_attached",
+                    FieldCode::AlreadyAttached,
                     "the file belongs to other content",
                 )));
             }
@@ -70,11 +72,15 @@ impl FileManager {
             Ok(row) => Ok(Ok(row)),
             Err(e) if e.kind_of() == ErrorKind::Conflict => Ok(Err(FieldError::new(
                 field,
-                "not_uploaded",
+                FieldCode::NotUploaded,
                 "the file's bytes have not been uploaded yet",
             ))),
             Err(e) if e.kind_of().is_server_error() => Err(e),
-            Err(e) => Ok(Err(FieldError::new(field, "rejected_file", e.detail()))),
+            Err(e) => Ok(Err(FieldError::new(
+                field,
+                FieldCode::RejectedFile,
+                e.detail(),
+            ))),
         }
     }
 }
@@ -92,11 +98,11 @@ impl Files for FileManager {
         files: &[FileId],
     ) -> Result<Vec<FileInfo>, DomainError> {
         if files.len() > MAX_FILES_PER_OWNER {
-            return Err(DomainError::invalid_field(
+            return Err(DomainError::validation(vec![FieldError::too_many(
                 "files",
-                "too_many",
-                format!("at most {MAX_FILES_PER_OWNER} files"),
-            ));
+                MAX_FILES_PER_OWNER,
+                "files",
+            )]));
         }
         let mut rows = self.rows(files).await?;
         let mut ready = Vec::with_capacity(files.len());
@@ -106,7 +112,7 @@ impl Files for FileManager {
             if files[..i].contains(id) {
                 errors.push(FieldError::new(
                     field,
-                    "duplicate",
+                    FieldCode::Duplicate,
                     "the file is listed twice",
                 ));
                 continue;
@@ -147,7 +153,7 @@ impl Files for FileManager {
             if result.rows_affected == 0 {
                 return Err(DomainError::invalid_field(
                     format!("files[{position}]"),
-                    "already_attached",
+                    FieldCode::AlreadyAttached,
                     "the file belongs to other content",
                 ));
             }

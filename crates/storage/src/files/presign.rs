@@ -15,6 +15,7 @@ use crate::body::{limit_body, peek_head};
 use crate::error::StorageError;
 use crate::sniff::SNIFF_LEN;
 use p2p_kernel::Code;
+use p2p_kernel::FieldCode;
 use p2p_kernel::ids::FileId;
 use p2p_kernel::persistence::{db_error, db_now, db_time, stored};
 use p2p_kernel::{Actor, DomainError};
@@ -58,12 +59,12 @@ impl FileManager {
         request: PresignRequest,
     ) -> Result<PresignedUpload, DomainError> {
         let filename = clean_filename(&request.filename).ok_or_else(|| {
-            DomainError::invalid_field("filename", "required", "give the file's name")
+            DomainError::invalid_field("filename", FieldCode::Required, "give the file's name")
         })?;
         if request.size == 0 {
             return Err(DomainError::invalid_field(
                 "size",
-                "out_of_range",
+                FieldCode::OutOfRange,
                 "the file is empty",
             ));
         }

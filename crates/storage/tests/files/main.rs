@@ -109,7 +109,7 @@ impl Drop for Env {
 fn field_codes(e: p2p_kernel::DomainError) -> Vec<(String, String)> {
     e.field_errors()
         .iter()
-        .map(|f| (f.field.clone(), f.code.clone()))
+        .map(|f| (f.field.clone(), f.code.as_str().to_owned()))
         .collect()
 }
 

@@ -3,6 +3,7 @@
 use super::UseCases;
 use crate::types::{MediaItem, MediaRef, MediaType, UseCaseView};
 use crate::validate::{MEDIA_MAX, optional_caption};
+use p2p_kernel::FieldCode;
 use p2p_kernel::ids::{FileId, UseCaseId};
 use p2p_kernel::ports::{FileInfo, FileUpload};
 use p2p_kernel::validate::Validator;
@@ -57,7 +58,7 @@ impl UseCases {
                 Some(item) => items.push(item),
                 None => refused.push(FieldError::new(
                     format!("media[{i}].file_id"),
-                    "not_media",
+                    FieldCode::NotMedia,
                     "use-case media are images or videos",
                 )),
             }
@@ -87,11 +88,7 @@ impl UseCases {
         let mut v = Validator::new();
         let caption = optional_caption(&mut v, "caption", caption.as_deref());
         if doc.view.media.len() >= MEDIA_MAX {
-            v.add(
-                "file",
-                "too_many",
-                format!("at most {MEDIA_MAX} media files"),
-            );
+            v.push(FieldError::too_many("file", MEDIA_MAX, "media files"));
         }
         v.finish()?;
         let info = self.inner.files.upload(actor, upload).await?;
@@ -157,7 +154,7 @@ fn rename_fields(e: DomainError, prefix: &str) -> DomainError {
                 Some(rest) => format!("{prefix}{rest}.file_id"),
                 None => f.field.clone(),
             };
-            FieldError::new(field, f.code.clone(), f.message.clone())
+            FieldError { field, ..f.clone() }
         })
         .collect();
     DomainError::validation(fields)
