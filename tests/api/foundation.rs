@@ -2,6 +2,7 @@
 
 use p2p_server::config::Secret;
 use p2p_tests::{Backend, TestApp};
+use reqwest::Method;
 
 #[tokio::test]
 async fn liveness_and_readiness() {
@@ -50,9 +51,28 @@ async fn unknown_route_and_wrong_method_are_problems() {
     app.get("/nope", None)
         .await
         .assert_problem(404, "not_found");
-    app.delete("/health/live", None)
-        .await
-        .assert_problem(405, "method_not_allowed");
+    let wrong = app.delete("/health/live", None).await;
+    wrong.assert_problem(405, "method_not_allowed");
+    assert_eq!(wrong.header("allow"), Some("GET"));
+    let on_me = app
+        .request(Method::PUT, "/api/v1/users/me", None, None)
+        .await;
+    on_me.assert_problem(405, "method_not_allowed");
+    assert_eq!(on_me.header("allow"), Some("GET, PATCH, DELETE"));
+    let on_topic = app
+        .request(
+            Method::PUT,
+            "/api/v1/forums/topics/0190a0b0-0000-7000-8000-000000000001",
+            None,
+            None,
+        )
+        .await;
+    on_topic.assert_problem(405, "method_not_allowed");
+    assert!(
+        on_topic.header("allow").is_some_and(|a| a.contains("GET")),
+        "{:?}",
+        on_topic.header("allow")
+    );
     app.stop().await;
 }
 

@@ -249,6 +249,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     // Computed once from the same route functions the app registers below,
     // so the document cannot drift from the routes.
     let openapi = routes::openapi_document();
+    let allowed = web::Data::new(routes::fallback::AllowedMethods::from_document(&openapi));
     let mut server = HttpServer::new(move || {
         // Runs once on each worker thread, before it serves anything.
         routes::ws::serve_sockets_on_this_thread();
@@ -261,6 +262,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .into_utoipa_app()
             .app_data(data.clone())
             .app_data(metrics_access.clone())
+            .app_data(allowed.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(
                 web::JsonConfig::default()
@@ -301,12 +303,16 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
 /// configured) and 404 for anything else, on one worker.
 fn metrics_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     let access = web::Data::new(MetricsAccess::dedicated(&state.settings));
+    let allowed = web::Data::new(routes::fallback::AllowedMethods::from_document(
+        &routes::openapi_document(),
+    ));
     let shutdown_timeout = state.settings.shutdown_timeout.as_secs();
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(access.clone())
+            .app_data(allowed.clone())
             .service(routes::health::metrics_text)
             .default_service(web::to(routes::fallback::not_found_or_method_not_allowed))
             .wrap(crate::http::observe::tracing())

@@ -53,9 +53,12 @@ pub struct ApiError {
     sdk: Option<Box<SdkFields>>,
 }
 
-/// See [`Problem::message`] and [`Problem::claim_validation_errors`].
+/// Rare additions to a problem response (boxed): what SuperTokens SDK clients
+/// read ([`Problem::message`], [`Problem::claim_validation_errors`]) and the
+/// `Allow` header of a 405.
 #[derive(Default)]
 struct SdkFields {
+    allow: Option<String>,
     message: Option<String>,
     claim_errors: Option<serde_json::Value>,
 }
@@ -74,6 +77,12 @@ impl ApiError {
     /// Adds the failed session claims (`claimValidationErrors`).
     pub fn with_claim_errors(mut self, errors: serde_json::Value) -> Self {
         self.sdk.get_or_insert_with(Default::default).claim_errors = Some(errors);
+        self
+    }
+
+    /// The methods the resource does answer (`Allow` of a 405).
+    pub fn with_allow(mut self, methods: &str) -> Self {
+        self.sdk.get_or_insert_with(Default::default).allow = Some(methods.to_owned());
         self
     }
 
@@ -198,6 +207,11 @@ impl ResponseError for ApiError {
         response.append_header((header::VARY, HeaderValue::from_static("accept-language")));
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = self.sdk.as_ref().and_then(|s| s.allow.as_deref())
+            && let Ok(value) = HeaderValue::from_str(allow)
+        {
+            response.insert_header((header::ALLOW, value));
         }
         if self.kind == ErrorKind::Unavailable {
             response.insert_header((header::RETRY_AFTER, "5"));
