@@ -3577,7 +3577,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the file */
+                id: components["schemas"]["FileId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -3611,7 +3614,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the post */
+                id: components["schemas"]["PostId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -3638,7 +3644,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the post */
+                id: components["schemas"]["PostId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -3671,7 +3680,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the post */
+                id: components["schemas"]["PostId"];
+            };
             cookie?: never;
         };
         requestBody: {
@@ -3710,7 +3722,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the post */
+                id: components["schemas"]["PostId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -3746,7 +3761,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the post */
+                id: components["schemas"]["PostId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -3773,7 +3791,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the post */
+                id: components["schemas"]["PostId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -3801,7 +3822,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the post */
+                id: components["schemas"]["PostId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -3896,7 +3920,10 @@ export interface operations {
                 cursor?: string;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description the topic */
+                id: components["schemas"]["TopicId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -3923,7 +3950,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the topic */
+                id: components["schemas"]["TopicId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -3956,7 +3986,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the topic */
+                id: components["schemas"]["TopicId"];
+            };
             cookie?: never;
         };
         requestBody: {
@@ -3995,7 +4028,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the topic */
+                id: components["schemas"]["TopicId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -4022,7 +4058,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the topic */
+                id: components["schemas"]["TopicId"];
+            };
             cookie?: never;
         };
         requestBody: {
@@ -4053,7 +4092,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the topic */
+                id: components["schemas"]["TopicId"];
+            };
             cookie?: never;
         };
         requestBody: {
@@ -4084,7 +4126,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the topic */
+                id: components["schemas"]["TopicId"];
+            };
             cookie?: never;
         };
         requestBody: {
@@ -4246,7 +4291,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the other user */
+                user_id: components["schemas"]["UserId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -4281,7 +4329,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the other user */
+                user_id: components["schemas"]["UserId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -4298,7 +4349,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the message */
+                id: components["schemas"]["MessageId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -4330,7 +4384,10 @@ export interface operations {
                 cursor?: string;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description the other user */
+                user_id: components["schemas"]["UserId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -5131,7 +5188,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the use case */
+                id: components["schemas"]["UseCaseId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -5158,7 +5218,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the use case */
+                id: components["schemas"]["UseCaseId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -5191,7 +5254,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the use case */
+                id: components["schemas"]["UseCaseId"];
+            };
             cookie?: never;
         };
         requestBody: {
@@ -5241,7 +5307,10 @@ export interface operations {
                 caption?: string;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description the use case */
+                id: components["schemas"]["UseCaseId"];
+            };
             cookie?: never;
         };
         /** @description field `file`: the image or video */
@@ -5297,7 +5366,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the use case */
+                id: components["schemas"]["UseCaseId"];
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -5340,7 +5412,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the use case */
+                id: components["schemas"]["UseCaseId"];
+            };
             cookie?: never;
         };
         requestBody?: never;

@@ -64,4 +64,31 @@ mod tests {
             .collect();
         assert!(dangling.is_empty(), "unregistered schemas: {dangling:?}");
     }
+
+    /// Every `{name}` of a path is declared as a path parameter of each of its
+    /// operations (generated clients build their URLs from the declarations).
+    #[test]
+    fn every_path_parameter_is_declared() {
+        let doc = serde_json::to_value(crate::routes::openapi_document()).unwrap_or_default();
+        let mut undeclared = Vec::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            let names: Vec<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .collect();
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                let declared: Vec<&str> = operation["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "path")
+                    .filter_map(|p| p["name"].as_str())
+                    .collect();
+                for name in names.iter().filter(|n| !declared.contains(n)) {
+                    undeclared.push(format!("{method} {path}: {name}"));
+                }
+            }
+        }
+        assert!(undeclared.is_empty(), "undeclared: {undeclared:#?}");
+    }
 }

@@ -54,7 +54,7 @@ pub async fn presign(
 /// the content it is attached to (its uploader while unattached); 404 for anyone else.
 #[utoipa::path(tag = "files", security(("bearer" = [])),
     responses((status = 302, description = "`Location`: the download URL"),
-        (status = 404, body = Problem), (status = 409, body = Problem)))]
+        (status = 404, body = Problem), (status = 409, body = Problem)), params(("id" = FileId, Path, description = "the file")))]
 #[get("/files/{id}")]
 pub async fn download(
     state: web::Data<AppState>,

@@ -53,7 +53,7 @@ pub async fn create_topic(
 }
 
 /// A topic with a page of its posts in thread order.
-#[utoipa::path(tag = "forums", security(("bearer" = [])), params(PageQuery),
+#[utoipa::path(tag = "forums", security(("bearer" = [])), params(("id" = TopicId, Path, description = "the topic"), PageQuery),
     responses((status = 200, body = TopicDetail), (status = 404, body = Problem)))]
 #[get("/forums/topics/{id}")]
 pub async fn get_topic(
@@ -71,7 +71,7 @@ pub async fn get_topic(
 
 /// Edits a topic (its author, or an admin of its organization).
 #[utoipa::path(tag = "forums", security(("bearer" = [])), request_body = TopicPatch,
-    responses((status = 200, body = TopicView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = TopicView), (status = 403, body = Problem), (status = 404, body = Problem)), params(("id" = TopicId, Path, description = "the topic")))]
 #[patch("/forums/topics/{id}")]
 pub async fn update_topic(
     state: web::Data<AppState>,
@@ -87,7 +87,7 @@ pub async fn update_topic(
 
 /// Deletes a topic and its posts (its author, or an admin of its organization).
 #[utoipa::path(tag = "forums", security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), params(("id" = TopicId, Path, description = "the topic")))]
 #[delete("/forums/topics/{id}")]
 pub async fn delete_topic(
     state: web::Data<AppState>,
@@ -101,7 +101,7 @@ pub async fn delete_topic(
 
 /// Pins or unpins a topic (admin of its organization).
 #[utoipa::path(tag = "forums", security(("bearer" = [])), request_body = PinRequest,
-    responses((status = 200, body = TopicView), (status = 403, body = Problem)))]
+    responses((status = 200, body = TopicView), (status = 403, body = Problem)), params(("id" = TopicId, Path, description = "the topic")))]
 #[post("/forums/topics/{id}/pin")]
 pub async fn pin_topic(
     state: web::Data<AppState>,
@@ -119,7 +119,7 @@ pub async fn pin_topic(
 
 /// Locks or unlocks a topic (admin of its organization); a locked topic takes no new posts.
 #[utoipa::path(tag = "forums", security(("bearer" = [])), request_body = LockRequest,
-    responses((status = 200, body = TopicView), (status = 403, body = Problem)))]
+    responses((status = 200, body = TopicView), (status = 403, body = Problem)), params(("id" = TopicId, Path, description = "the topic")))]
 #[post("/forums/topics/{id}/lock")]
 pub async fn lock_topic(
     state: web::Data<AppState>,
@@ -139,7 +139,7 @@ pub async fn lock_topic(
 #[utoipa::path(tag = "forums", security(("bearer" = [])), request_body = NewPost, responses(
     (status = 201, body = PostView), (status = 409, body = Problem, description = "`topic_locked`"),
     (status = 404, body = Problem), (status = 422, body = Problem),
-))]
+), params(("id" = TopicId, Path, description = "the topic")))]
 #[post("/forums/topics/{id}/posts")]
 pub async fn create_post(
     state: web::Data<AppState>,
@@ -157,7 +157,7 @@ pub async fn create_post(
 
 /// Clears the accepted answer of a topic (its author, or an admin).
 #[utoipa::path(tag = "forums", security(("bearer" = [])),
-    responses((status = 200, body = TopicView), (status = 403, body = Problem)))]
+    responses((status = 200, body = TopicView), (status = 403, body = Problem)), params(("id" = TopicId, Path, description = "the topic")))]
 #[delete("/forums/topics/{id}/best-answer")]
 pub async fn clear_best_answer(
     state: web::Data<AppState>,
@@ -172,7 +172,7 @@ pub async fn clear_best_answer(
 
 /// One post.
 #[utoipa::path(tag = "forums", security(("bearer" = [])),
-    responses((status = 200, body = PostView), (status = 404, body = Problem)))]
+    responses((status = 200, body = PostView), (status = 404, body = Problem)), params(("id" = PostId, Path, description = "the post")))]
 #[get("/forums/posts/{id}")]
 pub async fn get_post(
     state: web::Data<AppState>,
@@ -185,7 +185,7 @@ pub async fn get_post(
 
 /// Edits a post (its author, or an admin); the previous content is kept as a revision.
 #[utoipa::path(tag = "forums", security(("bearer" = [])), request_body = PostPatch,
-    responses((status = 200, body = PostView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = PostView), (status = 403, body = Problem), (status = 404, body = Problem)), params(("id" = PostId, Path, description = "the post")))]
 #[patch("/forums/posts/{id}")]
 pub async fn update_post(
     state: web::Data<AppState>,
@@ -201,7 +201,7 @@ pub async fn update_post(
 
 /// Deletes a post (its author, or an admin); replies stay under a tombstone.
 #[utoipa::path(tag = "forums", security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), params(("id" = PostId, Path, description = "the post")))]
 #[delete("/forums/posts/{id}")]
 pub async fn delete_post(
     state: web::Data<AppState>,
@@ -215,7 +215,7 @@ pub async fn delete_post(
 
 /// The edit history of a post, oldest first.
 #[utoipa::path(tag = "forums", security(("bearer" = [])),
-    responses((status = 200, body = Page<RevisionView>), (status = 404, body = Problem)))]
+    responses((status = 200, body = Page<RevisionView>), (status = 404, body = Problem)), params(("id" = PostId, Path, description = "the post")))]
 #[get("/forums/posts/{id}/revisions")]
 pub async fn list_revisions(
     state: web::Data<AppState>,
@@ -236,7 +236,7 @@ pub async fn list_revisions(
 /// Upvotes a post (idempotent).
 #[utoipa::path(tag = "forums", security(("bearer" = [])), responses(
     (status = 200, body = VoteView), (status = 409, body = Problem, description = "`cannot_upvote_own_post`"),
-))]
+), params(("id" = PostId, Path, description = "the post")))]
 #[put("/forums/posts/{id}/upvote")]
 pub async fn upvote(
     state: web::Data<AppState>,
@@ -248,7 +248,7 @@ pub async fn upvote(
 }
 
 /// Removes the caller's upvote (idempotent).
-#[utoipa::path(tag = "forums", security(("bearer" = [])), responses((status = 200, body = VoteView)))]
+#[utoipa::path(tag = "forums", security(("bearer" = [])), responses((status = 200, body = VoteView)), params(("id" = PostId, Path, description = "the post")))]
 #[delete("/forums/posts/{id}/upvote")]
 pub async fn remove_upvote(
     state: web::Data<AppState>,
@@ -265,7 +265,7 @@ pub async fn remove_upvote(
 #[utoipa::path(tag = "forums", security(("bearer" = [])), responses(
     (status = 200, body = TopicView), (status = 403, body = Problem),
     (status = 409, body = Problem, description = "`first_post_cannot_be_answer`"),
-))]
+), params(("id" = PostId, Path, description = "the post")))]
 #[post("/forums/posts/{id}/best-answer")]
 pub async fn mark_best_answer(
     state: web::Data<AppState>,

@@ -53,7 +53,7 @@ pub async fn blocks(
 /// Blocks a user: their messages are refused and the conversation is hidden.
 #[utoipa::path(tag = "messages", security(("bearer" = [])),
     responses((status = 200, body = BlockView), (status = 404, body = Problem),
-        (status = 422, body = Problem)))]
+        (status = 422, body = Problem)), params(("user_id" = UserId, Path, description = "the other user")))]
 #[put("/messages/blocks/{user_id}")]
 pub async fn block(
     state: web::Data<AppState>,
@@ -67,7 +67,7 @@ pub async fn block(
 }
 
 /// Unblocks a user.
-#[utoipa::path(tag = "messages", security(("bearer" = [])), responses((status = 204)))]
+#[utoipa::path(tag = "messages", security(("bearer" = [])), responses((status = 204)), params(("user_id" = UserId, Path, description = "the other user")))]
 #[delete("/messages/blocks/{user_id}")]
 pub async fn unblock(
     state: web::Data<AppState>,
@@ -80,7 +80,7 @@ pub async fn unblock(
 }
 
 /// The caller's conversation with a user, newest first.
-#[utoipa::path(tag = "messages", security(("bearer" = [])), params(PageQuery),
+#[utoipa::path(tag = "messages", security(("bearer" = [])), params(("user_id" = UserId, Path, description = "the other user"), PageQuery),
     responses((status = 200, body = Page<MessageView>), (status = 404, body = Problem)))]
 #[get("/messages/{user_id}")]
 pub async fn conversation(
@@ -100,7 +100,7 @@ pub async fn conversation(
 
 /// Marks the conversation read up to this message (announced as `message.read`).
 #[utoipa::path(tag = "messages", security(("bearer" = [])),
-    responses((status = 200, body = ReadState), (status = 404, body = Problem)))]
+    responses((status = 200, body = ReadState), (status = 404, body = Problem)), params(("id" = MessageId, Path, description = "the message")))]
 #[patch("/messages/{id}/read")]
 pub async fn mark_read(
     state: web::Data<AppState>,

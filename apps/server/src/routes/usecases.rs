@@ -89,7 +89,7 @@ pub async fn export(
 
 /// A use case (drafts: inside their organization only); counts my view once a day.
 #[utoipa::path(tag = "use-cases", security(("bearer" = [])),
-    responses((status = 200, body = UseCaseView), (status = 404, body = Problem)))]
+    responses((status = 200, body = UseCaseView), (status = 404, body = Problem)), params(("id" = UseCaseId, Path, description = "the use case")))]
 #[get("/use-cases/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
@@ -103,7 +103,7 @@ pub async fn get(
 /// Edits a use case (submitter or their organization's admin); a published one keeps a revision.
 #[utoipa::path(tag = "use-cases", security(("bearer" = [])), request_body = UseCasePatch,
     responses((status = 200, body = UseCaseView), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+        (status = 404, body = Problem), (status = 422, body = Problem)), params(("id" = UseCaseId, Path, description = "the use case")))]
 #[patch("/use-cases/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
@@ -119,7 +119,7 @@ pub async fn update(
 
 /// Deletes a use case and (in the background) its media.
 #[utoipa::path(tag = "use-cases", security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), params(("id" = UseCaseId, Path, description = "the use case")))]
 #[delete("/use-cases/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
@@ -134,7 +134,7 @@ pub async fn remove(
 /// Publishes a draft: visible to the whole platform.
 #[utoipa::path(tag = "use-cases", security(("bearer" = [])),
     responses((status = 200, body = UseCaseView), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem)))]
+        (status = 404, body = Problem), (status = 409, body = Problem)), params(("id" = UseCaseId, Path, description = "the use case")))]
 #[post("/use-cases/{id}/publish")]
 pub async fn publish(
     state: web::Data<AppState>,
@@ -147,7 +147,7 @@ pub async fn publish(
 
 /// Uploads an image or video (multipart field `file`) and appends it to the
 /// use case's media. Presigned uploads are attached through `media` in `PATCH`.
-#[utoipa::path(tag = "use-cases", security(("bearer" = [])), params(MediaQuery),
+#[utoipa::path(tag = "use-cases", security(("bearer" = [])), params(("id" = UseCaseId, Path, description = "the use case"), MediaQuery),
     request_body(content_type = "multipart/form-data", description = "field `file`: the image or video"),
     responses((status = 200, body = UseCaseView), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem)))]
@@ -170,7 +170,7 @@ pub async fn add_media(
 
 /// The previous versions of a published use case, newest first.
 #[utoipa::path(tag = "use-cases", security(("bearer" = [])),
-    responses((status = 200, body = Vec<UseCaseRevision>), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<UseCaseRevision>), (status = 404, body = Problem)), params(("id" = UseCaseId, Path, description = "the use case")))]
 #[get("/use-cases/{id}/revisions")]
 pub async fn revisions(
     state: web::Data<AppState>,
