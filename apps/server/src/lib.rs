@@ -7,6 +7,7 @@ pub mod export;
 pub mod http;
 pub mod indexing;
 pub mod openapi;
+pub mod openapi_problems;
 pub mod routes;
 pub mod services;
 pub mod startup;

@@ -126,11 +126,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
     use utoipa_actix_web::{AppExt, scope};
-    actix_web::App::new()
+    let mut document = actix_web::App::new()
         .into_utoipa_app()
         .openapi(crate::openapi::ApiDoc::openapi())
         .configure(system)
         .service(scope::scope("/api/v1").configure(api_v1))
         .split_for_parts()
-        .1
+        .1;
+    crate::openapi_problems::complete(&mut document);
+    document
 }
