@@ -91,4 +91,22 @@ mod tests {
         }
         assert!(undeclared.is_empty(), "undeclared: {undeclared:#?}");
     }
+
+    /// A page size the server refuses is outside the documented range.
+    #[test]
+    fn page_limits_state_their_range() {
+        let doc = serde_json::to_value(crate::routes::openapi_document()).unwrap_or_default();
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            let get = &item["get"]["parameters"];
+            for limit in get.as_array().into_iter().flatten() {
+                if limit["name"] == "limit" {
+                    assert_eq!(limit["schema"]["minimum"], 1, "{path}");
+                    assert_eq!(limit["schema"]["maximum"], 100, "{path}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 10, "only {checked} paged lists");
+    }
 }

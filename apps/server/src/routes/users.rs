@@ -19,6 +19,7 @@ use uuid::Uuid;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
