@@ -68,6 +68,14 @@ async fn unknown_route_and_wrong_method_are_problems() {
         )
         .await;
     on_topic.assert_problem(405, "method_not_allowed");
+    // A literal path caught by an `{id}` route of another method.
+    let session = app.signup(&p2p_tests::unique_email("allow")).await;
+    let presign = app.get("/api/v1/files/presign", session.token()).await;
+    presign.assert_problem(405, "method_not_allowed");
+    assert_eq!(presign.header("allow"), Some("POST"));
+    app.get("/api/v1/files/not-an-id", session.token())
+        .await
+        .assert_problem(404, "not_found");
     assert!(
         on_topic.header("allow").is_some_and(|a| a.contains("GET")),
         "{:?}",

@@ -249,7 +249,9 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     // Computed once from the same route functions the app registers below,
     // so the document cannot drift from the routes.
     let openapi = routes::openapi_document();
-    let allowed = web::Data::new(routes::fallback::AllowedMethods::from_document(&openapi));
+    let allowed = web::Data::new(crate::http::allowed_methods::AllowedMethods::from_document(
+        &openapi,
+    ));
     let mut server = HttpServer::new(move || {
         // Runs once on each worker thread, before it serves anything.
         routes::ws::serve_sockets_on_this_thread();
@@ -303,7 +305,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
 /// configured) and 404 for anything else, on one worker.
 fn metrics_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     let access = web::Data::new(MetricsAccess::dedicated(&state.settings));
-    let allowed = web::Data::new(routes::fallback::AllowedMethods::from_document(
+    let allowed = web::Data::new(crate::http::allowed_methods::AllowedMethods::from_document(
         &routes::openapi_document(),
     ));
     let shutdown_timeout = state.settings.shutdown_timeout.as_secs();

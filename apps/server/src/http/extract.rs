@@ -3,6 +3,7 @@
 //! wrong content type → 415, body over the limit → 413.
 
 use super::ApiError;
+use super::allowed_methods::AllowedMethods;
 use actix_web::dev::Payload;
 use actix_web::error::{PathError, PayloadError, QueryPayloadError};
 use actix_web::http::header;
@@ -166,8 +167,16 @@ fn form_urlencoded(query: &str) -> url::form_urlencoded::Parse<'_> {
 /// Path parameters: actix's extractor with the error mapped (see [`path_error`]).
 pub type ApiPath<T> = web::Path<T>;
 
-/// A path segment that does not parse (a malformed id) names no resource: 404.
-pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+/// A path segment that does not parse (a malformed id) names no resource:
+/// 404 — unless the segment is a documented literal path that does not take
+/// this method (`PATCH /users/invite`, caught by `PATCH /users/{id}`): 405.
+pub fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    let refused = req
+        .app_data::<web::Data<AllowedMethods>>()
+        .and_then(|a| a.refusing(req.path(), req.method()));
+    if let Some(allow) = refused {
+        return ApiError::method_not_allowed().with_allow(allow).into();
+    }
     let detail = match err {
         PathError::Deserialize(e) => format!("invalid path parameter: {e}"),
         _ => "invalid path parameter".to_owned(),

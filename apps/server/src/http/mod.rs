@@ -2,6 +2,7 @@
 //! ids, observation (logs and metrics), and extractors whose failures produce
 //! the same error documents as the services.
 
+pub mod allowed_methods;
 pub mod auth;
 pub mod body_deadline;
 pub mod client;
