@@ -7,6 +7,7 @@ mod bench;
 mod cmd;
 mod coverage;
 mod frontend;
+mod fuzz;
 mod lint;
 mod server;
 mod services;
@@ -41,6 +42,11 @@ Commands:
   reindex                    p2p-server reindex (rebuild the search index from the stores)
   create-superuser [args]    p2p-server create-superuser ...
   openapi [path]             p2p-server openapi [path] (default: docs/openapi.json)
+  fuzz [embedded|full]... [--examples N] [--phases P] [--seed S]
+                             the API fuzzer (schemathesis, pinned, in the services' venv) on a
+                             private server per backend (default both) with a signed-up user:
+                             every check, phases examples,coverage,fuzzing,stateful, 20 cases per
+                             operation; fails on any finding (report in <target>/fuzz/)
   codegen                    TypeScript types of the API (clients/typescript/p2p-api.d.ts) from
                              the OpenAPI document, by openapi-typescript (tests/frontend lockfile)
   help                       this text
@@ -75,6 +81,7 @@ fn run() -> anyhow::Result<ExitCode> {
         "coverage" => coverage::command(&rest).map(|()| ExitCode::SUCCESS),
         "bench" => bench::command(&rest).map(|()| ExitCode::SUCCESS),
         "codegen" => frontend::codegen(&rest).map(|()| ExitCode::SUCCESS),
+        "fuzz" => fuzz::command(&rest),
         "server" => server::run_server(&rest),
         "migrate" | "seed" | "reindex" | "create-superuser" | "openapi" => {
             server::delegate(&command, &rest)

@@ -1,0 +1,90 @@
+//! `cargo xtask fuzz [embedded|full]... [--examples N] [--phases P] [--seed S]`: the API
+//! fuzzer. Schemathesis (pinned, in the services' Python venv) drives a private server from
+//! its own OpenAPI document with a signed-up, verified user's token: every check, the given
+//! phases (default all: examples, coverage, fuzzing, stateful), `--examples` cases per
+//! operation (default 20). `tests/fuzz/run.py` starts the server and the user; the JUnit
+//! report and the server log land in `<target>/fuzz/<backend>/`. Fails on any finding.
+
+use anyhow::{Context, Result, bail};
+use std::process::{Command, ExitCode};
+
+use crate::cmd::{self, Steps};
+use crate::frontend;
+use crate::services::install::Installer;
+use crate::services::{self, Layout};
+
+/// The fuzzer, pinned like every other test tool.
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+pub fn command(args: &[String]) -> Result<ExitCode> {
+    let (backends, options) = parse(args)?;
+    let layout = Layout::from_env()?;
+    let mut steps = Steps::default();
+    let mut st = None;
+    steps.step("schemathesis", || {
+        st = Some(Installer::default().ensure_venv_tool(&layout.venv, "st", &[SCHEMATHESIS])?);
+        Ok(())
+    })?;
+    let st = st.context("schemathesis is not installed")?;
+    if backends.contains(&"full") {
+        steps.step("services up", || services::up(&layout))?;
+    }
+    let mut server = None;
+    steps.step("build p2p-server", || {
+        server = Some(frontend::server_binary()?);
+        Ok(())
+    })?;
+    let server = server.context("no server binary")?;
+    let reports = cmd::target_dir(&cmd::metadata()?)?.join("fuzz");
+    let driver = cmd::workspace_root()
+        .join("tests")
+        .join("fuzz")
+        .join("run.py");
+    let mut failed = false;
+    for backend in backends {
+        let mut fuzz = Command::new(layout.venv.join("bin").join("python"));
+        fuzz.arg(&driver)
+            .arg("--server")
+            .arg(&server)
+            .arg("--st")
+            .arg(&st)
+            .args(["--backend", backend])
+            .arg("--report-dir")
+            .arg(&reports)
+            .args(&options)
+            .envs(services::test_env(&layout));
+        failed |= steps
+            .command(&format!("fuzz ({backend})"), &mut fuzz)
+            .is_err();
+    }
+    steps.summary();
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The backends (default both) and the options passed on to the driver.
+fn parse(args: &[String]) -> Result<(Vec<&'static str>, Vec<String>)> {
+    let mut backends = Vec::new();
+    let mut options = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "embedded" => backends.push("embedded"),
+            "full" => backends.push("full"),
+            "--examples" | "--phases" | "--seed" => {
+                let value = rest
+                    .next()
+                    .with_context(|| format!("{arg} needs a value"))?;
+                options.extend([arg.clone(), value.clone()]);
+            }
+            other => bail!("unknown fuzz argument `{other}`"),
+        }
+    }
+    if backends.is_empty() {
+        backends = vec!["embedded", "full"];
+    }
+    Ok((backends, options))
+}
