@@ -1588,6 +1588,13 @@ export interface components {
             content_html: string;
             /** Format: date-time */
             created_at: string;
+            /** @description A moderator deleted it: `content` is `[deleted]`, without attachments. */
+            deleted: boolean;
+            /**
+             * @description A moderator hid it from its recipient (only its sender sees it,
+             *     with this flag).
+             */
+            hidden: boolean;
             id: components["schemas"]["MessageId"];
             recipient_id: components["schemas"]["UserId"];
             sender_id: components["schemas"]["UserId"];
@@ -1941,6 +1948,13 @@ export interface components {
                 content_html: string;
                 /** Format: date-time */
                 created_at: string;
+                /** @description A moderator deleted it: `content` is `[deleted]`, without attachments. */
+                deleted: boolean;
+                /**
+                 * @description A moderator hid it from its recipient (only its sender sees it,
+                 *     with this flag).
+                 */
+                hidden: boolean;
                 id: components["schemas"]["MessageId"];
                 recipient_id: components["schemas"]["UserId"];
                 sender_id: components["schemas"]["UserId"];

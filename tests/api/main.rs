@@ -17,6 +17,7 @@ mod foundation;
 mod invitations;
 mod markdown_images;
 mod messages;
+mod messages_moderation;
 mod metrics;
 mod moderation;
 mod notification_grouping;

@@ -164,9 +164,9 @@ async fn messages_are_reported_by_their_recipient_and_users_only_dismissed() {
     let filed = report(&app, &member_b, "message", &message).await;
     filed.assert_status(201);
     let id = filed.json["id"].as_str().unwrap().to_owned();
-    resolve(&app, &admin_a, &id, "hide")
+    resolve(&app, &admin_a, &id, "dismiss")
         .await
-        .assert_problem(422, "validation_failed");
+        .assert_status(200);
 
     let user = report(&app, &member_b, "user", &member_a.user_id).await;
     user.assert_status(201);

@@ -146,3 +146,21 @@ impl TestApp {
         Session::from_auth(email, resp.json)
     }
 }
+
+impl TestApp {
+    /// A platform superuser, made as the `p2p-server create-superuser` CLI
+    /// makes one (the identity service's `create_superuser`, on this test's
+    /// database), then signed in over the API. Superusers have no HTTP route.
+    pub async fn superuser(&self, label: &str) -> Session {
+        let email = unique_email(label);
+        self.state()
+            .services
+            .identity
+            .create_superuser(&email, PASSWORD, "Platform", "Operator")
+            .await
+            .unwrap_or_else(|e| panic!("create-superuser: {e}"));
+        let resp = self.login(&email, PASSWORD).await;
+        resp.assert_status(200);
+        Session::from_auth(&email, resp.json)
+    }
+}

@@ -19,12 +19,13 @@ use p2p_kernel::ports::{
 use p2p_kernel::text::{ImagePolicy, Markdown};
 use p2p_kernel::{Actor, DomainError, PageRequest, Role};
 use p2p_messaging::{
-    DigestConfig, MESSAGE_FILES, MessageFiles, MessageTargets, Messaging, MessagingParts,
-    MessagingService, NOTIFICATION_KIND, NotificationParts, NotificationService, Notifications,
-    RecipientDirectory, SendLimit, Subjects,
+    DigestConfig, MESSAGE_FILES, MESSAGE_KIND, MessageFiles, MessageTargets, Messaging,
+    MessagingParts, MessagingService, NOTIFICATION_KIND, NotificationParts, NotificationService,
+    Notifications, RecipientDirectory, SendLimit, Subjects,
 };
 use p2p_moderation::{
-    Moderation, ModerationParts, ModerationService, ModeratorDirectory, UserTargets,
+    ContentNotifications, Moderation, ModerationParts, ModerationService, ModeratorDirectory,
+    UserTargets,
 };
 use p2p_orgs::{
     ContentCounts, ContentStatsSource, DailyCount, MemberDirectory, OrgService, OrganizationTable,
@@ -49,6 +50,8 @@ pub struct Services {
     forum_states: Arc<dyn CurrentStates>,
     /// What replayed `notification.*` events carry now.
     notification_states: Arc<dyn CurrentStates>,
+    /// What replayed `message.*` events carry now.
+    message_states: Arc<dyn CurrentStates>,
     pub files: Arc<dyn FileService>,
     pub messaging: Arc<dyn MessagingService>,
     pub notifications: Arc<dyn NotificationService>,
@@ -177,8 +180,12 @@ impl Services {
             db: backends.db.clone(),
             targets,
             users: identity.user_directory(),
-            moderators: Arc::new(OrganizationAdmins(member_directory.clone())),
+            moderators: Arc::new(Moderators {
+                members: member_directory.clone(),
+                users: IdentityMemberDirectory::new(backends.db.clone()),
+            }),
             notifier,
+            notifications: Arc::new(WithheldNotifications(notifications.clone())),
             audit: audit.clone(),
         });
         let identity: Arc<dyn IdentityService> = Arc::new(identity);
@@ -200,6 +207,7 @@ impl Services {
             forum,
             forum_states,
             notification_states: Arc::new(notifications.clone()),
+            message_states: Arc::new(messaging.clone()),
             files: Arc::new(files),
             messaging: Arc::new(messaging),
             notifications: Arc::new(notifications),
@@ -216,13 +224,14 @@ impl Services {
     /// Who tells the realtime hub what a replayed event carries now, per kind
     /// of object (see `p2p_realtime::current`): the forum for topics and
     /// posts, messaging for notifications (a grouped one's latest count and
-    /// read state). Messages are never edited or deleted, so their events
-    /// replay as they were sent.
+    /// read state, nothing of a withheld one) and messages (nothing of a
+    /// hidden one for its recipient, the tombstone of a deleted one).
     pub fn replay_states(&self) -> ReplayStates {
         ReplayStates::new()
             .register(TOPIC_KIND, self.forum_states.clone())
             .register(POST_KIND, self.forum_states.clone())
             .register(NOTIFICATION_KIND, self.notification_states.clone())
+            .register(MESSAGE_KIND, self.message_states.clone())
     }
 }
 
@@ -346,19 +355,26 @@ impl ContentStatsSource for ForumStats {
     }
 }
 
-/// The moderators of an organization's content besides the superusers: its
-/// active admins, read from the member list (organizations are small).
-struct OrganizationAdmins(Arc<dyn MemberDirectory>);
+/// Who moderates content: the platform's superusers, and an organization's
+/// active admins, read from its member list (organizations are small).
+struct Moderators {
+    members: Arc<dyn MemberDirectory>,
+    users: IdentityMemberDirectory,
+}
 
 #[async_trait]
-impl ModeratorDirectory for OrganizationAdmins {
+impl ModeratorDirectory for Moderators {
+    async fn superusers(&self) -> Result<Vec<UserId>, PortError> {
+        self.users.active_superuser_ids().await
+    }
+
     async fn organization_admins(&self, org: OrgId) -> Result<Vec<UserId>, PortError> {
         let mut admins = Vec::new();
         let mut cursor = None;
         loop {
             let page = PageRequest { limit: 100, cursor };
             let members = self
-                .0
+                .members
                 .list_members(org, &page)
                 .await
                 .map_err(|e| PortError::new("database", e))?;
@@ -374,6 +390,25 @@ impl ModeratorDirectory for OrganizationAdmins {
                 None => return Ok(admins),
             }
         }
+    }
+}
+
+/// Notifications about content a moderator hid or deleted are withheld.
+struct WithheldNotifications(Notifications);
+
+#[async_trait]
+impl ContentNotifications for WithheldNotifications {
+    async fn withhold(
+        &self,
+        target: TargetType,
+        id: uuid::Uuid,
+        withheld: bool,
+    ) -> Result<(), PortError> {
+        self.0
+            .withhold_about(target, id, withheld)
+            .await
+            .map(|_| ())
+            .map_err(|e| PortError::new("database", e))
     }
 }
 

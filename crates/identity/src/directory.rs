@@ -145,13 +145,26 @@ impl IdentityMemberDirectory {
         Ok(out)
     }
 
+    /// Ids of the active platform superusers (they moderate everything).
+    pub async fn active_superuser_ids(&self) -> Result<Vec<UserId>, PortError> {
+        self.active_ids(Column::IsSuperuser.eq(true)).await
+    }
+
     /// Ids of the active members of an organization.
     pub async fn active_member_ids(&self, org: OrgId) -> Result<Vec<UserId>, PortError> {
+        self.active_ids(Column::OrganizationId.eq(org.0)).await
+    }
+
+    /// Ids of the active users matching `filter`.
+    async fn active_ids(
+        &self,
+        filter: sea_orm::sea_query::SimpleExpr,
+    ) -> Result<Vec<UserId>, PortError> {
         use sea_orm::QuerySelect;
         let ids: Vec<uuid::Uuid> = Entity::find()
             .select_only()
             .column(Column::Id)
-            .filter(Column::OrganizationId.eq(org.0))
+            .filter(filter)
             .filter(Column::IsActive.eq(true))
             .into_tuple()
             .all(&self.db)

@@ -17,6 +17,10 @@ pub(crate) mod message {
         /// JSON array of file ids.
         pub attachments: String,
         pub created_at: TimeDateTimeWithTimeZone,
+        /// Hidden by a moderator from its recipient (its sender still sees it).
+        pub hidden: bool,
+        /// When a moderator deleted it (its content is then a tombstone).
+        pub deleted_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -93,6 +97,9 @@ pub(crate) mod notification {
         pub subject: Option<String>,
         /// When the last event joined it.
         pub updated_at: Option<TimeDateTimeWithTimeZone>,
+        /// What it is about was hidden or deleted by a moderator: its user
+        /// no longer sees it.
+        pub withheld: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

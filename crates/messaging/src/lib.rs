@@ -21,7 +21,8 @@ mod types;
 
 pub use api::{MessagingService, NotificationService};
 pub use messages::{
-    MESSAGE_FILES, MessageFiles, MessageTargets, Messaging, MessagingParts, SendLimit,
+    MESSAGE_FILES, MESSAGE_KIND, MessageFiles, MessageTargets, Messaging, MessagingParts,
+    SendLimit, TOMBSTONE,
 };
 pub use notifications::{
     DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, NOTIFICATION_KIND, NotificationParts,

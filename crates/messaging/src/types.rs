@@ -34,6 +34,11 @@ pub struct MessageView {
     pub attachments: Vec<FileInfo>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// A moderator hid it from its recipient (only its sender sees it,
+    /// with this flag).
+    pub hidden: bool,
+    /// A moderator deleted it: `content` is `[deleted]`, without attachments.
+    pub deleted: bool,
 }
 
 /// A conversation of the caller with another user.

@@ -27,17 +27,30 @@ pub use users::UserTargets;
 use async_trait::async_trait;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::ports::{
-    AuditTrail, ModerationTargets, Notifier, PortError, UserDirectory, UserSummary, summaries_by_id,
+    AuditTrail, ModerationTargets, Notifier, PortError, TargetType, UserDirectory, UserSummary,
+    summaries_by_id,
 };
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::sync::Arc;
+use uuid::Uuid;
 
-/// Who moderates an organization's content besides the platform
-/// superusers: its active admins.
+/// Who moderates content: the platform's superusers (everything) and an
+/// organization's active admins (what its members wrote).
 #[async_trait]
 pub trait ModeratorDirectory: Send + Sync + 'static {
     async fn organization_admins(&self, org: OrgId) -> Result<Vec<UserId>, PortError>;
+    /// The active platform superusers.
+    async fn superusers(&self) -> Result<Vec<UserId>, PortError>;
+}
+
+/// The notifications about content: withheld from their recipients while
+/// the content is hidden and once it is deleted, given back when it is
+/// unhidden (implemented over the notifications by the server).
+#[async_trait]
+pub trait ContentNotifications: Send + Sync + 'static {
+    async fn withhold(&self, target: TargetType, id: Uuid, withheld: bool)
+    -> Result<(), PortError>;
 }
 
 /// What [`Moderation`] is built from.
@@ -48,6 +61,7 @@ pub struct ModerationParts {
     pub users: Arc<dyn UserDirectory>,
     pub moderators: Arc<dyn ModeratorDirectory>,
     pub notifier: Arc<dyn Notifier>,
+    pub notifications: Arc<dyn ContentNotifications>,
     pub audit: Arc<dyn AuditTrail>,
 }
 

@@ -18,6 +18,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -151,18 +152,32 @@ impl Moderation {
     }
 
     /// Reports as moderators see them: the target as it is now (hidden,
-    /// deleted) and how many people reported it.
+    /// deleted) and how many people reported it. A bounded number of
+    /// queries whatever the number of reports: the people, one description
+    /// per kind of target, the counts of reporters.
     async fn views(&self, rows: Vec<Model>) -> Result<Vec<ReportView>, DomainError> {
         let people = rows
             .iter()
             .flat_map(|r| [UserId(r.reporter_id), UserId(r.target_author_id)]);
         let users = self.summaries(people.collect::<Vec<_>>()).await;
+        let mut by_kind: HashMap<TargetType, Vec<Uuid>> = HashMap::new();
+        for row in &rows {
+            let kind = TargetType::parse(&row.target_type)
+                .ok_or_else(|| DomainError::corrupt("report target type", &row.target_type))?;
+            by_kind.entry(kind).or_default().push(row.target_id);
+        }
         let system = Actor::system();
+        let mut now: HashMap<(TargetType, Uuid), TargetInfo> = HashMap::new();
+        for (kind, ids) in by_kind {
+            let found = self.target(kind)?.describe_many(&system, &ids).await?;
+            now.extend(found.into_iter().map(|(id, info)| ((kind, id), info)));
+        }
+        let counts = self.reporters(&rows).await?;
         let mut views = Vec::with_capacity(rows.len());
         for row in rows {
             let kind = TargetType::parse(&row.target_type)
                 .ok_or_else(|| DomainError::corrupt("report target type", &row.target_type))?;
-            let now = self.target(kind)?.describe(&system, row.target_id).await?;
+            let now = now.get(&(kind, row.target_id));
             let author = UserId(row.target_author_id);
             views.push(ReportView {
                 id: row.id,
@@ -173,7 +188,7 @@ impl Moderation {
                     author_id: author,
                     author: users.get(&author).cloned(),
                     organization_id: OrgId(row.target_organization_id),
-                    hidden: now.as_ref().is_some_and(|t| t.hidden),
+                    hidden: now.is_some_and(|t| t.hidden),
                     deleted: now.is_none(),
                 },
                 reason: parse("report reason", &row.reason)?,
@@ -183,7 +198,10 @@ impl Moderation {
                 } else {
                     ReportStatus::Resolved
                 },
-                report_count: self.reporters(&row).await?,
+                report_count: counts
+                    .get(&(row.target_type.clone(), row.target_id))
+                    .copied()
+                    .unwrap_or(0),
                 reporter_id: UserId(row.reporter_id),
                 reporter: users.get(&UserId(row.reporter_id)).cloned(),
                 resolution: resolution(&row)?,
@@ -193,37 +211,51 @@ impl Moderation {
         Ok(views)
     }
 
-    /// How many people reported the target of `row`.
-    async fn reporters(&self, row: &Model) -> Result<u64, DomainError> {
-        let count: Option<i64> = Entity::find()
+    /// How many people reported each target of `rows`, in one grouped query.
+    async fn reporters(&self, rows: &[Model]) -> Result<HashMap<(String, Uuid), u64>, DomainError> {
+        if rows.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut targets: Vec<Uuid> = rows.iter().map(|r| r.target_id).collect();
+        targets.sort();
+        targets.dedup();
+        let counts: Vec<(String, Uuid, i64)> = Entity::find()
             .select_only()
+            .column(Column::TargetType)
+            .column(Column::TargetId)
             .column_as(Expr::col(Column::ReporterId).count_distinct(), "n")
-            .filter(Column::TargetType.eq(row.target_type.as_str()))
-            .filter(Column::TargetId.eq(row.target_id))
+            .filter(Column::TargetId.is_in(targets))
+            .group_by(Column::TargetType)
+            .group_by(Column::TargetId)
             .into_tuple()
-            .one(self.db())
+            .all(self.db())
             .await?;
-        stored("reporters", count.unwrap_or(0))
+        counts
+            .into_iter()
+            .map(|(kind, id, n)| Ok(((kind, id), stored("reporters", n)?)))
+            .collect()
     }
 
-    /// Tells the target's moderators (its organization's admins) about a new report.
+    /// Tells the target's moderators (the platform's superusers, its
+    /// organization's admins) about a new report.
     async fn notify_moderators(&self, actor: &Actor, row: &Model, info: &TargetInfo) {
-        let admins = match self
-            .inner
-            .moderators
-            .organization_admins(info.organization_id)
-            .await
-        {
-            Ok(admins) => admins,
-            Err(e) => {
-                tracing::warn!(error = %e, "moderators not found; report not announced");
-                return;
+        let moderators = &self.inner.moderators;
+        let admins = moderators.organization_admins(info.organization_id).await;
+        let superusers = moderators.superusers().await;
+        let mut recipients = Vec::new();
+        for found in [admins, superusers] {
+            match found {
+                Ok(users) => recipients.extend(users),
+                Err(e) => tracing::warn!(error = %e, "moderators not found; report not announced"),
             }
-        };
+        }
+        if recipients.is_empty() {
+            return;
+        }
         let summary: String = info.summary.chars().take(80).collect();
         let request = NotificationRequest::new(
             NotificationKind::ContentReported,
-            Recipients::Users(admins),
+            Recipients::Users(recipients),
             format!("Reported: “{summary}”"),
         )
         .by(actor.user_id)

@@ -39,8 +39,14 @@ impl Moderation {
         let target = self.target(kind)?;
         let exists = target.describe(&Actor::system(), row.target_id).await?;
         match (input.action, exists) {
-            (ResolveAction::Hide, Some(_)) => target.set_hidden(actor, row.target_id, true).await?,
-            (ResolveAction::Delete, Some(_)) => target.delete(actor, row.target_id).await?,
+            (ResolveAction::Hide, Some(_)) => {
+                target.set_hidden(actor, row.target_id, true).await?;
+                self.withhold_notifications(kind, row.target_id, true).await;
+            }
+            (ResolveAction::Delete, Some(_)) => {
+                target.delete(actor, row.target_id).await?;
+                self.withhold_notifications(kind, row.target_id, true).await;
+            }
             _ => {}
         }
         // Every open report of the target is settled by the same decision.
@@ -102,6 +108,7 @@ impl Moderation {
         require_moderator(actor, info.organization_id, kind.as_str())?;
         if info.hidden {
             target.set_hidden(actor, id, false).await?;
+            self.withhold_notifications(kind, id, false).await;
             let org = info.organization_id;
             self.audit(
                 actor,
@@ -124,6 +131,14 @@ impl Moderation {
             hidden: false,
             deleted: false,
         })
+    }
+
+    /// Withholds (or gives back) the notifications about a target; the
+    /// moderation action stands when that fails (logged).
+    async fn withhold_notifications(&self, kind: TargetType, id: Uuid, withheld: bool) {
+        if let Err(e) = self.inner.notifications.withhold(kind, id, withheld).await {
+            tracing::warn!(error = %e, target = %kind, %id, "notifications about it not updated");
+        }
     }
 
     async fn audit(

@@ -7,6 +7,7 @@ use p2p_kernel::FieldCode;
 use p2p_kernel::ids::UserId;
 use p2p_kernel::ports::{ModerationTarget, TargetInfo, UserDirectory};
 use p2p_kernel::{Actor, DomainError};
+use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -15,15 +16,27 @@ pub struct UserTargets(pub Arc<dyn UserDirectory>);
 
 #[async_trait]
 impl ModerationTarget for UserTargets {
-    async fn describe(&self, _viewer: &Actor, id: Uuid) -> Result<Option<TargetInfo>, DomainError> {
-        let found = self.0.summaries(&[UserId(id)]).await?;
-        Ok(found.into_iter().next().map(|u| TargetInfo {
-            author_id: u.id,
-            organization_id: u.organization_id,
-            summary: u.display_name,
-            hidden: false,
-            recipient_id: None,
-        }))
+    /// One directory lookup whatever the number.
+    async fn describe_many(
+        &self,
+        _viewer: &Actor,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, TargetInfo>, DomainError> {
+        let ids: Vec<UserId> = ids.iter().copied().map(UserId).collect();
+        let found = self.0.summaries(&ids).await?;
+        Ok(found
+            .into_iter()
+            .map(|u| {
+                let info = TargetInfo {
+                    author_id: u.id,
+                    organization_id: u.organization_id,
+                    summary: u.display_name,
+                    hidden: false,
+                    recipient_id: None,
+                };
+                (u.id.0, info)
+            })
+            .collect())
     }
 
     async fn set_hidden(&self, _by: &Actor, _id: Uuid, _hidden: bool) -> Result<(), DomainError> {

@@ -11,6 +11,7 @@ use p2p_kernel::ids::{PostId, TopicId};
 use p2p_kernel::ports::{ModerationTarget, TargetInfo, may_see_hidden};
 use p2p_kernel::{Actor, DomainError};
 use serde_json::json;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Characters of a post shown to moderators as its summary.
@@ -102,26 +103,43 @@ impl Forum {
         }
     }
 
-    async fn describe_post(
+    /// Posts as report targets, in two queries whatever the number: the
+    /// posts, then their topics.
+    async fn describe_posts(
         &self,
         viewer: &Actor,
-        id: PostId,
-    ) -> Result<Option<TargetInfo>, DomainError> {
-        let Some(post) = self.posts().get(id).await? else {
-            return Ok(None);
-        };
-        let Some(row) = self.topics().get(post.topic_id).await? else {
-            return Ok(None);
-        };
-        let seen =
-            viewer.is_system() || (topic_visible(viewer, &row) && post_visible(viewer, &post));
-        Ok((seen && !post.deleted).then(|| TargetInfo {
-            author_id: post.author_id,
-            organization_id: post.organization_id,
-            summary: truncate_chars(&post.content, SUMMARY_CHARS),
-            hidden: post.hidden,
-            recipient_id: None,
-        }))
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, TargetInfo>, DomainError> {
+        let ids: Vec<PostId> = ids.iter().copied().map(PostId).collect();
+        let posts = self.posts().get_many(&ids).await?;
+        let mut topic_ids: Vec<TopicId> = posts.iter().map(|p| p.topic_id).collect();
+        topic_ids.sort();
+        topic_ids.dedup();
+        let topics: HashMap<TopicId, TopicRecord> = self
+            .topics()
+            .get_many(&topic_ids)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+        Ok(posts
+            .into_iter()
+            .filter_map(|post| {
+                let row = topics.get(&post.topic_id)?;
+                let seen = viewer.is_system()
+                    || (topic_visible(viewer, row) && post_visible(viewer, &post));
+                (seen && !post.deleted).then(|| {
+                    let info = TargetInfo {
+                        author_id: post.author_id,
+                        organization_id: post.organization_id,
+                        summary: truncate_chars(&post.content, SUMMARY_CHARS),
+                        hidden: post.hidden,
+                        recipient_id: None,
+                    };
+                    (post.id.0, info)
+                })
+            })
+            .collect())
     }
 }
 
@@ -130,18 +148,28 @@ pub struct TopicTargets(pub Forum);
 
 #[async_trait]
 impl ModerationTarget for TopicTargets {
-    async fn describe(&self, viewer: &Actor, id: Uuid) -> Result<Option<TargetInfo>, DomainError> {
-        let Some(row) = self.0.topics().get(TopicId(id)).await? else {
-            return Ok(None);
-        };
-        let seen = viewer.is_system() || topic_visible(viewer, &row);
-        Ok(seen.then(|| TargetInfo {
-            author_id: row.author_id,
-            organization_id: row.organization_id,
-            summary: row.title.clone(),
-            hidden: row.hidden,
-            recipient_id: None,
-        }))
+    /// One query whatever the number.
+    async fn describe_many(
+        &self,
+        viewer: &Actor,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, TargetInfo>, DomainError> {
+        let ids: Vec<TopicId> = ids.iter().copied().map(TopicId).collect();
+        let rows = self.0.topics().get_many(&ids).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|row| viewer.is_system() || topic_visible(viewer, row))
+            .map(|row| {
+                let info = TargetInfo {
+                    author_id: row.author_id,
+                    organization_id: row.organization_id,
+                    summary: row.title.clone(),
+                    hidden: row.hidden,
+                    recipient_id: None,
+                };
+                (row.id.0, info)
+            })
+            .collect())
     }
 
     async fn set_hidden(&self, by: &Actor, id: Uuid, hidden: bool) -> Result<(), DomainError> {
@@ -158,8 +186,12 @@ pub struct PostTargets(pub Forum);
 
 #[async_trait]
 impl ModerationTarget for PostTargets {
-    async fn describe(&self, viewer: &Actor, id: Uuid) -> Result<Option<TargetInfo>, DomainError> {
-        self.0.describe_post(viewer, PostId(id)).await
+    async fn describe_many(
+        &self,
+        viewer: &Actor,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, TargetInfo>, DomainError> {
+        self.0.describe_posts(viewer, ids).await
     }
 
     async fn set_hidden(&self, by: &Actor, id: Uuid, hidden: bool) -> Result<(), DomainError> {

@@ -76,9 +76,20 @@ pub struct TargetInfo {
 /// One kind of reportable content, implemented by the domain that owns it.
 #[async_trait]
 pub trait ModerationTarget: Send + Sync + 'static {
-    /// The target if it exists and `viewer` may see it (hidden content only
-    /// for its author and moderators); [`Actor::system`] sees everything.
-    async fn describe(&self, viewer: &Actor, id: Uuid) -> Result<Option<TargetInfo>, DomainError>;
+    /// The targets of `ids` that exist and `viewer` may see (hidden content
+    /// only for its author and moderators; [`Actor::system`] sees
+    /// everything), by id, in a bounded number of queries whatever the
+    /// number of ids (a page of reports is described at once).
+    async fn describe_many(
+        &self,
+        viewer: &Actor,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, TargetInfo>, DomainError>;
+
+    /// One target, as [`ModerationTarget::describe_many`] describes it.
+    async fn describe(&self, viewer: &Actor, id: Uuid) -> Result<Option<TargetInfo>, DomainError> {
+        Ok(self.describe_many(viewer, &[id]).await?.remove(&id))
+    }
 
     /// Hides (or shows again) the target on behalf of the moderator `by`;
     /// doing what is already so changes nothing.

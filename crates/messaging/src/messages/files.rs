@@ -1,6 +1,8 @@
-//! Who may fetch a message's attachments: its two participants only.
+//! Who may fetch a message's attachments: its two participants only (not
+//! its recipient while a moderator hides it).
 
 use super::Messaging;
+use super::moderation::message_visible;
 use crate::entity::message;
 use async_trait::async_trait;
 use p2p_kernel::ports::FileAccess;
@@ -21,6 +23,6 @@ impl FileAccess for MessageFiles {
         Ok(message::Entity::find_by_id(owner_id)
             .one(self.0.db())
             .await?
-            .is_some_and(|m| m.sender_id == actor.user_id.0 || m.recipient_id == actor.user_id.0))
+            .is_some_and(|m| message_visible(actor.user_id, &m)))
     }
 }

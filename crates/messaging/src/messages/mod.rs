@@ -7,7 +7,7 @@ mod read;
 mod send;
 
 pub use files::{MESSAGE_FILES, MessageFiles};
-pub use moderation::MessageTargets;
+pub use moderation::{MESSAGE_KIND, MessageTargets, TOMBSTONE};
 
 use crate::entity::message;
 use p2p_kernel::ids::{MessageId, UserId};
@@ -143,5 +143,7 @@ pub(crate) fn message_view(m: message::Model, attachments: Vec<FileInfo>) -> Mes
         content_html: m.content_html,
         attachments,
         created_at: m.created_at,
+        hidden: m.hidden,
+        deleted: m.deleted_at.is_some(),
     }
 }

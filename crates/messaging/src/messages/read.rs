@@ -1,5 +1,6 @@
 //! Reading: the conversation list, one conversation, marking read.
 
+use super::moderation::{message_visible, visible_to};
 use super::{Messaging, pair};
 use crate::entity::{block, message, participant};
 use crate::types::{ConversationView, MessageView, ReadState};
@@ -55,7 +56,10 @@ impl Messaging {
         let unread = unread_per_sender(self.db(), actor.user_id, &page.items).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for p in &page.items {
-            let Some(m) = last.get(&p.last_message_id) else {
+            let Some(m) = last
+                .get(&p.last_message_id)
+                .filter(|m| message_visible(actor.user_id, m))
+            else {
                 continue;
             };
             let other = UserId(p.other_user_id);
@@ -75,7 +79,8 @@ impl Messaging {
 
     /// The caller's conversation with `other`, newest first. Only the two
     /// participants ever see its messages: anyone else asking about `other`
-    /// sees their own conversation with them. 404 when `other` is unknown.
+    /// sees their own conversation with them; messages a moderator hid are
+    /// left out for their recipient. 404 when `other` is unknown.
     pub async fn conversation(
         &self,
         actor: &Actor,
@@ -90,6 +95,7 @@ impl Messaging {
         let mut query = message::Entity::find()
             .filter(message::Column::UserLow.eq(low))
             .filter(message::Column::UserHigh.eq(high))
+            .filter(visible_to(actor.user_id))
             .order_by_desc(message::Column::Id)
             .limit(page.fetch_limit());
         if let Some(before) = before {
@@ -112,7 +118,7 @@ impl Messaging {
         let m = message::Entity::find_by_id(id.0)
             .one(self.db())
             .await?
-            .filter(|m| m.sender_id == actor.user_id.0 || m.recipient_id == actor.user_id.0)
+            .filter(|m| message_visible(actor.user_id, m))
             .ok_or_else(|| DomainError::not_found("message"))?;
         let other = if m.sender_id == actor.user_id.0 {
             UserId(m.recipient_id)
@@ -150,7 +156,6 @@ impl Messaging {
     }
 }
 
-/// Messages from `other` to `user` after `last_read` (all of them when none).
 /// Unread messages of several conversations of `user` in one grouped count:
 /// from each other participant, those after `user`'s read marker.
 async fn unread_per_sender(
@@ -174,6 +179,7 @@ async fn unread_per_sender(
         .column(message::Column::SenderId)
         .column_as(message::Column::Id.count(), "unread")
         .filter(message::Column::RecipientId.eq(user.0))
+        .filter(unread_kept())
         .filter(any)
         .group_by(message::Column::SenderId)
         .into_tuple()
@@ -185,6 +191,7 @@ async fn unread_per_sender(
         .collect()
 }
 
+/// Messages from `other` to `user` after `last_read` (all of them when none).
 async fn unread(
     conn: &impl ConnectionTrait,
     user: UserId,
@@ -193,9 +200,18 @@ async fn unread(
 ) -> Result<u64, DomainError> {
     let mut query = message::Entity::find()
         .filter(message::Column::RecipientId.eq(user.0))
-        .filter(message::Column::SenderId.eq(other.0));
+        .filter(message::Column::SenderId.eq(other.0))
+        .filter(unread_kept());
     if let Some(last_read) = last_read {
         query = query.filter(message::Column::Id.gt(last_read));
     }
     Ok(query.count(conn).await?)
+}
+
+/// Received messages that count as unread: neither hidden from their
+/// recipient nor deleted by a moderator.
+fn unread_kept() -> Condition {
+    Condition::all()
+        .add(message::Column::Hidden.eq(false))
+        .add(message::Column::DeletedAt.is_null())
 }

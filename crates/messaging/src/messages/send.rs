@@ -79,6 +79,8 @@ impl Messaging {
             attachments: serde_json::to_string(&input.attachments)
                 .map_err(DomainError::internal)?,
             created_at: now,
+            hidden: false,
+            deleted_at: None,
         };
         if let Err(e) = self.store(&row, actor.user_id, recipient.id).await {
             if !files.is_empty()
@@ -183,7 +185,7 @@ impl Messaging {
 
 /// Makes `message` the last of `user`'s conversation with `other` (creating
 /// the participant row), unless a later one is already recorded.
-async fn advance(
+pub(super) async fn advance(
     conn: &impl ConnectionTrait,
     user: UserId,
     other: UserId,

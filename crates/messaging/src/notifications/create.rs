@@ -299,6 +299,7 @@ fn new_row(
         group_count: 1,
         subject: None,
         updated_at: None,
+        withheld: false,
     }
 }
 

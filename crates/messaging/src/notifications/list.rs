@@ -29,6 +29,7 @@ impl Notifications {
         let before: Option<Uuid> = page.position()?;
         let mut query = notification::Entity::find()
             .filter(notification::Column::UserId.eq(actor.user_id.0))
+            .filter(notification::Column::Withheld.eq(false))
             .order_by_desc(notification::Column::Id)
             .limit(page.fetch_limit());
         if filter.unread == Some(true) {
@@ -101,6 +102,7 @@ impl Notifications {
         Ok(notification::Entity::find()
             .filter(notification::Column::UserId.eq(user.0))
             .filter(notification::Column::ReadAt.is_null())
+            .filter(notification::Column::Withheld.eq(false))
             .count(self.db())
             .await?)
     }

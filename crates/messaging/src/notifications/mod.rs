@@ -7,6 +7,7 @@ mod group;
 mod list;
 mod prefs;
 mod replay;
+mod withhold;
 
 pub use digest::{DigestConfig, DigestWorker};
 pub use group::{DEFAULT_GROUP_WINDOW, Subjects, TitleLanguage, replies_title};

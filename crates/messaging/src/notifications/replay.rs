@@ -33,6 +33,10 @@ impl CurrentStates for Notifications {
         let mut states = HashMap::with_capacity(rows.len());
         for row in rows {
             let id = row.id;
+            if row.withheld {
+                states.insert(id, CurrentState::Hidden);
+                continue;
+            }
             let view =
                 serde_json::to_value(notification_view(row)?).map_err(DomainError::internal)?;
             states.insert(id, CurrentState::Visible(view));

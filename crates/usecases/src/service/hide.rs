@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use p2p_kernel::ids::UseCaseId;
 use p2p_kernel::ports::{ModerationTarget, TargetInfo};
 use p2p_kernel::{Actor, DomainError};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// [`ModerationTarget`] for `use_case`.
@@ -13,19 +14,28 @@ pub struct UseCaseTargets(pub UseCases);
 
 #[async_trait]
 impl ModerationTarget for UseCaseTargets {
-    async fn describe(&self, viewer: &Actor, id: Uuid) -> Result<Option<TargetInfo>, DomainError> {
-        let Some(doc) = self.0.inner.store.get(id).await? else {
-            return Ok(None);
-        };
-        let v = doc.view;
-        let seen = viewer.is_system() || may_see(viewer, &v);
-        Ok(seen.then(|| TargetInfo {
-            author_id: v.submitted_by,
-            organization_id: v.organization_id,
-            summary: v.title.clone(),
-            hidden: v.hidden,
-            recipient_id: None,
-        }))
+    /// One query whatever the number.
+    async fn describe_many(
+        &self,
+        viewer: &Actor,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, TargetInfo>, DomainError> {
+        let docs = self.0.inner.store.get_many(ids).await?;
+        Ok(docs
+            .into_iter()
+            .map(|doc| doc.view)
+            .filter(|v| viewer.is_system() || may_see(viewer, v))
+            .map(|v| {
+                let info = TargetInfo {
+                    author_id: v.submitted_by,
+                    organization_id: v.organization_id,
+                    summary: v.title.clone(),
+                    hidden: v.hidden,
+                    recipient_id: None,
+                };
+                (v.id.0, info)
+            })
+            .collect())
     }
 
     /// Announces `use_case.hidden` or `use_case.unhidden` (the search index

@@ -112,6 +112,10 @@ impl UseCaseStore for FacetCache {
         self.inner.get(id).await
     }
 
+    async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<UseCaseDoc>, DomainError> {
+        self.inner.get_many(ids).await
+    }
+
     async fn replace(&self, doc: &UseCaseDoc) -> Result<bool, DomainError> {
         let done = self.inner.replace(doc).await;
         self.invalidate().await;

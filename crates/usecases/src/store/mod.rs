@@ -116,6 +116,9 @@ pub trait UseCaseStore: Send + Sync + 'static {
 
     async fn get(&self, id: Uuid) -> Result<Option<UseCaseDoc>, DomainError>;
 
+    /// The use cases of `ids` that exist, in one query (any order).
+    async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<UseCaseDoc>, DomainError>;
+
     /// Replaces the content of an existing use case (its view count is kept).
     /// False when it does not exist.
     async fn replace(&self, doc: &UseCaseDoc) -> Result<bool, DomainError>;

@@ -196,6 +196,16 @@ impl UseCaseStore for MongoUseCaseStore {
             .transpose()
     }
 
+    async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<UseCaseDoc>, DomainError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let rows: Vec<Document> =
+            collect_all(self.docs.find(doc! { "_id": { "$in": ids } })).await?;
+        rows.into_iter().map(from_document).collect()
+    }
+
     async fn replace(&self, doc: &UseCaseDoc) -> Result<bool, DomainError> {
         let mut set = to_document(doc)?;
         set.remove("_id");

@@ -82,6 +82,19 @@ impl SqlUseCaseStore {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
+
+    /// The use cases `find` selects.
+    async fn fetch(
+        &self,
+        find: sea_orm::Select<use_case::Entity>,
+    ) -> Result<Vec<UseCaseDoc>, DomainError> {
+        find.all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(decode)
+            .collect()
+    }
 }
 
 fn row(doc: &UseCaseDoc) -> Result<use_case::ActiveModel, DomainError> {
@@ -305,6 +318,14 @@ impl UseCaseStore for SqlUseCaseStore {
             .transpose()
     }
 
+    async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<UseCaseDoc>, DomainError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.fetch(use_case::Entity::find().filter(C::Id.is_in(ids.iter().copied())))
+            .await
+    }
+
     async fn replace(&self, doc: &UseCaseDoc) -> Result<bool, DomainError> {
         let txn = self.db.begin().await.map_err(db_error)?;
         let mut active = row(doc)?;
@@ -363,14 +384,7 @@ impl UseCaseStore for SqlUseCaseStore {
             Sort::Latest => find.order_by_desc(C::SortTime),
             Sort::Popular => find.order_by_desc(C::ViewCount),
         };
-        find.order_by_desc(C::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(decode)
-            .collect()
+        self.fetch(find.order_by_desc(C::Id).limit(limit)).await
     }
 
     async fn facets(&self, q: &ListQuery) -> Result<Facets, DomainError> {

@@ -100,6 +100,11 @@ async fn contract(store: Arc<dyn UseCaseStore>) {
     let got = store.get(docs[0].view.id.0).await.unwrap().unwrap();
     assert_eq!(got, docs[0]);
     assert!(store.get(UseCaseId::new().0).await.unwrap().is_none());
+    let wanted = [docs[3].view.id.0, UseCaseId::new().0, docs[0].view.id.0];
+    let mut many = store.get_many(&wanted).await.unwrap();
+    many.sort_by_key(|d| d.view.title.clone());
+    assert_eq!(many, [docs[0].clone(), docs[3].clone()]);
+    assert!(store.get_many(&[]).await.unwrap().is_empty());
 
     // Latest first, paged by cursor; drafts excluded.
     let all = query(UseCaseFilter::default());
