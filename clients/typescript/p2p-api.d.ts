@@ -7906,13 +7906,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description `format=csv`: CSV with a header row; `format=json`: a JSON array */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
+                    "application/json": components["schemas"]["UseCaseView"][];
                 };
             };
             /** @description Unauthorized */

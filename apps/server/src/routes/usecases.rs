@@ -64,7 +64,9 @@ pub async fn create(
 
 /// Every use case of the list with these filters, streamed: CSV with a header row, or a JSON array.
 #[utoipa::path(tag = "use-cases", security(("bearer" = [])), params(UseCaseFilter, ExportQuery),
-    responses((status = 200, content_type = "text/csv"), (status = 422, body = Problem)))]
+    responses((status = 200, description = "`format=csv`: CSV with a header row; `format=json`: a JSON array",
+        content((String = "text/csv"), (Vec<UseCaseView> = "application/json"))),
+        (status = 422, body = Problem)))]
 #[get("/use-cases/export")]
 pub async fn export(
     state: web::Data<AppState>,
@@ -82,7 +84,7 @@ pub async fn export(
         .content_type(content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
+            p2p_storage::content_disposition_attachment(name),
         ))
         .streaming(body)
 }
