@@ -23,14 +23,17 @@ pub(crate) mod view {
 pub(crate) mod revision {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "use_case_revisions")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub use_case_id: Uuid,
         pub edited_by: Uuid,
-        pub doc: String,
+        /// The [`crate::types::UseCaseView`] before the edit (`jsonb` on
+        /// PostgreSQL, JSON text on SQLite).
+        #[sea_orm(column_type = "JsonBinary")]
+        pub doc: Json,
         pub edited_at: TimeDateTimeWithTimeZone,
     }
 

@@ -199,8 +199,8 @@ impl UseCases {
             .map_err(db_error)?;
         rows.into_iter()
             .map(|r| {
-                let before: UseCaseView =
-                    serde_json::from_str(&r.doc).map_err(DomainError::internal)?;
+                let before: UseCaseView = serde_json::from_value(r.doc)
+                    .map_err(|e| DomainError::corrupt("use case revision", e))?;
                 Ok(UseCaseRevision {
                     edited_by: r.edited_by.into(),
                     edited_at: r.edited_at,
@@ -219,7 +219,7 @@ impl UseCases {
             id: Set(Uuid::now_v7()),
             use_case_id: Set(before.id.0),
             edited_by: Set(actor.user_id.0),
-            doc: Set(serde_json::to_string(before).map_err(DomainError::internal)?),
+            doc: Set(serde_json::to_value(before).map_err(DomainError::internal)?),
             edited_at: Set(self.now()),
         }
         .insert(&self.inner.db)

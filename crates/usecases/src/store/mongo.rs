@@ -31,7 +31,7 @@ fn to_document(doc: &UseCaseDoc) -> Result<Document, DomainError> {
 fn from_document(mut d: Document) -> Result<UseCaseDoc, DomainError> {
     d.remove("_id");
     let json: serde_json::Value = Bson::Document(d).into_relaxed_extjson();
-    serde_json::from_value(json).map_err(DomainError::internal)
+    serde_json::from_value(json).map_err(|e| DomainError::corrupt("use case", e))
 }
 
 fn regex_escape(word: &str) -> String {

@@ -31,7 +31,9 @@ pub(crate) mod use_case {
         pub search_text: String,
         pub view_count: i64,
         pub sort_time: i64,
-        pub doc: String,
+        /// The whole [`crate::doc::UseCaseDoc`] (`jsonb` on PostgreSQL, JSON text on SQLite).
+        #[sea_orm(column_type = "JsonBinary")]
+        pub doc: Json,
         pub hidden: bool,
         pub created_at: TimeDateTimeWithTimeZone,
         pub updated_at: TimeDateTimeWithTimeZone,
@@ -109,7 +111,7 @@ fn row(doc: &UseCaseDoc) -> Result<use_case::ActiveModel, DomainError> {
         search_text: Set(doc.keys.text.clone()),
         view_count: Set(v.view_count),
         sort_time: Set(doc.keys.sort_time),
-        doc: Set(serde_json::to_string(doc).map_err(DomainError::internal)?),
+        doc: Set(serde_json::to_value(doc).map_err(DomainError::internal)?),
         hidden: Set(v.hidden),
         created_at: Set(p2p_kernel::persistence::db_time(v.created_at)),
         updated_at: Set(p2p_kernel::persistence::db_time(v.updated_at)),
@@ -133,8 +135,10 @@ fn terms(doc: &UseCaseDoc) -> Vec<term::ActiveModel> {
     out
 }
 
+/// A stored row as a use case; a document that is not one is corrupt data.
 fn decode(model: use_case::Model) -> Result<UseCaseDoc, DomainError> {
-    let mut doc: UseCaseDoc = serde_json::from_str(&model.doc).map_err(DomainError::internal)?;
+    let mut doc: UseCaseDoc =
+        serde_json::from_value(model.doc).map_err(|e| DomainError::corrupt("use case", e))?;
     doc.view.view_count = model.view_count;
     Ok(doc)
 }

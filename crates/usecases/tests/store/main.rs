@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod stored_json;
 mod support;
 
 use futures_util::StreamExt;
