@@ -14,6 +14,7 @@ mod fdi;
 mod files;
 mod forum;
 mod foundation;
+mod hidden_stats;
 mod invitations;
 mod markdown_images;
 mod messages;

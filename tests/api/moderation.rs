@@ -11,12 +11,22 @@ use p2p_tests::{Session, TestApp};
 use serde_json::{Value, json};
 
 /// Files a report and returns the response.
-async fn report(app: &TestApp, who: &Session, kind: &str, id: &str) -> p2p_tests::Response {
+pub(crate) async fn report(
+    app: &TestApp,
+    who: &Session,
+    kind: &str,
+    id: &str,
+) -> p2p_tests::Response {
     let body = json!({"target_type": kind, "target_id": id, "reason": "spam", "note": "بريد مزعج"});
     app.post("/api/v1/reports", who.token(), &body).await
 }
 
-async fn resolve(app: &TestApp, who: &Session, report: &str, action: &str) -> p2p_tests::Response {
+pub(crate) async fn resolve(
+    app: &TestApp,
+    who: &Session,
+    report: &str,
+    action: &str,
+) -> p2p_tests::Response {
     app.post(
         &format!("/api/v1/moderation/reports/{report}/resolve"),
         who.token(),
@@ -25,7 +35,12 @@ async fn resolve(app: &TestApp, who: &Session, report: &str, action: &str) -> p2
     .await
 }
 
-async fn unhide(app: &TestApp, who: &Session, kind: &str, id: &str) -> p2p_tests::Response {
+pub(crate) async fn unhide(
+    app: &TestApp,
+    who: &Session,
+    kind: &str,
+    id: &str,
+) -> p2p_tests::Response {
     let path = format!("/api/v1/moderation/{kind}/{id}/unhide");
     app.post(&path, who.token(), &json!({})).await
 }

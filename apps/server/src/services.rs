@@ -17,7 +17,7 @@ use p2p_kernel::ports::{
     PortError, SystemClock, TargetType,
 };
 use p2p_kernel::text::{ImagePolicy, Markdown};
-use p2p_kernel::{Actor, DomainError, PageRequest, Role};
+use p2p_kernel::{Actor, DayCount, DomainError, PageRequest, Role};
 use p2p_messaging::{
     DigestConfig, MESSAGE_FILES, MESSAGE_KIND, MessageFiles, MessageTargets, Messaging,
     MessagingParts, MessagingService, NOTIFICATION_KIND, NotificationParts, NotificationService,
@@ -28,7 +28,7 @@ use p2p_moderation::{
     UserTargets,
 };
 use p2p_orgs::{
-    ContentCounts, ContentStatsSource, DailyCount, MemberDirectory, OrgService, OrganizationTable,
+    ContentCounts, ContentStatsSource, MemberDirectory, OrgService, OrganizationTable,
     Organizations,
 };
 use p2p_realtime::ReplayStates;
@@ -282,16 +282,8 @@ impl ContentStatsSource for UseCaseStats {
     }
 
     /// Use cases published per day.
-    async fn daily_activity(
-        &self,
-        org: OrgId,
-        since: Date,
-    ) -> Result<Vec<DailyCount>, DomainError> {
-        let days = self.0.published_per_day(org, since).await?;
-        Ok(days
-            .into_iter()
-            .map(|(date, count)| DailyCount { date, count })
-            .collect())
+    async fn daily_activity(&self, org: OrgId, since: Date) -> Result<Vec<DayCount>, DomainError> {
+        self.0.published_per_day(org, since).await
     }
 }
 
@@ -338,20 +330,9 @@ impl ContentStatsSource for ForumStats {
         })
     }
 
-    async fn daily_activity(
-        &self,
-        org: OrgId,
-        since: Date,
-    ) -> Result<Vec<DailyCount>, DomainError> {
-        let counts = self.0.org_counts(org, since).await?;
-        Ok(counts
-            .daily
-            .into_iter()
-            .map(|d| DailyCount {
-                date: d.date,
-                count: d.topics + d.posts,
-            })
-            .collect())
+    /// Topics and posts created per day.
+    async fn daily_activity(&self, org: OrgId, since: Date) -> Result<Vec<DayCount>, DomainError> {
+        Ok(self.0.org_counts(org, since).await?.daily)
     }
 }
 

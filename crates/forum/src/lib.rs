@@ -38,8 +38,7 @@ pub use service::{
 pub use store::mongo::MongoPostStore;
 pub use store::sql::SqlPostStore;
 pub use store::{
-    DayCount, PostEdit, PostRecord, PostStore, Revision, Tombstone, TopicStats, VoteState,
-    thread_segment,
+    PostEdit, PostRecord, PostStore, Revision, Tombstone, TopicStats, VoteState, thread_segment,
 };
 pub use trending::trending_score;
 pub use types::*;

@@ -1,13 +1,14 @@
 //! Reads both relational stores (topics, and posts on the embedded
 //! default) make the same way.
 
-use crate::store::DayCount;
-use p2p_kernel::DomainError;
-use p2p_kernel::persistence::{db_error, stored};
+use p2p_kernel::day_count::day_key;
+use p2p_kernel::persistence::db_error;
+use p2p_kernel::{DayCount, DomainError};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
+use time::Date;
 use uuid::Uuid;
 
 /// The rows of `E` whose `id` is among `ids` (in no particular order),
@@ -34,19 +35,20 @@ pub(crate) async fn find_by_ids<E: EntityTrait, T>(
 
 /// Rows per UTC day (`created_day`, `YYYY-MM-DD`), for the organization
 /// statistics: how many rows of `rows` (already filtered) have each `day` on or after
-/// `since_day`, counting `id`; days without any are left out.
+/// `since`, counting `id`, oldest first; days without any are left out, a
+/// stored day that is not a date is corrupt.
 pub(crate) async fn count_per_day<E: EntityTrait>(
     conn: &impl ConnectionTrait,
     rows: Select<E>,
     day: E::Column,
     id: E::Column,
-    since_day: &str,
+    since: Date,
 ) -> Result<Vec<DayCount>, DomainError> {
     let counts = rows
         .select_only()
         .column(day)
         .column_as(Expr::col(id).count(), "n")
-        .filter(day.gte(since_day))
+        .filter(day.gte(day_key(since)))
         .group_by(day)
         .order_by_asc(day)
         .into_tuple::<(String, i64)>()
@@ -55,11 +57,6 @@ pub(crate) async fn count_per_day<E: EntityTrait>(
         .map_err(db_error)?;
     counts
         .into_iter()
-        .map(|(day, n)| {
-            Ok(DayCount {
-                day,
-                count: stored("rows per day", n)?,
-            })
-        })
+        .map(|(day, n)| DayCount::from_key("rows per day", &day, n))
         .collect()
 }

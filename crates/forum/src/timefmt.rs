@@ -5,26 +5,11 @@
 //! [`TimePrecision`] does the truncating (and SQLite's fixed-width text).
 
 use p2p_kernel::persistence::TimePrecision;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 /// How finely the forum keeps timestamps: milliseconds, what BSON dates keep.
 /// Write with `STORED.to_db(t)`, read back with `STORED.truncate(t)`.
 pub(crate) const STORED: TimePrecision = TimePrecision::Millis;
-
-/// `YYYY-MM-DD` of a UTC day; sorts like the dates it names.
-pub(crate) fn day(date: Date) -> String {
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
-}
-
-pub(crate) fn parse_day(s: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, &format).ok()
-}
 
 pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
@@ -38,7 +23,7 @@ pub(crate) fn from_unix_ms(ms: i64) -> Option<OffsetDateTime> {
 mod tests {
     use super::*;
     use time::format_description::well_known::Rfc3339;
-    use time::macros::{date, datetime};
+    use time::macros::datetime;
 
     #[test]
     fn db_text_has_fixed_width_and_time_order() {
@@ -53,9 +38,7 @@ mod tests {
     }
 
     #[test]
-    fn days_and_millis_round_trip() {
-        assert_eq!(day(date!(2026 - 03 - 07)), "2026-03-07");
-        assert_eq!(parse_day("2026-03-07"), Some(date!(2026 - 03 - 07)));
+    fn millis_round_trip() {
         let t = datetime!(2026-01-01 10:00:00.123 UTC);
         assert_eq!(from_unix_ms(unix_ms(t)), Some(t));
     }

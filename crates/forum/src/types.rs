@@ -4,7 +4,7 @@ use p2p_kernel::Page;
 use p2p_kernel::ids::{FileId, OrgId, PostId, TopicId, UserId};
 use p2p_kernel::ports::{FileInfo, UserSummary};
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 /// A file attached to a post, as the post store keeps it: the file's id and
@@ -249,20 +249,14 @@ pub struct RevisionView {
     pub edited_by: UserId,
 }
 
-/// Forum content of one organization: topics its members opened and posts they
-/// wrote (first posts included, deleted posts excluded).
+/// Forum content of one organization that everyone sees: topics its members
+/// opened and posts they wrote (first posts included; deleted and hidden
+/// posts, posts of hidden topics and hidden topics excluded).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OrgForumCounts {
     pub topics: u64,
     pub posts: u64,
-    /// Days on or after `since` with at least one topic or post, oldest first.
-    pub daily: Vec<DailyForumCount>,
-}
-
-/// Topics and posts created by an organization's members on one UTC day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DailyForumCount {
-    pub date: Date,
-    pub topics: u64,
-    pub posts: u64,
+    /// Topics and posts created per UTC day, for days on or after `since`
+    /// with at least one, oldest first.
+    pub daily: Vec<p2p_kernel::DayCount>,
 }

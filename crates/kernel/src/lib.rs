@@ -6,6 +6,7 @@ pub mod actor;
 pub mod adapters;
 pub mod audit;
 pub mod code;
+pub mod day_count;
 pub mod error;
 pub mod event;
 pub mod field_code;
@@ -23,6 +24,7 @@ pub mod validate;
 
 pub use actor::{Actor, Role};
 pub use code::Code;
+pub use day_count::DayCount;
 pub use error::{DomainError, ErrorCode, ErrorKind, FieldError};
 pub use event::Event;
 pub use field_code::FieldCode;

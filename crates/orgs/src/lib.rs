@@ -23,6 +23,6 @@ pub use entity::Model as OrgRecord;
 pub use public_domains::is_public_email_domain;
 pub use registry::{OrganizationRegistry, OrganizationTable};
 pub use service::{OrgService, Organizations};
-pub use stats::{ContentCounts, ContentStatsSource, DailyCount};
+pub use stats::{ContentCounts, ContentStatsSource};
 pub use store::{Claim, CreateOrgError, NewOrganization, email_domain};
-pub use types::{DailyActivity, MemberView, OrgPatch, OrgStats, OrganizationView};
+pub use types::{MemberView, OrgPatch, OrgStats, OrganizationView};

@@ -3,12 +3,12 @@
 
 use crate::directory::MemberDirectory;
 use crate::stats::{ContentCounts, ContentStatsSource};
-use crate::types::{DailyActivity, MemberView, OrgPatch, OrgStats, OrganizationView};
+use crate::types::{MemberView, OrgPatch, OrgStats, OrganizationView};
 use crate::{patch, store};
 use async_trait::async_trait;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::ports::{Clock, EventBus};
-use p2p_kernel::{Actor, DomainError, Event, Page, PageRequest};
+use p2p_kernel::{Actor, DayCount, DomainError, Event, Page, PageRequest};
 use sea_orm::DatabaseConnection;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -153,7 +153,7 @@ impl OrgService for Organizations {
         let activity = (0..ACTIVITY_DAYS)
             .map(|i| {
                 let date = first_day + Duration::days(i);
-                DailyActivity {
+                DayCount {
                     date,
                     count: per_day.get(&date).copied().unwrap_or(0),
                 }

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
-use p2p_kernel::DomainError;
 use p2p_kernel::ids::OrgId;
+use p2p_kernel::{DayCount, DomainError};
 use time::Date;
 
 /// Totals of an organization's content in one domain.
@@ -19,13 +19,6 @@ impl std::ops::AddAssign for ContentCounts {
     }
 }
 
-/// Items created on one UTC day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DailyCount {
-    pub date: Date,
-    pub count: u64,
-}
-
 /// A content domain (forum, use cases...) that contributes to organization
 /// statistics. [`crate::OrgService`] sums over every registered source.
 #[async_trait]
@@ -34,7 +27,7 @@ pub trait ContentStatsSource: Send + Sync + 'static {
     async fn totals(&self, org: OrgId) -> Result<ContentCounts, DomainError>;
 
     /// Items of `org` created per UTC day, for days on or after `since`.
-    /// Days without items may be left out.
-    async fn daily_activity(&self, org: OrgId, since: Date)
-    -> Result<Vec<DailyCount>, DomainError>;
+    /// Days without items may be left out. Content hidden by moderators is
+    /// not counted, here nor in [`Self::totals`].
+    async fn daily_activity(&self, org: OrgId, since: Date) -> Result<Vec<DayCount>, DomainError>;
 }

@@ -1,8 +1,8 @@
 //! Request and response types of the organization endpoints.
 
-use p2p_kernel::Role;
+use p2p_kernel::{DayCount, Role};
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -92,16 +92,6 @@ pub struct MemberView {
     pub joined_at: OffsetDateTime,
 }
 
-/// Number of items created on one UTC day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct DailyActivity {
-    /// `YYYY-MM-DD`.
-    #[schema(value_type = String, format = Date)]
-    #[serde(with = "iso_date")]
-    pub date: Date,
-    pub count: u64,
-}
-
 /// Statistics of the caller's organization.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrgStats {
@@ -117,25 +107,5 @@ pub struct OrgStats {
     pub use_cases: u64,
     /// Content created per UTC day over the last 30 days, oldest first, one
     /// entry per day (days without activity count 0).
-    pub activity: Vec<DailyActivity>,
-}
-
-/// `YYYY-MM-DD` (de)serialization of dates.
-mod iso_date {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-    use time::Date;
-    use time::macros::format_description;
-
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
-        format_description!("[year]-[month]-[day]");
-
-    pub fn serialize<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
-        let text = date.format(FORMAT).map_err(serde::ser::Error::custom)?;
-        s.serialize_str(&text)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
-        let text = String::deserialize(d)?;
-        Date::parse(&text, FORMAT).map_err(D::Error::custom)
-    }
+    pub activity: Vec<DayCount>,
 }

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use p2p_kernel::ids::{OrgId, UseCaseId};
 use p2p_kernel::ports::FileUpload;
-use p2p_kernel::{Actor, DomainError, PageRequest};
+use p2p_kernel::{Actor, DayCount, DomainError, PageRequest};
 use std::io;
 use std::sync::Arc;
 use time::Date;
@@ -74,15 +74,16 @@ pub trait UseCaseService: Send + Sync {
         format: ExportFormat,
     ) -> BoxStream<'static, Result<Bytes, io::Error>>;
 
-    /// How many use cases the organization has (drafts included).
+    /// How many use cases the organization has (drafts included, hidden ones not).
     async fn org_count(&self, org: OrgId) -> Result<u64, DomainError>;
 
-    /// Use cases of the organization published per UTC day from `since` on.
+    /// Use cases of the organization (hidden ones left out) published per
+    /// UTC day from `since` on, oldest first.
     async fn published_per_day(
         &self,
         org: OrgId,
         since: Date,
-    ) -> Result<Vec<(Date, u64)>, DomainError>;
+    ) -> Result<Vec<DayCount>, DomainError>;
 
     /// The store itself, read without counting views (the search indexer,
     /// bulk seeding in benchmarks).
@@ -160,7 +161,7 @@ impl UseCaseService for UseCases {
         &self,
         org: OrgId,
         since: Date,
-    ) -> Result<Vec<(Date, u64)>, DomainError> {
+    ) -> Result<Vec<DayCount>, DomainError> {
         UseCases::published_per_day(self, org, since).await
     }
 

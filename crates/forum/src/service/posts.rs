@@ -5,13 +5,13 @@ use super::hide::{post_visible, topic_visible};
 use super::{Forum, MAX_DEPTH, TopicRefs, require_author_or_admin, topic_channel};
 use crate::markdown::Rendered;
 use crate::store::{PostEdit, PostRecord, Revision, Tombstone, thread_segment};
-use crate::timefmt::day;
 use crate::topic_store::TopicRecord;
 use crate::types::{AttachmentRef, NewPost, PostPatch, PostView, RevisionView};
 use crate::validate;
 use p2p_kernel::Code;
 use p2p_kernel::FieldCode;
 use p2p_kernel::FieldError;
+use p2p_kernel::day_count::day_key;
 use p2p_kernel::ids::{FileId, PostId, TopicId, UserId};
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 use serde_json::json;
@@ -317,7 +317,7 @@ pub(super) fn new_record(
         deleted: false,
         hidden: false,
         revision_count: 0,
-        created_day: day(now.date()),
+        created_day: day_key(now.date()),
         created_at: now,
         updated_at: now,
         edited_at: None,

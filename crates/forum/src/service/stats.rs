@@ -2,11 +2,10 @@
 //! authorization) and how much an organization wrote (organization stats).
 
 use super::Forum;
-use crate::timefmt::{day, parse_day};
-use crate::types::{DailyForumCount, OrgForumCounts};
+use crate::types::OrgForumCounts;
 use p2p_kernel::DomainError;
+use p2p_kernel::day_count::sum_by_day;
 use p2p_kernel::ids::{OrgId, TopicId};
-use std::collections::BTreeMap;
 use time::Date;
 
 impl Forum {
@@ -15,36 +14,25 @@ impl Forum {
         self.topics().exists(id).await
     }
 
-    /// See [`crate::ForumService::org_counts`].
+    /// See [`crate::ForumService::org_counts`]. What moderators hid (topics,
+    /// posts, and the posts of hidden topics) is not counted.
     pub(crate) async fn org_counts(
         &self,
         org: OrgId,
         since: Date,
     ) -> Result<OrgForumCounts, DomainError> {
-        let since_day = day(since);
-        let topics = self.topics().count_for_org(org).await?;
-        let posts = self.posts().count_for_org(org).await?;
-        let mut days: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        for d in self.topics().daily_for_org(org, &since_day).await? {
-            days.entry(d.day).or_default().0 += d.count;
-        }
-        for d in self.posts().daily_for_org(org, &since_day).await? {
-            days.entry(d.day).or_default().1 += d.count;
-        }
-        let daily = days
-            .into_iter()
-            .filter_map(|(d, (topics, posts))| {
-                Some(DailyForumCount {
-                    date: parse_day(&d)?,
-                    topics,
-                    posts,
-                })
-            })
-            .collect();
+        let hidden_topics = self.topics().hidden_ids().await?;
+        let (topics, posts) = (self.topics(), self.posts());
+        let (topic_count, post_count, topic_days, post_days) = tokio::try_join!(
+            topics.count_for_org(org),
+            posts.count_for_org(org, &hidden_topics),
+            topics.daily_for_org(org, since),
+            posts.daily_for_org(org, since, &hidden_topics),
+        )?;
         Ok(OrgForumCounts {
-            topics,
-            posts,
-            daily,
+            topics: topic_count,
+            posts: post_count,
+            daily: sum_by_day(topic_days.into_iter().chain(post_days)),
         })
     }
 }

@@ -4,13 +4,13 @@ use super::hide::{post_visible, topic_visible};
 use super::posts::{Placement, new_record};
 use super::{Forum, TopicRefs, require_author_or_admin, topic_channel, topic_view};
 use crate::store::thread_segment;
-use crate::timefmt::day;
 use crate::topic_store::{TopicCursor, TopicQuery, TopicRecord};
 use crate::trending;
 use crate::types::{
     NewTopic, TopicDetail, TopicFilter, TopicPatch, TopicSort, TopicView, TopicWithFirstPost,
 };
 use crate::validate::{self, category_key, normalize_tag, query_words};
+use p2p_kernel::day_count::day_key;
 use p2p_kernel::ids::{PostId, TopicId};
 use p2p_kernel::ports::{AuditAction, HiddenFilter};
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
@@ -109,7 +109,7 @@ impl Forum {
             best_answer_post_id: None,
             excerpt: rendered.excerpt(),
             search_text: rendered.search_text(&clean.title),
-            created_day: day(now.date()),
+            created_day: day_key(now.date()),
             created_at: now,
             updated_at: now,
         };

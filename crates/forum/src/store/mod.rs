@@ -6,9 +6,9 @@ pub mod sql;
 
 use crate::types::AttachmentRef;
 use async_trait::async_trait;
-use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
-use time::OffsetDateTime;
+use p2p_kernel::{DayCount, DomainError};
+use time::{Date, OffsetDateTime};
 
 /// One post as the store keeps it (without its upvoter set and revisions).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,13 +93,6 @@ pub struct TopicStats {
     pub last_post_at: Option<OffsetDateTime>,
 }
 
-/// Items created on one UTC day (`YYYY-MM-DD`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DayCount {
-    pub day: String,
-    pub count: u64,
-}
-
 /// Where posts live. Every implementation passes the same contract suite
 /// (`tests/forum/store_contract.rs`). Votes must be idempotent and race-free.
 #[async_trait]
@@ -179,13 +172,20 @@ pub trait PostStore: Send + Sync + 'static {
     /// Removes every post of a topic (with their votes and revisions).
     async fn delete_topic(&self, topic: TopicId) -> Result<u64, DomainError>;
 
-    /// Posts (not deleted) written by members of `org`.
-    async fn count_for_org(&self, org: OrgId) -> Result<u64, DomainError>;
+    /// Posts written by members of `org` that everyone sees: not deleted,
+    /// not hidden, not in one of the `hidden_topics`.
+    async fn count_for_org(
+        &self,
+        org: OrgId,
+        hidden_topics: &[TopicId],
+    ) -> Result<u64, DomainError>;
 
-    /// Posts (not deleted) of `org` per day, for days `>= since_day`.
+    /// The posts [`Self::count_for_org`] counts, per UTC day of creation,
+    /// for days on or after `since`, oldest first (days without any left out).
     async fn daily_for_org(
         &self,
         org: OrgId,
-        since_day: &str,
+        since: Date,
+        hidden_topics: &[TopicId],
     ) -> Result<Vec<DayCount>, DomainError>;
 }

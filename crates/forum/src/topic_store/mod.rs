@@ -9,11 +9,11 @@ mod sql;
 use crate::types::TopicSort;
 use async_trait::async_trait;
 pub(crate) use list::TopicCursor;
-use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
 use p2p_kernel::ports::HiddenFilter;
+use p2p_kernel::{DayCount, DomainError};
 pub(crate) use sql::SqlTopicStore;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 /// One topic as the store keeps it.
 #[derive(Clone, Debug, PartialEq)]
@@ -106,15 +106,16 @@ pub(crate) trait TopicStore: Send + Sync + 'static {
         limit: u64,
     ) -> Result<Vec<TopicRecord>, DomainError>;
 
-    /// Topics opened by members of `org`.
+    /// Topics opened by members of `org` that everyone sees (not hidden).
     async fn count_for_org(&self, org: OrgId) -> Result<u64, DomainError>;
 
-    /// Topics of `org` per day (`YYYY-MM-DD`), for days `>= since_day`.
-    async fn daily_for_org(
-        &self,
-        org: OrgId,
-        since_day: &str,
-    ) -> Result<Vec<crate::store::DayCount>, DomainError>;
+    /// The topics [`Self::count_for_org`] counts, per UTC day of creation,
+    /// for days on or after `since`, oldest first (days without any left out).
+    async fn daily_for_org(&self, org: OrgId, since: Date) -> Result<Vec<DayCount>, DomainError>;
+
+    /// Every hidden topic (moderation hides few): their posts leave the
+    /// organization statistics with them.
+    async fn hidden_ids(&self) -> Result<Vec<TopicId>, DomainError>;
 
     /// Starts a write of the topic and reads it: until the write is committed
     /// or dropped, no other server instance writes the topic (PostgreSQL:

@@ -2,19 +2,18 @@
 
 use super::entity::{tag, topic};
 use super::{TopicCursor, TopicQuery, TopicRecord, TopicStore, TopicWrite};
-use crate::store::DayCount;
 use crate::timefmt::STORED;
 use async_trait::async_trait;
-use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
 use p2p_kernel::persistence::{begin_write, db_error, stored};
+use p2p_kernel::{DayCount, DomainError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 use std::sync::Arc;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Topics in the relational database.
@@ -202,6 +201,13 @@ async fn save(conn: &impl ConnectionTrait, t: &TopicRecord) -> Result<(), Domain
     Ok(())
 }
 
+/// The topics of `org`'s members that everyone sees (not hidden).
+fn visible_of(org: OrgId) -> sea_orm::Select<topic::Entity> {
+    topic::Entity::find()
+        .filter(topic::Column::OrganizationId.eq(org.0))
+        .filter(topic::Column::Hidden.eq(false))
+}
+
 #[async_trait]
 impl TopicStore for SqlTopicStore {
     async fn get(&self, id: TopicId) -> Result<Option<TopicRecord>, DomainError> {
@@ -257,21 +263,24 @@ impl TopicStore for SqlTopicStore {
     }
 
     async fn count_for_org(&self, org: OrgId) -> Result<u64, DomainError> {
-        topic::Entity::find()
-            .filter(topic::Column::OrganizationId.eq(org.0))
-            .count(&self.db)
-            .await
-            .map_err(db_error)
+        visible_of(org).count(&self.db).await.map_err(db_error)
     }
 
-    async fn daily_for_org(
-        &self,
-        org: OrgId,
-        since_day: &str,
-    ) -> Result<Vec<DayCount>, DomainError> {
-        let topics = topic::Entity::find().filter(topic::Column::OrganizationId.eq(org.0));
+    async fn daily_for_org(&self, org: OrgId, since: Date) -> Result<Vec<DayCount>, DomainError> {
         let (day, id) = (topic::Column::CreatedDay, topic::Column::Id);
-        crate::sql_rows::count_per_day(&self.db, topics, day, id, since_day).await
+        crate::sql_rows::count_per_day(&self.db, visible_of(org), day, id, since).await
+    }
+
+    async fn hidden_ids(&self) -> Result<Vec<TopicId>, DomainError> {
+        let ids: Vec<uuid::Uuid> = topic::Entity::find()
+            .select_only()
+            .column(topic::Column::Id)
+            .filter(topic::Column::Hidden.eq(true))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(ids.into_iter().map(TopicId).collect())
     }
 
     async fn write(

@@ -1,7 +1,8 @@
 //! What the organization domain reads: topics and posts per organization.
 
 use crate::support::Env;
-use p2p_forum::{DailyForumCount, OrgForumCounts};
+use p2p_forum::OrgForumCounts;
+use p2p_kernel::DayCount;
 use p2p_kernel::ids::OrgId;
 use p2p_kernel::ports::Clock;
 
@@ -26,16 +27,15 @@ pub async fn org_counts(env: Env) {
         OrgForumCounts {
             topics: 2,
             posts: 4,
+            // Topics and posts together: 1 + 3 on day one, 1 + 1 on day three.
             daily: vec![
-                DailyForumCount {
+                DayCount {
                     date: day1,
-                    topics: 1,
-                    posts: 3
+                    count: 4
                 },
-                DailyForumCount {
+                DayCount {
                     date: day3,
-                    topics: 1,
-                    posts: 1
+                    count: 2
                 },
             ],
         }

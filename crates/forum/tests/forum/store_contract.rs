@@ -2,10 +2,11 @@
 
 use p2p_forum::thread_segment;
 use p2p_forum::{AttachmentRef, PostEdit, PostRecord, PostStore, Revision, Tombstone};
+use p2p_kernel::DayCount;
 use p2p_kernel::ids::{FileId, OrgId, PostId, TopicId, UserId};
 use std::sync::Arc;
 use time::OffsetDateTime;
-use time::macros::datetime;
+use time::macros::{date, datetime};
 
 fn at(ms: i64) -> OffsetDateTime {
     datetime!(2026-02-01 12:00 UTC) + time::Duration::milliseconds(ms)
@@ -300,17 +301,35 @@ pub async fn stats_and_topic_deletion(store: Arc<dyn PostStore>) {
         Default::default()
     );
 
-    assert_eq!(store.count_for_org(org).await.unwrap(), 2);
-    let daily = store.daily_for_org(org, "2026-01-01").await.unwrap();
-    assert_eq!(daily.len(), 1);
-    assert_eq!((daily[0].day.as_str(), daily[0].count), ("2026-02-01", 2));
+    assert_eq!(store.count_for_org(org, &[]).await.unwrap(), 2);
+    let daily = store
+        .daily_for_org(org, date!(2026 - 01 - 01), &[])
+        .await
+        .unwrap();
+    let feb_1 = |count| DayCount {
+        date: date!(2026 - 02 - 01),
+        count,
+    };
+    assert_eq!(daily, [feb_1(2)]);
     assert!(
         store
-            .daily_for_org(org, "2026-02-02")
+            .daily_for_org(org, date!(2026 - 02 - 02), &[])
             .await
             .unwrap()
             .is_empty()
     );
+    // Hidden posts and the posts of hidden topics are not counted.
+    let elsewhere = post(TopicId::new(), org, ann, None, 5);
+    store.insert(&elsewhere).await.unwrap();
+    assert_eq!(store.count_for_org(org, &[]).await.unwrap(), 3);
+    assert!(store.set_hidden(b.id, true).await.unwrap());
+    let hidden_topics = [elsewhere.topic_id, TopicId::new()];
+    assert_eq!(store.count_for_org(org, &hidden_topics).await.unwrap(), 1);
+    let since = date!(2026 - 01 - 01);
+    let daily = store.daily_for_org(org, since, &hidden_topics).await;
+    assert_eq!(daily.unwrap(), [feb_1(1)]);
+    assert!(store.set_hidden(b.id, false).await.unwrap());
+    assert_eq!(store.count_for_org(org, &[]).await.unwrap(), 3);
 
     let untouched = post(TopicId::new(), org, ann, None, 7);
     store.insert(&untouched).await.unwrap();

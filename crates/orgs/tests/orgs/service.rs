@@ -2,10 +2,10 @@ use async_trait::async_trait;
 use p2p_kernel::adapters::memory::BroadcastEventBus;
 use p2p_kernel::ids::{OrgId, SessionId, UserId};
 use p2p_kernel::ports::SystemClock;
-use p2p_kernel::{Actor, DomainError, ErrorCode, Page, PageRequest, Role};
+use p2p_kernel::{Actor, DayCount, DomainError, ErrorCode, Page, PageRequest, Role};
 use p2p_orgs::{
-    Claim, ContentCounts, ContentStatsSource, CreateOrgError, DailyCount, MemberDirectory,
-    MemberView, NewOrganization, OrgPatch, OrgService, OrganizationRegistry, OrganizationTable,
+    Claim, ContentCounts, ContentStatsSource, CreateOrgError, MemberDirectory, MemberView,
+    NewOrganization, OrgPatch, OrgService, OrganizationRegistry, OrganizationTable,
     OrganizationView, Organizations,
 };
 use p2p_testkit::on_both;
@@ -71,18 +71,18 @@ impl ContentStatsSource for Source {
         &self,
         _org: OrgId,
         _since: Date,
-    ) -> Result<Vec<DailyCount>, DomainError> {
+    ) -> Result<Vec<DayCount>, DomainError> {
         let today = OffsetDateTime::now_utc().date();
         Ok(vec![
-            DailyCount {
+            DayCount {
                 date: today,
                 count: self.0,
             },
-            DailyCount {
+            DayCount {
                 date: today - Duration::days(3),
                 count: 2 * self.0,
             },
-            DailyCount {
+            DayCount {
                 date: today - Duration::days(40),
                 count: 1000,
             },

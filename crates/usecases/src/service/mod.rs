@@ -69,32 +69,20 @@ impl UseCases {
         Arc::new(UseCaseFileAccess(self.clone()))
     }
 
-    /// How many use cases the organization has (drafts included).
+    /// How many use cases the organization has (drafts included, hidden ones not).
     pub async fn org_count(&self, org: p2p_kernel::ids::OrgId) -> Result<u64, DomainError> {
         self.inner.store.count_by_org(org.0).await
     }
 
-    /// How many of the organization's use cases were published on each UTC
-    /// day from `since` on (days without publications left out).
+    /// How many of the organization's use cases (hidden ones left out) were
+    /// published on each UTC day from `since` on, oldest first (days without
+    /// publications left out).
     pub async fn published_per_day(
         &self,
         org: p2p_kernel::ids::OrgId,
         since: time::Date,
-    ) -> Result<Vec<(time::Date, u64)>, DomainError> {
-        let start = since.midnight().assume_utc();
-        let since_micros = i64::try_from(start.unix_timestamp_nanos() / 1_000).unwrap_or(0);
-        let days = self
-            .inner
-            .store
-            .published_per_day(org.0, since_micros)
-            .await?;
-        Ok(days
-            .into_iter()
-            .filter_map(|(day, n)| {
-                let at = OffsetDateTime::from_unix_timestamp(day.checked_mul(86_400)?).ok()?;
-                Some((at.date(), n))
-            })
-            .collect())
+    ) -> Result<Vec<p2p_kernel::DayCount>, DomainError> {
+        self.inner.store.published_per_day(org.0, since).await
     }
 
     fn now(&self) -> OffsetDateTime {

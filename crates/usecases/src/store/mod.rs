@@ -10,10 +10,11 @@ use crate::doc::{UseCaseDoc, key};
 use crate::types::{FacetCount, Facets, Sort, Status, UseCaseFilter};
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
-use p2p_kernel::DomainError;
 use p2p_kernel::ports::HiddenFilter;
+use p2p_kernel::{DayCount, DomainError};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
+use time::Date;
 use uuid::Uuid;
 
 /// Use cases read from a cursor, one at a time.
@@ -149,18 +150,22 @@ pub trait UseCaseStore: Send + Sync + 'static {
     /// Adds one view, atomically.
     async fn add_view(&self, id: Uuid) -> Result<(), DomainError>;
 
-    /// How many use cases (drafts included) the organization has.
+    /// How many use cases (drafts included) the organization has, leaving
+    /// out those hidden by moderators.
     async fn count_by_org(&self, org: Uuid) -> Result<u64, DomainError>;
 
-    /// How many of the organization's use cases were published per UTC day,
-    /// for publications at or after `since` (microseconds since the epoch):
-    /// (days since the epoch, count), days without publications left out.
-    async fn published_per_day(
-        &self,
-        org: Uuid,
-        since: i64,
-    ) -> Result<Vec<(i64, u64)>, DomainError>;
+    /// How many of the organization's use cases (not hidden) were published
+    /// per UTC day, for days on or after `since`, oldest first (days without
+    /// publications left out).
+    async fn published_per_day(&self, org: Uuid, since: Date)
+    -> Result<Vec<DayCount>, DomainError>;
 }
 
 /// Microseconds in a day: `sort_time / DAY_MICROS` is the UTC day of a publication.
 pub const DAY_MICROS: i64 = 86_400_000_000;
+
+/// The `sort_time` of the first instant of `day` (UTC).
+pub(crate) fn day_start_micros(day: Date) -> i64 {
+    let start = day.midnight().assume_utc().unix_timestamp_nanos() / 1_000;
+    i64::try_from(start).unwrap_or(i64::MIN)
+}

@@ -4,7 +4,8 @@
 //! and filter backed by a compound index.
 
 use super::{
-    DAY_MICROS, DocStream, FACET_VALUES, ListQuery, Position, UseCaseStore, gather_facets,
+    DAY_MICROS, DocStream, FACET_VALUES, ListQuery, Position, UseCaseStore, day_start_micros,
+    gather_facets,
 };
 use crate::doc::UseCaseDoc;
 use crate::types::{FacetCount, Facets, Sort, Status};
@@ -13,9 +14,9 @@ use futures_util::{StreamExt, TryStreamExt};
 use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
-use p2p_kernel::DomainError;
 use p2p_kernel::persistence::{collect_all, group_counts, mongo_error};
 use p2p_kernel::ports::HiddenFilter;
+use p2p_kernel::{DayCount, DomainError};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -303,7 +304,10 @@ impl UseCaseStore for MongoUseCaseStore {
 
     async fn count_by_org(&self, org: Uuid) -> Result<u64, DomainError> {
         self.docs
-            .count_documents(doc! { "organization_id": org.to_string() })
+            .count_documents(doc! {
+                "organization_id": org.to_string(),
+                "hidden": { "$ne": true },
+            })
             .await
             .map_err(mongo_error)
     }
@@ -311,8 +315,8 @@ impl UseCaseStore for MongoUseCaseStore {
     async fn published_per_day(
         &self,
         org: Uuid,
-        since: i64,
-    ) -> Result<Vec<(i64, u64)>, DomainError> {
+        since: time::Date,
+    ) -> Result<Vec<DayCount>, DomainError> {
         // The publication times only (the `organization` index), bucketed
         // here: a window of days of one organization is small.
         let mut times = self
@@ -320,7 +324,8 @@ impl UseCaseStore for MongoUseCaseStore {
             .find(doc! {
                 "organization_id": org.to_string(),
                 "status": Status::Published.as_str(),
-                "keys.sort_time": { "$gte": since },
+                "hidden": { "$ne": true },
+                "keys.sort_time": { "$gte": day_start_micros(since) },
             })
             .projection(doc! { "_id": 0, "keys.sort_time": 1 })
             .await
@@ -334,10 +339,17 @@ impl UseCaseStore for MongoUseCaseStore {
             {
                 Some(Bson::Int64(t)) => *t,
                 Some(Bson::Int32(t)) => i64::from(*t),
-                _ => continue,
+                other => {
+                    return Err(DomainError::corrupt(
+                        "use case sort_time",
+                        format_args!("{other:?}"),
+                    ));
+                }
             };
             *days.entry(time.div_euclid(DAY_MICROS)).or_default() += 1;
         }
-        Ok(days.into_iter().collect())
+        days.into_iter()
+            .map(|(day, n)| DayCount::from_epoch_day("use cases per day", day, n))
+            .collect()
     }
 }

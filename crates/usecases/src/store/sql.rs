@@ -1,13 +1,15 @@
 //! Use cases in the relational database: the document as JSON plus indexed
 //! columns, and one `use_case_terms` row per technology and tag.
 
-use super::{DAY_MICROS, FACET_VALUES, ListQuery, Position, UseCaseStore, gather_facets};
+use super::{
+    DAY_MICROS, FACET_VALUES, ListQuery, Position, UseCaseStore, day_start_micros, gather_facets,
+};
 use crate::doc::UseCaseDoc;
 use crate::types::{FacetCount, Facets, Sort, Status};
 use async_trait::async_trait;
-use p2p_kernel::DomainError;
 use p2p_kernel::persistence::{db_error, stored};
 use p2p_kernel::ports::HiddenFilter;
+use p2p_kernel::{DayCount, DomainError};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
@@ -419,13 +421,14 @@ impl UseCaseStore for SqlUseCaseStore {
             .count(&self.db)
             .await
             .map_err(db_error)
+            .filter(C::Hidden.eq(false))
     }
 
     async fn published_per_day(
         &self,
         org: Uuid,
-        since: i64,
-    ) -> Result<Vec<(i64, u64)>, DomainError> {
+        since: time::Date,
+    ) -> Result<Vec<DayCount>, DomainError> {
         // Integer division on both PostgreSQL (bigint) and SQLite; the
         // organization index (organization_id, status, sort_time) serves it.
         // A literal divisor: a bound parameter in both the select list and
@@ -437,15 +440,17 @@ impl UseCaseStore for SqlUseCaseStore {
             .from(use_case::Entity)
             .and_where(Expr::col(C::OrganizationId).eq(org))
             .and_where(Expr::col(C::Status).eq(Status::Published.as_str()))
-            .and_where(Expr::col(C::SortTime).gte(since))
-            .add_group_by([day])
+            .and_where(Expr::col(C::Hidden).eq(false))
+            .and_where(Expr::col(C::SortTime).gte(day_start_micros(since)))
+            .add_group_by([day.clone()])
+            .order_by_expr(day, Order::Asc)
             .to_owned();
         let rows = self.db.query_all(&stmt).await.map_err(db_error)?;
         rows.into_iter()
             .map(|r| {
                 let day = r.try_get::<i64>("", "day").map_err(db_error)?;
                 let n = r.try_get::<i64>("", "n").map_err(db_error)?;
-                Ok((day, stored("use cases per day", n)?))
+                DayCount::from_epoch_day("use cases per day", day, n)
             })
             .collect()
     }

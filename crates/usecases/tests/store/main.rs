@@ -7,12 +7,13 @@ mod stored_json;
 mod support;
 
 use futures_util::StreamExt;
+use p2p_kernel::DayCount;
 use p2p_kernel::ids::{OrgId, UseCaseId, UserId};
 use p2p_usecases::{
     ListQuery, Location, Sort, Status, UseCaseDoc, UseCaseFilter, UseCaseStore, UseCaseView,
 };
 use std::sync::Arc;
-use time::macros::datetime;
+use time::macros::{date, datetime};
 
 fn view(
     n: i64,
@@ -222,19 +223,21 @@ async fn contract(store: Arc<dyn UseCaseStore>) {
         assert_eq!(scanned, titles(store.as_ref(), &all).await);
     }
 
-    // Publications per UTC day (drafts left out), from a given time on.
-    let day = |n: i64| {
-        (datetime!(2026-03-01 10:00 UTC) + time::Duration::minutes(n)).unix_timestamp() / 86_400
+    // Publications per UTC day (drafts left out), from a given day on.
+    let march_1 = |count| DayCount {
+        date: date!(2026 - 03 - 01),
+        count,
     };
+    let since = date!(2026 - 02 - 28);
     assert_eq!(
-        store.published_per_day(a.0, 0).await.unwrap(),
-        [(day(1), 2)]
+        store.published_per_day(a.0, since).await.unwrap(),
+        [march_1(2)]
     );
     assert_eq!(
-        store.published_per_day(b.0, 0).await.unwrap(),
-        [(day(3), 2)]
+        store.published_per_day(b.0, since).await.unwrap(),
+        [march_1(2)]
     );
-    let after_all = (datetime!(2026-03-02 00:00 UTC).unix_timestamp()) * 1_000_000;
+    let after_all = date!(2026 - 03 - 02);
     assert!(
         store
             .published_per_day(a.0, after_all)
@@ -243,7 +246,18 @@ async fn contract(store: Arc<dyn UseCaseStore>) {
             .is_empty()
     );
 
-    // Counting and deleting.
+    // Counting and deleting; hidden use cases are not counted.
+    assert_eq!(store.count_by_org(a.0).await.unwrap(), 3);
+    let mut hidden = store.get(docs[1].view.id.0).await.unwrap().unwrap();
+    hidden.view.hidden = true;
+    assert!(store.replace(&hidden).await.unwrap());
+    assert_eq!(store.count_by_org(a.0).await.unwrap(), 2);
+    assert_eq!(
+        store.published_per_day(a.0, since).await.unwrap(),
+        [march_1(1)]
+    );
+    hidden.view.hidden = false;
+    assert!(store.replace(&hidden).await.unwrap());
     assert_eq!(store.count_by_org(a.0).await.unwrap(), 3);
     assert!(store.delete(id).await.unwrap());
     assert!(!store.delete(id).await.unwrap());

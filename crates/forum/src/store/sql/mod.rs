@@ -2,98 +2,24 @@
 //! `forum_post_upvotes` (primary key (post, user): a vote exists once) and
 //! `forum_post_revisions`.
 
-use super::{
-    DayCount, PostEdit, PostRecord, PostStore, Revision, Tombstone, TopicStats, VoteState,
-};
+use super::{PostEdit, PostRecord, PostStore, Revision, Tombstone, TopicStats, VoteState};
 use crate::timefmt::STORED;
 use crate::types::AttachmentRef;
 use async_trait::async_trait;
-use p2p_kernel::DomainError;
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
 use p2p_kernel::persistence::begin_write;
 use p2p_kernel::persistence::{db_error, stored};
+use p2p_kernel::{DayCount, DomainError};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
-pub(crate) mod post {
-    use sea_orm::entity::prelude::*;
+mod entity;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "forum_posts")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub topic_id: Uuid,
-        pub organization_id: Uuid,
-        pub parent_id: Option<Uuid>,
-        pub author_id: Uuid,
-        pub thread_key: String,
-        pub depth: i32,
-        pub content: String,
-        pub content_html: String,
-        /// JSON array of attachments.
-        pub attachments: String,
-        /// JSON array of user ids.
-        pub mentioned_user_ids: String,
-        pub upvote_count: i32,
-        pub is_best_answer: bool,
-        pub deleted: bool,
-        pub hidden: bool,
-        pub revision_count: i32,
-        pub created_day: String,
-        pub created_at: TimeDateTimeWithTimeZone,
-        pub updated_at: TimeDateTimeWithTimeZone,
-        pub edited_at: Option<TimeDateTimeWithTimeZone>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-pub(crate) mod upvote {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "forum_post_upvotes")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub post_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub user_id: Uuid,
-        pub created_at: TimeDateTimeWithTimeZone,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-pub(crate) mod revision {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "forum_post_revisions")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub post_id: Uuid,
-        pub content: String,
-        pub edited_at: TimeDateTimeWithTimeZone,
-        pub edited_by: Uuid,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+pub(crate) use entity::{post, revision, upvote};
 
 /// Posts in PostgreSQL or SQLite.
 #[derive(Clone)]
@@ -177,6 +103,18 @@ async fn upvote_count(
         .map_err(db_error)?;
     row.map(|(n, deleted)| Ok((stored("upvote count", n)?, deleted)))
         .transpose()
+}
+
+/// The posts of `org`'s members that everyone sees (see [`PostStore::count_for_org`]).
+fn visible_of(org: OrgId, hidden_topics: &[TopicId]) -> sea_orm::Select<post::Entity> {
+    let find = post::Entity::find()
+        .filter(post::Column::OrganizationId.eq(org.0))
+        .filter(post::Column::Deleted.eq(false))
+        .filter(post::Column::Hidden.eq(false));
+    if hidden_topics.is_empty() {
+        return find;
+    }
+    find.filter(post::Column::TopicId.is_not_in(hidden_topics.iter().map(|t| t.0)))
 }
 
 #[async_trait]
@@ -551,10 +489,12 @@ impl PostStore for SqlPostStore {
         Ok(n)
     }
 
-    async fn count_for_org(&self, org: OrgId) -> Result<u64, DomainError> {
-        post::Entity::find()
-            .filter(post::Column::OrganizationId.eq(org.0))
-            .filter(post::Column::Deleted.eq(false))
+    async fn count_for_org(
+        &self,
+        org: OrgId,
+        hidden_topics: &[TopicId],
+    ) -> Result<u64, DomainError> {
+        visible_of(org, hidden_topics)
             .count(&self.db)
             .await
             .map_err(db_error)
@@ -563,12 +503,11 @@ impl PostStore for SqlPostStore {
     async fn daily_for_org(
         &self,
         org: OrgId,
-        since_day: &str,
+        since: Date,
+        hidden_topics: &[TopicId],
     ) -> Result<Vec<DayCount>, DomainError> {
-        let posts = post::Entity::find()
-            .filter(post::Column::OrganizationId.eq(org.0))
-            .filter(post::Column::Deleted.eq(false));
+        let posts = visible_of(org, hidden_topics);
         let (day, id) = (post::Column::CreatedDay, post::Column::Id);
-        crate::sql_rows::count_per_day(&self.db, posts, day, id, since_day).await
+        crate::sql_rows::count_per_day(&self.db, posts, day, id, since).await
     }
 }

@@ -3,185 +3,22 @@
 //! votes are single conditional updates (`upvoters: {$ne: user}` +
 //! `$addToSet` + `$inc`), so they are idempotent and race-free.
 
-use super::{
-    DayCount, PostEdit, PostRecord, PostStore, Revision, Tombstone, TopicStats, VoteState,
-};
-use crate::timefmt::STORED;
-use crate::types::AttachmentRef;
+use super::{PostEdit, PostRecord, PostStore, Revision, Tombstone, TopicStats, VoteState};
 use async_trait::async_trait;
-use mongodb::bson::{self, Bson, DateTime, Document, doc};
+use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
-use p2p_kernel::DomainError;
-use p2p_kernel::ids::{FileId, OrgId, PostId, TopicId, UserId};
-use p2p_kernel::persistence::{bson_count, collect_all, group_counts, mongo_error, stored};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use uuid::Uuid;
+use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+use p2p_kernel::persistence::{bson_count, collect_all, group_counts, mongo_error};
+use p2p_kernel::{DayCount, DomainError, day_count::day_key};
+use time::{Date, OffsetDateTime};
 
 /// The collection holding the posts.
 pub const COLLECTION: &str = "forum_posts";
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct AttachmentDoc {
-    file_id: String,
-    filename: String,
-    content_type: String,
-    size: i64,
-}
+mod doc;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct RevisionDoc {
-    content: String,
-    edited_at: DateTime,
-    edited_by: String,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct PostDoc {
-    #[serde(rename = "_id")]
-    id: String,
-    topic_id: String,
-    organization_id: String,
-    parent_id: Option<String>,
-    author_id: String,
-    thread_key: String,
-    depth: i32,
-    content: String,
-    content_html: String,
-    #[serde(default)]
-    attachments: Vec<AttachmentDoc>,
-    #[serde(default)]
-    mentioned_user_ids: Vec<String>,
-    /// Left out of reads by projection (it can be large).
-    #[serde(default)]
-    upvoters: Vec<String>,
-    upvote_count: i64,
-    is_best_answer: bool,
-    /// Left out of reads by projection.
-    #[serde(default)]
-    revisions: Vec<RevisionDoc>,
-    revision_count: i32,
-    deleted: bool,
-    #[serde(default)]
-    hidden: bool,
-    created_day: String,
-    created_at: DateTime,
-    updated_at: DateTime,
-    edited_at: Option<DateTime>,
-}
-
-fn bdate(t: OffsetDateTime) -> DateTime {
-    DateTime::from_millis(crate::timefmt::unix_ms(t))
-}
-
-fn odate(d: DateTime) -> Result<OffsetDateTime, DomainError> {
-    crate::timefmt::from_unix_ms(d.timestamp_millis())
-        .map(|t| STORED.truncate(t))
-        .ok_or_else(|| DomainError::corrupt("date", d))
-}
-
-fn uuid(field: &str, s: &str) -> Result<Uuid, DomainError> {
-    Uuid::parse_str(s).map_err(|e| DomainError::corrupt(field, e))
-}
-
-fn attachment_doc(a: &AttachmentRef) -> AttachmentDoc {
-    AttachmentDoc {
-        file_id: a.file_id.to_string(),
-        filename: a.filename.clone(),
-        content_type: a.content_type.clone(),
-        size: i64::try_from(a.size).unwrap_or(i64::MAX),
-    }
-}
-
-fn attachments_bson(list: &[AttachmentRef]) -> Result<Bson, DomainError> {
-    let docs: Vec<AttachmentDoc> = list.iter().map(attachment_doc).collect();
-    bson::to_bson(&docs).map_err(DomainError::internal)
-}
-
-fn ids_bson(ids: &[UserId]) -> Bson {
-    Bson::Array(ids.iter().map(|u| Bson::String(u.to_string())).collect())
-}
-
-impl PostDoc {
-    fn from_record(p: &PostRecord) -> Self {
-        Self {
-            id: p.id.to_string(),
-            topic_id: p.topic_id.to_string(),
-            organization_id: p.organization_id.to_string(),
-            parent_id: p.parent_id.map(|id| id.to_string()),
-            author_id: p.author_id.to_string(),
-            thread_key: p.thread_key.clone(),
-            depth: i32::try_from(p.depth).unwrap_or(i32::MAX),
-            content: p.content.clone(),
-            content_html: p.content_html.clone(),
-            attachments: p.attachments.iter().map(attachment_doc).collect(),
-            mentioned_user_ids: p.mentioned_user_ids.iter().map(|u| u.to_string()).collect(),
-            upvoters: Vec::new(),
-            upvote_count: i64::try_from(p.upvote_count).unwrap_or(i64::MAX),
-            is_best_answer: p.is_best_answer,
-            revisions: Vec::new(),
-            revision_count: i32::try_from(p.revision_count).unwrap_or(i32::MAX),
-            deleted: p.deleted,
-            hidden: p.hidden,
-            created_day: p.created_day.clone(),
-            created_at: bdate(p.created_at),
-            updated_at: bdate(p.updated_at),
-            edited_at: p.edited_at.map(bdate),
-        }
-    }
-
-    fn into_record(self) -> Result<PostRecord, DomainError> {
-        let attachments = self
-            .attachments
-            .into_iter()
-            .map(|a| {
-                Ok(AttachmentRef {
-                    file_id: FileId(uuid("attachment", &a.file_id)?),
-                    filename: a.filename,
-                    content_type: a.content_type,
-                    size: stored("attachment size", a.size)?,
-                })
-            })
-            .collect::<Result<Vec<_>, DomainError>>()?;
-        let mentioned = self
-            .mentioned_user_ids
-            .iter()
-            .map(|u| uuid("mention", u).map(UserId))
-            .collect::<Result<Vec<_>, DomainError>>()?;
-        Ok(PostRecord {
-            id: PostId(uuid("post id", &self.id)?),
-            topic_id: TopicId(uuid("topic id", &self.topic_id)?),
-            organization_id: OrgId(uuid("organization id", &self.organization_id)?),
-            parent_id: self
-                .parent_id
-                .as_deref()
-                .map(|p| uuid("parent id", p).map(PostId))
-                .transpose()?,
-            author_id: UserId(uuid("author id", &self.author_id)?),
-            thread_key: self.thread_key,
-            depth: stored("post depth", self.depth)?,
-            content: self.content,
-            content_html: self.content_html,
-            attachments,
-            mentioned_user_ids: mentioned,
-            upvote_count: stored("upvote count", self.upvote_count)?,
-            is_best_answer: self.is_best_answer,
-            deleted: self.deleted,
-            hidden: self.hidden,
-            revision_count: stored("revision count", self.revision_count)?,
-            created_day: self.created_day,
-            created_at: odate(self.created_at)?,
-            updated_at: odate(self.updated_at)?,
-            edited_at: self.edited_at.map(odate).transpose()?,
-        })
-    }
-}
-
-/// Reads are projected without the upvoter set and the revisions.
-fn light() -> Document {
-    doc! { "upvoters": 0, "revisions": 0 }
-}
+use doc::{PostDoc, RevisionDoc, attachments_bson, bdate, ids_bson, light, odate, uuid};
 
 /// Posts in a MongoDB database.
 #[derive(Clone)]
@@ -299,6 +136,21 @@ impl MongoPostStore {
             })
             .transpose()
     }
+}
+
+/// The filter of the posts of `org`'s members that everyone sees (see
+/// [`PostStore::count_for_org`]).
+fn visible_of(org: OrgId, hidden_topics: &[TopicId]) -> Document {
+    let mut f = doc! {
+        "organization_id": org.to_string(),
+        "deleted": false,
+        "hidden": { "$ne": true },
+    };
+    if !hidden_topics.is_empty() {
+        let topics: Vec<String> = hidden_topics.iter().map(ToString::to_string).collect();
+        f.insert("topic_id", doc! { "$nin": topics });
+    }
+    f
 }
 
 #[async_trait]
@@ -556,9 +408,13 @@ impl PostStore for MongoPostStore {
         Ok(done.deleted_count)
     }
 
-    async fn count_for_org(&self, org: OrgId) -> Result<u64, DomainError> {
+    async fn count_for_org(
+        &self,
+        org: OrgId,
+        hidden_topics: &[TopicId],
+    ) -> Result<u64, DomainError> {
         self.raw
-            .count_documents(doc! { "organization_id": org.to_string(), "deleted": false })
+            .count_documents(visible_of(org, hidden_topics))
             .await
             .map_err(mongo_error)
     }
@@ -566,21 +422,20 @@ impl PostStore for MongoPostStore {
     async fn daily_for_org(
         &self,
         org: OrgId,
-        since_day: &str,
+        since: Date,
+        hidden_topics: &[TopicId],
     ) -> Result<Vec<DayCount>, DomainError> {
+        let mut matching = visible_of(org, hidden_topics);
+        matching.insert("created_day", doc! { "$gte": day_key(since) });
         let pipeline = [
-            doc! { "$match": {
-                "organization_id": org.to_string(),
-                "deleted": false,
-                "created_day": { "$gte": since_day },
-            } },
+            doc! { "$match": matching },
             doc! { "$group": { "_id": "$created_day", "n": { "$sum": 1 } } },
             doc! { "$sort": { "_id": 1 } },
         ];
-        Ok(group_counts(&self.raw, pipeline)
+        group_counts(&self.raw, pipeline)
             .await?
             .into_iter()
-            .map(|(day, count)| DayCount { day, count })
-            .collect())
+            .map(|(day, count)| DayCount::from_key("posts per day", &day, count))
+            .collect()
     }
 }
