@@ -4,7 +4,6 @@
 use crate::files::{multipart, png, post_multipart};
 use crate::messages::{send_message, signup_named};
 use crate::notifications::{create_topic, reply};
-use crate::search::until;
 use p2p_tests::{Session, TestApp, unique_email};
 use serde_json::Value;
 
@@ -65,11 +64,12 @@ async fn the_export_holds_all_of_mine_and_nothing_private_of_others() {
     let carol_file = upload(&app, &carol, "carol-plan.png").await;
 
     app.get(EXPORT, None).await.assert_status(401);
-    // Posts and use cases come through the search index: within a moment.
-    let doc = until(&app, EXPORT, alice.token(), |doc| {
-        ids(doc, "posts").contains(&my_reply) && ids(doc, "use_cases").contains(&my_draft)
-    })
-    .await;
+    // Posts and use cases are read from their stores: there at once.
+    let resp = app.get(EXPORT, alice.token()).await;
+    resp.assert_status(200);
+    let doc = resp.json;
+    assert!(ids(&doc, "posts").contains(&my_reply), "{doc}");
+    assert!(ids(&doc, "use_cases").contains(&my_draft), "{doc}");
 
     assert_eq!(doc["format"], "p2p-personal-export");
     assert_eq!(doc["profile"]["id"], alice.user_id);
@@ -132,5 +132,44 @@ async fn the_export_holds_all_of_mine_and_nothing_private_of_others() {
             .unwrap()
             .starts_with("application/json")
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn what_was_just_written_is_in_the_export_and_reading_counts_no_view() {
+    let app = TestApp::spawn().await;
+    let author = signup_named(&app, "Huda", "Writer").await;
+    let other = signup_named(&app, "Omar", "Reader").await;
+    let topic = create_topic(&app, &other, "Chiller maintenance", "Intervals?").await;
+    let topic_id = topic["topic"]["id"].as_str().unwrap().to_owned();
+    let first = id_of(&topic["first_post"]);
+    let body = crate::usecases::use_case("حالة: فحص بالرؤية", "Food", &["Vision"], &[], "Jeddah");
+    let published = crate::usecases::create_published(&app, &author, &body).await;
+    let draft = id_of(&crate::usecases::create(&app, &author, &body).await);
+    // Written immediately before the export, with no wait for indexing.
+    let post = id_of(&reply(&app, &author, &topic_id, None, "كل ثلاثة أشهر").await);
+
+    let resp = app.get(EXPORT, author.token()).await;
+    resp.assert_status(200);
+    let doc = resp.json;
+    assert_eq!(ids(&doc, "posts"), vec![post.clone()], "{doc}");
+    assert!(!ids(&doc, "posts").contains(&first), "not mine");
+    let cases = doc["use_cases"].as_array().unwrap();
+    assert_eq!(
+        ids(&doc, "use_cases"),
+        vec![published.clone(), draft],
+        "{doc}"
+    );
+    assert_eq!(cases[0]["status"], "published");
+    assert_eq!(cases[0]["outcomes"], body["outcomes"]);
+    assert_eq!(cases[0]["title"], "حالة: فحص بالرؤية");
+
+    // The exports read the use case without viewing it: after them, one
+    // reader's view is the only one counted.
+    app.get(EXPORT, author.token()).await.assert_status(200);
+    let path = format!("/api/v1/use-cases/{published}");
+    app.get(&path, other.token()).await.assert_status(200);
+    let views = crate::usecases::wait_for_views(&app, &author, &published, 1).await;
+    assert_eq!(views, 1, "one view, by the reader only");
     app.stop().await;
 }

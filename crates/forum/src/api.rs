@@ -96,6 +96,15 @@ pub trait ForumService: Send + Sync + 'static {
     /// One post.
     async fn get_post(&self, actor: &Actor, id: PostId) -> Result<PostView, DomainError>;
 
+    /// The caller's own posts that are not deleted (hidden ones and those in
+    /// hidden topics included), oldest first, read from the store at once
+    /// (no indexing delay): their personal-data export.
+    async fn own_posts(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<PostView>, DomainError>;
+
     /// Edits a post (its author, an admin of the author's organization, or a
     /// platform operator; in a locked topic only the latter two); the previous
     /// version is kept as a revision. Announces `post.updated`.
@@ -224,6 +233,14 @@ impl ForumService for Forum {
 
     async fn get_post(&self, actor: &Actor, id: PostId) -> Result<PostView, DomainError> {
         Forum::get_post(self, actor, id).await
+    }
+
+    async fn own_posts(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<PostView>, DomainError> {
+        Forum::own_posts(self, actor, page).await
     }
 
     async fn update_post(

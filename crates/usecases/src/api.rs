@@ -4,7 +4,7 @@
 use crate::service::UseCases;
 use crate::store::UseCaseStore;
 use crate::types::{
-    ExportFormat, NewUseCase, UseCaseFilter, UseCaseList, UseCasePatch, UseCaseRevision,
+    ExportFormat, NewUseCase, Status, UseCaseFilter, UseCaseList, UseCasePatch, UseCaseRevision,
     UseCaseView,
 };
 use async_trait::async_trait;
@@ -12,7 +12,7 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use p2p_kernel::ids::{OrgId, UseCaseId};
 use p2p_kernel::ports::FileUpload;
-use p2p_kernel::{Actor, DayCount, DomainError, PageRequest};
+use p2p_kernel::{Actor, DayCount, DomainError, Page, PageRequest};
 use std::io;
 use std::sync::Arc;
 use time::Date;
@@ -49,6 +49,16 @@ pub trait UseCaseService: Send + Sync {
 
     /// Deletes a use case and releases its media.
     async fn delete(&self, actor: &Actor, id: UseCaseId) -> Result<(), DomainError>;
+
+    /// The caller's own use cases with `status` (hidden ones included),
+    /// newest first, read from the store at once and without counting a
+    /// view: their personal-data export.
+    async fn own(
+        &self,
+        actor: &Actor,
+        status: Status,
+        page: PageRequest,
+    ) -> Result<Page<UseCaseView>, DomainError>;
 
     /// The revisions of a published use case, newest first.
     async fn revisions(
@@ -124,6 +134,15 @@ impl UseCaseService for UseCases {
 
     async fn delete(&self, actor: &Actor, id: UseCaseId) -> Result<(), DomainError> {
         UseCases::delete(self, actor, id).await
+    }
+
+    async fn own(
+        &self,
+        actor: &Actor,
+        status: Status,
+        page: PageRequest,
+    ) -> Result<Page<UseCaseView>, DomainError> {
+        UseCases::own(self, actor, status, page).await
     }
 
     async fn revisions(

@@ -7,9 +7,9 @@
 //! own requests make, so the export shows exactly what they may see of
 //! their data and nothing of anyone else's: a conversation's other
 //! participant appears by id and name only. Posts and use cases written by
-//! the caller come from the search index (ids by author, drafts included),
-//! each then read through its service; the index follows the stores within
-//! about a second.
+//! the caller are read from the forum's and the use cases' stores (not the
+//! search index, which follows them about a second later), so what was
+//! written just before the export is in it; reading them counts no view.
 
 mod json;
 mod sections;

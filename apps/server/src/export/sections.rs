@@ -5,14 +5,13 @@ use super::json::{JsonSink, Stop};
 use crate::services::Services;
 use p2p_forum::TopicFilter;
 use p2p_identity::UserProfile;
-use p2p_kernel::ids::{PostId, UseCaseId, UserId};
-use p2p_kernel::{Actor, DomainError, ErrorKind, Page, PageRequest};
+use p2p_kernel::ids::UserId;
+use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use p2p_messaging::NotificationFilter;
-use p2p_search::Kind;
+use p2p_usecases::Status;
 use serde::Serialize;
 use std::future::Future;
 use time::format_description::well_known::Rfc3339;
-use uuid::Uuid;
 
 /// The version of the document's shape.
 const FORMAT_VERSION: u32 = 1;
@@ -50,15 +49,14 @@ pub async fn write_all(
         forum.list_topics(actor, mine.clone(), page)
     })
     .await?;
-    authored_field(sink, services, actor, Kind::Post, "posts", |id| {
-        forum.get_post(actor, PostId(id))
-    })
-    .await?;
+    list_field(sink, "posts", |page| forum.own_posts(actor, page)).await?;
+    // Published first, then drafts; read without counting a view.
     let usecases = &services.usecases;
-    authored_field(sink, services, actor, Kind::UseCase, "use_cases", |id| {
-        usecases.get(actor, UseCaseId(id))
-    })
-    .await?;
+    sink.open_field("use_cases", b'[')?;
+    for status in [Status::Published, Status::Draft] {
+        pages(sink, |page| usecases.own(actor, status, page)).await?;
+    }
+    sink.close(b']');
     conversations(sink, services, actor).await?;
     let notifications = &services.notifications;
     list_field(sink, "notifications", |page| {
@@ -71,6 +69,35 @@ pub async fn write_all(
     sink.flush().await
 }
 
+/// Where a paginated read is: the request of its next page, until a page
+/// comes without a cursor. The one paging loop of the export.
+struct Pager(Option<PageRequest>);
+
+impl Pager {
+    fn new() -> Self {
+        Self(Some(PageRequest::first(PAGE)))
+    }
+
+    /// The items of the next page `fetch` gives, `None` after the last.
+    async fn next<T, Fut>(
+        &mut self,
+        fetch: impl FnOnce(PageRequest) -> Fut,
+    ) -> Result<Option<Vec<T>>, DomainError>
+    where
+        Fut: Future<Output = Result<Page<T>, DomainError>>,
+    {
+        let Some(request) = self.0.take() else {
+            return Ok(None);
+        };
+        let page = fetch(request.clone()).await?;
+        self.0 = page.next_cursor.map(|cursor| PageRequest {
+            cursor: Some(cursor),
+            ..request
+        });
+        Ok(Some(page.items))
+    }
+}
+
 /// Writes every page `fetch` gives as items of the open array, a page per chunk.
 async fn pages<T, F, Fut>(sink: &mut JsonSink, mut fetch: F) -> Result<(), Stop>
 where
@@ -78,18 +105,14 @@ where
     F: FnMut(PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>, DomainError>>,
 {
-    let mut request = PageRequest::first(PAGE);
-    loop {
-        let page = fetch(request.clone()).await?;
-        for item in &page.items {
+    let mut pager = Pager::new();
+    while let Some(items) = pager.next(&mut fetch).await? {
+        for item in &items {
             sink.item(item)?;
         }
         sink.flush().await?;
-        match page.next_cursor {
-            Some(cursor) => request.cursor = Some(cursor),
-            None => return Ok(()),
-        }
     }
+    Ok(())
 }
 
 /// `"key": [every item of every page]`.
@@ -105,45 +128,6 @@ where
     Ok(())
 }
 
-/// `"key": [...]` of the caller's documents of `kind` (drafts included),
-/// each read by `read`; one deleted since it was indexed is left out.
-async fn authored_field<T, F, Fut>(
-    sink: &mut JsonSink,
-    services: &Services,
-    actor: &Actor,
-    kind: Kind,
-    key: &str,
-    mut read: F,
-) -> Result<(), Stop>
-where
-    T: Serialize,
-    F: FnMut(Uuid) -> Fut,
-    Fut: Future<Output = Result<T, DomainError>>,
-{
-    let index = services.discovery.search.index();
-    sink.open_field(key, b'[')?;
-    let mut after = None;
-    loop {
-        let ids = index
-            .ids_by_author(kind, actor.user_id.0, after, u64::from(PAGE))
-            .await?;
-        for id in &ids {
-            match read(*id).await {
-                Ok(item) => sink.item(&item)?,
-                Err(e) if e.kind_of() == ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        sink.flush().await?;
-        if ids.len() < PAGE as usize {
-            break;
-        }
-        after = ids.last().copied();
-    }
-    sink.close(b']');
-    Ok(())
-}
-
 /// `"conversations": [{"with": {id, display_name}, "messages": [...]}]`:
 /// every message the caller sent or received, newest first per conversation.
 async fn conversations(
@@ -153,10 +137,9 @@ async fn conversations(
 ) -> Result<(), Stop> {
     let messaging = &services.messaging;
     sink.open_field("conversations", b'[')?;
-    let mut request = PageRequest::first(PAGE);
-    loop {
-        let page = messaging.conversations(actor, request.clone()).await?;
-        for conversation in &page.items {
+    let mut pager = Pager::new();
+    while let Some(page) = pager.next(|p| messaging.conversations(actor, p)).await? {
+        for conversation in &page {
             let other = conversation.other_user_id;
             sink.open(b'{');
             sink.field(
@@ -176,10 +159,6 @@ async fn conversations(
             sink.close(b'}');
         }
         sink.flush().await?;
-        match page.next_cursor {
-            Some(cursor) => request.cursor = Some(cursor),
-            None => break,
-        }
     }
     sink.close(b']');
     Ok(())

@@ -75,6 +75,7 @@ fn scan_query(status: Status) -> ListQuery {
     ListQuery {
         status,
         organization: None,
+        submitted_by: None,
         industry: None,
         technology: None,
         tag: None,

@@ -2,6 +2,7 @@
 
 mod answers;
 mod audit;
+mod authored;
 mod files;
 pub(crate) mod hide;
 mod notify;

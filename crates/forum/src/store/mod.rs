@@ -116,6 +116,16 @@ pub trait PostStore: Send + Sync + 'static {
         limit: u64,
     ) -> Result<Vec<PostRecord>, DomainError>;
 
+    /// Up to `limit` posts of `author` that are not deleted (hidden ones
+    /// included), by id (creation order), with ids strictly after `after`:
+    /// what their personal-data export lists.
+    async fn by_author(
+        &self,
+        author: UserId,
+        after: Option<PostId>,
+        limit: u64,
+    ) -> Result<Vec<PostRecord>, DomainError>;
+
     /// Which of `posts` `user` has upvoted.
     async fn upvoted_by(&self, user: UserId, posts: &[PostId]) -> Result<Vec<PostId>, DomainError>;
 

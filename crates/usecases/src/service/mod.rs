@@ -8,6 +8,7 @@ mod export;
 mod hide;
 mod list;
 mod media;
+mod own;
 mod views;
 
 use crate::doc::UseCaseDoc;

@@ -83,9 +83,10 @@ fn facet_key(generation: &str, q: &ListQuery) -> String {
     let mut q = q.clone();
     q.sort = Sort::Latest;
     format!(
-        "usecases:facets:{generation}:{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        "usecases:facets:{generation}:{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
         q.status.as_str(),
         q.organization,
+        q.submitted_by,
         q.industry,
         q.technology,
         q.tag,
@@ -171,8 +172,8 @@ impl UseCaseStore for FacetCache {
     async fn published_per_day(
         &self,
         org: Uuid,
-        since: i64,
-    ) -> Result<Vec<(i64, u64)>, DomainError> {
+        since: time::Date,
+    ) -> Result<Vec<p2p_kernel::DayCount>, DomainError> {
         self.inner.published_per_day(org, since).await
     }
 }
@@ -186,6 +187,7 @@ mod tests {
         let latest = ListQuery {
             status: crate::types::Status::Published,
             organization: None,
+            submitted_by: None,
             industry: Some("energy".into()),
             technology: None,
             tag: None,

@@ -53,6 +53,8 @@ pub struct Position {
 pub struct ListQuery {
     pub status: Status,
     pub organization: Option<Uuid>,
+    /// Only the use cases this user submitted.
+    pub submitted_by: Option<Uuid>,
     pub industry: Option<String>,
     pub technology: Option<String>,
     pub tag: Option<String>,
@@ -76,6 +78,7 @@ impl ListQuery {
         Self {
             status,
             organization,
+            submitted_by: None,
             industry: clean(&filter.industry),
             technology: clean(&filter.technology),
             tag: clean(&filter.tag),
@@ -87,6 +90,23 @@ impl ListQuery {
                 .unwrap_or_default(),
             sort: filter.sort,
             hidden: HiddenFilter::None,
+        }
+    }
+
+    /// Every use case `author` submitted with `status`, hidden ones
+    /// included, newest first.
+    pub fn submitted_by(author: Uuid, status: Status) -> Self {
+        Self {
+            status,
+            organization: None,
+            submitted_by: Some(author),
+            industry: None,
+            technology: None,
+            tag: None,
+            city: None,
+            words: Vec::new(),
+            sort: Sort::Latest,
+            hidden: HiddenFilter::All,
         }
     }
 

@@ -51,6 +51,9 @@ fn filter(q: &ListQuery) -> Document {
     if let Some(org) = q.organization {
         f.insert("organization_id", org.to_string());
     }
+    if let Some(author) = q.submitted_by {
+        f.insert("submitted_by", author.to_string());
+    }
     if let Some(v) = &q.industry {
         f.insert("keys.industry", v);
     }
@@ -138,6 +141,10 @@ impl MongoUseCaseStore {
             index(
                 doc! { "organization_id": 1, "status": 1, "keys.sort_time": -1 },
                 "organization",
+            ),
+            index(
+                doc! { "submitted_by": 1, "status": 1, "keys.sort_time": -1 },
+                "submitter",
             ),
         ])
         .await

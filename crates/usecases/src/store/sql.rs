@@ -168,6 +168,9 @@ fn condition(q: &ListQuery) -> Condition {
     if let Some(org) = q.organization {
         c = c.add(C::OrganizationId.eq(org));
     }
+    if let Some(author) = q.submitted_by {
+        c = c.add(C::SubmittedBy.eq(author));
+    }
     if let Some(industry) = &q.industry {
         c = c.add(C::IndustryKey.eq(industry.clone()));
     }
@@ -418,10 +421,10 @@ impl UseCaseStore for SqlUseCaseStore {
         use sea_orm::PaginatorTrait;
         use_case::Entity::find()
             .filter(C::OrganizationId.eq(org))
+            .filter(C::Hidden.eq(false))
             .count(&self.db)
             .await
             .map_err(db_error)
-            .filter(C::Hidden.eq(false))
     }
 
     async fn published_per_day(

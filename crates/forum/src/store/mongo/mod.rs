@@ -58,8 +58,8 @@ impl MongoPostStore {
     }
 
     /// Creates the indexes (idempotent): thread order `(topic_id, thread_key)`
-    /// unique, `(topic_id, created_at, _id)`, and `(organization_id, created_day)`
-    /// for statistics.
+    /// unique, `(topic_id, created_at, _id)`, `(organization_id, created_day)`
+    /// for statistics and `(author_id, _id)` for an author's posts.
     pub async fn ensure_indexes(&self) -> Result<(), DomainError> {
         let index = |keys: Document, name: &str, unique: bool| {
             IndexModel::builder()
@@ -89,6 +89,7 @@ impl MongoPostStore {
                     "organization_day",
                     false,
                 ),
+                index(doc! { "author_id": 1, "_id": 1 }, "author", false),
             ])
             .await
             .map_err(mongo_error)?;
@@ -188,6 +189,28 @@ impl PostStore for MongoPostStore {
             self.posts
                 .find(filter)
                 .sort(doc! { "thread_key": 1 })
+                .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+                .projection(light()),
+        )
+        .await?;
+        docs.into_iter().map(PostDoc::into_record).collect()
+    }
+
+    async fn by_author(
+        &self,
+        author: UserId,
+        after: Option<PostId>,
+        limit: u64,
+    ) -> Result<Vec<PostRecord>, DomainError> {
+        let mut filter = doc! { "author_id": author.to_string(), "deleted": false };
+        if let Some(after) = after {
+            // Hyphenated lower-case UUIDs sort as text in id order.
+            filter.insert("_id", doc! { "$gt": after.to_string() });
+        }
+        let docs: Vec<PostDoc> = collect_all(
+            self.posts
+                .find(filter)
+                .sort(doc! { "_id": 1 })
                 .limit(i64::try_from(limit).unwrap_or(i64::MAX))
                 .projection(light()),
         )

@@ -175,6 +175,28 @@ impl PostStore for SqlPostStore {
             .collect()
     }
 
+    async fn by_author(
+        &self,
+        author: UserId,
+        after: Option<PostId>,
+        limit: u64,
+    ) -> Result<Vec<PostRecord>, DomainError> {
+        let mut q = post::Entity::find()
+            .filter(post::Column::AuthorId.eq(author.0))
+            .filter(post::Column::Deleted.eq(false));
+        if let Some(after) = after {
+            q = q.filter(post::Column::Id.gt(after.0));
+        }
+        q.order_by_asc(post::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(record)
+            .collect()
+    }
+
     async fn upvoted_by(&self, user: UserId, posts: &[PostId]) -> Result<Vec<PostId>, DomainError> {
         if posts.is_empty() {
             return Ok(Vec::new());
