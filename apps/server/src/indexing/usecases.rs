@@ -14,7 +14,7 @@ use super::id_of;
 use async_trait::async_trait;
 use p2p_kernel::{DomainError, Event};
 use p2p_search::{Change, ContentSource, Kind, Metrics, ScanBatch, SearchDocument};
-use p2p_usecases::{ListQuery, Position, Sort, Status, UseCaseService, UseCaseView};
+use p2p_usecases::{ListQuery, Position, Status, UseCaseService, UseCaseView};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -72,18 +72,7 @@ impl UseCaseSource {
 
 /// Where a rebuild is: published use cases first, then drafts, each newest first.
 fn scan_query(status: Status) -> ListQuery {
-    ListQuery {
-        status,
-        organization: None,
-        submitted_by: None,
-        industry: None,
-        technology: None,
-        tag: None,
-        city: None,
-        words: Vec::new(),
-        sort: Sort::Latest,
-        hidden: p2p_kernel::ports::HiddenFilter::None,
-    }
+    ListQuery::all(status)
 }
 
 fn encode(status: Status, position: Option<Position>) -> String {

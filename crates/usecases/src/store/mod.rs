@@ -93,20 +93,29 @@ impl ListQuery {
         }
     }
 
-    /// Every use case `author` submitted with `status`, hidden ones
-    /// included, newest first.
-    pub fn submitted_by(author: Uuid, status: Status) -> Self {
+    /// Every use case with `status` that everyone sees, newest first.
+    pub fn all(status: Status) -> Self {
         Self {
             status,
             organization: None,
-            submitted_by: Some(author),
+            submitted_by: None,
             industry: None,
             technology: None,
             tag: None,
             city: None,
             words: Vec::new(),
             sort: Sort::Latest,
+            hidden: HiddenFilter::None,
+        }
+    }
+
+    /// Every use case `author` submitted with `status`, hidden ones
+    /// included, newest first.
+    pub fn submitted_by(author: Uuid, status: Status) -> Self {
+        Self {
+            submitted_by: Some(author),
             hidden: HiddenFilter::All,
+            ..Self::all(status)
         }
     }
 

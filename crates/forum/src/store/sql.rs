@@ -28,6 +28,22 @@ pub struct SqlPostStore {
 }
 
 impl SqlPostStore {
+    /// The first `limit` posts of an ordered query.
+    async fn first(
+        &self,
+        posts: sea_orm::Select<post::Entity>,
+        limit: u64,
+    ) -> Result<Vec<PostRecord>, DomainError> {
+        posts
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(record)
+            .collect()
+    }
+
     /// The tables come from the `forum` migration.
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
@@ -165,14 +181,8 @@ impl PostStore for SqlPostStore {
         if let Some(after) = after {
             q = q.filter(post::Column::ThreadKey.gt(after));
         }
-        q.order_by_asc(post::Column::ThreadKey)
-            .limit(limit)
-            .all(&self.db)
+        self.first(q.order_by_asc(post::Column::ThreadKey), limit)
             .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(record)
-            .collect()
     }
 
     async fn by_author(
@@ -187,14 +197,7 @@ impl PostStore for SqlPostStore {
         if let Some(after) = after {
             q = q.filter(post::Column::Id.gt(after.0));
         }
-        q.order_by_asc(post::Column::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(record)
-            .collect()
+        self.first(q.order_by_asc(post::Column::Id), limit).await
     }
 
     async fn upvoted_by(&self, user: UserId, posts: &[PostId]) -> Result<Vec<PostId>, DomainError> {
