@@ -1,17 +1,22 @@
 //! Text written by users, made safe for every place it is shown: Markdown
 //! sources and their HTML ([`Markdown`]), URL fields ([`UrlKind`]),
-//! spreadsheet cells ([`spreadsheet_cell`]) and emails ([`unlinkable`]).
+//! spreadsheet cells ([`spreadsheet_cell`]) and emails ([`unlinkable`], written
+//! in the recipient's language by [`letter`]).
 //! Search and name matching fold Arabic spelling with [`arabic::fold`].
 //! Plain-text fields are checked by
 //! [`crate::validate::Validator::plain_text`], which uses the same rules.
 
 pub mod arabic;
+mod letter;
 mod mail;
 mod markdown;
+mod plural;
 mod url;
 
+pub use letter::{Block, escape_html, letter};
 pub use mail::unlinkable;
 pub use markdown::{ImagePolicy, Markdown, OPTIONS as MARKDOWN_OPTIONS, has_script_link};
+pub use plural::ArabicNoun;
 pub use url::{UrlKind, is_safe_link, is_server_path, is_web_url, scheme};
 
 use std::borrow::Cow;
