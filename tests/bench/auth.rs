@@ -78,6 +78,7 @@ pub async fn run() {
                 let client = ClientInfo {
                     ip: Some(format!("10.{}.{}.{}", task, (i / 250) % 250, i % 250)),
                     user_agent: None,
+                    locale: None,
                 };
                 let ok = identity
                     .login(

@@ -230,6 +230,12 @@ impl TestApp {
         crate::mail::wait_for(&self.mail_dir(), recipient, count).await
     }
 
+    /// Waits for `count` emails to `recipient` and returns them parsed
+    /// (subject, text part, HTML part).
+    pub async fn parsed_emails_to(&self, recipient: &str, count: usize) -> Vec<crate::mail::Email> {
+        crate::mail::wait_for_emails(&self.mail_dir(), recipient, count).await
+    }
+
     /// The token of the first link containing `path` in the last email to `recipient`.
     pub async fn token_from_email(&self, recipient: &str, count: usize, path: &str) -> String {
         let emails = self.emails_to(recipient, count).await;

@@ -11,7 +11,7 @@ mod accounts;
 mod backend;
 mod client;
 pub mod load;
-mod mail;
+pub mod mail;
 pub mod process;
 mod redis_server;
 pub mod stats;

@@ -19,7 +19,7 @@ use p2p_kernel::ports::{
 use p2p_kernel::text::{ImagePolicy, Markdown};
 use p2p_kernel::{Actor, DayCount, DomainError, PageRequest, Role};
 use p2p_messaging::{
-    DigestConfig, MESSAGE_FILES, MESSAGE_KIND, MessageFiles, MessageTargets, Messaging,
+    DigestConfig, EmailRecipient, MESSAGE_FILES, MESSAGE_KIND, MessageFiles, MessageTargets, Messaging,
     MessagingParts, MessagingService, NOTIFICATION_KIND, NotificationParts, NotificationService,
     Notifications, RecipientDirectory, SendLimit, Subjects,
 };
@@ -398,8 +398,16 @@ struct IdentityRecipients(IdentityMemberDirectory);
 
 #[async_trait]
 impl RecipientDirectory for IdentityRecipients {
-    async fn emails(&self, ids: &[UserId]) -> Result<Vec<(UserId, String)>, PortError> {
-        self.0.contact_emails(ids).await
+    async fn emails(&self, ids: &[UserId]) -> Result<Vec<EmailRecipient>, PortError> {
+        let contacts = self.0.contact_emails(ids).await?;
+        Ok(contacts
+            .into_iter()
+            .map(|(user, email, locale)| EmailRecipient {
+                user,
+                email,
+                locale,
+            })
+            .collect())
     }
 
     async fn organization_members(&self, org: OrgId) -> Result<Vec<UserId>, PortError> {

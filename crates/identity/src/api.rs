@@ -137,7 +137,8 @@ identity_service! {
     /// The caller's own profile.
     fn me(&self, actor: &Actor) -> Result<UserProfile, DomainError>;
 
-    /// Changes the caller's profile; 422 with field errors for invalid values.
+    /// Changes the caller's profile (names, job title, bio, phone, the
+    /// language of their emails); 422 with field errors for invalid values.
     /// Emits `user.updated` on `user:<id>`.
     fn update_me(&self, actor: &Actor, patch: ProfilePatch) -> Result<UserProfile, DomainError>;
 
@@ -196,7 +197,8 @@ identity_service! {
     /// effect at once: existing access tokens are refused (clients refresh to
     /// get the new role); deactivation ends every session. An admin who stops
     /// being an active admin loses the invitations they sent and that were not
-    /// accepted yet (their links answer 410 `invitation_revoked`). Emits
+    /// accepted yet (their links answer 410 `invitation_revoked`; each is
+    /// recorded in the audit log as withdrawn by the caller). Emits
     /// `member.updated` on `org:<id>`.
     fn update_user(
         &self,
@@ -210,7 +212,8 @@ identity_service! {
     fn deactivate(&self, actor: &Actor, id: UserId) -> Result<(), DomainError>;
 
     /// Invites someone into the caller's organization with `role` and emails
-    /// them a link (`/accept-invite?token=…`, valid `invitation_ttl`). Admins
+    /// them a link (`/accept-invite?token=…`, valid `invitation_ttl`), in the
+    /// request's `locale`, else the inviting admin's own language. Admins
     /// only (403). 429 beyond the per-admin or per-organization limit (every
     /// attempt counts, so it also bounds probing which emails have accounts).
     /// 422 for a malformed email; 409 `email_taken` if the email

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::persistence::{db_error, db_time};
 use p2p_kernel::ports::{PortError, UserDirectory, UserSummary};
-use p2p_kernel::{DomainError, Page, PageRequest};
+use p2p_kernel::{DomainError, Locale, Page, PageRequest};
 use p2p_orgs::{MemberDirectory, MemberView};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::sync::Arc;
@@ -33,6 +33,7 @@ impl IdentityMemberDirectory {
 }
 
 fn summary(u: Model) -> UserSummary {
+    let erased = crate::views::is_erased(&u);
     UserSummary {
         id: UserId(u.id),
         display_name: format!("{} {}", u.first_name, u.last_name)
@@ -43,6 +44,7 @@ fn summary(u: Model) -> UserSummary {
         job_title: u.job_title,
         avatar_url: u.avatar_url,
         is_active: u.is_active,
+        erased,
     }
 }
 
@@ -130,8 +132,11 @@ impl Identity {
 }
 
 impl IdentityMemberDirectory {
-    /// Email addresses of the given active users (others are left out).
-    pub async fn contact_emails(&self, ids: &[UserId]) -> Result<Vec<(UserId, String)>, PortError> {
+    /// Email addresses and languages of the given active users (others are left out).
+    pub async fn contact_emails(
+        &self,
+        ids: &[UserId],
+    ) -> Result<Vec<(UserId, String, Locale)>, PortError> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(CHUNK) {
             let rows = Entity::find()
@@ -140,7 +145,10 @@ impl IdentityMemberDirectory {
                 .all(&self.db)
                 .await
                 .map_err(port_err)?;
-            out.extend(rows.into_iter().map(|u| (UserId(u.id), u.email)));
+            out.extend(
+                rows.into_iter()
+                    .map(|u| (UserId(u.id), u.email, crate::emails::locale_of(&u.locale))),
+            );
         }
         Ok(out)
     }

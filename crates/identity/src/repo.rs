@@ -5,7 +5,7 @@ use crate::errors;
 use crate::token;
 use p2p_kernel::persistence::{db_error, is_unique_violation};
 use p2p_kernel::ports::mention_handle;
-use p2p_kernel::{DomainError, Role};
+use p2p_kernel::{DomainError, Locale, Role};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 use time::OffsetDateTime;
@@ -21,6 +21,8 @@ pub(crate) struct NewUser {
     pub role: Role,
     pub is_superuser: bool,
     pub email_verified_at: Option<OffsetDateTime>,
+    /// The language of the user's emails.
+    pub locale: Locale,
 }
 
 /// The stored mention handle of a name (at most 255 characters).
@@ -58,6 +60,7 @@ pub(crate) async fn insert(
         created_at: now,
         updated_at: now,
         last_login_at: None,
+        locale: new.locale.as_str().to_owned(),
     };
     let row: ActiveModel = model.clone().into();
     match Entity::insert(row).exec_without_returning(conn).await {

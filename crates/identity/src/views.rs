@@ -10,6 +10,12 @@ pub(crate) fn role_of(u: &user::Model) -> Role {
     Role::parse(&u.role).unwrap_or(Role::Member)
 }
 
+/// Whether the person erased their account (their address is a placeholder).
+pub(crate) fn is_erased(u: &user::Model) -> bool {
+    u.email
+        .ends_with(&format!("@{}", crate::users::ERASED_DOMAIN))
+}
+
 pub(crate) fn profile(u: &user::Model) -> UserProfile {
     UserProfile {
         id: u.id,
@@ -30,6 +36,7 @@ pub(crate) fn profile(u: &user::Model) -> UserProfile {
         created_at: api_time(u.created_at),
         updated_at: api_time(u.updated_at),
         last_login_at: u.last_login_at.map(api_time),
+        locale: crate::emails::locale_of(&u.locale),
     }
 }
 
@@ -38,9 +45,7 @@ pub(crate) fn public_profile(
     organization_name: String,
     show_email: bool,
 ) -> PublicProfile {
-    let erased = u
-        .email
-        .ends_with(&format!("@{}", crate::users::ERASED_DOMAIN));
+    let erased = is_erased(u);
     PublicProfile {
         id: u.id,
         organization_id: u.organization_id,

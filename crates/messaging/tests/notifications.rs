@@ -12,8 +12,9 @@ use async_trait::async_trait;
 use p2p_kernel::adapters::memory::BroadcastEventBus;
 use p2p_kernel::ids::{OrgId, SessionId, UserId};
 use p2p_kernel::ports::{NotificationKind, NotificationRequest, Notifier, PortError, Recipients};
-use p2p_kernel::{Actor, PageRequest, Role};
+use p2p_kernel::{Actor, Locale, PageRequest, Role};
 use p2p_messaging::{
+    EmailRecipient,
     DEFAULT_GROUP_WINDOW, DigestConfig, NotificationFilter, NotificationParts,
     NotificationPreferences, Notifications, RecipientDirectory,
 };
@@ -29,10 +30,14 @@ struct Org {
 
 #[async_trait]
 impl RecipientDirectory for Org {
-    async fn emails(&self, ids: &[UserId]) -> Result<Vec<(UserId, String)>, PortError> {
+    async fn emails(&self, ids: &[UserId]) -> Result<Vec<EmailRecipient>, PortError> {
         Ok(ids
             .iter()
-            .map(|id| (*id, format!("{id}@example.com")))
+            .map(|id| EmailRecipient {
+                user: *id,
+                email: format!("{id}@example.com"),
+                locale: Locale::default(),
+            })
             .collect())
     }
 

@@ -1,13 +1,14 @@
 //! `seed`: realistic demo data created through the services, as users would:
 //! organizations with admins and invited members, forum topics with threaded
-//! replies, upvotes and accepted answers. Every account's password is
+//! replies, upvotes and accepted answers, in English and in Arabic (the
+//! Arabic companies' people read the platform in Arabic). Every account's password is
 //! `P2P_SEED_PASSWORD` (default `Demo-password-2026`).
 
 use super::superuser::describe;
 use p2p_forum::{NewPost, NewTopic, TopicWithFirstPost};
 use p2p_identity::{AcceptInviteRequest, ClientInfo, InviteRequest, SignupRequest};
 use p2p_kernel::ids::{PostId, TopicId};
-use p2p_kernel::{Actor, DomainError, Role};
+use p2p_kernel::{Actor, DomainError, Locale, Role};
 use p2p_server::services::Services;
 use serde::Deserialize;
 
@@ -25,6 +26,9 @@ struct SeedData {
 struct Company {
     name: String,
     domain: String,
+    /// The language its people read their emails in (English when absent).
+    #[serde(default)]
+    locale: Option<Locale>,
     /// The first person signs up as the admin; the others join by invitation.
     people: Vec<Person>,
 }
@@ -42,6 +46,9 @@ struct Topic {
     content: String,
     category: String,
     tags: Vec<String>,
+    /// The topic's own thread; the shared `replies` when absent.
+    #[serde(default)]
+    replies: Option<Replies>,
 }
 
 /// The thread under every topic: an answer, a second opinion and the topic
@@ -59,10 +66,11 @@ impl Company {
     }
 }
 
-fn client() -> ClientInfo {
+fn client(locale: Option<Locale>) -> ClientInfo {
     ClientInfo {
         ip: None,
         user_agent: Some("p2p-server seed".into()),
+        locale,
     }
 }
 
@@ -92,7 +100,8 @@ pub async fn run() -> anyhow::Result<()> {
         };
         let created = services.forum.create_topic(author, new_topic).await;
         let created = created.map_err(fail)?;
-        seed_thread(&services, &data.replies, &everyone, i, author, &created).await?;
+        let replies = topic.replies.as_ref().unwrap_or(&data.replies);
+        seed_thread(&services, replies, &everyone, i, author, &created).await?;
     }
     let first = &data.companies[0];
     println!(
@@ -122,7 +131,7 @@ async fn seed_company(
                 last_name: founder.last_name.clone(),
                 organization_name: company.name.clone(),
             },
-            client(),
+            client(company.locale),
         )
         .await
         .map_err(fail)?;
@@ -141,6 +150,7 @@ async fn seed_company(
                 InviteRequest {
                     email: email.clone(),
                     role: Role::Member,
+                    locale: company.locale,
                 },
             )
             .await
@@ -155,7 +165,7 @@ async fn seed_company(
                     first_name: person.first_name.clone(),
                     last_name: person.last_name.clone(),
                 },
-                client(),
+                client(company.locale),
             )
             .await
             .map_err(fail)?;

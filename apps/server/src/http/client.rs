@@ -1,10 +1,12 @@
-//! What the services learn about the client: its address and user agent.
+//! What the services learn about the client: its address, user agent and
+//! preferred language.
 
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use p2p_identity::ClientInfo;
+use p2p_kernel::Locale;
 use std::future::{Ready, ready};
 
 const FORWARDED_FOR: &str = "x-forwarded-for";
@@ -40,6 +42,23 @@ impl FromRequest for Client {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(300).collect());
-        ready(Ok(Client(ClientInfo { ip, user_agent })))
+        let locale = requested_locale(req.headers());
+        ready(Ok(Client(ClientInfo {
+            ip,
+            user_agent,
+            locale,
+        })))
     }
+}
+
+/// The language a request's `Accept-Language` asks for, when it names Arabic
+/// or English (`None` without the header, or for `fr, de`: the service
+/// then keeps what it knows, such as an invitation's language).
+pub fn requested_locale(headers: &header::HeaderMap) -> Option<Locale> {
+    let value = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    let names_one = value
+        .split(',')
+        .take(32)
+        .any(|range| Locale::from_tag(range.split(';').next().unwrap_or_default()).is_some());
+    names_one.then(|| Locale::from_accept_language(value))
 }

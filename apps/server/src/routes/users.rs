@@ -2,7 +2,7 @@
 
 use super::params::PageQuery;
 use crate::http::error::Problem;
-use crate::http::{ApiError, ApiJson, ApiQuery, Authenticated};
+use crate::http::{ApiError, ApiJson, ApiQuery, Authenticated, Client};
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use p2p_identity::{
@@ -99,9 +99,15 @@ pub async fn list(
 pub async fn invite(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: Client,
     body: ApiJson<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let invitation = state.services.identity.invite(&auth.0, body.0).await?;
+    // Unless the body names the invitation's language: the request's.
+    let req = InviteRequest {
+        locale: body.0.locale.or(client.0.locale),
+        ..body.0
+    };
+    let invitation = state.services.identity.invite(&auth.0, req).await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 

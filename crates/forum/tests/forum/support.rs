@@ -40,6 +40,7 @@ impl TestDirectory {
             job_title: None,
             avatar_url: None,
             is_active: true,
+            erased: false,
         };
         self.users.lock().unwrap().push(user.clone());
         user

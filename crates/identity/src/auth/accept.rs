@@ -43,6 +43,10 @@ impl Identity {
                 role,
                 is_superuser: false,
                 email_verified_at: Some(now),
+                // The invitee's browser first, else the invitation's language.
+                locale: client
+                    .locale
+                    .unwrap_or_else(|| crate::emails::locale_of(&invitation.locale)),
             },
             now,
         )

@@ -51,7 +51,7 @@ impl Identity {
         .await
         .map_err(db_error)?;
         let mail =
-            emails::password_reset(&self.inner.config, &user.email, &user.first_name, &token);
+            emails::password_reset(&self.inner.config, &user, &token);
         self.enqueue_email(&txn, &mail).await?;
         commit(txn).await?;
         self.wake_outbox();

@@ -90,6 +90,7 @@ impl Identity {
                 role: Role::Admin,
                 is_superuser: false,
                 email_verified_at: None,
+                locale: client.locale.unwrap_or_default(),
             },
             now,
         )

@@ -84,6 +84,7 @@ impl Identity {
                         role,
                         is_superuser: true,
                         email_verified_at: Some(now),
+                        locale: p2p_kernel::Locale::default(),
                     },
                     now,
                 )

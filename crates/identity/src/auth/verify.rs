@@ -93,7 +93,7 @@ impl Identity {
         )
         .await
         .map_err(db_error)?;
-        let email = emails::verification(&self.inner.config, &user.email, &user.first_name, &token);
+        let email = emails::verification(&self.inner.config, user, &token);
         self.enqueue_email(txn, &email).await
     }
 }

@@ -17,6 +17,9 @@ pub struct Model {
     pub accepted_at: Option<TimeDateTimeWithTimeZone>,
     /// Withdrawn before it was accepted: its link answers 410 `invitation_revoked`.
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
+    /// The language of the invitation's emails and, by default, of the
+    /// account it creates (`ar` or `en`).
+    pub locale: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,5 @@
 use super::UserProfile;
+use p2p_kernel::Locale;
 use p2p_orgs::OrganizationView;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -10,6 +11,9 @@ use uuid::Uuid;
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The language its `Accept-Language` asks for, when it names Arabic or
+    /// English: a new account's language.
+    pub locale: Option<Locale>,
 }
 
 /// Creates an organization (domain = the email's domain) and its first user, an admin.

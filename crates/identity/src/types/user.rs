@@ -1,4 +1,4 @@
-use p2p_kernel::Role;
+use p2p_kernel::{Locale, Role};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -29,6 +29,10 @@ pub struct UserProfile {
     pub updated_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_login_at: Option<OffsetDateTime>,
+    /// The language of the platform's emails to this user: set from the
+    /// `Accept-Language` of the signup (or of the invitation's acceptance,
+    /// else the invitation's), changed by `PATCH /users/me`.
+    pub locale: Locale,
 }
 
 /// A user as any signed-in user of the platform sees them. `email` is only
@@ -68,6 +72,10 @@ pub struct ProfilePatch {
     pub bio: Option<String>,
     /// At most 32 characters: digits, spaces and `+ - ( ) .`.
     pub phone: Option<String>,
+    /// The language of the platform's emails: `ar` or `en` (anything else:
+    /// 422 with a field error on `locale`).
+    #[schema(value_type = Option<Locale>)]
+    pub locale: Option<String>,
 }
 
 /// The proof asked before erasing one's own account.
@@ -90,6 +98,11 @@ pub struct AdminUserPatch {
 pub struct InviteRequest {
     pub email: String,
     pub role: Role,
+    /// The language of the invitation email, and of the account it creates
+    /// unless the invitee's browser asks for another. Absent: the language
+    /// of the request (`Accept-Language`, Arabic or English), else the
+    /// inviting admin's own.
+    pub locale: Option<Locale>,
 }
 
 /// A sent invitation.
@@ -104,4 +117,6 @@ pub struct InvitationView {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// The language of the invitation email (and its resends).
+    pub locale: Locale,
 }

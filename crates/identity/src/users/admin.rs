@@ -72,7 +72,11 @@ impl Identity {
         ];
         repo::set(&txn, user.id, changes).await.map_err(db_error)?;
         let revoked = if was_admin && !stays_admin {
-            invites::revoke_sent_by(&txn, user.id, now).await?
+            let reason = match deactivated {
+                true => "inviter_deactivated",
+                false => "inviter_demoted",
+            };
+            invites::revoke_sent_by(&txn, &user, actor.user_id, reason, now).await?
         } else {
             0
         };

@@ -72,7 +72,7 @@ impl Identity {
             // Nobody is left to speak for the domain: the company may sign up again.
             self.inner.orgs.release_domain_in(&txn, OrgId(org)).await?;
         }
-        invites::revoke_sent_by(&txn, user.id, now).await?;
+        invites::revoke_sent_by(&txn, &user, actor.user_id, "inviter_erased", now).await?;
         one_time_token::Entity::delete_many()
             .filter(one_time_token::Column::UserId.eq(user.id))
             .exec(&txn)

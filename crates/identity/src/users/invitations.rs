@@ -144,5 +144,6 @@ pub(crate) fn invitation_view(row: &Model) -> InvitationView {
         invited_by: row.invited_by,
         created_at: p2p_kernel::persistence::api_time(row.created_at),
         expires_at: p2p_kernel::persistence::api_time(row.expires_at),
+        locale: crate::emails::locale_of(&row.locale),
     }
 }

@@ -8,7 +8,7 @@ use p2p_kernel::audit;
 use p2p_kernel::persistence::{db_error, db_time, is_unique_violation};
 use p2p_kernel::ports::{AuditAction, AuditEvent};
 use p2p_kernel::validate::{Validator, normalize_email};
-use p2p_kernel::{Actor, DomainError};
+use p2p_kernel::{Actor, DomainError, Locale};
 use sea_orm::{ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -18,6 +18,8 @@ pub(crate) struct Sender {
     /// The inviting admin's name.
     pub name: String,
     pub organization: String,
+    /// The admin's own language: an invitation's when its request names none.
+    pub locale: Locale,
 }
 
 impl Identity {
@@ -51,6 +53,7 @@ impl Identity {
             user_id: inviter.id,
             name: name.trim().to_owned(),
             organization: org.name,
+            locale: emails::locale_of(&inviter.locale),
         })
     }
 
@@ -64,9 +67,9 @@ impl Identity {
     ) -> Result<(), DomainError> {
         let mail = emails::invitation(
             &self.inner.config,
+            invitation.locale,
             &invitation.email,
-            &sender.name,
-            &sender.organization,
+            sender,
             invitation.role,
             token,
         );
@@ -123,6 +126,7 @@ impl Identity {
             expires_at,
             accepted_at: None,
             revoked_at: None,
+            locale: req.locale.unwrap_or(sender.locale).as_str().to_owned(),
         };
         let view = invitation_view(&row);
         let active: invitation::ActiveModel = row.into();

@@ -6,7 +6,7 @@ use crate::{Identity, repo};
 use p2p_kernel::FieldCode;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::Validator;
-use p2p_kernel::{Actor, DomainError};
+use p2p_kernel::{Actor, DomainError, Locale};
 use uuid::Uuid;
 
 fn optional(value: &str) -> Option<String> {
@@ -41,6 +41,14 @@ fn validate(patch: &ProfilePatch) -> Result<(), DomainError> {
             "phone",
             FieldCode::InvalidPhone,
             "may contain only digits, spaces and + - ( ) .",
+        );
+    }
+    if let Some(locale) = &patch.locale {
+        v.check(
+            Locale::ALL.iter().any(|l| l.as_str() == locale),
+            "locale",
+            "not_supported",
+            "must be `ar` or `en`",
         );
     }
     v.finish()
@@ -83,6 +91,10 @@ impl Identity {
             user.phone = optional(&v);
             changes.push((Column::Phone, user.phone.clone().into()));
         }
+        if let Some(locale) = patch.locale {
+            user.locale = locale;
+            changes.push((Column::Locale, user.locale.clone().into()));
+        }
         if changes.is_empty() {
             return Ok(profile(&user));
         }
@@ -100,13 +112,21 @@ impl Identity {
         v.length("avatar_url", &url, 1, 2048);
         v.finish()?;
         let mut user = self.current_user(actor).await?;
+        let replaced = user.avatar_file_id.filter(|old| Some(*old) != file_id);
         user.avatar_url = Some(url);
         user.avatar_file_id = file_id;
         let changes = vec![
             (Column::AvatarUrl, user.avatar_url.clone().into()),
             (Column::AvatarFileId, user.avatar_file_id.into()),
         ];
-        self.save_profile(user, changes).await
+        let view = self.save_profile(user, changes).await?;
+        // The earlier picture goes: only the profile's own stays stored.
+        if let (Some(old), Some(files)) = (replaced, &self.inner.config.personal_files)
+            && let Err(e) = files.delete_avatar(actor.user_id, old).await
+        {
+            tracing::warn!(error = %e, user_id = %actor.user_id, "replaced avatar not deleted");
+        }
+        Ok(view)
     }
 
     /// Writes `changes` of the caller's own profile with a new `updated_at`

@@ -9,6 +9,7 @@ mod members;
 mod profile;
 
 pub(crate) use erase::ERASED_DOMAIN;
+pub(crate) use invite::Sender;
 
 use crate::entity::user;
 use crate::{Identity, errors, repo};

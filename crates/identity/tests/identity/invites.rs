@@ -22,6 +22,7 @@ fn invite(email: &str, role: Role) -> InviteRequest {
     InviteRequest {
         email: email.into(),
         role,
+        locale: None,
     }
 }
 

@@ -94,6 +94,7 @@ impl Env {
         let invite = InviteRequest {
             email: email.into(),
             role,
+            locale: None,
         };
         self.identity.invite(admin, invite).await.unwrap();
         let token = self.link_token(email, "accept-invite").await;
@@ -179,6 +180,7 @@ pub fn client(ip: &str) -> ClientInfo {
     ClientInfo {
         ip: Some(ip.into()),
         user_agent: Some("test-agent/1.0".into()),
+        locale: None,
     }
 }
 

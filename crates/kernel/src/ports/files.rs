@@ -115,4 +115,13 @@ pub trait PersonalFiles: Send + Sync + 'static {
         user: crate::ids::UserId,
         avatar_version: Option<Uuid>,
     ) -> Result<(), DomainError>;
+
+    /// Deletes one version of `user`'s avatar image, replaced by a newer
+    /// one (so that no earlier picture outlives the profile). An absent
+    /// version is no error.
+    async fn delete_avatar(
+        &self,
+        user: crate::ids::UserId,
+        avatar_version: Uuid,
+    ) -> Result<(), DomainError>;
 }

@@ -16,14 +16,21 @@ pub struct UserSummary {
     pub job_title: Option<String>,
     pub avatar_url: Option<String>,
     pub is_active: bool,
+    /// The person erased their account: `display_name` and `handle` are
+    /// empty and nothing identifies them. Clients show a neutral name in
+    /// the reader's language ("Deleted user", «مستخدم محذوف»).
+    #[serde(default)]
+    pub erased: bool,
 }
 
 /// The mention handle of a person: `first.last`, lower-case, letters and digits
-/// only within each part (`"Nora Al-Harbi"` → `nora.alharbi`).
+/// only within each part (`"Nora Al-Harbi"` → `nora.alharbi`, `"أحمد العتيبي"`
+/// → `أحمد.العتيبي`; Arabic diacritics and tatweel are left out:
+/// `"أحمَـد"` → `أحمد`).
 pub fn mention_handle(first_name: &str, last_name: &str) -> String {
     let part = |s: &str| -> String {
         s.chars()
-            .filter(|c| c.is_alphanumeric())
+            .filter(|c| c.is_alphanumeric() && !is_arabic_mark(*c))
             .flat_map(char::to_lowercase)
             .collect()
     };
@@ -32,6 +39,22 @@ pub fn mention_handle(first_name: &str, last_name: &str) -> String {
         (f, l) if f.is_empty() => l,
         (f, l) => format!("{f}.{l}"),
     }
+}
+
+/// Arabic diacritics (tashkeel, Quranic marks) and the tatweel `ـ`: written
+/// or not, the word is the same, so handles leave them out.
+pub fn is_arabic_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0610}'..='\u{061A}'
+            | '\u{0640}'
+            | '\u{064B}'..='\u{065F}'
+            | '\u{0670}'
+            | '\u{06D6}'..='\u{06DC}'
+            | '\u{06DF}'..='\u{06E4}'
+            | '\u{06E7}'..='\u{06E8}'
+            | '\u{06EA}'..='\u{06ED}'
+    )
 }
 
 /// Looks users up across the platform.
@@ -74,5 +97,8 @@ mod tests {
         assert_eq!(mention_handle("Nora", "Al-Harbi"), "nora.alharbi");
         assert_eq!(mention_handle("Ali", ""), "ali");
         assert_eq!(mention_handle("Ömer", "Şen"), "ömer.şen");
+        assert_eq!(mention_handle("أحمد", "العتيبي"), "أحمد.العتيبي");
+        assert_eq!(mention_handle("أحمَد", "العـتيبي"), "أحمد.العتيبي");
+        assert_eq!(mention_handle("عبد الله", "آل سعود"), "عبدالله.آلسعود");
     }
 }

@@ -1,18 +1,19 @@
 //! Email digests: one email per user per window with everything that became
 //! pending meanwhile, written to the mail outbox in the transaction that
 //! marks those notifications emailed (so a digest is neither lost nor sent
-//! twice, even with several server instances).
+//! twice, even with several server instances). Each is written in its
+//! recipient's language (Arabic right to left), as text and HTML.
 
 use super::Notifications;
-use super::group::display_title;
+use super::group::{TitleLanguage, display_title, replies_title};
 use crate::entity::{digest, notification};
-use p2p_kernel::DomainError;
+use p2p_kernel::{DomainError, Locale};
 use p2p_kernel::ids::UserId;
 use p2p_kernel::outbox;
 use p2p_kernel::persistence::begin_write;
 use p2p_kernel::persistence::db_now;
 use p2p_kernel::ports::OutgoingEmail;
-use p2p_kernel::text::unlinkable;
+use p2p_kernel::text::{ArabicNoun, Block, letter, unlinkable};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::sync::Arc;
@@ -23,6 +24,31 @@ use tokio::sync::{Notify, watch};
 const MAX_LISTED: usize = 50;
 /// Digests handled per pass.
 const BATCH: u64 = 100;
+const PRODUCT: &str = "P2P Sandbox";
+/// "n new notifications" (`إشعاران جديدان`, `3 إشعارات جديدة`, `11 إشعارًا جديدًا`).
+const NEW_NOTIFICATIONS: ArabicNoun = ArabicNoun {
+    one: "إشعار جديد",
+    two: "إشعاران جديدان",
+    few: "إشعارات جديدة",
+    many: "إشعارًا جديدًا",
+    hundreds: "إشعار جديد",
+};
+/// "n others" after "and" (`…و50 غيرها`): the counted noun in the genitive.
+const NOTIFICATIONS: ArabicNoun = ArabicNoun {
+    one: "إشعار واحد",
+    two: "إشعارين",
+    few: "إشعارات",
+    many: "إشعارًا",
+    hundreds: "إشعار",
+};
+
+/// Where and in which language a user reads the platform's emails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailRecipient {
+    pub user: UserId,
+    pub email: String,
+    pub locale: Locale,
+}
 
 /// Email digest settings.
 #[derive(Clone, Debug)]
@@ -86,7 +112,7 @@ impl Notifications {
     /// one wins), marks the pending notifications emailed and enqueues the
     /// email, all in one transaction.
     async fn send_digest(&self, user: UserId) -> Result<bool, DomainError> {
-        let email = self
+        let recipient = self
             .parts()
             .directory
             .emails(&[user])
@@ -118,9 +144,9 @@ impl Notifications {
             .filter(notification::Column::Id.is_in(pending.iter().map(|n| n.id)))
             .exec(&txn)
             .await?;
-        let sent = match email {
-            Some((_, to)) => {
-                outbox::enqueue(&txn, &self.digest_email(to, &pending)).await?;
+        let sent = match recipient {
+            Some(to) => {
+                outbox::enqueue(&txn, &self.digest_email(&to, &pending)).await?;
                 true
             }
             None => false,
@@ -129,36 +155,86 @@ impl Notifications {
         Ok(sent)
     }
 
-    fn digest_email(&self, to: String, pending: &[notification::Model]) -> OutgoingEmail {
+    fn digest_email(&self, to: &EmailRecipient, pending: &[notification::Model]) -> OutgoingEmail {
         let base = &self.parts().digest.public_url;
+        let locale = to.locale;
         // Titles carry what users wrote (names, topic titles): plain text that
         // no mail client turns into a link.
-        let subject = match pending {
-            [one] => unlinkable(&display_title(one)).into_owned(),
-            many => format!("{} new notifications on P2P Sandbox", many.len()),
+        let title = |n: &notification::Model| unlinkable(&localized_title(locale, n)).into_owned();
+        let listed = pending
+            .iter()
+            .take(MAX_LISTED)
+            .map(|n| (title(n), n.link.as_ref().map(|link| format!("{base}{link}"))))
+            .collect();
+        let more = pending.len().saturating_sub(MAX_LISTED) as u64;
+        let settings = Block::Link {
+            url: format!("{base}/settings/notifications"),
+            label: match locale {
+                Locale::En => "Email settings".to_owned(),
+                Locale::Ar => "إعدادات البريد".to_owned(),
+            },
         };
-        let mut text = String::from("Here is what happened since our last email:\n\n");
-        for n in pending.iter().take(MAX_LISTED) {
-            text.push_str(&format!("- {}\n", unlinkable(&display_title(n))));
-            if let Some(link) = &n.link {
-                text.push_str(&format!("  {base}{link}\n"));
+        let everything = format!("{base}/notifications");
+        let (subject, blocks) = match locale {
+            Locale::En => {
+                let subject = match pending {
+                    [one] => title(one),
+                    many => format!("{} new notifications on {PRODUCT}", many.len()),
+                };
+                let mut blocks = vec![
+                    Block::Paragraph("Here is what happened since our last email:".into()),
+                    Block::List(listed),
+                ];
+                if more > 0 {
+                    blocks.push(Block::Paragraph(format!("…and {more} more: {everything}")));
+                }
+                blocks.push(Block::Paragraph(
+                    "Choose which notifications you get by email:".into(),
+                ));
+                (subject, blocks)
             }
-        }
-        if pending.len() > MAX_LISTED {
-            text.push_str(&format!(
-                "\n…and {} more: {base}/notifications\n",
-                pending.len() - MAX_LISTED
-            ));
-        }
-        text.push_str(&format!(
-            "\nChoose which notifications you get by email: {base}/settings/notifications\n"
-        ));
-        OutgoingEmail {
-            to,
-            subject,
-            text,
-            html: None,
-        }
+            Locale::Ar => {
+                let subject = match pending {
+                    [one] => title(one),
+                    many => format!(
+                        "لديك {} على {PRODUCT}",
+                        NEW_NOTIFICATIONS.count(many.len() as u64)
+                    ),
+                };
+                let mut blocks = vec![
+                    Block::Paragraph("إليك ما استجدّ منذ رسالتنا الأخيرة:".into()),
+                    Block::List(listed),
+                ];
+                if more > 0 {
+                    blocks.push(Block::Paragraph(format!(
+                        "…و{} غيرها: {everything}",
+                        NOTIFICATIONS.count(more)
+                    )));
+                }
+                blocks.push(Block::Paragraph(
+                    "اختر الإشعارات التي تصلك بالبريد الإلكتروني:".into(),
+                ));
+                (subject, blocks)
+            }
+        };
+        let mut blocks = blocks;
+        blocks.push(settings);
+        letter(locale, &to.email, subject, &blocks)
+    }
+}
+
+/// A notification's title in `locale`: a group of replies is counted in that
+/// language; any other keeps the title it was stored with.
+fn localized_title(locale: Locale, n: &notification::Model) -> String {
+    let language = match locale {
+        Locale::En => TitleLanguage::English,
+        Locale::Ar => TitleLanguage::Arabic,
+    };
+    if n.group_count > 1 {
+        let count = u32::try_from(n.group_count).unwrap_or(u32::MAX);
+        replies_title(language, count, n.subject.as_deref())
+    } else {
+        display_title(n)
     }
 }
 

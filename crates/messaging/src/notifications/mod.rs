@@ -9,7 +9,7 @@ mod prefs;
 mod replay;
 mod withhold;
 
-pub use digest::{DigestConfig, DigestWorker};
+pub use digest::{DigestConfig, DigestWorker, EmailRecipient};
 pub use group::{DEFAULT_GROUP_WINDOW, Subjects, TitleLanguage, replies_title};
 pub use replay::NOTIFICATION_KIND;
 
@@ -25,8 +25,8 @@ use std::time::Duration;
 /// Implemented over the identity domain by the server.
 #[async_trait]
 pub trait RecipientDirectory: Send + Sync + 'static {
-    /// Email addresses of the given active users (others are left out).
-    async fn emails(&self, ids: &[UserId]) -> Result<Vec<(UserId, String)>, PortError>;
+    /// Email addresses and languages of the given active users (others are left out).
+    async fn emails(&self, ids: &[UserId]) -> Result<Vec<EmailRecipient>, PortError>;
     /// The active members of an organization.
     async fn organization_members(&self, org: OrgId) -> Result<Vec<UserId>, PortError>;
 }

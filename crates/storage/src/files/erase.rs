@@ -32,4 +32,9 @@ impl PersonalFiles for FileManager {
             .map_err(db_error)?;
         self.sweep_expired().await.map(|_| ())
     }
+
+    async fn delete_avatar(&self, user: UserId, avatar_version: Uuid) -> Result<(), DomainError> {
+        self.delete_object(&avatar_key(user.0, avatar_version)).await;
+        Ok(())
+    }
 }
