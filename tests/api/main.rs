@@ -3,11 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod arabic_mentions;
 mod audit_log;
 mod auth;
 mod avatar;
 mod dashboard;
 mod domain_claims;
+mod erased_people;
 mod erasure;
 mod export;
 mod fdi;
@@ -16,6 +18,7 @@ mod forum;
 mod foundation;
 mod hidden_stats;
 mod invitations;
+mod locale;
 mod markdown_images;
 mod messages;
 mod messages_moderation;

@@ -4,6 +4,7 @@
 //! remote images only from allowed hosts). Mentions (`@first.last`) are read
 //! from the sanitized text outside code.
 
+use p2p_kernel::ports::is_arabic_mark;
 use p2p_kernel::text::{MARKDOWN_OPTIONS, Markdown};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
@@ -110,8 +111,10 @@ fn flush(run: &mut String, mentions: &mut Vec<String>) {
     run.clear();
 }
 
+/// Letters, digits, dots, and the Arabic marks a handle leaves out (so that
+/// `@أحمَد` is `@أحمد`, not `@أحم`).
 fn is_handle_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '.'
+    c.is_alphanumeric() || c == '.' || is_arabic_mark(c)
 }
 
 /// `@handle` where the `@` does not follow a letter, digit, dot or underscore
@@ -128,7 +131,11 @@ fn mentions_in(text: &str) -> Vec<String> {
                 .char_indices()
                 .find(|(_, c)| !is_handle_char(*c))
                 .map_or(rest.len(), |(j, _)| j);
-            let handle = rest[..end].trim_end_matches('.');
+            let handle: String = rest[..end]
+                .trim_end_matches('.')
+                .chars()
+                .filter(|c| !is_arabic_mark(*c))
+                .collect();
             if !handle.is_empty() && !handle.starts_with('.') && handle.chars().count() <= 100 {
                 found.push(handle.to_lowercase());
             }
@@ -240,6 +247,15 @@ mod tests {
              `@code.only` and\n\n```\n@block.only\n```\n\n@nora.alharbi again @ @.x",
         );
         assert_eq!(r.mentions, vec!["nora.alharbi", "ali"]);
+        let r = render_markdown(
+            &Markdown::default(),
+            "شكرًا @أحمد.العتيبي، وأيضًا @سارة.القحطاني. راجع مع @أحمَد.العـتيبي\n\
+             (@نورة) و«@خالد»",
+        );
+        assert_eq!(
+            r.mentions,
+            vec!["أحمد.العتيبي", "سارة.القحطاني", "نورة", "خالد"]
+        );
     }
 
     #[test]
