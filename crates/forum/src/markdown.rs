@@ -4,7 +4,7 @@
 //! remote images only from allowed hosts). Mentions (`@first.last`) are read
 //! from the sanitized text outside code.
 
-use p2p_kernel::ports::is_arabic_mark;
+use p2p_kernel::text::arabic::is_dropped;
 use p2p_kernel::text::{MARKDOWN_OPTIONS, Markdown};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
@@ -114,7 +114,7 @@ fn flush(run: &mut String, mentions: &mut Vec<String>) {
 /// Letters, digits, dots, and the Arabic marks a handle leaves out (so that
 /// `@أحمَد` is `@أحمد`, not `@أحم`).
 fn is_handle_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '.' || is_arabic_mark(c)
+    c.is_alphanumeric() || c == '.' || is_dropped(c)
 }
 
 /// `@handle` where the `@` does not follow a letter, digit, dot or underscore
@@ -134,7 +134,7 @@ fn mentions_in(text: &str) -> Vec<String> {
             let handle: String = rest[..end]
                 .trim_end_matches('.')
                 .chars()
-                .filter(|c| !is_arabic_mark(*c))
+                .filter(|c| !is_dropped(*c))
                 .collect();
             if !handle.is_empty() && !handle.starts_with('.') && handle.chars().count() <= 100 {
                 found.push(handle.to_lowercase());

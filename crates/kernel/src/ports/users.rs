@@ -1,5 +1,6 @@
 use super::PortError;
 use crate::ids::{OrgId, UserId};
+use crate::text::arabic;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -30,7 +31,7 @@ pub struct UserSummary {
 pub fn mention_handle(first_name: &str, last_name: &str) -> String {
     let part = |s: &str| -> String {
         s.chars()
-            .filter(|c| c.is_alphanumeric() && !is_arabic_mark(*c))
+            .filter(|c| c.is_alphanumeric() && !arabic::is_dropped(*c))
             .flat_map(char::to_lowercase)
             .collect()
     };
@@ -39,22 +40,6 @@ pub fn mention_handle(first_name: &str, last_name: &str) -> String {
         (f, l) if f.is_empty() => l,
         (f, l) => format!("{f}.{l}"),
     }
-}
-
-/// Arabic diacritics (tashkeel, Quranic marks) and the tatweel `ـ`: written
-/// or not, the word is the same, so handles leave them out.
-pub fn is_arabic_mark(c: char) -> bool {
-    matches!(
-        c,
-        '\u{0610}'..='\u{061A}'
-            | '\u{0640}'
-            | '\u{064B}'..='\u{065F}'
-            | '\u{0670}'
-            | '\u{06D6}'..='\u{06DC}'
-            | '\u{06DF}'..='\u{06E4}'
-            | '\u{06E7}'..='\u{06E8}'
-            | '\u{06EA}'..='\u{06ED}'
-    )
 }
 
 /// Looks users up across the platform.

@@ -20,8 +20,9 @@ pub fn is_arabic_letter(c: char) -> bool {
         | '\u{0671}'..='\u{06D3}' | '\u{06D5}' | '\u{06EE}'..='\u{06EF}' | '\u{06FA}'..='\u{06FC}' | '\u{06FF}')
 }
 
-/// Whether `c` disappears when folding: tatweel and Arabic diacritics.
-fn is_dropped(c: char) -> bool {
+/// Whether `c` disappears when folding: tatweel and Arabic diacritics
+/// (written or not, the word is the same; mention handles leave them out too).
+pub fn is_dropped(c: char) -> bool {
     matches!(c, '\u{0640}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0610}'..='\u{061A}'
         | '\u{06D6}'..='\u{06DC}' | '\u{06DF}'..='\u{06E8}' | '\u{06EA}'..='\u{06ED}')
 }
