@@ -16,14 +16,24 @@ fn mentions_of(list: &[Value], actor: &Session) -> usize {
 async fn arabic_handles_resolve_and_notify() {
     let app = TestApp::spawn().await;
     let ahmed = app
-        .signup_as(&unique_email("ahmed"), "أحمد", "العتيبي", "مصنع العتيبي للحديد")
+        .signup_as(
+            &unique_email("ahmed"),
+            "أحمد",
+            "العتيبي",
+            "مصنع العتيبي للحديد",
+        )
         .await;
     // Written with a diacritic and a tatweel: the handle leaves them out.
     let sara = app
         .signup_as(&unique_email("sara"), "سارَة", "القحـطاني", "بلاستيك الرياض")
         .await;
     let omar = app
-        .signup_as(&unique_email("omar"), "Omar", "Al-Shehri", "Dammam Packaging")
+        .signup_as(
+            &unique_email("omar"),
+            "Omar",
+            "Al-Shehri",
+            "Dammam Packaging",
+        )
         .await;
 
     let topic = create_topic(
@@ -42,7 +52,10 @@ async fn arabic_handles_resolve_and_notify() {
     assert_eq!(mentions_of(&list, &omar), 1, "{list:?}");
     let mention = list.iter().find(|n| n["kind"] == "mention").unwrap();
     assert!(
-        mention["link"].as_str().unwrap_or_default().contains(&topic_id),
+        mention["link"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&topic_id),
         "{mention}"
     );
 
@@ -61,7 +74,14 @@ async fn arabic_handles_resolve_and_notify() {
     assert_eq!(mentions_of(&list, &omar), 1, "{list:?}");
 
     // A handle nobody has, and an address, mention no one.
-    reply(&app, &ahmed, &topic_id, None, "@أحمد.الغامدي راسلني على a@أحمد.sa").await;
+    reply(
+        &app,
+        &ahmed,
+        &topic_id,
+        None,
+        "@أحمد.الغامدي راسلني على a@أحمد.sa",
+    )
+    .await;
     let list = notifications(&app, &ahmed).await;
     assert_eq!(
         list.iter().filter(|n| n["kind"] == "mention").count(),

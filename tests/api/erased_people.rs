@@ -47,8 +47,15 @@ async fn an_erased_author_is_flagged_and_leaves_no_picture_behind() {
     let topic_id = topic.json["topic"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/forums/topics/{topic_id}");
     let before = app.get(&path, admin.token()).await;
-    assert_eq!(before.json["topic"]["author"]["erased"], false, "{}", before.text);
-    assert_eq!(before.json["topic"]["author"]["display_name"], "Omar Qahtani");
+    assert_eq!(
+        before.json["topic"]["author"]["erased"], false,
+        "{}",
+        before.text
+    );
+    assert_eq!(
+        before.json["topic"]["author"]["display_name"],
+        "Omar Qahtani"
+    );
 
     app.request(
         reqwest::Method::DELETE,

@@ -29,7 +29,13 @@ async fn send_in(
     TestApp::read(req.send().await.expect("request sent")).await
 }
 
-async fn signup_in(app: &TestApp, language: Option<&str>, first: &str, last: &str, org: &str) -> Session {
+async fn signup_in(
+    app: &TestApp,
+    language: Option<&str>,
+    first: &str,
+    last: &str,
+    org: &str,
+) -> Session {
     let email = unique_email("locale");
     let body = json!({
         "email": email, "password": PASSWORD, "first_name": first,
@@ -52,7 +58,11 @@ fn html(e: &Email) -> &str {
 fn assert_arabic(e: &Email, subject: &str, text: &str) {
     assert_eq!(e.subject, subject, "{}", e.text);
     assert!(e.text.contains(text), "{}", e.text);
-    assert!(html(e).contains("<html lang=\"ar\" dir=\"rtl\">"), "{}", html(e));
+    assert!(
+        html(e).contains("<html lang=\"ar\" dir=\"rtl\">"),
+        "{}",
+        html(e)
+    );
     assert!(html(e).contains(text), "{}", html(e));
 }
 
@@ -60,7 +70,11 @@ fn assert_arabic(e: &Email, subject: &str, text: &str) {
 fn assert_english(e: &Email, subject: &str, text: &str) {
     assert_eq!(e.subject, subject, "{}", e.text);
     assert!(e.text.contains(text), "{}", e.text);
-    assert!(html(e).contains("<html lang=\"en\" dir=\"ltr\">"), "{}", html(e));
+    assert!(
+        html(e).contains("<html lang=\"en\" dir=\"ltr\">"),
+        "{}",
+        html(e)
+    );
     assert!(!html(e).contains("rtl"), "{}", html(e));
 }
 
@@ -71,7 +85,14 @@ fn token_in(e: &Email, path: &str) -> String {
 #[tokio::test]
 async fn a_users_language_comes_from_the_signup_and_decides_their_emails() {
     let app = TestApp::spawn().await;
-    let nora = signup_in(&app, Some("ar-SA,ar;q=0.9,en;q=0.8"), "نورة", "الحربي", "مصنع الحربي للصلب").await;
+    let nora = signup_in(
+        &app,
+        Some("ar-SA,ar;q=0.9,en;q=0.8"),
+        "نورة",
+        "الحربي",
+        "مصنع الحربي للصلب",
+    )
+    .await;
     assert_eq!(nora.body["user"]["locale"], "ar", "{}", nora.body);
     let verify = &app.parsed_emails_to(&nora.email, 1).await[0];
     assert_arabic(
@@ -79,17 +100,29 @@ async fn a_users_language_comes_from_the_signup_and_decides_their_emails() {
         "أكّد عنوان بريدك الإلكتروني في P2P Sandbox",
         "مرحبًا نورة،",
     );
-    assert!(verify.text.contains("تنتهي صلاحية الرابط خلال يومين"), "{}", verify.text);
+    assert!(
+        verify.text.contains("تنتهي صلاحية الرابط خلال يومين"),
+        "{}",
+        verify.text
+    );
     let token = token_in(verify, "/verify-email");
-    app.post("/api/v1/auth/verify-email", None, &json!({ "token": token }))
-        .await
-        .assert_status(200);
+    app.post(
+        "/api/v1/auth/verify-email",
+        None,
+        &json!({ "token": token }),
+    )
+    .await
+    .assert_status(200);
 
     // No header, or languages the platform does not speak: English.
     let ann = signup_in(&app, None, "Ann", "Lee", "Lee Plastics").await;
     assert_eq!(ann.body["user"]["locale"], "en");
     let verify = &app.parsed_emails_to(&ann.email, 1).await[0];
-    assert_english(verify, "Confirm your email address for P2P Sandbox", "Hello Ann,");
+    assert_english(
+        verify,
+        "Confirm your email address for P2P Sandbox",
+        "Hello Ann,",
+    );
     let fr = signup_in(&app, Some("fr-FR, de;q=0.5"), "Jean", "Roux", "Roux SA").await;
     assert_eq!(fr.body["user"]["locale"], "en");
 
@@ -98,7 +131,11 @@ async fn a_users_language_comes_from_the_signup_and_decides_their_emails() {
     assert_eq!(me.json["locale"], "ar", "{}", me.text);
     for bad in [json!("fr"), json!("AR"), json!("ar-SA"), json!("")] {
         let resp = app
-            .patch("/api/v1/users/me", nora.token(), &json!({ "locale": bad, "job_title": "x" }))
+            .patch(
+                "/api/v1/users/me",
+                nora.token(),
+                &json!({ "locale": bad, "job_title": "x" }),
+            )
             .await;
         resp.assert_problem(422, "validation_failed");
         assert_eq!(resp.json["errors"][0]["field"], "locale", "{}", resp.text);
@@ -109,7 +146,11 @@ async fn a_users_language_comes_from_the_signup_and_decides_their_emails() {
     assert!(resp.status >= 400 && resp.status < 500, "{}", resp.text);
     let me = app.get("/api/v1/users/me", nora.token()).await;
     assert_eq!(me.json["locale"], "ar", "nothing changed: {}", me.text);
-    assert!(me.json["job_title"].is_null(), "nothing changed: {}", me.text);
+    assert!(
+        me.json["job_title"].is_null(),
+        "nothing changed: {}",
+        me.text
+    );
 
     let english = app
         .patch("/api/v1/users/me", nora.token(), &json!({ "locale": "en" }))
@@ -157,7 +198,17 @@ async fn invite_in(
     body: Value,
 ) -> Response {
     let resp = match language {
-        Some(l) => send_in(app, l, Method::POST, "/api/v1/users/invite", admin.token(), &body).await,
+        Some(l) => {
+            send_in(
+                app,
+                l,
+                Method::POST,
+                "/api/v1/users/invite",
+                admin.token(),
+                &body,
+            )
+            .await
+        }
         None => app.post("/api/v1/users/invite", admin.token(), &body).await,
     };
     resp.assert_status(201);
@@ -169,7 +220,17 @@ async fn accept_in(app: &TestApp, language: Option<&str>, token: &str) -> Respon
         "token": token, "password": PASSWORD, "first_name": "سارة", "last_name": "القحطاني",
     });
     let resp = match language {
-        Some(l) => send_in(app, l, Method::POST, "/api/v1/auth/accept-invite", None, &body).await,
+        Some(l) => {
+            send_in(
+                app,
+                l,
+                Method::POST,
+                "/api/v1/auth/accept-invite",
+                None,
+                &body,
+            )
+            .await
+        }
         None => app.post("/api/v1/auth/accept-invite", None, &body).await,
     };
     resp.assert_status(201);
@@ -183,7 +244,13 @@ async fn invitations_are_written_in_the_language_they_were_sent_in() {
 
     // No header: the inviting admin's own language.
     let first = unique_email("invitee-ar");
-    let sent = invite_in(&app, None, &admin, json!({"email": first, "role": "member"})).await;
+    let sent = invite_in(
+        &app,
+        None,
+        &admin,
+        json!({"email": first, "role": "member"}),
+    )
+    .await;
     assert_eq!(sent.json["locale"], "ar", "{}", sent.text);
     let mail = &app.parsed_emails_to(&first, 1).await[0];
     assert_arabic(
@@ -191,15 +258,32 @@ async fn invitations_are_written_in_the_language_they_were_sent_in() {
         "دعوة من نورة الحربي للانضمام إلى مصنع <الحربي> للصلب في P2P Sandbox",
         "بصفة عضو",
     );
-    assert!(mail.text.contains("تلقّيت دعوة من نورة الحربي للانضمام إلى مصنع <الحربي> للصلب"));
+    assert!(
+        mail.text
+            .contains("تلقّيت دعوة من نورة الحربي للانضمام إلى مصنع <الحربي> للصلب")
+    );
     // The organization's name is text in the HTML, never markup.
-    assert!(html(mail).contains("مصنع &lt;الحربي&gt; للصلب"), "{}", html(mail));
+    assert!(
+        html(mail).contains("مصنع &lt;الحربي&gt; للصلب"),
+        "{}",
+        html(mail)
+    );
     assert!(!html(mail).contains("<الحربي>"), "{}", html(mail));
-    assert!(mail.text.contains("تنتهي صلاحية الدعوة خلال 7 أيام"), "{}", mail.text);
+    assert!(
+        mail.text.contains("تنتهي صلاحية الدعوة خلال 7 أيام"),
+        "{}",
+        mail.text
+    );
 
     // The request's language, and the body's over the request's.
     let second = unique_email("invitee-en");
-    invite_in(&app, Some("en-GB"), &admin, json!({"email": second, "role": "admin"})).await;
+    invite_in(
+        &app,
+        Some("en-GB"),
+        &admin,
+        json!({"email": second, "role": "admin"}),
+    )
+    .await;
     let mail = &app.parsed_emails_to(&second, 1).await[0];
     assert_english(
         mail,
@@ -240,11 +324,19 @@ async fn invitations_are_written_in_the_language_they_were_sent_in() {
         .find(|i| i["email"] == first.as_str())
         .map(|i| i["id"].as_str().unwrap().to_owned())
         .unwrap();
-    app.post(&format!("/api/v1/users/invitations/{id}/resend"), admin.token(), &json!({}))
-        .await
-        .assert_status(202);
+    app.post(
+        &format!("/api/v1/users/invitations/{id}/resend"),
+        admin.token(),
+        &json!({}),
+    )
+    .await
+    .assert_status(202);
     let mails = app.parsed_emails_to(&first, 2).await;
-    assert!(mails[1].subject.starts_with("دعوة من نورة الحربي"), "{}", mails[1].subject);
+    assert!(
+        mails[1].subject.starts_with("دعوة من نورة الحربي"),
+        "{}",
+        mails[1].subject
+    );
 
     // The invitee's account: their browser's language, else the invitation's.
     let joined = accept_in(&app, None, &token_in(&mails[1], "/accept-invite")).await;
@@ -274,25 +366,62 @@ async fn digests_are_written_in_each_recipients_language() {
     )
     .await;
     assert!(topic["topic"]["id"].is_string(), "{topic}");
-    crate::notifications::create_topic(&app, &omar, "صيانة الضواغط", "@أحمد.العتيبي هل جربتم vibration sensors؟").await;
+    crate::notifications::create_topic(
+        &app,
+        &omar,
+        "صيانة الضواغط",
+        "@أحمد.العتيبي هل جربتم vibration sensors؟",
+    )
+    .await;
 
     let mails = app.parsed_emails_to(&ahmed.email, 2).await;
     let digest = &mails[1];
-    assert!(html(digest).contains("<html lang=\"ar\" dir=\"rtl\">"), "{}", html(digest));
-    assert!(digest.text.starts_with("إليك ما استجدّ منذ رسالتنا الأخيرة:"), "{}", digest.text);
-    assert!(digest.text.contains("/settings/notifications"), "{}", digest.text);
+    assert!(
+        html(digest).contains("<html lang=\"ar\" dir=\"rtl\">"),
+        "{}",
+        html(digest)
+    );
+    assert!(
+        digest.text.starts_with("إليك ما استجدّ منذ رسالتنا الأخيرة:"),
+        "{}",
+        digest.text
+    );
+    assert!(
+        digest.text.contains("/settings/notifications"),
+        "{}",
+        digest.text
+    );
     assert!(digest.text.contains("/forums/topics/"), "{}", digest.text);
     assert!(html(digest).contains("إعدادات البريد"), "{}", html(digest));
     // Both mentions in one digest (the usual case) are counted in Arabic;
     // one alone is its own subject.
     match digest.text.matches("\n- ").count() {
         2 => assert_eq!(digest.subject, "لديك إشعاران جديدان على P2P Sandbox"),
-        n => assert_eq!((n, digest.subject.contains("لديك")), (1, false), "{}", digest.text),
+        n => assert_eq!(
+            (n, digest.subject.contains("لديك")),
+            (1, false),
+            "{}",
+            digest.text
+        ),
     }
     let mails = app.parsed_emails_to(&ann.email, 2).await;
     let digest = &mails[1];
-    assert!(html(digest).contains("<html lang=\"en\" dir=\"ltr\">"), "{}", html(digest));
-    assert!(digest.text.starts_with("Here is what happened since our last email:"), "{}", digest.text);
-    assert!(digest.text.contains("تآكل المضخات الهيدروليكية"), "{}", digest.text);
+    assert!(
+        html(digest).contains("<html lang=\"en\" dir=\"ltr\">"),
+        "{}",
+        html(digest)
+    );
+    assert!(
+        digest
+            .text
+            .starts_with("Here is what happened since our last email:"),
+        "{}",
+        digest.text
+    );
+    assert!(
+        digest.text.contains("تآكل المضخات الهيدروليكية"),
+        "{}",
+        digest.text
+    );
     app.stop().await;
 }

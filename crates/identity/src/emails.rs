@@ -64,7 +64,11 @@ fn lifetime(locale: Locale, d: Duration) -> String {
     }
 }
 
-pub(crate) fn verification(config: &IdentityConfig, user: &user::Model, token: &str) -> OutgoingEmail {
+pub(crate) fn verification(
+    config: &IdentityConfig,
+    user: &user::Model,
+    token: &str,
+) -> OutgoingEmail {
     let locale = locale_of(&user.locale);
     let url = link(config, "verify-email", token);
     let name = unlinkable(&user.first_name);
@@ -74,9 +78,7 @@ pub(crate) fn verification(config: &IdentityConfig, user: &user::Model, token: &
             format!("Confirm your email address for {PRODUCT}"),
             vec![
                 Block::Paragraph(format!("Hello {name},")),
-                Block::Paragraph(
-                    "please confirm your email address by opening this link:".into(),
-                ),
+                Block::Paragraph("please confirm your email address by opening this link:".into()),
                 Block::Link {
                     url,
                     label: "Confirm my email address".into(),

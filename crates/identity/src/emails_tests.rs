@@ -80,7 +80,11 @@ fn arabic_emails_read_right_to_left() {
         e.text
             .contains("\nhttps://p2p.example/verify-email?token=TOKEN\n")
     );
-    assert!(html(&e).contains("<html lang=\"ar\" dir=\"rtl\">"), "{}", html(&e));
+    assert!(
+        html(&e).contains("<html lang=\"ar\" dir=\"rtl\">"),
+        "{}",
+        html(&e)
+    );
     let e = password_reset(&config, &user("نورة", Locale::Ar), "TOKEN");
     assert!(e.subject.starts_with("إعادة تعيين كلمة المرور"));
     assert!(e.text.contains("reset-password?token=TOKEN"));
@@ -110,7 +114,10 @@ fn chosen_names_never_become_links() {
             &config,
             locale,
             "x@y.example",
-            &sender("Visit evil.example", "Go to <b>http://evil.example/login</b>"),
+            &sender(
+                "Visit evil.example",
+                "Go to <b>http://evil.example/login</b>",
+            ),
             Role::Admin,
             "TOKEN",
         );

@@ -25,7 +25,7 @@ pub use messages::{
     SendLimit, TOMBSTONE,
 };
 pub use notifications::{
-    DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, EmailRecipient, NOTIFICATION_KIND, NotificationParts,
-    Notifications, RecipientDirectory, Subjects, TitleLanguage, replies_title,
+    DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, EmailRecipient, NOTIFICATION_KIND,
+    NotificationParts, Notifications, RecipientDirectory, Subjects, TitleLanguage, replies_title,
 };
 pub use types::*;

@@ -14,8 +14,7 @@ use p2p_kernel::ids::{OrgId, SessionId, UserId};
 use p2p_kernel::ports::{NotificationKind, NotificationRequest, Notifier, PortError, Recipients};
 use p2p_kernel::{Actor, Locale, PageRequest, Role};
 use p2p_messaging::{
-    EmailRecipient,
-    DEFAULT_GROUP_WINDOW, DigestConfig, NotificationFilter, NotificationParts,
+    DEFAULT_GROUP_WINDOW, DigestConfig, EmailRecipient, NotificationFilter, NotificationParts,
     NotificationPreferences, Notifications, RecipientDirectory,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};

@@ -50,8 +50,7 @@ impl Identity {
         )
         .await
         .map_err(db_error)?;
-        let mail =
-            emails::password_reset(&self.inner.config, &user, &token);
+        let mail = emails::password_reset(&self.inner.config, &user, &token);
         self.enqueue_email(&txn, &mail).await?;
         commit(txn).await?;
         self.wake_outbox();

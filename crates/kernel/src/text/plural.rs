@@ -27,7 +27,6 @@ impl ArabicNoun {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,7 +40,9 @@ mod tests {
             many: "ساعة",
             hundreds: "ساعة",
         };
-        let counted: Vec<String> = [1, 2, 3, 10, 11, 48, 99, 100, 103].map(|n| hours.count(n)).into();
+        let counted: Vec<String> = [1, 2, 3, 10, 11, 48, 99, 100, 103]
+            .map(|n| hours.count(n))
+            .into();
         assert_eq!(
             counted,
             [

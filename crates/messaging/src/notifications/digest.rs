@@ -7,13 +7,13 @@
 use super::Notifications;
 use super::group::{TitleLanguage, display_title, replies_title};
 use crate::entity::{digest, notification};
-use p2p_kernel::{DomainError, Locale};
 use p2p_kernel::ids::UserId;
 use p2p_kernel::outbox;
 use p2p_kernel::persistence::begin_write;
 use p2p_kernel::persistence::db_now;
 use p2p_kernel::ports::OutgoingEmail;
 use p2p_kernel::text::{ArabicNoun, Block, letter, unlinkable};
+use p2p_kernel::{DomainError, Locale};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::sync::Arc;
@@ -164,7 +164,12 @@ impl Notifications {
         let listed = pending
             .iter()
             .take(MAX_LISTED)
-            .map(|n| (title(n), n.link.as_ref().map(|link| format!("{base}{link}"))))
+            .map(|n| {
+                (
+                    title(n),
+                    n.link.as_ref().map(|link| format!("{base}{link}")),
+                )
+            })
             .collect();
         let more = pending.len().saturating_sub(MAX_LISTED) as u64;
         let settings = Block::Link {

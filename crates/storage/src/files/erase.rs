@@ -34,7 +34,8 @@ impl PersonalFiles for FileManager {
     }
 
     async fn delete_avatar(&self, user: UserId, avatar_version: Uuid) -> Result<(), DomainError> {
-        self.delete_object(&avatar_key(user.0, avatar_version)).await;
+        self.delete_object(&avatar_key(user.0, avatar_version))
+            .await;
         Ok(())
     }
 }
