@@ -1488,6 +1488,8 @@ export interface components {
             id: string;
             /** Format: uuid */
             invited_by?: string | null;
+            /** @description The language of the invitation email (and its resends). */
+            locale: components["schemas"]["Locale"];
             /** Format: uuid */
             organization_id: string;
             role: components["schemas"]["Role"];
@@ -1495,6 +1497,7 @@ export interface components {
         /** @description Invites someone by email into the caller's organization. */
         InviteRequest: {
             email: string;
+            locale?: components["schemas"]["Locale"] | null;
             role: components["schemas"]["Role"];
         };
         /**
@@ -1506,6 +1509,11 @@ export interface components {
             /** @description Always `ok` while the process runs. */
             status: string;
         };
+        /**
+         * @description A language of the platform's texts (problem documents, emails).
+         * @enum {string}
+         */
+        Locale: "ar" | "en";
         /** @description Where the use case took place; `coordinates` are `[latitude, longitude]`. */
         Location: {
             city: string;
@@ -1914,6 +1922,8 @@ export interface components {
                 id: string;
                 /** Format: uuid */
                 invited_by?: string | null;
+                /** @description The language of the invitation email (and its resends). */
+                locale: components["schemas"]["Locale"];
                 /** Format: uuid */
                 organization_id: string;
                 role: components["schemas"]["Role"];
@@ -2230,6 +2240,12 @@ export interface components {
                 /** Format: date-time */
                 last_login_at?: string | null;
                 last_name: string;
+                /**
+                 * @description The language of the platform's emails to this user: set from the
+                 *     `Accept-Language` of the signup (or of the invitation's acceptance,
+                 *     else the invitation's), changed by `PATCH /users/me`.
+                 */
+                locale: components["schemas"]["Locale"];
                 /** Format: uuid */
                 organization_id: string;
                 phone?: string | null;
@@ -2398,6 +2414,7 @@ export interface components {
             job_title?: string | null;
             /** @description 1–100 characters. */
             last_name?: string | null;
+            locale?: components["schemas"]["Locale"] | null;
             /** @description At most 32 characters: digits, spaces and `+ - ( ) .`. */
             phone?: string | null;
         };
@@ -2856,6 +2873,12 @@ export interface components {
             /** Format: date-time */
             last_login_at?: string | null;
             last_name: string;
+            /**
+             * @description The language of the platform's emails to this user: set from the
+             *     `Accept-Language` of the signup (or of the invitation's acceptance,
+             *     else the invitation's), changed by `PATCH /users/me`.
+             */
+            locale: components["schemas"]["Locale"];
             /** Format: uuid */
             organization_id: string;
             phone?: string | null;
@@ -2903,6 +2926,12 @@ export interface components {
         UserSummary: {
             avatar_url?: string | null;
             display_name: string;
+            /**
+             * @description The person erased their account: `display_name` and `handle` are
+             *     empty and nothing identifies them. Clients show a neutral name in
+             *     the reader's language ("Deleted user", «مستخدم محذوف»).
+             */
+            erased?: boolean;
             /** @description The name used in `@mentions`: lower-case `first.last` (see [`mention_handle`]). */
             handle: string;
             id: components["schemas"]["UserId"];
