@@ -21,6 +21,7 @@ pub struct UserSummary {
     /// empty and nothing identifies them. Clients show a neutral name in
     /// the reader's language ("Deleted user", «مستخدم محذوف»).
     #[serde(default)]
+    #[schema(required = true)]
     pub erased: bool,
 }
 

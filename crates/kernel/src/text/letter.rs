@@ -56,19 +56,12 @@ fn plain(blocks: &[Block]) -> String {
     out
 }
 
-/// `text` with `& < > " '` escaped (for element content and quoted attributes).
+/// `text` with `& < > " '` escaped (for element content and quoted
+/// attributes), by the escaper of the Markdown renderer.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    // Writing into a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html(&mut out, text);
     out
 }
 
