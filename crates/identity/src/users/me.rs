@@ -47,7 +47,7 @@ fn validate(patch: &ProfilePatch) -> Result<(), DomainError> {
         v.check(
             Locale::ALL.iter().any(|l| l.as_str() == locale),
             "locale",
-            "not_supported",
+            FieldCode::NotSupported,
             "must be `ar` or `en`",
         );
     }
