@@ -2931,7 +2931,7 @@ export interface components {
              *     empty and nothing identifies them. Clients show a neutral name in
              *     the reader's language ("Deleted user", «مستخدم محذوف»).
              */
-            erased?: boolean;
+            erased: boolean;
             /** @description The name used in `@mentions`: lower-case `first.last` (see [`mention_handle`]). */
             handle: string;
             id: components["schemas"]["UserId"];
