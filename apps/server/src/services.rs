@@ -19,9 +19,9 @@ use p2p_kernel::ports::{
 use p2p_kernel::text::{ImagePolicy, Markdown};
 use p2p_kernel::{Actor, DayCount, DomainError, PageRequest, Role};
 use p2p_messaging::{
-    DigestConfig, EmailRecipient, MESSAGE_FILES, MESSAGE_KIND, MessageFiles, MessageTargets, Messaging,
-    MessagingParts, MessagingService, NOTIFICATION_KIND, NotificationParts, NotificationService,
-    Notifications, RecipientDirectory, SendLimit, Subjects,
+    DigestConfig, EmailRecipient, MESSAGE_FILES, MESSAGE_KIND, MessageFiles, MessageTargets,
+    Messaging, MessagingParts, MessagingService, NOTIFICATION_KIND, NotificationParts,
+    NotificationService, Notifications, RecipientDirectory, SendLimit, Subjects,
 };
 use p2p_moderation::{
     ContentNotifications, Moderation, ModerationParts, ModerationService, ModeratorDirectory,
