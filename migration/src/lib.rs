@@ -20,9 +20,9 @@ mod m20261207_000031_notification_groups;
 mod m20261207_000041_reports;
 mod m20261207_000042_hidden_content;
 mod m20261208_000020_message_moderation;
+mod m20261208_000031_user_locale;
 mod m20261208_000041_use_case_json;
 mod m20261208_000042_author_indexes;
-mod m20261208_000031_user_locale;
 mod tables;
 
 pub struct Migrator;
@@ -47,9 +47,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000041_reports::Migration),
             Box::new(m20261207_000042_hidden_content::Migration),
             Box::new(m20261208_000020_message_moderation::Migration),
+            Box::new(m20261208_000031_user_locale::Migration),
             Box::new(m20261208_000041_use_case_json::Migration),
             Box::new(m20261208_000042_author_indexes::Migration),
-            Box::new(m20261208_000031_user_locale::Migration),
         ]
     }
 }
