@@ -197,6 +197,25 @@ impl Indexer {
         }
     }
 
+    /// Re-analyzes the documents an older analysis chain indexed (see
+    /// [`SearchIndex::upgrade`]), until done or shutdown. Started with the
+    /// server, so an upgraded deployment finds its old documents again
+    /// without a reindex.
+    pub async fn upgrade(self, mut shutdown: watch::Receiver<bool>) {
+        let started = std::time::Instant::now();
+        tokio::select! {
+            result = self.index.upgrade() => match result {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(documents = n, seconds = started.elapsed().as_secs_f64(), "search index re-analyzed");
+                    self.changed.notify_one();
+                }
+                Err(e) => tracing::warn!(error = %e, "search index not re-analyzed; run a reindex"),
+            },
+            _ = shutdown.changed() => {}
+        }
+    }
+
     /// Rebuilds the index from every source; returns the documents indexed per kind.
     pub async fn reindex(&self) -> Result<Vec<(Kind, u64)>, DomainError> {
         self.index.clear().await?;

@@ -11,6 +11,7 @@
 //! event, or a full queue). [`SearchService`] ([`IndexSearch`]) answers queries with
 //! visibility, filters, ranking, snippets and cursor pagination.
 
+pub mod analysis;
 mod document;
 mod index;
 mod indexer;
@@ -27,7 +28,7 @@ pub use index::{
 pub use indexer::{IndexFeed, Indexer, IndexingBus, indexing_bus};
 pub use service::{IndexSearch, SearchService};
 pub use source::{Change, ContentSource, ScanBatch};
-pub use text::{highlight, html_to_text, within_one_edit, words};
+pub use text::{highlight, html_to_text, within_one_edit};
 pub use types::{SearchHit, SearchParams, SearchScope};
 
 /// A time as the index stores it (epoch milliseconds).

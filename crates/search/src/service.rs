@@ -1,11 +1,14 @@
 //! [`SearchService`]: what the HTTP shell calls, implemented by [`IndexSearch`].
 
+use crate::analysis::{folded_words, term, without_stop_words};
+use crate::index::Hit;
 use crate::index::{IndexQuery, SearchIndex, SearchPosition};
-use crate::text::{highlight, words};
+use crate::text::{highlight, lead, mark_matches};
 use crate::types::{SearchHit, SearchParams, SearchScope};
 use async_trait::async_trait;
 use p2p_kernel::FieldCode;
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
+use std::collections::HashSet;
 
 const MAX_QUERY_CHARS: usize = 200;
 const MAX_QUERY_WORDS: usize = 10;
@@ -63,8 +66,8 @@ impl SearchService for IndexSearch {
                 format!("give 1 to {MAX_QUERY_CHARS} characters to search for"),
             ));
         }
-        let terms = words(q);
-        if terms.is_empty() || terms.len() > MAX_QUERY_WORDS {
+        let words = folded_words(q);
+        if words.is_empty() || words.len() > MAX_QUERY_WORDS {
             return Err(DomainError::invalid_field(
                 "q",
                 FieldCode::InvalidQuery,
@@ -92,8 +95,25 @@ impl SearchService for IndexSearch {
             ));
         }
         let after: Option<SearchPosition> = page.position()?;
+        // Each word with its typo corrections (folded words), as terms.
+        let groups: Vec<Vec<String>> = self
+            .index
+            .expand(&without_stop_words(words))
+            .await?
+            .iter()
+            .map(|group| {
+                let mut terms: Vec<String> = Vec::with_capacity(group.len());
+                for t in group.iter().map(|w| term(w)) {
+                    if !terms.contains(&t) {
+                        terms.push(t);
+                    }
+                }
+                terms
+            })
+            .collect();
+        let matched: HashSet<String> = groups.iter().flatten().cloned().collect();
         let query = IndexQuery {
-            groups: self.index.expand(&terms).await?,
+            groups,
             kinds,
             viewer_org: Some(actor.org_id.0),
             see_all: actor.is_superuser,
@@ -110,11 +130,7 @@ impl SearchService for IndexSearch {
             Page::from_rows(hits, &page, |h| h.position()).map(|h| SearchHit {
                 kind: h.head.kind,
                 id: h.head.id,
-                snippet: highlight(if h.raw_snippet.is_empty() {
-                    &h.head.title
-                } else {
-                    &h.raw_snippet
-                }),
+                snippet: highlight(&snippet(&h, &matched)),
                 title: h.head.title,
                 score: h.score,
                 organization_id: h.head.organization_id,
@@ -124,4 +140,18 @@ impl SearchService for IndexSearch {
             }),
         )
     }
+}
+
+/// A hit's raw snippet: the matched words of its body, else of its title,
+/// else the start of its body (or its title).
+fn snippet(hit: &Hit, matched: &HashSet<String>) -> String {
+    mark_matches(&hit.text, matched)
+        .or_else(|| mark_matches(&hit.head.title, matched))
+        .unwrap_or_else(|| {
+            lead(if hit.text.is_empty() {
+                &hit.head.title
+            } else {
+                &hit.text
+            })
+        })
 }

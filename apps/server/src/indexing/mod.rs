@@ -91,6 +91,7 @@ impl Discovery {
         };
         vec![
             tokio::spawn(self.indexer.clone().run(shutdown.clone())),
+            tokio::spawn(self.indexer.clone().upgrade(shutdown.clone())),
             tokio::spawn(refresher.run(shutdown.clone())),
         ]
     }

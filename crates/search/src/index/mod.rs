@@ -7,6 +7,7 @@ mod by_author;
 mod query;
 mod read;
 mod typo;
+mod upgrade;
 mod write;
 
 pub use query::{Hit, IndexQuery, SearchPosition};

@@ -1,5 +1,11 @@
 //! Full-text queries: match, filter by visibility and facets, rank (title
-//! over tags over body, plus a recency boost), highlight, keyset-paginate.
+//! over tags over body, plus a recency boost), keyset-paginate.
+//!
+//! Both backends match the terms of the analysis chain (`crate::analysis`),
+//! stored beside the original text: PostgreSQL's `simple` configuration and
+//! FTS5's `unicode61` tokenizer only split them on spaces, so the same terms
+//! match on both. Snippets are cut in Rust from the original text
+//! (`text::mark_matches`).
 //!
 //! Score = relevance + 0.1 per year since 2025 of the document's creation,
 //! rounded to 6 decimals. The recency term is a function of the document
@@ -12,7 +18,6 @@
 
 use super::{DocumentHead, SearchIndex, from_ms, get};
 use crate::document::Kind;
-use crate::text::{MARK_END, MARK_START};
 use p2p_kernel::DomainError;
 use sea_orm::Value;
 use serde::{Deserialize, Serialize};
@@ -31,6 +36,9 @@ const MS_PER_YEAR: f64 = 31_536_000_000.0;
 /// Ten pages of 20; deeper results are not served.
 pub const CANDIDATES: u32 = 200;
 
+/// Characters of a body a snippet is cut from.
+const SNIPPET_SOURCE_CHARS: u32 = 4000;
+
 /// Where a results page ends (the next one starts strictly after it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SearchPosition {
@@ -42,7 +50,8 @@ pub struct SearchPosition {
 /// A validated query against the index.
 #[derive(Clone, Debug, Default)]
 pub struct IndexQuery {
-    /// Every group must match; a group matches when one of its words does.
+    /// Every group must match; a group matches when one of its terms
+    /// (analyzed words, see `crate::analysis::term`) does.
     pub groups: Vec<Vec<String>>,
     pub kinds: Vec<Kind>,
     /// The caller's organization: its drafts are visible to it.
@@ -62,8 +71,9 @@ pub struct IndexQuery {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hit {
     pub head: DocumentHead,
-    /// Raw snippet with match marks (see `text::highlight`).
-    pub raw_snippet: String,
+    /// The start of the body (empty for documents without one), where the
+    /// snippet is cut from.
+    pub text: String,
     pub score: f64,
     pub created_at: OffsetDateTime,
 }
@@ -118,7 +128,7 @@ impl SearchIndex {
                 .join(" AND ")
         };
         let ts_literal = if pg {
-            // Words are letters and digits only; anything else is dropped
+            // Terms are letters and digits only; anything else is dropped
             // so nothing can end the literal.
             match_expr
                 .chars()
@@ -178,34 +188,28 @@ impl SearchIndex {
             // The tsquery is inlined (it holds only letters, digits and
             // `( ) | &`), so the planner estimates its selectivity and walks
             // the recency index for frequent words, the GIN index for rare ones.
-            let tsq = format!("to_tsquery('english', '{ts_literal}')");
+            let tsq = format!("to_tsquery('simple', '{ts_literal}')");
             format!(
                 "SELECT h.kind, h.id, h.parent_id, h.organization_id, h.author_id, h.title,
-                   h.created_at, h.score,
-                   ts_headline('english', CASE WHEN h.body = '' THEN h.title ELSE left(h.body, 4000) END,
-                     {tsq},
-                     'StartSel=\"{MARK_START}\", StopSel=\"{MARK_END}\", MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet
+                   h.created_at, h.score, left(h.body, {SNIPPET_SOURCE_CHARS}) AS text
                  FROM (
-                   SELECT * FROM (
-                     SELECT {cols}, d.body,
-                       ROUND(CAST(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', d.tsv, {tsq}, 32) + {recency} AS numeric), 6)::float8 AS score
-                     FROM (
-                       SELECT d.* FROM search_documents d
-                       WHERE d.tsv @@ {tsq} AND {filters}
-                       ORDER BY d.created_at DESC LIMIT {CANDIDATES}
-                     ) d
-                   ) h {after}
-                   ORDER BY h.score DESC, h.kind DESC, h.id DESC
-                   LIMIT {limit}
-                 ) h
-                 ORDER BY h.score DESC, h.kind DESC, h.id DESC"
+                   SELECT {cols}, d.body,
+                     ROUND(CAST(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', d.tsv, {tsq}, 32) + {recency} AS numeric), 6)::float8 AS score
+                   FROM (
+                     SELECT d.* FROM search_documents d
+                     WHERE d.tsv @@ {tsq} AND {filters}
+                     ORDER BY d.created_at DESC LIMIT {CANDIDATES}
+                   ) d
+                 ) h {after}
+                 ORDER BY h.score DESC, h.kind DESC, h.id DESC
+                 LIMIT {limit}"
             )
         } else {
             format!(
                 "WITH hits AS MATERIALIZED (
                    SELECT {cols},
                      ROUND(-bm25(search_fts, 10.0, 5.0, 1.0) + {recency}, 6) AS score,
-                     snippet(search_fts, -1, char(57344), char(57345), ' … ', 16) AS snippet
+                     substr(d.body, 1, {SNIPPET_SOURCE_CHARS}) AS text
                    FROM search_fts JOIN search_documents d ON d.seq = search_fts.rowid
                    WHERE search_fts MATCH {m} AND {filters}
                    ORDER BY d.created_at DESC LIMIT {CANDIDATES}
@@ -220,7 +224,7 @@ impl SearchIndex {
             .map(|r| {
                 Ok(Hit {
                     head: DocumentHead::from_row(r)?,
-                    raw_snippet: get::<Option<String>>(r, "snippet")?.unwrap_or_default(),
+                    text: get::<Option<String>>(r, "text")?.unwrap_or_default(),
                     score: get(r, "score")?,
                     created_at: from_ms(get(r, "created_at")?)?,
                 })

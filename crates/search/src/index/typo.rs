@@ -1,6 +1,8 @@
 //! Typo tolerance: a query word of [`TYPO_MIN_LEN`]+ letters that is not in
-//! the vocabulary (`search_terms`) also matches the vocabulary words at most
-//! one edit away. Candidates come from the `pg_trgm` GIN index on PostgreSQL
+//! the vocabulary (`search_terms`: the indexed words, folded by
+//! `p2p_kernel::text::arabic::fold`, before stemming) also matches the
+//! vocabulary words at most one edit away, on folded forms (so «الصمامت»
+//! finds «الصمامات» and a missing hamza is no edit at all). Candidates come from the `pg_trgm` GIN index on PostgreSQL
 //! (trigram similarity, loose threshold) and from the words of neighbouring
 //! length on SQLite; both are then checked exactly with [`within_one_edit`].
 

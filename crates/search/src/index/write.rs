@@ -1,8 +1,9 @@
 //! Writes: upsert and removal of documents, and the vocabulary.
 
 use super::{SearchIndex, to_i64, to_ms};
+use crate::analysis::{ANALYSIS_VERSION, body_terms, folded_words, terms};
 use crate::document::{Kind, SearchDocument};
-use crate::text::{TYPO_MIN_LEN, words};
+use crate::text::TYPO_MIN_LEN;
 use p2p_kernel::DomainError;
 use sea_orm::Value;
 use uuid::Uuid;
@@ -12,9 +13,10 @@ const MAX_TERMS_PER_DOCUMENT: usize = 2_000;
 
 const COLUMNS: &str = "INSERT INTO search_documents
     (kind, id, parent_id, organization_id, author_id, title, body, tags, industry, city,
-     published, searchable, replies, upvotes, participants, views, best_answer, created_at, active_at)
+     published, searchable, replies, upvotes, participants, views, best_answer, created_at, active_at,
+     terms_title, terms_tags, terms_body, analysis)
     VALUES ";
-const PER_ROW: usize = 19;
+const PER_ROW: usize = 23;
 const ON_CONFLICT: &str = " ON CONFLICT (kind, id) DO UPDATE SET
      parent_id = excluded.parent_id, organization_id = excluded.organization_id,
      author_id = excluded.author_id, title = excluded.title, body = excluded.body,
@@ -23,7 +25,9 @@ const ON_CONFLICT: &str = " ON CONFLICT (kind, id) DO UPDATE SET
      replies = excluded.replies, upvotes = excluded.upvotes,
      participants = excluded.participants, views = excluded.views,
      best_answer = excluded.best_answer, created_at = excluded.created_at,
-     active_at = excluded.active_at";
+     active_at = excluded.active_at, terms_title = excluded.terms_title,
+     terms_tags = excluded.terms_tags, terms_body = excluded.terms_body,
+     analysis = excluded.analysis";
 /// Documents per multi-row INSERT in a bulk upsert.
 const BULK_ROWS: usize = 100;
 
@@ -48,6 +52,7 @@ fn opt(id: Option<Uuid>) -> Value {
 /// The column values of a document, in [`COLUMNS`] order.
 fn row(doc: &SearchDocument) -> [Value; PER_ROW] {
     let m = doc.metrics;
+    let tags = tags_column(&doc.tags);
     [
         doc.kind.as_str().into(),
         doc.id.to_string().into(),
@@ -56,7 +61,7 @@ fn row(doc: &SearchDocument) -> [Value; PER_ROW] {
         opt(doc.author_id),
         doc.title.clone().into(),
         doc.body.clone().into(),
-        tags_column(&doc.tags).into(),
+        tags.clone().into(),
         doc.industry.clone().into(),
         doc.city.clone().into(),
         i32::from(doc.published).into(),
@@ -68,6 +73,10 @@ fn row(doc: &SearchDocument) -> [Value; PER_ROW] {
         i32::from(m.best_answer).into(),
         to_ms(doc.created_at).into(),
         to_ms(doc.active_at).into(),
+        terms(&doc.title).into(),
+        terms(&tags).into(),
+        body_terms(&doc.body).into(),
+        ANALYSIS_VERSION.into(),
     ]
 }
 
@@ -127,12 +136,15 @@ impl SearchIndex {
     /// Gives the documents whose parent `parent` is its title and tags (only
     /// those that differ are rewritten).
     pub async fn inherit(&self, parent: &SearchDocument) -> Result<u64, DomainError> {
+        let tags = tags_column(&parent.tags);
         self.execute(
-            "UPDATE search_documents SET title = $1, tags = $2
-             WHERE parent_id = $3 AND (title <> $1 OR tags <> $2)",
+            "UPDATE search_documents SET title = $1, tags = $2, terms_title = $3, terms_tags = $4
+             WHERE parent_id = $5 AND (title <> $1 OR tags <> $2)",
             vec![
                 parent.title.clone().into(),
-                tags_column(&parent.tags).into(),
+                tags.clone().into(),
+                terms(&parent.title).into(),
+                terms(&tags).into(),
                 parent.id.to_string().into(),
             ],
         )
@@ -157,7 +169,7 @@ impl SearchIndex {
     }
 
     /// Adds words to the vocabulary (each at most once per call).
-    async fn add_terms(&self, terms: &[String]) -> Result<(), DomainError> {
+    pub(crate) async fn add_terms(&self, terms: &[String]) -> Result<(), DomainError> {
         for chunk in power_of_two_chunks(terms, 128) {
             let mut sql = String::from("INSERT INTO search_terms (term, len) VALUES ");
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
@@ -180,17 +192,25 @@ impl SearchIndex {
     }
 }
 
-/// The words of searchable documents worth a typo match, each once.
+/// The folded words of searchable documents worth a typo match, each once.
 fn vocabulary_of(docs: &[&SearchDocument]) -> Vec<String> {
+    vocabulary(
+        docs.iter()
+            .filter(|d| d.searchable)
+            .map(|d| format!("{} {} {}", d.title, d.tags.join(" "), d.body)),
+    )
+}
+
+/// The folded words of texts worth a typo match, each once.
+pub(crate) fn vocabulary(texts: impl Iterator<Item = String>) -> Vec<String> {
     let mut vocabulary: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for doc in docs.iter().filter(|d| d.searchable) {
-        let text = format!("{} {} {}", doc.title, doc.tags.join(" "), doc.body);
-        let terms = words(&text)
+    for text in texts {
+        let words = folded_words(&text)
             .into_iter()
             .filter(|w| w.chars().count() >= TYPO_MIN_LEN - 1)
             .take(MAX_TERMS_PER_DOCUMENT);
-        for term in terms {
+        for term in words {
             if seen.insert(term.clone()) {
                 vocabulary.push(term);
             }

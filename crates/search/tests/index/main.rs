@@ -6,5 +6,7 @@
 
 mod by_author;
 mod feed;
+mod relevance;
 mod search;
 mod support;
+mod upgrade;
