@@ -20,6 +20,7 @@ mod m20261207_000031_notification_groups;
 mod m20261207_000041_reports;
 mod m20261207_000042_hidden_content;
 mod m20261208_000011_search_analysis;
+mod m20261208_000012_user_search_name;
 mod m20261208_000020_message_moderation;
 mod m20261208_000031_user_locale;
 mod m20261208_000041_use_case_json;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000041_reports::Migration),
             Box::new(m20261207_000042_hidden_content::Migration),
             Box::new(m20261208_000011_search_analysis::Migration),
+            Box::new(m20261208_000012_user_search_name::Migration),
             Box::new(m20261208_000020_message_moderation::Migration),
             Box::new(m20261208_000031_user_locale::Migration),
             Box::new(m20261208_000041_use_case_json::Migration),

@@ -34,6 +34,7 @@ mod realtime_limits;
 mod realtime_origin;
 mod realtime_replay;
 mod search;
+mod search_arabic;
 mod slow_bodies;
 mod url_fields;
 mod usecases;

@@ -28,6 +28,7 @@ fn user(first_name: &str, locale: Locale) -> user::Model {
         updated_at: now,
         last_login_at: None,
         locale: locale.as_str().into(),
+        search_name: String::new(),
     }
 }
 

@@ -2,8 +2,9 @@
 
 use crate::entity::user::{Column, Entity, Model};
 use p2p_kernel::persistence::{db_error, db_time};
+use p2p_kernel::text::arabic::fold;
 use p2p_kernel::{DomainError, Page, PageRequest};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -38,7 +39,8 @@ fn escape_like(s: &str) -> String {
 pub(crate) struct UserFilter<'a> {
     pub org: Uuid,
     pub active_only: bool,
-    /// Case-insensitive substring of first name, last name or email.
+    /// Substring of first name, last name or email, compared folded
+    /// (`search_name`: case, Arabic alef forms, diacritics… do not matter).
     pub q: Option<&'a str>,
 }
 
@@ -54,17 +56,9 @@ pub(crate) async fn users_page(
     }
     if let Some(q) = filter.q.map(str::trim).filter(|q| !q.is_empty()) {
         let q: String = q.chars().take(MAX_QUERY_CHARS).collect();
-        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        let like = |col: Column| {
-            Expr::expr(Func::lower(Expr::col(col)))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        query = query.filter(
-            Condition::any()
-                .add(like(Column::FirstName))
-                .add(like(Column::LastName))
-                .add(like(Column::Email)),
-        );
+        let pattern = format!("%{}%", escape_like(&fold(&q)));
+        query =
+            query.filter(Expr::col(Column::SearchName).like(LikeExpr::new(pattern).escape('\\')));
     }
     if let Some(p) = position {
         let t = db_time(p.t);

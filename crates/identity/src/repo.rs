@@ -5,6 +5,7 @@ use crate::errors;
 use crate::token;
 use p2p_kernel::persistence::{db_error, is_unique_violation};
 use p2p_kernel::ports::mention_handle;
+use p2p_kernel::text::arabic::fold;
 use p2p_kernel::{DomainError, Locale, Role};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
@@ -33,6 +34,17 @@ pub(crate) fn handle_of(first_name: &str, last_name: &str) -> String {
         .collect()
 }
 
+/// The stored `search_name` of a user: first name, last name and email,
+/// folded by [`p2p_kernel::text::arabic::fold`] (so «احمد» and «أحمد» meet).
+/// Erased users have none.
+pub(crate) fn search_name_of(first_name: &str, last_name: &str, email: &str) -> String {
+    fold(&format!(
+        "{} {} {email}",
+        first_name.trim(),
+        last_name.trim()
+    ))
+}
+
 /// Inserts a user; a taken email (unique index `ux_users_email`) is 409 `email_taken`.
 pub(crate) async fn insert(
     conn: &impl ConnectionTrait,
@@ -42,7 +54,7 @@ pub(crate) async fn insert(
     let model = Model {
         id: Uuid::now_v7(),
         organization_id: new.organization_id,
-        email: new.email,
+        email: new.email.clone(),
         password_hash: new.password_hash,
         handle: handle_of(&new.first_name, &new.last_name),
         first_name: new.first_name.trim().to_owned(),
@@ -61,6 +73,7 @@ pub(crate) async fn insert(
         updated_at: now,
         last_login_at: None,
         locale: new.locale.as_str().to_owned(),
+        search_name: search_name_of(&new.first_name, &new.last_name, &new.email),
     };
     let row: ActiveModel = model.clone().into();
     match Entity::insert(row).exec_without_returning(conn).await {

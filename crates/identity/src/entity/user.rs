@@ -31,6 +31,9 @@ pub struct Model {
     pub last_login_at: Option<TimeDateTimeWithTimeZone>,
     /// The language of the user's emails: `ar` or `en` ([`p2p_kernel::Locale`]).
     pub locale: String,
+    /// What the user list's `q` matches: [`crate::repo::search_name_of`]
+    /// the names and email (Arabic spelling folded, lower case).
+    pub search_name: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -75,9 +75,11 @@ impl Identity {
                 user.last_name = last.trim().to_owned();
             }
             user.handle = repo::handle_of(&user.first_name, &user.last_name);
+            user.search_name = repo::search_name_of(&user.first_name, &user.last_name, &user.email);
             changes.push((Column::FirstName, user.first_name.clone().into()));
             changes.push((Column::LastName, user.last_name.clone().into()));
             changes.push((Column::Handle, user.handle.clone().into()));
+            changes.push((Column::SearchName, user.search_name.clone().into()));
         }
         if let Some(v) = patch.job_title {
             user.job_title = optional(&v);
