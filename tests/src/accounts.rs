@@ -153,19 +153,12 @@ impl TestApp {
     /// database), then signed in over the API. Superusers have no HTTP route.
     pub async fn superuser(&self, label: &str) -> Session {
         let email = unique_email(label);
-        let identity = &self.state().services.identity;
-        // On SQLite the identity service's deferred transaction can meet a
-        // write of the running server's workers (`database is locked`,
-        // SQLITE_BUSY_SNAPSHOT); the command is idempotent, so an operator
-        // would run it again: so does the harness, a few times.
-        let mut attempts = 0;
-        while let Err(e) = identity
+        self.state()
+            .services
+            .identity
             .create_superuser(&email, PASSWORD, "Platform", "Operator")
             .await
-        {
-            attempts += 1;
-            assert!(attempts < 5, "create-superuser: {e}");
-        }
+            .unwrap_or_else(|e| panic!("create-superuser: {e}"));
         let resp = self.login(&email, PASSWORD).await;
         resp.assert_status(200);
         Session::from_auth(&email, resp.json)

@@ -5,11 +5,11 @@
 use crate::config::{IdentityConfig, RateRule};
 use crate::jwt::JwtKeys;
 use crate::password::Passwords;
-use p2p_kernel::persistence::{db_error, db_time};
+use p2p_kernel::persistence::{begin_write, db_error, db_time};
 use p2p_kernel::ports::{Cache, Clock, EventBus, OutgoingEmail, RateDecision, RateLimiter};
 use p2p_kernel::{DomainError, Event};
 use p2p_orgs::OrganizationRegistry;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
 use std::sync::Arc;
 use time::OffsetDateTime;
 
@@ -84,8 +84,10 @@ impl Identity {
         db_time(self.inner.clock.now())
     }
 
+    /// A writing transaction (on SQLite it takes the write lock at once, so a
+    /// transaction that reads first never fails with "database is locked").
     pub(crate) async fn begin(&self) -> Result<DatabaseTransaction, DomainError> {
-        self.inner.db.begin().await.map_err(db_error)
+        begin_write(&self.inner.db).await
     }
 
     /// Queues an email in the caller's transaction (delivered after commit).

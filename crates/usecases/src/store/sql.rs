@@ -7,13 +7,13 @@ use super::{
 use crate::doc::UseCaseDoc;
 use crate::types::{FacetCount, Facets, Sort, Status};
 use async_trait::async_trait;
-use p2p_kernel::persistence::{db_error, stored};
+use p2p_kernel::persistence::{begin_write, db_error, stored};
 use p2p_kernel::ports::HiddenFilter;
 use p2p_kernel::{DayCount, DomainError};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -299,7 +299,7 @@ impl UseCaseStore for SqlUseCaseStore {
     }
 
     async fn insert_many(&self, docs: &[UseCaseDoc]) -> Result<(), DomainError> {
-        let txn = self.db.begin().await.map_err(db_error)?;
+        let txn = begin_write(&self.db).await?;
         for chunk in docs.chunks(INSERT_CHUNK) {
             let rows = chunk.iter().map(row).collect::<Result<Vec<_>, _>>()?;
             use_case::Entity::insert_many(rows)
@@ -336,7 +336,7 @@ impl UseCaseStore for SqlUseCaseStore {
     }
 
     async fn replace(&self, doc: &UseCaseDoc) -> Result<bool, DomainError> {
-        let txn = self.db.begin().await.map_err(db_error)?;
+        let txn = begin_write(&self.db).await?;
         let mut active = row(doc)?;
         active.view_count = sea_orm::ActiveValue::NotSet;
         let updated = use_case::Entity::update_many()
@@ -365,7 +365,7 @@ impl UseCaseStore for SqlUseCaseStore {
     }
 
     async fn delete(&self, id: Uuid) -> Result<bool, DomainError> {
-        let txn = self.db.begin().await.map_err(db_error)?;
+        let txn = begin_write(&self.db).await?;
         term::Entity::delete_many()
             .filter(term::Column::UseCaseId.eq(id))
             .exec(&txn)
