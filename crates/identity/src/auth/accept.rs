@@ -19,10 +19,7 @@ impl Identity {
         let now = self.now();
         let invitation = invites::check(self.db(), &req.token, now).await?;
         let mut v = Validator::new();
-        v.length("first_name", &req.first_name, 1, 100);
-        v.plain_text("first_name", &req.first_name);
-        v.length("last_name", &req.last_name, 1, 100);
-        v.plain_text("last_name", &req.last_name);
+        super::check_names(&mut v, &req.first_name, &req.last_name);
         for f in check_policy("password", &req.password, &invitation.email) {
             v.push(f);
         }

@@ -14,11 +14,34 @@ mod verify;
 pub(crate) use refresh::revoke_all_sessions;
 
 use crate::Identity;
-use p2p_kernel::DomainError;
 use p2p_kernel::ids::OrgId;
 use p2p_kernel::persistence::db_error;
+use p2p_kernel::validate::Validator;
+use p2p_kernel::{DomainError, FieldCode};
 use p2p_orgs::OrganizationView;
 use sea_orm::ConnectionTrait;
+
+/// The longest first or last name, in characters.
+const NAME_MAX: usize = 100;
+
+/// Checks a new account's first and last name (sign-up, invitations, superusers).
+fn check_names(v: &mut Validator, first_name: &str, last_name: &str) {
+    for (field, value) in [("first_name", first_name), ("last_name", last_name)] {
+        v.length(field, value, 1, NAME_MAX);
+        v.plain_text(field, value);
+    }
+}
+
+/// The domain of a valid email address (a new organization is claimed by it).
+fn domain_of(email: &str) -> Result<String, DomainError> {
+    p2p_orgs::email_domain(email).ok_or_else(|| {
+        DomainError::invalid_field(
+            "email",
+            FieldCode::InvalidEmail,
+            "must be a valid email address",
+        )
+    })
+}
 
 impl Identity {
     /// The organization view of `org` (for auth responses).

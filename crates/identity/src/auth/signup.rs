@@ -4,12 +4,11 @@ use crate::service::commit;
 use crate::types::{AuthResponse, ClientInfo, SignupRequest};
 use crate::views::profile;
 use crate::{Identity, errors};
-use p2p_kernel::FieldCode;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{DomainError, Role};
 use p2p_orgs::OrganizationView;
-use p2p_orgs::{CreateOrgError, NewOrganization, email_domain};
+use p2p_orgs::{CreateOrgError, NewOrganization};
 
 impl Identity {
     pub(crate) async fn signup(
@@ -27,23 +26,14 @@ impl Identity {
         let email = normalize_email(&req.email);
         let mut v = Validator::new();
         v.email("email", &email);
-        v.length("first_name", &req.first_name, 1, 100);
-        v.plain_text("first_name", &req.first_name);
-        v.length("last_name", &req.last_name, 1, 100);
-        v.plain_text("last_name", &req.last_name);
+        super::check_names(&mut v, &req.first_name, &req.last_name);
         v.length("organization_name", &req.organization_name, 1, 200);
         v.plain_text("organization_name", &req.organization_name);
         for f in check_policy("password", &req.password, &email) {
             v.push(f);
         }
         v.finish()?;
-        let domain = email_domain(&email).ok_or_else(|| {
-            DomainError::invalid_field(
-                "email",
-                FieldCode::InvalidEmail,
-                "must be a valid email address",
-            )
-        })?;
+        let domain = super::domain_of(&email)?;
         let password_hash = self.passwords().hash(&req.password).await?;
 
         let now = self.now();

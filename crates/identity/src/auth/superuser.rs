@@ -5,11 +5,10 @@ use crate::repo::{self, NewUser};
 use crate::service::commit;
 use crate::types::UserProfile;
 use crate::views::profile;
-use p2p_kernel::FieldCode;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
 use p2p_kernel::{DomainError, Role};
-use p2p_orgs::{CreateOrgError, NewOrganization, email_domain};
+use p2p_orgs::{CreateOrgError, NewOrganization};
 
 impl Identity {
     pub(crate) async fn create_superuser(
@@ -22,21 +21,12 @@ impl Identity {
         let email = normalize_email(email);
         let mut v = Validator::new();
         v.email("email", &email);
-        v.length("first_name", first_name, 1, 100);
-        v.plain_text("first_name", first_name);
-        v.length("last_name", last_name, 1, 100);
-        v.plain_text("last_name", last_name);
+        super::check_names(&mut v, first_name, last_name);
         for f in check_policy("password", password, &email) {
             v.push(f);
         }
         v.finish()?;
-        let domain = email_domain(&email).ok_or_else(|| {
-            DomainError::invalid_field(
-                "email",
-                FieldCode::InvalidEmail,
-                "must be a valid email address",
-            )
-        })?;
+        let domain = super::domain_of(&email)?;
         let password_hash = self.passwords().hash(password).await?;
         let now = self.now();
         let txn = self.begin().await?;
