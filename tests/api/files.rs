@@ -171,7 +171,7 @@ async fn presigned_upload_round_trip() {
         .post(
             "/api/v1/files/presign",
             me.token(),
-            &json!({"filename": "report.pdf", "content_type": "application/pdf", "size": document.len()}),
+            &json!({"filename": "تقرير الصيانة.pdf", "content_type": "application/pdf", "size": document.len()}),
         )
         .await;
     resp.assert_status(201);
@@ -196,6 +196,23 @@ async fn presigned_upload_round_trip() {
     assert!(uploaded.status().is_success(), "{}", uploaded.status());
 
     assert_eq!(fetch(&app, &path, &me).await, document, "byte for byte");
+    // The Arabic name survives the download, RFC 5987-encoded.
+    let redirect = app.get(&path, me.token()).await;
+    let location = redirect.header("location").expect("location").to_owned();
+    let download = app.client.get(&location).send().await.unwrap();
+    let disposition = download
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment")
+            && disposition.contains(
+                "filename*=UTF-8''%D8%AA%D9%82%D8%B1%D9%8A%D8%B1%20%D8%A7%D9%84%D8%B5%D9%8A%D8%A7%D9%86%D8%A9.pdf"
+            ),
+        "{disposition}"
+    );
     app.get(&path, outsider.token())
         .await
         .assert_problem(404, "not_found");
