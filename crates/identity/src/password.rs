@@ -7,6 +7,7 @@ use p2p_kernel::FieldCode;
 use p2p_kernel::{DomainError, FieldError};
 use rand::RngCore;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Semaphore;
 
 /// argon2id memory cost in KiB (19 MiB, OWASP).
@@ -54,13 +55,21 @@ fn verify_blocking(password: &str, hash: &str) -> Result<bool, DomainError> {
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    runs: Arc<AtomicU64>,
 }
 
 impl Passwords {
     pub fn new(concurrency: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            runs: Arc::default(),
         }
+    }
+
+    /// How many hashes and verifications it has run: every login attempt
+    /// costs exactly one, whether or not the account exists.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
     }
 
     async fn run<T: Send + 'static>(
@@ -74,6 +83,7 @@ impl Passwords {
             .await
             .map_err(DomainError::internal)?;
         let started = std::time::Instant::now();
+        self.runs.fetch_add(1, Ordering::Relaxed);
         let result = tokio::task::spawn_blocking(move || {
             let out = work();
             drop(permit);

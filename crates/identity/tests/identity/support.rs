@@ -4,7 +4,7 @@
 
 use p2p_identity::{
     AcceptInviteRequest, AuthResponse, ClientInfo, Identity, IdentityConfig, IdentityService,
-    InviteRequest, SignupRequest,
+    InviteRequest, Passwords, SignupRequest,
 };
 use p2p_kernel::adapters::memory::{BroadcastEventBus, MemoryCache, MemoryRateLimiter};
 use p2p_kernel::ports::UserDirectory;
@@ -30,6 +30,8 @@ pub struct Env {
     pub cache: Arc<MemoryCache>,
     pub events: Arc<BroadcastEventBus>,
     pub config: IdentityConfig,
+    /// The service's password hasher (it counts the hashes it runs).
+    pub passwords: Passwords,
 }
 
 impl Env {
@@ -222,6 +224,7 @@ fn environment(db: DatabaseConnection, config: IdentityConfig) -> Env {
         config.clone(),
     );
     let users = identity.user_directory();
+    let passwords = identity.passwords().clone();
     let orgs = Organizations::new(
         db.clone(),
         identity.member_directory(),
@@ -238,6 +241,7 @@ fn environment(db: DatabaseConnection, config: IdentityConfig) -> Env {
         cache,
         events,
         config,
+        passwords,
     }
 }
 
