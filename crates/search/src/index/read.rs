@@ -4,8 +4,8 @@
 use super::{DocumentHead, SearchIndex, from_ms, get, parse_kind, parse_uuid, to_ms};
 use crate::document::{Kind, Metrics};
 use p2p_kernel::DomainError;
-use p2p_kernel::persistence::{db_error, stored};
-use sea_orm::{ConnectionTrait, TransactionTrait, Value};
+use p2p_kernel::persistence::{begin_write, db_error, stored};
+use sea_orm::{ConnectionTrait, Value};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -191,7 +191,7 @@ impl SearchIndex {
         scores: &[(Kind, Uuid, f64, serde_json::Value)],
         at: OffsetDateTime,
     ) -> Result<(), DomainError> {
-        let txn = self.db.begin().await.map_err(db_error)?;
+        let txn = begin_write(&self.db).await?;
         txn.execute_raw(self.statement("DELETE FROM trending_scores", vec![]))
             .await
             .map_err(db_error)?;
