@@ -4,6 +4,7 @@
 use crate::backends::Backends;
 use crate::backends::retry::RetryPolicy;
 use crate::config::Settings;
+use crate::http::allowed_methods::AllowedMethods;
 use crate::http::body_deadline::body_deadline;
 use crate::http::extract;
 use crate::http::metrics_access::MetricsAccess;
@@ -121,9 +122,13 @@ impl Application {
             realtime,
             shutdown: shutdown_rx,
         };
-        let server = http_server(state.clone(), listener)?;
+        // Computed once from the same route functions the app registers, so
+        // the document (and the `Allow` of 405s read from it) cannot drift.
+        let openapi = routes::openapi_document();
+        let allowed = web::Data::new(AllowedMethods::from_document(&openapi));
+        let server = http_server(state.clone(), listener, openapi, allowed.clone())?;
         let metrics_server = metrics_listener
-            .map(|listener| metrics_server(state.clone(), listener))
+            .map(|listener| metrics_server(state.clone(), listener, allowed))
             .transpose()?;
         tracing::info!(port, metrics = ?state.settings.metrics.listen, "listening");
         Ok(Self {
@@ -238,7 +243,12 @@ fn cors(settings: &Settings) -> Cors {
     cors
 }
 
-fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+fn http_server(
+    state: AppState,
+    listener: TcpListener,
+    openapi: utoipa::openapi::OpenApi,
+    allowed: web::Data<AllowedMethods>,
+) -> anyhow::Result<Server> {
     let settings = state.settings.clone();
     let data = web::Data::new(state);
     let max_body = settings.max_body_bytes;
@@ -246,12 +256,6 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     let hsts = settings.environment == crate::config::Environment::Production;
     let metrics_access = web::Data::new(MetricsAccess::public(&settings));
     let app_settings = settings.clone();
-    // Computed once from the same route functions the app registers below,
-    // so the document cannot drift from the routes.
-    let openapi = routes::openapi_document();
-    let allowed = web::Data::new(crate::http::allowed_methods::AllowedMethods::from_document(
-        &openapi,
-    ));
     let mut server = HttpServer::new(move || {
         // Runs once on each worker thread, before it serves anything.
         routes::ws::serve_sockets_on_this_thread();
@@ -303,11 +307,12 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
 
 /// The dedicated metrics listener: `/metrics` (behind the token when one is
 /// configured) and 404 for anything else, on one worker.
-fn metrics_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+fn metrics_server(
+    state: AppState,
+    listener: TcpListener,
+    allowed: web::Data<AllowedMethods>,
+) -> anyhow::Result<Server> {
     let access = web::Data::new(MetricsAccess::dedicated(&state.settings));
-    let allowed = web::Data::new(crate::http::allowed_methods::AllowedMethods::from_document(
-        &routes::openapi_document(),
-    ));
     let shutdown_timeout = state.settings.shutdown_timeout.as_secs();
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {

@@ -49,15 +49,15 @@ pub struct ApiError {
     retry_after_secs: Option<u64>,
     /// Full description for the logs (never sent for 5xx).
     internal: Option<Box<str>>,
-    /// What SuperTokens SDK clients read besides the problem (rare: boxed).
-    sdk: Option<Box<SdkFields>>,
+    /// SuperTokens SDK fields and `Allow` (rare: boxed), see [`Extras`].
+    extras: Option<Box<Extras>>,
 }
 
 /// Rare additions to a problem response (boxed): what SuperTokens SDK clients
 /// read ([`Problem::message`], [`Problem::claim_validation_errors`]) and the
 /// `Allow` header of a 405.
 #[derive(Default)]
-struct SdkFields {
+struct Extras {
     allow: Option<String>,
     message: Option<String>,
     claim_errors: Option<serde_json::Value>,
@@ -70,19 +70,21 @@ impl ApiError {
 
     /// Adds the `message` SuperTokens SDKs read.
     pub fn with_message(mut self, message: &str) -> Self {
-        self.sdk.get_or_insert_with(Default::default).message = Some(message.to_owned());
+        self.extras.get_or_insert_with(Default::default).message = Some(message.to_owned());
         self
     }
 
     /// Adds the failed session claims (`claimValidationErrors`).
     pub fn with_claim_errors(mut self, errors: serde_json::Value) -> Self {
-        self.sdk.get_or_insert_with(Default::default).claim_errors = Some(errors);
+        self.extras
+            .get_or_insert_with(Default::default)
+            .claim_errors = Some(errors);
         self
     }
 
     /// The methods the resource does answer (`Allow` of a 405).
     pub fn with_allow(mut self, methods: &str) -> Self {
-        self.sdk.get_or_insert_with(Default::default).allow = Some(methods.to_owned());
+        self.extras.get_or_insert_with(Default::default).allow = Some(methods.to_owned());
         self
     }
 
@@ -135,8 +137,8 @@ impl ApiError {
             code,
             request_id: request_id::current(),
             errors: self.fields.iter().map(|f| f.localized(language)).collect(),
-            message: self.sdk.as_ref().and_then(|s| s.message.clone()),
-            claim_validation_errors: self.sdk.as_ref().and_then(|s| s.claim_errors.clone()),
+            message: self.extras.as_ref().and_then(|s| s.message.clone()),
+            claim_validation_errors: self.extras.as_ref().and_then(|s| s.claim_errors.clone()),
         }
     }
 }
@@ -151,7 +153,7 @@ impl<E: ErrorCode> From<E> for ApiError {
             fields: e.field_errors().to_vec(),
             retry_after_secs: e.retry_after_secs(),
             internal: kind.is_server_error().then(|| error_chain(&e).into()),
-            sdk: None,
+            extras: None,
         }
     }
 }
@@ -208,7 +210,7 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if let Some(allow) = self.sdk.as_ref().and_then(|s| s.allow.as_deref())
+        if let Some(allow) = self.extras.as_ref().and_then(|s| s.allow.as_deref())
             && let Ok(value) = HeaderValue::from_str(allow)
         {
             response.insert_header((header::ALLOW, value));
