@@ -7,6 +7,7 @@ mod arabic_mentions;
 mod audit_log;
 mod auth;
 mod avatar;
+mod backup;
 mod dashboard;
 mod domain_claims;
 mod erased_people;

@@ -128,6 +128,11 @@ impl TestApp {
         }
     }
 
+    /// The configuration the server was started with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// The server's state, for benchmarks that drive services in process.
     pub fn state(&self) -> &p2p_server::state::AppState {
         &self.state

@@ -2,6 +2,7 @@
 //! configuration and wiring. No business logic lives here.
 
 pub mod backends;
+pub mod backup;
 pub mod config;
 pub mod export;
 pub mod http;

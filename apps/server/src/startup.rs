@@ -2,8 +2,9 @@
 //! migrations and assembles the HTTP server; `main` and the tests share it.
 
 use crate::backends::Backends;
+use crate::backends::data_dir::DataDirLock;
 use crate::backends::retry::RetryPolicy;
-use crate::config::Settings;
+use crate::config::{DatabaseBackend, Settings};
 use crate::http::allowed_methods::AllowedMethods;
 use crate::http::body_deadline::body_deadline;
 use crate::http::extract;
@@ -44,6 +45,8 @@ pub struct Application {
     state: AppState,
     shutdown_tx: watch::Sender<bool>,
     workers: Vec<JoinHandle<()>>,
+    /// Held while serving the embedded default (see [`DataDirLock`]).
+    _data_dir_lock: Option<DataDirLock>,
 }
 
 impl Application {
@@ -71,6 +74,10 @@ impl Application {
                 settings.data_dir.display()
             )
         })?;
+        let data_dir_lock = match settings.database_backend {
+            DatabaseBackend::Sqlite => Some(DataDirLock::acquire(&settings.data_dir)?),
+            DatabaseBackend::Postgres => None,
+        };
         settings.resolve_jwt_secret()?;
 
         let backends = Backends::connect(&settings, retry).await?;
@@ -138,6 +145,7 @@ impl Application {
             state,
             shutdown_tx,
             workers,
+            _data_dir_lock: data_dir_lock,
         })
     }
 

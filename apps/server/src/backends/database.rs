@@ -54,19 +54,25 @@ pub async fn connect(
 
 /// Creates the directory of an SQLite database file (`sqlite://dir/file.db?...`).
 fn ensure_sqlite_dir(url: &str) -> std::io::Result<()> {
+    match sqlite_file(url)
+        .as_deref()
+        .and_then(std::path::Path::parent)
+    {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
+        _ => Ok(()),
+    }
+}
+
+/// The file of an SQLite URL (`sqlite://dir/file.db?...`); `None` for an
+/// in-memory database.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
         .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
-    }
-    match std::path::Path::new(path).parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
-        _ => Ok(()),
-    }
+    (!path.is_empty() && path != ":memory:").then(|| path.into())
 }
 
 /// Readiness of the relational database.

@@ -8,6 +8,7 @@
 //! | mail | SMTP (`SMTP_URL`) | `.eml` files in `<data dir>/mail` |
 //! | files | S3 (`S3_*`) | `<data dir>/files` |
 
+pub mod data_dir;
 pub mod database;
 pub mod files;
 pub mod mongo;

@@ -1,6 +1,7 @@
 //! The server binary's commands: `serve` (default), `migrate`, `openapi`,
-//! `healthcheck`. Operators run the same binary they deploy.
+//! `healthcheck`, `backup`, `restore`. Operators run the same binary they deploy.
 
+mod backup;
 mod context;
 mod migrate;
 mod reindex;
@@ -10,7 +11,7 @@ mod superuser;
 use p2p_server::config;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: p2p-server [serve | migrate <up|down|status|fresh> | create-superuser --email E [--first-name F --last-name L] (password in P2P_SUPERUSER_PASSWORD) | seed | reindex | openapi [PATH] | healthcheck | help]";
+const USAGE: &str = "usage: p2p-server [serve | migrate <up|down|status|fresh> | create-superuser --email E [--first-name F --last-name L] (password in P2P_SUPERUSER_PASSWORD) | seed | reindex | backup <DIR> | restore <DIR> | openapi [PATH] | healthcheck | help]";
 
 pub async fn run(args: Vec<String>) -> ExitCode {
     let command = args.first().map(String::as_str).unwrap_or("serve");
@@ -22,6 +23,8 @@ pub async fn run(args: Vec<String>) -> ExitCode {
         "create-superuser" => superuser::run(rest).await,
         "seed" => seed::run().await,
         "reindex" => reindex::run().await,
+        "backup" => backup::backup(rest).await,
+        "restore" => backup::restore(rest).await,
         "healthcheck" => healthcheck().await,
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
