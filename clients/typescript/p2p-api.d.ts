@@ -1201,7 +1201,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every configured backend answers (200), or which ones do not (503). */
+        /**
+         * Every configured backend answers (200), or which ones do not (503); 503
+         *     `draining` from SIGTERM on (`P2P_SHUTDOWN_DRAIN_SECS`), while requests
+         *     are still served, so a load balancer moves traffic away first.
+         */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -2462,7 +2466,10 @@ export interface components {
             checks: {
                 [key: string]: components["schemas"]["BackendStatus"];
             };
-            /** @description `ready` when every configured backend answers, else `unavailable`. */
+            /**
+             * @description `ready` when every configured backend answers, `unavailable` when one
+             *     does not, `draining` while the server shuts down (no checks then).
+             */
             status: string;
         };
         RefreshRequest: {
@@ -9686,7 +9693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a backend is down */
+            /** @description a backend is down, or the server is draining before it stops */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -36,6 +36,7 @@ mod realtime_origin;
 mod realtime_replay;
 mod search;
 mod search_arabic;
+mod shutdown;
 mod slow_bodies;
 mod url_fields;
 mod usecases;

@@ -44,6 +44,7 @@ pub struct Application {
     metrics_server: Option<Server>,
     state: AppState,
     shutdown_tx: watch::Sender<bool>,
+    draining_tx: watch::Sender<bool>,
     workers: Vec<JoinHandle<()>>,
     /// Held while serving the embedded default (see [`DataDirLock`]).
     _data_dir_lock: Option<DataDirLock>,
@@ -88,6 +89,7 @@ impl Application {
         }
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (draining_tx, draining_rx) = watch::channel(false);
         let outbox = OutboxWorker::new(
             backends.db.clone(),
             backends.mailer.clone(),
@@ -128,6 +130,7 @@ impl Application {
             metrics: crate::telemetry::metrics_handle(),
             realtime,
             shutdown: shutdown_rx,
+            draining: draining_rx,
         };
         // Computed once from the same route functions the app registers, so
         // the document (and the `Allow` of 405s read from it) cannot drift.
@@ -144,6 +147,7 @@ impl Application {
             metrics_server,
             state,
             shutdown_tx,
+            draining_tx,
             workers,
             _data_dir_lock: data_dir_lock,
         })
@@ -168,9 +172,14 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let shutdown_tx = self.shutdown_tx.clone();
+        let draining_tx = self.draining_tx.clone();
+        let drain = self.state.settings.shutdown_drain;
         let signals = tokio::spawn(async move {
             wait_for_signal().await;
-            tracing::info!("shutdown requested: draining");
+            tracing::info!(drain_secs = drain.as_secs(), "shutdown requested: draining");
+            let _ = draining_tx.send(true);
+            tokio::time::sleep(drain).await;
+            tracing::info!("closing the listener and the WebSockets");
             let _ = shutdown_tx.send(true);
             handle.stop(true).await;
         });

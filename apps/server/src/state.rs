@@ -17,4 +17,7 @@ pub struct AppState {
     pub realtime: p2p_realtime::Realtime,
     /// Turns true when the server starts shutting down (WebSockets close on it).
     pub shutdown: watch::Receiver<bool>,
+    /// Turns true on SIGTERM, `shutdown_drain` before `shutdown`: readiness
+    /// then answers 503 while requests are still served.
+    pub draining: watch::Receiver<bool>,
 }

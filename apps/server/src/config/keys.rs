@@ -35,6 +35,10 @@ pub struct Config {
     /// Default: pretty in development, JSON in production.
     pub log_format: Option<LogFormat>,
     pub shutdown_timeout_secs: u64,
+    /// On SIGTERM, how long the server keeps serving while `/health/ready`
+    /// answers 503 `draining`, so a load balancer stops sending it new
+    /// requests before it closes its listener and WebSockets (0: at once).
+    pub shutdown_drain_secs: u64,
     /// How long sent data may stay unacknowledged (a peer gone, or one that
     /// stopped reading: zero window) before the connection is dropped.
     pub unacked_timeout_secs: u64,
@@ -179,6 +183,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             log_format: None,
             shutdown_timeout_secs: 30,
+            shutdown_drain_secs: 0,
             unacked_timeout_secs: 60,
             workers: None,
             body: BodyConfig::default(),

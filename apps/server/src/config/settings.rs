@@ -82,6 +82,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
     pub shutdown_timeout: Duration,
+    /// See [`Config::shutdown_drain_secs`].
+    pub shutdown_drain: Duration,
     /// `TCP_USER_TIMEOUT` of accepted connections (see `Config::unacked_timeout_secs`).
     pub unacked_timeout: Duration,
     pub workers: Option<usize>,
@@ -274,6 +276,7 @@ impl Settings {
             max_body_bytes: config.max_body_bytes,
             log_format,
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout_secs),
+            shutdown_drain: Duration::from_secs(config.shutdown_drain_secs),
             unacked_timeout: Duration::from_secs(config.unacked_timeout_secs.max(1)),
             workers: config.workers,
             body_read,

@@ -33,7 +33,8 @@ pub struct BackendStatus {
 
 #[derive(Serialize, ToSchema)]
 pub struct ReadyStatus {
-    /// `ready` when every configured backend answers, else `unavailable`.
+    /// `ready` when every configured backend answers, `unavailable` when one
+    /// does not, `draining` while the server shuts down (no checks then).
     status: &'static str,
     checks: BTreeMap<&'static str, BackendStatus>,
 }
@@ -45,13 +46,21 @@ pub async fn live() -> web::Json<LiveStatus> {
     web::Json(LiveStatus { status: "ok" })
 }
 
-/// Every configured backend answers (200), or which ones do not (503).
+/// Every configured backend answers (200), or which ones do not (503); 503
+/// `draining` from SIGTERM on (`P2P_SHUTDOWN_DRAIN_SECS`), while requests
+/// are still served, so a load balancer moves traffic away first.
 #[utoipa::path(tag = "health", responses(
     (status = 200, body = ReadyStatus),
-    (status = 503, body = ReadyStatus, description = "a backend is down"),
+    (status = 503, body = ReadyStatus, description = "a backend is down, or the server is draining before it stops"),
 ))]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    if *state.draining.borrow() {
+        return HttpResponse::ServiceUnavailable().json(ReadyStatus {
+            status: "draining",
+            checks: Default::default(),
+        });
+    }
     let checks = futures_util::future::join_all(state.backends.probes.iter().map(check)).await;
     let all_up = checks.iter().all(|(_, s)| s.error.is_none());
     let body = ReadyStatus {
