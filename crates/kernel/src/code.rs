@@ -4,7 +4,7 @@
 //! here, with the Arabic `detail` of its problem documents, never spelled as a string
 //! literal elsewhere, and never renamed. The OpenAPI document lists them as an enum.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 macro_rules! codes {
@@ -70,6 +70,16 @@ codes! {
     /// The user already holds as many open WebSockets as allowed.
     TooManySockets = "too_many_sockets" => "لديك العدد الأقصى المسموح به من الاتصالات المفتوحة.",
 
+    // Frames a WebSocket refuses (`error` frames; the socket stays open).
+    /// A client frame that is not a `subscribe`, `unsubscribe` or `ping` object.
+    InvalidFrame = "invalid_frame" => "الإطار المرسل غير صالح؛ المتوقع كائن JSON من نوع subscribe أو unsubscribe أو ping.",
+    /// A channel name that is not `forum`, `topic:<id>`, `user:<id>` or `org:<id>`.
+    InvalidChannel = "invalid_channel" => "اسم القناة غير صالح.",
+    /// The socket is subscribed to as many channels as allowed.
+    TooManySubscriptions = "too_many_subscriptions" => "بلغت العدد الأقصى من القنوات على هذا الاتصال؛ ألغِ الاشتراك في إحداها أولًا.",
+    /// What a socket bound to one topic cannot do (choosing channels).
+    Unsupported = "unsupported" => "هذا الاتصال مخصص لموضوع واحد؛ استخدم /ws لاختيار القنوات.",
+
     // Identity: accounts, sessions, tokens, invitations.
     EmailTaken = "email_taken" => "هذا البريد الإلكتروني مسجّل مسبقًا.",
     OrganizationExists = "organization_exists" => "توجد منشأة مسجّلة بهذا الاسم أو النطاق.",
@@ -127,6 +137,19 @@ impl fmt::Display for Code {
 impl Serialize for Code {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Reads a code back from its text (clients of the realtime frames); an
+/// unknown text is an error.
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str() == text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown problem code `{text}`")))
     }
 }
 
@@ -192,5 +215,14 @@ mod tests {
             Some("\"topic_locked\"")
         );
         assert_eq!(Code::EmailTaken, "email_taken");
+    }
+
+    #[test]
+    fn deserializes_from_its_text_and_refuses_unknown_ones() {
+        for code in Code::ALL {
+            let text = serde_json::to_string(code).unwrap_or_default();
+            assert_eq!(serde_json::from_str::<Code>(&text).ok(), Some(*code));
+        }
+        assert!(serde_json::from_str::<Code>("\"no_such_code\"").is_err());
     }
 }

@@ -11,7 +11,7 @@ use crate::replay::Replay;
 use crate::sockets::{SocketCounts, SocketPermit};
 use bytes::Bytes;
 use p2p_kernel::ports::PortError;
-use p2p_kernel::{Actor, DomainError, ErrorCode};
+use p2p_kernel::{Actor, Code, DomainError, ErrorCode};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -250,7 +250,7 @@ impl Connection {
             Ok(frame) => frame,
             Err(_) => {
                 self.push(ServerFrame::error(
-                    "invalid_frame",
+                    Code::InvalidFrame,
                     "expected a JSON object with type subscribe, unsubscribe or ping",
                     None,
                 ));
@@ -263,7 +263,7 @@ impl Connection {
                 if self.bound =>
             {
                 self.push(ServerFrame::error(
-                    "unsupported",
+                    Code::Unsupported,
                     "this socket is bound to one topic; use /ws to choose channels",
                     Some(channel),
                 ));
@@ -276,13 +276,17 @@ impl Connection {
                         "at most {} subscribes per minute on one socket; retry in {retry_in} s",
                         self.subscribes.per_minute
                     );
-                    self.push(ServerFrame::error("rate_limited", message, Some(channel)));
+                    self.push(ServerFrame::error(
+                        Code::RateLimited,
+                        message,
+                        Some(channel),
+                    ));
                     return;
                 }
                 match Channel::parse(&channel) {
                     Ok(parsed) => self.subscribe_checked(parsed, since).await,
                     Err(e) => self.push(ServerFrame::error(
-                        "invalid_channel",
+                        Code::InvalidChannel,
                         e.to_string(),
                         Some(channel),
                     )),
@@ -296,7 +300,7 @@ impl Connection {
                     });
                 }
                 Err(e) => self.push(ServerFrame::error(
-                    "invalid_channel",
+                    Code::InvalidChannel,
                     e.to_string(),
                     Some(channel),
                 )),
@@ -383,7 +387,7 @@ impl Connection {
             error.public_detail()
         };
         self.push(ServerFrame::error(
-            error.code().as_str(),
+            error.code(),
             message,
             channel.map(|c| c.to_string()),
         ));
@@ -394,7 +398,7 @@ impl Connection {
             && self.subscriptions.len() >= self.max_subscriptions as usize
         {
             self.push(ServerFrame::error(
-                "too_many_subscriptions",
+                Code::TooManySubscriptions,
                 format!(
                     "at most {} channels per connection; unsubscribe from one first",
                     self.max_subscriptions

@@ -4,13 +4,19 @@
 //! Server → client: `event {channel, seq, event, data}`, `subscribed {channel, seq}`,
 //! `unsubscribed {channel}`, `error {code, message, channel?}`, `pong`,
 //! `resync_required {channel, from_seq}`.
+//!
+//! Both enums are the schemas `WsClientFrame` and `WsServerFrame` of the OpenAPI
+//! document (the socket operations point at them), so generated clients type the
+//! frames exactly as they are serialized here.
 
 use crate::channel::Channel;
 use bytes::Bytes;
+use p2p_kernel::Code;
 use serde::{Deserialize, Serialize};
 
-/// A frame sent by a client.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A frame sent by a client (a JSON text frame).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = WsClientFrame)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Start receiving a channel's events. With `since` (the last `seq` the
@@ -32,7 +38,8 @@ pub enum ClientFrame {
 /// channel's latest sequence number at that moment; then, if `since` was given,
 /// the events `since+1 ..= seq` (or `resync_required` when some of them are no
 /// longer retained); then live events from `seq + 1` on, each exactly once and in order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = WsServerFrame)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// One event of a subscribed channel.
@@ -42,6 +49,8 @@ pub enum ServerFrame {
         seq: u64,
         /// Dotted event name (`post.created`, `message.created`...).
         event: String,
+        /// The event's object (a replayed event carries its current state; a
+        /// deleted object only its `id`).
         data: serde_json::Value,
     },
     /// The subscription is active; `seq` is the channel's latest sequence number.
@@ -50,9 +59,10 @@ pub enum ServerFrame {
     Unsubscribed { channel: String },
     /// A frame was refused; the socket stays open.
     Error {
-        /// Stable snake_case code: `invalid_frame`, `invalid_channel`, `forbidden`,
-        /// `not_found`, `too_many_subscriptions`, `unsupported`, `service_unavailable`...
-        code: String,
+        /// A code of the one registry of problem codes: `invalid_frame`,
+        /// `invalid_channel`, `forbidden`, `not_found`, `too_many_subscriptions`,
+        /// `unsupported`, `rate_limited`, `service_unavailable`...
+        code: Code,
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         channel: Option<String>,
@@ -70,9 +80,9 @@ pub(crate) const PONG: &[u8] = br#"{"type":"pong"}"#;
 
 impl ServerFrame {
     /// An `error` frame.
-    pub fn error(code: &str, message: impl Into<String>, channel: Option<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>, channel: Option<String>) -> Self {
         ServerFrame::Error {
-            code: code.to_owned(),
+            code,
             message: message.into(),
             channel,
         }
@@ -216,11 +226,11 @@ mod tests {
                 json!({"type": "unsubscribed", "channel": "topic:x"}),
             ),
             (
-                ServerFrame::error("forbidden", "no", Some("org:y".into())),
+                ServerFrame::error(Code::Forbidden, "no", Some("org:y".into())),
                 json!({"type": "error", "code": "forbidden", "message": "no", "channel": "org:y"}),
             ),
             (
-                ServerFrame::error("invalid_frame", "bad", None),
+                ServerFrame::error(Code::InvalidFrame, "bad", None),
                 json!({"type": "error", "code": "invalid_frame", "message": "bad"}),
             ),
             (ServerFrame::Pong, json!({"type": "pong"})),

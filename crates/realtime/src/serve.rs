@@ -103,6 +103,19 @@ pub enum CloseReason {
 }
 
 impl CloseReason {
+    /// Every reason, in declaration order.
+    pub const ALL: &'static [CloseReason] = &[
+        CloseReason::ClientClosed,
+        CloseReason::ConnectionLost,
+        CloseReason::SlowConsumer,
+        CloseReason::IdleTimeout,
+        CloseReason::ServerShutdown,
+        CloseReason::MessageTooLarge,
+        CloseReason::ProtocolError,
+        CloseReason::SessionRevoked,
+        CloseReason::TokenExpired,
+    ];
+
     /// The reason as sent in the close frame and used as a metric label.
     pub fn as_str(self) -> &'static str {
         match self {
