@@ -12,10 +12,19 @@ use utoipa::{Modify, OpenApi};
         version = env!("CARGO_PKG_VERSION"),
     ),
     // Enums used only as query parameters are referenced, not inlined: list them here.
-    components(schemas(crate::http::error::Problem, p2p_forum::TopicSort, p2p_usecases::Sort)),
+    // The WebSocket frames (`WsClientFrame`, `WsServerFrame`) are no operation's body:
+    // the socket operations name them in their `x-websocket` extension.
+    components(schemas(
+        crate::http::error::Problem,
+        p2p_forum::TopicSort,
+        p2p_usecases::Sort,
+        p2p_realtime::ClientFrame,
+        p2p_realtime::ServerFrame,
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness, readiness and metrics"),
+        (name = "realtime", description = "WebSockets. The frames are JSON text messages: the client sends `WsClientFrame`s, the server sends `WsServerFrame`s (both schemas are in `components`; each socket operation names them in its `x-websocket` extension: `client_frames`, `server_frames`, and the `close_frames` the server ends a socket with, as code and reason)."),
         (name = "auth", description = "Accounts, sessions and tokens. Browsers may use the HttpOnly cookies set by signup/login/refresh; a state-changing request authenticated by cookie must send the `p2p_csrf` cookie's value in `x-csrf-token`."),
         (name = "users", description = "Profiles, members, invitations"),
         (name = "organizations", description = "The caller's organization"),
@@ -90,6 +99,82 @@ mod tests {
             }
         }
         assert!(undeclared.is_empty(), "undeclared: {undeclared:#?}");
+    }
+
+    /// Operation ids are unique: generated clients key their operations by
+    /// id (a repeated one is a duplicate member that no longer type-checks).
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = serde_json::to_value(crate::routes::openapi_document()).unwrap_or_default();
+        let mut seen = std::collections::BTreeMap::<String, String>::new();
+        let mut repeated = Vec::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                let Some(id) = operation["operationId"].as_str() else {
+                    continue;
+                };
+                let here = format!("{method} {path}");
+                if let Some(first) = seen.insert(id.to_owned(), here.clone()) {
+                    repeated.push(format!("{id}: {first} and {here}"));
+                }
+            }
+        }
+        assert!(repeated.is_empty(), "repeated operation ids: {repeated:#?}");
+        assert!(seen.len() > 80, "only {} operations", seen.len());
+    }
+
+    /// The socket operations name the frame schemas, which list every frame
+    /// type the realtime crate serializes.
+    #[test]
+    fn sockets_name_their_frames() {
+        let doc = serde_json::to_value(crate::routes::openapi_document()).unwrap_or_default();
+        for path in ["/ws", "/ws/forum/{topic_id}"] {
+            let protocol = &doc["paths"][path]["get"]["x-websocket"];
+            assert_eq!(
+                protocol["client_frames"]["$ref"], "#/components/schemas/WsClientFrame",
+                "{path}"
+            );
+            assert_eq!(
+                protocol["server_frames"]["$ref"], "#/components/schemas/WsServerFrame",
+                "{path}"
+            );
+            let closes = protocol["close_frames"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            assert!(
+                closes
+                    .iter()
+                    .any(|c| c["reason"] == "token_expired" && c["code"] == 1008),
+                "{path}: {closes:?}"
+            );
+        }
+        let frame_types = |schema: &str| {
+            let mut types: Vec<String> = doc["components"]["schemas"][schema]["oneOf"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v["properties"]["type"]["enum"][0].as_str())
+                .map(str::to_owned)
+                .collect();
+            types.sort();
+            types
+        };
+        assert_eq!(
+            frame_types("WsServerFrame"),
+            [
+                "error",
+                "event",
+                "pong",
+                "resync_required",
+                "subscribed",
+                "unsubscribed"
+            ]
+        );
+        assert_eq!(
+            frame_types("WsClientFrame"),
+            ["ping", "subscribe", "unsubscribe"]
+        );
     }
 
     /// A page size the server refuses is outside the documented range.

@@ -102,13 +102,16 @@ async fn check(probe: &Arc<dyn HealthProbe>) -> (&'static str, BackendStatus) {
     )
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Prometheus metrics in the text exposition format (version 0.0.4).
 ///
-/// Open in development. In production only on the `P2P_METRICS_ADDR`
-/// listener and/or with the `P2P_METRICS_TOKEN` bearer token; with neither,
-/// 404.
+/// Served on the main listener and, when `P2P_METRICS_ADDR` is set, on that
+/// dedicated listener, which answers nothing else (404). Open in development.
+/// In production only on the dedicated listener and/or with the
+/// `P2P_METRICS_TOKEN` bearer token; with neither, 404.
 #[utoipa::path(tag = "health", responses(
-    (status = 200, content_type = "text/plain", body = String),
+    (status = 200, content_type = "text/plain; version=0.0.4", body = String,
+        description = "`# HELP`, `# TYPE` and sample lines (`name{label=\"value\"} number`), one metric family after another",
+        example = "# TYPE http_requests_total counter\nhttp_requests_total{method=\"GET\",route=\"/health/live\",status=\"200\"} 3\n"),
     (status = 401, body = Problem,
         description = "a metrics token is configured: send it as `Authorization: Bearer <token>`"),
     (status = 404, body = Problem, description = "metrics are not served on this listener"),

@@ -134,5 +134,6 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .split_for_parts()
         .1;
     crate::openapi_problems::complete(&mut document);
+    ws::describe_protocol(&mut document);
     document
 }

@@ -31,11 +31,18 @@ use p2p_identity::IdentityService;
 use p2p_kernel::ids::TopicId;
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 use p2p_realtime::{
-    Authenticated, Authenticator, Channel, ChannelRules, Connection, ConnectionLimits, Hub,
-    LocalTask, Realtime, ReplayConfig, TopicLookup,
+    Authenticated, Authenticator, Channel, ChannelRules, ClientFrame, CloseReason, Connection,
+    ConnectionLimits, Hub, LocalTask, Realtime, ReplayConfig, ServerFrame, TopicLookup,
 };
 use serde::Deserialize;
+use serde_json::json;
 use std::sync::Arc;
+use utoipa::ToSchema;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::extensions::ExtensionsBuilder;
+
+/// The tag of the socket operations in the OpenAPI document.
+const SOCKET_TAG: &str = "realtime";
 
 /// The largest message (frame, or frames joined by continuations) a client may send.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -146,8 +153,8 @@ pub struct SocketQuery {
 
 /// Opens the multiplexed real-time socket.
 ///
-/// Client frames: `subscribe {channel, since?}`, `unsubscribe {channel}`,
-/// `ping`. Server frames: `event {channel, seq, event, data}`,
+/// Client frames (`WsClientFrame`): `subscribe {channel, since?}`, `unsubscribe {channel}`,
+/// `ping`. Server frames (`WsServerFrame`): `event {channel, seq, event, data}`,
 /// `subscribed {channel, seq}`, `unsubscribed {channel}`,
 /// `error {code, message, channel?}`, `pong`, `resync_required {channel, from_seq}`.
 /// The caller's own `user:<id>` channel is subscribed automatically (from
@@ -160,7 +167,7 @@ pub struct SocketQuery {
 /// events of one replay (`resync_required` beyond them: reload over HTTP).
 /// A replayed event carries its object's current state; a deleted object's
 /// only `{"id"}`.
-#[utoipa::path(tag = "realtime", params(SocketQuery), responses(
+#[utoipa::path(tag = SOCKET_TAG, params(SocketQuery), responses(
     (status = 101, description = "switching to the WebSocket protocol"),
     (status = 400, body = crate::http::error::Problem, description = "not a WebSocket handshake"),
     (status = 401, body = crate::http::error::Problem, description = "missing or invalid access token"),
@@ -186,8 +193,9 @@ pub async fn connect(
 ///
 /// It receives the topic's `event` frames (after `subscribed`, and after the
 /// replay when `since` is given) and answers `ping`; it cannot subscribe to
-/// other channels.
-#[utoipa::path(tag = "realtime", params(
+/// other channels (`subscribe` and `unsubscribe` answer `error` `unsupported`).
+/// The frames are those of `/ws`: `WsClientFrame` in, `WsServerFrame` out.
+#[utoipa::path(tag = SOCKET_TAG, params(
     ("topic_id" = TopicId, Path, description = "the topic"),
     SocketQuery,
 ), responses(
@@ -216,6 +224,37 @@ pub async fn connect_forum(
         conn.expire_at(at);
     }
     upgrade(&req, body, &state, conn)
+}
+
+/// Adds the `x-websocket` extension to every socket operation (tag
+/// `realtime`): the schemas of the frames each way, which are the realtime
+/// crate's own types, and the close frames the server sends (code and reason).
+pub fn describe_protocol(document: &mut OpenApi) {
+    let schema = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
+    let close_frames: Vec<serde_json::Value> = CloseReason::ALL
+        .iter()
+        .map(|reason| json!({"code": reason.code(), "reason": reason.as_str()}))
+        .collect();
+    let protocol = json!({
+        "client_frames": schema(&ClientFrame::name()),
+        "server_frames": schema(&ServerFrame::name()),
+        "close_frames": close_frames,
+    });
+    for item in document.paths.paths.values_mut() {
+        let Some(operation) = item.get.as_mut() else {
+            continue;
+        };
+        let is_socket = operation.tags.iter().flatten().any(|tag| tag == SOCKET_TAG);
+        if is_socket {
+            let extension = ExtensionsBuilder::new()
+                .add("x-websocket", protocol.clone())
+                .build();
+            operation
+                .extensions
+                .get_or_insert_with(Default::default)
+                .merge(extension);
+        }
+    }
 }
 
 fn unauthenticated() -> ApiError {
