@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 /// Replaces the caller's avatar: an image (PNG, JPEG, GIF or WebP) of at most
 /// 5 MiB in the multipart field `file`.
-#[utoipa::path(tag = "users", security(("bearer" = [])),
+#[utoipa::path(operation_id = "upload_avatar", tag = "users", security(("bearer" = [])),
     request_body(content_type = "multipart/form-data", description = "field `file`: the image"),
     responses(
         (status = 200, body = UserProfile),
@@ -44,7 +44,7 @@ pub struct AvatarQuery {
 }
 
 /// Redirects to a short-lived download URL of a user's avatar (public, like the profile picture it is).
-#[utoipa::path(tag = "users", params(AvatarQuery), responses((status = 302), (status = 404, body = Problem)))]
+#[utoipa::path(operation_id = "download_avatar", tag = "users", params(AvatarQuery), responses((status = 302), (status = 404, body = Problem)))]
 #[get("/users/{id}/avatar")]
 pub async fn download(
     state: web::Data<AppState>,

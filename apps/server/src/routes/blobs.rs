@@ -20,7 +20,7 @@ fn local_store(state: &AppState) -> Result<&Arc<LocalStore>, ApiError> {
 }
 
 /// Downloads a file through a presigned URL of the local store.
-#[utoipa::path(tag = "files", responses((status = 200, description = "the file's bytes"), (status = 403), (status = 404)))]
+#[utoipa::path(operation_id = "download_blob", tag = "files", responses((status = 200, description = "the file's bytes"), (status = 403), (status = 404)))]
 #[get("/files/blob/{key:.*}")]
 pub async fn download(
     state: web::Data<AppState>,
@@ -46,7 +46,7 @@ pub async fn download(
 
 /// Uploads a file through a presigned URL of the local store, once: a URL
 /// whose bytes were stored already answers 409 `already_uploaded`.
-#[utoipa::path(tag = "files", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+#[utoipa::path(operation_id = "upload_blob", tag = "files", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200), (status = 403), (status = 409), (status = 413)))]
 #[put("/files/blob/{key:.*}")]
 pub async fn upload(

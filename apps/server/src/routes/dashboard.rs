@@ -9,7 +9,7 @@ use p2p_dashboard::{ActivityItem, DashboardStats, TrendingItem};
 use p2p_kernel::Page;
 
 /// The caller's, their organization's and the platform's figures (cached a few seconds).
-#[utoipa::path(tag = "dashboard", security(("bearer" = [])),
+#[utoipa::path(operation_id = "dashboard_stats", tag = "dashboard", security(("bearer" = [])),
     responses((status = 200, body = DashboardStats), (status = 401, body = Problem)))]
 #[get("/dashboard/stats")]
 pub async fn stats(

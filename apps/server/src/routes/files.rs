@@ -15,7 +15,7 @@ use p2p_storage::{PresignRequest, PresignedUpload};
 /// Uploads a file (multipart field `file`): images, PDF, office documents or
 /// videos, within each kind's size limit. The file stays visible to its
 /// uploader only, and is deleted after a day, unless attached to content.
-#[utoipa::path(tag = "files", security(("bearer" = [])),
+#[utoipa::path(operation_id = "upload_file", tag = "files", security(("bearer" = [])),
     request_body(content_type = "multipart/form-data", description = "field `file`: the file"),
     responses(
         (status = 201, body = FileInfo),
@@ -52,7 +52,7 @@ pub async fn presign(
 
 /// Redirects to a short-lived download URL of the file, for whoever may see
 /// the content it is attached to (its uploader while unattached); 404 for anyone else.
-#[utoipa::path(tag = "files", security(("bearer" = [])),
+#[utoipa::path(operation_id = "download_file", tag = "files", security(("bearer" = [])),
     responses((status = 302, description = "`Location`: the download URL"),
         (status = 404, body = Problem), (status = 409, body = Problem)), params(("id" = FileId, Path, description = "the file")))]
 #[get("/files/{id}")]

@@ -99,7 +99,7 @@ pub async fn conversation(
 }
 
 /// Marks the conversation read up to this message (announced as `message.read`).
-#[utoipa::path(tag = "messages", security(("bearer" = [])),
+#[utoipa::path(operation_id = "mark_conversation_read", tag = "messages", security(("bearer" = [])),
     responses((status = 200, body = ReadState), (status = 404, body = Problem)), params(("id" = MessageId, Path, description = "the message")))]
 #[patch("/messages/{id}/read")]
 pub async fn mark_read(

@@ -12,7 +12,7 @@ use p2p_messaging::{
 };
 
 /// The caller's notifications, newest first.
-#[utoipa::path(tag = "notifications", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_notifications", tag = "notifications", security(("bearer" = [])),
     params(NotificationFilter, PageQuery),
     responses((status = 200, body = Page<NotificationView>), (status = 422, body = Problem)))]
 #[get("/notifications")]
@@ -43,7 +43,7 @@ pub async fn unread_count(
 }
 
 /// Marks notifications read: `{"ids": [...]}` or `{"all": true}`.
-#[utoipa::path(tag = "notifications", security(("bearer" = [])), request_body = MarkRead,
+#[utoipa::path(operation_id = "mark_notifications_read", tag = "notifications", security(("bearer" = [])), request_body = MarkRead,
     responses((status = 200, body = MarkReadResult), (status = 422, body = Problem)))]
 #[post("/notifications/read")]
 pub async fn mark_read(

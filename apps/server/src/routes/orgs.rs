@@ -46,7 +46,7 @@ pub async fn members(
 }
 
 /// Members, topics, posts, use cases and daily activity over the last 30 days.
-#[utoipa::path(tag = "organizations", security(("bearer" = [])), responses((status = 200, body = OrgStats)))]
+#[utoipa::path(operation_id = "organization_stats", tag = "organizations", security(("bearer" = [])), responses((status = 200, body = OrgStats)))]
 #[get("/organizations/stats")]
 pub async fn stats(
     state: web::Data<AppState>,

@@ -35,7 +35,7 @@ pub struct MediaQuery {
 
 /// Published use cases (`status=draft`: my organization's drafts) with
 /// filters, `sort=latest|popular`, and facet counts per filter value.
-#[utoipa::path(tag = "use-cases", security(("bearer" = [])), params(UseCaseFilter, PageQuery),
+#[utoipa::path(operation_id = "list_use_cases", tag = "use-cases", security(("bearer" = [])), params(UseCaseFilter, PageQuery),
     responses((status = 200, body = UseCaseList), (status = 422, body = Problem)))]
 #[get("/use-cases")]
 pub async fn list(
@@ -90,7 +90,7 @@ pub async fn export(
 }
 
 /// A use case (drafts: inside their organization only); counts my view once a day.
-#[utoipa::path(tag = "use-cases", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_use_case", tag = "use-cases", security(("bearer" = [])),
     responses((status = 200, body = UseCaseView), (status = 404, body = Problem)), params(("id" = UseCaseId, Path, description = "the use case")))]
 #[get("/use-cases/{id}")]
 pub async fn get(
@@ -103,7 +103,7 @@ pub async fn get(
 }
 
 /// Edits a use case (submitter or their organization's admin); a published one keeps a revision.
-#[utoipa::path(tag = "use-cases", security(("bearer" = [])), request_body = UseCasePatch,
+#[utoipa::path(operation_id = "update_use_case", tag = "use-cases", security(("bearer" = [])), request_body = UseCasePatch,
     responses((status = 200, body = UseCaseView), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)), params(("id" = UseCaseId, Path, description = "the use case")))]
 #[patch("/use-cases/{id}")]

@@ -75,7 +75,7 @@ pub async fn erase_me(
 }
 
 /// Members of the caller's organization (admin), with `q` filtering.
-#[utoipa::path(tag = "users", security(("bearer" = [])), params(ListQuery), responses((status = 200, body = Page<UserProfile>), (status = 403, body = Problem)))]
+#[utoipa::path(operation_id = "list_users", tag = "users", security(("bearer" = [])), params(ListQuery), responses((status = 200, body = Page<UserProfile>), (status = 403, body = Problem)))]
 #[get("/users")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -159,7 +159,7 @@ pub async fn resend_invitation(
 }
 
 /// The public profile of any user of the platform.
-#[utoipa::path(tag = "users", security(("bearer" = [])), responses((status = 200, body = PublicProfile), (status = 404, body = Problem)))]
+#[utoipa::path(operation_id = "get_user", tag = "users", security(("bearer" = [])), responses((status = 200, body = PublicProfile), (status = 404, body = Problem)))]
 #[get("/users/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
@@ -173,7 +173,7 @@ pub async fn get(
 }
 
 /// Changes a member's role or active state (admin of that member's organization).
-#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = AdminUserPatch, responses(
+#[utoipa::path(operation_id = "update_user", tag = "users", security(("bearer" = [])), request_body = AdminUserPatch, responses(
     (status = 200, body = UserProfile), (status = 403, body = Problem), (status = 404, body = Problem),
     (status = 409, body = Problem, description = "`last_admin`"),
 ))]
