@@ -133,6 +133,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .service(scope::scope("/api/v1").configure(api_v1))
         .split_for_parts()
         .1;
+    document.merge(fdi::FdiDoc::openapi());
     crate::openapi_problems::complete(&mut document);
     ws::describe_protocol(&mut document);
     document

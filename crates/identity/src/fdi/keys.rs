@@ -30,8 +30,8 @@ pub enum SigningKeySource {
     Ephemeral,
 }
 
-/// One key of the JWKS document.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+/// One key of the JWKS document (RFC 7517): an RS256 signing key.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Jwk {
     pub kty: &'static str,
     pub kid: String,
@@ -43,7 +43,7 @@ pub struct Jwk {
 }
 
 /// `GET /auth/jwt/jwks.json`.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Jwks {
     pub keys: Vec<Jwk>,
 }

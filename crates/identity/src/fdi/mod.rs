@@ -14,4 +14,4 @@ pub use claims::{ClaimValue, FdiClaims, TENANT};
 pub(crate) use keys::RsaKeys;
 pub use keys::{Jwk, Jwks, SigningKeySource};
 pub use session::FdiTokens;
-pub use user::fdi_user_json;
+pub use user::{FdiLoginMethod, FdiUser, FdiWebauthn};

@@ -1,18 +1,25 @@
 //! `formFields` in, `FIELD_ERROR` out.
 
+use super::answers::FormFieldError;
 use actix_web::HttpResponse;
 use p2p_kernel::{DomainError, ErrorCode, ErrorKind};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+/// One field of a form.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = FdiFormField)]
 pub struct FormField {
     pub id: String,
+    /// Any JSON value; a string is taken as it is, `null` as empty, anything
+    /// else as its JSON text.
     pub value: Value,
 }
 
 /// A request body with `formFields`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = FdiForm)]
 pub struct Form {
     #[serde(rename = "formFields")]
     pub form_fields: Vec<FormField>,
@@ -32,29 +39,29 @@ impl Form {
             .unwrap_or_default()
     }
 
-    /// `FIELD_ERROR` for the required fields that are missing or blank.
-    pub fn missing(&self, required: &[&str]) -> Option<HttpResponse> {
-        let missing: Vec<(String, String)> = required
+    /// The errors of the required fields that are missing or blank (`None`
+    /// when every one has a value).
+    pub fn missing(&self, required: &[&str]) -> Option<Vec<FormFieldError>> {
+        let missing: Vec<FormFieldError> = required
             .iter()
             .filter(|id| self.get(id).trim().is_empty())
-            .map(|id| ((*id).to_owned(), "Field is not optional".to_owned()))
+            .map(|id| field_error(id, "Field is not optional"))
             .collect();
-        (!missing.is_empty()).then(|| field_error(&missing))
+        (!missing.is_empty()).then_some(missing)
     }
 }
 
-/// `{"status": "FIELD_ERROR", "formFields": [{"id", "error"}]}`.
-pub fn field_error(fields: &[(String, String)]) -> HttpResponse {
-    let form_fields: Vec<Value> = fields
-        .iter()
-        .map(|(id, error)| json!({"id": id, "error": error}))
-        .collect();
-    HttpResponse::Ok().json(json!({"status": "FIELD_ERROR", "formFields": form_fields}))
+/// One field's error.
+pub fn field_error(id: &str, error: &str) -> FormFieldError {
+    FormFieldError {
+        id: id.to_owned(),
+        error: error.to_owned(),
+    }
 }
 
 /// The field errors of a validation error, under the form's field ids
 /// (`new_password` is the form's `password`); `None` for other errors.
-pub fn validation_fields(e: &DomainError) -> Option<Vec<(String, String)>> {
+pub fn validation_fields(e: &DomainError) -> Option<Vec<FormFieldError>> {
     if e.kind() != ErrorKind::Validation {
         return None;
     }
@@ -67,13 +74,13 @@ pub fn validation_fields(e: &DomainError) -> Option<Vec<(String, String)>> {
                 } else {
                     f.field.as_str()
                 };
-                (id.to_owned(), f.message.clone())
+                field_error(id, &f.message)
             })
             .collect(),
     )
 }
 
-/// `{"status": <status>}`.
-pub fn status(status: &str) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": status }))
+/// A 200 answer with `body`.
+pub fn answer(body: &impl Serialize) -> HttpResponse {
+    HttpResponse::Ok().json(body)
 }
