@@ -25,8 +25,9 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-# Operations that would sign the fuzzing user out or remove it.
-SESSION_ENDING = "^(logout|revoke_session|erase_me|deactivate)$"
+# Operations that would sign the fuzzing user out or remove it (`fdi_sign_out`
+# is the SuperTokens SDKs' sign-out under `/auth`).
+SESSION_ENDING = "^(logout|revoke_session|erase_me|deactivate|fdi_sign_out)$"
 PASSWORD = "Fuzzing-Pass-2026"
 
 
