@@ -222,7 +222,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's, their organization's and the platform's figures (cached a few seconds). */
-        get: operations["stats"];
+        get: operations["dashboard_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -265,7 +265,7 @@ export interface paths {
          *     videos, within each kind's size limit. The file stays visible to its
          *     uploader only, and is deleted after a day, unless attached to content.
          */
-        post: operations["upload"];
+        post: operations["upload_file"];
         delete?: never;
         options?: never;
         head?: never;
@@ -280,12 +280,12 @@ export interface paths {
             cookie?: never;
         };
         /** Downloads a file through a presigned URL of the local store. */
-        get: operations["download"];
+        get: operations["download_blob"];
         /**
          * Uploads a file through a presigned URL of the local store, once: a URL
          *     whose bytes were stored already answers 409 `already_uploaded`.
          */
-        put: operations["upload"];
+        put: operations["upload_blob"];
         post?: never;
         delete?: never;
         options?: never;
@@ -325,7 +325,7 @@ export interface paths {
          * Redirects to a short-lived download URL of the file, for whoever may see
          *     the content it is attached to (its uploader while unattached); 404 for anyone else.
          */
-        get: operations["download"];
+        get: operations["download_file"];
         put?: never;
         post?: never;
         delete?: never;
@@ -580,7 +580,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Marks the conversation read up to this message (announced as `message.read`). */
-        patch: operations["mark_read"];
+        patch: operations["mark_conversation_read"];
         trace?: never;
     };
     "/api/v1/messages/{user_id}": {
@@ -662,7 +662,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's notifications, newest first. */
-        get: operations["list"];
+        get: operations["list_notifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -699,7 +699,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Marks notifications read: `{"ids": [...]}` or `{"all": true}`. */
-        post: operations["mark_read"];
+        post: operations["mark_notifications_read"];
         delete?: never;
         options?: never;
         head?: never;
@@ -783,7 +783,7 @@ export interface paths {
             cookie?: never;
         };
         /** Members, topics, posts, use cases and daily activity over the last 30 days. */
-        get: operations["stats"];
+        get: operations["organization_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -891,7 +891,7 @@ export interface paths {
          * Published use cases (`status=draft`: my organization's drafts) with
          *     filters, `sort=latest|popular`, and facet counts per filter value.
          */
-        get: operations["list"];
+        get: operations["list_use_cases"];
         put?: never;
         /** Creates a draft in my organization (media: ids of files uploaded beforehand). */
         post: operations["create"];
@@ -926,7 +926,7 @@ export interface paths {
             cookie?: never;
         };
         /** A use case (drafts: inside their organization only); counts my view once a day. */
-        get: operations["get"];
+        get: operations["get_use_case"];
         put?: never;
         post?: never;
         /** Deletes a use case and (in the background) its media. */
@@ -934,7 +934,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Edits a use case (submitter or their organization's admin); a published one keeps a revision. */
-        patch: operations["update"];
+        patch: operations["update_use_case"];
         trace?: never;
     };
     "/api/v1/use-cases/{id}/media": {
@@ -999,7 +999,7 @@ export interface paths {
             cookie?: never;
         };
         /** Members of the caller's organization (admin), with `q` filtering. */
-        get: operations["list"];
+        get: operations["list_users"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1110,7 +1110,7 @@ export interface paths {
          * Replaces the caller's avatar: an image (PNG, JPEG, GIF or WebP) of at most
          *     5 MiB in the multipart field `file`.
          */
-        put: operations["upload"];
+        put: operations["upload_avatar"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1149,7 +1149,7 @@ export interface paths {
             cookie?: never;
         };
         /** The public profile of any user of the platform. */
-        get: operations["get"];
+        get: operations["get_user"];
         put?: never;
         post?: never;
         /** Deactivates a member (admin): their sessions end, their content stays. */
@@ -1157,7 +1157,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Changes a member's role or active state (admin of that member's organization). */
-        patch: operations["update"];
+        patch: operations["update_user"];
         trace?: never;
     };
     "/api/v1/users/{id}/avatar": {
@@ -1168,9 +1168,227 @@ export interface paths {
             cookie?: never;
         };
         /** Redirects to a short-lived download URL of a user's avatar (public, like the profile picture it is). */
-        get: operations["download"];
+        get: operations["download_avatar"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/emailpassword/email/exists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether an account has this email. */
+        get: operations["fdi_email_exists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/jwt/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public keys of the RS256 access tokens (cacheable for 60 s). */
+        get: operations["fdi_jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/session/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotates the refresh token. A replayed (already rotated) refresh token
+         *     revokes the session: 401 `token theft detected`; any other failure is 401
+         *     `unauthorised`. Both clear the client's tokens.
+         * @description The refresh token comes as `Authorization: Bearer` (header mode, new
+         *     tokens in the `st-access-token` and `st-refresh-token` headers) or as the
+         *     `sRefreshToken` cookie (cookie mode: new cookies; the request must carry
+         *     the `rid` header).
+         */
+        post: operations["fdi_refresh_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/signin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Signs in and starts a session (tokens as for sign-up); a wrong email or
+         *     password is `WRONG_CREDENTIALS_ERROR`.
+         */
+        post: operations["fdi_sign_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/signout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ends the session (its refresh token stops working, its access tokens are
+         *     refused from now on) and clears the client's tokens. A cookie-authenticated
+         *     request must carry the `rid` header.
+         */
+        post: operations["fdi_sign_out"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Creates an organization and its admin (like `/api/v1/auth/signup`) and
+         *     starts a session. Form fields: `email`, `password`, `first_name`,
+         *     `last_name`, `organization_name`. The tokens come as the `st-access-token`
+         *     and `st-refresh-token` headers with `st-auth-mode: header`, else as the
+         *     `sAccessToken` and `sRefreshToken` cookies; `front-token` either way.
+         */
+        post: operations["fdi_sign_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/signup/email/exists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The older SDKs' path of [`email_exists`]: the same answers. */
+        get: operations["fdi_signup_email_exists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/user/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the caller's email is verified; when the session's `st-ev` claim
+         *     disagrees, its access token is reissued with the current value.
+         */
+        get: operations["fdi_is_email_verified"];
+        put?: never;
+        /**
+         * Confirms the email with the token of the link. With a session, its
+         *     access token is reissued with `st-ev` true.
+         */
+        post: operations["fdi_verify_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/user/email/verify/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a new verification link to the caller. */
+        post: operations["fdi_send_verification_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/user/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sets the new password with the token of the reset link (every session of
+         *     the account ends).
+         */
+        post: operations["fdi_reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/user/password/reset/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Emails a reset link when the account exists; `OK` either way. Form field: `email`. */
+        post: operations["fdi_send_reset_email"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1223,10 +1441,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Prometheus metrics in the text exposition format.
-         * @description Open in development. In production only on the `P2P_METRICS_ADDR`
-         *     listener and/or with the `P2P_METRICS_TOKEN` bearer token; with neither,
-         *     404.
+         * Prometheus metrics in the text exposition format (version 0.0.4).
+         * @description Served on the main listener and, when `P2P_METRICS_ADDR` is set, on that
+         *     dedicated listener, which answers nothing else (404). Open in development.
+         *     In production only on the dedicated listener and/or with the
+         *     `P2P_METRICS_TOKEN` bearer token; with neither, 404.
          */
         get: operations["metrics_text"];
         put?: never;
@@ -1246,8 +1465,8 @@ export interface paths {
         };
         /**
          * Opens the multiplexed real-time socket.
-         * @description Client frames: `subscribe {channel, since?}`, `unsubscribe {channel}`,
-         *     `ping`. Server frames: `event {channel, seq, event, data}`,
+         * @description Client frames (`WsClientFrame`): `subscribe {channel, since?}`, `unsubscribe {channel}`,
+         *     `ping`. Server frames (`WsServerFrame`): `event {channel, seq, event, data}`,
          *     `subscribed {channel, seq}`, `unsubscribed {channel}`,
          *     `error {code, message, channel?}`, `pong`, `resync_required {channel, from_seq}`.
          *     The caller's own `user:<id>` channel is subscribed automatically (from
@@ -1281,7 +1500,8 @@ export interface paths {
          * Opens a socket bound to one forum topic (kept for the original plan's clients).
          * @description It receives the topic's `event` frames (after `subscribed`, and after the
          *     replay when `since` is given) and answers `ping`; it cannot subscribe to
-         *     other channels.
+         *     other channels (`subscribe` and `unsubscribe` answer `error` `unsupported`).
+         *     The frames are those of `/ws`: `WsClientFrame` in, `WsServerFrame` out.
          */
         get: operations["connect_forum"];
         put?: never;
@@ -1399,7 +1619,7 @@ export interface components {
             user_id: components["schemas"]["UserId"];
         };
         /** @enum {string} */
-        Code: "bad_request" | "validation_failed" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "gone" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "service_unavailable" | "internal" | "malformed_json" | "invalid_body" | "invalid_multipart" | "csrf_failed" | "origin_not_allowed" | "websocket_handshake_failed" | "too_many_sockets" | "email_taken" | "organization_exists" | "invitation_pending" | "invitation_revoked" | "last_admin" | "already_verified" | "email_not_verified" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "invalid_token" | "token_expired" | "token_used" | "topic_locked" | "post_deleted" | "cannot_upvote_own_post" | "first_post_cannot_be_answer" | "first_post_not_deletable" | "blocked" | "recipient_blocked" | "already_published" | "report_already_resolved" | "upload_failed" | "already_uploaded" | "upload_incomplete" | "invalid_signature" | "expired_signature";
+        Code: "bad_request" | "validation_failed" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "gone" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "service_unavailable" | "internal" | "malformed_json" | "invalid_body" | "invalid_multipart" | "csrf_failed" | "origin_not_allowed" | "websocket_handshake_failed" | "too_many_sockets" | "invalid_frame" | "invalid_channel" | "too_many_subscriptions" | "unsupported" | "email_taken" | "organization_exists" | "invitation_pending" | "invitation_revoked" | "last_admin" | "already_verified" | "email_not_verified" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "invalid_token" | "token_expired" | "token_used" | "topic_locked" | "post_deleted" | "cannot_upvote_own_post" | "first_post_cannot_be_answer" | "first_post_not_deletable" | "blocked" | "recipient_blocked" | "already_published" | "report_already_resolved" | "upload_failed" | "already_uploaded" | "upload_incomplete" | "invalid_signature" | "expired_signature";
         /** @description A conversation of the caller with another user. */
         ConversationView: {
             last_message: components["schemas"]["MessageView"];
@@ -1457,6 +1677,169 @@ export interface components {
             tag: components["schemas"]["FacetCount"][];
             technology: components["schemas"]["FacetCount"][];
         };
+        /** @description `GET /auth/emailpassword/email/exists` and `GET /auth/signup/email/exists`. */
+        FdiEmailExistsAnswer: {
+            exists: boolean;
+            /** @enum {string} */
+            status: "OK";
+        };
+        /** @description A request body with `formFields`. */
+        FdiForm: {
+            formFields: components["schemas"]["FdiFormField"][];
+        };
+        /** @description One field of a form. */
+        FdiFormField: {
+            id: string;
+            /**
+             * @description Any JSON value; a string is taken as it is, `null` as empty, anything
+             *     else as its JSON text.
+             */
+            value: unknown;
+        };
+        /** @description One field's error in a `FIELD_ERROR` answer. */
+        FdiFormFieldError: {
+            /** @description Why the value was refused (English, as the SDKs show it). */
+            error: string;
+            /** @description The form field's `id`. */
+            id: string;
+        };
+        /** @description `GET /auth/user/email/verify`. */
+        FdiIsVerifiedAnswer: {
+            isVerified: boolean;
+            /** @enum {string} */
+            status: "OK";
+        };
+        /** @description The account's one login method. */
+        FdiLoginMethod: {
+            email: string;
+            /** @description Always `emailpassword`. */
+            recipeId: string;
+            /**
+             * Format: uuid
+             * @description The user's id.
+             */
+            recipeUserId: string;
+            tenantIds: string[];
+            /**
+             * Format: int64
+             * @description Milliseconds since the Unix epoch.
+             */
+            timeJoined: number;
+            /** @description Whether the email is verified. */
+            verified: boolean;
+            webauthn: components["schemas"]["FdiWebauthn"];
+        };
+        /** @description `POST /auth/session/refresh` and `POST /auth/signout`. */
+        FdiOkAnswer: {
+            /** @enum {string} */
+            status: "OK";
+        };
+        /**
+         * @description Why a refresh was refused.
+         * @enum {string}
+         */
+        FdiRefreshRefusal: "unauthorised" | "token theft detected";
+        /** @description The 401 of `POST /auth/session/refresh` (the client's tokens are cleared). */
+        FdiRefreshRefused: {
+            message: components["schemas"]["FdiRefreshRefusal"];
+        };
+        /** @description `POST /auth/user/password/reset/token`: `OK` whether or not the account exists. */
+        FdiResetEmailAnswer: {
+            /** @enum {string} */
+            status: "OK";
+        } | {
+            formFields: components["schemas"]["FdiFormFieldError"][];
+            /** @enum {string} */
+            status: "FIELD_ERROR";
+        };
+        /** @description `POST /auth/user/password/reset`. */
+        FdiResetPasswordAnswer: {
+            /** @enum {string} */
+            status: "OK";
+        } | {
+            /** @enum {string} */
+            status: "RESET_PASSWORD_INVALID_TOKEN_ERROR";
+        } | {
+            formFields: components["schemas"]["FdiFormFieldError"][];
+            /** @enum {string} */
+            status: "FIELD_ERROR";
+        };
+        /** @description The new password and the token of the reset link. */
+        FdiResetPasswordBody: {
+            /** @description `password`: the new password. */
+            formFields: components["schemas"]["FdiFormField"][];
+            /** @description The `token` of the reset link (missing: the invalid-token answer). */
+            token?: string;
+        };
+        /** @description `POST /auth/signin`. */
+        FdiSignInAnswer: {
+            /** @enum {string} */
+            status: "OK";
+            user: components["schemas"]["FdiUser"];
+        } | {
+            formFields: components["schemas"]["FdiFormFieldError"][];
+            /** @enum {string} */
+            status: "FIELD_ERROR";
+        } | {
+            /** @enum {string} */
+            status: "WRONG_CREDENTIALS_ERROR";
+        };
+        /** @description `POST /auth/signup`. */
+        FdiSignUpAnswer: {
+            /** @enum {string} */
+            status: "OK";
+            user: components["schemas"]["FdiUser"];
+        } | {
+            formFields: components["schemas"]["FdiFormFieldError"][];
+            /** @enum {string} */
+            status: "FIELD_ERROR";
+        };
+        /** @description `user` of the sign-up and sign-in answers: one email-password login method. */
+        FdiUser: {
+            emails: string[];
+            /** Format: uuid */
+            id: string;
+            /** @description Always false: accounts are not linked. */
+            isPrimaryUser: boolean;
+            loginMethods: components["schemas"]["FdiLoginMethod"][];
+            /** @description Always empty. */
+            phoneNumbers: string[];
+            /** @description Always `["public"]`. */
+            tenantIds: string[];
+            /** @description Always empty. */
+            thirdParty: Record<string, never>[];
+            /**
+             * Format: int64
+             * @description Milliseconds since the Unix epoch.
+             */
+            timeJoined: number;
+            webauthn: components["schemas"]["FdiWebauthn"];
+        };
+        /** @description `POST /auth/user/email/verify/token`. */
+        FdiVerificationEmailAnswer: {
+            /** @enum {string} */
+            status: "OK";
+        } | {
+            /** @enum {string} */
+            status: "EMAIL_ALREADY_VERIFIED_ERROR";
+        };
+        /** @description `POST /auth/user/email/verify`. */
+        FdiVerifyEmailAnswer: {
+            /** @enum {string} */
+            status: "OK";
+        } | {
+            /** @enum {string} */
+            status: "EMAIL_VERIFICATION_INVALID_TOKEN_ERROR";
+        };
+        /** @description The token of a verification link. */
+        FdiVerifyEmailBody: {
+            /** @description The `token` of the link (missing: the invalid-token answer). */
+            token?: string;
+        };
+        /** @description Always `{"credentialIds": []}`. */
+        FdiWebauthn: {
+            credentialIds: string[];
+        };
         /** @enum {string} */
         FieldCode: "required" | "too_short" | "too_long" | "too_many" | "duplicate" | "out_of_range" | "unknown_field" | "invalid_type" | "not_supported" | "invalid_characters" | "markup_not_allowed" | "unsafe_link" | "invalid_url" | "invalid_email" | "invalid_phone" | "password_too_short" | "password_too_long" | "password_too_weak" | "invalid_cursor" | "invalid_query" | "invalid_kind" | "invalid_range" | "invalid_parent" | "too_deep" | "invalid_latitude" | "invalid_longitude" | "self" | "unknown_file" | "already_attached" | "not_uploaded" | "rejected_file" | "not_media" | "invalid_key" | "key_conflict" | "invalid_content_type" | "invalid_expiry";
         /** @description One invalid field of a request. */
@@ -1503,6 +1886,19 @@ export interface components {
             email: string;
             locale?: components["schemas"]["Locale"] | null;
             role: components["schemas"]["Role"];
+        };
+        /** @description One key of the JWKS document (RFC 7517): an RS256 signing key. */
+        Jwk: {
+            alg: string;
+            e: string;
+            kid: string;
+            kty: string;
+            n: string;
+            use: string;
+        };
+        /** @description `GET /auth/jwt/jwks.json`. */
+        Jwks: {
+            keys: components["schemas"]["Jwk"][];
         };
         /**
          * @description The kinds of content the index covers.
@@ -2963,6 +3359,76 @@ export interface components {
             /** @description Whether the caller's upvote is now counted. */
             upvoted: boolean;
         };
+        /** @description A frame sent by a client (a JSON text frame). */
+        WsClientFrame: {
+            channel: string;
+            /** Format: int64 */
+            since?: number | null;
+            /** @enum {string} */
+            type: "subscribe";
+        } | {
+            channel: string;
+            /** @enum {string} */
+            type: "unsubscribe";
+        } | {
+            /** @enum {string} */
+            type: "ping";
+        };
+        /**
+         * @description A frame sent by the server.
+         *
+         *     After `subscribe`, the server answers `subscribed {seq}` where `seq` is the
+         *     channel's latest sequence number at that moment; then, if `since` was given,
+         *     the events `since+1 ..= seq` (or `resync_required` when some of them are no
+         *     longer retained); then live events from `seq + 1` on, each exactly once and in order.
+         */
+        WsServerFrame: {
+            channel: string;
+            /**
+             * @description The event's object (a replayed event carries its current state; a
+             *     deleted object only its `id`).
+             */
+            data: unknown;
+            /** @description Dotted event name (`post.created`, `message.created`...). */
+            event: string;
+            /**
+             * Format: int64
+             * @description Position in the channel: +1 per event, starting at 1.
+             */
+            seq: number;
+            /** @enum {string} */
+            type: "event";
+        } | {
+            channel: string;
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "subscribed";
+        } | {
+            channel: string;
+            /** @enum {string} */
+            type: "unsubscribed";
+        } | {
+            channel?: string | null;
+            /**
+             * @description A code of the one registry of problem codes: `invalid_frame`,
+             *     `invalid_channel`, `forbidden`, `not_found`, `too_many_subscriptions`,
+             *     `unsupported`, `rate_limited`, `service_unavailable`...
+             */
+            code: components["schemas"]["Code"];
+            message: string;
+            /** @enum {string} */
+            type: "error";
+        } | {
+            /** @enum {string} */
+            type: "pong";
+        } | {
+            channel: string;
+            /** Format: int64 */
+            from_seq: number;
+            /** @enum {string} */
+            type: "resync_required";
+        };
     };
     responses: never;
     parameters: never;
@@ -3936,7 +4402,7 @@ export interface operations {
             };
         };
     };
-    stats: {
+    dashboard_stats: {
         parameters: {
             query?: never;
             header?: never;
@@ -4044,7 +4510,7 @@ export interface operations {
             };
         };
     };
-    upload: {
+    upload_file: {
         parameters: {
             query?: never;
             header?: never;
@@ -4150,7 +4616,7 @@ export interface operations {
             };
         };
     };
-    download: {
+    download_blob: {
         parameters: {
             query?: never;
             header?: never;
@@ -4202,7 +4668,7 @@ export interface operations {
             };
         };
     };
-    upload: {
+    upload_blob: {
         parameters: {
             query?: never;
             header?: never;
@@ -4415,7 +4881,7 @@ export interface operations {
             };
         };
     };
-    download: {
+    download_file: {
         parameters: {
             query?: never;
             header?: never;
@@ -6209,7 +6675,7 @@ export interface operations {
             };
         };
     };
-    mark_read: {
+    mark_conversation_read: {
         parameters: {
             query?: never;
             header?: never;
@@ -6606,7 +7072,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_notifications: {
         parameters: {
             query?: {
                 /** @description Only unread notifications. */
@@ -6821,7 +7287,7 @@ export interface operations {
             };
         };
     };
-    mark_read: {
+    mark_notifications_read: {
         parameters: {
             query?: never;
             header?: never;
@@ -7258,7 +7724,7 @@ export interface operations {
             };
         };
     };
-    stats: {
+    organization_stats: {
         parameters: {
             query?: never;
             header?: never;
@@ -7740,7 +8206,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_use_cases: {
         parameters: {
             query?: {
                 industry?: string;
@@ -7990,7 +8456,7 @@ export interface operations {
             };
         };
     };
-    get: {
+    get_use_case: {
         parameters: {
             query?: never;
             header?: never;
@@ -8115,7 +8581,7 @@ export interface operations {
             };
         };
     };
-    update: {
+    update_use_case: {
         parameters: {
             query?: never;
             header?: never;
@@ -8489,7 +8955,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_users: {
         parameters: {
             query?: {
                 /** @description 1–100, default 20. */
@@ -9159,7 +9625,7 @@ export interface operations {
             };
         };
     };
-    upload: {
+    upload_avatar: {
         parameters: {
             query?: never;
             header?: never;
@@ -9312,7 +9778,7 @@ export interface operations {
             };
         };
     };
-    get: {
+    get_user: {
         parameters: {
             query?: never;
             header?: never;
@@ -9444,7 +9910,7 @@ export interface operations {
             };
         };
     };
-    update: {
+    update_user: {
         parameters: {
             query?: never;
             header?: never;
@@ -9569,7 +10035,7 @@ export interface operations {
             };
         };
     };
-    download: {
+    download_avatar: {
         parameters: {
             query: {
                 /** @description The avatar version from the profile's `avatar_url`. */
@@ -9601,6 +10067,822 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_email_exists: {
+        parameters: {
+            query: {
+                /** @description The email address to look up. */
+                email: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiEmailExistsAnswer"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: too many lookups from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Jwks"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_refresh_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description new tokens, with `front-token` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiOkAnswer"];
+                };
+            };
+            /** @description no usable refresh token (`application/json`, the tokens are cleared with `front-token: remove`), or a cookie refresh without the `rid` header (problem `csrf_failed`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiRefreshRefused"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FdiForm"];
+            };
+        };
+        responses: {
+            /** @description `OK` with the user, `FIELD_ERROR` (email or password missing) or `WRONG_CREDENTIALS_ERROR` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiSignInAnswer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Timeout */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: too many attempts from this address or on this account */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_sign_out: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the session ended; `front-token: remove` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiOkAnswer"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_sign_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FdiForm"];
+            };
+        };
+        responses: {
+            /** @description `OK` with the new user, or `FIELD_ERROR` (a missing or invalid field, a taken email, a registered email domain) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiSignUpAnswer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Timeout */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: too many sign-ups from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_signup_email_exists: {
+        parameters: {
+            query: {
+                /** @description The email address to look up. */
+                email: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiEmailExistsAnswer"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: too many lookups from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_is_email_verified: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiIsVerifiedAnswer"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_verify_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FdiVerifyEmailBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiVerifyEmailAnswer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Timeout */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_send_verification_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiVerificationEmailAnswer"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: too many verification emails for this account */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FdiResetPasswordBody"];
+            };
+        };
+        responses: {
+            /** @description `OK`, `RESET_PASSWORD_INVALID_TOKEN_ERROR`, or `FIELD_ERROR` (no password, or one the password policy refuses) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiResetPasswordAnswer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Timeout */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fdi_send_reset_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FdiForm"];
+            };
+        };
+        responses: {
+            /** @description `OK`, or `FIELD_ERROR` (no or an invalid email) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FdiResetEmailAnswer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Timeout */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: too many reset requests from this address */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9713,13 +10995,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description `# HELP`, `# TYPE` and sample lines (`name{label="value"} number`), one metric family after another */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    /**
+                     * @example # TYPE http_requests_total counter
+                     *     http_requests_total{method="GET",route="/health/live",status="200"} 3
+                     */
+                    "text/plain; version=0.0.4": string;
                 };
             };
             /** @description a metrics token is configured: send it as `Authorization: Bearer <token>` */
