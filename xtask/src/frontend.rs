@@ -2,7 +2,8 @@
 //! `tests/frontend/package-lock.json`, `cargo xtask codegen` (TypeScript types of the
 //! `/api/v1` API from the server's OpenAPI document, by openapi-typescript) and its staleness
 //! check, and the suites that drive the unmodified `supertokens-web-js` against the server in
-//! Node and in headless Chromium (`tests/frontend/run.mjs`).
+//! Node and in headless Chromium and run the typed client's example (`clients/typescript`,
+//! its own lockfile) against it (`tests/frontend/run.mjs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,6 +15,8 @@ use crate::services::install::Installer;
 
 /// The npm project of the suites and of the code generator.
 const FRONTEND_DIR: &str = "tests/frontend";
+/// The npm project of the typed client (openapi-fetch over the generated types).
+const CLIENT_DIR: &str = "clients/typescript";
 /// The generated types, committed.
 pub const TYPES_PATH: &str = "clients/typescript/p2p-api.d.ts";
 const BINARY: &str = "p2p-server";
@@ -25,17 +28,18 @@ fn frontend_dir() -> PathBuf {
 }
 
 /// Node, npm and Chromium on `PATH` (installed with apt-get when missing), and the pinned
-/// npm packages (`npm ci` when the lockfile changed since the last install).
+/// npm packages of the suites and of the typed client (`npm ci` when a lockfile changed
+/// since its last install).
 pub fn ensure_tools() -> Result<()> {
     let mut installer = Installer::default();
     installer.ensure_apt_program("node", "nodejs")?;
     installer.ensure_apt_program("npm", "npm")?;
     installer.ensure_apt_program("chromium", "chromium")?;
-    npm_ci()
+    npm_ci(&frontend_dir())?;
+    npm_ci(&cmd::workspace_root().join(CLIENT_DIR))
 }
 
-fn npm_ci() -> Result<()> {
-    let dir = frontend_dir();
+fn npm_ci(dir: &Path) -> Result<()> {
     let lock = std::fs::read(dir.join("package-lock.json"))
         .with_context(|| format!("reading {}/package-lock.json", dir.display()))?;
     if std::fs::read(dir.join(INSTALLED_LOCK)).is_ok_and(|installed| installed == lock) {
@@ -43,7 +47,7 @@ fn npm_ci() -> Result<()> {
     }
     let mut ci = Command::new("npm");
     ci.args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
-        .current_dir(&dir);
+        .current_dir(dir);
     cmd::run(&mut ci)?;
     std::fs::write(dir.join(INSTALLED_LOCK), lock).context("recording the installed lockfile")
 }

@@ -3,7 +3,8 @@
 //! black-box suite), then the black-box suite `api` against the full stack. Between lint and
 //! the tests: the frontend tools, the server binary and the check that the generated
 //! TypeScript types are current; after each backend's tests, the memory guard
-//! (`tests/memguard`) on that backend; last, the frontend suites (`tests/frontend`).
+//! (`tests/memguard`) on that backend; last, the frontend suites (`tests/frontend`, with the
+//! typed client's example from `clients/typescript`).
 //!
 //! Every cargo invocation is workspace-wide so features unify and nothing rebuilds between
 //! steps. With `CI` set, `CARGO_INCREMENTAL=0`.
@@ -87,7 +88,7 @@ pub fn command(args: &[String]) -> Result<()> {
     }
 
     steps.command(
-        "frontend suites (supertokens-web-js in node and chromium)",
+        "frontend suites (supertokens-web-js in node and chromium, typed client example)",
         &mut frontend::suites(&server),
     )?;
 
