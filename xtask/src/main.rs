@@ -11,6 +11,7 @@ mod fuzz;
 mod lint;
 mod server;
 mod services;
+mod soak;
 mod test;
 
 use std::process::ExitCode;
@@ -47,6 +48,10 @@ Commands:
                              private server per backend (default both) with a signed-up user:
                              every check, phases examples,coverage,fuzzing,stateful, 20 cases per
                              operation; fails on any finding (report in <target>/fuzz/)
+  soak [embedded|full] [--minutes N] [--sample-secs S]
+                             endurance: a private server under steady mixed load for N minutes
+                             (default 30, full stack), RSS/descriptors/pool/Redis/p99 sampled
+                             every S s (default 60); fails on >5% growth over the second half
   codegen                    TypeScript types of the API (clients/typescript/p2p-api.d.ts) from
                              the OpenAPI document, by openapi-typescript (tests/frontend lockfile)
   help                       this text
@@ -82,6 +87,7 @@ fn run() -> anyhow::Result<ExitCode> {
         "bench" => bench::command(&rest).map(|()| ExitCode::SUCCESS),
         "codegen" => frontend::codegen(&rest).map(|()| ExitCode::SUCCESS),
         "fuzz" => fuzz::command(&rest),
+        "soak" => soak::command(&rest).map(|()| ExitCode::SUCCESS),
         "server" => server::run_server(&rest),
         "migrate" | "seed" | "reindex" | "create-superuser" | "openapi" => {
             server::delegate(&command, &rest)
