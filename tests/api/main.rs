@@ -34,6 +34,7 @@ mod realtime;
 mod realtime_limits;
 mod realtime_origin;
 mod realtime_replay;
+mod round_trips;
 mod search;
 mod search_arabic;
 mod shutdown;

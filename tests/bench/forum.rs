@@ -1,5 +1,6 @@
 //! Topic-list throughput and latency over HTTP, against the `pgbench -S`
-//! floor (primary-key selects) of the same PostgreSQL in the same run.
+//! floor (primary-key selects) of the same PostgreSQL in the same run; then
+//! replies (`replies.rs`): POST latency and round trips per reply.
 
 use p2p_forum::NewTopic;
 use p2p_tests::stats::Latencies;
@@ -68,6 +69,8 @@ pub async fn run() {
         ),
         None => println!("pgbench -S floor: only measured on the full backend (PostgreSQL)"),
     }
+    let helper = app.signup(&unique_email("replier")).await;
+    crate::replies::run(&app, &me, &helper).await;
     app.stop().await;
 }
 

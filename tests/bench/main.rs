@@ -9,6 +9,7 @@ mod forum;
 mod memory;
 mod messaging;
 mod realtime;
+mod replies;
 mod retry;
 mod search;
 mod sockets;

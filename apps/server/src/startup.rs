@@ -19,6 +19,7 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use p2p_kernel::outbox::{OutboxConfig, OutboxWorker};
+use p2p_kernel::round_trips::RoundTrips;
 use p2p_migration::{Migrator, MigratorTrait};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -102,21 +103,21 @@ impl Application {
         footprints.push(Arc::new(hub.clone()));
         footprints.push(Arc::new(services.discovery.indexer.clone()));
         let realtime = routes::ws::realtime(hub, &services, &settings.websocket);
-        let mut workers = vec![tokio::spawn(outbox.run(shutdown_rx.clone()))];
+        let mut workers = vec![RoundTrips::spawn_worker(outbox.run(shutdown_rx.clone()))];
         workers.extend(services.discovery.start_workers(&shutdown_rx));
-        workers.push(tokio::spawn(crate::telemetry::upkeep::run(
+        workers.push(RoundTrips::spawn_worker(crate::telemetry::upkeep::run(
             footprints,
             shutdown_rx.clone(),
         )));
         let sweeper = p2p_storage::FileSweeper::new(services.files.clone(), FILE_SWEEP_INTERVAL);
-        workers.push(tokio::spawn(sweeper.run(shutdown_rx.clone())));
+        workers.push(RoundTrips::spawn_worker(sweeper.run(shutdown_rx.clone())));
         let purger = p2p_identity::ExpiredRowsPurger::new(
             services.identity.clone(),
             IDENTITY_PURGE_INTERVAL,
             IDENTITY_PURGE_KEEP,
         );
-        workers.push(tokio::spawn(purger.run(shutdown_rx.clone())));
-        workers.push(tokio::spawn(
+        workers.push(RoundTrips::spawn_worker(purger.run(shutdown_rx.clone())));
+        workers.push(RoundTrips::spawn_worker(
             services
                 .notifications
                 .digest_worker()

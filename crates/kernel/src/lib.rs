@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod page;
 pub mod persistence;
 pub mod ports;
+pub mod round_trips;
 pub mod testenv;
 pub mod text;
 pub mod trending;

@@ -20,6 +20,7 @@ use p2p_kernel::adapters::memory::{MemoryCache, MemoryPubSub, MemoryRateLimiter}
 use p2p_kernel::adapters::redis::{RedisCache, RedisConnection, RedisPubSub, RedisRateLimiter};
 use p2p_kernel::footprint::Footprint;
 use p2p_kernel::ports::{Cache, HealthProbe, Mailer, PubSub, RateLimiter};
+use p2p_kernel::round_trips::RoundTrips;
 use p2p_storage::{LocalStore, ObjectStore};
 use retry::{ConnectError, RetryPolicy};
 use sea_orm::DatabaseConnection;
@@ -42,18 +43,22 @@ pub struct Backends {
     pub probes: Vec<Arc<dyn HealthProbe>>,
     /// The in-process structures among these, whose size is published as gauges.
     pub footprints: Vec<Arc<dyn Footprint>>,
+    /// Round trips made to the relational database, MongoDB and Redis.
+    pub round_trips: RoundTrips,
 }
 
 impl Backends {
     /// Connects to every configured backend, retrying each with backoff.
     pub async fn connect(settings: &Settings, retry: RetryPolicy) -> Result<Self, ConnectError> {
-        let db = database::connect(settings, retry).await?;
+        let round_trips = RoundTrips::default();
+        let mut db = database::connect(settings, retry).await?;
+        round_trips.count_statements(&mut db);
         let mut probes: Vec<Arc<dyn HealthProbe>> =
             vec![Arc::new(database::DatabaseProbe(db.clone()))];
 
         let mongo = match &settings.mongo {
             Some(m) => {
-                let mongo = mongo::connect(m, retry).await?;
+                let mongo = mongo::connect(m, retry, &round_trips).await?;
                 probes.push(Arc::new(mongo::MongoProbe(mongo.clone())));
                 Some(mongo)
             }
@@ -62,13 +67,13 @@ impl Backends {
 
         let redis = match &settings.redis {
             Some(r) => {
-                let redis = RedisConnection::new(r.url.expose(), &r.prefix, 32).map_err(|e| {
-                    ConnectError {
+                let redis = RedisConnection::new(r.url.expose(), &r.prefix, 32)
+                    .map_err(|e| ConnectError {
                         backend: "redis",
                         attempts: 1,
                         last_error: e.to_string(),
-                    }
-                })?;
+                    })?
+                    .with_round_trips(round_trips.clone());
                 retry::with_retry("redis", retry, || redis.ping()).await?;
                 probes.push(Arc::new(redis.clone()));
                 Some(redis)
@@ -138,6 +143,7 @@ impl Backends {
             local_files: files.local,
             probes,
             footprints,
+            round_trips,
         })
     }
 }

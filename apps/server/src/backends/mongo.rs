@@ -6,11 +6,13 @@ use async_trait::async_trait;
 use mongodb::bson::doc;
 use mongodb::options::ClientOptions;
 use p2p_kernel::ports::{HealthProbe, PortError};
+use p2p_kernel::round_trips::RoundTrips;
 use std::time::Duration;
 
 pub async fn connect(
     settings: &MongoSettings,
     retry: RetryPolicy,
+    trips: &RoundTrips,
 ) -> Result<mongodb::Database, ConnectError> {
     let mut options = ClientOptions::parse(settings.url.expose())
         .await
@@ -20,6 +22,7 @@ pub async fn connect(
             last_error: e.to_string(),
         })?;
     options.app_name = Some("p2p-sandbox".into());
+    options.command_event_handler = Some(trips.document_commands());
     options.server_selection_timeout = Some(Duration::from_secs(3));
     // The driver's server monitor waits this long for a heartbeat answer; when
     // it times out it clears the pool and interrupts every operation in

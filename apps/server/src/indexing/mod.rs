@@ -12,6 +12,7 @@ pub use forum::ForumSource;
 pub use usecases::UseCaseSource;
 pub use users::UserSource;
 
+use p2p_kernel::round_trips::RoundTrips;
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 use uuid::Uuid;
 
@@ -90,9 +91,9 @@ impl Discovery {
             changed: self.indexer.changed(),
         };
         vec![
-            tokio::spawn(self.indexer.clone().run(shutdown.clone())),
-            tokio::spawn(self.indexer.clone().upgrade(shutdown.clone())),
-            tokio::spawn(refresher.run(shutdown.clone())),
+            RoundTrips::spawn_worker(self.indexer.clone().run(shutdown.clone())),
+            RoundTrips::spawn_worker(self.indexer.clone().upgrade(shutdown.clone())),
+            RoundTrips::spawn_worker(refresher.run(shutdown.clone())),
         ]
     }
 }

@@ -6,13 +6,16 @@ use crate::footprint::{Footprint, Size};
 use crate::ports::{
     Cache, HealthProbe, MessageStream, PortError, PubSub, RateDecision, RateLimiter,
 };
+use crate::round_trips::RoundTrips;
 use async_trait::async_trait;
 use deadpool_redis::redis::{self, AsyncCommands, AsyncConnectionConfig};
 use deadpool_redis::{Manager, Pool, Runtime, Timeouts};
 use futures_util::StreamExt;
 use std::time::Duration;
 
+mod counted;
 mod subscription;
+pub use counted::CountedConnection;
 pub use subscription::{Delivery, lasting_subscription};
 
 const BACKEND: &str = "redis";
@@ -29,6 +32,7 @@ pub struct RedisConnection {
     pool: Pool,
     client: redis::Client,
     prefix: String,
+    trips: RoundTrips,
 }
 
 impl RedisConnection {
@@ -53,7 +57,15 @@ impl RedisConnection {
             pool,
             client,
             prefix: prefix.to_owned(),
+            trips: RoundTrips::default(),
         })
+    }
+
+    /// Counts the commands sent through this connection (and its clones made
+    /// afterwards) in `trips`.
+    pub fn with_round_trips(mut self, trips: RoundTrips) -> Self {
+        self.trips = trips;
+        self
     }
 
     pub fn pool(&self) -> &Pool {
@@ -69,14 +81,16 @@ impl RedisConnection {
         format!("{}{}", self.prefix, key)
     }
 
-    pub async fn conn(&self) -> Result<deadpool_redis::Connection, PortError> {
-        self.pool.get().await.map_err(port_err)
+    /// A connection of the pool (each command through it is counted).
+    pub async fn conn(&self) -> Result<CountedConnection, PortError> {
+        let conn = self.pool.get().await.map_err(port_err)?;
+        Ok(CountedConnection::new(conn, self.trips.clone()))
     }
 
     pub async fn ping(&self) -> Result<(), PortError> {
         let mut conn = self.conn().await?;
         let pong: String = redis::cmd("PING")
-            .query_async(&mut *conn)
+            .query_async(&mut conn)
             .await
             .map_err(port_err)?;
         if pong == "PONG" {
@@ -99,7 +113,7 @@ impl RedisConnection {
                 .arg(&pattern)
                 .arg("COUNT")
                 .arg(500)
-                .query_async(&mut *conn)
+                .query_async(&mut conn)
                 .await
                 .map_err(port_err)?;
             if !keys.is_empty() {
@@ -154,7 +168,7 @@ impl Cache for RedisCache {
             .arg(value)
             .arg("PX")
             .arg(ttl_millis(ttl))
-            .query_async::<()>(&mut *conn)
+            .query_async::<()>(&mut conn)
             .await
             .map_err(port_err)
     }
@@ -172,7 +186,7 @@ impl Cache for RedisCache {
             .arg("NX")
             .arg("PX")
             .arg(ttl_millis(ttl))
-            .query_async(&mut *conn)
+            .query_async(&mut conn)
             .await
             .map_err(port_err)?;
         Ok(stored.is_some())
@@ -228,7 +242,7 @@ impl RateLimiter for RedisRateLimiter {
             .script
             .key(self.redis.key(&format!("rl:{key}")))
             .arg(ttl_millis(window))
-            .invoke_async(&mut *conn)
+            .invoke_async(&mut conn)
             .await
             .map_err(port_err)?;
         if count <= u64::from(limit) {

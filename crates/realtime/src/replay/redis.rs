@@ -124,7 +124,7 @@ impl ReplayLog for RedisReplayLog {
             .arg(event.prefix())
             .arg(event.suffix())
             .arg(channel.to_string())
-            .invoke_async(&mut *conn)
+            .invoke_async(&mut conn)
             .await
             .map_err(port_err)
     }
@@ -136,7 +136,7 @@ impl ReplayLog for RedisReplayLog {
             .key(self.seq_key(channel))
             .key(self.log_key(channel))
             .arg(format!("{}-0", since.saturating_add(1)))
-            .invoke_async(&mut *conn)
+            .invoke_async(&mut conn)
             .await
             .map_err(port_err)?;
         if seqs.len() != frames.len() {

@@ -1,0 +1,225 @@
+//! Round trips to each backend, counted by the adapters themselves: every
+//! statement sea-orm sends to PostgreSQL or SQLite, every command the MongoDB
+//! driver sends, every Redis command or pipeline (one exchange on the wire).
+//! Round trips made by the background workers (futures run through
+//! [`RoundTrips::worker`]) are counted apart from the others, which are the
+//! requests' own: tests and benchmarks read [`RoundTrips::requests`] (or
+//! [`RoundTrips::total`]) before and after an operation to see what it cost
+//! each backend, without a worker's periodic polls in the figures.
+//!
+//! What is not counted: the `BEGIN` and `COMMIT` of SQL transactions (sea-orm
+//! reports statements only, so on PostgreSQL each transaction costs two more
+//! exchanges than counted here), connection handshakes, the MongoDB driver's
+//! monitoring heartbeats, and messages pushed to Redis subscriptions.
+
+use mongodb::event::EventHandler;
+use mongodb::event::command::CommandEvent;
+use sea_orm::DatabaseConnection;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+tokio::task_local! {
+    /// Set while a background worker runs.
+    static IN_WORKER: ();
+}
+
+/// The counters of one application's backends (cloning shares them).
+#[derive(Clone, Debug, Default)]
+pub struct RoundTrips {
+    counters: Arc<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: PerBackend,
+    workers: PerBackend,
+}
+
+#[derive(Debug, Default)]
+struct PerBackend {
+    sql: AtomicU64,
+    documents: AtomicU64,
+    redis: AtomicU64,
+}
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Sql,
+    Documents,
+    Redis,
+}
+
+impl Counters {
+    fn add(&self, backend: Backend) {
+        let side = if IN_WORKER.try_with(|_| ()).is_ok() {
+            &self.workers
+        } else {
+            &self.requests
+        };
+        let counter = match backend {
+            Backend::Sql => &side.sql,
+            Backend::Documents => &side.documents,
+            Backend::Redis => &side.redis,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl PerBackend {
+    fn read(&self) -> Trips {
+        Trips {
+            sql: self.sql.load(Ordering::Relaxed),
+            documents: self.documents.load(Ordering::Relaxed),
+            redis: self.redis.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Round trips counted so far (or between two readings: `after - before`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Trips {
+    /// Statements sent to the relational database (PostgreSQL or SQLite).
+    pub sql: u64,
+    /// Commands sent to the document store (MongoDB).
+    pub documents: u64,
+    /// Commands or pipelines sent to Redis.
+    pub redis: u64,
+}
+
+impl std::ops::Sub for Trips {
+    type Output = Trips;
+
+    fn sub(self, earlier: Trips) -> Trips {
+        Trips {
+            sql: self.sql.saturating_sub(earlier.sql),
+            documents: self.documents.saturating_sub(earlier.documents),
+            redis: self.redis.saturating_sub(earlier.redis),
+        }
+    }
+}
+
+impl std::ops::Add for Trips {
+    type Output = Trips;
+
+    fn add(self, other: Trips) -> Trips {
+        Trips {
+            sql: self.sql + other.sql,
+            documents: self.documents + other.documents,
+            redis: self.redis + other.redis,
+        }
+    }
+}
+
+impl std::fmt::Display for Trips {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "sql {}, documents {}, redis {}",
+            self.sql, self.documents, self.redis
+        )
+    }
+}
+
+impl RoundTrips {
+    /// The round trips made so far outside the background workers (by
+    /// requests, and by the tasks they started).
+    pub fn requests(&self) -> Trips {
+        self.counters.requests.read()
+    }
+
+    /// The round trips made so far by the background workers.
+    pub fn workers(&self) -> Trips {
+        self.counters.workers.read()
+    }
+
+    /// Every round trip made so far.
+    pub fn total(&self) -> Trips {
+        self.requests() + self.workers()
+    }
+
+    /// Runs a background worker: its round trips count as the workers'.
+    pub async fn worker<F: Future>(work: F) -> F::Output {
+        IN_WORKER.scope((), work).await
+    }
+
+    /// Spawns a background worker (see [`Self::worker`]).
+    pub fn spawn_worker<F>(work: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        tokio::spawn(Self::worker(work))
+    }
+
+    /// Counts every statement `db` (and each of its transactions) sends.
+    /// Replaces any metric callback `db` had.
+    pub fn count_statements(&self, db: &mut DatabaseConnection) {
+        let counters = self.counters.clone();
+        db.set_metric_callback(move |_| counters.add(Backend::Sql));
+    }
+
+    /// A MongoDB command-event handler counting each command the driver
+    /// starts (set it as the client's `command_event_handler`).
+    pub fn document_commands(&self) -> EventHandler<CommandEvent> {
+        let counters = self.counters.clone();
+        EventHandler::callback(move |event| {
+            if matches!(event, CommandEvent::Started(_)) {
+                counters.add(Backend::Documents);
+            }
+        })
+    }
+
+    /// Counts one Redis exchange (a command, or a pipeline sent at once).
+    pub(crate) fn redis_exchange(&self) {
+        self.counters.add(Backend::Redis);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn readings_subtract_per_backend_and_workers_count_apart() {
+        let trips = RoundTrips::default();
+        let before = trips.requests();
+        trips.redis_exchange();
+        trips.redis_exchange();
+        RoundTrips::worker(async { trips.redis_exchange() }).await;
+        let made = Trips {
+            sql: 0,
+            documents: 0,
+            redis: 2,
+        };
+        assert_eq!(trips.requests() - before, made);
+        assert_eq!(before - trips.requests(), Trips::default());
+        assert_eq!(trips.workers().redis, 1);
+        assert_eq!(trips.total().redis, 3);
+    }
+
+    #[tokio::test]
+    async fn statements_are_counted_in_and_out_of_transactions() {
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let mut db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let trips = RoundTrips::default();
+        trips.count_statements(&mut db);
+        db.execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .unwrap();
+        let txn = db.begin().await.unwrap();
+        txn.execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .unwrap();
+        txn.execute_unprepared("INSERT INTO t VALUES (2)")
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        RoundTrips::worker(db.execute_unprepared("SELECT 1"))
+            .await
+            .unwrap();
+        assert_eq!(trips.requests().sql, 3);
+        assert_eq!(trips.workers().sql, 1);
+    }
+}
