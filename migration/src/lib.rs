@@ -25,6 +25,8 @@ mod m20261208_000020_message_moderation;
 mod m20261208_000031_user_locale;
 mod m20261208_000041_use_case_json;
 mod m20261208_000042_author_indexes;
+mod m20261209_000060_event_outbox;
+mod m20261209_000061_notification_sources;
 mod tables;
 
 pub struct Migrator;
@@ -54,6 +56,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000031_user_locale::Migration),
             Box::new(m20261208_000041_use_case_json::Migration),
             Box::new(m20261208_000042_author_indexes::Migration),
+            Box::new(m20261209_000060_event_outbox::Migration),
+            Box::new(m20261209_000061_notification_sources::Migration),
         ]
     }
 }

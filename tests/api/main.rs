@@ -12,6 +12,7 @@ mod dashboard;
 mod domain_claims;
 mod erased_people;
 mod erasure;
+mod event_outbox;
 mod export;
 mod fdi;
 mod files;

@@ -71,6 +71,7 @@ async fn listed(app: &TestApp, who: &Session, other: &Session) -> Value {
 
 /// `who`'s notifications (their `data` and titles) and unread count.
 async fn notifications(app: &TestApp, who: &Session) -> (String, u64) {
+    app.settled().await;
     let list = app
         .get("/api/v1/notifications?limit=100", who.token())
         .await;

@@ -10,6 +10,7 @@ use p2p_tests::{Session, TestApp};
 use serde_json::{Value, json};
 
 async fn unread_count(app: &TestApp, user: &Session) -> Value {
+    app.settled().await;
     let resp = app
         .get("/api/v1/notifications/unread-count", user.token())
         .await;
@@ -135,6 +136,7 @@ async fn a_replayed_notification_carries_its_count_now() {
     for _ in 0..3 {
         reply(&app, &bob, topic_id, None, "An answer").await;
     }
+    app.settled().await;
     // Offline meanwhile: the replay's created and updated events all show
     // the notification as it is now.
     let (mut ws, _) = connect(&app, &alice, Some(head)).await;

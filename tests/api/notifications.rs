@@ -7,6 +7,7 @@ use p2p_tests::{Session, TestApp, unique_email};
 use serde_json::{Value, json};
 
 pub(crate) async fn notifications(app: &TestApp, user: &Session) -> Vec<Value> {
+    app.settled().await;
     let resp = app
         .get("/api/v1/notifications?limit=100", user.token())
         .await;

@@ -255,6 +255,8 @@ async fn no_response_ever_carries_script() {
         &format!("/api/v1/forums/posts/{first_post}/revisions"),
     )
     .await;
+    // What follows the posts (notifications, search index) is done.
+    app.settled().await;
     for path in [
         "/api/v1/forums/topics?limit=100",
         "/api/v1/forums/topics?sort=trending&limit=100",

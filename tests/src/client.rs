@@ -249,6 +249,44 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no {path} link with a token in:\n{last}"))
     }
 
+    /// Waits until the event outbox is empty: everything that follows the
+    /// writes made so far (counts, notifications, search index) is done.
+    pub async fn settled(&self) {
+        let db = &self.state.backends.db;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let pending = p2p_kernel::outbox::events::EventOutbox::pending(db)
+                .await
+                .expect("event outbox readable");
+            if pending == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{pending} outbox events still pending after 15 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Stops this instance (gracefully, but as abruptly for what it did not
+    /// start: see `run_event_outbox`) and starts another on the same
+    /// backends and data directory, adjusted by `adjust`; the new one cleans
+    /// up at the end.
+    pub async fn restart(mut self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut raw = self.config.clone();
+        raw.port = 0;
+        adjust(&mut raw);
+        let isolation = self.isolation.take();
+        self.handle.stop(true).await;
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        let backend = self.backend;
+        drop(self);
+        Self::start(backend, raw, isolation).await
+    }
+
     /// Stops the server gracefully and removes the test's resources.
     pub async fn stop(mut self) {
         self.handle.stop(true).await;

@@ -6,12 +6,13 @@ use crate::config::Settings;
 use crate::indexing::Discovery;
 use async_trait::async_trait;
 use p2p_forum::{
-    Forum, ForumFiles, ForumService, ForumStates, MongoPostStore, POST_FILES, POST_KIND, PostStore,
-    PostTargets, SqlPostStore, TOPIC_KIND, TopicTargets,
+    Forum, ForumFiles, ForumService, ForumStates, MongoPostStore, OutboxLink, POST_FILES,
+    POST_KIND, PostStore, PostTargets, SqlPostStore, TOPIC_KIND, TopicTargets,
 };
 use p2p_identity::{Identity, IdentityConfig, IdentityMemberDirectory, IdentityService, RateRule};
 use p2p_kernel::audit::SqlAuditTrail;
 use p2p_kernel::ids::{OrgId, TopicId, UserId};
+use p2p_kernel::outbox::events::OutboxHandler;
 use p2p_kernel::ports::{
     AuditTrail, Clock, CurrentState, CurrentStates, EventBus, ModerationTargets, Notifier,
     PortError, SystemClock, TargetType,
@@ -64,17 +65,28 @@ pub struct Services {
     pub moderation: Arc<dyn ModerationService>,
     /// Search, dashboards and the search indexer (`indexing`).
     pub discovery: Discovery,
+    /// What follows a new post (`p2p_forum::POST_CREATED` outbox events).
+    pub post_effects: Arc<dyn OutboxHandler>,
+}
+
+/// What wakes the outbox workers after a commit: the mail outbox's and the
+/// event outbox's.
+pub struct OutboxWakers {
+    pub mail: Arc<Notify>,
+    pub events: Arc<Notify>,
 }
 
 impl Services {
     pub async fn build(
         settings: &Settings,
         backends: &Backends,
-        outbox_waker: Arc<Notify>,
+        wakers: OutboxWakers,
         events: Arc<dyn EventBus>,
     ) -> anyhow::Result<Self> {
+        let outbox_waker = wakers.mail;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let audit: Arc<dyn AuditTrail> = Arc::new(SqlAuditTrail::new(backends.db.clone()));
+        let hub = events.clone();
         // Every event also reaches the search indexer.
         let (bus, feed) = p2p_search::indexing_bus(events, settings.bounds.search_queue_capacity);
         let events: Arc<dyn EventBus> = Arc::new(bus);
@@ -133,6 +145,7 @@ impl Services {
         .with_markdown(markdown.clone());
         files.register_access(POST_FILES, Arc::new(ForumFiles(forum.clone())));
         let forum_states: Arc<dyn CurrentStates> = Arc::new(ForumStates(forum.clone()));
+        let forum_outbox = forum.clone();
         notifications.set_subjects(Arc::new(TopicTitles(forum_states.clone())));
         let targets = ModerationTargets::new()
             .register(TargetType::Topic, Arc::new(TopicTargets(forum.clone())))
@@ -191,6 +204,13 @@ impl Services {
         let identity: Arc<dyn IdentityService> = Arc::new(identity);
         let discovery =
             Discovery::build(backends, &identity, &forum, &usecases, feed, clock.clone());
+        // New posts go out through the hub at once; what follows them (the
+        // index among it) through the event outbox.
+        forum_outbox.connect_event_outbox(OutboxLink {
+            wake: wakers.events,
+            fanout: hub,
+        });
+        let post_effects = forum_outbox.post_effects(Arc::new(discovery.indexer.clone()));
         let orgs = Organizations::new(
             backends.db.clone(),
             member_directory,
@@ -216,6 +236,7 @@ impl Services {
             audit,
             moderation: Arc::new(moderation),
             discovery,
+            post_effects,
         })
     }
 }

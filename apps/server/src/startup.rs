@@ -11,13 +11,15 @@ use crate::http::extract;
 use crate::http::metrics_access::MetricsAccess;
 use crate::http::security_headers::security_headers;
 use crate::routes;
-use crate::services::Services;
+use crate::services::{OutboxWakers, Services};
 use crate::state::AppState;
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
+use p2p_forum::POST_CREATED;
+use p2p_kernel::outbox::events::{EventOutbox, EventOutboxConfig};
 use p2p_kernel::outbox::{OutboxConfig, OutboxWorker};
 use p2p_kernel::round_trips::RoundTrips;
 use p2p_migration::{Migrator, MigratorTrait};
@@ -97,13 +99,23 @@ impl Application {
             OutboxConfig::default(),
         );
         let hub = routes::ws::start_hub(&backends, &settings.bounds).await?;
-        let services =
-            Services::build(&settings, &backends, outbox.waker(), Arc::new(hub.clone())).await?;
+        let event_outbox = EventOutbox::new(backends.db.clone(), EventOutboxConfig::default());
+        let wakers = OutboxWakers {
+            mail: outbox.waker(),
+            events: event_outbox.waker(),
+        };
+        let services = Services::build(&settings, &backends, wakers, Arc::new(hub.clone())).await?;
+        let event_outbox = event_outbox.with_handler(POST_CREATED, services.post_effects.clone());
         let mut footprints = backends.footprints.clone();
         footprints.push(Arc::new(hub.clone()));
         footprints.push(Arc::new(services.discovery.indexer.clone()));
         let realtime = routes::ws::realtime(hub, &services, &settings.websocket);
         let mut workers = vec![RoundTrips::spawn_worker(outbox.run(shutdown_rx.clone()))];
+        if settings.run_event_outbox {
+            workers.push(RoundTrips::spawn_worker(
+                event_outbox.run(shutdown_rx.clone()),
+            ));
+        }
         workers.extend(services.discovery.start_workers(&shutdown_rx));
         workers.push(RoundTrips::spawn_worker(crate::telemetry::upkeep::run(
             footprints,

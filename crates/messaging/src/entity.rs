@@ -143,3 +143,23 @@ pub(crate) mod digest {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub(crate) mod source {
+    use sea_orm::entity::prelude::*;
+
+    /// Who was notified of what (`NotificationRequest::source`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "notification_sources")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub source: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

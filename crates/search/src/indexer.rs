@@ -37,6 +37,15 @@ impl EventBus for IndexingBus {
     }
 }
 
+/// Publishing to the indexer itself applies the event before returning (for
+/// an outbox handler, whose event must not be done before it is indexed).
+#[async_trait]
+impl EventBus for Indexer {
+    async fn publish(&self, event: Event) {
+        self.apply(std::slice::from_ref(&event)).await;
+    }
+}
+
 /// The queue between an [`IndexingBus`] and its [`Indexer`].
 pub struct IndexFeed {
     rx: mpsc::Receiver<Event>,
@@ -111,6 +120,7 @@ impl Indexer {
     }
 
     /// Applies the changes a batch of events implies (each document once).
+    /// Failures are logged (a reindex repairs them).
     pub async fn apply(&self, events: &[Event]) {
         let mut changes: Vec<(usize, Change)> = Vec::new();
         for event in events {

@@ -1,10 +1,11 @@
 //! The backends and services for a one-off command, without the HTTP server.
-//! Emails queued by a command wait in the outbox for the next server start.
+//! Emails and events (what follows a new post) queued by a command wait in
+//! their outbox for the next server start.
 
 use p2p_migration::{Migrator, MigratorTrait};
 use p2p_server::backends::Backends;
 use p2p_server::backends::retry::RetryPolicy;
-use p2p_server::services::Services;
+use p2p_server::services::{OutboxWakers, Services};
 use std::sync::Arc;
 
 pub async fn connect() -> anyhow::Result<(Backends, Services)> {
@@ -15,7 +16,10 @@ pub async fn connect() -> anyhow::Result<(Backends, Services)> {
     let backends = Backends::connect(&settings, RetryPolicy::default()).await?;
     Migrator::up(&backends.db, None).await?;
     let hub = p2p_server::routes::ws::start_hub(&backends, &settings.bounds).await?;
-    let waker = Arc::new(tokio::sync::Notify::new());
-    let services = Services::build(&settings, &backends, waker, Arc::new(hub)).await?;
+    let wakers = OutboxWakers {
+        mail: Arc::new(tokio::sync::Notify::new()),
+        events: Arc::new(tokio::sync::Notify::new()),
+    };
+    let services = Services::build(&settings, &backends, wakers, Arc::new(hub)).await?;
     Ok((backends, services))
 }

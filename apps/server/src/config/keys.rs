@@ -31,6 +31,9 @@ pub struct Config {
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
     pub run_migrations: bool,
+    /// Whether this instance works through the event outbox (what follows a
+    /// new post); instances sharing a database share the work.
+    pub run_event_outbox: bool,
     pub max_body_bytes: usize,
     /// Default: pretty in development, JSON in production.
     pub log_format: Option<LogFormat>,
@@ -180,6 +183,7 @@ impl Default for Config {
             access_token_ttl_secs: 900,
             refresh_token_ttl_secs: 30 * 86_400,
             run_migrations: true,
+            run_event_outbox: true,
             max_body_bytes: 1024 * 1024,
             log_format: None,
             shutdown_timeout_secs: 30,

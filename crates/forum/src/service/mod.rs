@@ -3,6 +3,7 @@
 mod answers;
 mod audit;
 mod authored;
+mod effects;
 mod files;
 pub(crate) mod hide;
 mod notify;
@@ -19,6 +20,7 @@ use crate::timefmt::STORED;
 use crate::topic_store::{SqlTopicStore, TopicRecord, TopicStore, TopicWrite};
 use crate::trending;
 use crate::types::{PostView, TopicView};
+pub use effects::{OutboxLink, POST_CREATED};
 pub use files::{ForumFiles, POST_FILES};
 pub use hide::{PostTargets, TopicTargets};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
@@ -54,6 +56,7 @@ struct Inner {
     files: Arc<dyn Files>,
     notifier: std::sync::OnceLock<Arc<dyn Notifier>>,
     audit: std::sync::OnceLock<Arc<dyn AuditTrail>>,
+    outbox: std::sync::OnceLock<OutboxLink>,
     markdown: Markdown,
     locks: TopicLocks,
 }
@@ -79,6 +82,26 @@ impl TopicGuard {
 
     pub(crate) async fn delete(&mut self) -> Result<(), DomainError> {
         self.write.delete().await
+    }
+
+    /// Records an outbox event with this write.
+    pub(crate) async fn record_event(
+        &mut self,
+        stream: &str,
+        kind: &str,
+        payload: &serde_json::Value,
+    ) -> Result<(), DomainError> {
+        self.write.record_event(stream, kind, payload).await
+    }
+
+    /// Stores a new post with this write when posts live in the topics'
+    /// database; false when they do not (store it after the commit).
+    pub(crate) async fn insert_post(
+        &mut self,
+        posts: &dyn PostStore,
+        post: &PostRecord,
+    ) -> Result<bool, DomainError> {
+        self.write.insert_post(posts, post).await
     }
 
     pub(crate) async fn commit(self) -> Result<(), DomainError> {
@@ -109,6 +132,7 @@ impl Forum {
                 files,
                 notifier: std::sync::OnceLock::new(),
                 audit: std::sync::OnceLock::new(),
+                outbox: std::sync::OnceLock::new(),
                 markdown: Markdown::default(),
                 locks: TopicLocks::default(),
             }),
@@ -219,11 +243,22 @@ impl Forum {
 
     /// Publishes an event after a successful write.
     async fn publish(&self, channel: String, name: &str, data: &impl Serialize) {
+        self.publish_on(self.inner.events.as_ref(), channel, name, data)
+            .await;
+    }
+
+    async fn publish_on(
+        &self,
+        bus: &dyn EventBus,
+        channel: String,
+        name: &str,
+        data: &impl Serialize,
+    ) {
         match serde_json::to_value(data) {
             Ok(data) => {
                 let mut event = Event::new(channel, name, data);
                 event.occurred_at = self.now();
-                self.inner.events.publish(event).await;
+                bus.publish(event).await;
             }
             Err(e) => tracing::warn!(error = %e, event = name, "event data not serializable"),
         }

@@ -5,7 +5,7 @@
 use super::Forum;
 use crate::topic_store::TopicRecord;
 use crate::types::PostView;
-use p2p_kernel::Actor;
+use p2p_kernel::DomainError;
 use p2p_kernel::ids::UserId;
 use p2p_kernel::ports::{NotificationKind, NotificationRequest, Notifier, Recipients};
 use std::sync::Arc;
@@ -28,23 +28,40 @@ impl Forum {
         }
     }
 
-    /// After a new post: the mentioned users get `mention`; the topic's author
-    /// and the author of the post replied to get `reply` (unless mentioned).
-    pub(crate) async fn notify_post(&self, actor: &Actor, row: &TopicRecord, post: &PostView) {
-        let name = self.display_name(actor.user_id).await;
+    /// Like [`Self::notify`], but failures are returned (for a caller that
+    /// retries: the outbox worker).
+    pub(super) async fn deliver(
+        &self,
+        requests: Vec<NotificationRequest>,
+    ) -> Result<(), DomainError> {
+        match self.inner.notifier.get() {
+            Some(notifier) if !requests.is_empty() => notifier.deliver(requests).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// After a new post by `author`: the mentioned users get `mention`; the
+    /// topic's author and the author of the post replied to get `reply`
+    /// (unless mentioned). Each recipient once per post, however often called.
+    pub(crate) async fn notify_post(
+        &self,
+        author: UserId,
+        row: &TopicRecord,
+        post: &PostView,
+    ) -> Result<(), DomainError> {
+        let name = self.display_name(author).await;
+        let source = format!("post:{}", post.id);
         let title = &row.title;
         let link = format!("/forums/topics/{}#post-{}", row.id, post.id);
         let data = serde_json::json!({ "topic_id": row.id, "post_id": post.id });
         let mentioned = post.mentioned_user_ids.clone();
         let mut replied_to = vec![row.author_id];
-        if let Some(parent) = post.parent_id {
-            match self.posts().get(parent).await {
-                Ok(Some(p)) => replied_to.push(p.author_id),
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "reply notification: parent not read"),
-            }
+        if let Some(parent) = post.parent_id
+            && let Some(p) = self.posts().get(parent).await?
+        {
+            replied_to.push(p.author_id);
         }
-        replied_to.retain(|u| *u != actor.user_id && !mentioned.contains(u));
+        replied_to.retain(|u| *u != author && !mentioned.contains(u));
         replied_to.dedup();
         let mut requests = Vec::new();
         if !mentioned.is_empty() {
@@ -54,9 +71,10 @@ impl Forum {
                     Recipients::Users(mentioned),
                     format!("{name} mentioned you in \"{title}\""),
                 )
-                .by(actor.user_id)
+                .by(author)
                 .link(link.clone())
-                .data(data.clone()),
+                .data(data.clone())
+                .once(source.clone()),
             );
         }
         if !replied_to.is_empty() {
@@ -66,12 +84,13 @@ impl Forum {
                     Recipients::Users(replied_to),
                     format!("{name} replied in \"{title}\""),
                 )
-                .by(actor.user_id)
+                .by(author)
                 .link(link)
-                .data(data),
+                .data(data)
+                .once(source),
             );
         }
-        self.notify(requests).await;
+        self.deliver(requests).await
     }
 
     pub(super) async fn display_name(&self, user: UserId) -> String {

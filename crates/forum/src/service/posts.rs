@@ -1,8 +1,9 @@
 //! Posts: reply, read, edit (revisions kept), delete (tombstone).
 
 use super::answers::forget_deleted_answer;
+use super::effects::{POST_CREATED, PostCreated};
 use super::hide::{post_visible, topic_visible};
-use super::{Forum, MAX_DEPTH, TopicRefs, require_author_or_admin, topic_channel};
+use super::{Forum, MAX_DEPTH, TopicGuard, TopicRefs, require_author_or_admin, topic_channel};
 use crate::markdown::Rendered;
 use crate::store::{PostEdit, PostRecord, Revision, Tombstone, thread_segment};
 use crate::topic_store::TopicRecord;
@@ -15,6 +16,7 @@ use p2p_kernel::day_count::day_key;
 use p2p_kernel::ids::{FileId, PostId, TopicId, UserId};
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 use serde_json::json;
+use std::time::Duration;
 use time::OffsetDateTime;
 
 /// What a deleted post shows instead of its content.
@@ -31,7 +33,7 @@ impl Forum {
         let clean = validate::new_post(&input)?;
         let rendered = self.render(&clean.content);
         let mentions = self.resolve_mentions(actor, &rendered.mentions).await;
-        let (mut guard, mut row) = self.lock_topic(topic_id).await?;
+        let (guard, mut row) = self.lock_topic(topic_id).await?;
         if row.locked {
             return Err(DomainError::conflict(
                 Code::TopicLocked,
@@ -80,19 +82,68 @@ impl Forum {
             depth,
         };
         let record = new_record(actor, place, &rendered, mentions, attachments, now);
-        if let Err(e) = self.posts().insert(&record).await {
+        // Read-your-writes: the author's next read of the topic counts this
+        // post; what follows the commit recounts it exactly (participants too).
+        raise_counts(&mut row, now);
+        if let Err(e) = self.commit_post(guard, &row, &record).await {
             self.release_post_files(id).await;
+            if self.outbox().is_none() {
+                let _ = self.recount(topic_id).await;
+            }
             return Err(e);
         }
-        self.refresh_counts(&mut row).await?;
-        guard.save(&row).await?;
-        guard.commit().await?;
+        let created = PostCreated {
+            post_id: id,
+            topic_id,
+        };
+        if let Some(link) = self.outbox() {
+            link.wake.notify_one();
+        }
         let users = self.summaries([actor.user_id]).await;
         let view = self.post_view(record, &users, false, TopicRefs::of(&row));
-        self.publish(topic_channel(topic_id), "post.created", &view)
-            .await;
-        self.notify_post(actor, &row, &view).await;
+        match self.outbox() {
+            Some(link) => {
+                let channel = topic_channel(topic_id);
+                self.publish_on(link.fanout.as_ref(), channel, POST_CREATED, &view)
+                    .await;
+            }
+            None => {
+                self.publish(topic_channel(topic_id), POST_CREATED, &view)
+                    .await;
+                if let Err(e) = self.post_created(created, Duration::ZERO, None).await {
+                    tracing::warn!(error = %e, "what follows a new post failed");
+                }
+            }
+        }
         Ok(view)
+    }
+
+    /// Commits a new post with the topic's raised counts and, with an event
+    /// outbox, its `post.created` event: one transaction when posts live in
+    /// the topics' database; otherwise the post is stored right after it.
+    async fn commit_post(
+        &self,
+        mut guard: TopicGuard,
+        row: &TopicRecord,
+        record: &PostRecord,
+    ) -> Result<(), DomainError> {
+        if self.outbox().is_some() {
+            let created = PostCreated {
+                post_id: record.id,
+                topic_id: row.id,
+            };
+            let payload = serde_json::to_value(created).map_err(DomainError::internal)?;
+            guard
+                .record_event(&topic_channel(row.id), POST_CREATED, &payload)
+                .await?;
+        }
+        let stored = guard.insert_post(self.posts(), record).await?;
+        guard.save(row).await?;
+        guard.commit().await?;
+        if !stored {
+            self.posts().insert(record).await?;
+        }
+        Ok(())
     }
 
     /// See [`crate::ForumService::get_post`].
@@ -322,6 +373,14 @@ pub(super) fn new_record(
         updated_at: now,
         edited_at: None,
     }
+}
+
+/// The topic's counts with one more post written `now`.
+fn raise_counts(row: &mut TopicRecord, now: OffsetDateTime) {
+    row.post_count += 1;
+    row.reply_count = row.post_count.saturating_sub(1);
+    row.last_activity_at = row.last_activity_at.max(now);
+    row.trending_score = crate::trending::weight(row);
 }
 
 pub(super) fn post_deleted() -> DomainError {

@@ -133,7 +133,9 @@ impl Forum {
             .await;
         self.publish(topic_channel(topic_id), "post.created", &first_post)
             .await;
-        self.notify_post(actor, &row, &first_post).await;
+        if let Err(e) = self.notify_post(actor.user_id, &row, &first_post).await {
+            tracing::warn!(error = %e, "notifications of a new topic not created");
+        }
         Ok(TopicWithFirstPost { topic, first_post })
     }
 

@@ -8,6 +8,7 @@ use crate::types::AttachmentRef;
 use async_trait::async_trait;
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
 use p2p_kernel::{DayCount, DomainError};
+use sea_orm::DatabaseTransaction;
 use time::{Date, OffsetDateTime};
 
 /// One post as the store keeps it (without its upvoter set and revisions).
@@ -99,6 +100,17 @@ pub struct TopicStats {
 pub trait PostStore: Send + Sync + 'static {
     /// Stores a new post.
     async fn insert(&self, post: &PostRecord) -> Result<(), DomainError>;
+
+    /// Stores a new post within `txn`, a transaction of the topics' database,
+    /// when posts live in that database (true); false, storing nothing, when
+    /// they live elsewhere (call [`Self::insert`] after the commit).
+    async fn insert_in(
+        &self,
+        _txn: &DatabaseTransaction,
+        _post: &PostRecord,
+    ) -> Result<bool, DomainError> {
+        Ok(false)
+    }
 
     async fn get(&self, id: PostId) -> Result<Option<PostRecord>, DomainError> {
         Ok(self.get_many(&[id]).await?.into_iter().next())

@@ -12,8 +12,8 @@ use p2p_kernel::persistence::{db_error, stored};
 use p2p_kernel::{DayCount, DomainError};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use time::{Date, OffsetDateTime};
 
@@ -133,36 +133,50 @@ fn visible_of(org: OrgId, hidden_topics: &[TopicId]) -> sea_orm::Select<post::En
     find.filter(post::Column::TopicId.is_not_in(hidden_topics.iter().map(|t| t.0)))
 }
 
+/// Stores a new post through `conn` (the pool, or a transaction).
+async fn insert_post(conn: &impl ConnectionTrait, p: &PostRecord) -> Result<(), DomainError> {
+    let row = post::ActiveModel {
+        id: Set(p.id.0),
+        topic_id: Set(p.topic_id.0),
+        organization_id: Set(p.organization_id.0),
+        parent_id: Set(p.parent_id.map(|id| id.0)),
+        author_id: Set(p.author_id.0),
+        thread_key: Set(p.thread_key.clone()),
+        depth: Set(i32::try_from(p.depth).unwrap_or(i32::MAX)),
+        content: Set(p.content.clone()),
+        content_html: Set(p.content_html.clone()),
+        attachments: Set(to_json(&p.attachments)?),
+        mentioned_user_ids: Set(to_json(&p.mentioned_user_ids)?),
+        upvote_count: Set(count_i32(p.upvote_count)),
+        is_best_answer: Set(p.is_best_answer),
+        deleted: Set(p.deleted),
+        hidden: Set(p.hidden),
+        revision_count: Set(i32::try_from(p.revision_count).unwrap_or(i32::MAX)),
+        created_day: Set(p.created_day.clone()),
+        created_at: Set(STORED.to_db(p.created_at)),
+        updated_at: Set(STORED.to_db(p.updated_at)),
+        edited_at: Set(p.edited_at.map(|t| STORED.to_db(t))),
+    };
+    post::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
 #[async_trait]
 impl PostStore for SqlPostStore {
     async fn insert(&self, p: &PostRecord) -> Result<(), DomainError> {
-        let row = post::ActiveModel {
-            id: Set(p.id.0),
-            topic_id: Set(p.topic_id.0),
-            organization_id: Set(p.organization_id.0),
-            parent_id: Set(p.parent_id.map(|id| id.0)),
-            author_id: Set(p.author_id.0),
-            thread_key: Set(p.thread_key.clone()),
-            depth: Set(i32::try_from(p.depth).unwrap_or(i32::MAX)),
-            content: Set(p.content.clone()),
-            content_html: Set(p.content_html.clone()),
-            attachments: Set(to_json(&p.attachments)?),
-            mentioned_user_ids: Set(to_json(&p.mentioned_user_ids)?),
-            upvote_count: Set(count_i32(p.upvote_count)),
-            is_best_answer: Set(p.is_best_answer),
-            deleted: Set(p.deleted),
-            hidden: Set(p.hidden),
-            revision_count: Set(i32::try_from(p.revision_count).unwrap_or(i32::MAX)),
-            created_day: Set(p.created_day.clone()),
-            created_at: Set(STORED.to_db(p.created_at)),
-            updated_at: Set(STORED.to_db(p.updated_at)),
-            edited_at: Set(p.edited_at.map(|t| STORED.to_db(t))),
-        };
-        post::Entity::insert(row)
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(db_error)?;
-        Ok(())
+        insert_post(&self.db, p).await
+    }
+
+    async fn insert_in(
+        &self,
+        txn: &DatabaseTransaction,
+        post: &PostRecord,
+    ) -> Result<bool, DomainError> {
+        insert_post(txn, post).await?;
+        Ok(true)
     }
 
     async fn get_many(&self, ids: &[PostId]) -> Result<Vec<PostRecord>, DomainError> {

@@ -6,6 +6,7 @@ mod entity;
 mod list;
 mod sql;
 
+use crate::store::{PostRecord, PostStore};
 use crate::types::TopicSort;
 use async_trait::async_trait;
 pub(crate) use list::TopicCursor;
@@ -137,6 +138,23 @@ pub(crate) trait TopicWrite: Send {
 
     /// Removes the topic and its tags.
     async fn delete(&mut self) -> Result<(), DomainError>;
+
+    /// Records an outbox event (`p2p_kernel::outbox::events`) with this write.
+    async fn record_event(
+        &mut self,
+        stream: &str,
+        kind: &str,
+        payload: &serde_json::Value,
+    ) -> Result<(), DomainError>;
+
+    /// Stores a new post with this write when `posts` keeps posts in the
+    /// topics' database (true); false when they live elsewhere
+    /// ([`PostStore::insert_in`]).
+    async fn insert_post(
+        &mut self,
+        posts: &dyn PostStore,
+        post: &PostRecord,
+    ) -> Result<bool, DomainError>;
 
     async fn commit(self: Box<Self>) -> Result<(), DomainError>;
 }

@@ -2,6 +2,7 @@
 
 use super::entity::{tag, topic};
 use super::{TopicCursor, TopicQuery, TopicRecord, TopicStore, TopicWrite};
+use crate::store::{PostRecord, PostStore};
 use crate::timefmt::STORED;
 use async_trait::async_trait;
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
@@ -367,6 +368,27 @@ impl TopicWrite for SqlTopicWrite {
             .await
             .map_err(db_error)?;
         Ok(())
+    }
+
+    async fn record_event(
+        &mut self,
+        stream: &str,
+        kind: &str,
+        payload: &serde_json::Value,
+    ) -> Result<(), DomainError> {
+        let txn = self.txn().await?;
+        p2p_kernel::outbox::events::record(txn, stream, kind, payload)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn insert_post(
+        &mut self,
+        posts: &dyn PostStore,
+        post: &PostRecord,
+    ) -> Result<bool, DomainError> {
+        let txn = self.txn().await?;
+        posts.insert_in(txn, post).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), DomainError> {

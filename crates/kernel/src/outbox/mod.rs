@@ -1,12 +1,19 @@
-//! The transactional mail outbox.
+//! The transactional outboxes.
 //!
-//! A service that must send an email calls [`enqueue`] with the same database
-//! transaction as the change that causes it, so the email exists exactly when
-//! the change does. [`OutboxWorker`] delivers due emails through the [`Mailer`]
-//! port, retrying failures with capped exponential backoff; a claim lock lets
-//! several server instances share the outbox without sending twice.
+//! Mail: a service that must send an email calls [`enqueue`] with the same
+//! database transaction as the change that causes it, so the email exists
+//! exactly when the change does. [`OutboxWorker`] delivers due emails through
+//! the [`Mailer`] port, retrying failures with capped exponential backoff; a
+//! claim lock lets several server instances share the outbox without sending
+//! twice.
+//!
+//! Events ([`events`]): what a change causes besides itself (a new post's
+//! counts, notifications and search index), recorded with the change and
+//! applied afterwards by its handler, in order per stream.
 
 mod entity;
+mod event_entity;
+pub mod events;
 
 use crate::persistence::db_now;
 use crate::ports::{Mailer, OutgoingEmail};
@@ -100,12 +107,7 @@ impl OutboxWorker {
                     tracing::warn!(error = %e, "outbox pass failed");
                 }
             }
-            tokio::select! {
-                () = self.wake.notified() => {}
-                () = tokio::time::sleep(self.config.poll_interval) => {}
-                _ = shutdown.changed() => {}
-            }
-            if *shutdown.borrow() {
+            if idle(&self.wake, self.config.poll_interval, &mut shutdown).await {
                 return;
             }
         }
@@ -233,7 +235,16 @@ pub async fn undelivered_to(
         .collect())
 }
 
-/// 2^attempts seconds, at most `max`.
+/// Waits until woken, `poll` passed or shutdown began; true on shutdown.
+async fn idle(wake: &Notify, poll: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        () = wake.notified() => {}
+        () = tokio::time::sleep(poll) => {}
+        _ = shutdown.changed() => {}
+    }
+    *shutdown.borrow()
+}
+
 /// An update of one claimed email that also releases its claim.
 fn release(id: uuid::Uuid) -> sea_orm::UpdateMany<Entity> {
     Entity::update_many()
@@ -244,6 +255,7 @@ fn release(id: uuid::Uuid) -> sea_orm::UpdateMany<Entity> {
         .filter(Column::Id.eq(id))
 }
 
+/// 2^attempts seconds, at most `max`.
 fn backoff(attempts: i32, max: Duration) -> Duration {
     let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
     Duration::from_secs(2u64.saturating_pow(exp)).min(max)

@@ -1,3 +1,4 @@
+use crate::error::DomainError;
 use crate::ids::{OrgId, UserId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -110,6 +111,10 @@ pub struct NotificationRequest {
     pub link: Option<String>,
     /// Ids of what it is about (`{"topic_id": ..., "post_id": ...}`), returned as is.
     pub data: serde_json::Value,
+    /// What caused it (`post:<id>`), when it may be requested again (an
+    /// outbox event handled twice): each recipient is notified of one
+    /// source once.
+    pub source: Option<String>,
 }
 
 impl NotificationRequest {
@@ -121,6 +126,7 @@ impl NotificationRequest {
             title: title.into(),
             link: None,
             data: serde_json::Value::Object(Default::default()),
+            source: None,
         }
     }
 
@@ -143,6 +149,12 @@ impl NotificationRequest {
         self.data = data;
         self
     }
+
+    /// Notifies each recipient of `source` once, however often requested.
+    pub fn once(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
 }
 
 /// Creates notifications (stored, delivered live, emailed per the recipient's
@@ -152,6 +164,14 @@ impl NotificationRequest {
 #[async_trait]
 pub trait Notifier: Send + Sync + 'static {
     async fn notify(&self, requests: Vec<NotificationRequest>);
+
+    /// Like [`Self::notify`], but a failure is returned (for callers that
+    /// retry, such as an outbox handler; give the requests a source with
+    /// [`NotificationRequest::once`] so a retry notifies nobody twice).
+    async fn deliver(&self, requests: Vec<NotificationRequest>) -> Result<(), DomainError> {
+        self.notify(requests).await;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

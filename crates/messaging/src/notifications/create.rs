@@ -2,7 +2,7 @@
 
 use super::Notifications;
 use super::group::Group;
-use crate::entity::{digest, notification, preference};
+use crate::entity::{digest, notification, preference, source};
 use crate::messages::user_channel;
 use crate::notifications::list::notification_view;
 use async_trait::async_trait;
@@ -34,6 +34,13 @@ impl Notifier for Notifications {
             }
         }
     }
+
+    async fn deliver(&self, requests: Vec<NotificationRequest>) -> Result<(), DomainError> {
+        for request in requests {
+            self.create(request).await?;
+        }
+        Ok(())
+    }
 }
 
 /// A stored notification and whether it is new or an existing one that an
@@ -51,7 +58,20 @@ impl Notifications {
     /// `notification.updated` for a grown group). Returns how many
     /// recipients were notified.
     pub async fn create(&self, request: NotificationRequest) -> Result<usize, DomainError> {
-        let recipients = self.recipients(&request).await?;
+        let mut recipients = self.recipients(&request).await?;
+        if let Some(source) = &request.source
+            && !recipients.is_empty()
+        {
+            let notified: HashSet<Uuid> = source::Entity::find()
+                .filter(source::Column::Source.eq(source.as_str()))
+                .filter(source::Column::UserId.is_in(recipients.iter().map(|u| u.0)))
+                .all(self.db())
+                .await?
+                .into_iter()
+                .map(|s| s.user_id)
+                .collect();
+            recipients.retain(|u| !notified.contains(&u.0));
+        }
         if recipients.is_empty() {
             return Ok(0);
         }
@@ -70,15 +90,16 @@ impl Notifications {
             .map(|user| new_row(&request, *user, !email_off.contains(&user.0), now))
             .collect();
         let group = Group::of(&request).filter(|_| !self.parts().group_window.is_zero());
+        let source = request.source.as_deref();
         let outcomes = match group {
             Some(group) => {
                 let mut outcomes = Vec::with_capacity(rows.len());
                 for row in rows {
-                    outcomes.push(self.join_or_open(row, &group).await?);
+                    outcomes.push(self.join_or_open(row, &group, source).await?);
                 }
                 outcomes
             }
-            None => self.insert(rows).await?,
+            None => self.insert(rows, source).await?,
         };
         let notified = outcomes.len();
         for outcome in outcomes {
@@ -99,8 +120,13 @@ impl Notifications {
     }
 
     /// Stores ungrouped notifications and their digests in one transaction.
-    async fn insert(&self, rows: Vec<notification::Model>) -> Result<Vec<Outcome>, DomainError> {
+    async fn insert(
+        &self,
+        rows: Vec<notification::Model>,
+        source: Option<&str>,
+    ) -> Result<Vec<Outcome>, DomainError> {
         let txn = begin_write(self.db()).await?;
+        record_source(&txn, source, &rows).await?;
         notification::Entity::insert_many(
             rows.iter().cloned().map(notification::ActiveModel::from),
         )
@@ -122,6 +148,7 @@ impl Notifications {
         &self,
         mut row: notification::Model,
         group: &Group,
+        source: Option<&str>,
     ) -> Result<Outcome, DomainError> {
         row.group_key = Some(group.key.clone());
         let opened_after = db_time(row.created_at - self.parts().group_window);
@@ -137,6 +164,7 @@ impl Notifications {
             // digest worker locks them in, so the two never wait on each other.
             self.schedule_digests(&txn, std::slice::from_ref(&row))
                 .await?;
+            record_source(&txn, source, std::slice::from_ref(&row)).await?;
             let mut join = notification::Entity::update_many()
                 .col_expr(
                     notification::Column::GroupCount,
@@ -275,6 +303,35 @@ impl Notifications {
             .filter(|u| Some(*u) != request.actor_id && seen.insert(*u))
             .collect())
     }
+}
+
+/// Notes that the users of `rows` were notified of `source` (with the write
+/// of their notifications: both happen or neither).
+async fn record_source(
+    txn: &impl ConnectionTrait,
+    source: Option<&str>,
+    rows: &[notification::Model],
+) -> Result<(), DomainError> {
+    let Some(source) = source else {
+        return Ok(());
+    };
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let now = db_now();
+    source::Entity::insert_many(rows.iter().map(|r| source::ActiveModel {
+        user_id: Set(r.user_id),
+        source: Set(source.to_owned()),
+        created_at: Set(now),
+    }))
+    .on_conflict(
+        OnConflict::columns([source::Column::UserId, source::Column::Source])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
 }
 
 /// A new notification of `request` for `user`.
