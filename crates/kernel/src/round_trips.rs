@@ -9,7 +9,8 @@
 //!
 //! What is not counted: the `BEGIN` and `COMMIT` of SQL transactions (sea-orm
 //! reports statements only, so on PostgreSQL each transaction costs two more
-//! exchanges than counted here), connection handshakes, the MongoDB driver's
+//! exchanges than counted here), statements sent with `execute_unprepared`
+//! (migrations), connection handshakes, the MongoDB driver's
 //! monitoring heartbeats, and messages pushed to Redis subscriptions.
 
 use mongodb::event::EventHandler;
@@ -201,22 +202,23 @@ mod tests {
 
     #[tokio::test]
     async fn statements_are_counted_in_and_out_of_transactions() {
-        use sea_orm::{ConnectionTrait, TransactionTrait};
+        use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+        let sql = |s: &str| Statement::from_string(DbBackend::Sqlite, s);
         let mut db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
         let trips = RoundTrips::default();
         trips.count_statements(&mut db);
-        db.execute_unprepared("CREATE TABLE t (x INTEGER)")
+        db.execute_raw(sql("CREATE TABLE t (x INTEGER)"))
             .await
             .unwrap();
         let txn = db.begin().await.unwrap();
-        txn.execute_unprepared("INSERT INTO t VALUES (1)")
+        txn.execute_raw(sql("INSERT INTO t VALUES (1)"))
             .await
             .unwrap();
-        txn.execute_unprepared("INSERT INTO t VALUES (2)")
+        txn.execute_raw(sql("INSERT INTO t VALUES (2)"))
             .await
             .unwrap();
         txn.commit().await.unwrap();
-        RoundTrips::worker(db.execute_unprepared("SELECT 1"))
+        RoundTrips::worker(db.execute_raw(sql("SELECT 1")))
             .await
             .unwrap();
         assert_eq!(trips.requests().sql, 3);
