@@ -894,7 +894,7 @@ export interface paths {
         get: operations["list_use_cases"];
         put?: never;
         /** Creates a draft in my organization (media: ids of files uploaded beforehand). */
-        post: operations["create"];
+        post: operations["create_use_case"];
         delete?: never;
         options?: never;
         head?: never;
@@ -930,7 +930,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Deletes a use case and (in the background) its media. */
-        delete: operations["remove"];
+        delete: operations["delete_use_case"];
         options?: never;
         head?: never;
         /** Edits a use case (submitter or their organization's admin); a published one keeps a revision. */
@@ -967,7 +967,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Publishes a draft: visible to the whole platform. */
-        post: operations["publish"];
+        post: operations["publish_use_case"];
         delete?: never;
         options?: never;
         head?: never;
@@ -982,7 +982,7 @@ export interface paths {
             cookie?: never;
         };
         /** The previous versions of a published use case, newest first. */
-        get: operations["revisions"];
+        get: operations["use_case_revisions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1518,8 +1518,11 @@ export interface components {
     schemas: {
         /** @description Joins the inviting organization with the invited role. */
         AcceptInviteRequest: {
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             first_name: string;
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             last_name: string;
+            /** @description 10–128 characters with a letter and a digit or symbol, not only one repeated character, not the email address or its local part. (The pattern states a part of it: an ASCII letter and an ASCII digit or symbol; any letter and any digit or symbol count.) */
             password: string;
             token: string;
         };
@@ -1883,6 +1886,7 @@ export interface components {
         };
         /** @description Invites someone by email into the caller's organization. */
         InviteRequest: {
+            /** @description An email address: one `@`, a local part of 1–64 characters without whitespace, a domain of two or more labels of letters, digits and inner hyphens; surrounding whitespace is trimmed, letters are lower-cased. */
             email: string;
             locale?: components["schemas"]["Locale"] | null;
             role: components["schemas"]["Role"];
@@ -1916,6 +1920,7 @@ export interface components {
         Locale: "ar" | "en";
         /** @description Where the use case took place; `coordinates` are `[latitude, longitude]`. */
         Location: {
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             city: string;
             coordinates?: number[] | null;
         };
@@ -1959,7 +1964,8 @@ export interface components {
         };
         /** @description A media file to attach: an id from `POST /files` or `/files/presign`. */
         MediaRef: {
-            caption?: string | null;
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 300 characters. */
+            caption?: (string | null) & (string | null);
             file_id: components["schemas"]["FileId"];
         };
         /**
@@ -2014,7 +2020,11 @@ export interface components {
              *     only the two participants can fetch them.
              */
             attachments?: components["schemas"]["FileId"][];
-            /** @description Markdown, 1–5,000 characters; returned sanitized with its HTML. */
+            /**
+             * @description Markdown, 1–5,000 characters; returned sanitized with its HTML.
+             *
+             *     Markdown, sanitized when stored; line breaks and tabs allowed, other control characters are not; 1–5000 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored).
+             */
             content: string;
             /** @description Any active user of the platform but the sender. */
             recipient_id: components["schemas"]["UserId"];
@@ -2026,14 +2036,22 @@ export interface components {
              *     uploaded by the caller and not attached to anything else.
              */
             attachments?: components["schemas"]["FileId"][] | null;
-            /** @description Markdown, 1–20,000 characters. `@first.last` mentions a user. */
+            /**
+             * @description Markdown, 1–20,000 characters. `@first.last` mentions a user.
+             *
+             *     Markdown, sanitized when stored; line breaks and tabs allowed, other control characters are not; 1–20000 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored).
+             */
             content: string;
             parent_id?: components["schemas"]["PostId"] | null;
         };
         /** @description A report to file. */
         NewReport: {
-            /** @description Up to 1,000 characters of plain text. */
-            note?: string | null;
+            /**
+             * @description Up to 1,000 characters of plain text.
+             *
+             *     Plain text; line breaks and tabs allowed, other control characters, HTML tags (`<` followed by a letter, `/`, `!` or `?`) and Markdown links to script URLs (`javascript:`, `data:`…) are not; at most 1000 characters.
+             */
+            note?: (string | null) & (string | null);
             reason: components["schemas"]["ReportReason"];
             /** Format: uuid */
             target_id: string;
@@ -2046,26 +2064,42 @@ export interface components {
              *     uploaded by the caller and not attached to anything else.
              */
             attachments?: components["schemas"]["FileId"][] | null;
-            /** @description Free text, at most 100 characters. */
-            category?: string | null;
-            /** @description Markdown, 1–20,000 characters: the topic's first post. */
+            /**
+             * @description Free text, at most 100 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 100 characters.
+             */
+            category?: (string | null) & (string | null);
+            /**
+             * @description Markdown, 1–20,000 characters: the topic's first post.
+             *
+             *     Markdown, sanitized when stored; line breaks and tabs allowed, other control characters are not; 1–20000 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored).
+             */
             content: string;
             /** @description At most 10 tags of 1–40 characters; stored lower-case, duplicates removed. */
-            tags?: string[] | null;
-            /** @description Plain text, 5–200 characters. */
+            tags?: (string)[] | null;
+            /**
+             * @description Plain text, 5–200 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 5–200 characters, at least 5 once the surrounding whitespace is trimmed (it is not stored).
+             */
             title: string;
         };
         /** @description `POST /use-cases`: a new draft. */
         NewUseCase: {
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             industry: string;
             location?: components["schemas"]["Location"] | null;
             /** @description Media files uploaded beforehand. */
             media?: components["schemas"]["MediaRef"][];
             outcomes?: components["schemas"]["Outcomes"];
+            /** @description Markdown, sanitized when stored; line breaks and tabs allowed, other control characters are not; 1–20000 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             problem_statement: string;
+            /** @description Markdown, sanitized when stored; line breaks and tabs allowed, other control characters are not; 1–20000 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             solution: string;
-            tags?: string[];
-            technology?: string[];
+            tags?: (string)[];
+            technology?: (string)[];
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 3–200 characters, at least 3 once the surrounding whitespace is trimmed (it is not stored). */
             title: string;
             vendor_info?: components["schemas"]["VendorInfo"];
         };
@@ -2132,22 +2166,54 @@ export interface components {
          *     they are; an empty string clears an optional field. The domain cannot change.
          */
         OrgPatch: {
-            /** @description At most 100 characters. */
-            city?: string | null;
-            /** @description At most 100 characters. */
-            country?: string | null;
-            /** @description At most 5000 characters. */
-            description?: string | null;
-            /** @description At most 100 characters. */
-            industry?: string | null;
-            /** @description An `http(s)://` URL or a path on this server (`/…`), at most 2048 characters. */
-            logo_url?: string | null;
-            /** @description 1–200 characters. */
-            name?: string | null;
-            /** @description At most 50 characters. */
-            size?: string | null;
-            /** @description An `http://` or `https://` URL, at most 2048 characters. */
-            website?: string | null;
+            /**
+             * @description At most 100 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 100 characters.
+             */
+            city?: (string | null) & (string | null);
+            /**
+             * @description At most 100 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 100 characters.
+             */
+            country?: (string | null) & (string | null);
+            /**
+             * @description At most 5000 characters.
+             *
+             *     Plain text; line breaks and tabs allowed, other control characters, HTML tags (`<` followed by a letter, `/`, `!` or `?`) and Markdown links to script URLs (`javascript:`, `data:`…) are not; at most 5000 characters.
+             */
+            description?: (string | null) & (string | null);
+            /**
+             * @description At most 100 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 100 characters.
+             */
+            industry?: (string | null) & (string | null);
+            /**
+             * @description An `http(s)://` URL or a path on this server (`/…`), at most 2048 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 2048 characters. When not empty: an absolute `http://` or `https://` URL with a host, no user name or password, or a path on this server (`/…`, never `//`).
+             */
+            logo_url?: (string | null) & (string | null) & (string | null);
+            /**
+             * @description 1–200 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–200 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored).
+             */
+            name?: (string | null) & (string | null);
+            /**
+             * @description At most 50 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 50 characters.
+             */
+            size?: (string | null) & (string | null);
+            /**
+             * @description An `http://` or `https://` URL, at most 2048 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 2048 characters. When not empty: an absolute `http://` or `https://` URL with a host, no user name or password.
+             */
+            website?: (string | null) & (string | null) & (string | null);
         };
         /** @description Statistics of the caller's organization. */
         OrgStats: {
@@ -2241,13 +2307,16 @@ export interface components {
         };
         /** @description Measured results of a use case. */
         Outcomes: {
-            cost_savings?: string | null;
-            efficiency_gain?: string | null;
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 200 characters. */
+            cost_savings?: (string | null) & (string | null);
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 200 characters. */
+            efficiency_gain?: (string | null) & (string | null);
             /** @description Free-form further outcomes, name → value. */
             extra?: {
                 [key: string]: string;
             };
-            roi_timeline?: string | null;
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 200 characters. */
+            roi_timeline?: (string | null) & (string | null);
         };
         /** @description One page of a list. */
         Page_ActivityItem: {
@@ -2656,11 +2725,16 @@ export interface components {
             next_cursor?: string | null;
         };
         PasswordResetConfirm: {
-            /** @description Same policy as at signup. */
+            /**
+             * @description Same policy as at signup.
+             *
+             *     10–128 characters with a letter and a digit or symbol, not only one repeated character, not the email address or its local part. (The pattern states a part of it: an ASCII letter and an ASCII digit or symbol; any letter and any digit or symbol count.)
+             */
             new_password: string;
             token: string;
         };
         PasswordResetRequest: {
+            /** @description An email address: one `@`, a local part of 1–64 characters without whitespace, a domain of two or more labels of letters, digits and inner hyphens; surrounding whitespace is trimmed, letters are lower-cased. */
             email: string;
         };
         PinRequest: {
@@ -2700,7 +2774,11 @@ export interface components {
              *     uploads of the caller; files left out are deleted).
              */
             attachments?: components["schemas"]["FileId"][] | null;
-            /** @description Markdown, 1–20,000 characters. */
+            /**
+             * @description Markdown, 1–20,000 characters.
+             *
+             *     Markdown, sanitized when stored; line breaks and tabs allowed, other control characters are not; 1–20000 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored).
+             */
             content: string;
         };
         /** @description A post or reply. */
@@ -2806,16 +2884,36 @@ export interface components {
          *     empty string clears `job_title`, `bio` and `phone`.
          */
         ProfilePatch: {
-            /** @description At most 2000 characters. */
-            bio?: string | null;
-            /** @description 1–100 characters. */
-            first_name?: string | null;
-            /** @description At most 100 characters. */
-            job_title?: string | null;
-            /** @description 1–100 characters. */
-            last_name?: string | null;
+            /**
+             * @description At most 2000 characters.
+             *
+             *     Plain text; line breaks and tabs allowed, other control characters, HTML tags (`<` followed by a letter, `/`, `!` or `?`) and Markdown links to script URLs (`javascript:`, `data:`…) are not; at most 2000 characters.
+             */
+            bio?: (string | null) & (string | null);
+            /**
+             * @description 1–100 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored).
+             */
+            first_name?: (string | null) & (string | null);
+            /**
+             * @description At most 100 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 100 characters.
+             */
+            job_title?: (string | null) & (string | null);
+            /**
+             * @description 1–100 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored).
+             */
+            last_name?: (string | null) & (string | null);
             locale?: components["schemas"]["Locale"] | null;
-            /** @description At most 32 characters: digits, spaces and `+ - ( ) .`. */
+            /**
+             * @description At most 32 characters: digits, spaces and `+ - ( ) .`.
+             *
+             *     At most 32 characters: digits, spaces and `+ - ( ) .` (surrounding whitespace is trimmed); empty removes it.
+             */
             phone?: string | null;
         };
         /**
@@ -2911,8 +3009,12 @@ export interface components {
         /** @description A moderator's decision on a report. */
         Resolve: {
             action: components["schemas"]["ResolveAction"];
-            /** @description Up to 1,000 characters of plain text. */
-            note?: string | null;
+            /**
+             * @description Up to 1,000 characters of plain text.
+             *
+             *     Plain text; line breaks and tabs allowed, other control characters, HTML tags (`<` followed by a letter, `/`, `!` or `?`) and Markdown links to script URLs (`javascript:`, `data:`…) are not; at most 1000 characters.
+             */
+            note?: (string | null) & (string | null);
         };
         /**
          * @description What a moderator does about a report.
@@ -2982,11 +3084,19 @@ export interface components {
         };
         /** @description Creates an organization (domain = the email's domain) and its first user, an admin. */
         SignupRequest: {
+            /** @description An email address: one `@`, a local part of 1–64 characters without whitespace, a domain of two or more labels of letters, digits and inner hyphens; surrounding whitespace is trimmed, letters are lower-cased. */
             email: string;
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             first_name: string;
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             last_name: string;
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–200 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             organization_name: string;
-            /** @description 10–128 characters with a letter and a digit or symbol. */
+            /**
+             * @description 10–128 characters with a letter and a digit or symbol.
+             *
+             *     10–128 characters with a letter and a digit or symbol, not only one repeated character, not the email address or its local part. (The pattern states a part of it: an ASCII letter and an ASCII digit or symbol; any letter and any digit or symbol count.)
+             */
             password: string;
         };
         /**
@@ -3059,12 +3169,20 @@ export interface components {
         TopicId: string;
         /** @description Changes to a topic; absent fields stay as they are. */
         TopicPatch: {
-            /** @description A new category; an empty string removes it. */
-            category?: string | null;
+            /**
+             * @description A new category; an empty string removes it.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 100 characters.
+             */
+            category?: (string | null) & (string | null);
             /** @description Replaces the tags (an empty list removes them all). */
-            tags?: string[] | null;
-            /** @description Plain text, 5–200 characters. */
-            title?: string | null;
+            tags?: (string)[] | null;
+            /**
+             * @description Plain text, 5–200 characters.
+             *
+             *     One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 5–200 characters, at least 5 once the surrounding whitespace is trimmed (it is not stored).
+             */
+            title?: (string | null) & (string | null);
         };
         /**
          * @description Order of a topic list. Pinned topics always come first.
@@ -3201,16 +3319,20 @@ export interface components {
         };
         /** @description `PATCH /use-cases/{id}`: fields present are replaced (`location: null` removes it). */
         UseCasePatch: {
-            industry?: string | null;
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
+            industry?: (string | null) & (string | null);
             location?: components["schemas"]["Location"] | null;
             /** @description Replaces the media list (files left out are deleted). */
             media?: components["schemas"]["MediaRef"][] | null;
             outcomes?: components["schemas"]["Outcomes"] | null;
+            /** @description Markdown, sanitized when stored; line breaks and tabs allowed, other control characters are not; 1–20000 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             problem_statement?: string | null;
+            /** @description Markdown, sanitized when stored; line breaks and tabs allowed, other control characters are not; 1–20000 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             solution?: string | null;
-            tags?: string[] | null;
-            technology?: string[] | null;
-            title?: string | null;
+            tags?: (string)[] | null;
+            technology?: (string)[] | null;
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 3–200 characters, at least 3 once the surrounding whitespace is trimmed (it is not stored). */
+            title?: (string | null) & (string | null);
             vendor_info?: components["schemas"]["VendorInfo"] | null;
         };
         /** @description A previous version of a published use case. */
@@ -3344,9 +3466,12 @@ export interface components {
         };
         /** @description Who supplied the solution. */
         VendorInfo: {
-            contact?: string | null;
-            name?: string | null;
-            website?: string | null;
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 200 characters. */
+            contact?: (string | null) & (string | null);
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 200 characters. */
+            name?: (string | null) & (string | null);
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 200 characters. */
+            website?: (string | null) & (string | null);
         };
         VerifyEmailRequest: {
             token: string;
@@ -8279,7 +8404,7 @@ export interface operations {
             };
         };
     };
-    create: {
+    create_use_case: {
         parameters: {
             query?: never;
             header?: never;
@@ -8515,7 +8640,7 @@ export interface operations {
             };
         };
     };
-    remove: {
+    delete_use_case: {
         parameters: {
             query?: never;
             header?: never;
@@ -8819,7 +8944,7 @@ export interface operations {
             };
         };
     };
-    publish: {
+    publish_use_case: {
         parameters: {
             query?: never;
             header?: never;
@@ -8896,7 +9021,7 @@ export interface operations {
             };
         };
     };
-    revisions: {
+    use_case_revisions: {
         parameters: {
             query?: never;
             header?: never;

@@ -43,3 +43,4 @@ pub use store::{
 };
 pub use trending::trending_score;
 pub use types::*;
+pub use validate::REQUEST_CONSTRAINTS;

@@ -3,17 +3,35 @@
 use crate::types::{NewPost, NewTopic, PostPatch, TopicPatch};
 use p2p_kernel::DomainError;
 use p2p_kernel::FieldCode;
-use p2p_kernel::FieldError;
 use p2p_kernel::ids::FileId;
+use p2p_kernel::text::{FieldConstraint, TextRule};
 use p2p_kernel::validate::Validator;
 
-pub(crate) const TITLE_MIN: usize = 5;
-pub(crate) const TITLE_MAX: usize = 200;
-pub(crate) const CONTENT_MAX: usize = 20_000;
-pub(crate) const CATEGORY_MAX: usize = 100;
-pub(crate) const TAGS_MAX: usize = 10;
-pub(crate) const TAG_MAX: usize = 40;
-pub(crate) const ATTACHMENTS_MAX: usize = 10;
+const TITLE: TextRule = TextRule::line(5, 200);
+const CONTENT: TextRule = TextRule::markdown(1, 20_000);
+/// Empty or blank: no category.
+const CATEGORY: TextRule = TextRule::line(0, 100);
+const TAG: TextRule = TextRule::line(1, 40);
+const TAGS_MAX: usize = 10;
+const ATTACHMENTS_MAX: usize = 10;
+
+/// The rules above, as the OpenAPI document states them.
+pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
+    FieldConstraint::text("NewTopic", "title", TITLE),
+    FieldConstraint::text("NewTopic", "content", CONTENT),
+    FieldConstraint::text("NewTopic", "category", CATEGORY),
+    FieldConstraint::text("NewTopic", "tags[]", TAG),
+    FieldConstraint::max_items("NewTopic", "tags", TAGS_MAX),
+    FieldConstraint::unique_items("NewTopic", "attachments", ATTACHMENTS_MAX),
+    FieldConstraint::text("TopicPatch", "title", TITLE),
+    FieldConstraint::text("TopicPatch", "category", CATEGORY),
+    FieldConstraint::text("TopicPatch", "tags[]", TAG),
+    FieldConstraint::max_items("TopicPatch", "tags", TAGS_MAX),
+    FieldConstraint::text("NewPost", "content", CONTENT),
+    FieldConstraint::unique_items("NewPost", "attachments", ATTACHMENTS_MAX),
+    FieldConstraint::text("PostPatch", "content", CONTENT),
+    FieldConstraint::unique_items("PostPatch", "attachments", ATTACHMENTS_MAX),
+];
 
 /// A topic ready to be stored.
 pub(crate) struct CleanTopic {
@@ -36,39 +54,26 @@ pub(crate) struct CleanPost {
     pub attachments: Option<Vec<FileId>>,
 }
 
-/// Plain text (titles, categories, tags, file names): no control characters
-/// and no markup.
-fn plain(v: &mut Validator, field: &str, value: &str) {
-    v.plain_text(field, value);
-}
-
 fn title(v: &mut Validator, value: &str) -> String {
-    v.length("title", value, TITLE_MIN, TITLE_MAX);
-    plain(v, "title", value);
-    value.trim().to_owned()
+    v.text("title", value, TITLE)
 }
 
-/// Markdown: line breaks and tabs are fine, other control characters are not.
 fn content(v: &mut Validator, value: &str) -> String {
-    v.length("content", value, 1, CONTENT_MAX);
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        v.add(
-            "content",
-            FieldCode::InvalidCharacters,
-            "must not contain control characters other than line breaks and tabs",
-        );
-    }
-    value.trim_end().to_owned()
+    v.text("content", value, CONTENT)
 }
 
 fn category(v: &mut Validator, value: Option<&str>) -> Option<String> {
-    let value = value.map(str::trim).filter(|c| !c.is_empty())?;
-    v.optional_length("category", Some(value), CATEGORY_MAX);
-    plain(v, "category", value);
-    Some(value.to_owned())
+    let category = v.optional_text("category", value, CATEGORY)?;
+    fits_lower_cased(v, "category", &category_key(&category), CATEGORY);
+    Some(category)
+}
+
+/// A few letters grow when lower-cased (`İ` becomes two characters): the
+/// lower-cased key of a valid value is stored too and must fit as well.
+fn fits_lower_cased(v: &mut Validator, field: &str, lower: &str, rule: TextRule) {
+    if v.is_empty() {
+        v.optional_length(field, Some(lower), rule.max);
+    }
 }
 
 /// Trimmed, lower-cased, duplicates removed (first occurrence kept).
@@ -76,30 +81,18 @@ pub(crate) fn normalize_tag(tag: &str) -> String {
     tag.trim().to_lowercase()
 }
 
+/// At most [`TAGS_MAX`] as sent, each checked, then normalized and deduplicated.
 fn tags(v: &mut Validator, values: &[String]) -> Vec<String> {
+    v.at_most("tags", values.len(), TAGS_MAX, "tags");
     let mut out: Vec<String> = Vec::new();
     for (i, raw) in values.iter().enumerate() {
         let field = format!("tags[{i}]");
-        let tag = normalize_tag(raw);
-        let len = tag.chars().count();
-        if len == 0 {
-            v.add(&field, FieldCode::Required, "must not be empty");
-        } else if len > TAG_MAX {
-            v.push(
-                FieldError::new(
-                    &field,
-                    FieldCode::TooLong,
-                    format!("must be at most {TAG_MAX} characters"),
-                )
-                .with_limit(TAG_MAX),
-            );
-        }
-        plain(v, &field, &tag);
+        let tag = normalize_tag(&v.text(&field, raw, TAG));
+        fits_lower_cased(v, &field, &tag, TAG);
         if !out.contains(&tag) {
             out.push(tag);
         }
     }
-    v.at_most("tags", out.len(), TAGS_MAX, "tags");
     out
 }
 

@@ -2,7 +2,7 @@
 
 use crate::error::{DomainError, FieldError};
 use crate::field_code::FieldCode;
-use crate::text::{UrlKind, has_script_link};
+use crate::text::{TextRule, UrlKind, has_script_link};
 
 #[derive(Default)]
 pub struct Validator {
@@ -34,18 +34,7 @@ impl Validator {
     pub fn length(&mut self, field: &str, value: &str, min: usize, max: usize) {
         let len = value.trim().chars().count();
         if len < min {
-            if min == 1 {
-                self.add(field, FieldCode::Required, "must not be empty");
-            } else {
-                self.push(
-                    FieldError::new(
-                        field,
-                        FieldCode::TooShort,
-                        format!("must be at least {min} characters"),
-                    )
-                    .with_limit(min),
-                );
-            }
+            self.too_short(field, min);
         } else if len > max {
             self.too_long(field, max);
         }
@@ -59,6 +48,21 @@ impl Validator {
         }
     }
 
+    fn too_short(&mut self, field: &str, min: usize) {
+        if min == 1 {
+            self.add(field, FieldCode::Required, "must not be empty");
+        } else {
+            self.push(
+                FieldError::new(
+                    field,
+                    FieldCode::TooShort,
+                    format!("must be at least {min} characters"),
+                )
+                .with_limit(min),
+            );
+        }
+    }
+
     fn too_long(&mut self, field: &str, max: usize) {
         self.push(
             FieldError::new(
@@ -68,6 +72,47 @@ impl Validator {
             )
             .with_limit(max),
         );
+    }
+
+    /// Checks a text field against its rule (see [`TextRule`]) and returns
+    /// it as stored (trimmed). Every failure names the field: too long, too
+    /// short or empty, control characters, then markup or a script link.
+    pub fn text(&mut self, field: &str, value: &str, rule: TextRule) -> String {
+        let stored = rule.stored(value);
+        if value.chars().count() > rule.max {
+            self.too_long(field, rule.max);
+        } else if value.trim().chars().count() < rule.min {
+            self.too_short(field, rule.min);
+        }
+        if value.chars().any(|c| rule.refuses(c)) {
+            let message = if rule.is_plain() && rule.refuses('\n') {
+                "must not contain control characters"
+            } else {
+                "must not contain control characters other than line breaks and tabs"
+            };
+            self.add(field, FieldCode::InvalidCharacters, message);
+        } else if rule.is_plain() {
+            self.no_markup(field, value);
+        }
+        if let Some(kind) = rule.url
+            && !stored.is_empty()
+        {
+            self.url(field, stored, kind);
+        }
+        stored.to_owned()
+    }
+
+    /// [`Validator::text`] of a field that may be left out: absent, empty or
+    /// blank is `None`.
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        rule: TextRule,
+    ) -> Option<String> {
+        let value = value?;
+        let stored = self.text(field, value, rule);
+        (!stored.trim().is_empty()).then_some(stored)
     }
 
     /// Plain text shown as is (titles, names, tags, categories): no control
@@ -164,16 +209,17 @@ pub fn looks_like_markup(value: &str) -> bool {
         .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?')))
 }
 
-/// A pragmatic email check: one `@`, a non-empty local part, a dotted domain
-/// of letters, digits and hyphens, no whitespace, at most 254 characters.
+/// A pragmatic email check: one `@`, a local part of 1–64 characters, a
+/// dotted domain of letters, digits and hyphens, no whitespace, at most 254
+/// characters (the OpenAPI document's [`crate::text::patterns::email`]).
 pub fn is_valid_email(email: &str) -> bool {
-    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if email.chars().count() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }
     let Some((local, domain)) = email.rsplit_once('@') else {
         return false;
     };
-    if local.is_empty() || local.len() > 64 || local.contains('@') {
+    if local.is_empty() || local.chars().count() > 64 || local.contains('@') {
         return false;
     }
     let labels: Vec<&str> = domain.split('.').collect();

@@ -22,7 +22,7 @@ mod types;
 pub use api::{MessagingService, NotificationService};
 pub use messages::{
     MESSAGE_FILES, MESSAGE_KIND, MessageFiles, MessageTargets, Messaging, MessagingParts,
-    SendLimit, TOMBSTONE,
+    REQUEST_CONSTRAINTS, SendLimit, TOMBSTONE,
 };
 pub use notifications::{
     DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, EmailRecipient, NOTIFICATION_KIND,

@@ -21,6 +21,7 @@ mod types;
 mod users;
 
 pub use api::ModerationService;
+pub use reports::REQUEST_CONSTRAINTS;
 pub use types::*;
 pub use users::UserTargets;
 

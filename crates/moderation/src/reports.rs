@@ -11,6 +11,7 @@ use p2p_kernel::persistence::{api_time, db_now, is_unique_violation, stored};
 use p2p_kernel::ports::{
     ModerationTarget, NotificationKind, NotificationRequest, Recipients, TargetInfo, TargetType,
 };
+use p2p_kernel::text::{FieldConstraint, TextRule};
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use sea_orm::ActiveValue::Set;
@@ -22,8 +23,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// The longest note a report or a resolution takes.
-pub const MAX_NOTE: usize = 1000;
+/// A report's or a resolution's note.
+const NOTE: TextRule = TextRule::paragraphs(0, 1000);
+
+/// The rules above, as the OpenAPI document states them.
+pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
+    FieldConstraint::text("NewReport", "note", NOTE),
+    FieldConstraint::text("Resolve", "note", NOTE),
+];
 
 impl Moderation {
     /// See [`crate::ModerationService::report`].
@@ -282,15 +289,10 @@ fn resolution(row: &Model) -> Result<Option<ResolutionView>, DomainError> {
     }))
 }
 
-/// A note as stored: trimmed, at most [`MAX_NOTE`] characters of plain text,
-/// none when empty.
+/// A note as stored: trimmed, none when empty or blank.
 pub(crate) fn clean_note(note: Option<String>) -> Result<Option<String>, DomainError> {
-    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     let mut v = Validator::new();
-    if let Some(n) = &note {
-        v.optional_length("note", Some(n), MAX_NOTE);
-        v.plain_paragraphs("note", n);
-    }
+    let note = v.optional_text("note", note.as_deref(), NOTE);
     v.finish()?;
     Ok(note)
 }

@@ -20,6 +20,7 @@ mod types;
 
 pub use directory::MemberDirectory;
 pub use entity::Model as OrgRecord;
+pub use patch::{ORGANIZATION_NAME, REQUEST_CONSTRAINTS};
 pub use public_domains::is_public_email_domain;
 pub use registry::{OrganizationRegistry, OrganizationTable};
 pub use service::{OrgService, Organizations};

@@ -3,8 +3,29 @@
 use crate::OrgRecord;
 use crate::types::OrgPatch;
 use p2p_kernel::DomainError;
-use p2p_kernel::text::UrlKind;
+use p2p_kernel::text::{FieldConstraint, TextRule, UrlKind};
 use p2p_kernel::validate::Validator;
+
+/// An organization's name (also at sign-up).
+pub const ORGANIZATION_NAME: TextRule = TextRule::line(1, 200);
+const INDUSTRY: TextRule = TextRule::line(0, 100);
+const SIZE: TextRule = TextRule::line(0, 50);
+const PLACE: TextRule = TextRule::line(0, 100);
+const DESCRIPTION: TextRule = TextRule::paragraphs(0, 5000);
+const WEBSITE: TextRule = TextRule::line(0, 2048).with_url(UrlKind::Web);
+const LOGO: TextRule = TextRule::line(0, 2048).with_url(UrlKind::WebOrServerPath);
+
+/// The rules above, as the OpenAPI document states them.
+pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
+    FieldConstraint::text("OrgPatch", "name", ORGANIZATION_NAME),
+    FieldConstraint::text("OrgPatch", "industry", INDUSTRY),
+    FieldConstraint::text("OrgPatch", "size", SIZE),
+    FieldConstraint::text("OrgPatch", "country", PLACE),
+    FieldConstraint::text("OrgPatch", "city", PLACE),
+    FieldConstraint::text("OrgPatch", "description", DESCRIPTION),
+    FieldConstraint::text("OrgPatch", "website", WEBSITE),
+    FieldConstraint::text("OrgPatch", "logo_url", LOGO),
+];
 
 /// An optional text field: trimmed, `None` when empty.
 fn optional(value: &str) -> Option<String> {
@@ -15,31 +36,18 @@ fn optional(value: &str) -> Option<String> {
 pub(crate) fn validate(patch: &OrgPatch) -> Result<(), DomainError> {
     let mut v = Validator::new();
     if let Some(name) = &patch.name {
-        v.length("name", name, 1, 200);
-        v.plain_text("name", name);
+        v.text("name", name, ORGANIZATION_NAME);
     }
-    for (field, value, max) in [
-        ("industry", &patch.industry, 100),
-        ("size", &patch.size, 50),
-        ("country", &patch.country, 100),
-        ("city", &patch.city, 100),
+    for (field, value, rule) in [
+        ("industry", &patch.industry, INDUSTRY),
+        ("size", &patch.size, SIZE),
+        ("country", &patch.country, PLACE),
+        ("city", &patch.city, PLACE),
+        ("description", &patch.description, DESCRIPTION),
+        ("website", &patch.website, WEBSITE),
+        ("logo_url", &patch.logo_url, LOGO),
     ] {
-        if let Some(value) = value.as_deref().map(str::trim) {
-            v.optional_length(field, Some(value), max);
-            v.plain_text(field, value);
-        }
-    }
-    if let Some(description) = patch.description.as_deref().map(str::trim) {
-        v.optional_length("description", Some(description), 5000);
-        v.plain_paragraphs("description", description);
-    }
-    if let Some(website) = patch.website.as_deref().and_then(optional) {
-        v.optional_length("website", Some(&website), 2048);
-        v.url("website", &website, UrlKind::Web);
-    }
-    if let Some(logo) = patch.logo_url.as_deref().and_then(optional) {
-        v.optional_length("logo_url", Some(&logo), 2048);
-        v.url("logo_url", &logo, UrlKind::WebOrServerPath);
+        v.optional_text(field, value.as_deref(), rule);
     }
     v.finish()
 }

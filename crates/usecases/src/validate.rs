@@ -3,17 +3,50 @@
 use crate::types::{Location, MediaRef, NewUseCase, Outcomes, UseCasePatch, VendorInfo};
 use p2p_kernel::DomainError;
 use p2p_kernel::FieldCode;
-use p2p_kernel::text::{Markdown, UrlKind};
+use p2p_kernel::text::{FieldConstraint, Markdown, TextRule, UrlKind};
 use p2p_kernel::validate::Validator;
 
-pub(crate) const LIST_MAX: usize = 20;
+const LIST_MAX: usize = 20;
 pub(crate) const MEDIA_MAX: usize = 20;
-const TITLE: (usize, usize) = (3, 200);
-const LABEL_MAX: usize = 100;
-const TERM_MAX: usize = 50;
-const TEXT_MAX: usize = 20_000;
-const SHORT_MAX: usize = 200;
-const CAPTION_MAX: usize = 300;
+const TITLE: TextRule = TextRule::line(3, 200);
+/// Industries and cities.
+const LABEL: TextRule = TextRule::line(1, 100);
+/// Technologies, tags and the names of further outcomes.
+const TERM: TextRule = TextRule::line(1, 50);
+const TEXT: TextRule = TextRule::markdown(1, 20_000);
+/// Optional short texts: outcomes, vendor details (empty or blank: none).
+const SHORT: TextRule = TextRule::line(0, 200);
+const CAPTION: TextRule = TextRule::line(0, 300);
+
+/// The rules above, as the OpenAPI document states them.
+pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
+    FieldConstraint::text("NewUseCase", "title", TITLE),
+    FieldConstraint::text("NewUseCase", "industry", LABEL),
+    FieldConstraint::text("NewUseCase", "technology[]", TERM),
+    FieldConstraint::max_items("NewUseCase", "technology", LIST_MAX),
+    FieldConstraint::text("NewUseCase", "problem_statement", TEXT),
+    FieldConstraint::text("NewUseCase", "solution", TEXT),
+    FieldConstraint::text("NewUseCase", "tags[]", TERM),
+    FieldConstraint::max_items("NewUseCase", "tags", LIST_MAX),
+    FieldConstraint::max_items("NewUseCase", "media", MEDIA_MAX),
+    FieldConstraint::text("UseCasePatch", "title", TITLE),
+    FieldConstraint::text("UseCasePatch", "industry", LABEL),
+    FieldConstraint::text("UseCasePatch", "technology[]", TERM),
+    FieldConstraint::max_items("UseCasePatch", "technology", LIST_MAX),
+    FieldConstraint::text("UseCasePatch", "problem_statement", TEXT),
+    FieldConstraint::text("UseCasePatch", "solution", TEXT),
+    FieldConstraint::text("UseCasePatch", "tags[]", TERM),
+    FieldConstraint::max_items("UseCasePatch", "tags", LIST_MAX),
+    FieldConstraint::max_items("UseCasePatch", "media", MEDIA_MAX),
+    FieldConstraint::text("Outcomes", "cost_savings", SHORT),
+    FieldConstraint::text("Outcomes", "efficiency_gain", SHORT),
+    FieldConstraint::text("Outcomes", "roi_timeline", SHORT),
+    FieldConstraint::text("VendorInfo", "name", SHORT),
+    FieldConstraint::text("VendorInfo", "contact", SHORT),
+    FieldConstraint::text("VendorInfo", "website", SHORT),
+    FieldConstraint::text("Location", "city", LABEL),
+    FieldConstraint::text("MediaRef", "caption", CAPTION),
+];
 
 /// The editable content of a use case, validated and normalized.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,12 +114,12 @@ impl Content {
     /// Markdown of the problem statement and the solution.
     pub fn validate(self, markdown: &Markdown) -> Result<Self, DomainError> {
         let mut v = Validator::new();
-        let title = plain(&mut v, "title", &self.title, TITLE.0, TITLE.1);
-        let industry = plain(&mut v, "industry", &self.industry, 1, LABEL_MAX);
+        let title = v.text("title", &self.title, TITLE);
+        let industry = v.text("industry", &self.industry, LABEL);
         let technology = terms(&mut v, "technology", &self.technology);
         let tags = terms(&mut v, "tags", &self.tags);
-        let problem_statement = text(&mut v, "problem_statement", &self.problem_statement);
-        let solution = text(&mut v, "solution", &self.solution);
+        let problem_statement = v.text("problem_statement", &self.problem_statement, TEXT);
+        let solution = v.text("solution", &self.solution, TEXT);
         let (problem_statement, solution) = (
             markdown.sanitize(&problem_statement),
             markdown.sanitize(&solution),
@@ -114,13 +147,13 @@ impl Content {
                         // Field errors name the entry; a name that is not
                         // plain text is not echoed back, its position is.
                         let mut probe = Validator::new();
-                        probe.plain_text("name", &name);
+                        probe.text("name", &name, TERM);
                         let field = if probe.is_empty() {
                             format!("outcomes.extra.{name}")
                         } else {
                             format!("outcomes.extra[{i}]")
                         };
-                        let name = plain(&mut v, &field, &name, 1, TERM_MAX);
+                        let name = v.text(&field, &name, TERM);
                         optional(&mut v, &field, Some(value)).map(|value| (name, value))
                     })
                     .collect()
@@ -142,7 +175,7 @@ impl Content {
             ),
         };
         let location = self.location.map(|l| Location {
-            city: plain(&mut v, "location.city", &l.city, 1, LABEL_MAX),
+            city: v.text("location.city", &l.city, LABEL),
             coordinates: l.coordinates.inspect(|[lat, lng]| {
                 if !lat.is_finite() || !(-90.0..=90.0).contains(lat) {
                     v.add(
@@ -175,38 +208,8 @@ impl Content {
     }
 }
 
-fn plain(v: &mut Validator, field: &str, value: &str, min: usize, max: usize) -> String {
-    let value = value.trim();
-    v.length(field, value, min, max);
-    v.plain_text(field, value);
-    value.to_owned()
-}
-
-/// Markdown: line breaks and tabs are fine, other control characters are not.
-fn text(v: &mut Validator, field: &str, value: &str) -> String {
-    let value = value.trim();
-    v.length(field, value, 1, TEXT_MAX);
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        v.add(
-            field,
-            FieldCode::InvalidCharacters,
-            "must not contain control characters other than line breaks and tabs",
-        );
-    }
-    value.to_owned()
-}
-
 fn optional(v: &mut Validator, field: &str, value: Option<String>) -> Option<String> {
-    let value = value?.trim().to_owned();
-    if value.is_empty() {
-        return None;
-    }
-    v.length(field, &value, 1, SHORT_MAX);
-    v.plain_text(field, &value);
-    Some(value)
+    v.optional_text(field, value.as_deref(), SHORT)
 }
 
 /// An optional short text that is (or, for a contact, may be) a URL.
@@ -216,11 +219,13 @@ fn url(v: &mut Validator, field: &str, value: Option<String>, kind: UrlKind) -> 
     Some(value)
 }
 
+/// At most [`LIST_MAX`] entries as sent, each checked; repeated ones (in
+/// any case) are dropped.
 fn terms(v: &mut Validator, field: &str, values: &[String]) -> Vec<String> {
     v.at_most(field, values.len(), LIST_MAX, "entries");
     let mut out: Vec<String> = Vec::new();
     for (i, value) in values.iter().enumerate() {
-        let value = plain(v, &format!("{field}[{i}]"), value, 1, TERM_MAX);
+        let value = v.text(&format!("{field}[{i}]"), value, TERM);
         if !out.iter().any(|o| o.eq_ignore_ascii_case(&value)) {
             out.push(value);
         }
@@ -248,11 +253,5 @@ pub(crate) fn optional_caption(
     field: &str,
     caption: Option<&str>,
 ) -> Option<String> {
-    let caption = caption?.trim();
-    if caption.is_empty() {
-        return None;
-    }
-    v.length(field, caption, 1, CAPTION_MAX);
-    v.plain_text(field, caption);
-    Some(caption.to_owned())
+    v.optional_text(field, caption, CAPTION)
 }

@@ -50,7 +50,7 @@ pub async fn list(
 }
 
 /// Creates a draft in my organization (media: ids of files uploaded beforehand).
-#[utoipa::path(tag = "use-cases", security(("bearer" = [])), request_body = NewUseCase,
+#[utoipa::path(operation_id = "create_use_case", tag = "use-cases", security(("bearer" = [])), request_body = NewUseCase,
     responses((status = 201, body = UseCaseView), (status = 422, body = Problem)))]
 #[post("/use-cases")]
 pub async fn create(
@@ -120,7 +120,7 @@ pub async fn update(
 }
 
 /// Deletes a use case and (in the background) its media.
-#[utoipa::path(tag = "use-cases", security(("bearer" = [])),
+#[utoipa::path(operation_id = "delete_use_case", tag = "use-cases", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), params(("id" = UseCaseId, Path, description = "the use case")))]
 #[delete("/use-cases/{id}")]
 pub async fn remove(
@@ -134,7 +134,7 @@ pub async fn remove(
 }
 
 /// Publishes a draft: visible to the whole platform.
-#[utoipa::path(tag = "use-cases", security(("bearer" = [])),
+#[utoipa::path(operation_id = "publish_use_case", tag = "use-cases", security(("bearer" = [])),
     responses((status = 200, body = UseCaseView), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)), params(("id" = UseCaseId, Path, description = "the use case")))]
 #[post("/use-cases/{id}/publish")]
@@ -171,7 +171,7 @@ pub async fn add_media(
 }
 
 /// The previous versions of a published use case, newest first.
-#[utoipa::path(tag = "use-cases", security(("bearer" = [])),
+#[utoipa::path(operation_id = "use_case_revisions", tag = "use-cases", security(("bearer" = [])),
     responses((status = 200, body = Vec<UseCaseRevision>), (status = 404, body = Problem)), params(("id" = UseCaseId, Path, description = "the use case")))]
 #[get("/use-cases/{id}/revisions")]
 pub async fn revisions(

@@ -21,14 +21,10 @@ use p2p_kernel::{DomainError, FieldCode};
 use p2p_orgs::OrganizationView;
 use sea_orm::ConnectionTrait;
 
-/// The longest first or last name, in characters.
-const NAME_MAX: usize = 100;
-
 /// Checks a new account's first and last name (sign-up, invitations, superusers).
 fn check_names(v: &mut Validator, first_name: &str, last_name: &str) {
     for (field, value) in [("first_name", first_name), ("last_name", last_name)] {
-        v.length(field, value, 1, NAME_MAX);
-        v.plain_text(field, value);
+        v.text(field, value, crate::rules::NAME);
     }
 }
 

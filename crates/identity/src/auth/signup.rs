@@ -27,8 +27,11 @@ impl Identity {
         let mut v = Validator::new();
         v.email("email", &email);
         super::check_names(&mut v, &req.first_name, &req.last_name);
-        v.length("organization_name", &req.organization_name, 1, 200);
-        v.plain_text("organization_name", &req.organization_name);
+        let organization_name = v.text(
+            "organization_name",
+            &req.organization_name,
+            p2p_orgs::ORGANIZATION_NAME,
+        );
         for f in check_policy("password", &req.password, &email) {
             v.push(f);
         }
@@ -42,7 +45,7 @@ impl Identity {
         // unclaimed one until one's admin verifies; public providers never claim).
         let claimed = self.inner.orgs.find_claimer_in(&txn, &domain).await?;
         let new_org = NewOrganization {
-            name: req.organization_name,
+            name: organization_name,
             domain,
             claim: false,
         };

@@ -2,7 +2,7 @@ use crate::entity::user::{self, Column};
 use crate::service::clip;
 use crate::types::{ProfilePatch, UserProfile};
 use crate::views::profile;
-use crate::{Identity, repo};
+use crate::{Identity, repo, rules};
 use p2p_kernel::FieldCode;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::Validator;
@@ -17,27 +17,20 @@ fn optional(value: &str) -> Option<String> {
 fn validate(patch: &ProfilePatch) -> Result<(), DomainError> {
     let mut v = Validator::new();
     if let Some(first) = &patch.first_name {
-        v.length("first_name", first, 1, 100);
-        v.plain_text("first_name", first);
+        v.text("first_name", first, rules::NAME);
     }
     if let Some(last) = &patch.last_name {
-        v.length("last_name", last, 1, 100);
-        v.plain_text("last_name", last);
+        v.text("last_name", last, rules::NAME);
     }
-    v.optional_length("job_title", patch.job_title.as_deref().map(str::trim), 100);
-    v.optional_length("bio", patch.bio.as_deref().map(str::trim), 2000);
-    if let Some(job_title) = &patch.job_title {
-        v.plain_text("job_title", job_title);
-    }
-    if let Some(bio) = &patch.bio {
-        v.plain_paragraphs("bio", bio);
-    }
-    if let Some(phone) = patch.phone.as_deref().map(str::trim) {
-        v.optional_length("phone", Some(phone), 32);
+    v.optional_text("job_title", patch.job_title.as_deref(), rules::JOB_TITLE);
+    v.optional_text("bio", patch.bio.as_deref(), rules::BIO);
+    if let Some(phone) = patch.phone.as_deref() {
+        v.optional_length("phone", Some(phone), rules::PHONE_MAX);
         v.check(
             phone
+                .trim()
                 .chars()
-                .all(|c| c.is_ascii_digit() || " +-().".contains(c)),
+                .all(|c| c.is_ascii_digit() || rules::PHONE_SIGNS.contains(c)),
             "phone",
             FieldCode::InvalidPhone,
             "may contain only digits, spaces and + - ( ) .",

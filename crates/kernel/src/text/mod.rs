@@ -3,20 +3,23 @@
 //! spreadsheet cells ([`spreadsheet_cell`]) and emails ([`unlinkable`], written
 //! in the recipient's language by [`letter`]).
 //! Search and name matching fold Arabic spelling with [`arabic::fold`].
-//! Plain-text fields are checked by
-//! [`crate::validate::Validator::plain_text`], which uses the same rules.
+//! Text fields of requests follow a [`TextRule`], checked by
+//! [`crate::validate::Validator::text`] and stated in the OpenAPI document.
 
 pub mod arabic;
 mod letter;
 mod mail;
 mod markdown;
+pub mod patterns;
 mod plural;
+mod rule;
 mod url;
 
 pub use letter::{Block, escape_html, letter};
 pub use mail::unlinkable;
 pub use markdown::{ImagePolicy, Markdown, OPTIONS as MARKDOWN_OPTIONS, has_script_link};
 pub use plural::ArabicNoun;
+pub use rule::{Constraint, FieldConstraint, NO_MARKUP_PATTERN, TextKind, TextRule};
 pub use url::{UrlKind, is_safe_link, is_server_path, is_web_url, scheme};
 
 use std::borrow::Cow;

@@ -8,6 +8,7 @@ mod send;
 
 pub use files::{MESSAGE_FILES, MessageFiles};
 pub use moderation::{MESSAGE_KIND, MessageTargets, TOMBSTONE};
+pub use send::REQUEST_CONSTRAINTS;
 
 use crate::entity::message;
 use p2p_kernel::ids::{MessageId, UserId};

@@ -10,16 +10,23 @@ use p2p_kernel::ids::{MessageId, UserId};
 use p2p_kernel::persistence::begin_write;
 use p2p_kernel::persistence::db_now;
 use p2p_kernel::ports::{NotificationKind, NotificationRequest, RateDecision};
+use p2p_kernel::text::{FieldConstraint, TextRule};
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
-/// Longest message, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 5000;
+/// A message's content.
+const CONTENT: TextRule = TextRule::markdown(1, 5000);
 /// Most files attached to one message.
-pub const MAX_ATTACHMENTS: usize = 10;
+const MAX_ATTACHMENTS: usize = 10;
+
+/// The rules above, as the OpenAPI document states them.
+pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
+    FieldConstraint::text("NewMessage", "content", CONTENT),
+    FieldConstraint::max_items("NewMessage", "attachments", MAX_ATTACHMENTS),
+];
 const PREVIEW_CHARS: usize = 80;
 
 impl Messaging {
@@ -32,7 +39,7 @@ impl Messaging {
     /// blocked the recipient), 429 with a retry delay past the send limit.
     pub async fn send(&self, actor: &Actor, input: NewMessage) -> Result<MessageView, DomainError> {
         let mut v = Validator::new();
-        v.length("content", &input.content, 1, MAX_MESSAGE_CHARS);
+        let content = v.text("content", &input.content, CONTENT);
         v.at_most(
             "attachments",
             input.attachments.len(),
@@ -47,7 +54,7 @@ impl Messaging {
             );
         }
         v.finish()?;
-        let content = self.inner.markdown.sanitize(input.content.trim());
+        let content = self.inner.markdown.sanitize(&content);
         self.limit(actor.user_id).await?;
         let users = self.summaries(&[actor.user_id, input.recipient_id]).await;
         let recipient = users

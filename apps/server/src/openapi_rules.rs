@@ -1,0 +1,132 @@
+//! States the request rules of every domain in the OpenAPI document.
+//!
+//! Each domain lists its request fields with the very rules its validator
+//! checks ([`FieldConstraint`]: a text rule, a list size); this module writes
+//! them into the component schemas as lengths, patterns, item counts and
+//! descriptions. A constraint that names no schema or field fails the tests
+//! below, so a renamed field cannot silently lose its rules.
+
+use p2p_kernel::text::{Constraint, FieldConstraint};
+use utoipa::openapi::schema::{ArrayItems, Schema};
+use utoipa::openapi::{OpenApi, RefOr};
+
+/// Every domain's request constraints.
+pub fn all() -> impl Iterator<Item = &'static FieldConstraint> {
+    [
+        p2p_identity::REQUEST_CONSTRAINTS,
+        p2p_orgs::REQUEST_CONSTRAINTS,
+        p2p_forum::REQUEST_CONSTRAINTS,
+        p2p_usecases::REQUEST_CONSTRAINTS,
+        p2p_messaging::REQUEST_CONSTRAINTS,
+        p2p_moderation::REQUEST_CONSTRAINTS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Writes every constraint into `document`; the ones that name nothing are returned.
+pub fn state(document: &mut OpenApi) -> Vec<FieldConstraint> {
+    let mut unplaced = Vec::new();
+    let schemas = document.components.as_mut().map(|c| &mut c.schemas);
+    let Some(schemas) = schemas else {
+        return all().copied().collect();
+    };
+    for constraint in all() {
+        let placed = schemas
+            .get_mut(constraint.schema)
+            .and_then(|schema| field(schema, constraint.field))
+            .is_some_and(|schema| apply(schema, constraint.constraint));
+        if !placed {
+            unplaced.push(*constraint);
+        }
+    }
+    unplaced
+}
+
+/// The schema of the property at `path` (`vendor_info.website`, `tags[]`).
+fn field<'a>(schema: &'a mut RefOr<Schema>, path: &str) -> Option<&'a mut RefOr<Schema>> {
+    let mut at = schema;
+    for step in path.split('.') {
+        let (name, items) = match step.strip_suffix("[]") {
+            Some(name) => (name, true),
+            None => (step, false),
+        };
+        let RefOr::T(Schema::Object(object)) = at else {
+            return None;
+        };
+        at = object.properties.get_mut(name)?;
+        if items {
+            let RefOr::T(Schema::Array(array)) = at else {
+                return None;
+            };
+            let ArrayItems::RefOrSchema(item) = &mut array.items else {
+                return None;
+            };
+            at = item.as_mut();
+        }
+    }
+    Some(at)
+}
+
+/// Writes `constraint` into the schema of a string or a list; false when the
+/// schema is of another kind.
+fn apply(schema: &mut RefOr<Schema>, constraint: Constraint) -> bool {
+    match (schema, constraint) {
+        (RefOr::T(target @ Schema::Object(_)), Constraint::Text(rule)) => {
+            let Schema::Object(string) = std::mem::take(target) else {
+                return false;
+            };
+            *target = rule.constrain(string);
+            true
+        }
+        (
+            RefOr::T(Schema::Object(string)),
+            Constraint::Pattern {
+                min,
+                max,
+                pattern,
+                description,
+            },
+        ) => {
+            string.min_length = (min > 0).then_some(min);
+            string.max_length = Some(max);
+            string.pattern = Some(pattern());
+            string.description = Some(match string.description.take() {
+                Some(own) if !own.is_empty() => format!("{own}\n\n{description}"),
+                _ => description.to_owned(),
+            });
+            true
+        }
+        (RefOr::T(Schema::Array(array)), Constraint::Items { max, unique }) => {
+            array.max_items = Some(max);
+            array.unique_items = unique;
+            true
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    #[test]
+    fn every_constraint_names_a_field() {
+        let mut document = crate::routes::collected_openapi_document();
+        let unplaced = super::state(&mut document);
+        assert!(unplaced.is_empty(), "constraints on nothing: {unplaced:#?}");
+    }
+
+    #[test]
+    fn text_fields_state_their_rules() {
+        let doc = serde_json::to_value(crate::routes::openapi_document()).unwrap_or_default();
+        let title = &doc["components"]["schemas"]["NewTopic"]["properties"]["title"];
+        assert_eq!(title["allOf"][0]["maxLength"], 200, "{title}");
+        assert_eq!(title["allOf"][0]["minLength"], 5, "{title}");
+        let tags = &doc["components"]["schemas"]["NewTopic"]["properties"]["tags"];
+        assert_eq!(tags["maxItems"], 10, "{tags}");
+        assert_eq!(tags["items"]["allOf"][0]["maxLength"], 40, "{tags}");
+        let content: &Value = &doc["components"]["schemas"]["NewPost"]["properties"]["content"];
+        assert_eq!(content["maxLength"], 20_000, "{content}");
+    }
+}
