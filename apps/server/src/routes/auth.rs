@@ -100,21 +100,28 @@ pub async fn refresh(
     client: Client,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let token = if body.iter().all(u8::is_ascii_whitespace) {
-        if !csrf_ok(&req) {
-            return Err(csrf_error());
-        }
-        req.cookie(REFRESH_COOKIE)
-            .map(|c| c.value().to_owned())
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorKind::Unauthenticated,
-                    Code::Unauthenticated,
-                    "no refresh token",
-                )
-            })?
+    // No body, or `null` (as the document allows): the refresh cookie.
+    let sent = if body.iter().all(u8::is_ascii_whitespace) {
+        None
     } else {
-        parse_json::<RefreshRequest>(&body)?.refresh_token
+        parse_json::<Option<RefreshRequest>>(&body)?
+    };
+    let token = match sent {
+        Some(request) => request.refresh_token,
+        None => {
+            if !csrf_ok(&req) {
+                return Err(csrf_error());
+            }
+            req.cookie(REFRESH_COOKIE)
+                .map(|c| c.value().to_owned())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        ErrorKind::Unauthenticated,
+                        Code::Unauthenticated,
+                        "no refresh token",
+                    )
+                })?
+        }
     };
     let tokens = state.services.identity.refresh(&token, client.0).await?;
     Ok(with_session(&state, StatusCode::OK, &tokens, &tokens))
