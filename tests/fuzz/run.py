@@ -5,7 +5,10 @@
 verifies a user, and runs schemathesis against /api/v1/openapi.json with that
 user's bearer token: the given phases, every check. Operations that would end
 the user's own session or account (logout, revoking sessions, erasing or
-deactivating accounts) are left out, so the run keeps its user. Exit status:
+deactivating accounts) are left out, so the run keeps its user; so are the
+WebSocket upgrades and the signed blob URLs (see EXCLUDED). What a schema
+cannot state goes to schemathesis.toml and hooks.py, each with its reason.
+Exit status:
 0 when schemathesis reports nothing, 1 otherwise.
 """
 
@@ -25,9 +28,17 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-# Operations that would sign the fuzzing user out or remove it (`fdi_sign_out`
-# is the SuperTokens SDKs' sign-out under `/auth`).
-SESSION_ENDING = "^(logout|revoke_session|erase_me|deactivate|fdi_sign_out)$"
+# Operations left out, each for its reason:
+# - logout, revoke_session, erase_me, deactivate, fdi_sign_out (the SuperTokens
+#   SDKs' sign-out under `/auth`) would sign the fuzzing user out or remove it;
+# - connect, connect_forum are WebSocket upgrades, which an HTTP fuzzer cannot
+#   speak (a plain GET is refused with 400 `websocket_handshake_failed`);
+# - download_blob, upload_blob serve the embedded store's signed URLs, valid
+#   only with the server's HMAC signature (`GET /files/{id}` hands them out).
+EXCLUDED = (
+    "^(logout|revoke_session|erase_me|deactivate|fdi_sign_out|connect|connect_forum"
+    "|download_blob|upload_blob)$"
+)
 PASSWORD = "Fuzzing-Pass-2026"
 
 
@@ -155,14 +166,19 @@ def schemathesis(st, base, token, args, report_dir):
         "--checks", "all",
         "--phases", args.phases,
         "--max-examples", str(args.examples),
-        "--exclude-operation-id-regex", SESSION_ENDING,
+        "--exclude-operation-id-regex", EXCLUDED,
         "--report", "junit",
         "--report-junit-path", str(report_dir / "junit.xml"),
         "--no-color",
     ]
     if args.seed is not None:
         command += ["--seed", str(args.seed)]
-    return subprocess.run(command, check=False).returncode
+    here = Path(__file__).parent
+    command[1:1] = ["--config-file", str(here / "schemathesis.toml")]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "hooks"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(here), env.get("PYTHONPATH")]))
+    # Schemathesis keeps its cache in the working directory: the report's.
+    return subprocess.run(command, check=False, env=env, cwd=report_dir).returncode
 
 
 def main():
@@ -173,15 +189,16 @@ def main():
     parser.add_argument("--examples", type=int, default=20, help="examples per operation")
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--port", type=int, help="the server's port (default: a free one)")
     parser.add_argument("--report-dir", type=Path, default=Path("target/fuzz"))
     args = parser.parse_args()
 
     run_id = uuid.uuid4().hex[:12]
     work = Path(tempfile.mkdtemp(prefix="p2p-fuzz-"))
     data_dir = work / "data"
-    report_dir = args.report_dir / args.backend
+    report_dir = (args.report_dir / args.backend).resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, **backend_env(args.backend, data_dir, run_id), "P2P_PORT": str(port),
            "P2P_PUBLIC_URL": base}
