@@ -27,6 +27,7 @@ mod m20261208_000041_use_case_json;
 mod m20261208_000042_author_indexes;
 mod m20261209_000060_event_outbox;
 mod m20261209_000061_notification_sources;
+mod m20261209_000050_notification_text;
 mod tables;
 
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000042_author_indexes::Migration),
             Box::new(m20261209_000060_event_outbox::Migration),
             Box::new(m20261209_000061_notification_sources::Migration),
+            Box::new(m20261209_000050_notification_text::Migration),
         ]
     }
 }

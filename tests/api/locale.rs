@@ -29,7 +29,7 @@ async fn send_in(
     TestApp::read(req.send().await.expect("request sent")).await
 }
 
-async fn signup_in(
+pub(crate) async fn signup_in(
     app: &TestApp,
     language: Option<&str>,
     first: &str,

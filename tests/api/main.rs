@@ -27,6 +27,7 @@ mod messages_moderation;
 mod metrics;
 mod moderation;
 mod notification_grouping;
+mod notification_language;
 mod notifications;
 mod orgs;
 mod problem_language;

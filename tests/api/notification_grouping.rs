@@ -4,7 +4,7 @@
 //! `notification.updated` of the same notification with its count).
 
 use crate::messages::{next_event, signup_named};
-use crate::notifications::{create_topic, notifications, reply};
+use crate::notifications::{create_topic, notifications, read_title, reply};
 use crate::realtime::connect;
 use p2p_tests::{Session, TestApp};
 use serde_json::{Value, json};
@@ -44,7 +44,7 @@ async fn replies_in_a_topic_are_one_notification_until_it_is_read() {
     assert_eq!(created["data"]["count"], 1, "{created}");
     assert_eq!(
         created["data"]["title"],
-        format!("Bob Valves replied in \"{title}\"")
+        format!("\u{2068}Bob Valves\u{2069} replied in \"\u{2068}{title}\u{2069}\"")
     );
     let id = created["data"]["id"].clone();
     let mut last = created;
@@ -53,7 +53,7 @@ async fn replies_in_a_topic_are_one_notification_until_it_is_read() {
         assert_eq!(last["data"]["id"], id, "{last}");
         assert_eq!(last["data"]["count"], n, "{last}");
     }
-    let expected_title = format!("10 new replies in \"{title}\"");
+    let expected_title = format!("10 new replies in \"\u{2068}{title}\u{2069}\"");
     assert_eq!(last["data"]["title"], expected_title.as_str(), "{last}");
     assert_eq!(last["data"]["actor_id"], carol.user_id.as_str());
     assert_eq!(last["data"]["read"], false);
@@ -109,7 +109,12 @@ async fn replies_in_different_topics_are_separate_notifications() {
         grouped
             .iter()
             .find(|n| n["data"]["topic_id"] == id)
-            .map(|n| (n["count"].clone(), n["title"].clone()))
+            .map(|n| {
+                (
+                    n["count"].clone(),
+                    json!(read_title(n["title"].as_str().unwrap())),
+                )
+            })
     };
     assert_eq!(
         by_topic(pumps),

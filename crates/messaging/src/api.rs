@@ -10,7 +10,7 @@ use crate::types::{
 };
 use async_trait::async_trait;
 use p2p_kernel::ids::{MessageId, UserId};
-use p2p_kernel::{Actor, DomainError, Page, PageRequest};
+use p2p_kernel::{Actor, DomainError, Locale, Page, PageRequest};
 
 /// Private 1:1 messages, read state and blocks, for the calling [`Actor`].
 #[async_trait]
@@ -49,12 +49,14 @@ pub trait MessagingService: Send + Sync {
 /// The calling [`Actor`]'s notifications and email preferences.
 #[async_trait]
 pub trait NotificationService: Send + Sync {
-    /// The actor's notifications, newest first.
+    /// The actor's notifications, newest first, their titles written in
+    /// `locale` (the request's language), else in the actor's own.
     async fn list(
         &self,
         actor: &Actor,
         filter: NotificationFilter,
         page: PageRequest,
+        locale: Option<Locale>,
     ) -> Result<Page<NotificationView>, DomainError>;
 
     /// How many of the actor's notifications are unread.
@@ -128,8 +130,9 @@ impl NotificationService for Notifications {
         actor: &Actor,
         filter: NotificationFilter,
         page: PageRequest,
+        locale: Option<Locale>,
     ) -> Result<Page<NotificationView>, DomainError> {
-        Notifications::list(self, actor, filter, page).await
+        Notifications::list(self, actor, filter, page, locale).await
     }
 
     async fn unread_count(&self, actor: &Actor) -> Result<UnreadCount, DomainError> {

@@ -80,7 +80,12 @@ pub(crate) mod notification {
         pub user_id: Uuid,
         pub kind: String,
         pub actor_id: Option<Uuid>,
+        /// The title in English as it was written when created: what rows
+        /// stored before `title_text` show.
         pub title: String,
+        /// What it says, a [`p2p_kernel::ports::NotificationText`] as JSON,
+        /// written in each reader's language when read (none in older rows).
+        pub title_text: Option<String>,
         pub link: Option<String>,
         /// JSON object.
         pub data: String,

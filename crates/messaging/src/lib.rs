@@ -26,6 +26,6 @@ pub use messages::{
 };
 pub use notifications::{
     DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, EmailRecipient, NOTIFICATION_KIND,
-    NotificationParts, Notifications, RecipientDirectory, Subjects, TitleLanguage, replies_title,
+    NotificationParts, Notifications, RecipientDirectory, Subjects, replies_title,
 };
 pub use types::*;

@@ -80,9 +80,16 @@ pub struct NotificationView {
     pub kind: NotificationKind,
     /// Who caused it (of a grouped notification: the latest event).
     pub actor_id: Option<UserId>,
-    /// One line, in English: "Nora Al-Harbi replied in "Pump seals"", or for
-    /// several grouped replies "10 new replies in "Pump seals"". Clients
-    /// writing their own (Arabic) text have `kind`, `count` and `data`.
+    /// One line in the reader's language: "Nora Al-Harbi replied in "Pump
+    /// seals"" or «ردّ جديد من نورة الحربي في «Pump seals»», for several
+    /// grouped replies "10 new replies in "Pump seals"" or «10 ردود جديدة في
+    /// «Pump seals»». The list writes it in the request's `Accept-Language`
+    /// (`ar` or `en`), else in the user's `locale`; live events
+    /// (`notification.created`, `notification.updated`) and email digests in
+    /// the user's `locale`. Names and titles people wrote are wrapped in
+    /// Unicode isolates (U+2068 … U+2069) so that each keeps its own
+    /// direction, and are plain text (escape them in HTML). Notifications
+    /// stored before titles were bilingual keep their English title.
     pub title: String,
     /// How many events it stands for: replies in one topic are grouped into
     /// one notification while it is unread and younger than the grouping

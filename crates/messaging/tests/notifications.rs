@@ -1,17 +1,21 @@
 //! The notification service on both backends: organization-wide requests (how a
 //! published use case notifies its organization), the actor left out, live
 //! events, email preferences and digests written to the mail outbox; replies
-//! grouped per topic (`grouping`).
+//! grouped per topic (`grouping`); titles in each reader's language (`language`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "notifications/grouping.rs"]
 mod grouping;
+#[path = "notifications/language.rs"]
+mod language;
 
 use async_trait::async_trait;
 use p2p_kernel::adapters::memory::BroadcastEventBus;
 use p2p_kernel::ids::{OrgId, SessionId, UserId};
-use p2p_kernel::ports::{NotificationKind, NotificationRequest, Notifier, PortError, Recipients};
+use p2p_kernel::ports::{
+    NotificationKind, NotificationRequest, NotificationText, Notifier, PortError, Recipients,
+};
 use p2p_kernel::{Actor, Locale, PageRequest, Role};
 use p2p_messaging::{
     DEFAULT_GROUP_WINDOW, DigestConfig, EmailRecipient, NotificationFilter, NotificationParts,
@@ -25,6 +29,8 @@ use std::time::Duration;
 struct Org {
     id: OrgId,
     members: Vec<UserId>,
+    /// Who reads the platform in Arabic (everyone else: English).
+    arabic: Vec<UserId>,
 }
 
 #[async_trait]
@@ -35,7 +41,10 @@ impl RecipientDirectory for Org {
             .map(|id| EmailRecipient {
                 user: *id,
                 email: format!("{id}@example.com"),
-                locale: Locale::default(),
+                locale: match self.arabic.contains(id) {
+                    true => Locale::Ar,
+                    false => Locale::En,
+                },
             })
             .collect())
     }
@@ -116,6 +125,7 @@ async fn organization_requests_reach_every_member_but_the_actor_and_honour_email
         Org {
             id: org,
             members: vec![author, colleague, quiet],
+            arabic: Vec::new(),
         },
     );
     service
@@ -131,9 +141,10 @@ async fn organization_requests_reach_every_member_but_the_actor_and_honour_email
     service
         .notify(vec![
             NotificationRequest::new(
-                NotificationKind::UseCasePublished,
                 Recipients::OrganizationMembers(org),
-                "Author published \"Predictive maintenance\"",
+                NotificationText::UseCasePublished {
+                    title: "Predictive maintenance".into(),
+                },
             )
             .by(author)
             .link("/use-cases/42"),
@@ -156,6 +167,7 @@ async fn organization_requests_reach_every_member_but_the_actor_and_honour_email
             &actor(author, org),
             NotificationFilter::default(),
             PageRequest::first(10),
+            None,
         )
         .await
         .unwrap();
@@ -166,6 +178,7 @@ async fn organization_requests_reach_every_member_but_the_actor_and_honour_email
                 &actor(user, org),
                 NotificationFilter::default(),
                 PageRequest::first(10),
+                None,
             )
             .await
             .unwrap();

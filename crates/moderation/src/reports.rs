@@ -9,7 +9,7 @@ use p2p_kernel::FieldCode;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::persistence::{api_time, db_now, is_unique_violation, stored};
 use p2p_kernel::ports::{
-    ModerationTarget, NotificationKind, NotificationRequest, Recipients, TargetInfo, TargetType,
+    ModerationTarget, NotificationRequest, NotificationText, Recipients, TargetInfo, TargetType,
 };
 use p2p_kernel::text::{FieldConstraint, TextRule};
 use p2p_kernel::validate::Validator;
@@ -261,9 +261,8 @@ impl Moderation {
         }
         let summary: String = info.summary.chars().take(80).collect();
         let request = NotificationRequest::new(
-            NotificationKind::ContentReported,
             Recipients::Users(recipients),
-            format!("Reported: “{summary}”"),
+            NotificationText::ContentReported { summary },
         )
         .by(actor.user_id)
         .link("/moderation/reports")

@@ -58,9 +58,10 @@ pub async fn write_all(
     }
     sink.close(b']');
     conversations(sink, services, actor).await?;
+    // Titles in the user's own language.
     let notifications = &services.notifications;
     list_field(sink, "notifications", |page| {
-        notifications.list(actor, NotificationFilter::default(), page)
+        notifications.list(actor, NotificationFilter::default(), page, None)
     })
     .await?;
     let files = &services.files;

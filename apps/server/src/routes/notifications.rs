@@ -2,7 +2,7 @@
 
 use super::params::PageQuery;
 use crate::http::error::Problem;
-use crate::http::{ApiError, ApiJson, ApiQuery, Authenticated};
+use crate::http::{ApiError, ApiJson, ApiQuery, Authenticated, Client};
 use crate::state::AppState;
 use actix_web::{get, post, put, web};
 use p2p_kernel::Page;
@@ -11,21 +11,26 @@ use p2p_messaging::{
     UnreadCount,
 };
 
-/// The caller's notifications, newest first.
+/// The caller's notifications, newest first. Titles are written in the
+/// language `Accept-Language` asks for (`ar` or `en`), else in the caller's
+/// own (`locale` of `GET /users/me`).
 #[utoipa::path(operation_id = "list_notifications", tag = "notifications", security(("bearer" = [])),
-    params(NotificationFilter, PageQuery),
+    params(NotificationFilter, PageQuery,
+        ("Accept-Language" = Option<String>, Header, description = "`ar` or `en` (RFC 9110 ranges with `q` weights); without a language the platform speaks, the caller's own")),
     responses((status = 200, body = Page<NotificationView>), (status = 422, body = Problem)))]
 #[get("/notifications")]
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: Client,
     filter: ApiQuery<NotificationFilter>,
     page: ApiQuery<PageQuery>,
 ) -> Result<web::Json<Page<NotificationView>>, ApiError> {
     let page = page.0.page()?;
     let notifications = &state.services.notifications;
+    let locale = client.0.locale;
     Ok(web::Json(
-        notifications.list(&auth.0, filter.0, page).await?,
+        notifications.list(&auth.0, filter.0, page, locale).await?,
     ))
 }
 

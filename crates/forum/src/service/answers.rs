@@ -14,7 +14,7 @@ use crate::store::PostRecord;
 use crate::topic_store::TopicRecord;
 use crate::types::TopicView;
 use p2p_kernel::ids::{PostId, TopicId, UserId};
-use p2p_kernel::ports::{NotificationKind, NotificationRequest};
+use p2p_kernel::ports::{NotificationRequest, NotificationText};
 use p2p_kernel::{Actor, Code, DomainError};
 
 /// Whether a post's view shows it as the answer: the topic names it and it
@@ -129,9 +129,10 @@ impl Forum {
         }
         let post = row.best_answer_post_id;
         let request = NotificationRequest::to_user(
-            NotificationKind::BestAnswer,
             author,
-            format!("Your answer in \"{}\" was accepted", row.title),
+            NotificationText::BestAnswer {
+                topic: row.title.clone(),
+            },
         )
         .by(actor.user_id)
         .link(match post {

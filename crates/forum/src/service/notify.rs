@@ -7,7 +7,7 @@ use crate::topic_store::TopicRecord;
 use crate::types::PostView;
 use p2p_kernel::DomainError;
 use p2p_kernel::ids::UserId;
-use p2p_kernel::ports::{NotificationKind, NotificationRequest, Notifier, Recipients};
+use p2p_kernel::ports::{NotificationRequest, NotificationText, Notifier, Recipients};
 use std::sync::Arc;
 
 impl Forum {
@@ -67,9 +67,11 @@ impl Forum {
         if !mentioned.is_empty() {
             requests.push(
                 NotificationRequest::new(
-                    NotificationKind::Mention,
                     Recipients::Users(mentioned),
-                    format!("{name} mentioned you in \"{title}\""),
+                    NotificationText::Mention {
+                        actor: name.clone(),
+                        topic: title.clone(),
+                    },
                 )
                 .by(author)
                 .link(link.clone())
@@ -80,9 +82,11 @@ impl Forum {
         if !replied_to.is_empty() {
             requests.push(
                 NotificationRequest::new(
-                    NotificationKind::Reply,
                     Recipients::Users(replied_to),
-                    format!("{name} replied in \"{title}\""),
+                    NotificationText::Reply {
+                        actor: name,
+                        topic: title.clone(),
+                    },
                 )
                 .by(author)
                 .link(link)
@@ -93,10 +97,13 @@ impl Forum {
         self.deliver(requests).await
     }
 
+    /// The user's name as notifications show it (empty when unknown or
+    /// erased: the notification then says "Someone").
     pub(super) async fn display_name(&self, user: UserId) -> String {
         self.summaries([user])
             .await
             .remove(&user)
-            .map_or_else(|| "Someone".to_owned(), |u| u.display_name)
+            .map(|u| u.display_name)
+            .unwrap_or_default()
     }
 }

@@ -6,7 +6,7 @@ use crate::types::{AcceptInviteRequest, AuthResponse, ClientInfo};
 use crate::views::profile;
 use crate::{Identity, invites};
 use p2p_kernel::ids::{OrgId, UserId};
-use p2p_kernel::ports::{NotificationKind, NotificationRequest};
+use p2p_kernel::ports::{NotificationRequest, NotificationText};
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{DomainError, Role};
 
@@ -85,9 +85,10 @@ impl Identity {
         };
         let name = format!("{} {}", user.first_name, user.last_name);
         let request = NotificationRequest::to_user(
-            NotificationKind::Invitation,
             UserId(inviter),
-            format!("{} accepted your invitation and joined", name.trim()),
+            NotificationText::InvitationAccepted {
+                person: name.trim().to_owned(),
+            },
         )
         .by(UserId(user.id))
         .link(format!("/users/{}", user.id))

@@ -11,6 +11,7 @@ mod files;
 mod health;
 mod mail;
 mod moderation;
+mod notification_text;
 mod notify;
 mod pubsub;
 mod rate_limit;
@@ -27,6 +28,7 @@ pub use mail::{Mailer, OutgoingEmail};
 pub use moderation::{
     HiddenFilter, ModerationTarget, ModerationTargets, TargetInfo, TargetType, may_see_hidden,
 };
+pub use notification_text::NotificationText;
 pub use notify::{
     NotificationKind, NotificationRequest, Notifier, Recipients, UnknownNotificationKind,
 };

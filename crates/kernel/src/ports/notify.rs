@@ -1,4 +1,5 @@
 use crate::error::DomainError;
+use super::NotificationText;
 use crate::ids::{OrgId, UserId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -101,12 +102,11 @@ pub enum Recipients {
 /// their own action, even when they are among the recipients.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NotificationRequest {
-    pub kind: NotificationKind,
     pub recipients: Recipients,
     pub actor_id: Option<UserId>,
-    /// One line shown in the list and in the email digest
-    /// ("Nora Al-Harbi replied to “Pump seals”").
-    pub title: String,
+    /// What it says ("Nora Al-Harbi replied in “Pump seals”"), written in
+    /// each reader's language where it is shown; its variant is its kind.
+    pub text: NotificationText,
     /// Path in the web app the notification leads to (`/forums/topics/<id>`).
     pub link: Option<String>,
     /// Ids of what it is about (`{"topic_id": ..., "post_id": ...}`), returned as is.
@@ -118,12 +118,11 @@ pub struct NotificationRequest {
 }
 
 impl NotificationRequest {
-    pub fn new(kind: NotificationKind, recipients: Recipients, title: impl Into<String>) -> Self {
+    pub fn new(recipients: Recipients, text: NotificationText) -> Self {
         Self {
-            kind,
             recipients,
             actor_id: None,
-            title: title.into(),
+            text,
             link: None,
             data: serde_json::Value::Object(Default::default()),
             source: None,
@@ -131,8 +130,13 @@ impl NotificationRequest {
     }
 
     /// Sent to one user.
-    pub fn to_user(kind: NotificationKind, user: UserId, title: impl Into<String>) -> Self {
-        Self::new(kind, Recipients::Users(vec![user]), title)
+    pub fn to_user(user: UserId, text: NotificationText) -> Self {
+        Self::new(Recipients::Users(vec![user]), text)
+    }
+
+    /// What it is about (its text's kind).
+    pub fn kind(&self) -> NotificationKind {
+        self.text.kind()
     }
 
     pub fn by(mut self, actor: UserId) -> Self {

@@ -2,11 +2,13 @@
 //! sources and their HTML ([`Markdown`]), URL fields ([`UrlKind`]),
 //! spreadsheet cells ([`spreadsheet_cell`]) and emails ([`unlinkable`], written
 //! in the recipient's language by [`letter`]).
-//! Search and name matching fold Arabic spelling with [`arabic::fold`].
+//! Search and name matching fold Arabic spelling with [`arabic::fold`]; user
+//! text inside a sentence of ours keeps its direction with [`isolate`].
 //! Text fields of requests follow a [`TextRule`], checked by
 //! [`crate::validate::Validator::text`] and stated in the OpenAPI document.
 
 pub mod arabic;
+mod bidi;
 mod letter;
 mod mail;
 mod markdown;
@@ -15,6 +17,7 @@ mod plural;
 mod rule;
 mod url;
 
+pub use bidi::{FSI, PDI, isolate};
 pub use letter::{Block, escape_html, letter};
 pub use mail::unlinkable;
 pub use markdown::{ImagePolicy, Markdown, OPTIONS as MARKDOWN_OPTIONS, has_script_link};

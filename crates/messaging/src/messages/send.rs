@@ -9,7 +9,7 @@ use p2p_kernel::FieldCode;
 use p2p_kernel::ids::{MessageId, UserId};
 use p2p_kernel::persistence::begin_write;
 use p2p_kernel::persistence::db_now;
-use p2p_kernel::ports::{NotificationKind, NotificationRequest, RateDecision};
+use p2p_kernel::ports::{NotificationRequest, NotificationText, RateDecision};
 use p2p_kernel::text::{FieldConstraint, TextRule};
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{Actor, DomainError};
@@ -103,14 +103,17 @@ impl Messaging {
         self.publish(actor.user_id, "message.created", &view).await;
         let sender_name = users
             .get(&actor.user_id)
-            .map_or_else(|| "Someone".to_owned(), |u| u.display_name.clone());
+            .map(|u| u.display_name.clone())
+            .unwrap_or_default();
         self.inner
             .notifier
             .notify(vec![
                 NotificationRequest::to_user(
-                    NotificationKind::Message,
                     recipient.id,
-                    format!("{sender_name}: {}", preview(&view.content, PREVIEW_CHARS)),
+                    NotificationText::Message {
+                        sender: sender_name,
+                        preview: preview(&view.content, PREVIEW_CHARS),
+                    },
                 )
                 .by(actor.user_id)
                 .link(format!("/messages/{}", actor.user_id))

@@ -8,8 +8,8 @@ use crate::notifications::list::notification_view;
 use async_trait::async_trait;
 use p2p_kernel::ids::{NotificationId, UserId};
 use p2p_kernel::persistence::{begin_write, db_now, db_time};
-use p2p_kernel::ports::{NotificationRequest, Notifier, Recipients};
-use p2p_kernel::{DomainError, Event};
+use p2p_kernel::ports::{NotificationRequest, NotificationText, Notifier, Recipients};
+use p2p_kernel::{DomainError, Event, Locale};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -28,7 +28,7 @@ const GROUP_ATTEMPTS: usize = 4;
 impl Notifier for Notifications {
     async fn notify(&self, requests: Vec<NotificationRequest>) {
         for request in requests {
-            let kind = request.kind;
+            let kind = request.kind();
             if let Err(e) = self.create(request).await {
                 tracing::warn!(error = %e, kind = %kind, "notifications not created");
             }
@@ -77,7 +77,7 @@ impl Notifications {
         }
         let email_off: HashSet<Uuid> = preference::Entity::find()
             .filter(preference::Column::UserId.is_in(recipients.iter().map(|u| u.0)))
-            .filter(preference::Column::Kind.eq(request.kind.as_str()))
+            .filter(preference::Column::Kind.eq(request.kind().as_str()))
             .filter(preference::Column::Email.eq(false))
             .all(self.db())
             .await?
@@ -85,9 +85,10 @@ impl Notifications {
             .map(|p| p.user_id)
             .collect();
         let now = db_now();
+        let title = StoredTitle::of(&request.text);
         let rows: Vec<notification::Model> = recipients
             .iter()
-            .map(|user| new_row(&request, *user, !email_off.contains(&user.0), now))
+            .map(|user| new_row(&request, &title, *user, !email_off.contains(&user.0), now))
             .collect();
         let group = Group::of(&request).filter(|_| !self.parts().group_window.is_zero());
         let source = request.source.as_deref();
@@ -102,15 +103,17 @@ impl Notifications {
             None => self.insert(rows, source).await?,
         };
         let notified = outcomes.len();
+        let locales = self.locales(&recipients).await;
         for outcome in outcomes {
             let (event, row) = match outcome {
                 Outcome::Created(row) => ("notification.created", row),
                 Outcome::Joined(row) => ("notification.updated", self.with_subject(row).await),
             };
-            let channel = user_channel(UserId(row.user_id));
-            match serde_json::to_value(notification_view(row)?) {
+            let user = UserId(row.user_id);
+            let locale = locales.get(&user).copied().unwrap_or_default();
+            match serde_json::to_value(notification_view(row, locale)?) {
                 Ok(data) => {
-                    let event = Event::new(channel, event, data);
+                    let event = Event::new(user_channel(user), event, data);
                     self.parts().events.publish(event).await;
                 }
                 Err(e) => tracing::warn!(error = %e, "notification not serializable"),
@@ -334,9 +337,28 @@ async fn record_source(
     Ok(())
 }
 
+/// How a notification's title is stored: what it says (each part bounded)
+/// as JSON, written in each reader's language when read, and its English
+/// line, which older versions read.
+struct StoredTitle {
+    english: String,
+    text: Option<String>,
+}
+
+impl StoredTitle {
+    fn of(text: &NotificationText) -> Self {
+        let text = text.clone().map_parts(|s| truncate(s, TITLE_CHARS));
+        Self {
+            english: truncate(&text.render(Locale::En), TITLE_CHARS),
+            text: serde_json::to_string(&text).ok(),
+        }
+    }
+}
+
 /// A new notification of `request` for `user`.
 fn new_row(
     request: &NotificationRequest,
+    title: &StoredTitle,
     user: UserId,
     email_pending: bool,
     now: OffsetDateTime,
@@ -344,9 +366,10 @@ fn new_row(
     notification::Model {
         id: NotificationId::new().0,
         user_id: user.0,
-        kind: request.kind.as_str().to_owned(),
+        kind: request.kind().as_str().to_owned(),
         actor_id: request.actor_id.map(|a| a.0),
-        title: truncate(&request.title, TITLE_CHARS),
+        title: title.english.clone(),
+        title_text: title.text.clone(),
         link: request.link.as_deref().map(|l| truncate(l, LINK_CHARS)),
         data: request.data.to_string(),
         read_at: None,

@@ -5,7 +5,7 @@
 //! recipient's language (Arabic right to left), as text and HTML.
 
 use super::Notifications;
-use super::group::{TitleLanguage, display_title, replies_title};
+use super::group::display_title;
 use crate::entity::{digest, notification};
 use p2p_kernel::ids::UserId;
 use p2p_kernel::outbox;
@@ -160,7 +160,9 @@ impl Notifications {
         let locale = to.locale;
         // Titles carry what users wrote (names, topic titles): plain text that
         // no mail client turns into a link.
-        let title = |n: &notification::Model| unlinkable(&localized_title(locale, n)).into_owned();
+        // Escaped in the HTML part by `letter`; names keep their direction
+        // (isolated by `display_title`).
+        let title = |n: &notification::Model| unlinkable(&display_title(n, locale)).into_owned();
         let listed = pending
             .iter()
             .take(MAX_LISTED)
@@ -225,21 +227,6 @@ impl Notifications {
         let mut blocks = blocks;
         blocks.push(settings);
         letter(locale, &to.email, subject, &blocks)
-    }
-}
-
-/// A notification's title in `locale`: a group of replies is counted in that
-/// language; any other keeps the title it was stored with.
-fn localized_title(locale: Locale, n: &notification::Model) -> String {
-    let language = match locale {
-        Locale::En => TitleLanguage::English,
-        Locale::Ar => TitleLanguage::Arabic,
-    };
-    if n.group_count > 1 {
-        let count = u32::try_from(n.group_count).unwrap_or(u32::MAX);
-        replies_title(language, count, n.subject.as_deref())
-    } else {
-        display_title(n)
     }
 }
 

@@ -16,8 +16,10 @@
 use crate::entity::notification;
 use async_trait::async_trait;
 use p2p_kernel::DomainError;
+use p2p_kernel::Locale;
 use p2p_kernel::ids::TopicId;
-use p2p_kernel::ports::{NotificationKind, NotificationRequest};
+use p2p_kernel::ports::{NotificationKind, NotificationRequest, NotificationText};
+use p2p_kernel::text::{ArabicNoun, isolate};
 use uuid::Uuid;
 
 /// The default grouping window (`P2P_NOTIFICATION_GROUP_SECS`).
@@ -44,7 +46,7 @@ const REPLIES_IN: &str = "reply:topic:";
 
 impl Group {
     pub(crate) fn of(request: &NotificationRequest) -> Option<Self> {
-        if request.kind != NotificationKind::Reply {
+        if request.kind() != NotificationKind::Reply {
             return None;
         }
         let topic: Uuid = request.data.get("topic_id")?.as_str()?.parse().ok()?;
@@ -65,22 +67,25 @@ impl Group {
     }
 }
 
-/// The language a grouped title is written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum TitleLanguage {
-    #[default]
-    English,
-    Arabic,
-}
+/// "n new replies" in Arabic (`ردّان جديدان`, `3 ردود جديدة`, `11 ردًا جديدًا`).
+const NEW_REPLIES: ArabicNoun = ArabicNoun {
+    one: "رد جديد",
+    two: "ردّان جديدان",
+    few: "ردود جديدة",
+    many: "ردًا جديدًا",
+    hundreds: "رد جديد",
+};
 
-/// The title of `count` replies in the topic `subject` (unknown: without it).
+/// The title of `count` replies in the topic `subject` (unknown: without it),
+/// the topic's title [`isolate`]d.
 ///
 /// English: `10 new replies in "Pump seals"`. Arabic follows the number's
 /// plural form (two: the dual without a number; 3–10: plural; 11–99: the
 /// singular accusative; hundreds: the singular), `«…»` around the title.
-pub fn replies_title(language: TitleLanguage, count: u32, subject: Option<&str>) -> String {
-    match language {
-        TitleLanguage::English => {
+pub fn replies_title(locale: Locale, count: u32, subject: Option<&str>) -> String {
+    let subject = subject.map(isolate);
+    match locale {
+        Locale::En => {
             let replies = if count == 1 {
                 "1 new reply".to_owned()
             } else {
@@ -91,14 +96,8 @@ pub fn replies_title(language: TitleLanguage, count: u32, subject: Option<&str>)
                 None => replies,
             }
         }
-        TitleLanguage::Arabic => {
-            let replies = match (count, count % 100) {
-                (1, _) => "رد جديد".to_owned(),
-                (2, _) => "ردّان جديدان".to_owned(),
-                (_, 3..=10) => format!("{count} ردود جديدة"),
-                (_, 11..=99) => format!("{count} ردًا جديدًا"),
-                _ => format!("{count} رد جديد"),
-            };
+        Locale::Ar => {
+            let replies = NEW_REPLIES.count(u64::from(count));
             match subject {
                 Some(s) => format!("{replies} في «{s}»"),
                 None => replies,
@@ -107,14 +106,22 @@ pub fn replies_title(language: TitleLanguage, count: u32, subject: Option<&str>)
     }
 }
 
-/// The title a notification shows: a grouped one of several events says how
-/// many; any other its stored title.
-pub(crate) fn display_title(n: &notification::Model) -> String {
+/// The title a notification shows in `locale`: a grouped one of several
+/// events says how many; any other what it says, or for rows stored before
+/// notifications kept what they say (or one whose text this version cannot
+/// read), the English title it was stored with.
+pub(crate) fn display_title(n: &notification::Model, locale: Locale) -> String {
     if n.group_count > 1 {
         let count = u32::try_from(n.group_count).unwrap_or(u32::MAX);
-        replies_title(TitleLanguage::English, count, n.subject.as_deref())
-    } else {
-        n.title.clone()
+        return replies_title(locale, count, n.subject.as_deref());
+    }
+    let text = n
+        .title_text
+        .as_deref()
+        .and_then(|json| serde_json::from_str::<NotificationText>(json).ok());
+    match text {
+        Some(text) => text.render(locale),
+        None => n.title.clone(),
     }
 }
 
@@ -128,10 +135,18 @@ mod tests {
     #[test]
     fn replies_with_a_topic_are_grouped_per_topic() {
         let topic = Uuid::now_v7();
-        let reply = |kind, data| {
-            NotificationRequest::new(kind, Recipients::Users(vec![UserId::new()]), "t").data(data)
+        let to = Recipients::Users(vec![UserId::new()]);
+        let (actor, topic_title) = ("a".to_owned(), "t".to_owned());
+        let reply = NotificationText::Reply {
+            actor: actor.clone(),
+            topic: topic_title.clone(),
         };
-        let grouped = Group::of(&reply(NotificationKind::Reply, json!({"topic_id": topic})));
+        let mention = NotificationText::Mention {
+            actor,
+            topic: topic_title,
+        };
+        let request = |text, data| NotificationRequest::new(to.clone(), text).data(data);
+        let grouped = Group::of(&request(reply.clone(), json!({"topic_id": topic})));
         assert_eq!(
             grouped,
             Some(Group {
@@ -139,32 +154,31 @@ mod tests {
                 topic: TopicId(topic)
             })
         );
-        assert_eq!(Group::of(&reply(NotificationKind::Reply, json!({}))), None);
-        let mention = reply(NotificationKind::Mention, json!({"topic_id": topic}));
+        assert_eq!(Group::of(&request(reply, json!({}))), None);
+        let mention = request(mention, json!({"topic_id": topic}));
         assert_eq!(Group::of(&mention), None);
     }
 
     #[test]
     fn titles_in_english_and_arabic() {
-        let en = |n, s| replies_title(TitleLanguage::English, n, s);
+        let shown = |t: String| t.replace(['\u{2068}', '\u{2069}'], "");
+        let en = |n, s| shown(replies_title(Locale::En, n, s));
         assert_eq!(
             en(10, Some("Pump seals")),
             "10 new replies in \"Pump seals\""
         );
         assert_eq!(en(1, None), "1 new reply");
         assert_eq!(
-            en(2, Some("تآكل المضخّات")),
-            "2 new replies in \"تآكل المضخّات\""
+            replies_title(Locale::En, 2, Some("تآكل المضخّات")),
+            "2 new replies in \"\u{2068}تآكل المضخّات\u{2069}\""
         );
-        let ar = |n| replies_title(TitleLanguage::Arabic, n, Some("المضخات"));
+        let ar = |n| shown(replies_title(Locale::Ar, n, Some("المضخات")));
+        assert_eq!(ar(1), "رد جديد في «المضخات»");
         assert_eq!(ar(2), "ردّان جديدان في «المضخات»");
         assert_eq!(ar(10), "10 ردود جديدة في «المضخات»");
         assert_eq!(ar(11), "11 ردًا جديدًا في «المضخات»");
         assert_eq!(ar(100), "100 رد جديد في «المضخات»");
         assert_eq!(ar(103), "103 ردود جديدة في «المضخات»");
-        assert_eq!(
-            replies_title(TitleLanguage::Arabic, 5, None),
-            "5 ردود جديدة"
-        );
+        assert_eq!(replies_title(Locale::Ar, 5, None), "5 ردود جديدة");
     }
 }

@@ -9,7 +9,7 @@ use p2p_kernel::FieldError;
 use p2p_kernel::ids::{NotificationId, UserId};
 use p2p_kernel::persistence::{db_now, stored};
 use p2p_kernel::ports::NotificationKind;
-use p2p_kernel::{Actor, DomainError, Page, PageRequest};
+use p2p_kernel::{Actor, DomainError, Locale, Page, PageRequest};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -19,12 +19,14 @@ pub const MAX_MARK_IDS: usize = 100;
 
 impl Notifications {
     /// The caller's notifications, newest first (only unread ones with
-    /// `unread: true`).
+    /// `unread: true`), their titles written in `locale`, else in the
+    /// caller's own language.
     pub async fn list(
         &self,
         actor: &Actor,
         filter: NotificationFilter,
         page: PageRequest,
+        locale: Option<Locale>,
     ) -> Result<Page<NotificationView>, DomainError> {
         let before: Option<Uuid> = page.position()?;
         let mut query = notification::Entity::find()
@@ -40,10 +42,14 @@ impl Notifications {
         }
         let rows = query.all(self.db()).await?;
         let page = Page::from_rows(rows, &page, |n| n.id);
+        let locale = match locale {
+            Some(locale) => locale,
+            None => self.locale_of(actor.user_id).await,
+        };
         let items = page
             .items
             .into_iter()
-            .map(notification_view)
+            .map(|n| notification_view(n, locale))
             .collect::<Result<_, _>>()?;
         Ok(Page {
             items,
@@ -108,7 +114,11 @@ impl Notifications {
     }
 }
 
-pub(crate) fn notification_view(n: notification::Model) -> Result<NotificationView, DomainError> {
+/// A stored notification as its user sees it, its title written in `locale`.
+pub(crate) fn notification_view(
+    n: notification::Model,
+    locale: Locale,
+) -> Result<NotificationView, DomainError> {
     let kind: NotificationKind = n
         .kind
         .parse()
@@ -119,7 +129,7 @@ pub(crate) fn notification_view(n: notification::Model) -> Result<NotificationVi
         id: NotificationId(n.id),
         kind,
         actor_id: n.actor_id.map(UserId),
-        title: display_title(&n),
+        title: display_title(&n, locale),
         count: stored("notification count", n.group_count)?,
         link: n.link,
         data,

@@ -10,13 +10,15 @@ mod replay;
 mod withhold;
 
 pub use digest::{DigestConfig, DigestWorker, EmailRecipient};
-pub use group::{DEFAULT_GROUP_WINDOW, Subjects, TitleLanguage, replies_title};
+pub use group::{DEFAULT_GROUP_WINDOW, Subjects, replies_title};
 pub use replay::NOTIFICATION_KIND;
 
 use async_trait::async_trait;
+use p2p_kernel::Locale;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::ports::{EventBus, PortError};
 use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -47,6 +49,11 @@ pub trait RecipientDirectory: Send + Sync + 'static {
 /// ([`DigestConfig::window`]), and everything pending by then goes into that
 /// one email, written to the mail outbox in the transaction that marks them
 /// sent. A busy thread makes one email per window, not one per reply.
+///
+/// What a notification says is stored as its parts
+/// (`p2p_kernel::ports::NotificationText`) and written in the reader's
+/// language when shown: the list in the request's (else the user's), live
+/// events, replays and digests in the user's.
 #[derive(Clone)]
 pub struct Notifications {
     inner: Arc<Inner>,
@@ -87,6 +94,24 @@ impl Notifications {
         if self.inner.subjects.set(subjects).is_err() {
             tracing::warn!("the notifications' subjects were already set");
         }
+    }
+
+    /// The languages `users` read the platform in (English for those the
+    /// directory does not return, and for everyone when it fails).
+    async fn locales(&self, users: &[UserId]) -> HashMap<UserId, Locale> {
+        match self.parts().directory.emails(users).await {
+            Ok(found) => found.into_iter().map(|r| (r.user, r.locale)).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "users' languages not found; notifications in English");
+                HashMap::new()
+            }
+        }
+    }
+
+    /// The language `user` reads the platform in.
+    async fn locale_of(&self, user: UserId) -> Locale {
+        let locales = self.locales(&[user]).await;
+        locales.get(&user).copied().unwrap_or_default()
     }
 
     fn db(&self) -> &DatabaseConnection {

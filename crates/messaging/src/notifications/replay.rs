@@ -1,12 +1,13 @@
 //! What replayed `notification.*` events carry: the notification now (a
-//! grouped one with its latest count and read state), for its user only.
+//! grouped one with its latest count and read state, its title in its
+//! user's language), for its user only.
 
 use super::Notifications;
 use crate::entity::notification;
 use crate::notifications::list::notification_view;
 use async_trait::async_trait;
 use p2p_kernel::ports::{CurrentState, CurrentStates};
-use p2p_kernel::{Actor, DomainError};
+use p2p_kernel::{Actor, DomainError, Locale};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -31,14 +32,18 @@ impl CurrentStates for Notifications {
             .all(self.db())
             .await?;
         let mut states = HashMap::with_capacity(rows.len());
+        let locale = match rows.is_empty() {
+            true => Locale::default(),
+            false => self.locale_of(viewer.user_id).await,
+        };
         for row in rows {
             let id = row.id;
             if row.withheld {
                 states.insert(id, CurrentState::Hidden);
                 continue;
             }
-            let view =
-                serde_json::to_value(notification_view(row)?).map_err(DomainError::internal)?;
+            let view = serde_json::to_value(notification_view(row, locale)?)
+                .map_err(DomainError::internal)?;
             states.insert(id, CurrentState::Visible(view));
         }
         Ok(states)

@@ -10,6 +10,7 @@ use super::Notifications;
 use crate::entity::notification;
 use crate::messages::user_channel;
 use crate::notifications::list::notification_view;
+use p2p_kernel::ids::UserId;
 use p2p_kernel::ports::{NotificationKind, TargetType};
 use p2p_kernel::{DomainError, Event};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -74,8 +75,18 @@ impl Notifications {
             .exec(self.db())
             .await?
             .rows_affected;
+        let locales = match withheld {
+            true => Default::default(),
+            false => {
+                let mut users: Vec<UserId> = rows.iter().map(|n| UserId(n.user_id)).collect();
+                users.sort();
+                users.dedup();
+                self.locales(&users).await
+            }
+        };
         for row in rows {
-            let channel = user_channel(p2p_kernel::ids::UserId(row.user_id));
+            let user = UserId(row.user_id);
+            let channel = user_channel(user);
             let event = if withheld {
                 Event::new(
                     channel,
@@ -83,8 +94,9 @@ impl Notifications {
                     serde_json::json!({"id": row.id}),
                 )
             } else {
-                let view =
-                    serde_json::to_value(notification_view(row)?).map_err(DomainError::internal)?;
+                let locale = locales.get(&user).copied().unwrap_or_default();
+                let view = serde_json::to_value(notification_view(row, locale)?)
+                    .map_err(DomainError::internal)?;
                 Event::new(channel, "notification.updated", view)
             };
             self.parts().events.publish(event).await;

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use p2p_kernel::adapters::memory::BroadcastEventBus;
 use p2p_kernel::ids::{OrgId, TopicId, UserId};
 use p2p_kernel::persistence::db_time;
-use p2p_kernel::ports::{NotificationKind, NotificationRequest, Recipients};
+use p2p_kernel::ports::{NotificationKind, NotificationRequest, NotificationText, Recipients};
 use p2p_kernel::{DomainError, Event, PageRequest};
 use p2p_messaging::{
     MarkRead, NotificationFilter, NotificationPreferences, NotificationView, Notifications,
@@ -51,6 +51,7 @@ fn setup(db: &DatabaseConnection) -> Setup {
         Org {
             id: org,
             members: Vec::new(),
+            arabic: Vec::new(),
         },
     );
     service.set_subjects(Arc::new(Titles));
@@ -65,9 +66,11 @@ fn setup(db: &DatabaseConnection) -> Setup {
 fn reply(to: UserId, topic: Uuid) -> NotificationRequest {
     let replier = UserId::new();
     NotificationRequest::new(
-        NotificationKind::Reply,
         Recipients::Users(vec![to]),
-        "Someone replied in \"Pump seals\"",
+        NotificationText::Reply {
+            actor: String::new(),
+            topic: "Pump seals".into(),
+        },
     )
     .by(replier)
     .link(format!("/forums/topics/{topic}"))
@@ -81,6 +84,7 @@ impl Setup {
                 &actor(self.author, self.org),
                 NotificationFilter::default(),
                 PageRequest::first(50),
+                None,
             )
             .await
             .unwrap()
@@ -119,7 +123,7 @@ async fn ten_replies_are_one_notification_until_it_is_read(db: DatabaseConnectio
     assert_eq!(list[0].count, 10);
     assert_eq!(
         list[0].title,
-        "10 new replies in \"تآكل المضخّات / Pump seals\""
+        "10 new replies in \"\u{2068}تآكل المضخّات / Pump seals\u{2069}\""
     );
     assert!(list[0].updated_at >= list[0].created_at);
     assert_eq!(s.unread().await, 1);
@@ -133,7 +137,10 @@ async fn ten_replies_are_one_notification_until_it_is_read(db: DatabaseConnectio
         .await
         .unwrap();
     let mut mention = reply(s.author, topic);
-    mention.kind = NotificationKind::Mention;
+    mention.text = NotificationText::Mention {
+        actor: "Nora".into(),
+        topic: "Pump seals".into(),
+    };
     s.service.create(mention).await.unwrap();
     assert_eq!(s.list().await.len(), 3);
     assert_eq!(s.unread().await, 3);
@@ -151,7 +158,10 @@ async fn ten_replies_are_one_notification_until_it_is_read(db: DatabaseConnectio
     let list = s.list().await;
     assert_eq!(list.len(), 4);
     assert_eq!((list[0].count, list[0].read), (1, false));
-    assert_eq!(list[0].title, "Someone replied in \"Pump seals\"");
+    assert_eq!(
+        list[0].title,
+        "Someone replied in \"\u{2068}Pump seals\u{2069}\""
+    );
     assert_eq!(s.unread().await, 3);
 }
 

@@ -9,7 +9,7 @@ use p2p_kernel::Code;
 use p2p_kernel::ids::UseCaseId;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::ports::{
-    AuditAction, AuditEvent, NotificationKind, NotificationRequest, Recipients,
+    AuditAction, AuditEvent, NotificationRequest, NotificationText, Recipients,
 };
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::{
@@ -151,9 +151,10 @@ impl UseCases {
         self.publish_event("use_case.published", &view).await;
         if let Some(notifier) = &self.inner.notifier {
             let request = NotificationRequest::new(
-                NotificationKind::UseCasePublished,
                 Recipients::OrganizationMembers(view.organization_id),
-                format!("Use case published: “{}”", view.title),
+                NotificationText::UseCasePublished {
+                    title: view.title.clone(),
+                },
             )
             .by(actor.user_id)
             .link(format!("/use-cases/{}", view.id))
