@@ -28,6 +28,7 @@ mod m20261208_000042_author_indexes;
 mod m20261209_000060_event_outbox;
 mod m20261209_000061_notification_sources;
 mod m20261209_000050_notification_text;
+mod m20261209_000051_user_handle_key;
 mod tables;
 
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000060_event_outbox::Migration),
             Box::new(m20261209_000061_notification_sources::Migration),
             Box::new(m20261209_000050_notification_text::Migration),
+            Box::new(m20261209_000051_user_handle_key::Migration),
         ]
     }
 }

@@ -14,7 +14,7 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 /// Characters replaced, and what by (`""`: removed), as `p2p_kernel::text::arabic::fold` does.
-fn folds() -> Vec<(char, String)> {
+pub(crate) fn folds() -> Vec<(char, String)> {
     let mut folds: Vec<(char, String)> = ['أ', 'إ', 'آ', 'ٱ']
         .into_iter()
         .map(|c| (c, "ا".to_owned()))
@@ -46,21 +46,29 @@ fn folds() -> Vec<(char, String)> {
     folds
 }
 
+/// The statements that apply the folds to the column `users.<column>` in
+/// place, a few per statement (SQLite's parser refuses expressions nested
+/// much deeper).
+pub(crate) fn fold_users_column(column: &str) -> Vec<String> {
+    let mut statements = Vec::new();
+    for chunk in folds().chunks(12) {
+        let mut expr = column.to_owned();
+        for (c, to) in chunk {
+            expr = format!("REPLACE({expr}, '{c}', '{to}')");
+        }
+        statements.push(format!("UPDATE users SET {column} = {expr}"));
+    }
+    statements
+}
+
 /// The statements that fill `search_name`: the names and email in lower
-/// case, then the folds, a few per statement (SQLite's parser refuses
-/// expressions nested much deeper).
+/// case, then the folds.
 fn backfill() -> Vec<String> {
     let mut statements = vec![
         "UPDATE users SET search_name = LOWER(TRIM(first_name) || ' ' || TRIM(last_name) || ' ' || email)"
             .to_owned(),
     ];
-    for chunk in folds().chunks(12) {
-        let mut expr = "search_name".to_owned();
-        for (c, to) in chunk {
-            expr = format!("REPLACE({expr}, '{c}', '{to}')");
-        }
-        statements.push(format!("UPDATE users SET search_name = {expr}"));
-    }
+    statements.extend(fold_users_column("search_name"));
     statements
 }
 

@@ -1,7 +1,9 @@
 //! `@mentions` of people with Arabic names: `@أحمد.العتيبي` resolves to the
 //! person and notifies them, written with or without diacritics and tatweel,
-//! followed by Arabic punctuation.
+//! followed by Arabic punctuation, and whichever way alef, hamza and taa
+//! marbuta are written (`@احمد` mentions «أحمد» and `@أحمد` «احمد»).
 
+use crate::messages::signup_named;
 use crate::notifications::{create_topic, notifications, reply};
 use p2p_tests::{Session, TestApp, unique_email};
 use serde_json::Value;
@@ -88,5 +90,28 @@ async fn arabic_handles_resolve_and_notify() {
         2,
         "{list:?}"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn handles_match_however_alef_hamza_and_taa_marbuta_are_written() {
+    let app = TestApp::spawn().await;
+    // One named with hamza, one without; each mentioned the other way.
+    let hamza = signup_named(&app, "أحمد", "الغامدي").await;
+    let bare = signup_named(&app, "احمد", "الزهراني").await;
+    let fatima = signup_named(&app, "فاطمة", "المطيري").await;
+    let omar = signup_named(&app, "Omar", "Al-Shehri").await;
+
+    create_topic(
+        &app,
+        &omar,
+        "صيانة الضواغط",
+        "@احمد.الغامدي و @أحمد.الزهراني و @فاطمه.المطيري ما رأيكم؟",
+    )
+    .await;
+    for user in [&hamza, &bare, &fatima] {
+        let list = notifications(&app, user).await;
+        assert_eq!(mentions_of(&list, &omar), 1, "{}: {list:?}", user.email);
+    }
     app.stop().await;
 }

@@ -9,7 +9,7 @@ use crate::views::member_view;
 use async_trait::async_trait;
 use p2p_kernel::ids::{OrgId, UserId};
 use p2p_kernel::persistence::{db_error, db_time};
-use p2p_kernel::ports::{PortError, UserDirectory, UserSummary};
+use p2p_kernel::ports::{PortError, UserDirectory, UserSummary, handle_key};
 use p2p_kernel::{DomainError, Locale, Page, PageRequest};
 use p2p_orgs::{MemberDirectory, MemberView};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
@@ -108,7 +108,7 @@ impl UserDirectory for IdentityMemberDirectory {
         let mut out = Vec::new();
         for chunk in handles.chunks(CHUNK) {
             let rows = Entity::find()
-                .filter(Column::Handle.is_in(chunk.iter().map(|h| h.to_lowercase())))
+                .filter(Column::HandleKey.is_in(chunk.iter().map(|h| handle_key(h))))
                 .filter(Column::IsActive.eq(true))
                 .all(&self.db)
                 .await

@@ -14,6 +14,7 @@ fn user(first_name: &str, locale: Locale) -> user::Model {
         first_name: first_name.into(),
         last_name: "Last".into(),
         handle: String::new(),
+        handle_key: String::new(),
         job_title: None,
         bio: None,
         phone: None,

@@ -4,7 +4,7 @@ use crate::entity::user::{ActiveModel, Column, Entity, Model};
 use crate::errors;
 use crate::token;
 use p2p_kernel::persistence::{db_error, is_unique_violation};
-use p2p_kernel::ports::mention_handle;
+use p2p_kernel::ports::{handle_key, mention_handle};
 use p2p_kernel::text::arabic::fold;
 use p2p_kernel::{DomainError, Locale, Role};
 use sea_orm::sea_query::Expr;
@@ -51,12 +51,14 @@ pub(crate) async fn insert(
     new: NewUser,
     now: OffsetDateTime,
 ) -> Result<Model, DomainError> {
+    let handle = handle_of(&new.first_name, &new.last_name);
     let model = Model {
         id: Uuid::now_v7(),
         organization_id: new.organization_id,
         email: new.email.clone(),
         password_hash: new.password_hash,
-        handle: handle_of(&new.first_name, &new.last_name),
+        handle_key: handle_key(&handle),
+        handle,
         first_name: new.first_name.trim().to_owned(),
         last_name: new.last_name.trim().to_owned(),
         job_title: None,

@@ -25,7 +25,8 @@ pub use files::{ForumFiles, POST_FILES};
 pub use hide::{PostTargets, TopicTargets};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
 use p2p_kernel::ports::{
-    AuditTrail, Clock, EventBus, Files, Notifier, UserDirectory, UserSummary, summaries_by_id,
+    AuditTrail, Clock, EventBus, Files, Notifier, UserDirectory, UserSummary, handle_key,
+    summaries_by_id,
 };
 use p2p_kernel::text::Markdown;
 use p2p_kernel::{Actor, DomainError, Event};
@@ -229,10 +230,11 @@ impl Forum {
             }
         };
         let mut ids = Vec::new();
-        for handle in handles {
-            for u in found.iter().filter(|u| {
-                u.is_active && u.handle.to_lowercase() == *handle && u.id != actor.user_id
-            }) {
+        for key in handles.iter().map(|h| handle_key(h)) {
+            for u in found
+                .iter()
+                .filter(|u| u.is_active && handle_key(&u.handle) == key && u.id != actor.user_id)
+            {
                 if !ids.contains(&u.id) {
                     ids.push(u.id);
                 }

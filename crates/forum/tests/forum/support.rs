@@ -11,7 +11,7 @@ use p2p_forum::{
 use p2p_kernel::adapters::memory::BroadcastEventBus;
 use p2p_kernel::ids::{FileId, OrgId, SessionId, UserId};
 use p2p_kernel::ports::{
-    FileInfo, FileUpload, PortError, UserDirectory, UserSummary, mention_handle,
+    FileInfo, FileUpload, PortError, UserDirectory, UserSummary, handle_key, mention_handle,
 };
 use p2p_kernel::{Actor, Event, Role};
 use p2p_storage::{FileManager, FilesConfig, LocalStore, bytes_body};
@@ -75,7 +75,12 @@ impl UserDirectory for TestDirectory {
             .lock()
             .unwrap()
             .iter()
-            .filter(|u| u.is_active && handles.contains(&u.handle))
+            .filter(|u| {
+                u.is_active
+                    && handles
+                        .iter()
+                        .any(|h| handle_key(h) == handle_key(&u.handle))
+            })
             .cloned()
             .collect())
     }

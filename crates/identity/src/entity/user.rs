@@ -13,6 +13,9 @@ pub struct Model {
     pub last_name: String,
     /// The `@mention` handle, [`p2p_kernel::ports::mention_handle`] of the names.
     pub handle: String,
+    /// What mentions compare: [`p2p_kernel::ports::handle_key`] of `handle`
+    /// (Arabic spelling folded).
+    pub handle_key: String,
     pub job_title: Option<String>,
     pub bio: Option<String>,
     pub phone: Option<String>,

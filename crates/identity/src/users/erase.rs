@@ -56,6 +56,7 @@ impl Identity {
             (Column::FirstName, String::new().into()),
             (Column::LastName, String::new().into()),
             (Column::Handle, String::new().into()),
+            (Column::HandleKey, String::new().into()),
             (Column::SearchName, String::new().into()),
             (Column::JobTitle, none.clone().into()),
             (Column::Bio, none.clone().into()),

@@ -5,6 +5,7 @@ use crate::views::profile;
 use crate::{Identity, repo, rules};
 use p2p_kernel::FieldCode;
 use p2p_kernel::persistence::db_error;
+use p2p_kernel::ports::handle_key;
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{Actor, DomainError, Locale};
 use uuid::Uuid;
@@ -68,10 +69,12 @@ impl Identity {
                 user.last_name = last.trim().to_owned();
             }
             user.handle = repo::handle_of(&user.first_name, &user.last_name);
+            user.handle_key = handle_key(&user.handle);
             user.search_name = repo::search_name_of(&user.first_name, &user.last_name, &user.email);
             changes.push((Column::FirstName, user.first_name.clone().into()));
             changes.push((Column::LastName, user.last_name.clone().into()));
             changes.push((Column::Handle, user.handle.clone().into()));
+            changes.push((Column::HandleKey, user.handle_key.clone().into()));
             changes.push((Column::SearchName, user.search_name.clone().into()));
         }
         if let Some(v) = patch.job_title {

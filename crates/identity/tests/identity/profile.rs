@@ -201,4 +201,35 @@ async fn user_directory_summaries_and_mentions(env: Env) {
     assert_eq!(summaries.len(), 1);
     assert_eq!(summaries[0].display_name, "Nora Al-Harbi");
     assert!(summaries[0].is_active);
+
+    // Arabic handles match on their folded spelling, both ways: «أحمد»
+    // is found by `احمد`, and «احمد» by `أحمد`; the handle keeps its spelling.
+    let b = env.signup("ahmed@gulf.example", "Gulf").await;
+    let b = env.actor(&b.access_token).await;
+    for (actor, first) in [(&ann, "أحمد"), (&b, "احمد")] {
+        env.identity
+            .update_me(
+                actor,
+                ProfilePatch {
+                    first_name: Some(first.into()),
+                    last_name: Some("العتيبي".into()),
+                    ..ProfilePatch::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    for typed in ["احمد.العتيبي", "أحمد.العتيبي", "إحمد.العتيبى"] {
+        let found = directory.find_by_handles(&[typed.into()]).await.unwrap();
+        let mut handles: Vec<&str> = found.iter().map(|u| u.handle.as_str()).collect();
+        handles.sort();
+        assert_eq!(handles, ["أحمد.العتيبي", "احمد.العتيبي"], "{typed}");
+    }
+    assert!(
+        directory
+            .find_by_handles(&["nora.alharbi".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

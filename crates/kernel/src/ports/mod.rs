@@ -34,7 +34,7 @@ pub use notify::{
 };
 pub use pubsub::{MessageStream, PubSub};
 pub use rate_limit::{RateDecision, RateLimiter};
-pub use users::{UserDirectory, UserSummary, mention_handle, summaries_by_id};
+pub use users::{UserDirectory, UserSummary, handle_key, mention_handle, summaries_by_id};
 
 use std::fmt;
 

@@ -43,12 +43,21 @@ pub fn mention_handle(first_name: &str, last_name: &str) -> String {
     }
 }
 
+/// What mention handles are compared on: the handle with its Arabic
+/// spelling folded and in lower case ([`arabic::fold`]), so `@احمد.العتيبي`
+/// mentions «أحمد العتيبي» and `@أحمد` mentions «احمد» (as people type
+/// them, with or without hamza, madda or taa marbuta dots).
+pub fn handle_key(handle: &str) -> String {
+    arabic::fold(handle)
+}
+
 /// Looks users up across the platform.
 #[async_trait]
 pub trait UserDirectory: Send + Sync + 'static {
     /// Summaries of the given users (unknown ids are left out).
     async fn summaries(&self, ids: &[UserId]) -> Result<Vec<UserSummary>, PortError>;
-    /// Active users whose mention handle is one of `handles` (lower-case).
+    /// Active users whose mention handle is one of `handles`, compared by
+    /// [`handle_key`] (`@احمد` finds «أحمد»).
     async fn find_by_handles(&self, handles: &[String]) -> Result<Vec<UserSummary>, PortError>;
 }
 
