@@ -156,7 +156,7 @@ impl TestApp {
         self.state()
             .services
             .identity
-            .create_superuser(&email, PASSWORD, "Platform", "Operator")
+            .create_superuser(&email, PASSWORD, "Platform", "Operator", None)
             .await
             .unwrap_or_else(|e| panic!("create-superuser: {e}"));
         let resp = self.login(&email, PASSWORD).await;

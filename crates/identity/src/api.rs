@@ -11,7 +11,7 @@ use crate::types::{
 };
 use async_trait::async_trait;
 use p2p_kernel::ids::{SessionId, UserId};
-use p2p_kernel::{Actor, DomainError, Page, PageRequest};
+use p2p_kernel::{Actor, DomainError, Locale, Page, PageRequest};
 use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -249,13 +249,15 @@ identity_service! {
     /// given password and reactivating it). A new account joins the
     /// organization of its email domain, which is created (named after the
     /// domain, with the superuser as its admin) when missing. The email counts
-    /// as verified.
+    /// as verified. `locale` is the account's language: a new account's
+    /// (English when `None`); an existing account's changes only when given.
     fn create_superuser(
         &self,
         email: &str,
         password: &str,
         first_name: &str,
         last_name: &str,
+        locale: Option<Locale>,
     ) -> Result<UserProfile, DomainError>;
 
     /// Deletes refresh tokens past their expiry (rotated ones are kept until

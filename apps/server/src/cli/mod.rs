@@ -11,7 +11,7 @@ mod superuser;
 use p2p_server::config;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: p2p-server [serve | migrate <up|down|status|fresh> | create-superuser --email E [--first-name F --last-name L] (password in P2P_SUPERUSER_PASSWORD) | seed | reindex | backup <DIR> | restore <DIR> | openapi [PATH] | healthcheck | help]";
+const USAGE: &str = "usage: p2p-server [serve | migrate <up|down|status|fresh> | create-superuser --email E [--first-name F --last-name L] [--locale ar|en] (password in P2P_SUPERUSER_PASSWORD) | seed | reindex | backup <DIR> | restore <DIR> | openapi [PATH] | healthcheck | help]";
 
 pub async fn run(args: Vec<String>) -> ExitCode {
     let command = args.first().map(String::as_str).unwrap_or("serve");

@@ -7,7 +7,7 @@ use crate::types::UserProfile;
 use crate::views::profile;
 use p2p_kernel::persistence::db_error;
 use p2p_kernel::validate::{Validator, normalize_email};
-use p2p_kernel::{DomainError, Role};
+use p2p_kernel::{DomainError, Locale, Role};
 use p2p_orgs::{CreateOrgError, NewOrganization};
 
 impl Identity {
@@ -17,6 +17,7 @@ impl Identity {
         password: &str,
         first_name: &str,
         last_name: &str,
+        locale: Option<Locale>,
     ) -> Result<UserProfile, DomainError> {
         let email = normalize_email(email);
         let mut v = Validator::new();
@@ -34,10 +35,14 @@ impl Identity {
             Some(mut user) => {
                 user.is_superuser = true;
                 user.is_active = true;
-                let promotion = vec![
+                let mut promotion = vec![
                     (Column::IsSuperuser, true.into()),
                     (Column::IsActive, true.into()),
                 ];
+                if let Some(locale) = locale {
+                    user.locale = locale.as_str().to_owned();
+                    promotion.push((Column::Locale, user.locale.clone().into()));
+                }
                 repo::replace_password(&txn, &mut user, password_hash, now, promotion)
                     .await
                     .map_err(db_error)?;
@@ -74,7 +79,7 @@ impl Identity {
                         role,
                         is_superuser: true,
                         email_verified_at: Some(now),
-                        locale: p2p_kernel::Locale::default(),
+                        locale: locale.unwrap_or_default(),
                     },
                     now,
                 )

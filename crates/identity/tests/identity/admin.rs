@@ -91,7 +91,7 @@ async fn admins_manage_only_their_own_organization(env: Env) {
 
     // A platform superuser may act anywhere.
     env.identity
-        .create_superuser("ops@platform.example", PASSWORD, "Op", "Erator")
+        .create_superuser("ops@platform.example", PASSWORD, "Op", "Erator", None)
         .await
         .unwrap();
     let ops = env

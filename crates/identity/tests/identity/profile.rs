@@ -1,5 +1,6 @@
 use crate::support::{Env, PASSWORD, code, fields};
 use p2p_identity::ProfilePatch;
+use p2p_kernel::Locale;
 use p2p_kernel::ids::UserId;
 use p2p_testkit::on_both;
 
@@ -119,10 +120,12 @@ async fn superuser_creation_and_promotion(env: Env) {
     // Promote an existing account (and set its password).
     let promoted = env
         .identity
-        .create_superuser("ann@acme.example", "new-ops-secret-1", "Ann", "Lee")
+        .create_superuser("ann@acme.example", "new-ops-secret-1", "Ann", "Lee", None)
         .await
         .unwrap();
     assert!(promoted.is_superuser);
+    // Without a language, the account keeps its own.
+    assert_eq!(promoted.locale, Locale::En);
     assert_eq!(promoted.organization_id, a.organization.id);
     assert!(promoted.email_verified);
     // The stamp changed: the old token must be refreshed.
@@ -140,13 +143,37 @@ async fn superuser_creation_and_promotion(env: Env) {
     // A new account in an existing organization joins it as a member.
     let colleague = env
         .identity
-        .create_superuser("ops@acme.example", PASSWORD, "Op", "Erator")
+        .create_superuser(
+            "ops@acme.example",
+            PASSWORD,
+            "Op",
+            "Erator",
+            Some(Locale::Ar),
+        )
         .await
         .unwrap();
     assert_eq!(colleague.organization_id, a.organization.id);
     assert_eq!(colleague.role, p2p_kernel::Role::Member);
+    assert_eq!(colleague.locale, Locale::Ar);
+    // Promoting again with a language changes it.
+    let promoted = env
+        .identity
+        .create_superuser("ann@acme.example", PASSWORD, "Ann", "Lee", Some(Locale::Ar))
+        .await
+        .unwrap();
+    assert_eq!(promoted.locale, Locale::Ar);
+    let ops = env
+        .identity
+        .create_superuser("ops2@acme.example", PASSWORD, "Op", "Two", None)
+        .await
+        .unwrap();
+    assert_eq!(ops.locale, Locale::En);
     assert_eq!(
-        fields(env.identity.create_superuser("bad", "weak", "", "x").await),
+        fields(
+            env.identity
+                .create_superuser("bad", "weak", "", "x", None)
+                .await
+        ),
         vec![
             ("email".into(), "invalid_email".into()),
             ("first_name".into(), "required".into()),
