@@ -661,7 +661,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's notifications, newest first. */
+        /**
+         * The caller's notifications, newest first. Titles are written in the
+         *     language `Accept-Language` asks for (`ar` or `en`), else in the caller's
+         *     own (`locale` of `GET /users/me`).
+         */
         get: operations["list_notifications"];
         put?: never;
         post?: never;
@@ -2145,9 +2149,16 @@ export interface components {
             /** Format: date-time */
             read_at?: string | null;
             /**
-             * @description One line, in English: "Nora Al-Harbi replied in "Pump seals"", or for
-             *     several grouped replies "10 new replies in "Pump seals"". Clients
-             *     writing their own (Arabic) text have `kind`, `count` and `data`.
+             * @description One line in the reader's language: "Nora Al-Harbi replied in "Pump
+             *     seals"" or «ردّ جديد من نورة الحربي في «Pump seals»», for several
+             *     grouped replies "10 new replies in "Pump seals"" or «10 ردود جديدة في
+             *     «Pump seals»». The list writes it in the request's `Accept-Language`
+             *     (`ar` or `en`), else in the user's `locale`; live events
+             *     (`notification.created`, `notification.updated`) and email digests in
+             *     the user's `locale`. Names and titles people wrote are wrapped in
+             *     Unicode isolates (U+2068 … U+2069) so that each keeps its own
+             *     direction, and are plain text (escape them in HTML). Notifications
+             *     stored before titles were bilingual keep their English title.
              */
             title: string;
             /**
@@ -2469,9 +2480,16 @@ export interface components {
                 /** Format: date-time */
                 read_at?: string | null;
                 /**
-                 * @description One line, in English: "Nora Al-Harbi replied in "Pump seals"", or for
-                 *     several grouped replies "10 new replies in "Pump seals"". Clients
-                 *     writing their own (Arabic) text have `kind`, `count` and `data`.
+                 * @description One line in the reader's language: "Nora Al-Harbi replied in "Pump
+                 *     seals"" or «ردّ جديد من نورة الحربي في «Pump seals»», for several
+                 *     grouped replies "10 new replies in "Pump seals"" or «10 ردود جديدة في
+                 *     «Pump seals»». The list writes it in the request's `Accept-Language`
+                 *     (`ar` or `en`), else in the user's `locale`; live events
+                 *     (`notification.created`, `notification.updated`) and email digests in
+                 *     the user's `locale`. Names and titles people wrote are wrapped in
+                 *     Unicode isolates (U+2068 … U+2069) so that each keeps its own
+                 *     direction, and are plain text (escape them in HTML). Notifications
+                 *     stored before titles were bilingual keep their English title.
                  */
                 title: string;
                 /**
@@ -7207,7 +7225,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description `ar` or `en` (RFC 9110 ranges with `q` weights); without a language the platform speaks, the caller's own */
+                "Accept-Language"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
