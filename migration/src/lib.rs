@@ -25,10 +25,10 @@ mod m20261208_000020_message_moderation;
 mod m20261208_000031_user_locale;
 mod m20261208_000041_use_case_json;
 mod m20261208_000042_author_indexes;
-mod m20261209_000060_event_outbox;
-mod m20261209_000061_notification_sources;
 mod m20261209_000050_notification_text;
 mod m20261209_000051_user_handle_key;
+mod m20261209_000060_event_outbox;
+mod m20261209_000061_notification_sources;
 mod tables;
 
 pub struct Migrator;

@@ -90,6 +90,7 @@ async fn titles_are_written_in_the_readers_language_everywhere() {
     // Ann reads English; her notification reads in Arabic when asked.
     let topic_id = topic["topic"]["id"].as_str().unwrap();
     reply(&app, &ahmed, topic_id, None, "نستخدم seal kit من مورد محلي").await;
+    app.settled().await; // the reply's notifications follow from its outbox event
     let name = isolated("أحمد العتيبي");
     let replied = format!("{name} replied in \"{}\"", isolated("Pump seals"));
     assert_eq!(titles(&app, &ann, None).await, [replied]);

@@ -1,5 +1,5 @@
-use crate::error::DomainError;
 use super::NotificationText;
+use crate::error::DomainError;
 use crate::ids::{OrgId, UserId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
