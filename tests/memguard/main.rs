@@ -12,7 +12,7 @@
 
 use p2p_tests::load::Workload;
 use p2p_tests::process::{ServerProcess, mib, sibling_server_binary};
-use p2p_tests::{Backend, Isolation};
+use p2p_tests::{Backend, Isolation, env_number};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -28,9 +28,9 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(200);
 #[tokio::main]
 async fn main() {
     let backend = Backend::from_env();
-    let rounds = env_usize("P2P_MEMGUARD_ROUNDS", 4).max(2);
-    let per_round = env_usize("P2P_MEMGUARD_ROUND_REQUESTS", 5_000);
-    let budget = Duration::from_secs(env_usize("P2P_MEMGUARD_SECS", 600) as u64);
+    let rounds = env_number::<usize>("P2P_MEMGUARD_ROUNDS", 4).max(2);
+    let per_round = env_number::<usize>("P2P_MEMGUARD_ROUND_REQUESTS", 5_000);
+    let budget = Duration::from_secs(env_number::<u64>("P2P_MEMGUARD_SECS", 600));
 
     let mut isolation = Isolation::new();
     let mut raw = isolation.config(backend).await;
@@ -142,13 +142,4 @@ async fn sample_rss(server: Arc<ServerProcess>, running: Arc<AtomicBool>) -> Vec
         tokio::time::sleep(SAMPLE_EVERY).await;
     }
     samples
-}
-
-fn env_usize(key: &str, default: usize) -> usize {
-    match std::env::var(key) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{key} must be a whole number, not {v:?}")),
-        Err(_) => default,
-    }
 }

@@ -14,7 +14,7 @@
 use p2p_tests::load::Workload;
 use p2p_tests::process::{ServerProcess, mib, sibling_server_binary};
 use p2p_tests::stats::ms;
-use p2p_tests::{Backend, Isolation};
+use p2p_tests::{Backend, Isolation, env_number};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -40,8 +40,8 @@ struct Sample {
 #[tokio::main]
 async fn main() {
     let backend = Backend::from_env();
-    let minutes = env_u64("P2P_SOAK_MINUTES", 30);
-    let interval = Duration::from_secs(env_u64("P2P_SOAK_SAMPLE_SECS", 60).max(1));
+    let minutes = env_number::<u64>("P2P_SOAK_MINUTES", 30);
+    let interval = Duration::from_secs(env_number::<u64>("P2P_SOAK_SAMPLE_SECS", 60).max(1));
     let length = Duration::from_secs(minutes * 60);
 
     let mut isolation = Isolation::new();
@@ -198,13 +198,4 @@ async fn redis_used_memory(url: &str) -> Option<u64> {
     String::from_utf8_lossy(&buffer[..read])
         .lines()
         .find_map(|line| line.strip_prefix("used_memory:")?.trim().parse().ok())
-}
-
-fn env_u64(key: &str, default: u64) -> u64 {
-    match std::env::var(key) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{key} must be a whole number, not {v:?}")),
-        Err(_) => default,
-    }
 }

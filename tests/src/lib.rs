@@ -20,3 +20,15 @@ pub use accounts::{PASSWORD, Session, unique_email};
 pub use backend::{Backend, Isolation};
 pub use client::{Response, TestApp};
 pub use redis_server::PrivateRedis;
+
+/// A whole number from the environment variable `key`, or `default` when it
+/// is unset; a value that is not a whole number stops the run with its name
+/// (the memory guard's and the soak's knobs).
+pub fn env_number<T: std::str::FromStr>(key: &str, default: T) -> T {
+    match std::env::var(key) {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{key} must be a whole number, not {v:?}")),
+        Err(_) => default,
+    }
+}
