@@ -29,6 +29,7 @@ mod m20261209_000050_notification_text;
 mod m20261209_000051_user_handle_key;
 mod m20261209_000060_event_outbox;
 mod m20261209_000061_notification_sources;
+mod m20261209_000070_search_terms_affixes;
 mod tables;
 
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000061_notification_sources::Migration),
             Box::new(m20261209_000050_notification_text::Migration),
             Box::new(m20261209_000051_user_handle_key::Migration),
+            Box::new(m20261209_000070_search_terms_affixes::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! One search index over users, topics, posts and use cases.
 //!
 //! The index is a read model (`search_documents`): PostgreSQL full text
-//! (weighted `tsvector`, GIN, `pg_trgm` typo tolerance) or SQLite FTS5, see
+//! (weighted `tsvector`, GIN; typo tolerance over an affix-indexed vocabulary) or SQLite FTS5, see
 //! [`SearchIndex`]. Each content kind plugs in through a [`ContentSource`]
 //! (which documents an event changed, how to read one, how to list all),
 //! implemented where the domain services are wired. The [`IndexingBus`] wraps

@@ -1,5 +1,5 @@
 //! The index store: the `search_documents` read model on PostgreSQL (full
-//! text with `tsvector`, GIN, `pg_trgm`) or SQLite (FTS5), chosen by the
+//! text with `tsvector`, GIN) or SQLite (FTS5), chosen by the
 //! connection. Statements are written with `$n` placeholders; SQLite gets
 //! `?n`, which it binds the same way.
 

@@ -2,9 +2,17 @@
 //! the vocabulary (`search_terms`: the indexed words, folded by
 //! `p2p_kernel::text::arabic::fold`, before stemming) also matches the
 //! vocabulary words at most one edit away, on folded forms (so «الصمامت»
-//! finds «الصمامات» and a missing hamza is no edit at all). Candidates come from the `pg_trgm` GIN index on PostgreSQL
-//! (trigram similarity, loose threshold) and from the words of neighbouring
-//! length on SQLite; both are then checked exactly with [`within_one_edit`].
+//! finds «الصمامات» and a missing hamza is no edit at all).
+//!
+//! Candidates are found exactly, not by similarity: a word at most one edit
+//! from a word of five or more letters is at most one letter longer or
+//! shorter and shares its first two or its last two letters (the edit touches
+//! at most two neighbouring positions, which cannot reach both ends), see
+//! [`affixes`]. Both backends index the vocabulary on (first two letters,
+//! length) and (last two letters, length) (migration
+//! `m20261209_000070_search_terms_affixes`), so one lookup reads only those
+//! words, the word itself among them when it is known; each is then checked
+//! with [`within_one_edit`].
 
 use super::{SearchIndex, get};
 use crate::text::{TYPO_MIN_LEN, within_one_edit};
@@ -13,58 +21,110 @@ use p2p_kernel::DomainError;
 /// At most this many corrections per word.
 const MAX_CORRECTIONS: usize = 8;
 
+/// The first two and the last two letters of a word.
+fn affixes(word: &str) -> (String, String) {
+    let chars: Vec<char> = word.chars().collect();
+    let head = chars.iter().take(2).collect();
+    let tail = chars[chars.len().saturating_sub(2)..].iter().collect();
+    (head, tail)
+}
+
 impl SearchIndex {
     /// Each query word with its alternatives (itself first).
     pub async fn expand(&self, words: &[String]) -> Result<Vec<Vec<String>>, DomainError> {
         let mut groups = Vec::with_capacity(words.len());
         for word in words {
             let mut group = vec![word.clone()];
-            if word.chars().count() >= TYPO_MIN_LEN && !self.known(word).await? {
-                let mut fixes: Vec<String> = self
-                    .candidates(word)
-                    .await?
-                    .into_iter()
-                    .filter(|c| c != word && within_one_edit(c, word))
-                    .collect();
-                fixes.sort();
-                fixes.truncate(MAX_CORRECTIONS);
-                group.extend(fixes);
+            if word.chars().count() >= TYPO_MIN_LEN {
+                let candidates = self.candidates(word).await?;
+                if !candidates.contains(word) {
+                    let mut fixes: Vec<String> = candidates
+                        .into_iter()
+                        .filter(|c| within_one_edit(c, word))
+                        .collect();
+                    fixes.sort();
+                    fixes.truncate(MAX_CORRECTIONS);
+                    group.extend(fixes);
+                }
             }
             groups.push(group);
         }
         Ok(groups)
     }
 
-    async fn known(&self, word: &str) -> Result<bool, DomainError> {
-        let rows = self
-            .query(
-                "SELECT 1 AS one FROM search_terms WHERE term = $1",
-                vec![word.into()],
-            )
-            .await?;
-        Ok(!rows.is_empty())
-    }
-
+    /// The vocabulary words of `word`'s length ± 1 that share its first two
+    /// or its last two letters (a superset of those within one edit of a
+    /// word of [`TYPO_MIN_LEN`]+ letters, `word` itself if known).
     async fn candidates(&self, word: &str) -> Result<Vec<String>, DomainError> {
         let len = i32::try_from(word.chars().count()).unwrap_or(i32::MAX);
-        let rows = if self.is_postgres() {
-            // One statement: the one-time filter sets the `%` threshold (for
-            // the connection; every use of `%` here wants it) before the
-            // trigram index is scanned. Saves a transaction's round trips.
-            self.query(
-                "SELECT term FROM search_terms
-                 WHERE (SELECT set_config('pg_trgm.similarity_threshold', '0.15', false)) IS NOT NULL
-                   AND term % $1 AND len BETWEEN $2 AND $3 LIMIT 200",
-                vec![word.into(), (len - 1).into(), (len + 1).into()],
-            )
-            .await?
+        let (head, tail) = affixes(word);
+        let tail_expr = if self.is_postgres() {
+            "right(term, 2)"
         } else {
-            self.query(
-                "SELECT term FROM search_terms WHERE len BETWEEN $1 AND $2",
-                vec![(len - 1).into(), (len + 1).into()],
-            )
-            .await?
+            "substr(term, -2)"
         };
+        let rows = self
+            .query(
+                &format!(
+                    "SELECT term FROM search_terms WHERE substr(term, 1, 2) = $1 AND len BETWEEN $3 AND $4
+                     UNION
+                     SELECT term FROM search_terms WHERE {tail_expr} = $2 AND len BETWEEN $3 AND $4"
+                ),
+                vec![
+                    head.into(),
+                    tail.into(),
+                    (len - 1).into(),
+                    len.saturating_add(1).into(),
+                ],
+            )
+            .await?;
         rows.iter().map(|r| get::<String>(r, "term")).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::affixes;
+    use crate::text::{TYPO_MIN_LEN, within_one_edit};
+
+    /// Every word one edit from a word of `TYPO_MIN_LEN`+ letters (over a
+    /// small alphabet, so edits often make letters repeat) shares its first
+    /// two or last two letters and is within one letter of its length:
+    /// the candidate lookup misses no correction.
+    /// Every word one edit from a word of five or six letters (all words of
+    /// four to seven letters over a three-letter alphabet, so edits often
+    /// make letters repeat) shares its first two or last two letters and is
+    /// within one letter of its length: the candidate lookup misses no
+    /// correction.
+    #[test]
+    fn one_edit_keeps_an_affix() {
+        let alphabet = ['a', 'ا', 'ل'];
+        let mut words: Vec<String> = vec![String::new()];
+        let mut all = Vec::new();
+        for len in 1..=TYPO_MIN_LEN + 2 {
+            words = words
+                .iter()
+                .flat_map(|w| alphabet.map(|c| format!("{w}{c}")))
+                .collect();
+            if len >= TYPO_MIN_LEN - 1 {
+                all.extend(words.clone());
+            }
+        }
+        let mut pairs = 0;
+        for a in all.iter().filter(|w| {
+            let n = w.chars().count();
+            n == TYPO_MIN_LEN || n == TYPO_MIN_LEN + 1
+        }) {
+            let (head, tail) = affixes(a);
+            for b in &all {
+                if b != a && within_one_edit(a, b) {
+                    pairs += 1;
+                    let (h, t) = affixes(b);
+                    assert!(h == head || t == tail, "{a} / {b}");
+                    assert!(a.chars().count().abs_diff(b.chars().count()) <= 1);
+                }
+            }
+        }
+        assert!(pairs > 10_000, "{pairs}");
     }
 }

@@ -10,6 +10,7 @@ on_both!(
     stemmed_words_match_and_titles_rank_above_bodies,
     drafts_are_found_only_by_their_organization_and_operators,
     a_word_one_typo_away_finds_the_indexed_one,
+    typos_at_either_end_and_in_arabic_find_the_word,
     pages_neither_skip_nor_repeat,
     removed_documents_and_trees_are_not_found,
     snippets_mark_the_match_and_escape_html,
@@ -95,6 +96,49 @@ async fn a_word_one_typo_away_finds_the_indexed_one(search: IndexSearch) {
     );
     // Short words get no tolerance, and two edits are too many.
     assert!(find(&search, &viewer, "maintanence").await.is_empty());
+}
+
+/// The typo lookup reads the words sharing the first two or the last two
+/// letters: an edit in either pair, a swap across them, a letter more or
+/// less at either end, in Arabic too, all find the word; a word two edits
+/// off at both ends does not.
+async fn typos_at_either_end_and_in_arabic_find_the_word(search: IndexSearch) {
+    let viewer = member();
+    let doc = document(
+        Kind::Topic,
+        viewer.org_id.0,
+        "Calibration of the compressors",
+        "تآكل المضخات الهيدروليكية",
+        1,
+    );
+    // Neighbours that share an affix but are more than one edit away.
+    let other = document(
+        Kind::Topic,
+        viewer.org_id.0,
+        "Cancellation of compression",
+        "المضغوطة الهيدروجينية",
+        2,
+    );
+    index(&search, &[doc.clone(), other]).await;
+
+    for q in [
+        "xalibration",
+        "aclibration",
+        "calibratoin",
+        "calibratiom",
+        "alibration",
+        "calibrations",
+        "compressorz",
+        "ompressors",
+        "الهيدروليكيت",
+        "لهيدروليكية",
+        "الهدروليكية",
+        "المصخات",
+        "لمضخات",
+    ] {
+        assert_eq!(ids(&find(&search, &viewer, q).await), vec![doc.id], "{q}");
+    }
+    assert!(find(&search, &viewer, "xalibratiom").await.is_empty());
 }
 
 async fn pages_neither_skip_nor_repeat(search: IndexSearch) {
