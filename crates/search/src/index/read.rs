@@ -186,12 +186,29 @@ impl SearchIndex {
     }
 
     /// Replaces every stored trending score (one transaction).
+    ///
+    /// Replacements are serialized: on PostgreSQL two refreshes (two
+    /// instances, or a refresh beside the bench's) would otherwise both
+    /// delete the rows they see and both insert, and the second would meet
+    /// the first's new rows (duplicate key). The table lock conflicts with
+    /// itself and with writes, not with reads, so the listing keeps reading
+    /// the previous scores until the commit; the delete, a later statement,
+    /// sees whatever a previous replacement committed. SQLite's write
+    /// transaction is already exclusive.
     pub async fn replace_trending(
         &self,
         scores: &[(Kind, Uuid, f64, serde_json::Value)],
         at: OffsetDateTime,
     ) -> Result<(), DomainError> {
         let txn = begin_write(&self.db).await?;
+        if self.is_postgres() {
+            txn.execute_raw(self.statement(
+                "LOCK TABLE trending_scores IN SHARE ROW EXCLUSIVE MODE",
+                vec![],
+            ))
+            .await
+            .map_err(db_error)?;
+        }
         txn.execute_raw(self.statement("DELETE FROM trending_scores", vec![]))
             .await
             .map_err(db_error)?;
