@@ -6,6 +6,7 @@ use crate::document::{Kind, SearchDocument};
 use crate::text::TYPO_MIN_LEN;
 use p2p_kernel::DomainError;
 use sea_orm::Value;
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// Words of one document added to the vocabulary at most.
@@ -89,9 +90,10 @@ impl SearchIndex {
     /// Adds or replaces documents (multi-row statements) and adds their words
     /// to the vocabulary. A document listed twice keeps its last version.
     pub async fn upsert_many(&self, docs: &[SearchDocument]) -> Result<(), DomainError> {
+        let mut seen = HashSet::with_capacity(docs.len());
         let mut unique: Vec<&SearchDocument> = Vec::with_capacity(docs.len());
         for doc in docs.iter().rev() {
-            if !unique.iter().any(|d| d.kind == doc.kind && d.id == doc.id) {
+            if seen.insert((doc.kind, doc.id)) {
                 unique.push(doc);
             }
         }
@@ -168,9 +170,16 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Adds words to the vocabulary (each at most once per call).
+    /// Adds words to the vocabulary (each at most once per call), in sorted
+    /// order: writers that add overlapping words at the same time (bulk
+    /// loads, several instances) then take the key locks in one order, so
+    /// they wait for each other instead of deadlocking, and each statement
+    /// touches neighbouring index pages.
     pub(crate) async fn add_terms(&self, terms: &[String]) -> Result<(), DomainError> {
-        for chunk in power_of_two_chunks(terms, 128) {
+        let mut terms: Vec<&String> = terms.iter().collect();
+        terms.sort_unstable();
+        terms.dedup();
+        for chunk in power_of_two_chunks(&terms, 128) {
             let mut sql = String::from("INSERT INTO search_terms (term, len) VALUES ");
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
             for (i, term) in chunk.iter().enumerate() {
@@ -178,7 +187,7 @@ impl SearchIndex {
                     sql.push_str(", ");
                 }
                 sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-                values.push((*term).clone().into());
+                values.push((**term).clone().into());
                 values.push(
                     i32::try_from(term.chars().count())
                         .unwrap_or(i32::MAX)
