@@ -7,20 +7,26 @@ use sea_orm::{
 };
 
 /// Maps a relational database error: a lost or exhausted connection (pool
-/// timeout, I/O, TLS, protocol failure) is `unavailable` (503, retryable);
+/// timeout, I/O, TLS, protocol failure, or the server ending or refusing the
+/// session: see [`server_went_away`]) is `unavailable` (503, retryable);
 /// anything else is `internal`.
 pub fn db_error(e: DbErr) -> DomainError {
     let connection_lost = match &e {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => matches!(
-            s.as_ref(),
-            sea_orm::sqlx::Error::Io(_)
-                | sea_orm::sqlx::Error::PoolTimedOut
-                | sea_orm::sqlx::Error::PoolClosed
-                | sea_orm::sqlx::Error::Tls(_)
-                | sea_orm::sqlx::Error::Protocol(_)
-                | sea_orm::sqlx::Error::WorkerCrashed
-        ),
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
+            matches!(
+                s.as_ref(),
+                sea_orm::sqlx::Error::Io(_)
+                    | sea_orm::sqlx::Error::PoolTimedOut
+                    | sea_orm::sqlx::Error::PoolClosed
+                    | sea_orm::sqlx::Error::Tls(_)
+                    | sea_orm::sqlx::Error::Protocol(_)
+                    | sea_orm::sqlx::Error::WorkerCrashed
+            ) || matches!(
+                s.as_ref(),
+                sea_orm::sqlx::Error::Database(db) if db.code().is_some_and(|c| server_went_away(&c))
+            )
+        }
         _ => false,
     };
     if connection_lost {
@@ -28,6 +34,14 @@ pub fn db_error(e: DbErr) -> DomainError {
     } else {
         DomainError::internal(e)
     }
+}
+
+/// SQLSTATEs that say the server ended or refused the session rather than the statement
+/// failing: a connection exception (class 08), a shutdown or restart (57P01 admin_shutdown,
+/// 57P02 crash_shutdown, 57P03 cannot_connect_now) and too many connections (53300). A
+/// PostgreSQL stopped under load answers statements in flight with 57P01.
+fn server_went_away(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08") || matches!(sqlstate, "57P01" | "57P02" | "57P03" | "53300")
 }
 
 /// Maps a MongoDB error: no reachable server (selection, I/O, cleared pool,
@@ -80,6 +94,16 @@ mod tests {
         assert_eq!(db_error(acquire).kind(), ErrorKind::Unavailable);
         let row = DbErr::RecordNotFound("topic".into());
         assert_eq!(db_error(row).kind(), ErrorKind::Internal);
+    }
+
+    #[test]
+    fn a_server_ending_sessions_is_unavailable_and_a_failed_statement_is_not() {
+        for code in ["57P01", "57P02", "57P03", "08006", "08001", "53300"] {
+            assert!(server_went_away(code), "{code}");
+        }
+        for code in ["23505", "42P01", "40001", "57014"] {
+            assert!(!server_went_away(code), "{code}");
+        }
     }
 
     #[test]
