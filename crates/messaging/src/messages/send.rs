@@ -9,12 +9,13 @@ use p2p_kernel::FieldCode;
 use p2p_kernel::ids::{MessageId, UserId};
 use p2p_kernel::persistence::begin_write;
 use p2p_kernel::persistence::db_now;
-use p2p_kernel::ports::{NotificationRequest, NotificationText, RateDecision};
+use p2p_kernel::ports::{NotificationRequest, NotificationText, RateDecision, UserSummary};
 use p2p_kernel::text::{FieldConstraint, TextRule};
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A message's content.
@@ -56,7 +57,16 @@ impl Messaging {
         v.finish()?;
         let content = self.inner.markdown.sanitize(&content);
         self.limit(actor.user_id).await?;
-        let users = self.summaries(&[actor.user_id, input.recipient_id]).await;
+        // Not `summaries`, which leaves users out when the directory fails: an unreachable
+        // database must answer 503, not "no such user".
+        let users: HashMap<UserId, UserSummary> = self
+            .inner
+            .users
+            .summaries(&[actor.user_id, input.recipient_id])
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
         let recipient = users
             .get(&input.recipient_id)
             .filter(|u| u.is_active)
