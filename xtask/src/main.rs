@@ -4,6 +4,7 @@
 //! workspace metadata). Run `cargo xtask help` for the list.
 
 mod bench;
+mod chaos;
 mod cmd;
 mod coverage;
 mod frontend;
@@ -52,6 +53,13 @@ Commands:
                              endurance: a private server under steady mixed load for N minutes
                              (default 30, full stack), RSS/descriptors/pool/Redis/p99 sampled
                              every S s (default 60); fails on >5% growth over the second half
+  chaos [--hold-secs N] [--backends pg,redis,mongo,s3,smtp] [--sockets N]
+                             fault drill: private PostgreSQL, Redis, MongoDB-compatible, S3 and
+                             SMTP servers on spare ports and a full-stack server under mixed load
+                             (N sockets, default 100); each backend stopped, then frozen
+                             (SIGSTOP), for the hold (default 30 s) and brought back; per phase
+                             requests, 2xx/503/other, p99, recovery, lost writes; fails on any
+                             violation (see docs/operations.md)
   codegen                    TypeScript types of the API (clients/typescript/p2p-api.d.ts) from
                              the OpenAPI document, by openapi-typescript (tests/frontend lockfile)
   help                       this text
@@ -88,6 +96,7 @@ fn run() -> anyhow::Result<ExitCode> {
         "codegen" => frontend::codegen(&rest).map(|()| ExitCode::SUCCESS),
         "fuzz" => fuzz::command(&rest),
         "soak" => soak::command(&rest).map(|()| ExitCode::SUCCESS),
+        "chaos" => chaos::command(&rest),
         "server" => server::run_server(&rest),
         "migrate" | "seed" | "reindex" | "create-superuser" | "openapi" => {
             server::delegate(&command, &rest)

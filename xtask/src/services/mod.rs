@@ -117,6 +117,41 @@ pub fn test_env(layout: &Layout) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The programs `up` starts, installed when missing: what `cargo xtask chaos` runs privately.
+pub struct Programs {
+    /// PostgreSQL's server binaries (`initdb`, `postgres`): `/usr/lib/postgresql/<newest>/bin`.
+    pub postgres_bin: PathBuf,
+    pub redis: PathBuf,
+    pub mongodb: PathBuf,
+    pub s3: PathBuf,
+    pub smtp: PathBuf,
+}
+
+/// Finds (installing what is missing) every service's program.
+pub fn programs(layout: &Layout) -> Result<Programs> {
+    let mut installer = Installer::default();
+    Ok(Programs {
+        postgres_bin: postgres::server_bin_dir(&mut installer)?,
+        redis: program(Service::Redis, layout, &mut installer)?,
+        mongodb: program(Service::MongoDb, layout, &mut installer)?,
+        s3: program(Service::S3, layout, &mut installer)?,
+        smtp: program(Service::Smtp, layout, &mut installer)?,
+    })
+}
+
+/// The program a (non-PostgreSQL) service runs, installed when missing.
+fn program(service: Service, layout: &Layout, installer: &mut Installer) -> Result<PathBuf> {
+    match service {
+        Service::Redis => installer.ensure_apt_program("redis-server", "redis-server"),
+        Service::MongoDb => {
+            installer.ensure_venv_tool(&layout.venv, "secantusd-py", &["--pre", "secantusdb"])
+        }
+        Service::S3 => installer.ensure_s3s_fs(),
+        Service::Smtp => installer.ensure_venv_tool(&layout.venv, "aiosmtpd", &["aiosmtpd"]),
+        Service::Postgres => bail!("PostgreSQL has several programs: see postgres::server_bin_dir"),
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Service {
     Postgres,
@@ -301,7 +336,7 @@ fn start(
     match service {
         Service::Postgres => postgres::start(installer, port, deadline).map(Some),
         Service::Redis => {
-            let program = installer.ensure_apt_program("redis-server", "redis-server")?;
+            let program = program(service, layout, installer)?;
             if process::port_answers(port) {
                 return Ok(None);
             }
@@ -336,11 +371,7 @@ fn start(
             Ok(Some(Started::Pid(pid)))
         }
         Service::MongoDb => {
-            let program = installer.ensure_venv_tool(
-                &layout.venv,
-                "secantusd-py",
-                &["--pre", "secantusdb"],
-            )?;
+            let program = program(service, layout, installer)?;
             let storage = layout.dir.join("mongo");
             std::fs::create_dir_all(&storage)
                 .with_context(|| format!("creating {}", storage.display()))?;
@@ -352,7 +383,7 @@ fn start(
             spawn_and_record(service, layout, state, command, &log)
         }
         Service::S3 => {
-            let program = installer.ensure_s3s_fs()?;
+            let program = program(service, layout, installer)?;
             let root = layout.dir.join("s3");
             std::fs::create_dir_all(&root)
                 .with_context(|| format!("creating {}", root.display()))?;
@@ -364,7 +395,7 @@ fn start(
             spawn_and_record(service, layout, state, command, &log)
         }
         Service::Smtp => {
-            let program = installer.ensure_venv_tool(&layout.venv, "aiosmtpd", &["aiosmtpd"])?;
+            let program = program(service, layout, installer)?;
             // The Mailbox handler creates the maildir (with cur/ new/ tmp/) only when it does
             // not exist yet, so it is never created here; one that exists without its
             // subdirectories (made by hand) gets them, or every delivery would fail.

@@ -151,6 +151,19 @@ fn parse_clusters(text: &str) -> Vec<Cluster> {
         .collect()
 }
 
+/// The newest installed version's server binaries (`initdb`, `postgres`), installing
+/// PostgreSQL when there is none.
+pub fn server_bin_dir(installer: &mut Installer) -> Result<PathBuf> {
+    if installed_versions()?.is_empty() {
+        installer.apt_install(&["postgresql"])?;
+    }
+    let version = installed_versions()?
+        .into_iter()
+        .next()
+        .context("PostgreSQL is installed but /usr/lib/postgresql has no server binaries")?;
+    Ok(Path::new("/usr/lib/postgresql").join(version).join("bin"))
+}
+
 /// Versions with server binaries under /usr/lib/postgresql, highest first.
 fn installed_versions() -> Result<Vec<String>> {
     let root = Path::new("/usr/lib/postgresql");

@@ -1,0 +1,175 @@
+//! `p2p-chaos`: the fault drill (`cargo xtask chaos`). Starts private PostgreSQL, Redis,
+//! MongoDB-compatible, S3 and SMTP servers ([`services`]), a full-stack `p2p-server` on them,
+//! a steady mixed load ([`traffic`]) and WebSocket subscribers ([`sockets`]); then, for each
+//! chosen backend, stops it and later freezes it (SIGSTOP) for the hold and brings it back.
+//! Each fault has three phases (before, down, after) judged by [`phases`]; at the end every
+//! acknowledged write is looked for ([`verify`]). Prints the table and exits 1 on any
+//! violation.
+//!
+//! Knobs (set by `cargo xtask chaos`): `P2P_CHAOS_HOLD_SECS` (30), `P2P_CHAOS_BACKENDS`
+//! (`pg,redis,mongo,s3,smtp`), `P2P_CHAOS_SOCKETS` (100), `P2P_CHAOS_DIR` (the services' data
+//! and logs, the server's log), the programs and the `P2P_TEST_*` URLs of the private services.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod phases;
+mod readiness;
+mod services;
+mod sockets;
+mod traffic;
+mod verify;
+
+use p2p_tests::process::{ServerProcess, sibling_server_binary};
+use p2p_tests::{Backend as Stack, Isolation, env_number};
+use phases::{Fault, Mode};
+use services::{Backend, Private};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+const USERS: usize = 8;
+const TOPICS: usize = 12;
+const HOT_TOPICS: usize = 4;
+const CLIENTS: usize = 4;
+/// How long before each fault the load runs untouched, and how long after the return it is
+/// watched (recovery must come within the first 5 s of it).
+const BEFORE: Duration = Duration::from_secs(5);
+const AFTER: Duration = Duration::from_secs(10);
+
+#[tokio::main]
+async fn main() {
+    let started = Instant::now();
+    let hold = Duration::from_secs(env_number::<u64>("P2P_CHAOS_HOLD_SECS", 30));
+    let sockets = env_number::<usize>("P2P_CHAOS_SOCKETS", 100);
+    let chosen: Vec<Backend> = std::env::var("P2P_CHAOS_BACKENDS")
+        .unwrap_or_else(|_| "pg,redis,mongo,s3,smtp".to_owned())
+        .split(',')
+        .map(|name| Backend::from_flag(name.trim()))
+        .collect();
+    let dir = PathBuf::from(std::env::var("P2P_CHAOS_DIR").expect("P2P_CHAOS_DIR"));
+    let maildir = PathBuf::from(std::env::var("P2P_TEST_MAILDIR").expect("P2P_TEST_MAILDIR"));
+
+    let mut backends = Vec::new();
+    for backend in Backend::ALL {
+        backends.push(Private::start(backend, &dir).await);
+    }
+    let mut isolation = Isolation::new();
+    isolation.data_dir = dir.join("server-data");
+    let mut raw = isolation.config(Stack::Full).await;
+    raw.trusted_proxies = "127.0.0.1".into();
+    raw.access_token_ttl_secs = 24 * 3600;
+    raw.message_send_limit_per_minute = 100_000;
+    raw.ws.max_sockets_per_user = 10_000;
+    raw.ws.subscribes_per_minute = 100_000;
+    std::fs::create_dir_all(&isolation.data_dir).expect("data dir");
+    let log = dir.join("server.log");
+    let server = ServerProcess::spawn(&sibling_server_binary(), raw, &log).await;
+    println!(
+        "p2p-chaos: server pid {} on {}, hold {} s, {sockets} sockets, {CLIENTS} request loops \
+         and a signup every 2 s; backends {}",
+        server.pid(),
+        server.base,
+        hold.as_secs(),
+        chosen
+            .iter()
+            .map(|b| b.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    let traffic =
+        Arc::new(traffic::Traffic::prepare(&server.base, USERS, TOPICS, HOT_TOPICS).await);
+    let stop_sockets = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let subscribers = sockets::spawn(
+        &server.base,
+        traffic.workload.tokens(),
+        &traffic.hot_topics,
+        sockets,
+        stop_sockets.clone(),
+    )
+    .await;
+    let probe = readiness::Prober::spawn(&server.base);
+    let load = traffic.spawn(CLIENTS, Duration::from_millis(25), Duration::from_secs(2));
+
+    let mut faults = Vec::new();
+    for backend in chosen {
+        for mode in [Mode::Stop, Mode::Freeze] {
+            tokio::time::sleep(BEFORE).await;
+            let index = backends.iter().position(|b| b.backend == backend).unwrap();
+            let down_at = Instant::now();
+            match mode {
+                Mode::Stop => backends[index].stop(),
+                Mode::Freeze => backends[index].freeze(),
+            }
+            println!(
+                "  {:>6.1} s: {} {}",
+                started.elapsed().as_secs_f64(),
+                backend.label(),
+                mode.past()
+            );
+            tokio::time::sleep(hold).await;
+            let back_at = Instant::now();
+            match mode {
+                Mode::Stop => backends[index].resume().await,
+                Mode::Freeze => backends[index].thaw(),
+            }
+            println!(
+                "  {:>6.1} s: {} back",
+                started.elapsed().as_secs_f64(),
+                backend.label()
+            );
+            tokio::time::sleep(AFTER).await;
+            faults.push(Fault {
+                backend,
+                mode,
+                start: down_at - BEFORE,
+                down_at,
+                back_at,
+                end: Instant::now(),
+            });
+        }
+    }
+
+    traffic.stop.store(true, Ordering::Relaxed);
+    for task in load {
+        let _ = task.await;
+    }
+    let probes = probe.finish().await;
+    let losses = verify::check(&traffic, &subscribers, &maildir).await;
+    stop_sockets.store(true, Ordering::Relaxed);
+
+    let records = traffic.records.lock().expect("records").clone();
+    let mut violations = phases::report(&faults, &records, &probes);
+    println!("\nacknowledged writes afterwards:");
+    println!("{:<28} {:>12} {:>6}", "check", "acknowledged", "lost");
+    for (what, acknowledged, lost) in &losses.lines {
+        println!("{what:<28} {acknowledged:>12} {lost:>6}");
+        if *lost > 0 {
+            violations.push(format!("{what}: {lost} of {acknowledged}"));
+        }
+    }
+    let (resyncs, connects) = subscribers.iter().fold((0, 0), |(r, c), s| {
+        let seen = s.seen.lock().expect("seen");
+        (r + seen.resyncs, c + seen.connects)
+    });
+    println!(
+        "sockets: {} connections over the run for {sockets} subscribers, {resyncs} resync_required",
+        connects
+    );
+    println!(
+        "p2p-chaos: {} s in all, lost writes {}",
+        started.elapsed().as_secs(),
+        losses.total()
+    );
+    drop(server);
+    drop(backends);
+    if !violations.is_empty() {
+        for violation in &violations {
+            eprintln!("p2p-chaos: VIOLATION: {violation}");
+        }
+        eprintln!("p2p-chaos: server log {}", log.display());
+        std::process::exit(1);
+    }
+    println!("p2p-chaos: passed");
+}

@@ -1,0 +1,223 @@
+//! After the faults: everything the server acknowledged must be there. Replies readable, each
+//! message in its recipient's conversation, each upload downloadable with its bytes, each
+//! signup's verification email sent exactly once, each acknowledged reply seen by every
+//! socket that follows its topic.
+
+use crate::sockets::Subscriber;
+use crate::traffic::Traffic;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Lost (or, for emails, duplicated) acknowledged writes, by kind.
+#[derive(Debug, Default)]
+pub struct Losses {
+    pub lines: Vec<(String, usize, usize)>,
+}
+
+impl Losses {
+    fn add(&mut self, what: &str, acknowledged: usize, lost: usize) {
+        self.lines.push((what.to_owned(), acknowledged, lost));
+    }
+
+    pub fn total(&self) -> usize {
+        self.lines.iter().map(|(_, _, lost)| lost).sum()
+    }
+}
+
+pub async fn check(
+    traffic: &Traffic,
+    subscribers: &[Arc<Subscriber>],
+    maildir: &std::path::Path,
+) -> Losses {
+    let mut losses = Losses::default();
+    let (replies, messages, uploads, signups) = {
+        let acked = traffic.acked.lock().expect("acked");
+        (
+            acked.replies.clone(),
+            acked.messages.clone(),
+            acked.uploads.clone(),
+            acked.signups.clone(),
+        )
+    };
+
+    let mut lost = 0;
+    for (_, post) in &replies {
+        if get(traffic, &format!("/api/v1/forums/posts/{post}"), 0)
+            .await
+            .0
+            != 200
+        {
+            lost += 1;
+        }
+    }
+    losses.add("replies readable", replies.len(), lost);
+
+    let mut lost = 0;
+    let mut conversations: HashMap<(usize, usize), HashSet<String>> = HashMap::new();
+    for (from, to, id) in &messages {
+        if !conversations.contains_key(&(*from, *to)) {
+            let path = format!("/api/v1/messages/{}", traffic.user_ids[*from]);
+            let ids = all_pages(traffic, &path, *to).await;
+            conversations.insert((*from, *to), ids);
+        }
+        if !conversations[&(*from, *to)].contains(id) {
+            lost += 1;
+        }
+    }
+    losses.add("messages delivered", messages.len(), lost);
+
+    let mut lost = 0;
+    for (user, id, size) in &uploads {
+        let (status, bytes) = download(traffic, &format!("/api/v1/files/{id}"), *user).await;
+        if status != 200 || bytes != *size {
+            lost += 1;
+        }
+    }
+    losses.add("uploads downloadable", uploads.len(), lost);
+
+    let (missing, duplicated) = emails(maildir, &signups).await;
+    losses.add("emails sent (missing)", signups.len(), missing);
+    losses.add("emails sent twice", signups.len(), duplicated);
+
+    let (unseen, expected, gaps, duplicates) = sockets(&replies, subscribers).await;
+    losses.add("replies reaching sockets", expected, unseen);
+    losses.add("socket seq gaps", expected, gaps);
+    losses.add("socket duplicates", expected, duplicates);
+    losses
+}
+
+async fn get(traffic: &Traffic, path: &str, user: usize) -> (u16, Value) {
+    let resp = traffic
+        .client
+        .get(format!("{}{path}", traffic.base))
+        .bearer_auth(traffic.token(user))
+        .send()
+        .await;
+    match resp {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            (status, resp.json().await.unwrap_or(Value::Null))
+        }
+        Err(_) => (0, Value::Null),
+    }
+}
+
+/// The ids of every item of a paged list, read as `user`.
+async fn all_pages(traffic: &Traffic, path: &str, user: usize) -> HashSet<String> {
+    let mut ids = HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page_path = match &cursor {
+            Some(cursor) => format!("{path}?limit=100&cursor={cursor}"),
+            None => format!("{path}?limit=100"),
+        };
+        let (status, page) = get(traffic, &page_path, user).await;
+        if status != 200 {
+            return ids;
+        }
+        for item in page["items"].as_array().into_iter().flatten() {
+            if let Some(id) = item["id"].as_str() {
+                ids.insert(id.to_owned());
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return ids,
+        }
+    }
+}
+
+/// `GET /files/{id}` as its uploader, then the URL it redirects to (without the bearer
+/// token, as a browser would); status and byte count of what came back.
+async fn download(traffic: &Traffic, path: &str, user: usize) -> (u16, u64) {
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    let Ok(redirect) = no_redirect
+        .get(format!("{}{path}", traffic.base))
+        .bearer_auth(traffic.token(user))
+        .send()
+        .await
+    else {
+        return (0, 0);
+    };
+    let Some(location) = redirect
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return (redirect.status().as_u16(), 0);
+    };
+    // A signed URL of the server itself (`/api/v1/files/blob/...`) or of the S3 server.
+    let location = match location.starts_with('/') {
+        true => format!("{}{location}", traffic.base),
+        false => location,
+    };
+    match traffic.client.get(&location).send().await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let bytes = resp.bytes().await.map_or(0, |b| b.len() as u64);
+            (status, bytes)
+        }
+        Err(_) => (0, 0),
+    }
+}
+
+/// Waits (up to a minute) for one email per signup; then (missing, sent more than once).
+async fn emails(maildir: &std::path::Path, signups: &[String]) -> (usize, usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for email in p2p_tests::mail::emails_to(maildir, "") {
+            for address in signups {
+                if email.headers.lines().any(|l| {
+                    l.to_ascii_lowercase().starts_with("to:") && l.contains(address.as_str())
+                }) {
+                    *counts.entry(address.as_str()).or_default() += 1;
+                }
+            }
+        }
+        let missing = signups
+            .iter()
+            .filter(|a| !counts.contains_key(a.as_str()))
+            .count();
+        let twice = counts.values().filter(|n| **n > 1).count();
+        if missing == 0 || Instant::now() > deadline {
+            return (missing, twice);
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Waits (up to 30 s) for every socket to have seen every acknowledged reply of its topic;
+/// then (unseen, expected, gaps, duplicates) over all sockets.
+async fn sockets(
+    replies: &[(String, String)],
+    subscribers: &[Arc<Subscriber>],
+) -> (usize, usize, usize, usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (mut unseen, mut expected, mut gaps, mut duplicates) = (0, 0, 0, 0);
+        for subscriber in subscribers {
+            let seen = subscriber.seen.lock().expect("seen");
+            gaps += seen.gaps;
+            duplicates += seen.duplicates;
+            for (topic, post) in replies {
+                if *topic == subscriber.topic {
+                    expected += 1;
+                    if !seen.posts.contains(post) {
+                        unseen += 1;
+                    }
+                }
+            }
+        }
+        if unseen == 0 || Instant::now() > deadline {
+            return (unseen, expected, gaps, duplicates);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
