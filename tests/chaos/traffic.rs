@@ -291,20 +291,25 @@ fn leaks_internals(body: &Value) -> bool {
     .any(|needle| text.contains(needle))
 }
 
-fn upload_len(n: usize) -> u64 {
-    (2_000 + (n % 7) * 1_000) as u64 + 24
+/// Upload `n`: a PNG signature and header, then 2–8 KB of bytes.
+fn png(n: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0".to_vec();
+    bytes.extend((0..2_000 + (n % 7) * 1_000).map(|i| (i % 251) as u8));
+    bytes
 }
 
-/// A small PNG (its signature and header, then bytes) as a multipart body.
+fn upload_len(n: usize) -> u64 {
+    png(n).len() as u64
+}
+
+/// Upload `n` as a multipart body: (content type, body).
 fn png_upload(n: usize) -> (String, Vec<u8>) {
-    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0".to_vec();
-    bytes.extend((0..upload_len(n) - 24).map(|i| (i % 251) as u8));
     let boundary = "p2p-chaos-boundary-7f3a";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"line-{n}.png\"\r\nContent-Type: image/png\r\n\r\n"
     )
     .into_bytes();
-    body.extend_from_slice(&bytes);
+    body.extend_from_slice(&png(n));
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
