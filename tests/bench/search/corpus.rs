@@ -350,7 +350,7 @@ impl Rng {
 
     /// True once in `n` draws.
     fn one_in(&mut self, n: u64) -> bool {
-        self.next() % n == 0
+        self.next().is_multiple_of(n)
     }
 
     fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
