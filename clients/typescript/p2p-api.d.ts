@@ -1526,7 +1526,7 @@ export interface components {
             first_name: string;
             /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             last_name: string;
-            /** @description 10–128 characters with a letter and a digit or symbol, not only one repeated character, not the email address or its local part. (The pattern states a part of it: an ASCII letter and an ASCII digit or symbol; any letter and any digit or symbol count.) */
+            /** @description 10–128 characters with a letter (any alphabet) and a character that is neither a letter nor whitespace (a digit or a symbol), not the email address or its local part (which the pattern cannot state: it compares two fields). */
             password: string;
             token: string;
         };
@@ -1926,7 +1926,11 @@ export interface components {
         Location: {
             /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             city: string;
-            coordinates?: number[] | null;
+            /** @description `[latitude, longitude]` in degrees */
+            coordinates?: [
+                number,
+                number
+            ] | null;
         };
         LockRequest: {
             locked: boolean;
@@ -1935,13 +1939,22 @@ export interface components {
             email: string;
             password: string;
         };
-        /** @description Which notifications to mark read: the given ids, or all of them. */
+        /**
+         * @description Which notifications to mark read: the given ids, or all of them.
+         *
+         *     Give one id or more in `ids` (then `all` is not read), or `all: true` (with `ids` absent, null or empty).
+         */
         MarkRead: {
             /** @description Every notification of the caller. */
             all?: boolean | null;
             /** @description At most 100 ids of the caller's notifications. */
             ids?: components["schemas"]["NotificationId"][] | null;
-        };
+        } & ({
+            ids: unknown[];
+        } | {
+            /** @enum {boolean} */
+            all: true;
+        });
         /** @description What marking read changed. */
         MarkReadResult: {
             /**
@@ -2119,7 +2132,10 @@ export interface components {
         NotificationKind: "reply" | "mention" | "best_answer" | "message" | "invitation" | "use_case_published" | "content_reported";
         /** @description Email delivery per notification kind (`true`: included in email digests). */
         NotificationPreferences: {
-            email: Record<string, never>;
+            /** @description Kind → whether it is emailed; a change names only the kinds it changes. */
+            email: {
+                [key: string]: boolean;
+            };
         };
         /** @description A notification. */
         NotificationView: {
@@ -2746,7 +2762,7 @@ export interface components {
             /**
              * @description Same policy as at signup.
              *
-             *     10–128 characters with a letter and a digit or symbol, not only one repeated character, not the email address or its local part. (The pattern states a part of it: an ASCII letter and an ASCII digit or symbol; any letter and any digit or symbol count.)
+             *     10–128 characters with a letter (any alphabet) and a character that is neither a letter nor whitespace (a digit or a symbol), not the email address or its local part (which the pattern cannot state: it compares two fields).
              */
             new_password: string;
             token: string;
@@ -2847,16 +2863,37 @@ export interface components {
             /** @description Whether the caller upvoted this post. */
             upvoted_by_me: boolean;
         };
-        /** @description `POST /files/presign`. */
+        /**
+         * @description `POST /files/presign`.
+         *
+         *     `content_type` is one of the accepted types, and `size` within its kind's limit (images 10 MiB, PDF and office documents 25 MiB, videos 200 MiB); another type is refused with 415, a larger size with 413.
+         */
         PresignRequest: {
             content_type: string;
+            /** @description The file's name, or its path on the client: the last segment (after the last `/` or `\`) is kept, without control characters and surrounding whitespace, at most 255 characters; it must not be empty then. */
             filename: string;
             /**
              * Format: int64
              * @description Exact size of the file in bytes.
              */
             size: number;
-        };
+        } & ({
+            /** @enum {string} */
+            content_type: "image/png" | "image/jpeg" | "image/jpg" | "image/pjpeg" | "image/gif" | "image/webp";
+            size: number;
+        } | {
+            /** @enum {string} */
+            content_type: "application/pdf";
+            size: number;
+        } | {
+            /** @enum {string} */
+            content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" | "application/vnd.openxmlformats-officedocument.presentationml.presentation" | "application/msword" | "application/vnd.ms-excel" | "application/vnd.ms-powerpoint";
+            size: number;
+        } | {
+            /** @enum {string} */
+            content_type: "video/mp4" | "video/quicktime" | "video/webm";
+            size: number;
+        });
         /** @description Where and how to upload the bytes. */
         PresignedUpload: {
             /** Format: date-time */
@@ -3113,7 +3150,7 @@ export interface components {
             /**
              * @description 10–128 characters with a letter and a digit or symbol.
              *
-             *     10–128 characters with a letter and a digit or symbol, not only one repeated character, not the email address or its local part. (The pattern states a part of it: an ASCII letter and an ASCII digit or symbol; any letter and any digit or symbol count.)
+             *     10–128 characters with a letter (any alphabet) and a character that is neither a letter nor whitespace (a digit or a symbol), not the email address or its local part (which the pattern cannot state: it compares two fields).
              */
             password: string;
         };
@@ -3323,6 +3360,18 @@ export interface components {
         UnreadCount: {
             /** Format: int64 */
             unread_count: number;
+        };
+        /**
+         * @description The multipart form of an upload (the document's schema; the handler
+         *     streams the part instead of reading this type).
+         */
+        UploadForm: {
+            /**
+             * Format: binary
+             * @description The file; its part's `Content-Type` and file name are kept. Its bytes
+             *     decide its type (what the operation accepts; else 415).
+             */
+            file: string;
         };
         /**
          * Format: uuid
@@ -3869,6 +3918,15 @@ export interface operations {
             };
             /** @description `invalid_refresh_token`, `refresh_token_reused` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf_failed`: without a body, the refresh cookie is read only with its `x-csrf-token` header */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4660,10 +4718,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description field `file`: the file */
-        requestBody?: {
+        requestBody: {
             content: {
-                "multipart/form-data": unknown;
+                "multipart/form-data": components["schemas"]["UploadForm"];
             };
         };
         responses: {
@@ -5706,6 +5763,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: an attachment names no file the caller may attach (each one named in `errors`, `unknown_file`) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8042,21 +8108,23 @@ export interface operations {
     };
     search_all: {
         parameters: {
-            query?: {
+            query: {
                 /**
-                 * @description Words that must all match (1–200 characters, at most 10 words). A
-                 *     word of 5+ letters also matches indexed words one typo away.
+                 * @description Words that must all match: 1–200 characters. A word is a run of
+                 *     letters and digits (at most 64); the first ten distinct words are
+                 *     searched, and a query without one (only spaces or punctuation) matches
+                 *     nothing. A word of 5+ letters also matches indexed words one typo away.
                  */
-                q?: string;
+                q: string;
                 /** @description Only this kind (within what the endpoint covers). */
-                kind?: components["schemas"]["Kind"];
+                kind?: "user" | "topic" | "post" | "use_case";
                 /** @description Only content of this organization (users: its members). */
                 organization_id?: string;
                 /** @description Only content carrying this tag (case-insensitive). */
                 tag?: string;
                 /** @description Only use cases of this industry (case-insensitive). */
                 industry?: string;
-                /** @description Created at or after this time (RFC 3339). */
+                /** @description Created at or after this time (RFC 3339); after `to`, nothing matches. */
                 from?: string;
                 /** @description Created before this time (RFC 3339). */
                 to?: string;
@@ -8120,21 +8188,23 @@ export interface operations {
     };
     search_forums: {
         parameters: {
-            query?: {
+            query: {
                 /**
-                 * @description Words that must all match (1–200 characters, at most 10 words). A
-                 *     word of 5+ letters also matches indexed words one typo away.
+                 * @description Words that must all match: 1–200 characters. A word is a run of
+                 *     letters and digits (at most 64); the first ten distinct words are
+                 *     searched, and a query without one (only spaces or punctuation) matches
+                 *     nothing. A word of 5+ letters also matches indexed words one typo away.
                  */
-                q?: string;
+                q: string;
                 /** @description Only this kind (within what the endpoint covers). */
-                kind?: components["schemas"]["Kind"];
+                kind?: "topic" | "post";
                 /** @description Only content of this organization (users: its members). */
                 organization_id?: string;
                 /** @description Only content carrying this tag (case-insensitive). */
                 tag?: string;
                 /** @description Only use cases of this industry (case-insensitive). */
                 industry?: string;
-                /** @description Created at or after this time (RFC 3339). */
+                /** @description Created at or after this time (RFC 3339); after `to`, nothing matches. */
                 from?: string;
                 /** @description Created before this time (RFC 3339). */
                 to?: string;
@@ -8198,21 +8268,23 @@ export interface operations {
     };
     search_use_cases: {
         parameters: {
-            query?: {
+            query: {
                 /**
-                 * @description Words that must all match (1–200 characters, at most 10 words). A
-                 *     word of 5+ letters also matches indexed words one typo away.
+                 * @description Words that must all match: 1–200 characters. A word is a run of
+                 *     letters and digits (at most 64); the first ten distinct words are
+                 *     searched, and a query without one (only spaces or punctuation) matches
+                 *     nothing. A word of 5+ letters also matches indexed words one typo away.
                  */
-                q?: string;
+                q: string;
                 /** @description Only this kind (within what the endpoint covers). */
-                kind?: components["schemas"]["Kind"];
+                kind?: "use_case";
                 /** @description Only content of this organization (users: its members). */
                 organization_id?: string;
                 /** @description Only content carrying this tag (case-insensitive). */
                 tag?: string;
                 /** @description Only use cases of this industry (case-insensitive). */
                 industry?: string;
-                /** @description Created at or after this time (RFC 3339). */
+                /** @description Created at or after this time (RFC 3339); after `to`, nothing matches. */
                 from?: string;
                 /** @description Created before this time (RFC 3339). */
                 to?: string;
@@ -8276,21 +8348,23 @@ export interface operations {
     };
     search_users: {
         parameters: {
-            query?: {
+            query: {
                 /**
-                 * @description Words that must all match (1–200 characters, at most 10 words). A
-                 *     word of 5+ letters also matches indexed words one typo away.
+                 * @description Words that must all match: 1–200 characters. A word is a run of
+                 *     letters and digits (at most 64); the first ten distinct words are
+                 *     searched, and a query without one (only spaces or punctuation) matches
+                 *     nothing. A word of 5+ letters also matches indexed words one typo away.
                  */
-                q?: string;
+                q: string;
                 /** @description Only this kind (within what the endpoint covers). */
-                kind?: components["schemas"]["Kind"];
+                kind?: "user";
                 /** @description Only content of this organization (users: its members). */
                 organization_id?: string;
                 /** @description Only content carrying this tag (case-insensitive). */
                 tag?: string;
                 /** @description Only use cases of this industry (case-insensitive). */
                 industry?: string;
-                /** @description Created at or after this time (RFC 3339). */
+                /** @description Created at or after this time (RFC 3339); after `to`, nothing matches. */
                 from?: string;
                 /** @description Created before this time (RFC 3339). */
                 to?: string;
@@ -8467,6 +8541,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: a media entry names no file the caller may attach (each one named in `errors`, `unknown_file`) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8857,10 +8940,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description field `file`: the image or video */
-        requestBody?: {
+        requestBody: {
             content: {
-                "multipart/form-data": unknown;
+                "multipart/form-data": components["schemas"]["UploadForm"];
             };
         };
         responses: {
@@ -9778,10 +9860,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description field `file`: the image */
-        requestBody?: {
+        requestBody: {
             content: {
-                "multipart/form-data": unknown;
+                "multipart/form-data": components["schemas"]["UploadForm"];
             };
         };
         responses: {

@@ -145,18 +145,24 @@ async fn multipart_uploads_are_checked_by_content_and_size() {
     post(multipart("huge.png", "image/png", &png(10 * 1024 * 1024)))
         .await
         .assert_problem(413, "payload_too_large");
-    // No `file` field.
+    // No `file` field, or another field: the form has only `file`.
     let boundary = "b0";
-    let body = format!(
+    let form = |body: String| {
+        (
+            format!("multipart/form-data; boundary={boundary}"),
+            body.into_bytes(),
+        )
+    };
+    post(form(format!("--{boundary}--\r\n")))
+        .await
+        .assert_problem(400, "invalid_multipart");
+    let resp = post(form(format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--{boundary}--\r\n"
-    );
-    let resp = post((
-        format!("multipart/form-data; boundary={boundary}"),
-        body.into_bytes(),
-    ))
+    )))
     .await;
     resp.assert_problem(422, "validation_failed");
-    assert_eq!(resp.json["errors"][0]["field"], "file");
+    assert_eq!(resp.json["errors"][0]["field"], "other");
+    assert_eq!(resp.json["errors"][0]["code"], "unknown_field");
     app.stop().await;
 }
 
@@ -307,7 +313,7 @@ async fn someone_elses_file_is_unknown_whether_or_not_it_is_attached() {
                     &json!({"title": "Probe", "content": "Probe.", "attachments": [file_id]}),
                 )
                 .await;
-            resp.assert_problem(422, "validation_failed");
+            resp.assert_problem(404, "not_found");
             (resp.status, resp.json["errors"].clone())
         }
     };

@@ -319,7 +319,7 @@ async fn attachments_follow_their_posts() {
             &json!({"title": "Borrowed drawing", "content": "Look", "attachments": [file_id]}),
         )
         .await;
-    stolen.assert_problem(422, "validation_failed");
+    stolen.assert_problem(404, "not_found");
     assert_eq!(
         stolen.json["errors"][0]["field"], "attachments[0]",
         "{}",

@@ -213,9 +213,22 @@ async fn filters_ranking_and_pagination() {
     app.get("/api/v1/search?q=", a.token())
         .await
         .assert_problem(422, "validation_failed");
-    app.get("/api/v1/search?q=%21%21%21", a.token())
+    let q = format!("q={}", "x".repeat(201));
+    app.get(&format!("/api/v1/search?{q}"), a.token())
         .await
         .assert_problem(422, "validation_failed");
+    // A query without a word, or a period ending before it starts, matches nothing.
+    let punctuation = app.get("/api/v1/search?q=%21%21%21", a.token()).await;
+    assert_eq!(punctuation.status, 200, "{:?}", punctuation.json);
+    assert!(ids(&punctuation.json).is_empty());
+    let backwards = app
+        .get(
+            "/api/v1/search?q=gearbox&from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+            a.token(),
+        )
+        .await;
+    assert_eq!(backwards.status, 200, "{:?}", backwards.json);
+    assert!(ids(&backwards.json).is_empty());
     app.get("/api/v1/search/forums?q=gearbox&kind=user", a.token())
         .await
         .assert_problem(422, "validation_failed");

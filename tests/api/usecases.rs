@@ -248,6 +248,7 @@ async fn media_files_follow_the_use_case_visibility() {
     let resp = app
         .post("/api/v1/use-cases", outsider.token(), &other)
         .await;
+    resp.assert_problem(404, "not_found");
     assert_eq!(resp.json["errors"][0]["code"], "unknown_file");
 
     // Draft: its organization sees the file, another organization does not.

@@ -133,8 +133,9 @@ def verification_token(backend, data_dir, address):
     sys.exit(f"no verification email reached {address}")
 
 
-def signed_up_user(base, backend, data_dir, run_id):
-    address = f"fuzz-{run_id}@fuzz-works.example"
+def signed_up_user(base, backend, data_dir, run_id, name="fuzz"):
+    """A verified user's access token and id."""
+    address = f"{name}-{run_id}@{name}.fuzz-works.example"
     status, body = request(
         base,
         "POST",
@@ -144,7 +145,7 @@ def signed_up_user(base, backend, data_dir, run_id):
             "password": PASSWORD,
             "first_name": "فهد",
             "last_name": "Fuzzer",
-            "organization_name": f"Fuzz Works {run_id}",
+            "organization_name": f"Fuzz Works {name} {run_id}",
         },
     )
     if status != 201:
@@ -156,10 +157,14 @@ def signed_up_user(base, backend, data_dir, run_id):
     status, body = request(base, "POST", "/api/v1/auth/login", {"email": address, "password": PASSWORD})
     if status != 200:
         sys.exit(f"login answered {status}: {body}")
-    return body["access_token"]
+    token = body["access_token"]
+    status, me = request(base, "GET", "/api/v1/users/me", token=token)
+    if status != 200:
+        sys.exit(f"users/me answered {status}: {me}")
+    return token, me["id"]
 
 
-def schemathesis(st, base, token, args, report_dir):
+def schemathesis(st, base, token, users, args, report_dir):
     command = [
         st, "run", f"{base}/api/v1/openapi.json",
         "--header", f"Authorization: Bearer {token}",
@@ -175,7 +180,7 @@ def schemathesis(st, base, token, args, report_dir):
         command += ["--seed", str(args.seed)]
     here = Path(__file__).parent
     command[1:1] = ["--config-file", str(here / "schemathesis.toml")]
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "hooks"}
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "hooks", **users}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(here), env.get("PYTHONPATH")]))
     # Schemathesis keeps its cache in the working directory: the report's.
     return subprocess.run(command, check=False, env=env, cwd=report_dir).returncode
@@ -208,8 +213,11 @@ def main():
         server = subprocess.Popen([args.server], env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
         wait_ready(base, server, log)
-        token = signed_up_user(base, args.backend, data_dir, run_id)
-        status = schemathesis(args.st, base, token, args, report_dir)
+        token, own_id = signed_up_user(base, args.backend, data_dir, run_id)
+        # Another user, for what needs someone else: messages, blocks (hooks.py).
+        _, peer_id = signed_up_user(base, args.backend, data_dir, run_id, name="fuzz-peer")
+        users = {"FUZZ_USER_ID": own_id, "FUZZ_PEER_ID": peer_id}
+        status = schemathesis(args.st, base, token, users, args, report_dir)
     finally:
         server.terminate()
         server.wait(timeout=30)

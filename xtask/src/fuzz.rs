@@ -4,8 +4,11 @@
 //! phases (default all: examples, coverage, fuzzing, stateful), `--examples` cases per
 //! operation (default 20). `tests/fuzz/run.py` starts the server and the user; the JUnit
 //! report and the server log land in `<target>/fuzz/<backend>/`. Fails on any finding.
+//! `cargo xtask test` runs it bounded ([`CI_OPTIONS`], embedded).
 
 use anyhow::{Context, Result, bail};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use crate::cmd::{self, Steps};
@@ -16,13 +19,18 @@ use crate::services::{self, Layout};
 /// The fuzzer, pinned like every other test tool.
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 
+/// What `cargo xtask test` runs (on the embedded default): a few examples per
+/// operation in the phases that walk every operation and the links between
+/// them, failing on any finding like the long run.
+pub const CI_OPTIONS: &[&str] = &["--examples", "5", "--phases", "examples,coverage,stateful"];
+
 pub fn command(args: &[String]) -> Result<ExitCode> {
     let (backends, options) = parse(args)?;
     let layout = Layout::from_env()?;
     let mut steps = Steps::default();
     let mut st = None;
     steps.step("schemathesis", || {
-        st = Some(Installer::default().ensure_venv_tool(&layout.venv, "st", &[SCHEMATHESIS])?);
+        st = Some(install(&layout)?);
         Ok(())
     })?;
     let st = st.context("schemathesis is not installed")?;
@@ -35,24 +43,9 @@ pub fn command(args: &[String]) -> Result<ExitCode> {
         Ok(())
     })?;
     let server = server.context("no server binary")?;
-    let reports = cmd::target_dir(&cmd::metadata()?)?.join("fuzz");
-    let driver = cmd::workspace_root()
-        .join("tests")
-        .join("fuzz")
-        .join("run.py");
     let mut failed = false;
     for backend in backends {
-        let mut fuzz = Command::new(layout.venv.join("bin").join("python"));
-        fuzz.arg(&driver)
-            .arg("--server")
-            .arg(&server)
-            .arg("--st")
-            .arg(&st)
-            .args(["--backend", backend])
-            .arg("--report-dir")
-            .arg(&reports)
-            .args(&options)
-            .envs(services::test_env(&layout));
+        let mut fuzz = run(&layout, &st, &server, backend, &options)?;
         failed |= steps
             .command(&format!("fuzz ({backend})"), &mut fuzz)
             .is_err();
@@ -63,6 +56,39 @@ pub fn command(args: &[String]) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Installs the pinned schemathesis in the services' venv; its `st` program.
+pub fn install(layout: &Layout) -> Result<PathBuf> {
+    Installer::default().ensure_venv_tool(&layout.venv, "st", &[SCHEMATHESIS])
+}
+
+/// The driver (`tests/fuzz/run.py`) fuzzing `server` on `backend` with `st`;
+/// its report goes to `<target>/fuzz/<backend>/`.
+pub fn run(
+    layout: &Layout,
+    st: &Path,
+    server: &Path,
+    backend: &str,
+    options: &[impl AsRef<OsStr>],
+) -> Result<Command> {
+    let reports = cmd::target_dir(&cmd::metadata()?)?.join("fuzz");
+    let driver = cmd::workspace_root()
+        .join("tests")
+        .join("fuzz")
+        .join("run.py");
+    let mut fuzz = Command::new(layout.venv.join("bin").join("python"));
+    fuzz.arg(&driver)
+        .arg("--server")
+        .arg(server)
+        .arg("--st")
+        .arg(st)
+        .args(["--backend", backend])
+        .arg("--report-dir")
+        .arg(&reports)
+        .args(options)
+        .envs(services::test_env(layout));
+    Ok(fuzz)
 }
 
 /// The backends (default both) and the options passed on to the driver.

@@ -3,8 +3,10 @@
 //! black-box suite), then the black-box suite `api` against the full stack. Between lint and
 //! the tests: the frontend tools, the server binary and the check that the generated
 //! TypeScript types are current; after each backend's tests, the memory guard
-//! (`tests/memguard`) on that backend; last, the frontend suites (`tests/frontend`, with the
-//! typed client's example from `clients/typescript`).
+//! (`tests/memguard`) on that backend; after the embedded one, a bounded run of the API
+//! fuzzer (`cargo xtask fuzz embedded` with [`fuzz::CI_OPTIONS`]), failing on any finding;
+//! last, the frontend suites (`tests/frontend`, with the typed client's example from
+//! `clients/typescript`).
 //!
 //! Every cargo invocation is workspace-wide so features unify and nothing rebuilds between
 //! steps. With `CI` set, `CARGO_INCREMENTAL=0`.
@@ -15,6 +17,7 @@ use std::process::Command;
 
 use crate::cmd::{self, Steps};
 use crate::frontend;
+use crate::fuzz;
 use crate::lint;
 use crate::services::{self, Layout};
 
@@ -59,6 +62,16 @@ pub fn command(args: &[String]) -> Result<()> {
     steps.command(
         "memory guard (embedded)",
         &mut memory_guard(&server, &service_env, "embedded"),
+    )?;
+    let mut st = None;
+    steps.step("schemathesis", || {
+        st = Some(fuzz::install(&layout)?);
+        Ok(())
+    })?;
+    let st = st.unwrap_or_default();
+    steps.command(
+        "fuzz (embedded; 5 examples per operation: examples, coverage, stateful)",
+        &mut fuzz::run(&layout, &st, &server, "embedded", fuzz::CI_OPTIONS)?,
     )?;
 
     if cmd::has_target(&cmd::metadata()?, "test", BLACK_BOX_TARGET) {

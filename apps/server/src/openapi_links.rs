@@ -126,7 +126,7 @@ pub fn add(document: &mut OpenApi) -> Vec<String> {
 }
 
 /// The operation with `id` as its `operationId`.
-fn operation<'a>(document: &'a mut OpenApi, id: &str) -> Option<&'a mut Operation> {
+pub(crate) fn operation<'a>(document: &'a mut OpenApi, id: &str) -> Option<&'a mut Operation> {
     document.paths.paths.values_mut().find_map(|item| {
         crate::openapi_problems::operations(item).find(|op| op.operation_id.as_deref() == Some(id))
     })

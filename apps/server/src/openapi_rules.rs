@@ -7,7 +7,9 @@
 //! below, so a renamed field cannot silently lose its rules.
 
 use p2p_kernel::text::{Constraint, FieldConstraint};
-use utoipa::openapi::schema::{ArrayItems, Schema};
+use utoipa::openapi::schema::{
+    AdditionalProperties, AllOf, AnyOf, ArrayItems, Object, Schema, Type,
+};
 use utoipa::openapi::{OpenApi, RefOr};
 
 /// Every domain's request constraints.
@@ -18,7 +20,9 @@ pub fn all() -> impl Iterator<Item = &'static FieldConstraint> {
         p2p_forum::REQUEST_CONSTRAINTS,
         p2p_usecases::REQUEST_CONSTRAINTS,
         p2p_messaging::REQUEST_CONSTRAINTS,
+        p2p_messaging::NOTIFICATION_CONSTRAINTS,
         p2p_moderation::REQUEST_CONSTRAINTS,
+        p2p_storage::REQUEST_CONSTRAINTS,
     ]
     .into_iter()
     .flatten()
@@ -43,10 +47,11 @@ pub fn state(document: &mut OpenApi) -> Vec<FieldConstraint> {
     unplaced
 }
 
-/// The schema of the property at `path` (`vendor_info.website`, `tags[]`).
+/// The schema of the property at `path` (`vendor_info.website`, `tags[]`;
+/// empty: the schema itself).
 fn field<'a>(schema: &'a mut RefOr<Schema>, path: &str) -> Option<&'a mut RefOr<Schema>> {
     let mut at = schema;
-    for step in path.split('.') {
+    for step in path.split('.').filter(|step| !step.is_empty()) {
         let (name, items) = match step.strip_suffix("[]") {
             Some(name) => (name, true),
             None => (step, false),
@@ -89,7 +94,7 @@ fn apply(schema: &mut RefOr<Schema>, constraint: Constraint) -> bool {
             },
         ) => {
             string.min_length = (min > 0).then_some(min);
-            string.max_length = Some(max);
+            string.max_length = (max < usize::MAX).then_some(max);
             string.pattern = Some(pattern());
             string.description = Some(match string.description.take() {
                 Some(own) if !own.is_empty() => format!("{own}\n\n{description}"),
@@ -100,6 +105,39 @@ fn apply(schema: &mut RefOr<Schema>, constraint: Constraint) -> bool {
         (RefOr::T(Schema::Array(array)), Constraint::Items { max, unique }) => {
             array.max_items = Some(max);
             array.unique_items = unique;
+            true
+        }
+        (RefOr::T(Schema::Object(map)), Constraint::Entries { max, name, value }) => {
+            let text = || Object::with_type(Type::String);
+            map.max_properties = Some(max);
+            map.property_names = Some(Box::new(name.constrain(text())));
+            map.additional_properties = Some(Box::new(AdditionalProperties::RefOr(RefOr::T(
+                value.constrain(text()),
+            ))));
+            true
+        }
+        (
+            RefOr::T(target @ Schema::Object(_)),
+            Constraint::Choice {
+                choices,
+                description,
+            },
+        ) => {
+            let Schema::Object(object) = std::mem::take(target) else {
+                return false;
+            };
+            let mut any_of = AnyOf::new();
+            any_of.items = choices().into_iter().map(RefOr::T).collect();
+            let mut all_of = AllOf::new();
+            all_of.description = Some(match &object.description {
+                Some(own) if !own.is_empty() => format!("{own}\n\n{description}"),
+                _ => description.to_owned(),
+            });
+            all_of.items = vec![
+                RefOr::T(Schema::Object(object)),
+                RefOr::T(Schema::AnyOf(any_of)),
+            ];
+            *target = Schema::AllOf(all_of);
             true
         }
         _ => false,

@@ -117,8 +117,8 @@ impl Passwords {
 /// Checks a new password; returns the field errors for `field`.
 ///
 /// Rules: 10–128 characters; at least one letter and at least one digit or
-/// symbol; not a single repeated character; not the email address or its
-/// local part.
+/// symbol (a character that is neither a letter nor whitespace); not the
+/// email address or its local part.
 pub fn check_policy(field: &str, password: &str, email: &str) -> Vec<FieldError> {
     let len = password.chars().count();
     if len < MIN_LENGTH {
@@ -141,18 +141,17 @@ pub fn check_policy(field: &str, password: &str, email: &str) -> Vec<FieldError>
             .with_limit(MAX_LENGTH),
         ];
     }
+    // A letter and a character that is neither a letter nor whitespace (a
+    // digit or a symbol): two different characters, so never one repeated.
     let has_letter = password.chars().any(char::is_alphabetic);
     let has_other = password
         .chars()
-        .any(|c| c.is_numeric() || (!c.is_alphabetic() && !c.is_whitespace()));
-    let mut chars = password.chars();
-    let first = chars.next();
-    let one_char = first.is_some_and(|f| chars.all(|c| c == f));
+        .any(|c| !c.is_alphabetic() && !c.is_whitespace());
     let lower = password.to_lowercase();
     let email = email.trim().to_lowercase();
     let local = email.split('@').next().unwrap_or_default();
     let is_email = !email.is_empty() && (lower == email || lower == local);
-    if !has_letter || !has_other || one_char {
+    if !has_letter || !has_other {
         return vec![FieldError::new(
             field,
             FieldCode::PasswordTooWeak,

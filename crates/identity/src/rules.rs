@@ -15,14 +15,19 @@ pub(crate) const PHONE_SIGNS: &str = " +-().";
 
 const EMAIL_MAX: usize = 254;
 const EMAIL: &str = "An email address: one `@`, a local part of 1–64 characters without whitespace, a domain of two or more labels of letters, digits and inner hyphens; surrounding whitespace is trimmed, letters are lower-cased.";
-const PASSWORD: &str = "10–128 characters with a letter and a digit or symbol, not only one repeated character, not the email address or its local part. (The pattern states a part of it: an ASCII letter and an ASCII digit or symbol; any letter and any digit or symbol count.)";
+const PASSWORD: &str = "10–128 characters with a letter (any alphabet) and a character that is neither a letter nor whitespace (a digit or a symbol), not the email address or its local part (which the pattern cannot state: it compares two fields).";
+
 const PHONE: &str = "At most 32 characters: digits, spaces and `+ - ( ) .` (surrounding whitespace is trimmed); empty removes it.";
 
-/// A password: an ASCII letter and an ASCII digit or symbol, in any order
-/// (a part of what the policy accepts, see `password::check_policy`).
+/// A password: a letter and a character that is neither a letter nor
+/// whitespace, in any order: exactly what `password::check_policy` takes
+/// (but for the email comparison).
 fn password_pattern() -> String {
-    let letter = "[A-Za-z]";
-    let other = r"[0-9!-/:-@\[-`{-~]";
+    let letters = patterns::letters();
+    let blank = patterns::blank();
+    let blank = blank.trim_start_matches('[').trim_end_matches(']');
+    let letter = format!("[{letters}]");
+    let other = format!("[^{letters}{blank}]");
     format!(r"{letter}[\s\S]*{other}|{other}[\s\S]*{letter}")
 }
 
@@ -95,3 +100,36 @@ pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
         PHONE,
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::password::check_policy;
+
+    /// The document's password pattern takes exactly what the policy takes
+    /// (length and the email comparison aside): every short mix of letters,
+    /// digits, symbols and whitespace of several scripts, padded with spaces
+    /// to the least length.
+    #[test]
+    fn the_password_pattern_is_the_policy() {
+        let pattern = regex::Regex::new(&super::password_pattern());
+        let Ok(pattern) = pattern else {
+            panic!("{pattern:?}");
+        };
+        let alphabet = ['a', 'ب', '1', '٣', '!', 'Ⅻ', '\u{3000}', '\t', '\u{0}', '𝐀'];
+        let mut last = vec![String::new()];
+        let mut checked = 0;
+        for _ in 0..3 {
+            last = last
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            for password in &last {
+                let padded = format!("{password:<10}");
+                let accepted = check_policy("password", &padded, "ann@acme.example").is_empty();
+                assert_eq!(pattern.is_match(&padded), accepted, "{padded:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000);
+    }
+}

@@ -25,7 +25,8 @@ pub use messages::{
     REQUEST_CONSTRAINTS, SendLimit, TOMBSTONE,
 };
 pub use notifications::{
-    DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, EmailRecipient, NOTIFICATION_KIND,
-    NotificationParts, Notifications, RecipientDirectory, Subjects, replies_title,
+    DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, EmailRecipient, NOTIFICATION_CONSTRAINTS,
+    NOTIFICATION_KIND, NotificationParts, Notifications, RecipientDirectory, Subjects,
+    replies_title,
 };
 pub use types::*;

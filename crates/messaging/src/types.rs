@@ -144,7 +144,7 @@ pub struct MarkReadResult {
 /// Email delivery per notification kind (`true`: included in email digests).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NotificationPreferences {
-    #[schema(value_type = Object)]
+    /// Kind → whether it is emailed; a change names only the kinds it changes.
     pub email: BTreeMap<NotificationKind, bool>,
 }
 

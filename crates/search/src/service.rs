@@ -58,22 +58,19 @@ impl SearchService for IndexSearch {
         params: SearchParams,
         page: PageRequest,
     ) -> Result<Page<SearchHit>, DomainError> {
-        let q = params.q.trim();
-        if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
+        // 1–200 characters as sent: what the document states for `q`.
+        let sent = params.q.chars().count();
+        if sent == 0 || sent > MAX_QUERY_CHARS {
             return Err(DomainError::invalid_field(
                 "q",
                 FieldCode::InvalidQuery,
                 format!("give 1 to {MAX_QUERY_CHARS} characters to search for"),
             ));
         }
-        let words = folded_words(q);
-        if words.is_empty() || words.len() > MAX_QUERY_WORDS {
-            return Err(DomainError::invalid_field(
-                "q",
-                FieldCode::InvalidQuery,
-                format!("give 1 to {MAX_QUERY_WORDS} words (letters or digits)"),
-            ));
-        }
+        // Its first ten distinct words are searched; a query without a word
+        // (only punctuation or spaces) matches nothing.
+        let mut words = folded_words(&params.q);
+        words.truncate(MAX_QUERY_WORDS);
         let kinds = match params.kind {
             Some(kind) if scope.kinds().contains(&kind) => vec![kind],
             Some(_) => {
@@ -85,16 +82,15 @@ impl SearchService for IndexSearch {
             }
             None => scope.kinds().to_vec(),
         };
-        if let (Some(from), Some(to)) = (params.from, params.to)
-            && from > to
-        {
-            return Err(DomainError::invalid_field(
-                "from",
-                FieldCode::InvalidRange,
-                "`from` must not be after `to`",
-            ));
-        }
         let after: Option<SearchPosition> = page.position()?;
+        // A period that ends before it starts holds nothing.
+        let empty_period = matches!((params.from, params.to), (Some(from), Some(to)) if from > to);
+        if words.is_empty() || empty_period {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
         // Each word with its typo corrections (folded words), as terms.
         let groups: Vec<Vec<String>> = self
             .index

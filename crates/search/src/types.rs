@@ -10,9 +10,12 @@ use uuid::Uuid;
 #[derive(Clone, Debug, Default, Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// Words that must all match (1–200 characters, at most 10 words). A
-    /// word of 5+ letters also matches indexed words one typo away.
+    /// Words that must all match: 1–200 characters. A word is a run of
+    /// letters and digits (at most 64); the first ten distinct words are
+    /// searched, and a query without one (only spaces or punctuation) matches
+    /// nothing. A word of 5+ letters also matches indexed words one typo away.
     #[serde(default)]
+    #[param(required = true, min_length = 1, max_length = 200)]
     pub q: String,
     /// Only this kind (within what the endpoint covers).
     #[serde(default)]
@@ -26,7 +29,7 @@ pub struct SearchParams {
     /// Only use cases of this industry (case-insensitive).
     #[serde(default)]
     pub industry: Option<String>,
-    /// Created at or after this time (RFC 3339).
+    /// Created at or after this time (RFC 3339); after `to`, nothing matches.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub from: Option<OffsetDateTime>,
     /// Created before this time (RFC 3339).

@@ -24,7 +24,7 @@ pub use disposition::content_disposition_attachment;
 pub use error::{SignatureProblem, StorageError};
 pub use files::{
     AVATAR_MAX_BYTES, DownloadLink, FileAttachment, FileManager, FileService, FileSweeper,
-    FilesConfig, OwnFile, PresignRequest, PresignedUpload, StoredAvatar,
+    FilesConfig, OwnFile, PresignRequest, PresignedUpload, REQUEST_CONSTRAINTS, StoredAvatar,
 };
 pub use grant::{DownloadGrant, UploadGrant};
 pub use key::{MAX_KEY_LEN, MAX_SEGMENT_LEN, ObjectKey};

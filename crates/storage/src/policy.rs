@@ -197,6 +197,28 @@ impl UploadPolicy {
         }
     }
 
+    /// Per accepted kind, the declared types naming it and its size limit:
+    /// what [`UploadPolicy::check_declared`] accepts (types in lower case,
+    /// without parameters).
+    pub fn declarable(&self) -> Vec<(Vec<&'static str>, u64)> {
+        [
+            FileKind::Image,
+            FileKind::Pdf,
+            FileKind::Office,
+            FileKind::Video,
+        ]
+        .into_iter()
+        .filter_map(|kind| {
+            let names = KNOWN_TYPES
+                .iter()
+                .filter(|t| t.kind == kind)
+                .flat_map(|t| t.names.iter().copied())
+                .collect();
+            Some((names, self.limit_for(kind)?))
+        })
+        .collect()
+    }
+
     /// The size limit of `kind`, or `None` when the kind is refused.
     pub fn limit_for(&self, kind: FileKind) -> Option<u64> {
         match kind {

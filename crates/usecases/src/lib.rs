@@ -29,4 +29,4 @@ pub use store::mongo::MongoUseCaseStore;
 pub use store::sql::SqlUseCaseStore;
 pub use store::{DAY_MICROS, ListQuery, Position, UseCaseStore};
 pub use types::*;
-pub use validate::REQUEST_CONSTRAINTS;
+pub use validate::{CAPTION, REQUEST_CONSTRAINTS};

@@ -49,7 +49,32 @@ pub struct VendorInfo {
 #[serde(deny_unknown_fields)]
 pub struct Location {
     pub city: String,
+    #[schema(schema_with = coordinates_schema)]
     pub coordinates: Option<[f64; 2]>,
+}
+
+/// `[latitude, longitude]`: -90–90 and -180–180 degrees, or null.
+fn coordinates_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, ObjectBuilder, Type};
+    let degrees = |limit: f64| -> utoipa::openapi::schema::Schema {
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .minimum(Some(-limit))
+            .maximum(Some(limit))
+            .build()
+            .into()
+    };
+    ArrayBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::Array,
+            Type::Null,
+        ]))
+        .prefix_items([degrees(90.0), degrees(180.0)])
+        .items(ArrayItems::False)
+        .min_items(Some(2))
+        .max_items(Some(2))
+        .description(Some("`[latitude, longitude]` in degrees"))
+        .build()
 }
 
 /// `image` or `video`.

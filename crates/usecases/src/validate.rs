@@ -16,7 +16,8 @@ const TERM: TextRule = TextRule::line(1, 50);
 const TEXT: TextRule = TextRule::markdown(1, 20_000);
 /// Optional short texts: outcomes, vendor details (empty or blank: none).
 const SHORT: TextRule = TextRule::line(0, 200);
-const CAPTION: TextRule = TextRule::line(0, 300);
+/// A media caption (in a body, or the query of a media upload).
+pub const CAPTION: TextRule = TextRule::line(0, 300);
 
 /// The rules above, as the OpenAPI document states them.
 pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
@@ -41,6 +42,7 @@ pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
     FieldConstraint::text("Outcomes", "cost_savings", SHORT),
     FieldConstraint::text("Outcomes", "efficiency_gain", SHORT),
     FieldConstraint::text("Outcomes", "roi_timeline", SHORT),
+    FieldConstraint::entries("Outcomes", "extra", LIST_MAX, (TERM, SHORT)),
     FieldConstraint::text("VendorInfo", "name", SHORT),
     FieldConstraint::text("VendorInfo", "contact", SHORT),
     FieldConstraint::text("VendorInfo", "website", SHORT),

@@ -4,6 +4,7 @@
 
 use super::ApiError;
 use super::allowed_methods::AllowedMethods;
+use super::strict_json::Strict;
 use actix_web::dev::Payload;
 use actix_web::error::{PathError, PayloadError, QueryPayloadError};
 use actix_web::http::header;
@@ -56,31 +57,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
-/// Deserializes JSON, naming the failing field.
+/// Deserializes JSON, naming the failing field. A struct (at any depth) must
+/// be a JSON object, as the document's schemas say (see [`Strict`]).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                ApiError::new(
-                    ErrorKind::BadRequest,
-                    Code::MalformedJson,
-                    format!("the body is not valid JSON: {inner}"),
-                )
-            }
-            _ => field_error(&path, &inner.to_string()),
-        }
-    })?;
-    de.end().map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::new(
             ErrorKind::BadRequest,
             Code::MalformedJson,
             format!("the body is not valid JSON: {e}"),
         )
     })?;
-    Ok(value)
+    serde_path_to_error::deserialize(Strict(value)).map_err(|e| {
+        let path = e.path().to_string();
+        field_error(&path, &e.into_inner().to_string())
+    })
 }
 
 /// A 422 for a field that failed to deserialize. Serde's message names the
@@ -244,6 +234,8 @@ mod tests {
         assert_eq!(e.as_ref().map(|e| e.code()), Some(Code::MalformedJson));
         let e = parse_json::<Body>(br#"{"email": "a", "age": 1} trailing"#).err();
         assert_eq!(e.as_ref().map(|e| e.code()), Some(Code::MalformedJson));
+        let e = parse_json::<Body>(br#"["a", 1, null]"#).err();
+        assert_eq!(e.as_ref().map(|e| e.code()), Some(Code::ValidationFailed));
     }
 
     #[derive(Debug, Deserialize)]

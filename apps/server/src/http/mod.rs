@@ -15,6 +15,7 @@ pub mod observe;
 pub mod proxies;
 pub mod request_id;
 pub mod security_headers;
+pub mod strict_json;
 pub mod upload;
 pub mod websocket;
 

@@ -92,6 +92,7 @@ pub async fn login(
 #[utoipa::path(tag = "auth", request_body(content = Option<RefreshRequest>), responses(
     (status = 200, body = TokenPair),
     (status = 401, body = Problem, description = "`invalid_refresh_token`, `refresh_token_reused`"),
+    (status = 403, body = Problem, description = "`csrf_failed`: without a body, the refresh cookie is read only with its `x-csrf-token` header"),
 ))]
 #[post("/auth/refresh")]
 pub async fn refresh(

@@ -15,7 +15,7 @@ use uuid::Uuid;
 /// Replaces the caller's avatar: an image (PNG, JPEG, GIF or WebP) of at most
 /// 5 MiB in the multipart field `file`.
 #[utoipa::path(operation_id = "upload_avatar", tag = "users", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "field `file`: the image"),
+    request_body(content_type = "multipart/form-data", content = crate::http::upload::UploadForm),
     responses(
         (status = 200, body = UserProfile),
         (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),

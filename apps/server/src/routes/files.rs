@@ -2,7 +2,7 @@
 //! for whoever may see the content the file belongs to.
 
 use crate::http::error::Problem;
-use crate::http::upload::with_multipart_file;
+use crate::http::upload::{UploadForm, with_multipart_file};
 use crate::http::{ApiError, ApiJson, Authenticated};
 use crate::state::AppState;
 use actix_multipart::Multipart;
@@ -16,7 +16,7 @@ use p2p_storage::{PresignRequest, PresignedUpload};
 /// videos, within each kind's size limit. The file stays visible to its
 /// uploader only, and is deleted after a day, unless attached to content.
 #[utoipa::path(operation_id = "upload_file", tag = "files", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "field `file`: the file"),
+    request_body(content_type = "multipart/form-data", content = UploadForm),
     responses(
         (status = 201, body = FileInfo),
         (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),

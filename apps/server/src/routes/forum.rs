@@ -41,7 +41,8 @@ pub async fn list_topics(
 
 /// Opens a topic with its first post (Markdown).
 #[utoipa::path(tag = "forums", security(("bearer" = [])), request_body = NewTopic,
-    responses((status = 201, body = TopicWithFirstPost), (status = 422, body = Problem)))]
+    responses((status = 201, body = TopicWithFirstPost), (status = 422, body = Problem),
+        (status = 404, body = Problem, description = "`not_found`: an attachment names no file the caller may attach (each one named in `errors`, `unknown_file`)")))]
 #[post("/forums/topics")]
 pub async fn create_topic(
     state: web::Data<AppState>,

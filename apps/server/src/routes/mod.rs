@@ -128,6 +128,8 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     // A constraint or a link that names nothing fails their tests.
     crate::openapi_rules::state(&mut document);
     crate::openapi_links::add(&mut document);
+    search::state_kinds(&mut document);
+    usecases::state_caption(&mut document);
     document
 }
 

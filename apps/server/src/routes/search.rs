@@ -73,3 +73,32 @@ pub async fn search_use_cases(
 ) -> Result<web::Json<Page<SearchHit>>, ApiError> {
     run(&state, &auth, SearchScope::UseCases, params.0, &page.0).await
 }
+
+/// Each search operation's `kind` parameter lists only the kinds that
+/// operation searches (another kind is refused with 422).
+pub fn state_kinds(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let scopes = [
+        ("search_all", SearchScope::All),
+        ("search_users", SearchScope::Users),
+        ("search_forums", SearchScope::Forums),
+        ("search_use_cases", SearchScope::UseCases),
+    ];
+    for (id, scope) in scopes {
+        let Some(operation) = crate::openapi_links::operation(document, id) else {
+            continue;
+        };
+        for parameter in operation.parameters.iter_mut().flatten() {
+            if let RefOr::T(parameter) = parameter
+                && parameter.name == "kind"
+            {
+                let kinds = scope.kinds().iter().map(|kind| kind.as_str());
+                let schema = ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(kinds));
+                parameter.schema = Some(RefOr::T(schema.build().into()));
+            }
+        }
+    }
+}

@@ -51,7 +51,8 @@ pub async fn list(
 
 /// Creates a draft in my organization (media: ids of files uploaded beforehand).
 #[utoipa::path(operation_id = "create_use_case", tag = "use-cases", security(("bearer" = [])), request_body = NewUseCase,
-    responses((status = 201, body = UseCaseView), (status = 422, body = Problem)))]
+    responses((status = 201, body = UseCaseView), (status = 422, body = Problem),
+        (status = 404, body = Problem, description = "`not_found`: a media entry names no file the caller may attach (each one named in `errors`, `unknown_file`)")))]
 #[post("/use-cases")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -150,7 +151,7 @@ pub async fn publish(
 /// Uploads an image or video (multipart field `file`) and appends it to the
 /// use case's media. Presigned uploads are attached through `media` in `PATCH`.
 #[utoipa::path(tag = "use-cases", security(("bearer" = [])), params(("id" = UseCaseId, Path, description = "the use case"), MediaQuery),
-    request_body(content_type = "multipart/form-data", description = "field `file`: the image or video"),
+    request_body(content_type = "multipart/form-data", content = crate::http::upload::UploadForm),
     responses((status = 200, body = UseCaseView), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem)))]
 #[post("/use-cases/{id}/media")]
@@ -183,4 +184,22 @@ pub async fn revisions(
     Ok(web::Json(
         usecases.revisions(&auth.0, id.into_inner()).await?,
     ))
+}
+
+/// The media upload's `caption` query parameter follows the caption rule
+/// (the one `media[].caption` follows in a body).
+pub fn state_caption(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{Object, Type};
+    let Some(operation) = crate::openapi_links::operation(document, "add_media") else {
+        return;
+    };
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if let RefOr::T(parameter) = parameter
+            && parameter.name == "caption"
+        {
+            let text = Object::with_type(Type::String);
+            parameter.schema = Some(RefOr::T(p2p_usecases::CAPTION.constrain(text)));
+        }
+    }
 }

@@ -52,11 +52,11 @@ impl Forum {
                     .await?
                     .filter(|p| p.topic_id == topic_id)
                     .ok_or_else(|| {
-                        DomainError::invalid_field(
+                        DomainError::not_found("parent post").with_fields(vec![FieldError::new(
                             "parent_id",
                             FieldCode::InvalidParent,
                             "the parent post is not in this topic",
-                        )
+                        )])
                     })?;
                 if parent.depth >= MAX_DEPTH {
                     return Err(DomainError::validation(vec![

@@ -2,7 +2,7 @@
 
 use crate::support::{Env, code, drain, fields};
 use p2p_forum::{NewPost, PostPatch, PostView, TOMBSTONE};
-use p2p_kernel::PageRequest;
+use p2p_kernel::{ErrorCode, PageRequest};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
 use std::sync::atomic::Ordering;
 
@@ -75,22 +75,24 @@ pub async fn replies_stay_in_their_topic(env: Env) {
         parent_id: Some(parent),
         attachments: None,
     };
-    assert_eq!(
-        fields(
-            env.forum
-                .create_post(&ann, t2.topic.id, post(t1.first_post.id))
-                .await
-        ),
-        vec![("parent_id".into(), "invalid_parent".into())]
-    );
-    assert_eq!(
-        fields(
-            env.forum
-                .create_post(&ann, t2.topic.id, post(PostId::new()))
-                .await
-        ),
-        vec![("parent_id".into(), "invalid_parent".into())]
-    );
+    // A parent that is not in this topic names nothing here: 404, naming the field.
+    for parent in [t1.first_post.id, PostId::new()] {
+        let err = env
+            .forum
+            .create_post(&ann, t2.topic.id, post(parent))
+            .await
+            .err();
+        let Some(err) = err else {
+            panic!("a reply to another topic's post was accepted");
+        };
+        assert_eq!(err.kind().status(), 404, "{err}");
+        let named: Vec<(String, &str)> = err
+            .field_errors()
+            .iter()
+            .map(|f| (f.field.clone(), f.code.as_str()))
+            .collect();
+        assert_eq!(named, vec![("parent_id".to_owned(), "invalid_parent")]);
+    }
     assert_eq!(
         code(
             env.forum

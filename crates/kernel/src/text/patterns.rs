@@ -6,6 +6,7 @@
 //! explicit classes, no lookaround.
 
 use super::UrlKind;
+use std::sync::OnceLock;
 
 /// Control characters (Unicode `Cc`, Rust's `char::is_control`).
 pub(crate) const CONTROLS: &str = r"\u0000-\u001F\u007F-\u009F";
@@ -30,10 +31,51 @@ pub fn blank() -> String {
     format!(r"[\t\n\u000B\u000C\r\u0085{SPACES}]")
 }
 
+/// The letters (`char::is_alphabetic`: Unicode `Alphabetic`) as the inside
+/// of a class: characters of the Basic Multilingual Plane as `\uXXXX`
+/// escapes, the others written out (one code point for every reader, ECMA-262
+/// with its `u` flag as JSON Schema validators use it).
+pub fn letters() -> &'static str {
+    static LETTERS: OnceLock<String> = OnceLock::new();
+    LETTERS.get_or_init(|| class_of(char::is_alphabetic))
+}
+
+/// The ranges of the characters `take` takes, as the inside of a class.
+fn class_of(take: fn(char) -> bool) -> String {
+    let mut ranges: Vec<(char, char)> = Vec::new();
+    for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+        if !take(c) {
+            continue;
+        }
+        match ranges.last_mut() {
+            Some((_, end)) if u32::from(*end) + 1 == u32::from(c) => *end = c,
+            _ => ranges.push((c, c)),
+        }
+    }
+    let one = |c: char| match u32::from(c) {
+        n if n <= 0xFFFF => format!(r"\u{n:04X}"),
+        _ => c.to_string(),
+    };
+    ranges
+        .into_iter()
+        .map(|(start, end)| match start == end {
+            true => one(start),
+            false => format!("{}-{}", one(start), one(end)),
+        })
+        .collect()
+}
+
 /// An email field: the address, with the whitespace trimming removes around it.
 pub fn email_field() -> String {
     let blank = blank();
     format!("^{blank}*{}{blank}*$", email())
+}
+
+/// A file name as a browser sends it (a path, the client's own): its last
+/// segment, after the last `/` or `\`, holds a character that is neither a
+/// control character nor whitespace. Not anchored at its start.
+pub fn file_name() -> String {
+    format!(r"[^/\\{CONTROLS}{SPACES}][^/\\]*$")
 }
 
 /// An absolute `http`/`https` URL with a named host, an optional port and a

@@ -201,12 +201,26 @@ pub enum Constraint {
     Text(TextRule),
     /// A list of at most `max` entries, each listed once when `unique`.
     Items { max: usize, unique: bool },
-    /// A string of `min`–`max` characters matching the pattern `pattern`
-    /// builds, with `description` (what the pattern means).
+    /// A string of `min`–`max` characters (`usize::MAX`: no most) matching
+    /// the pattern `pattern` builds, with `description` (what the pattern means).
     Pattern {
         min: usize,
         max: usize,
         pattern: fn() -> String,
+        description: &'static str,
+    },
+    /// A map (JSON object) of at most `max` entries, its names following
+    /// `name` and its values `value`.
+    Entries {
+        max: usize,
+        name: TextRule,
+        value: TextRule,
+    },
+    /// An object that must match at least one of the schemas `choices`
+    /// builds (`anyOf`), with `description` (what the choice means); the
+    /// field path is empty: the schema itself.
+    Choice {
+        choices: fn() -> Vec<Schema>,
         description: &'static str,
     },
 }
@@ -246,6 +260,36 @@ impl FieldConstraint {
                 min,
                 max,
                 pattern,
+                description,
+            },
+        }
+    }
+
+    /// A map of at most `max` entries, names and values following their rules.
+    pub const fn entries(
+        schema: &'static str,
+        field: &'static str,
+        max: usize,
+        (name, value): (TextRule, TextRule),
+    ) -> Self {
+        Self {
+            schema,
+            field,
+            constraint: Constraint::Entries { max, name, value },
+        }
+    }
+
+    /// The whole object `schema` matches one of `choices()` at least.
+    pub const fn choice(
+        schema: &'static str,
+        choices: fn() -> Vec<Schema>,
+        description: &'static str,
+    ) -> Self {
+        Self {
+            schema,
+            field: "",
+            constraint: Constraint::Choice {
+                choices,
                 description,
             },
         }

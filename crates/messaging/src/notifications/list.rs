@@ -9,13 +9,42 @@ use p2p_kernel::FieldError;
 use p2p_kernel::ids::{NotificationId, UserId};
 use p2p_kernel::persistence::{db_now, stored};
 use p2p_kernel::ports::NotificationKind;
+use p2p_kernel::text::FieldConstraint;
 use p2p_kernel::{Actor, DomainError, Locale, Page, PageRequest};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 use uuid::Uuid;
 
 /// The most ids one mark-read request takes.
 pub const MAX_MARK_IDS: usize = 100;
+
+/// The rules of the notification requests, as the OpenAPI document states
+/// them: a mark-read request gives one id or more, or `all: true`.
+pub const NOTIFICATION_CONSTRAINTS: &[FieldConstraint] = &[
+    FieldConstraint::max_items("MarkRead", "ids", MAX_MARK_IDS),
+    FieldConstraint::choice(
+        "MarkRead",
+        mark_read_choices,
+        "Give one id or more in `ids` (then `all` is not read), or `all: true` (with `ids` absent, null or empty).",
+    ),
+];
+
+/// `ids` with an entry, or `all` true.
+fn mark_read_choices() -> Vec<Schema> {
+    let some_ids = ObjectBuilder::new()
+        .property("ids", ArrayBuilder::new().min_items(Some(1)))
+        .required("ids");
+    let all = ObjectBuilder::new()
+        .property(
+            "all",
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .enum_values(Some([true])),
+        )
+        .required("all");
+    vec![some_ids.build().into(), all.build().into()]
+}
 
 impl Notifications {
     /// The caller's notifications, newest first (only unread ones with

@@ -11,6 +11,7 @@ mod withhold;
 
 pub use digest::{DigestConfig, DigestWorker, EmailRecipient};
 pub use group::{DEFAULT_GROUP_WINDOW, Subjects, replies_title};
+pub use list::NOTIFICATION_CONSTRAINTS;
 pub use replay::NOTIFICATION_KIND;
 
 use async_trait::async_trait;

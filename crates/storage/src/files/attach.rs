@@ -126,7 +126,13 @@ impl Files for FileManager {
             }
         }
         if !errors.is_empty() {
-            return Err(DomainError::validation(errors));
+            // Ids that name no file the caller may attach: 404, each named;
+            // any other refusal (listed twice, attached elsewhere…): 422.
+            let unknown = errors.iter().all(|e| e.code == FieldCode::UnknownFile);
+            return Err(match unknown {
+                true => DomainError::not_found("file").with_fields(errors),
+                false => DomainError::validation(errors),
+            });
         }
         let now = db_now();
         let mut attached = Vec::with_capacity(ready.len());

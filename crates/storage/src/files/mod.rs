@@ -36,7 +36,7 @@ pub use api::FileService;
 pub use avatar::{AVATAR_MAX_BYTES, StoredAvatar};
 pub use download::DownloadLink;
 pub use mine::{FileAttachment, OwnFile};
-pub use presign::{PresignRequest, PresignedUpload};
+pub use presign::{PresignRequest, PresignedUpload, REQUEST_CONSTRAINTS};
 pub use sweep::FileSweeper;
 
 /// Settings of the files service.
@@ -177,5 +177,34 @@ mod tests {
             Some("_svg onload=alert(1)_.png")
         );
         assert_eq!(clean_filename(&"x".repeat(400)).map(|s| s.len()), Some(255));
+    }
+
+    /// The document's pattern for a presigned file name takes exactly the
+    /// names that keep something once cleaned.
+    #[test]
+    fn the_file_name_pattern_is_what_cleaning_keeps() {
+        let pattern = regex::Regex::new(&p2p_kernel::text::patterns::file_name());
+        let Ok(pattern) = pattern else {
+            panic!("{pattern:?}");
+        };
+        let alphabet = [
+            'a', ' ', '/', '\\', '\n', '\u{0}', '\u{85}', '\u{3000}', '<',
+        ];
+        let mut names = vec![String::new()];
+        let mut last = names.clone();
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|name| alphabet.iter().map(move |c| format!("{name}{c}")))
+                .collect();
+            names.extend(last.iter().cloned());
+        }
+        for name in &names {
+            assert_eq!(
+                pattern.is_match(name),
+                clean_filename(name).is_some(),
+                "{name:?}"
+            );
+        }
     }
 }

@@ -13,17 +13,20 @@ use super::errors::storage_error;
 use super::{FileManager, clean_filename, storage_key, upload_key};
 use crate::body::{limit_body, peek_head};
 use crate::error::StorageError;
+use crate::policy::UploadPolicy;
 use crate::sniff::SNIFF_LEN;
 use p2p_kernel::Code;
 use p2p_kernel::FieldCode;
 use p2p_kernel::ids::FileId;
 use p2p_kernel::persistence::{db_error, db_now, db_time, stored};
+use p2p_kernel::text::{FieldConstraint, patterns};
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use uuid::Uuid;
 
 /// `POST /files/presign`.
@@ -32,7 +35,51 @@ pub struct PresignRequest {
     pub filename: String,
     pub content_type: String,
     /// Exact size of the file in bytes.
+    #[schema(minimum = 1)]
     pub size: u64,
+}
+
+/// The rules of the presign request, as the OpenAPI document states them.
+pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
+    FieldConstraint::pattern(
+        "PresignRequest",
+        "filename",
+        (1, usize::MAX),
+        patterns::file_name,
+        "The file's name, or its path on the client: the last segment (after the last `/` or `\\`) is kept, without control characters and surrounding whitespace, at most 255 characters; it must not be empty then.",
+    ),
+    FieldConstraint::choice(
+        "PresignRequest",
+        declarable_files,
+        "`content_type` is one of the accepted types, and `size` within its kind's limit (images 10 MiB, PDF and office documents 25 MiB, videos 200 MiB); another type is refused with 415, a larger size with 413.",
+    ),
+];
+
+/// One choice per accepted kind of file: its types, its largest size.
+fn declarable_files() -> Vec<Schema> {
+    UploadPolicy::default()
+        .declarable()
+        .into_iter()
+        .map(|(types, limit)| {
+            ObjectBuilder::new()
+                .property(
+                    "content_type",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some(types)),
+                )
+                .required("content_type")
+                .property(
+                    "size",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .maximum(Some(limit)),
+                )
+                .required("size")
+                .build()
+                .into()
+        })
+        .collect()
 }
 
 /// Where and how to upload the bytes.

@@ -139,7 +139,8 @@ impl UseCases {
     }
 }
 
-/// `files[i]` field errors of the files port become `media[i].file_id`.
+/// `files[i]` field errors of the files port become `media[i].file_id`
+/// (the error keeps its kind: 404 for unknown files, 422 otherwise).
 fn rename_fields(e: DomainError, prefix: &str) -> DomainError {
     // Field errors are only inspectable through ErrorCode.
     use p2p_kernel::ErrorCode;
@@ -157,5 +158,5 @@ fn rename_fields(e: DomainError, prefix: &str) -> DomainError {
             FieldError { field, ..f.clone() }
         })
         .collect();
-    DomainError::validation(fields)
+    e.with_fields(fields)
 }
