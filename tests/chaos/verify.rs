@@ -6,6 +6,7 @@
 use crate::sockets::Subscriber;
 use crate::traffic::Traffic;
 use serde_json::Value;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -57,12 +58,14 @@ pub async fn check(
     let mut lost = 0;
     let mut conversations: HashMap<(usize, usize), HashSet<String>> = HashMap::new();
     for (from, to, id) in &messages {
-        if !conversations.contains_key(&(*from, *to)) {
-            let path = format!("/api/v1/messages/{}", traffic.user_ids[*from]);
-            let ids = all_pages(traffic, &path, *to).await;
-            conversations.insert((*from, *to), ids);
-        }
-        if !conversations[&(*from, *to)].contains(id) {
+        let delivered = match conversations.entry((*from, *to)) {
+            Entry::Occupied(seen) => seen.into_mut(),
+            Entry::Vacant(slot) => {
+                let path = format!("/api/v1/messages/{}", traffic.user_ids[*from]);
+                slot.insert(all_pages(traffic, &path, *to).await)
+            }
+        };
+        if !delivered.contains(id) {
             lost += 1;
         }
     }

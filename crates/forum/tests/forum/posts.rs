@@ -2,8 +2,8 @@
 
 use crate::support::{Env, code, drain, fields};
 use p2p_forum::{NewPost, PostPatch, PostView, TOMBSTONE};
-use p2p_kernel::{ErrorCode, PageRequest};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+use p2p_kernel::{ErrorCode, PageRequest};
 use std::sync::atomic::Ordering;
 
 async fn thread(env: &Env, topic: TopicId, limit: u32) -> Vec<PostView> {
