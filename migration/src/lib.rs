@@ -30,6 +30,8 @@ mod m20261209_000051_user_handle_key;
 mod m20261209_000060_event_outbox;
 mod m20261209_000061_notification_sources;
 mod m20261209_000070_search_terms_affixes;
+mod m20261209_000080_event_outbox_parked;
+mod m20261209_000081_notification_sources_age;
 mod tables;
 
 pub struct Migrator;
@@ -64,6 +66,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000050_notification_text::Migration),
             Box::new(m20261209_000051_user_handle_key::Migration),
             Box::new(m20261209_000070_search_terms_affixes::Migration),
+            Box::new(m20261209_000080_event_outbox_parked::Migration),
+            Box::new(m20261209_000081_notification_sources_age::Migration),
         ]
     }
 }

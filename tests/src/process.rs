@@ -1,5 +1,5 @@
 //! A server in its own process (the `p2p-server` binary), for what can only be
-//! measured from outside: resident memory, open descriptors.
+//! measured or done from outside: resident memory, open descriptors, signals.
 
 use p2p_server::config::{Config, env_key};
 use std::path::{Path, PathBuf};
@@ -120,6 +120,13 @@ impl ServerProcess {
             .status()
             .expect("kill -TERM");
         assert!(status.success(), "kill -TERM {} failed", self.pid());
+    }
+
+    /// Sends SIGKILL and reaps the process: it ends at once, whatever it was
+    /// doing, as in a crash or an out-of-memory kill.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill -9");
+        let _ = self.child.wait();
     }
 
     /// Waits up to `within` for the process to exit; its exit status.

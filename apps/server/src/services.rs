@@ -6,13 +6,13 @@ use crate::config::Settings;
 use crate::indexing::Discovery;
 use async_trait::async_trait;
 use p2p_forum::{
-    Forum, ForumFiles, ForumService, ForumStates, MongoPostStore, OutboxLink, POST_FILES,
-    POST_KIND, PostStore, PostTargets, SqlPostStore, TOPIC_KIND, TopicTargets,
+    Forum, ForumFiles, ForumService, ForumStates, MongoPostStore, POST_FILES, POST_KIND, PostStore,
+    PostTargets, SqlPostStore, TOPIC_KIND, TopicTargets,
 };
 use p2p_identity::{Identity, IdentityConfig, IdentityMemberDirectory, IdentityService, RateRule};
 use p2p_kernel::audit::SqlAuditTrail;
 use p2p_kernel::ids::{OrgId, TopicId, UserId};
-use p2p_kernel::outbox::events::OutboxHandler;
+use p2p_kernel::outbox::events::{OutboxHandler, OutboxLink, Retained};
 use p2p_kernel::ports::{
     AuditTrail, Clock, CurrentState, CurrentStates, EventBus, ModerationTargets, Notifier,
     PortError, SystemClock, TargetType,
@@ -20,9 +20,9 @@ use p2p_kernel::ports::{
 use p2p_kernel::text::{ImagePolicy, Markdown};
 use p2p_kernel::{Actor, DayCount, DomainError, PageRequest, Role};
 use p2p_messaging::{
-    DigestConfig, EmailRecipient, MESSAGE_FILES, MESSAGE_KIND, MessageFiles, MessageTargets,
-    Messaging, MessagingParts, MessagingService, NOTIFICATION_KIND, NotificationParts,
-    NotificationService, Notifications, RecipientDirectory, SendLimit, Subjects,
+    DigestConfig, EmailRecipient, MESSAGE_CREATED, MESSAGE_FILES, MESSAGE_KIND, MessageFiles,
+    MessageTargets, Messaging, MessagingParts, MessagingService, NOTIFICATION_KIND,
+    NotificationParts, NotificationService, Notifications, RecipientDirectory, SendLimit, Subjects,
 };
 use p2p_moderation::{
     ContentNotifications, Moderation, ModerationParts, ModerationService, ModeratorDirectory,
@@ -35,8 +35,8 @@ use p2p_orgs::{
 use p2p_realtime::ReplayStates;
 use p2p_storage::{FileManager, FileService, FilesConfig};
 use p2p_usecases::{
-    FacetCache, MongoUseCaseStore, SqlUseCaseStore, UseCaseParts, UseCaseService, UseCaseStore,
-    UseCaseTargets, UseCases,
+    FacetCache, MongoUseCaseStore, SqlUseCaseStore, USE_CASE_PUBLISHED, UseCaseParts,
+    UseCaseService, UseCaseStore, UseCaseTargets, UseCases,
 };
 use std::sync::Arc;
 use time::Date;
@@ -65,8 +65,12 @@ pub struct Services {
     pub moderation: Arc<dyn ModerationService>,
     /// Search, dashboards and the search indexer (`indexing`).
     pub discovery: Discovery,
-    /// What follows a new post (`p2p_forum::POST_CREATED` outbox events).
-    pub post_effects: Arc<dyn OutboxHandler>,
+    /// What follows new topics, posts and messages and a use case published
+    /// (the event outbox's handlers, by kind).
+    pub outbox_handlers: Vec<(&'static str, Arc<dyn OutboxHandler>)>,
+    /// What the event outbox purges with its parked events: the
+    /// notification sources.
+    pub outbox_retained: Arc<dyn Retained>,
 }
 
 /// What wakes the outbox workers after a commit: the mail outbox's and the
@@ -86,7 +90,13 @@ impl Services {
         let outbox_waker = wakers.mail;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let audit: Arc<dyn AuditTrail> = Arc::new(SqlAuditTrail::new(backends.db.clone()));
-        let hub = events.clone();
+        // New topics, posts and messages and use cases published go out
+        // through the hub at once; what follows them (the index among it)
+        // through the event outbox.
+        let outbox = OutboxLink {
+            wake: wakers.events,
+            fanout: events.clone(),
+        };
         // Every event also reaches the search indexer.
         let (bus, feed) = p2p_search::indexing_bus(events, settings.bounds.search_queue_capacity);
         let events: Arc<dyn EventBus> = Arc::new(bus);
@@ -167,12 +177,13 @@ impl Services {
                 window: std::time::Duration::from_secs(60),
             },
             markdown: markdown.clone(),
+            outbox: Some(outbox.clone()),
         });
         files.register_access(MESSAGE_FILES, Arc::new(MessageFiles(messaging.clone())));
         let usecases = use_case_service(
             backends,
             &files,
-            events.clone(),
+            (events.clone(), outbox.clone()),
             (notifier.clone(), audit.clone()),
             clock.clone(),
             markdown,
@@ -187,6 +198,7 @@ impl Services {
                 TargetType::Message,
                 Arc::new(MessageTargets(messaging.clone())),
             );
+        let usecases_outbox = usecases.clone();
         let usecases: Arc<dyn UseCaseService> = Arc::new(usecases);
         let member_directory = identity.member_directory();
         let moderation = Moderation::new(ModerationParts {
@@ -204,13 +216,11 @@ impl Services {
         let identity: Arc<dyn IdentityService> = Arc::new(identity);
         let discovery =
             Discovery::build(backends, &identity, &forum, &usecases, feed, clock.clone());
-        // New posts go out through the hub at once; what follows them (the
-        // index among it) through the event outbox.
-        forum_outbox.connect_event_outbox(OutboxLink {
-            wake: wakers.events,
-            fanout: hub,
-        });
-        let post_effects = forum_outbox.post_effects(Arc::new(discovery.indexer.clone()));
+        forum_outbox.connect_event_outbox(outbox);
+        let index: Arc<dyn EventBus> = Arc::new(discovery.indexer.clone());
+        let mut outbox_handlers = forum_outbox.outbox_handlers(index.clone());
+        outbox_handlers.push((MESSAGE_CREATED, messaging.outbox_handler()));
+        outbox_handlers.push((USE_CASE_PUBLISHED, usecases_outbox.outbox_handler(index)));
         let orgs = Organizations::new(
             backends.db.clone(),
             member_directory,
@@ -227,6 +237,7 @@ impl Services {
             forum,
             forum_states,
             notification_states: Arc::new(notifications.clone()),
+            outbox_retained: notifications.retained_sources(),
             message_states: Arc::new(messaging.clone()),
             files: Arc::new(files),
             messaging: Arc::new(messaging),
@@ -236,7 +247,7 @@ impl Services {
             audit,
             moderation: Arc::new(moderation),
             discovery,
-            post_effects,
+            outbox_handlers,
         })
     }
 }
@@ -261,7 +272,7 @@ impl Services {
 async fn use_case_service(
     backends: &Backends,
     files: &FileManager,
-    events: Arc<dyn EventBus>,
+    (events, outbox): (Arc<dyn EventBus>, OutboxLink),
     (notifier, audit): (Arc<dyn Notifier>, Arc<dyn AuditTrail>),
     clock: Arc<dyn Clock>,
     markdown: Markdown,
@@ -284,6 +295,7 @@ async fn use_case_service(
         audit: Some(audit),
         clock,
         markdown,
+        outbox: Some(outbox),
     });
     files.register_access(p2p_usecases::FILE_OWNER_KIND, usecases.file_access());
     Ok(usecases)

@@ -18,7 +18,6 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
-use p2p_forum::POST_CREATED;
 use p2p_kernel::outbox::events::{EventOutbox, EventOutboxConfig};
 use p2p_kernel::outbox::{OutboxConfig, OutboxWorker};
 use p2p_kernel::round_trips::RoundTrips;
@@ -99,19 +98,37 @@ impl Application {
             OutboxConfig::default(),
         );
         let hub = routes::ws::start_hub(&backends, &settings.bounds).await?;
-        let event_outbox = EventOutbox::new(backends.db.clone(), EventOutboxConfig::default());
+        let event_outbox_config = EventOutboxConfig {
+            retention: settings.event_outbox_retention,
+            ..EventOutboxConfig::default()
+        };
+        let event_outbox = EventOutbox::new(backends.db.clone(), event_outbox_config);
         let wakers = OutboxWakers {
             mail: outbox.waker(),
             events: event_outbox.waker(),
         };
         let services = Services::build(&settings, &backends, wakers, Arc::new(hub.clone())).await?;
-        let event_outbox = event_outbox.with_handler(POST_CREATED, services.post_effects.clone());
+        let event_outbox = services
+            .outbox_handlers
+            .iter()
+            .fold(event_outbox, |outbox, (kind, handler)| {
+                outbox.with_handler(kind, handler.clone())
+            })
+            .with_retained(services.outbox_retained.clone());
         let mut footprints = backends.footprints.clone();
         footprints.push(Arc::new(hub.clone()));
         footprints.push(Arc::new(services.discovery.indexer.clone()));
         let realtime = routes::ws::realtime(hub, &services, &settings.websocket);
         let mut workers = vec![RoundTrips::spawn_worker(outbox.run(shutdown_rx.clone()))];
         if settings.run_event_outbox {
+            if settings.database_backend == DatabaseBackend::Sqlite {
+                // One process per SQLite database (the data directory's
+                // lock): claims left are those of a process that died.
+                event_outbox
+                    .release_claims()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("event outbox: {e}"))?;
+            }
             workers.push(RoundTrips::spawn_worker(
                 event_outbox.run(shutdown_rx.clone()),
             ));

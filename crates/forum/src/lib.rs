@@ -33,8 +33,8 @@ pub use service::MAX_DEPTH;
 pub use service::posts::TOMBSTONE;
 pub use service::topics::FORUM_CHANNEL;
 pub use service::{
-    Forum, ForumFiles, ForumStates, OutboxLink, POST_CREATED, POST_FILES, POST_KIND, PostTargets,
-    TOPIC_KIND, TopicTargets,
+    Forum, ForumFiles, ForumStates, POST_CREATED, POST_FILES, POST_KIND, PostTargets,
+    TOPIC_CREATED, TOPIC_KIND, TopicTargets,
 };
 pub use store::mongo::MongoPostStore;
 pub use store::sql::SqlPostStore;

@@ -21,8 +21,8 @@ mod types;
 
 pub use api::{MessagingService, NotificationService};
 pub use messages::{
-    MESSAGE_FILES, MESSAGE_KIND, MessageFiles, MessageTargets, Messaging, MessagingParts,
-    REQUEST_CONSTRAINTS, SendLimit, TOMBSTONE,
+    MESSAGE_CREATED, MESSAGE_FILES, MESSAGE_KIND, MessageFiles, MessageTargets, Messaging,
+    MessagingParts, REQUEST_CONSTRAINTS, SendLimit, TOMBSTONE,
 };
 pub use notifications::{
     DEFAULT_GROUP_WINDOW, DigestConfig, DigestWorker, EmailRecipient, NOTIFICATION_CONSTRAINTS,

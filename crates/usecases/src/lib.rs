@@ -23,7 +23,9 @@ mod validate;
 
 pub use api::UseCaseService;
 pub use doc::{Keys, UseCaseDoc};
-pub use service::{EXPORT_BATCH, FILE_OWNER_KIND, UseCaseParts, UseCaseTargets, UseCases};
+pub use service::{
+    EXPORT_BATCH, FILE_OWNER_KIND, USE_CASE_PUBLISHED, UseCaseParts, UseCaseTargets, UseCases,
+};
 pub use store::cached::{FACET_TTL, FacetCache};
 pub use store::mongo::MongoUseCaseStore;
 pub use store::sql::SqlUseCaseStore;

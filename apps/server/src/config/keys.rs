@@ -32,8 +32,13 @@ pub struct Config {
     pub refresh_token_ttl_secs: u64,
     pub run_migrations: bool,
     /// Whether this instance works through the event outbox (what follows a
-    /// new post); instances sharing a database share the work.
+    /// new topic, post or message or a use case published); instances
+    /// sharing a database share the work.
     pub run_event_outbox: bool,
+    /// How long the event outbox keeps parked events (given up on) and
+    /// notification sources (what makes a redelivered event notify nobody
+    /// twice): at least an hour, longer than an event can be retried.
+    pub event_outbox_retention_secs: u64,
     pub max_body_bytes: usize,
     /// Default: pretty in development, JSON in production.
     pub log_format: Option<LogFormat>,
@@ -184,6 +189,7 @@ impl Default for Config {
             refresh_token_ttl_secs: 30 * 86_400,
             run_migrations: true,
             run_event_outbox: true,
+            event_outbox_retention_secs: 7 * 86_400,
             max_body_bytes: 1024 * 1024,
             log_format: None,
             shutdown_timeout_secs: 30,

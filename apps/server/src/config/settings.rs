@@ -80,6 +80,8 @@ pub struct Settings {
     pub refresh_token_ttl: Duration,
     pub run_migrations: bool,
     pub run_event_outbox: bool,
+    /// See [`Config::event_outbox_retention_secs`].
+    pub event_outbox_retention: Duration,
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
     pub shutdown_timeout: Duration,
@@ -249,6 +251,13 @@ impl Settings {
         {
             return Err(ConfigError::new("mail_from", "not a valid email address"));
         }
+        let retention = config.event_outbox_retention_secs;
+        if !(3600..=366 * 86_400).contains(&retention) {
+            return Err(ConfigError::new(
+                "event_outbox_retention_secs",
+                "must be between 3600 and 31622400",
+            ));
+        }
         let notification_digest_secs = config.notification_digest_secs;
         if !(1..=86_400).contains(&notification_digest_secs) {
             return Err(ConfigError::new(
@@ -275,6 +284,7 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(refresh_ttl),
             run_migrations: config.run_migrations,
             run_event_outbox: config.run_event_outbox,
+            event_outbox_retention: Duration::from_secs(retention),
             max_body_bytes: config.max_body_bytes,
             log_format,
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout_secs),

@@ -73,6 +73,10 @@ fn describe() {
         "backend_errors_total",
         "Failed calls to a backend (database, mongodb, redis, s3, smtp, mail)"
     );
+    metrics::describe_counter!(
+        "event_outbox_parked_total",
+        "Outbox events given up on after their last attempt (dead letters), by kind"
+    );
 }
 
 /// The gauges of bounded in-memory structures (see `upkeep`), refreshed every few seconds.

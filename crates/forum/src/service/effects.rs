@@ -1,28 +1,30 @@
-//! What follows a new post, through the event outbox
-//! (`p2p_kernel::outbox::events`): the reply is committed with a
+//! What follows a new topic or post, through the event outbox
+//! (`p2p_kernel::outbox::events`): a reply is committed with a
 //! `post.created` outbox event (and the topic's counts raised by one, so its
-//! author reads them at once); the worker then recounts the topic exactly,
-//! notifies (reply, mention: once per recipient, however often the event is
-//! handled) and feeds the search index, which also feeds the dashboard's
-//! activity and trending. Without an outbox (a forum built without
-//! [`Forum::connect_event_outbox`]: crate tests, tools) the same work runs right
-//! after the commit.
+//! author reads them at once), a new topic with its first post and a
+//! `topic.created` event; both go out through the hub at once. The worker
+//! then recounts the topic exactly (a reply), notifies (reply, mention: once
+//! per recipient, however often the event is handled) and feeds the search
+//! index, which also feeds the dashboard's activity and trending. Without an
+//! outbox (a forum built without [`Forum::connect_event_outbox`]: crate
+//! tests, tools) the same work runs right after the commit.
 
-use super::{Forum, TopicRefs, topic_channel};
+use super::topics::FORUM_CHANNEL;
+use super::{Forum, TopicRefs, topic_channel, topic_view};
 use crate::topic_store::TopicRecord;
 use async_trait::async_trait;
 use p2p_kernel::ids::{PostId, TopicId};
-use p2p_kernel::outbox::events::{Handled, OutboxEvent, OutboxHandler};
-use p2p_kernel::persistence::db_now;
+use p2p_kernel::outbox::events::{Handled, OutboxEvent, OutboxHandler, OutboxLink};
 use p2p_kernel::ports::EventBus;
 use p2p_kernel::{DomainError, ErrorKind, Event};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// The outbox event of a new post.
 pub const POST_CREATED: &str = "post.created";
+/// The outbox event of a new topic (with its first post).
+pub const TOPIC_CREATED: &str = "topic.created";
 
 /// How long a recorded post may stay invisible before it counts as never
 /// written: with MongoDB the post is inserted after the commit of its event,
@@ -38,33 +40,35 @@ pub(crate) struct PostCreated {
     pub topic_id: TopicId,
 }
 
-/// Where the forum's outbox events lead: the worker to wake after a commit,
-/// and the realtime fan-out (the hub alone: the event goes out at once; the
-/// search index is fed by the worker, see [`Forum::post_effects`]).
-#[derive(Clone)]
-pub struct OutboxLink {
-    pub wake: Arc<Notify>,
-    pub fanout: Arc<dyn EventBus>,
+/// The payload of [`TOPIC_CREATED`].
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub(crate) struct TopicCreated {
+    pub topic_id: TopicId,
 }
 
 impl Forum {
-    /// Records the effects of new posts in the event outbox (register
-    /// [`Forum::post_effects`] for [`POST_CREATED`] with its worker). Call
-    /// once, at startup.
+    /// Records the effects of new topics and posts in the event outbox
+    /// (register [`Forum::outbox_handlers`] with its worker). Call once, at
+    /// startup.
     pub fn connect_event_outbox(&self, link: OutboxLink) {
         if self.inner.outbox.set(link).is_err() {
             tracing::warn!("the forum's event outbox was already set");
         }
     }
 
-    /// The handler of [`POST_CREATED`] events; `index` applies an event to
-    /// the search index before returning (the indexer itself), so that the
-    /// event leaves the outbox only once indexed.
-    pub fn post_effects(&self, index: Arc<dyn EventBus>) -> Arc<dyn OutboxHandler> {
-        Arc::new(PostEffects {
+    /// The handlers of the forum's outbox events ([`POST_CREATED`],
+    /// [`TOPIC_CREATED`]), by kind; `index` applies an event to the search
+    /// index before returning (the indexer itself), so that an event leaves
+    /// the outbox only once indexed.
+    pub fn outbox_handlers(
+        &self,
+        index: Arc<dyn EventBus>,
+    ) -> Vec<(&'static str, Arc<dyn OutboxHandler>)> {
+        let effects = Arc::new(Effects {
             forum: self.clone(),
             index,
-        })
+        });
+        vec![(POST_CREATED, effects.clone()), (TOPIC_CREATED, effects)]
     }
 
     pub(super) fn outbox(&self) -> Option<&OutboxLink> {
@@ -104,6 +108,36 @@ impl Forum {
         Ok(Handled::Done)
     }
 
+    /// Applies the effects of a new topic: its first post's mentions are
+    /// notified, the topic and the post indexed through `index`, when given.
+    pub(super) async fn topic_created(
+        &self,
+        created: TopicCreated,
+        index: Option<&dyn EventBus>,
+    ) -> Result<Handled, DomainError> {
+        let Some(row) = self.topics().get(created.topic_id).await? else {
+            return Ok(Handled::Done);
+        };
+        let Some(post) = self.posts().get(row.first_post_id).await? else {
+            return Ok(Handled::Done);
+        };
+        let users = self.summaries([row.author_id]).await;
+        let view = self.post_view(post, &users, false, TopicRefs::of(&row));
+        self.notify_post(row.author_id, &row, &view).await?;
+        if let Some(index) = index {
+            let topic = topic_view(&row, &users);
+            let data = serde_json::to_value(&topic).map_err(DomainError::internal)?;
+            let mut event = Event::new(FORUM_CHANNEL, TOPIC_CREATED, data);
+            event.occurred_at = row.created_at;
+            index.publish(event).await;
+            let data = serde_json::to_value(&view).map_err(DomainError::internal)?;
+            let mut event = Event::new(topic_channel(row.id), POST_CREATED, data);
+            event.occurred_at = view.created_at;
+            index.publish(event).await;
+        }
+        Ok(Handled::Done)
+    }
+
     /// Recounts a topic's posts, votes and participants under its lock;
     /// `None` when the topic is gone.
     pub(super) async fn recount(&self, topic: TopicId) -> Result<Option<TopicRecord>, DomainError> {
@@ -119,20 +153,22 @@ impl Forum {
     }
 }
 
-/// [`POST_CREATED`] events, handed over by the outbox worker.
-struct PostEffects {
+/// The forum's outbox events, handed over by the outbox worker.
+struct Effects {
     forum: Forum,
     index: Arc<dyn EventBus>,
 }
 
 #[async_trait]
-impl OutboxHandler for PostEffects {
+impl OutboxHandler for Effects {
     async fn handle(&self, event: &OutboxEvent) -> Result<Handled, DomainError> {
-        let created: PostCreated = serde_json::from_value(event.payload.clone())
-            .map_err(|e| DomainError::corrupt("post.created outbox event", e))?;
-        let age = Duration::try_from(db_now() - event.created_at).unwrap_or_default();
-        self.forum
-            .post_created(created, age, Some(self.index.as_ref()))
-            .await
+        let index = Some(self.index.as_ref());
+        match event.kind.as_str() {
+            TOPIC_CREATED => self.forum.topic_created(event.payload_as()?, index).await,
+            _ => {
+                let created = event.payload_as()?;
+                self.forum.post_created(created, event.age(), index).await
+            }
+        }
     }
 }

@@ -20,10 +20,11 @@ use crate::timefmt::STORED;
 use crate::topic_store::{SqlTopicStore, TopicRecord, TopicStore, TopicWrite};
 use crate::trending;
 use crate::types::{PostView, TopicView};
-pub use effects::{OutboxLink, POST_CREATED};
+pub use effects::{POST_CREATED, TOPIC_CREATED};
 pub use files::{ForumFiles, POST_FILES};
 pub use hide::{PostTargets, TopicTargets};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+use p2p_kernel::outbox::events::OutboxLink;
 use p2p_kernel::ports::{
     AuditTrail, Clock, EventBus, Files, Notifier, UserDirectory, UserSummary, handle_key,
     summaries_by_id,

@@ -1,5 +1,6 @@
 //! Topics: list, create, read, edit, delete, pin, lock.
 
+use super::effects::{POST_CREATED, TOPIC_CREATED, TopicCreated};
 use super::hide::{post_visible, topic_visible};
 use super::posts::{Placement, new_record};
 use super::{Forum, TopicRefs, require_author_or_admin, topic_channel, topic_view};
@@ -12,6 +13,7 @@ use crate::types::{
 use crate::validate::{self, category_key, normalize_tag, query_words};
 use p2p_kernel::day_count::day_key;
 use p2p_kernel::ids::{PostId, TopicId};
+use p2p_kernel::outbox::events::NewEvent;
 use p2p_kernel::ports::{AuditAction, HiddenFilter};
 use p2p_kernel::{Actor, DomainError, Page, PageRequest};
 use serde_json::json;
@@ -113,28 +115,49 @@ impl Forum {
             created_at: now,
             updated_at: now,
         };
-        // The post first: the topic becomes visible (in one commit) only once
-        // its first post exists.
-        if let Err(e) = self.posts().insert(&record).await {
-            self.release_post_files(post_id).await;
-            return Err(e);
-        }
-        if let Err(e) = self.topics().insert(&row).await {
+        let outbox = self.outbox().cloned();
+        let event = match outbox {
+            Some(_) => Some(NewEvent::new(
+                topic_channel(topic_id),
+                TOPIC_CREATED,
+                &TopicCreated { topic_id },
+            )?),
+            None => None,
+        };
+        let stored = self
+            .topics()
+            .create(&row, self.posts(), &record, event.as_ref())
+            .await;
+        if let Err(e) = stored {
             if let Err(cleanup) = self.posts().delete_topic(topic_id).await {
                 tracing::warn!(error = %cleanup, %topic_id, "orphan first post left behind");
             }
             self.release_post_files(post_id).await;
             return Err(e);
         }
+        if let Some(link) = &outbox {
+            link.wake.notify_one();
+        }
         let users = self.summaries([actor.user_id]).await;
         let topic = topic_view(&row, &users);
         let first_post = self.post_view(record, &users, false, TopicRefs::of(&row));
-        self.publish(FORUM_CHANNEL.to_owned(), "topic.created", &topic)
-            .await;
-        self.publish(topic_channel(topic_id), "post.created", &first_post)
-            .await;
-        if let Err(e) = self.notify_post(actor.user_id, &row, &first_post).await {
-            tracing::warn!(error = %e, "notifications of a new topic not created");
+        match &outbox {
+            Some(link) => {
+                let hub = link.fanout.as_ref();
+                self.publish_on(hub, FORUM_CHANNEL.to_owned(), TOPIC_CREATED, &topic)
+                    .await;
+                self.publish_on(hub, topic_channel(topic_id), POST_CREATED, &first_post)
+                    .await;
+            }
+            None => {
+                self.publish(FORUM_CHANNEL.to_owned(), TOPIC_CREATED, &topic)
+                    .await;
+                self.publish(topic_channel(topic_id), POST_CREATED, &first_post)
+                    .await;
+                if let Err(e) = self.notify_post(actor.user_id, &row, &first_post).await {
+                    tracing::warn!(error = %e, "notifications of a new topic not created");
+                }
+            }
         }
         Ok(TopicWithFirstPost { topic, first_post })
     }

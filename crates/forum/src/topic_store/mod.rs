@@ -11,6 +11,7 @@ use crate::types::TopicSort;
 use async_trait::async_trait;
 pub(crate) use list::TopicCursor;
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+use p2p_kernel::outbox::events::NewEvent;
 use p2p_kernel::ports::HiddenFilter;
 use p2p_kernel::{DayCount, DomainError};
 pub(crate) use sql::SqlTopicStore;
@@ -73,8 +74,18 @@ pub(crate) trait TopicStore: Send + Sync + 'static {
 
     async fn exists(&self, id: TopicId) -> Result<bool, DomainError>;
 
-    /// Stores a new topic with its tags (in one commit).
-    async fn insert(&self, topic: &TopicRecord) -> Result<(), DomainError>;
+    /// Stores a new topic with its tags and its first post, and records
+    /// `event` (`p2p_kernel::outbox::events`) with them: one commit when
+    /// `posts` keeps posts in the topics' database; otherwise the post is
+    /// stored before the topic commits (a topic is never visible without its
+    /// first post; after a failure the caller deletes what may be left).
+    async fn create(
+        &self,
+        topic: &TopicRecord,
+        posts: &dyn PostStore,
+        first: &PostRecord,
+        event: Option<&NewEvent>,
+    ) -> Result<(), DomainError>;
 
     /// Up to `limit` topics matching `query` in its sort order (pinned
     /// first), strictly after `cursor` (`invalid_cursor` for a cursor of

@@ -6,6 +6,7 @@ use crate::store::{PostRecord, PostStore};
 use crate::timefmt::STORED;
 use async_trait::async_trait;
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
+use p2p_kernel::outbox::events::NewEvent;
 use p2p_kernel::persistence::{begin_write, db_error, stored};
 use p2p_kernel::{DayCount, DomainError};
 use sea_orm::sea_query::Expr;
@@ -110,6 +111,14 @@ async fn write_tags(
     tags: &[String],
 ) -> Result<(), DomainError> {
     delete_tags(conn, id).await?;
+    insert_tags(conn, id, tags).await
+}
+
+async fn insert_tags(
+    conn: &impl ConnectionTrait,
+    id: TopicId,
+    tags: &[String],
+) -> Result<(), DomainError> {
     if !tags.is_empty() {
         tag::Entity::insert_many(tags.iter().map(|t| tag::ActiveModel {
             topic_id: Set(id.0),
@@ -152,7 +161,7 @@ async fn insert(conn: &impl ConnectionTrait, t: &TopicRecord) -> Result<(), Doma
         .exec_without_returning(conn)
         .await
         .map_err(db_error)?;
-    write_tags(conn, t.id, &t.tags).await
+    insert_tags(conn, t.id, &t.tags).await
 }
 
 async fn save(conn: &impl ConnectionTrait, t: &TopicRecord) -> Result<(), DomainError> {
@@ -229,9 +238,21 @@ impl TopicStore for SqlTopicStore {
         Ok(n > 0)
     }
 
-    async fn insert(&self, topic: &TopicRecord) -> Result<(), DomainError> {
+    async fn create(
+        &self,
+        topic: &TopicRecord,
+        posts: &dyn PostStore,
+        first: &PostRecord,
+        event: Option<&NewEvent>,
+    ) -> Result<(), DomainError> {
         let txn = begin_write(&self.db).await?;
+        if !posts.insert_in(&txn, first).await? {
+            posts.insert(first).await?;
+        }
         insert(&txn, topic).await?;
+        if let Some(event) = event {
+            event.record(&txn).await.map_err(db_error)?;
+        }
         txn.commit().await.map_err(db_error)
     }
 

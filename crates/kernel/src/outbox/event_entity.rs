@@ -13,6 +13,8 @@ pub struct Model {
     pub locked_until: Option<TimeDateTimeWithTimeZone>,
     pub last_error: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// Set when the event was given up on (a dead letter).
+    pub parked_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,11 +10,18 @@
 //!   event is claimed for one instance at a time, and only the oldest pending
 //!   event of a stream may be claimed);
 //! - a failing handler is retried with exponential backoff (capped), and its
-//!   stream waits meanwhile.
+//!   stream waits meanwhile; after [`EventOutboxConfig::max_attempts`] failed
+//!   attempts the event is parked (a dead letter: `parked_at` set, logged as
+//!   an error, counted in `event_outbox_parked_total`), and its stream
+//!   proceeds without it;
+//! - parked events, and the rows kept elsewhere for redelivered events
+//!   ([`Retained`]: notification sources), are purged in batches once older
+//!   than [`EventOutboxConfig::retention`].
 
 use super::event_entity::{ActiveModel, Column, Entity};
 use crate::error::DomainError;
 use crate::persistence::{db_now, db_time};
+use crate::ports::EventBus;
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -38,6 +45,29 @@ pub struct OutboxEvent {
     pub created_at: OffsetDateTime,
     /// Earlier attempts that failed.
     pub attempts: u32,
+}
+
+impl OutboxEvent {
+    /// The payload as `T` (a payload that is not one is corrupt).
+    pub fn payload_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, DomainError> {
+        serde_json::from_value(self.payload.clone())
+            .map_err(|e| DomainError::corrupt(&format!("{} outbox event", self.kind), e))
+    }
+
+    /// How long ago the event was recorded.
+    pub fn age(&self) -> Duration {
+        Duration::try_from(db_now() - self.created_at).unwrap_or_default()
+    }
+}
+
+/// Where a service's outbox events lead: the worker to wake after a commit,
+/// and the realtime fan-out (the hub alone: the event goes out at once, on
+/// the critical path; the search index and the rest are fed by the event's
+/// handler).
+#[derive(Clone)]
+pub struct OutboxLink {
+    pub wake: Arc<Notify>,
+    pub fanout: Arc<dyn EventBus>,
 }
 
 /// What became of an event given to its handler.
@@ -74,10 +104,39 @@ pub async fn record(
         locked_until: Set(None),
         last_error: Set(None),
         created_at: Set(now),
+        parked_at: Set(None),
         ..Default::default()
     };
     Entity::insert(row).exec_without_returning(conn).await?;
     Ok(())
+}
+
+/// An event to record with a change ([`NewEvent::record`] in its
+/// transaction).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    pub stream: String,
+    pub kind: &'static str,
+    pub payload: serde_json::Value,
+}
+
+impl NewEvent {
+    pub fn new(
+        stream: impl Into<String>,
+        kind: &'static str,
+        payload: &impl serde::Serialize,
+    ) -> Result<Self, DomainError> {
+        Ok(Self {
+            stream: stream.into(),
+            kind,
+            payload: serde_json::to_value(payload).map_err(DomainError::internal)?,
+        })
+    }
+
+    /// Records the event within the caller's transaction.
+    pub async fn record(&self, conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        record(conn, &self.stream, self.kind, &self.payload).await
+    }
 }
 
 /// How the outbox is worked through.
@@ -89,6 +148,17 @@ pub struct EventOutboxConfig {
     pub claim_for: Duration,
     pub batch_size: u64,
     pub max_backoff: Duration,
+    /// Failed attempts after which an event is parked. With the default
+    /// backoff an event is given up on within about 35 minutes, so nothing
+    /// is redelivered after that.
+    pub max_attempts: u32,
+    /// How long parked events and [`Retained`] rows are kept; longer than
+    /// an event can be redelivered (see `max_attempts`).
+    pub retention: Duration,
+    /// How often parked events and retained rows are purged.
+    pub purge_interval: Duration,
+    /// Rows deleted per purge statement.
+    pub purge_batch: u64,
 }
 
 impl Default for EventOutboxConfig {
@@ -98,14 +168,38 @@ impl Default for EventOutboxConfig {
             claim_for: Duration::from_secs(60),
             batch_size: 100,
             max_backoff: Duration::from_secs(15 * 60),
+            max_attempts: 10,
+            retention: Duration::from_secs(7 * 24 * 3600),
+            purge_interval: Duration::from_secs(3600),
+            purge_batch: 1000,
         }
     }
+}
+
+/// Rows kept elsewhere because an event may be handled again (notification
+/// sources: who was already notified of what), purged with the outbox.
+#[async_trait]
+pub trait Retained: Send + Sync + 'static {
+    /// What the rows are (for logs).
+    fn name(&self) -> &'static str;
+
+    /// Deletes up to `batch` rows written before `before`; how many went.
+    async fn purge_before(&self, before: OffsetDateTime, batch: u64) -> Result<u64, DomainError>;
+}
+
+/// What became of a claimed event.
+enum Outcome {
+    /// Done, or parked: its stream may go on.
+    Passed,
+    /// Still pending (to retry, or not applicable yet): its stream waits.
+    Waiting,
 }
 
 /// Hands the recorded events to their handlers in the background.
 pub struct EventOutbox {
     db: DatabaseConnection,
     handlers: HashMap<String, Arc<dyn OutboxHandler>>,
+    retained: Vec<Arc<dyn Retained>>,
     config: EventOutboxConfig,
     wake: Arc<Notify>,
 }
@@ -115,6 +209,7 @@ impl EventOutbox {
         Self {
             db,
             handlers: HashMap::new(),
+            retained: Vec::new(),
             config,
             wake: Arc::new(Notify::new()),
         }
@@ -126,6 +221,12 @@ impl EventOutbox {
         self
     }
 
+    /// `rows` are purged with the outbox's parked events.
+    pub fn with_retained(mut self, rows: Arc<dyn Retained>) -> Self {
+        self.retained.push(rows);
+        self
+    }
+
     /// A handle that makes the worker look at the outbox now (after a commit).
     pub fn waker(&self) -> Arc<Notify> {
         self.wake.clone()
@@ -133,7 +234,12 @@ impl EventOutbox {
 
     /// Runs until `shutdown` turns true.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut next_purge = tokio::time::Instant::now();
         loop {
+            if tokio::time::Instant::now() >= next_purge {
+                self.purge().await;
+                next_purge = tokio::time::Instant::now() + self.config.purge_interval;
+            }
             let full = match self.process_due().await {
                 Ok(handled) => handled as u64 >= self.config.batch_size,
                 Err(e) => {
@@ -158,6 +264,7 @@ impl EventOutbox {
     pub async fn process_due(&self) -> Result<usize, DbErr> {
         let now = db_now();
         let due = Entity::find()
+            .filter(Column::ParkedAt.is_null())
             .filter(Column::NextAttemptAt.lte(now))
             .filter(unclaimed(now))
             .order_by_asc(Column::Id)
@@ -174,6 +281,7 @@ impl EventOutbox {
             .column(Column::Stream)
             .column_as(Column::Id.min(), "head")
             .filter(Column::Stream.is_in(streams))
+            .filter(Column::ParkedAt.is_null())
             .group_by(Column::Stream)
             .into_tuple::<(String, i64)>()
             .all(&self.db)
@@ -193,22 +301,26 @@ impl EventOutbox {
                 continue;
             }
             let stream = row.stream.clone();
-            if self.apply(row).await? {
-                done += 1;
-                if let Some(head) = heads.get_mut(&stream) {
-                    *head = i64::MIN;
+            match self.apply(row).await? {
+                Outcome::Passed => {
+                    done += 1;
+                    if let Some(head) = heads.get_mut(&stream) {
+                        *head = i64::MIN;
+                    }
                 }
-            } else {
-                heads.remove(&stream);
+                Outcome::Waiting => {
+                    heads.remove(&stream);
+                }
             }
         }
         Ok(done)
     }
 
-    /// Gives a claimed event to its handler; true when it is done.
-    async fn apply(&self, row: super::event_entity::Model) -> Result<bool, DbErr> {
+    /// Gives a claimed event to its handler.
+    async fn apply(&self, row: super::event_entity::Model) -> Result<Outcome, DbErr> {
         let id = row.id;
         let attempts = row.attempts;
+        let kind = row.kind.clone();
         let outcome = match self.handlers.get(&row.kind) {
             Some(handler) => match event_of(row) {
                 Ok(event) => handler.handle(&event).await,
@@ -222,7 +334,7 @@ impl EventOutbox {
         match outcome {
             Ok(Handled::Done) => {
                 Entity::delete_by_id(id).exec(&self.db).await?;
-                Ok(true)
+                Ok(Outcome::Passed)
             }
             Ok(Handled::Later(after)) => {
                 release(id)
@@ -232,20 +344,30 @@ impl EventOutbox {
                     )
                     .exec(&self.db)
                     .await?;
-                Ok(false)
+                Ok(Outcome::Waiting)
             }
             Err(e) => {
                 let attempts = attempts.saturating_add(1);
+                let error: String = e.to_string().chars().take(1000).collect();
+                let failed = release(id)
+                    .col_expr(Column::Attempts, Expr::value(attempts))
+                    .col_expr(Column::LastError, Expr::value(error));
+                if u32::try_from(attempts).unwrap_or(u32::MAX) >= self.config.max_attempts {
+                    tracing::error!(outbox_event = id, kind = %kind, attempts, error = %e, "outbox event parked after its last attempt");
+                    metrics::counter!("event_outbox_parked_total", "kind" => kind).increment(1);
+                    failed
+                        .col_expr(Column::ParkedAt, Expr::value(db_time(db_now())))
+                        .exec(&self.db)
+                        .await?;
+                    return Ok(Outcome::Passed);
+                }
                 tracing::warn!(outbox_event = id, attempts, error = %e, "outbox event failed, will retry");
                 let next = db_time(db_now() + super::backoff(attempts, self.config.max_backoff));
-                let error: String = e.to_string().chars().take(1000).collect();
-                release(id)
-                    .col_expr(Column::Attempts, Expr::value(attempts))
+                failed
                     .col_expr(Column::NextAttemptAt, Expr::value(next))
-                    .col_expr(Column::LastError, Expr::value(error))
                     .exec(&self.db)
                     .await?;
-                Ok(false)
+                Ok(Outcome::Waiting)
             }
         }
     }
@@ -261,9 +383,98 @@ impl EventOutbox {
         Ok(res.rows_affected == 1)
     }
 
-    /// Events not yet done (for tests and operators).
+    /// Releases every claim: call at startup when this instance is the only
+    /// one that can use the database (SQLite, locked to one process), so
+    /// that the claims of a process that crashed do not make their events
+    /// wait until they expire ([`EventOutboxConfig::claim_for`]).
+    pub async fn release_claims(&self) -> Result<u64, DbErr> {
+        let res = Entity::update_many()
+            .col_expr(
+                Column::LockedUntil,
+                Expr::value(Option::<OffsetDateTime>::None),
+            )
+            .filter(Column::LockedUntil.is_not_null())
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected)
+    }
+
+    /// Deletes parked events and [`Retained`] rows older than the
+    /// retention, in batches; how many rows went. Failures are logged and
+    /// left for the next purge.
+    pub async fn purge(&self) -> u64 {
+        let before = db_now() - self.config.retention;
+        let batch = self.config.purge_batch.max(1);
+        let mut purged = 0;
+        loop {
+            match self.purge_parked(before, batch).await {
+                Ok(n) => {
+                    purged += n;
+                    if n < batch {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "parked outbox events not purged");
+                    break;
+                }
+            }
+        }
+        for rows in &self.retained {
+            loop {
+                match rows.purge_before(before, batch).await {
+                    Ok(n) => {
+                        purged += n;
+                        if n < batch {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, rows = rows.name(), "retained rows not purged");
+                        break;
+                    }
+                }
+            }
+        }
+        purged
+    }
+
+    /// Deletes up to `batch` events parked before `before`.
+    async fn purge_parked(&self, before: OffsetDateTime, batch: u64) -> Result<u64, DbErr> {
+        let ids: Vec<i64> = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::ParkedAt.lt(db_time(before)))
+            .order_by_asc(Column::Id)
+            .limit(batch)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let res = Entity::delete_many()
+            .filter(Column::Id.is_in(ids))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected)
+    }
+
+    /// Events not yet done nor parked (for tests and operators).
     pub async fn pending(db: &DatabaseConnection) -> Result<u64, DbErr> {
-        Entity::find().count(db).await
+        Entity::find()
+            .filter(Column::ParkedAt.is_null())
+            .count(db)
+            .await
+    }
+
+    /// Parked events: given up on after their last attempt (for tests and
+    /// operators; `last_error` says why).
+    pub async fn parked(db: &DatabaseConnection) -> Result<u64, DbErr> {
+        Entity::find()
+            .filter(Column::ParkedAt.is_not_null())
+            .count(db)
+            .await
     }
 }
 

@@ -1,17 +1,20 @@
 //! [`Messaging`]: private 1:1 conversations, read state and blocks.
 
 mod blocks;
+mod effects;
 mod files;
 mod moderation;
 mod read;
 mod send;
 
+pub use effects::MESSAGE_CREATED;
 pub use files::{MESSAGE_FILES, MessageFiles};
 pub use moderation::{MESSAGE_KIND, MessageTargets, TOMBSTONE};
 pub use send::REQUEST_CONSTRAINTS;
 
 use crate::entity::message;
 use p2p_kernel::ids::{MessageId, UserId};
+use p2p_kernel::outbox::events::OutboxLink;
 use p2p_kernel::ports::{
     EventBus, FileInfo, FileOwner, Files, Notifier, RateLimiter, UserDirectory, UserSummary,
     summaries_by_id,
@@ -68,6 +71,10 @@ pub struct MessagingParts {
     pub send_limit: SendLimit,
     /// Sanitizes and renders messages (`Markdown::default()`: no remote images).
     pub markdown: Markdown,
+    /// Where a new message's notification is recorded (register
+    /// [`Messaging::outbox_handler`] for [`MESSAGE_CREATED`] with its
+    /// worker); without one it is created in the request.
+    pub outbox: Option<OutboxLink>,
 }
 
 impl Messaging {

@@ -1,20 +1,23 @@
 //! Sending a message.
 
+use super::effects::message_created;
 use super::{Messaging, message_owner, message_view, pair};
-use crate::content::preview;
 use crate::entity::{block, message, participant};
 use crate::types::{MessageView, NewMessage};
 use p2p_kernel::Code;
 use p2p_kernel::FieldCode;
 use p2p_kernel::ids::{MessageId, UserId};
+use p2p_kernel::outbox::events::NewEvent;
 use p2p_kernel::persistence::begin_write;
 use p2p_kernel::persistence::db_now;
-use p2p_kernel::ports::{NotificationRequest, NotificationText, RateDecision, UserSummary};
+use p2p_kernel::ports::{RateDecision, UserSummary};
 use p2p_kernel::text::{FieldConstraint, TextRule};
 use p2p_kernel::validate::Validator;
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -28,7 +31,6 @@ pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
     FieldConstraint::text("NewMessage", "content", CONTENT),
     FieldConstraint::max_items("NewMessage", "attachments", MAX_ATTACHMENTS),
 ];
-const PREVIEW_CHARS: usize = 80;
 
 impl Messaging {
     /// Sends a private message to any active user of the platform. It is
@@ -99,7 +101,14 @@ impl Messaging {
             hidden: false,
             deleted_at: None,
         };
-        if let Err(e) = self.store(&row, actor.user_id, recipient.id).await {
+        let event = match &self.inner.outbox {
+            Some(_) => Some(message_created(id, (low, high))?),
+            None => None,
+        };
+        let stored = self
+            .store(&row, actor.user_id, recipient.id, event.as_ref())
+            .await;
+        if let Err(e) = stored {
             if !files.is_empty()
                 && let Err(release) = self.inner.files.release_owner(&owner).await
             {
@@ -107,43 +116,35 @@ impl Messaging {
             }
             return Err(e);
         }
-
+        if let Some(link) = &self.inner.outbox {
+            link.wake.notify_one();
+        }
+        let notification = match &self.inner.outbox {
+            Some(_) => None,
+            None => Some(self.message_notification(&row).await),
+        };
         let view = message_view(row, files);
         self.publish(recipient.id, "message.created", &view).await;
         self.publish(actor.user_id, "message.created", &view).await;
-        let sender_name = users
-            .get(&actor.user_id)
-            .map(|u| u.display_name.clone())
-            .unwrap_or_default();
-        self.inner
-            .notifier
-            .notify(vec![
-                NotificationRequest::to_user(
-                    recipient.id,
-                    NotificationText::Message {
-                        sender: sender_name,
-                        preview: preview(&view.content, PREVIEW_CHARS),
-                    },
-                )
-                .by(actor.user_id)
-                .link(format!("/messages/{}", actor.user_id))
-                .data(serde_json::json!({
-                    "message_id": view.id,
-                    "sender_id": actor.user_id,
-                })),
-            ])
-            .await;
+        if let Some(request) = notification {
+            self.inner.notifier.notify(vec![request]).await;
+        }
         Ok(view)
     }
 
-    /// Writes the message and moves both participants' conversations to it.
+    /// Writes the message, moves both participants' conversations to it and
+    /// records `event` with them, in one transaction.
     async fn store(
         &self,
         row: &message::Model,
         sender: UserId,
         recipient: UserId,
+        event: Option<&NewEvent>,
     ) -> Result<(), DomainError> {
         let txn = begin_write(self.db()).await?;
+        if let Some(event) = event {
+            event.record(&txn).await?;
+        }
         message::Entity::insert(message::ActiveModel::from(row.clone()))
             .exec_without_returning(&txn)
             .await?;
@@ -177,23 +178,31 @@ impl Messaging {
         }
     }
 
+    /// Refuses a message across a block, either way (one query).
     async fn check_blocks(&self, sender: UserId, recipient: UserId) -> Result<(), DomainError> {
-        if block::Entity::find_by_id((recipient.0, sender.0))
-            .one(self.db())
-            .await?
-            .is_some()
-        {
+        let either_way = Condition::any()
+            .add(
+                Condition::all()
+                    .add(block::Column::BlockerId.eq(recipient.0))
+                    .add(block::Column::BlockedId.eq(sender.0)),
+            )
+            .add(
+                Condition::all()
+                    .add(block::Column::BlockerId.eq(sender.0))
+                    .add(block::Column::BlockedId.eq(recipient.0)),
+            );
+        let blocks = block::Entity::find()
+            .filter(either_way)
+            .all(self.db())
+            .await?;
+        if blocks.iter().any(|b| b.blocker_id == recipient.0) {
             return Err(DomainError::new(
                 p2p_kernel::ErrorKind::Forbidden,
                 Code::Blocked,
                 "this user does not accept messages from you",
             ));
         }
-        if block::Entity::find_by_id((sender.0, recipient.0))
-            .one(self.db())
-            .await?
-            .is_some()
-        {
+        if !blocks.is_empty() {
             return Err(DomainError::conflict(
                 Code::RecipientBlocked,
                 "you blocked this user: unblock them to write",

@@ -7,6 +7,7 @@ mod group;
 mod list;
 mod prefs;
 mod replay;
+mod sources;
 mod withhold;
 
 pub use digest::{DigestConfig, DigestWorker, EmailRecipient};

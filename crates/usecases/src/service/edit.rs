@@ -1,6 +1,7 @@
 //! Create, read, edit, publish, delete, revisions.
 
 use super::UseCases;
+use super::effects::USE_CASE_PUBLISHED;
 use crate::doc::UseCaseDoc;
 use crate::repo::revision;
 use crate::types::{NewUseCase, Status, UseCasePatch, UseCaseRevision, UseCaseView};
@@ -8,9 +9,7 @@ use crate::validate::{self, Content};
 use p2p_kernel::Code;
 use p2p_kernel::ids::UseCaseId;
 use p2p_kernel::persistence::db_error;
-use p2p_kernel::ports::{
-    AuditAction, AuditEvent, NotificationRequest, NotificationText, Recipients,
-};
+use p2p_kernel::ports::{AuditAction, AuditEvent};
 use p2p_kernel::{Actor, DomainError};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -145,21 +144,25 @@ impl UseCases {
         view.status = Status::Published;
         view.published_at = Some(now);
         view.updated_at = now;
-        if !self.store_view(&view).await? {
-            return Err(DomainError::not_found("use case"));
-        }
-        self.publish_event("use_case.published", &view).await;
-        if let Some(notifier) = &self.inner.notifier {
-            let request = NotificationRequest::new(
-                Recipients::OrganizationMembers(view.organization_id),
-                NotificationText::UseCasePublished {
-                    title: view.title.clone(),
-                },
-            )
-            .by(actor.user_id)
-            .link(format!("/use-cases/{}", view.id))
-            .data(json!({ "use_case_id": view.id }));
-            notifier.notify(vec![request]).await;
+        match &self.inner.outbox {
+            Some(link) => {
+                if !self.store_published(&view, actor.user_id).await? {
+                    return Err(DomainError::not_found("use case"));
+                }
+                link.wake.notify_one();
+                self.publish_event_on(link.fanout.as_ref(), USE_CASE_PUBLISHED, &view)
+                    .await;
+            }
+            None => {
+                if !self.store_view(&view).await? {
+                    return Err(DomainError::not_found("use case"));
+                }
+                self.publish_event(USE_CASE_PUBLISHED, &view).await;
+                if let Some(notifier) = &self.inner.notifier {
+                    let request = Self::published_notification(&view, actor.user_id);
+                    notifier.notify(vec![request]).await;
+                }
+            }
         }
         Ok(view)
     }

@@ -4,6 +4,7 @@
 //! organization's admins edit, publish and delete.
 
 mod edit;
+mod effects;
 mod export;
 mod hide;
 mod list;
@@ -16,6 +17,7 @@ use crate::store::UseCaseStore;
 use crate::types::{Status, UseCaseView};
 use async_trait::async_trait;
 use p2p_kernel::ids::UseCaseId;
+use p2p_kernel::outbox::events::OutboxLink;
 use p2p_kernel::ports::{
     AuditTrail, Clock, EventBus, FileAccess, FileOwner, Files, Notifier, may_see_hidden,
 };
@@ -26,6 +28,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub use effects::USE_CASE_PUBLISHED;
 pub use export::EXPORT_BATCH;
 pub use hide::UseCaseTargets;
 
@@ -51,6 +54,10 @@ pub struct UseCaseParts {
     pub clock: Arc<dyn Clock>,
     /// Sanitizes the problem statement and solution (`Markdown::default()`: no remote images).
     pub markdown: Markdown,
+    /// Where what follows a publication is recorded (register
+    /// [`UseCases::outbox_handler`] for [`USE_CASE_PUBLISHED`] with its
+    /// worker); without one it follows in the request.
+    pub outbox: Option<OutboxLink>,
 }
 
 impl UseCases {
@@ -125,12 +132,17 @@ impl UseCases {
     }
 
     async fn publish_event(&self, name: &str, view: &UseCaseView) {
+        self.publish_event_on(self.inner.events.as_ref(), name, view)
+            .await;
+    }
+
+    async fn publish_event_on(&self, bus: &dyn EventBus, name: &str, view: &UseCaseView) {
         let channel = format!("org:{}", view.organization_id);
         match serde_json::to_value(view) {
             Ok(data) => {
                 let mut event = Event::new(channel, name, data);
                 event.occurred_at = self.now();
-                self.inner.events.publish(event).await;
+                bus.publish(event).await;
             }
             Err(e) => tracing::warn!(error = %e, "use case event not serializable"),
         }

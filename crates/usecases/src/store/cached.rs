@@ -11,6 +11,7 @@ use crate::types::{Facets, Sort};
 use async_trait::async_trait;
 use p2p_kernel::DomainError;
 use p2p_kernel::ports::Cache;
+use sea_orm::DatabaseTransaction;
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -121,6 +122,19 @@ impl UseCaseStore for FacetCache {
         let done = self.inner.replace(doc).await;
         self.invalidate().await;
         done
+    }
+
+    async fn replace_in(
+        &self,
+        txn: &DatabaseTransaction,
+        doc: &UseCaseDoc,
+    ) -> Result<Option<bool>, DomainError> {
+        self.inner.replace_in(txn, doc).await
+    }
+
+    async fn committed(&self) {
+        self.inner.committed().await;
+        self.invalidate().await;
     }
 
     async fn delete(&self, id: Uuid) -> Result<bool, DomainError> {

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use p2p_kernel::ports::HiddenFilter;
 use p2p_kernel::{DayCount, DomainError};
+use sea_orm::DatabaseTransaction;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use time::Date;
@@ -152,6 +153,21 @@ pub trait UseCaseStore: Send + Sync + 'static {
     /// Replaces the content of an existing use case (its view count is kept).
     /// False when it does not exist.
     async fn replace(&self, doc: &UseCaseDoc) -> Result<bool, DomainError>;
+
+    /// Like [`Self::replace`], within `txn`, a transaction of the relational
+    /// database, when the store keeps use cases there (`Some`; call
+    /// [`Self::committed`] after the commit); `None`, writing nothing, when
+    /// they live elsewhere (call [`Self::replace`] after the commit).
+    async fn replace_in(
+        &self,
+        _txn: &DatabaseTransaction,
+        _doc: &UseCaseDoc,
+    ) -> Result<Option<bool>, DomainError> {
+        Ok(None)
+    }
+
+    /// A write made with [`Self::replace_in`] was committed.
+    async fn committed(&self) {}
 
     /// False when it did not exist.
     async fn delete(&self, id: Uuid) -> Result<bool, DomainError>;

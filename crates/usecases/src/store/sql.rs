@@ -12,8 +12,8 @@ use p2p_kernel::ports::HiddenFilter;
 use p2p_kernel::{DayCount, DomainError};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -337,31 +337,19 @@ impl UseCaseStore for SqlUseCaseStore {
 
     async fn replace(&self, doc: &UseCaseDoc) -> Result<bool, DomainError> {
         let txn = begin_write(&self.db).await?;
-        let mut active = row(doc)?;
-        active.view_count = sea_orm::ActiveValue::NotSet;
-        let updated = use_case::Entity::update_many()
-            .set(active)
-            .filter(C::Id.eq(doc.view.id.0))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
-        if updated.rows_affected == 0 {
+        if !replace_rows(&txn, doc).await? {
             return Ok(false);
-        }
-        term::Entity::delete_many()
-            .filter(term::Column::UseCaseId.eq(doc.view.id.0))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
-        let terms = terms(doc);
-        if !terms.is_empty() {
-            term::Entity::insert_many(terms)
-                .exec(&txn)
-                .await
-                .map_err(db_error)?;
         }
         txn.commit().await.map_err(db_error)?;
         Ok(true)
+    }
+
+    async fn replace_in(
+        &self,
+        txn: &DatabaseTransaction,
+        doc: &UseCaseDoc,
+    ) -> Result<Option<bool>, DomainError> {
+        replace_rows(txn, doc).await.map(Some)
     }
 
     async fn delete(&self, id: Uuid) -> Result<bool, DomainError> {
@@ -457,4 +445,33 @@ impl UseCaseStore for SqlUseCaseStore {
             })
             .collect()
     }
+}
+
+/// Replaces a use case's row and terms (its view count kept); false when it
+/// does not exist.
+async fn replace_rows(conn: &impl ConnectionTrait, doc: &UseCaseDoc) -> Result<bool, DomainError> {
+    let mut active = row(doc)?;
+    active.view_count = sea_orm::ActiveValue::NotSet;
+    let updated = use_case::Entity::update_many()
+        .set(active)
+        .filter(C::Id.eq(doc.view.id.0))
+        .exec(conn)
+        .await
+        .map_err(db_error)?;
+    if updated.rows_affected == 0 {
+        return Ok(false);
+    }
+    term::Entity::delete_many()
+        .filter(term::Column::UseCaseId.eq(doc.view.id.0))
+        .exec(conn)
+        .await
+        .map_err(db_error)?;
+    let terms = terms(doc);
+    if !terms.is_empty() {
+        term::Entity::insert_many(terms)
+            .exec(conn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(true)
 }
