@@ -112,7 +112,9 @@ async fn drafts_stay_in_their_organization_until_published() {
     app.post(&format!("{path}/publish"), admin.token(), &json!({}))
         .await
         .assert_problem(409, "already_published");
-    // The organization hears of it (not the publisher, not other organizations).
+    // The organization hears of it (not the publisher, not other
+    // organizations), from the publication's outbox event.
+    app.settled().await;
     let published_notes = |who: &Session| {
         let path = "/api/v1/notifications?limit=100".to_owned();
         let token = who.access.clone();
