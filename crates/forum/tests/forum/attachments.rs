@@ -1,8 +1,9 @@
 //! Post attachments through the files service: who may attach what, who may
 //! fetch it, and what happens to the files when posts change or go.
 
-use crate::support::{Env, fields};
+use crate::support::Env;
 use p2p_forum::{NewPost, PostPatch};
+use p2p_kernel::ErrorCode;
 use p2p_kernel::PageRequest;
 use p2p_kernel::ids::{FileId, OrgId};
 
@@ -53,10 +54,15 @@ pub async fn attach_fetch_and_release(env: Env) {
             },
         )
         .await;
-    let errors = fields(refused);
-    assert_eq!(errors.len(), 2, "{errors:?}");
-    assert_eq!(errors[0].0, "attachments[1]");
-    assert_eq!(errors[1].0, "attachments[2]");
+    // Files the caller may not attach are, to the caller, files that do not exist: 404, each named.
+    let refused = refused.expect_err("attaching others' files must fail");
+    assert_eq!(refused.kind().status(), 404, "{refused}");
+    let named: Vec<&str> = refused
+        .field_errors()
+        .iter()
+        .map(|f| f.field.as_str())
+        .collect();
+    assert_eq!(named, ["attachments[1]", "attachments[2]"]);
     // Nothing was written: bob's upload is still his alone and unattached.
     assert!(!env.can_fetch(&outsider, bobs.id).await);
     let again = env
