@@ -412,7 +412,7 @@ async fn attachments_are_visible_to_the_two_participants_only() {
         &json!({"recipient_id": alice.user_id, "content": "mine?", "attachments": [file_id]}),
     )
     .await
-    .assert_problem(422, "validation_failed");
+    .assert_problem(404, "not_found");
 
     let sent = app
         .post(
