@@ -109,7 +109,9 @@ impl Identity {
     }
 
     pub(crate) async fn publish(&self, channel: String, name: &str, data: serde_json::Value) {
-        self.inner
+        // Best-effort live delivery: the bus logs and counts a failure.
+        let _ = self
+            .inner
             .events
             .publish(Event::new(channel, name, data))
             .await;

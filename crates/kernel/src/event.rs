@@ -13,6 +13,12 @@ pub struct Event {
     pub data: serde_json::Value,
     #[serde(with = "time::serde::rfc3339")]
     pub occurred_at: OffsetDateTime,
+    /// Identifies the event within its channel: publishing an event whose
+    /// key the channel's realtime log still holds appends nothing (a retried
+    /// publication reaches each subscriber once). `None`: every publication
+    /// is a new event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 impl Event {
@@ -26,6 +32,13 @@ impl Event {
             name: name.into(),
             data,
             occurred_at: OffsetDateTime::now_utc(),
+            key: None,
         }
+    }
+
+    /// The same event identified by `key` (see [`Event::key`]).
+    pub fn keyed(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
     }
 }

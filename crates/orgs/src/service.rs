@@ -110,7 +110,9 @@ impl OrgService for Organizations {
         org.updated_at = self.inner.clock.now();
         let saved = store::save(&self.inner.db, org).await.map_err(db_error)?;
         let view = self.view(saved).await?;
-        self.inner
+        // Best-effort live delivery: the bus logs and counts a failure.
+        let _ = self
+            .inner
             .events
             .publish(Event::new(
                 format!("org:{}", view.id),

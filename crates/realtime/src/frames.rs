@@ -110,6 +110,8 @@ impl ServerFrame {
 pub struct EventTemplate {
     prefix: String,
     suffix: String,
+    /// The event's key in its channel (see [`p2p_kernel::Event::key`]).
+    key: Option<String>,
 }
 
 impl EventTemplate {
@@ -134,7 +136,20 @@ impl EventTemplate {
         Ok(Self {
             prefix: format!(r#"{{"type":"event","channel":{channel},"seq":"#),
             suffix: format!(r#","event":{event},"data":{data}}}"#),
+            key: None,
         })
+    }
+
+    /// The same template identified by `key` in its channel: a log that
+    /// still holds an event with this key does not append it again.
+    pub fn with_key(mut self, key: Option<String>) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// The event's key in its channel, if it has one.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
     }
 
     /// The text before the sequence number.

@@ -87,10 +87,13 @@ impl Hub {
         Self::start(Arc::new(RedisReplayLog::new(redis, config))).await
     }
 
-    /// Publishes `event` and returns its sequence number in its channel.
+    /// Publishes `event` and returns its sequence number in its channel (for
+    /// an event whose key the log still holds, the number it was given then:
+    /// nothing is appended).
     pub async fn publish_event(&self, event: &Event) -> Result<u64, PublishError> {
         let channel = Channel::parse(&event.channel)?;
-        let template = EventTemplate::new(&channel, &event.name, &event.data)?;
+        let template =
+            EventTemplate::new(&channel, &event.name, &event.data)?.with_key(event.key.clone());
         let seq = self.inner.log.append(&channel, &template).await?;
         metrics::counter!("realtime_events_published_total").increment(1);
         Ok(seq)
@@ -191,10 +194,17 @@ impl Footprint for Hub {
 
 #[async_trait]
 impl EventBus for Hub {
-    async fn publish(&self, event: Event) {
-        if let Err(e) = self.publish_event(&event).await {
-            metrics::counter!("realtime_publish_failures_total").increment(1);
-            tracing::warn!(channel = %event.channel, event = %event.name, error = %e, "realtime event not published");
+    async fn publish(&self, event: Event) -> Result<(), PortError> {
+        match self.publish_event(&event).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                metrics::counter!("realtime_publish_failures_total").increment(1);
+                tracing::warn!(channel = %event.channel, event = %event.name, error = %e, "realtime event not published");
+                Err(match e {
+                    PublishError::Backend(e) => e,
+                    other => PortError::new("realtime", other),
+                })
+            }
         }
     }
 }

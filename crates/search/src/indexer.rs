@@ -11,7 +11,7 @@ use crate::source::{Change, ContentSource};
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use p2p_kernel::footprint::{Footprint, Size};
-use p2p_kernel::ports::EventBus;
+use p2p_kernel::ports::{EventBus, PortError};
 use p2p_kernel::{DomainError, Event};
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify, mpsc, watch};
@@ -27,22 +27,25 @@ pub struct IndexingBus {
     tx: mpsc::Sender<Event>,
 }
 
+/// Fails as the wrapped bus does (the indexer's queue only logs).
 #[async_trait]
 impl EventBus for IndexingBus {
-    async fn publish(&self, event: Event) {
+    async fn publish(&self, event: Event) -> Result<(), PortError> {
         if let Err(e) = self.tx.try_send(event.clone()) {
             tracing::warn!(event = %event.name, error = %e, "search indexer queue refused an event; run a reindex");
         }
-        self.inner.publish(event).await;
+        self.inner.publish(event).await
     }
 }
 
 /// Publishing to the indexer itself applies the event before returning (for
 /// an outbox handler, whose event must not be done before it is indexed).
+/// Never fails: what cannot be indexed is logged, and a reindex repairs it.
 #[async_trait]
 impl EventBus for Indexer {
-    async fn publish(&self, event: Event) {
+    async fn publish(&self, event: Event) -> Result<(), PortError> {
         self.apply(std::slice::from_ref(&event)).await;
+        Ok(())
     }
 }
 

@@ -4,14 +4,18 @@
 //! author reads them at once), a new topic with its first post and a
 //! `topic.created` event; both go out through the hub at once. The worker
 //! then recounts the topic exactly (a reply), notifies (reply, mention: once
-//! per recipient, however often the event is handled) and feeds the search
-//! index, which also feeds the dashboard's activity and trending. Without an
+//! per recipient, however often the event is handled), feeds the search
+//! index, which also feeds the dashboard's activity and trending, and
+//! publishes the realtime events again, keyed ([`post_created_event`]): one
+//! the request could not publish (the realtime backend down) goes out then,
+//! retried with its outbox event; one it did publish is not repeated. Without an
 //! outbox (a forum built without [`Forum::connect_event_outbox`]: crate
 //! tests, tools) the same work runs right after the commit.
 
 use super::topics::FORUM_CHANNEL;
 use super::{Forum, TopicRefs, topic_channel, topic_view};
 use crate::topic_store::TopicRecord;
+use crate::types::{PostView, TopicView};
 use async_trait::async_trait;
 use p2p_kernel::ids::{PostId, TopicId};
 use p2p_kernel::outbox::events::{Handled, OutboxEvent, OutboxHandler, OutboxLink};
@@ -32,6 +36,25 @@ pub const TOPIC_CREATED: &str = "topic.created";
 const GRACE: Duration = Duration::from_secs(30);
 /// When to look again for a post not visible yet.
 const RETRY_UNSEEN: Duration = Duration::from_secs(1);
+
+/// The realtime event of a new post, keyed by the post: published by the
+/// request at once and by the outbox handler again, it reaches subscribers once.
+pub(super) fn post_created_event(view: &PostView) -> Result<Event, DomainError> {
+    let data = serde_json::to_value(view).map_err(DomainError::internal)?;
+    let mut event = Event::new(topic_channel(view.topic_id), POST_CREATED, data)
+        .keyed(format!("{POST_CREATED}:{}", view.id));
+    event.occurred_at = view.created_at;
+    Ok(event)
+}
+
+/// The realtime event of a new topic, keyed by the topic (see [`post_created_event`]).
+pub(super) fn topic_created_event(view: &TopicView) -> Result<Event, DomainError> {
+    let data = serde_json::to_value(view).map_err(DomainError::internal)?;
+    let mut event = Event::new(FORUM_CHANNEL, TOPIC_CREATED, data)
+        .keyed(format!("{TOPIC_CREATED}:{}", view.id));
+    event.occurred_at = view.created_at;
+    Ok(event)
+}
 
 /// The payload of [`POST_CREATED`].
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -99,13 +122,22 @@ impl Forum {
         let users = self.summaries([post.author_id]).await;
         let view = self.post_view(post, &users, false, TopicRefs::of(&row));
         self.notify_post(view.author_id, &row, &view).await?;
+        let event = post_created_event(&view)?;
         if let Some(index) = index {
-            let data = serde_json::to_value(&view).map_err(DomainError::internal)?;
-            let mut event = Event::new(topic_channel(row.id), POST_CREATED, data);
-            event.occurred_at = view.created_at;
-            index.publish(event).await;
+            index.publish(event.clone()).await?;
         }
+        self.fan_out(event).await?;
         Ok(Handled::Done)
+    }
+
+    /// Publishes `event` (keyed) through the outbox's realtime fan-out again:
+    /// the request published it at once, so this appends nothing unless that
+    /// failed; a failure here fails the outbox event, which is retried.
+    async fn fan_out(&self, event: Event) -> Result<(), DomainError> {
+        match self.outbox() {
+            Some(link) => Ok(link.fanout.publish(event).await?),
+            None => Ok(()),
+        }
     }
 
     /// Applies the effects of a new topic: its first post's mentions are
@@ -124,16 +156,15 @@ impl Forum {
         let users = self.summaries([row.author_id]).await;
         let view = self.post_view(post, &users, false, TopicRefs::of(&row));
         self.notify_post(row.author_id, &row, &view).await?;
-        if let Some(index) = index {
-            let topic = topic_view(&row, &users);
-            let data = serde_json::to_value(&topic).map_err(DomainError::internal)?;
-            let mut event = Event::new(FORUM_CHANNEL, TOPIC_CREATED, data);
-            event.occurred_at = row.created_at;
-            index.publish(event).await;
-            let data = serde_json::to_value(&view).map_err(DomainError::internal)?;
-            let mut event = Event::new(topic_channel(row.id), POST_CREATED, data);
-            event.occurred_at = view.created_at;
-            index.publish(event).await;
+        let events = [
+            topic_created_event(&topic_view(&row, &users))?,
+            post_created_event(&view)?,
+        ];
+        for event in events {
+            if let Some(index) = index {
+                index.publish(event.clone()).await?;
+            }
+            self.fan_out(event).await?;
         }
         Ok(Handled::Done)
     }

@@ -244,27 +244,30 @@ impl Forum {
         ids
     }
 
-    /// Publishes an event after a successful write.
+    /// Publishes an event after a successful write. Live delivery of these
+    /// events is best-effort: a failure is logged and counted by the bus, and
+    /// clients that missed the event resync from the replay log or reload.
     async fn publish(&self, channel: String, name: &str, data: &impl Serialize) {
-        self.publish_on(self.inner.events.as_ref(), channel, name, data)
-            .await;
+        let event = self.event(channel, name, data);
+        if let Ok(event) = event {
+            let _ = self.inner.events.publish(event).await;
+        }
     }
 
-    async fn publish_on(
+    /// The event `name` on `channel` with `data`, occurring now.
+    fn event(
         &self,
-        bus: &dyn EventBus,
         channel: String,
         name: &str,
         data: &impl Serialize,
-    ) {
-        match serde_json::to_value(data) {
-            Ok(data) => {
-                let mut event = Event::new(channel, name, data);
-                event.occurred_at = self.now();
-                bus.publish(event).await;
-            }
-            Err(e) => tracing::warn!(error = %e, event = name, "event data not serializable"),
-        }
+    ) -> Result<Event, DomainError> {
+        let data = serde_json::to_value(data).map_err(|e| {
+            tracing::warn!(error = %e, event = name, "event data not serializable");
+            DomainError::internal(e)
+        })?;
+        let mut event = Event::new(channel, name, data);
+        event.occurred_at = self.now();
+        Ok(event)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Posts: reply, read, edit (revisions kept), delete (tombstone).
 
 use super::answers::forget_deleted_answer;
-use super::effects::{POST_CREATED, PostCreated};
+use super::effects::{POST_CREATED, PostCreated, post_created_event};
 use super::hide::{post_visible, topic_visible};
 use super::{Forum, MAX_DEPTH, TopicGuard, TopicRefs, require_author_or_admin, topic_channel};
 use crate::markdown::Rendered;
@@ -102,10 +102,11 @@ impl Forum {
         let users = self.summaries([actor.user_id]).await;
         let view = self.post_view(record, &users, false, TopicRefs::of(&row));
         match self.outbox() {
+            // Live at once; if this fails, the outbox handler publishes it.
             Some(link) => {
-                let channel = topic_channel(topic_id);
-                self.publish_on(link.fanout.as_ref(), channel, POST_CREATED, &view)
-                    .await;
+                if let Ok(event) = post_created_event(&view) {
+                    let _ = link.fanout.publish(event).await;
+                }
             }
             None => {
                 self.publish(topic_channel(topic_id), POST_CREATED, &view)

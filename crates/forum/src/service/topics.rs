@@ -1,6 +1,8 @@
 //! Topics: list, create, read, edit, delete, pin, lock.
 
-use super::effects::{POST_CREATED, TOPIC_CREATED, TopicCreated};
+use super::effects::{
+    POST_CREATED, TOPIC_CREATED, TopicCreated, post_created_event, topic_created_event,
+};
 use super::hide::{post_visible, topic_visible};
 use super::posts::{Placement, new_record};
 use super::{Forum, TopicRefs, require_author_or_admin, topic_channel, topic_view};
@@ -142,12 +144,12 @@ impl Forum {
         let topic = topic_view(&row, &users);
         let first_post = self.post_view(record, &users, false, TopicRefs::of(&row));
         match &outbox {
+            // Live at once; what fails here, the outbox handler publishes.
             Some(link) => {
-                let hub = link.fanout.as_ref();
-                self.publish_on(hub, FORUM_CHANNEL.to_owned(), TOPIC_CREATED, &topic)
-                    .await;
-                self.publish_on(hub, topic_channel(topic_id), POST_CREATED, &first_post)
-                    .await;
+                let events = [topic_created_event(&topic), post_created_event(&first_post)];
+                for event in events.into_iter().flatten() {
+                    let _ = link.fanout.publish(event).await;
+                }
             }
             None => {
                 self.publish(FORUM_CHANNEL.to_owned(), TOPIC_CREATED, &topic)

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attachments;
+mod live;
 mod moderation;
 mod pagination;
 mod posts;

@@ -90,6 +90,8 @@ pub struct Env {
     pub backend: Backend,
     pub db: DatabaseConnection,
     pub forum: Arc<dyn ForumService>,
+    /// The same forum, for what only the concrete service offers (its event outbox).
+    pub service: Forum,
     pub store: Arc<dyn PostStore>,
     pub events: Arc<BroadcastEventBus>,
     pub users: Arc<TestDirectory>,
@@ -247,7 +249,8 @@ where
         let env = Env {
             backend,
             db,
-            forum: Arc::new(forum),
+            forum: Arc::new(forum.clone()),
+            service: forum,
             store,
             events,
             users,

@@ -113,11 +113,10 @@ impl Messaging {
 
     async fn publish(&self, user: UserId, name: &str, data: &impl Serialize) {
         match serde_json::to_value(data) {
+            // Best-effort live delivery: the bus logs and counts a failure.
             Ok(data) => {
-                self.inner
-                    .events
-                    .publish(Event::new(user_channel(user), name, data))
-                    .await
+                let event = Event::new(user_channel(user), name, data);
+                let _ = self.inner.events.publish(event).await;
             }
             Err(e) => tracing::warn!(error = %e, event = name, "event data not serializable"),
         }

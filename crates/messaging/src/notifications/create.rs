@@ -114,7 +114,8 @@ impl Notifications {
             match serde_json::to_value(notification_view(row, locale)?) {
                 Ok(data) => {
                     let event = Event::new(user_channel(user), event, data);
-                    self.parts().events.publish(event).await;
+                    // Best-effort live delivery: the bus logs and counts a failure.
+                    let _ = self.parts().events.publish(event).await;
                 }
                 Err(e) => tracing::warn!(error = %e, "notification not serializable"),
             }

@@ -99,7 +99,8 @@ impl Notifications {
                     .map_err(DomainError::internal)?;
                 Event::new(channel, "notification.updated", view)
             };
-            self.parts().events.publish(event).await;
+            // Best-effort live delivery: the bus logs and counts a failure.
+            let _ = self.parts().events.publish(event).await;
         }
         Ok(changed)
     }

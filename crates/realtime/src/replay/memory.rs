@@ -77,9 +77,20 @@ struct Ring {
 struct Entry {
     serial: u64,
     event: Arc<SequencedEvent>,
+    /// The event's key in its channel, if it has one.
+    key: Option<Box<str>>,
 }
 
 impl Ring {
+    /// The sequence number of the retained event keyed `key`.
+    fn keyed(&self, key: &str) -> Option<u64> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.key.as_deref() == Some(key))
+            .map(|e| e.event.seq)
+    }
+
     /// Whether the event appended as `serial` is still retained here.
     fn retains(&self, serial: u64) -> bool {
         self.entries.front().is_some_and(|e| e.serial <= serial)
@@ -228,6 +239,12 @@ impl ReplayLog for MemoryReplayLog {
         // Expired channels and events go first: a channel past its
         // `sequence_ttl` starts over at 1.
         state.enforce(&config, now);
+        if let Some(seq) = event
+            .key()
+            .and_then(|key| state.channels.get(channel)?.keyed(key))
+        {
+            return Ok(seq); // appended before: a retried publication
+        }
         state.next_serial += 1;
         let serial = state.next_serial;
         let ring = state.channels.entry(*channel).or_insert_with(|| Ring {
@@ -250,6 +267,7 @@ impl ReplayLog for MemoryReplayLog {
         ring.entries.push_back(Entry {
             serial,
             event: sequenced.clone(),
+            key: event.key().map(Box::from),
         });
         while ring.entries.len() > config.max_events {
             State::pop_front(ring, &mut state.retained, &mut state.bytes);

@@ -6,6 +6,10 @@
 //!   field `f` holding the rendered `event` frame, trimmed with `MAXLEN ~ max_events`
 //!   and expiring after `retention` without an event.
 //!
+//! - `rt:key:<channel>:<key>`: for an event published with a key, its sequence
+//!   number, kept as long as the log (`retention`): appending the same key again
+//!   returns that number and appends nothing.
+//!
 //! One script appends atomically (INCR, XADD, PEXPIRE, PUBLISH), so the fan-out
 //! channel `rt:fanout` carries each channel's events in sequence order. Each hub
 //! holds one subscription to it; the message is `<channel>\n<seq>\n<frame>`.
@@ -29,9 +33,16 @@ fn port_err(e: impl std::fmt::Display) -> PortError {
     PortError::new(BACKEND, e)
 }
 
-/// KEYS: seq key, log key. ARGV: fan-out channel, max events, log ttl (ms),
-/// seq ttl (ms), frame prefix, frame suffix, channel name.
+/// KEYS: seq key, log key, and the event's key key when it has one. ARGV:
+/// fan-out channel, max events, log ttl (ms), seq ttl (ms), frame prefix,
+/// frame suffix, channel name.
 const APPEND_SCRIPT: &str = r"
+if KEYS[3] then
+  local appended = redis.call('GET', KEYS[3])
+  if appended then
+    return tonumber(appended)
+  end
+end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local id = seq .. '-0'
@@ -43,6 +54,9 @@ if type(added) == 'table' and added.err then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], id, 'f', frame)
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
+if KEYS[3] then
+  redis.call('SET', KEYS[3], seq, 'PX', ARGV[3])
+end
 redis.call('PUBLISH', ARGV[1], ARGV[7] .. '\n' .. seq .. '\n' .. frame)
 return seq
 ";
@@ -92,6 +106,11 @@ impl RedisReplayLog {
         self.redis.key(&format!("rt:seq:{channel}"))
     }
 
+    /// The key remembering the sequence number of `channel`'s event keyed `key`.
+    fn event_key(&self, channel: &Channel, key: &str) -> String {
+        self.redis.key(&format!("rt:key:{channel}:{key}"))
+    }
+
     /// The key of a channel's stream: `<prefix>rt:log:<channel>`.
     pub fn log_key(&self, channel: &Channel) -> String {
         self.redis.key(&format!("rt:log:{channel}"))
@@ -114,9 +133,12 @@ impl Footprint for RedisReplayLog {
 impl ReplayLog for RedisReplayLog {
     async fn append(&self, channel: &Channel, event: &EventTemplate) -> Result<u64, PortError> {
         let mut conn = self.redis.conn().await?;
-        self.append
-            .key(self.seq_key(channel))
-            .key(self.log_key(channel))
+        let mut append = self.append.key(self.seq_key(channel));
+        append.key(self.log_key(channel));
+        if let Some(key) = event.key() {
+            append.key(self.event_key(channel, key));
+        }
+        append
             .arg(self.fanout_channel())
             .arg(self.config.max_events)
             .arg(millis(self.config.retention))

@@ -45,12 +45,15 @@ async fn numbers_events_per_channel(backend: Backend) {
         .is_err(),
         "an invalid channel is refused"
     );
-    // The EventBus port never fails the caller.
-    EventBus::publish(
-        &hub,
-        p2p_kernel::Event::new("bad", "x", serde_json::Value::Null),
-    )
-    .await;
+    // Through the EventBus port the failure is returned too (and counted).
+    assert!(
+        EventBus::publish(
+            &hub,
+            p2p_kernel::Event::new("bad", "x", serde_json::Value::Null),
+        )
+        .await
+        .is_err()
+    );
     cleanup(redis).await;
 }
 
@@ -65,7 +68,9 @@ async fn live_events_reach_subscribers_in_order(backend: Backend) {
     assert_eq!(subscribe(&mut second, &channel, None).await, 0);
     assert_eq!(hub.local_subscribers(&channel), 2);
     for n in 1..=20 {
-        EventBus::publish(&hub, event(&channel, n)).await;
+        EventBus::publish(&hub, event(&channel, n))
+            .await
+            .expect("published");
     }
     expect_events(&mut first, &channel, 1, 20).await;
     expect_events(&mut second, &channel, 1, 20).await;

@@ -246,7 +246,42 @@ async fn feed_carries_every_append_in_order(backend: Backend) {
     cleanup(redis).await;
 }
 
+async fn a_keyed_event_is_appended_once(backend: Backend) {
+    let (log, redis) = log(backend, ReplayConfig::default()).await;
+    let mut feed = log.feed().await.unwrap_or_else(|e| panic!("feed: {e}"));
+    let (a, b) = (topic(), topic());
+    let keyed =
+        |channel: &Channel, n: u64, key: &str| template(channel, n).with_key(Some(key.to_owned()));
+    let first = log.append(&a, &keyed(&a, 1, "post:1")).await.ok();
+    assert_eq!(append(&*log, &a, 2).await, 2);
+    let again = log.append(&a, &keyed(&a, 9, "post:1")).await.ok();
+    assert_eq!((first, again), (Some(1), Some(1)), "its first number again");
+    assert_eq!(
+        log.append(&a, &keyed(&a, 3, "post:3")).await.ok(),
+        Some(3),
+        "another key is another event"
+    );
+    assert_eq!(
+        log.append(&b, &keyed(&b, 1, "post:1")).await.ok(),
+        Some(1),
+        "keys are per channel"
+    );
+    assert_eq!(seqs(&read(&*log, &a, 0).await), [1, 2, 3]);
+    let mut fed = Vec::new();
+    for _ in 0..4 {
+        let event = next_event(&mut feed).await;
+        fed.push((event.channel == a, event.seq));
+    }
+    assert_eq!(
+        fed,
+        [(true, 1), (true, 2), (true, 3), (false, 1)],
+        "fed once"
+    );
+    cleanup(redis).await;
+}
+
 crate::support::on_both_logs!(
+    a_keyed_event_is_appended_once,
     sequences_start_at_one_per_channel,
     replays_every_event_after_since,
     keeps_a_bounded_window,

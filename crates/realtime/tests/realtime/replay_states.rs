@@ -76,7 +76,7 @@ async fn replays_carry_the_current_state(backend: Backend) {
         post_event(&channel, "post.updated", kept, "edited"),
         post_event(&channel, "post.deleted", gone, "[deleted]"),
     ] {
-        EventBus::publish(&hub, event).await;
+        EventBus::publish(&hub, event).await.expect("published");
     }
     let mut conn = connect(&hub, ConnectionLimits::default()).await;
     next(&mut conn).await; // its own user channel
@@ -105,7 +105,9 @@ async fn replays_carry_the_current_state(backend: Backend) {
     assert_eq!(*posts.calls.lock().unwrap(), 1, "one batch per replay");
 
     // Live events are sent as published.
-    EventBus::publish(&hub, post_event(&channel, "post.created", gone, "live")).await;
+    EventBus::publish(&hub, post_event(&channel, "post.created", gone, "live"))
+        .await
+        .expect("published");
     assert_eq!(
         data(&next(&mut conn).await),
         (
@@ -127,7 +129,9 @@ async fn replays_carry_the_current_state(backend: Backend) {
             from_seq: 6
         }
     );
-    EventBus::publish(&hub, post_event(&channel, "post.created", kept, "after")).await;
+    EventBus::publish(&hub, post_event(&channel, "post.created", kept, "after"))
+        .await
+        .expect("published");
     assert_eq!(data(&next(&mut other).await).0, 6);
     cleanup(redis).await;
 }

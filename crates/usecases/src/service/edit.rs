@@ -150,8 +150,10 @@ impl UseCases {
                     return Err(DomainError::not_found("use case"));
                 }
                 link.wake.notify_one();
-                self.publish_event_on(link.fanout.as_ref(), USE_CASE_PUBLISHED, &view)
-                    .await;
+                // Live at once; if this fails, the outbox handler publishes it.
+                if let Ok(event) = Self::published_event(&view) {
+                    let _ = link.fanout.publish(event).await;
+                }
             }
             None => {
                 if !self.store_view(&view).await? {

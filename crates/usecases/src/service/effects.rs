@@ -119,15 +119,26 @@ impl UseCases {
                 .deliver(vec![Self::published_notification(&view, event.by)])
                 .await?;
         }
-        let data = serde_json::to_value(&view).map_err(DomainError::internal)?;
-        let mut event = Event::new(
-            format!("org:{}", view.organization_id),
-            USE_CASE_PUBLISHED,
-            data,
-        );
-        event.occurred_at = view.updated_at;
-        index.publish(event).await;
+        let event = Self::published_event(&view)?;
+        index.publish(event.clone()).await?;
+        // Published by the request at once: this appends nothing unless that
+        // failed; a failure here fails the outbox event, which is retried.
+        if let Some(link) = &self.inner.outbox {
+            link.fanout.publish(event).await?;
+        }
         Ok(Handled::Done)
+    }
+
+    /// The realtime event of a use case published, keyed by the use case:
+    /// published by the request and by the outbox handler again, it reaches
+    /// subscribers once.
+    pub(super) fn published_event(view: &UseCaseView) -> Result<Event, DomainError> {
+        let data = serde_json::to_value(view).map_err(DomainError::internal)?;
+        let channel = format!("org:{}", view.organization_id);
+        let mut event = Event::new(channel, USE_CASE_PUBLISHED, data)
+            .keyed(format!("{USE_CASE_PUBLISHED}:{}", view.id));
+        event.occurred_at = view.updated_at;
+        Ok(event)
     }
 }
 

@@ -131,18 +131,15 @@ impl UseCases {
             .await
     }
 
+    /// Publishes an event after a successful write. Live delivery of these
+    /// events is best-effort: a failure is logged and counted by the bus.
     async fn publish_event(&self, name: &str, view: &UseCaseView) {
-        self.publish_event_on(self.inner.events.as_ref(), name, view)
-            .await;
-    }
-
-    async fn publish_event_on(&self, bus: &dyn EventBus, name: &str, view: &UseCaseView) {
         let channel = format!("org:{}", view.organization_id);
         match serde_json::to_value(view) {
             Ok(data) => {
                 let mut event = Event::new(channel, name, data);
                 event.occurred_at = self.now();
-                bus.publish(event).await;
+                let _ = self.inner.events.publish(event).await;
             }
             Err(e) => tracing::warn!(error = %e, "use case event not serializable"),
         }

@@ -24,7 +24,7 @@ impl UseCases {
                     let data = serde_json::json!({ "id": use_case, "organization_id": org });
                     let mut event = Event::new(format!("org:{org}"), "use_case.viewed", data);
                     event.occurred_at = service.now();
-                    service.inner.events.publish(event).await;
+                    let _ = service.inner.events.publish(event).await;
                 }
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, %use_case, "view not counted"),

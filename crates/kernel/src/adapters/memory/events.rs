@@ -31,8 +31,10 @@ impl Default for BroadcastEventBus {
 
 #[async_trait]
 impl EventBus for BroadcastEventBus {
-    async fn publish(&self, event: Event) {
+    /// Never fails: an event nobody listens to is not an error.
+    async fn publish(&self, event: Event) -> Result<(), crate::ports::PortError> {
         let _ = self.tx.send(event);
+        Ok(())
     }
 }
 
