@@ -134,7 +134,8 @@ impl Services {
             Some(mongo) => Arc::new(
                 MongoPostStore::init(mongo)
                     .await
-                    .map_err(|e| anyhow::anyhow!("forum posts store: {e}"))?,
+                    .map_err(|e| anyhow::anyhow!("forum posts store: {e}"))?
+                    .with_deadline(backends.mongo_deadline.clone()),
             ),
             None => Arc::new(SqlPostStore::new(backends.db.clone())),
         };
@@ -281,7 +282,8 @@ async fn use_case_service(
         Some(mongo) => Arc::new(
             MongoUseCaseStore::init(mongo)
                 .await
-                .map_err(|e| anyhow::anyhow!("use case store: {e}"))?,
+                .map_err(|e| anyhow::anyhow!("use case store: {e}"))?
+                .with_deadline(backends.mongo_deadline.clone()),
         ),
         None => Arc::new(SqlUseCaseStore::new(backends.db.clone())),
     };

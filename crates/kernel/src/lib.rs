@@ -5,6 +5,7 @@
 pub mod actor;
 pub mod adapters;
 pub mod audit;
+pub mod breaker;
 pub mod code;
 pub mod day_count;
 pub mod error;

@@ -36,6 +36,7 @@ pub async fn connect(settings: &Settings, retry: RetryPolicy) -> Result<FileBack
             if !s3.path_style {
                 config = config.with_virtual_host_addressing();
             }
+            config.request_timeout = settings.deadlines.s3;
             let store = Arc::new(S3Store::new(config).map_err(connect_error)?);
             with_retry("s3", retry, || store.ensure_bucket()).await?;
             Ok(FileBackend {

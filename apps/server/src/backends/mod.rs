@@ -19,6 +19,7 @@ use p2p_kernel::adapters::mail::{FileMailer, SmtpMailer};
 use p2p_kernel::adapters::memory::{MemoryCache, MemoryPubSub, MemoryRateLimiter};
 use p2p_kernel::adapters::redis::{RedisCache, RedisConnection, RedisPubSub, RedisRateLimiter};
 use p2p_kernel::footprint::Footprint;
+use p2p_kernel::persistence::MongoDeadline;
 use p2p_kernel::ports::{Cache, HealthProbe, Mailer, PubSub, RateLimiter};
 use p2p_kernel::round_trips::RoundTrips;
 use p2p_storage::{LocalStore, ObjectStore};
@@ -31,6 +32,8 @@ use std::sync::Arc;
 pub struct Backends {
     pub db: DatabaseConnection,
     pub mongo: Option<mongodb::Database>,
+    /// The deadline of every MongoDB operation on the request path (one breaker).
+    pub mongo_deadline: MongoDeadline,
     pub redis: Option<RedisConnection>,
     pub cache: Arc<dyn Cache>,
     pub rate_limiter: Arc<dyn RateLimiter>,
@@ -67,7 +70,8 @@ impl Backends {
 
         let redis = match &settings.redis {
             Some(r) => {
-                let redis = RedisConnection::new(r.url.expose(), &r.prefix, 32)
+                let timeouts = settings.deadlines.redis;
+                let redis = RedisConnection::with_timeouts(r.url.expose(), &r.prefix, 32, timeouts)
                     .map_err(|e| ConnectError {
                         backend: "redis",
                         attempts: 1,
@@ -131,9 +135,11 @@ impl Backends {
         let files = files::connect(settings, retry).await?;
         probes.push(files.probe);
 
+        let deadlines = settings.deadlines;
         Ok(Self {
             db,
             mongo,
+            mongo_deadline: MongoDeadline::new(deadlines.mongodb, deadlines.mongodb_breaker),
             redis,
             cache,
             rate_limiter,

@@ -123,6 +123,12 @@ pub struct DatabaseConfig {
 pub struct MongoConfig {
     pub url: Option<Secret<String>>,
     pub db: String,
+    /// Milliseconds each MongoDB operation may take (a list: the query and
+    /// its results); the driver bounds only finding a server.
+    pub timeout_ms: u64,
+    /// After an operation found MongoDB unreachable, milliseconds during
+    /// which every operation fails at once (0: each waits its own timeout).
+    pub breaker_ms: u64,
 }
 
 /// `REDIS_URL`, `REDIS_PREFIX`: cache, rate limits and pub/sub in Redis when the URL is set.
@@ -131,6 +137,11 @@ pub struct MongoConfig {
 pub struct RedisConfig {
     pub url: Option<Secret<String>>,
     pub prefix: String,
+    /// Milliseconds each Redis operation may take (and waiting for a pooled connection).
+    pub timeout_ms: u64,
+    /// After an operation failed for want of Redis, milliseconds during which
+    /// every operation fails at once (0: each waits its own timeout).
+    pub breaker_ms: u64,
 }
 
 /// `S3_*`: files in an S3-compatible store once an endpoint or bucket is named.
@@ -143,6 +154,9 @@ pub struct S3Config {
     pub access_key: Option<String>,
     pub secret_key: Option<Secret<String>>,
     pub path_style: bool,
+    /// Milliseconds each S3 request may take (a download: until its first
+    /// byte, then between chunks); an upload part of up to 8 MiB is one request.
+    pub timeout_ms: u64,
 }
 
 /// `P2P_INVITE_LIMIT_*`: invitations per hour (429 beyond).
@@ -234,6 +248,8 @@ impl Default for MongoConfig {
         Self {
             url: None,
             db: "p2p".into(),
+            timeout_ms: 5000,
+            breaker_ms: 2000,
         }
     }
 }
@@ -243,6 +259,8 @@ impl Default for RedisConfig {
         Self {
             url: None,
             prefix: "p2p:".into(),
+            timeout_ms: 2000,
+            breaker_ms: 2000,
         }
     }
 }
@@ -256,6 +274,7 @@ impl Default for S3Config {
             access_key: None,
             secret_key: None,
             path_style: true,
+            timeout_ms: 5000,
         }
     }
 }

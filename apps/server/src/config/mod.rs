@@ -6,6 +6,7 @@
 //! operator would write it in the environment.
 
 mod bounds;
+mod deadlines;
 mod keys;
 mod markdown;
 mod s3;
@@ -16,6 +17,7 @@ mod transport;
 mod websocket;
 
 pub use bounds::MemoryBounds;
+pub use deadlines::BackendDeadlines;
 pub use keys::{
     BodyConfig, Config, DatabaseConfig, InviteLimitConfig, JwtConfig, MetricsConfig, MongoConfig,
     RedisConfig, ReplayConfig, S3Config, WebSocketConfig,

@@ -1,7 +1,8 @@
 use super::s3::s3_settings;
 use super::transport::{body_read_settings, metrics_settings};
 use super::{
-    BodyReadSettings, Config, ConfigError, MemoryBounds, MetricsSettings, Secret, WebSocketSettings,
+    BackendDeadlines, BodyReadSettings, Config, ConfigError, MemoryBounds, MetricsSettings, Secret,
+    WebSocketSettings,
 };
 use crate::http::proxies::TrustedProxies;
 use serde::{Deserialize, Serialize};
@@ -120,6 +121,8 @@ pub struct Settings {
     pub websocket: WebSocketSettings,
     /// Ceilings of what the server keeps in memory.
     pub bounds: MemoryBounds,
+    /// How long each networked backend may take.
+    pub deadlines: BackendDeadlines,
 }
 
 const MIN_SECRET_BYTES: usize = 32;
@@ -146,6 +149,7 @@ impl Settings {
     pub fn from_config(config: Config) -> Result<Self, ConfigError> {
         let websocket = WebSocketSettings::from_config(&config.ws)?;
         let bounds = MemoryBounds::from_config(&config)?;
+        let deadlines = BackendDeadlines::from_config(&config)?;
         let environment = config.env;
         let public_url = match &config.public_url {
             Some(u) => parse_url("public_url", u, &["http", "https"])?,
@@ -317,6 +321,7 @@ impl Settings {
             require_email_verification: config.require_email_verification,
             websocket,
             bounds,
+            deadlines,
             mail_from: config.mail_from,
             host: config.host,
             port: config.port,

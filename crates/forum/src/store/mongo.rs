@@ -9,7 +9,9 @@ use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
 use p2p_kernel::ids::{OrgId, PostId, TopicId, UserId};
-use p2p_kernel::persistence::{bson_count, collect_all, group_counts, mongo_error};
+use p2p_kernel::persistence::{
+    MongoDeadline, WithinDeadline, bson_count, collect_all, group_counts, mongo_error,
+};
 use p2p_kernel::{DayCount, DomainError, day_count::day_key};
 use time::{Date, OffsetDateTime};
 
@@ -25,15 +27,24 @@ use doc::{PostDoc, RevisionDoc, attachments_bson, bdate, ids_bson, light, odate,
 pub struct MongoPostStore {
     posts: Collection<PostDoc>,
     raw: Collection<Document>,
+    deadline: MongoDeadline,
 }
 
 impl MongoPostStore {
-    /// Uses the `forum_posts` collection of `db`; see [`Self::ensure_indexes`].
+    /// Uses the `forum_posts` collection of `db`, each operation within the
+    /// default [`MongoDeadline`]; see [`Self::ensure_indexes`].
     pub fn new(db: &Database) -> Self {
         Self {
             posts: db.collection(COLLECTION),
             raw: db.collection(COLLECTION),
+            deadline: MongoDeadline::default(),
         }
+    }
+
+    /// The same store with each operation within `deadline`.
+    pub fn with_deadline(mut self, deadline: MongoDeadline) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     /// [`Self::new`] and [`Self::ensure_indexes`].
@@ -45,8 +56,11 @@ impl MongoPostStore {
 
     /// The ids of the posts matching `filter`.
     async fn ids_where(&self, filter: Document) -> Result<Vec<PostId>, DomainError> {
-        let docs: Vec<Document> =
-            collect_all(self.raw.find(filter).projection(doc! { "_id": 1 })).await?;
+        let docs: Vec<Document> = collect_all(
+            &self.deadline,
+            self.raw.find(filter).projection(doc! { "_id": 1 }),
+        )
+        .await?;
         docs.iter()
             .map(|d| {
                 let id = d
@@ -109,8 +123,8 @@ impl MongoPostStore {
             .find_one_and_update(filter, update)
             .return_document(ReturnDocument::After)
             .projection(doc! { "upvote_count": 1 })
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         updated
             .map(|d| {
                 Ok(VoteState {
@@ -126,8 +140,8 @@ impl MongoPostStore {
             .raw
             .find_one(doc! { "_id": id.to_string() })
             .projection(doc! { "upvote_count": 1, "deleted": 1 })
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         found
             .map(|d| {
                 Ok((
@@ -159,14 +173,15 @@ impl PostStore for MongoPostStore {
     async fn insert(&self, post: &PostRecord) -> Result<(), DomainError> {
         self.posts
             .insert_one(PostDoc::from_record(post))
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         Ok(())
     }
 
     async fn get_many(&self, ids: &[PostId]) -> Result<Vec<PostRecord>, DomainError> {
         let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
         let docs: Vec<PostDoc> = collect_all(
+            &self.deadline,
             self.posts
                 .find(doc! { "_id": { "$in": ids } })
                 .projection(light()),
@@ -186,6 +201,7 @@ impl PostStore for MongoPostStore {
             filter.insert("thread_key", doc! { "$gt": after });
         }
         let docs: Vec<PostDoc> = collect_all(
+            &self.deadline,
             self.posts
                 .find(filter)
                 .sort(doc! { "thread_key": 1 })
@@ -208,6 +224,7 @@ impl PostStore for MongoPostStore {
             filter.insert("_id", doc! { "$gt": after.to_string() });
         }
         let docs: Vec<PostDoc> = collect_all(
+            &self.deadline,
             self.posts
                 .find(filter)
                 .sort(doc! { "_id": 1 })
@@ -258,8 +275,8 @@ impl PostStore for MongoPostStore {
                     "$inc": { "revision_count": 1 },
                 },
             )
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         Ok(done.matched_count == 1)
     }
 
@@ -270,8 +287,8 @@ impl PostStore for MongoPostStore {
                 doc! { "_id": id.to_string() },
                 doc! { "$set": { "hidden": hidden } },
             )
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         Ok(done.matched_count == 1)
     }
 
@@ -292,8 +309,8 @@ impl PostStore for MongoPostStore {
                     "updated_at": bdate(t.deleted_at),
                 } },
             )
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         Ok(done.matched_count == 1)
     }
 
@@ -354,16 +371,16 @@ impl PostStore for MongoPostStore {
         }
         self.raw
             .update_many(clear, doc! { "$set": { "is_best_answer": false } })
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         if let Some(answer) = answer {
             self.raw
                 .update_one(
                     doc! { "_id": answer.to_string(), "topic_id": topic.to_string() },
                     doc! { "$set": { "is_best_answer": true } },
                 )
-                .await
-                .map_err(mongo_error)?;
+                .within(&self.deadline)
+                .await?;
         }
         Ok(())
     }
@@ -373,8 +390,8 @@ impl PostStore for MongoPostStore {
             .raw
             .find_one(doc! { "_id": id.to_string() })
             .projection(doc! { "revisions": 1 })
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         let Some(d) = found else {
             return Ok(Vec::new());
         };
@@ -405,7 +422,7 @@ impl PostStore for MongoPostStore {
                 "authors": { "$addToSet": "$author_id" },
             } },
         ];
-        let docs: Vec<Document> = collect_all(self.raw.aggregate(pipeline)).await?;
+        let docs: Vec<Document> = collect_all(&self.deadline, self.raw.aggregate(pipeline)).await?;
         let Some(d) = docs.first() else {
             return Ok(TopicStats::default());
         };
@@ -426,8 +443,8 @@ impl PostStore for MongoPostStore {
         let done = self
             .raw
             .delete_many(doc! { "topic_id": topic.to_string() })
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         Ok(done.deleted_count)
     }
 
@@ -438,8 +455,8 @@ impl PostStore for MongoPostStore {
     ) -> Result<u64, DomainError> {
         self.raw
             .count_documents(visible_of(org, hidden_topics))
+            .within(&self.deadline)
             .await
-            .map_err(mongo_error)
     }
 
     async fn daily_for_org(
@@ -455,7 +472,7 @@ impl PostStore for MongoPostStore {
             doc! { "$group": { "_id": "$created_day", "n": { "$sum": 1 } } },
             doc! { "$sort": { "_id": 1 } },
         ];
-        group_counts(&self.raw, pipeline)
+        group_counts(&self.deadline, &self.raw, pipeline)
             .await?
             .into_iter()
             .map(|(day, count)| DayCount::from_key("posts per day", &day, count))

@@ -2,6 +2,7 @@
 //! connection pool. Every key is namespaced by a prefix so that deployments
 //! (and tests) can share a server.
 
+use crate::breaker::Breaker;
 use crate::footprint::{Footprint, Size};
 use crate::ports::{
     Cache, HealthProbe, MessageStream, PortError, PubSub, RateDecision, RateLimiter,
@@ -11,6 +12,7 @@ use async_trait::async_trait;
 use deadpool_redis::redis::{self, AsyncCommands, AsyncConnectionConfig};
 use deadpool_redis::{Manager, Pool, Runtime, Timeouts};
 use futures_util::StreamExt;
+use std::sync::Arc;
 use std::time::Duration;
 
 mod counted;
@@ -19,11 +21,30 @@ pub use counted::CountedConnection;
 pub use subscription::{Delivery, lasting_subscription};
 
 const BACKEND: &str = "redis";
-/// How long a single Redis operation may take before the backend counts as unavailable.
-const OP_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn port_err(e: impl std::fmt::Display) -> PortError {
     PortError::new(BACKEND, e)
+}
+
+/// How long Redis may take, and how long it counts as down after it did not answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RedisTimeouts {
+    /// A single operation, and waiting for or opening a pooled connection.
+    pub operation: Duration,
+    /// After an operation failed for want of Redis (a timeout, a refused or
+    /// dropped connection), every operation fails at once for this long
+    /// ([`Breaker`]): a request meets at most one timeout. Zero: never.
+    pub breaker: Duration,
+}
+
+impl Default for RedisTimeouts {
+    /// 2 s per operation, then 2 s of failing at once.
+    fn default() -> Self {
+        Self {
+            operation: Duration::from_secs(2),
+            breaker: Duration::from_secs(2),
+        }
+    }
 }
 
 /// A Redis connection: the pool for commands, the client for subscriptions.
@@ -33,21 +54,34 @@ pub struct RedisConnection {
     client: redis::Client,
     prefix: String,
     trips: RoundTrips,
+    breaker: Arc<Breaker>,
 }
 
 impl RedisConnection {
-    /// Builds the pool (connections are opened lazily; call [`Self::ping`] to check).
+    /// Builds the pool with the default [`RedisTimeouts`] (connections are
+    /// opened lazily; call [`Self::ping`] to check).
     pub fn new(url: &str, prefix: &str, max_connections: usize) -> Result<Self, PortError> {
+        Self::with_timeouts(url, prefix, max_connections, RedisTimeouts::default())
+    }
+
+    /// Builds the pool with `timeouts`.
+    pub fn with_timeouts(
+        url: &str,
+        prefix: &str,
+        max_connections: usize,
+        timeouts: RedisTimeouts,
+    ) -> Result<Self, PortError> {
+        let operation = timeouts.operation;
         let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(OP_TIMEOUT))
-            .set_response_timeout(Some(OP_TIMEOUT));
+            .set_connection_timeout(Some(operation))
+            .set_response_timeout(Some(operation));
         let manager = Manager::new_with_config(url, config).map_err(port_err)?;
         let pool = Pool::builder(manager)
             .max_size(max_connections)
             .timeouts(Timeouts {
-                wait: Some(OP_TIMEOUT),
-                create: Some(OP_TIMEOUT),
-                recycle: Some(OP_TIMEOUT),
+                wait: Some(operation),
+                create: Some(operation),
+                recycle: Some(operation),
             })
             .runtime(Runtime::Tokio1)
             .build()
@@ -58,6 +92,7 @@ impl RedisConnection {
             client,
             prefix: prefix.to_owned(),
             trips: RoundTrips::default(),
+            breaker: Arc::new(Breaker::new(BACKEND, timeouts.breaker)),
         })
     }
 
@@ -81,10 +116,23 @@ impl RedisConnection {
         format!("{}{}", self.prefix, key)
     }
 
-    /// A connection of the pool (each command through it is counted).
+    /// A connection of the pool (each command through it is counted). Fails
+    /// at once while Redis counts as down (see [`RedisTimeouts::breaker`]).
     pub async fn conn(&self) -> Result<CountedConnection, PortError> {
-        let conn = self.pool.get().await.map_err(port_err)?;
-        Ok(CountedConnection::new(conn, self.trips.clone()))
+        if self.breaker.is_open() {
+            return Err(port_err(
+                "not answering (failing fast after a recent failure)",
+            ));
+        }
+        let conn = self.pool.get().await.map_err(|e| {
+            self.breaker.trip();
+            port_err(e)
+        })?;
+        Ok(CountedConnection::new(
+            conn,
+            self.trips.clone(),
+            self.breaker.clone(),
+        ))
     }
 
     pub async fn ping(&self) -> Result<(), PortError> {

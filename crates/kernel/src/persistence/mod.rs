@@ -8,10 +8,12 @@
 
 mod errors;
 mod mongo;
+mod mongo_deadline;
 mod time;
 
 pub use errors::{begin_write, db_error, is_unique_violation, mongo_error};
 pub use mongo::{bson_count, collect_all, group_counts};
+pub use mongo_deadline::{MongoDeadline, WithinDeadline};
 pub use time::{TimePrecision, api_time, db_now, db_time};
 
 use crate::error::DomainError;

@@ -1,6 +1,6 @@
 //! Numbers read back from MongoDB documents and aggregations.
 
-use super::{mongo_error, stored};
+use super::{MongoDeadline, stored};
 use crate::error::DomainError;
 use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document};
@@ -21,19 +21,16 @@ pub fn bson_count(d: &Document, key: &str) -> Result<u64, DomainError> {
     }
 }
 
-/// Runs a `find` or `aggregate` and reads all it returns; an error at any
-/// point is mapped with [`mongo_error`].
-pub async fn collect_all<T, A>(query: A) -> Result<Vec<T>, DomainError>
+/// Runs a `find` or `aggregate` and reads all it returns, the whole within
+/// `deadline`; an error at any point is mapped with [`super::mongo_error`].
+pub async fn collect_all<T, A>(deadline: &MongoDeadline, query: A) -> Result<Vec<T>, DomainError>
 where
     A: IntoFuture<Output = mongodb::error::Result<Cursor<T>>>,
     T: DeserializeOwned + Send + Sync + Unpin,
 {
-    query
+    deadline
+        .run(async move { query.await?.try_collect().await })
         .await
-        .map_err(mongo_error)?
-        .try_collect()
-        .await
-        .map_err(mongo_error)
 }
 
 /// Runs an aggregation whose results are `{ _id: <string>, n: <count> }` (a
@@ -41,10 +38,11 @@ where
 /// pipeline's order. A group whose `_id` is not a string (a missing field) is
 /// left out.
 pub async fn group_counts(
+    deadline: &MongoDeadline,
     collection: &Collection<Document>,
     pipeline: impl IntoIterator<Item = Document>,
 ) -> Result<Vec<(String, u64)>, DomainError> {
-    let rows = collect_all(collection.aggregate(pipeline)).await?;
+    let rows = collect_all(deadline, collection.aggregate(pipeline)).await?;
     rows.iter()
         .filter_map(|r| {
             let value = r.get_str("_id").ok()?.to_owned();

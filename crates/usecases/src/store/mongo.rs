@@ -14,7 +14,9 @@ use futures_util::{StreamExt, TryStreamExt};
 use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
-use p2p_kernel::persistence::{collect_all, group_counts, mongo_error};
+use p2p_kernel::persistence::{
+    MongoDeadline, WithinDeadline, collect_all, group_counts, mongo_error,
+};
 use p2p_kernel::ports::HiddenFilter;
 use p2p_kernel::{DayCount, DomainError};
 use std::collections::BTreeMap;
@@ -104,9 +106,17 @@ fn sort_field(sort: Sort) -> &'static str {
 #[derive(Clone)]
 pub struct MongoUseCaseStore {
     docs: Collection<Document>,
+    deadline: MongoDeadline,
 }
 
 impl MongoUseCaseStore {
+    /// The same store with each operation within `deadline` (by default
+    /// [`MongoDeadline::default`]).
+    pub fn with_deadline(mut self, deadline: MongoDeadline) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
     /// Opens the collection and creates its indexes.
     pub async fn init(db: &Database) -> Result<Self, DomainError> {
         let docs = db.collection::<Document>(COLLECTION);
@@ -149,11 +159,14 @@ impl MongoUseCaseStore {
         ])
         .await
         .map_err(mongo_error)?;
-        Ok(Self { docs })
+        Ok(Self {
+            docs,
+            deadline: MongoDeadline::default(),
+        })
     }
 
     async fn counts(&self, pipeline: Vec<Document>) -> Result<Vec<FacetCount>, DomainError> {
-        Ok(group_counts(&self.docs, pipeline)
+        Ok(group_counts(&self.deadline, &self.docs, pipeline)
             .await?
             .into_iter()
             .map(|(value, count)| FacetCount { value, count })
@@ -179,8 +192,8 @@ impl UseCaseStore for MongoUseCaseStore {
     async fn insert(&self, doc: &UseCaseDoc) -> Result<(), DomainError> {
         self.docs
             .insert_one(to_document(doc)?)
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         Ok(())
     }
 
@@ -190,6 +203,7 @@ impl UseCaseStore for MongoUseCaseStore {
                 .iter()
                 .map(to_document)
                 .collect::<Result<Vec<_>, _>>()?;
+            // A bulk load (benchmarks), not a request: no deadline.
             self.docs.insert_many(batch).await.map_err(mongo_error)?;
         }
         Ok(())
@@ -198,8 +212,8 @@ impl UseCaseStore for MongoUseCaseStore {
     async fn get(&self, id: Uuid) -> Result<Option<UseCaseDoc>, DomainError> {
         self.docs
             .find_one(doc! { "_id": id.to_string() })
-            .await
-            .map_err(mongo_error)?
+            .within(&self.deadline)
+            .await?
             .map(from_document)
             .transpose()
     }
@@ -209,8 +223,11 @@ impl UseCaseStore for MongoUseCaseStore {
             return Ok(Vec::new());
         }
         let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        let rows: Vec<Document> =
-            collect_all(self.docs.find(doc! { "_id": { "$in": ids } })).await?;
+        let rows: Vec<Document> = collect_all(
+            &self.deadline,
+            self.docs.find(doc! { "_id": { "$in": ids } }),
+        )
+        .await?;
         rows.into_iter().map(from_document).collect()
     }
 
@@ -224,8 +241,8 @@ impl UseCaseStore for MongoUseCaseStore {
                 doc! { "_id": doc.view.id.0.to_string() },
                 doc! { "$set": set },
             )
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         Ok(result.matched_count == 1)
     }
 
@@ -233,8 +250,8 @@ impl UseCaseStore for MongoUseCaseStore {
         let result = self
             .docs
             .delete_one(doc! { "_id": id.to_string() })
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         Ok(result.deleted_count == 1)
     }
 
@@ -259,6 +276,7 @@ impl UseCaseStore for MongoUseCaseStore {
             );
         }
         let rows: Vec<Document> = collect_all(
+            &self.deadline,
             self.docs
                 .find(f)
                 .sort(doc! { field: -1, "id": -1 })
@@ -278,8 +296,8 @@ impl UseCaseStore for MongoUseCaseStore {
             .find(filter(q))
             .sort(doc! { field: -1, "id": -1 })
             .batch_size(u32::try_from(batch).unwrap_or(u32::MAX))
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         Ok(Some(
             cursor
                 .map(|row| row.map_err(mongo_error).and_then(from_document))
@@ -304,8 +322,8 @@ impl UseCaseStore for MongoUseCaseStore {
                 doc! { "_id": id.to_string() },
                 doc! { "$inc": { "view_count": 1_i64 } },
             )
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         Ok(())
     }
 
@@ -315,8 +333,8 @@ impl UseCaseStore for MongoUseCaseStore {
                 "organization_id": org.to_string(),
                 "hidden": { "$ne": true },
             })
+            .within(&self.deadline)
             .await
-            .map_err(mongo_error)
     }
 
     async fn published_per_day(
@@ -335,10 +353,10 @@ impl UseCaseStore for MongoUseCaseStore {
                 "keys.sort_time": { "$gte": day_start_micros(since) },
             })
             .projection(doc! { "_id": 0, "keys.sort_time": 1 })
-            .await
-            .map_err(mongo_error)?;
+            .within(&self.deadline)
+            .await?;
         let mut days: BTreeMap<i64, u64> = BTreeMap::new();
-        while let Some(row) = times.try_next().await.map_err(mongo_error)? {
+        while let Some(row) = times.try_next().within(&self.deadline).await? {
             let time = match row
                 .get_document("keys")
                 .ok()

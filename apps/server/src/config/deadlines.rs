@@ -1,0 +1,90 @@
+//! How long the networked backends may take on the request path, so that a
+//! hung backend (a frozen process, a network partition) is answered with 503
+//! and `Retry-After` within a few seconds instead of holding requests.
+
+use super::websocket::within;
+use super::{Config, ConfigError};
+use p2p_kernel::adapters::redis::RedisTimeouts;
+use std::time::Duration;
+
+/// The longest deadline a key accepts: one minute.
+const MAX_MS: u64 = 60_000;
+
+/// Deadlines of the backend calls (`redis.timeout_ms`, `redis.breaker_ms`,
+/// `mongodb.timeout_ms`, `mongodb.breaker_ms`, `s3.timeout_ms`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackendDeadlines {
+    /// Each Redis operation, and how long Redis counts as down after one failed.
+    pub redis: RedisTimeouts,
+    /// Each MongoDB operation (a list read whole: the query and its results).
+    pub mongodb: Duration,
+    /// How long MongoDB counts as down after an operation found it unreachable.
+    pub mongodb_breaker: Duration,
+    /// Each S3 request (a download: until its first byte, then between chunks).
+    pub s3: Duration,
+}
+
+impl BackendDeadlines {
+    pub(super) fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        Ok(Self {
+            redis: RedisTimeouts {
+                operation: millis("redis_timeout_ms", config.redis.timeout_ms)?,
+                breaker: pause("redis_breaker_ms", config.redis.breaker_ms)?,
+            },
+            mongodb: millis("mongodb_timeout_ms", config.mongodb.timeout_ms)?,
+            mongodb_breaker: pause("mongodb_breaker_ms", config.mongodb.breaker_ms)?,
+            s3: millis("s3_timeout_ms", config.s3.timeout_ms)?,
+        })
+    }
+}
+
+/// A deadline: 1 ms to a minute.
+fn millis(field: &str, value: u64) -> Result<Duration, ConfigError> {
+    within::<u64>(field, value, MAX_MS).map(Duration::from_millis)
+}
+
+/// A breaker's pause: 0 (none) to a minute.
+fn pause(field: &str, value: u64) -> Result<Duration, ConfigError> {
+    match value {
+        0 => Ok(Duration::ZERO),
+        _ => millis(field, value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_bounds() {
+        let defaults = BackendDeadlines::from_config(&Config::default());
+        let Ok(defaults) = defaults else {
+            panic!("the defaults are valid: {defaults:?}");
+        };
+        assert_eq!(defaults.redis, RedisTimeouts::default());
+        assert_eq!(defaults.s3, Duration::from_secs(5));
+        assert_eq!(
+            (defaults.mongodb, defaults.mongodb_breaker),
+            (Duration::from_secs(5), Duration::from_secs(2))
+        );
+        let mut config = Config::default();
+        config.redis.breaker_ms = 0;
+        let never = BackendDeadlines::from_config(&config).map(|d| d.redis.breaker);
+        assert_eq!(never, Ok(Duration::ZERO), "0 turns the breaker off");
+        for (key, set) in [
+            (
+                "redis_timeout_ms",
+                (|c: &mut Config| c.redis.timeout_ms = 0) as fn(&mut Config),
+            ),
+            ("redis_breaker_ms", |c| c.redis.breaker_ms = MAX_MS + 1),
+            ("s3_timeout_ms", |c| c.s3.timeout_ms = MAX_MS + 1),
+            ("mongodb_timeout_ms", |c| c.mongodb.timeout_ms = 0),
+            ("mongodb_breaker_ms", |c| c.mongodb.breaker_ms = MAX_MS + 1),
+        ] {
+            let mut config = Config::default();
+            set(&mut config);
+            let error = BackendDeadlines::from_config(&config).map_err(|e| e.key);
+            assert_eq!(error, Err(key.to_owned()));
+        }
+    }
+}
