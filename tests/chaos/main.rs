@@ -149,6 +149,9 @@ async fn main() {
             violations.push(format!("{what}: {lost} of {acknowledged}"));
         }
     }
+    for note in &losses.notes {
+        println!("{note}");
+    }
     let (resyncs, connects) = subscribers.iter().fold((0, 0), |(r, c), s| {
         let seen = s.seen.lock().expect("seen");
         (r + seen.resyncs, c + seen.connects)

@@ -13,10 +13,13 @@ fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message, PortE
         .to
         .parse()
         .map_err(|e| PortError::new("mail", format!("invalid recipient: {e}")))?;
-    let builder = Message::builder()
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(email.subject.clone());
+    if let Some(id) = email.id {
+        builder = builder.message_id(Some(message_id(id, from)));
+    }
     let message = match &email.html {
         Some(html) => builder.multipart(MultiPart::alternative_plain_html(
             email.text.clone(),
@@ -29,6 +32,11 @@ fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message, PortE
         ),
     };
     message.map_err(|e| PortError::new("mail", e))
+}
+
+/// The `Message-ID` of the email `id` from `from`: the same at every attempt.
+fn message_id(id: uuid::Uuid, from: &Mailbox) -> String {
+    format!("<{}@{}>", id.simple(), from.email.domain())
 }
 
 fn parse_from(from: &str) -> Result<Mailbox, PortError> {

@@ -7,6 +7,12 @@
 //! claim lock lets several server instances share the outbox without sending
 //! twice.
 //!
+//! SMTP cannot be exactly once: when the connection is lost or times out
+//! after the message was handed over, the server may have taken it, and the
+//! email is sent again. Every attempt carries the same `Message-ID` (made of
+//! the outbox row's id), so a receiver can drop the repeat; an email the
+//! server refused (a 4xx or 5xx answer) or never received is simply retried.
+//!
 //! Events ([`events`]): what a change causes besides itself (a new post's
 //! counts, notifications and search index), recorded with the change and
 //! applied afterwards by its handler, in order per stream.
@@ -133,11 +139,13 @@ impl OutboxWorker {
             if !self.claim(row.id, now).await? {
                 continue;
             }
+            // The row's id makes the Message-ID: the same at every attempt.
             let email = OutgoingEmail {
                 to: row.recipient.clone(),
                 subject: row.subject.clone(),
                 text: row.body_text.clone(),
                 html: row.body_html.clone(),
+                id: Some(row.id),
             };
             match self.mailer.send(&email).await {
                 Ok(()) => {
@@ -231,6 +239,7 @@ pub async fn undelivered_to(
             subject: r.subject,
             text: r.body_text,
             html: r.body_html,
+            id: Some(r.id),
         })
         .collect())
 }

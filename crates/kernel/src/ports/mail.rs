@@ -9,6 +9,12 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
+    /// Identifies the email across sending attempts (its outbox row): its
+    /// `Message-ID` is `<id@sender's domain>` at every attempt, so a
+    /// receiver can drop the copy sent again after an attempt whose outcome
+    /// was unknown. `None`: a new `Message-ID` per attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
 }
 
 /// Delivers emails. Callers that must not lose an email go through the outbox,

@@ -26,6 +26,7 @@ pub fn letter(locale: Locale, to: &str, subject: String, blocks: &[Block]) -> Ou
         text: plain(blocks),
         html: Some(html(locale, &subject, blocks)),
         subject,
+        id: None,
     }
 }
 

@@ -10,6 +10,7 @@ fn email(to: &str, marker: &str) -> OutgoingEmail {
         subject: format!("Welcome {marker}"),
         text: format!("Follow https://p2p.example/verify?token={marker}"),
         html: Some(format!("<p>token {marker}</p>")),
+        id: None,
     }
 }
 
@@ -64,6 +65,34 @@ async fn contract(mailer: &dyn Mailer, inbox: &Path) {
 
     let bad = mailer.send(&email("not an address", &marker)).await;
     assert!(bad.is_err(), "an invalid recipient is refused");
+
+    // An email with an id (an outbox row) has the same Message-ID at every attempt.
+    let marker = uuid::Uuid::new_v4().simple().to_string();
+    let id = uuid::Uuid::new_v4();
+    let mut again = email("nora@factory.sa", &marker);
+    again.id = Some(id);
+    for _ in 0..2 {
+        mailer
+            .send(&again)
+            .await
+            .unwrap_or_else(|e| panic!("send failed: {e}"));
+    }
+    for _ in 0..100 {
+        if find_messages(inbox, &marker).len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ids: Vec<String> = find_messages(inbox, &marker)
+        .iter()
+        .filter_map(|m| {
+            m.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                .map(|l| l["message-id:".len()..].trim().to_owned())
+        })
+        .collect();
+    let expected = format!("<{}@p2p.example>", id.simple());
+    assert_eq!(ids, [expected.clone(), expected], "one Message-ID for both");
 }
 
 #[tokio::test]

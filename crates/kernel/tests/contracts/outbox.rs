@@ -42,6 +42,7 @@ async fn failing_transport_is_retried_and_nothing_is_lost_or_doubled() {
             subject: format!("Invitation {i}"),
             text: "Join us".into(),
             html: None,
+            id: None,
         };
         outbox::enqueue(&db, &email)
             .await
