@@ -1,8 +1,8 @@
 //! WebSocket subscribers that behave like the web client: each follows one topic, and when its
 //! socket closes it reconnects and subscribes again with `since` = the last `seq` it saw; on
 //! `resync_required` it reloads the topic over HTTP. Each keeps what it saw, so the drill can
-//! tell a silent gap (a `seq` skipped without `resync_required`), a duplicate, and an
-//! acknowledged reply that never reached it.
+//! tell a silent gap (a `seq` skipped without `resync_required`), a duplicate (a `seq` again,
+//! or a second `post.created` for one post), and an acknowledged reply that never reached it.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -15,7 +15,10 @@ use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Default)]
 pub struct Seen {
+    /// Posts seen live, replayed or reloaded.
     pub posts: HashSet<String>,
+    /// Posts whose `post.created` event arrived (a second one is a duplicate, whatever its seq).
+    pub announced: HashSet<String>,
     pub gaps: usize,
     pub duplicates: usize,
     pub resyncs: usize,
@@ -117,8 +120,9 @@ async fn follow(
                 Some("event") => {
                     let seq = frame["seq"].as_u64().unwrap_or_default();
                     let mut seen = me.seen.lock().expect("seen");
+                    let mut duplicate = false;
                     match last {
-                        Some(previous) if seq <= previous => seen.duplicates += 1,
+                        Some(previous) if seq <= previous => duplicate = true,
                         Some(previous) if seq > previous + 1 => seen.gaps += 1,
                         _ => {}
                     }
@@ -126,7 +130,11 @@ async fn follow(
                     if frame["event"] == "post.created"
                         && let Some(id) = frame["data"]["id"].as_str()
                     {
+                        duplicate |= !seen.announced.insert(id.to_owned());
                         seen.posts.insert(id.to_owned());
+                    }
+                    if duplicate {
+                        seen.duplicates += 1;
                     }
                 }
                 Some("resync_required") => {
