@@ -73,16 +73,19 @@ mod tests {
         assert_eq!(never, Ok(Duration::ZERO), "0 turns the breaker off");
         for (key, set) in [
             (
-                "redis_timeout_ms",
+                "P2P_REDIS_TIMEOUT_MS",
                 (|c: &mut Config| c.redis.timeout_ms = 0) as fn(&mut Config),
             ),
-            ("redis_breaker_ms", |c| c.redis.breaker_ms = MAX_MS + 1),
-            ("s3_timeout_ms", |c| c.s3.timeout_ms = MAX_MS + 1),
-            ("mongodb_timeout_ms", |c| c.mongodb.timeout_ms = 0),
-            ("mongodb_breaker_ms", |c| c.mongodb.breaker_ms = MAX_MS + 1),
+            ("P2P_REDIS_BREAKER_MS", |c| c.redis.breaker_ms = MAX_MS + 1),
+            ("P2P_S3_TIMEOUT_MS", |c| c.s3.timeout_ms = MAX_MS + 1),
+            ("P2P_MONGODB_TIMEOUT_MS", |c| c.mongodb.timeout_ms = 0),
+            ("P2P_MONGODB_BREAKER_MS", |c| {
+                c.mongodb.breaker_ms = MAX_MS + 1
+            }),
         ] {
             let mut config = Config::default();
             set(&mut config);
+            // Errors name the environment variable.
             let error = BackendDeadlines::from_config(&config).map_err(|e| e.key);
             assert_eq!(error, Err(key.to_owned()));
         }
