@@ -65,7 +65,7 @@ mod tests {
         assert_eq!(defaults.s3, Duration::from_secs(5));
         assert_eq!(
             (defaults.mongodb, defaults.mongodb_breaker),
-            (Duration::from_secs(5), Duration::from_secs(2))
+            (Duration::from_secs(8), Duration::from_secs(2))
         );
         let mut config = Config::default();
         config.redis.breaker_ms = 0;
