@@ -1,6 +1,8 @@
-//! Topic-list throughput and latency over HTTP, against the `pgbench -S`
-//! floor (primary-key selects) of the same PostgreSQL in the same run; then
-//! replies (`replies.rs`): POST latency and round trips per reply.
+//! Topic-list throughput and latency over HTTP, against its same-statement
+//! floor: the very SQL statements one request sends (kept by
+//! `RoundTrips::keep_statements`), replayed by `pgbench` as one transaction
+//! against the same database in the same run (full backend); then replies
+//! (`replies.rs`): POST latency and round trips per reply.
 
 use p2p_forum::NewTopic;
 use p2p_tests::stats::Latencies;
@@ -11,6 +13,8 @@ use std::time::{Duration, Instant};
 const TOPICS: usize = 300;
 const CLIENTS: usize = 4;
 const RUN_FOR: Duration = Duration::from_secs(5);
+/// Characters of each replayed statement printed.
+const STATEMENT_SHOWN: usize = 160;
 
 pub async fn run() {
     let app = TestApp::spawn().await;
@@ -38,12 +42,6 @@ pub async fn run() {
         .await;
     }
 
-    let floor = if app.backend == Backend::Full {
-        pgbench_floor()
-    } else {
-        None
-    };
-
     for (label, query) in [
         ("latest", "limit=20"),
         ("tag filter", "limit=20&tag=tag3"),
@@ -55,19 +53,30 @@ pub async fn run() {
             "GET /forums/topics ({label}): {rps:.0} req/s, {}",
             latencies.summary()
         );
-        if let Some((tps, _)) = floor {
-            print!(" = {:.1}% of pgbench -S", 100.0 * rps / tps);
-        }
         if failed > 0 {
             print!(" ({failed} requests failed)");
         }
         println!();
+        if app.backend == Backend::Full {
+            let statements = statements_of(&app, &me.access, query).await;
+            match same_statement_floor(&app, &statements) {
+                Some((tps, avg)) => println!(
+                    "  its {} SQL statement(s) replayed by pgbench ({CLIENTS} clients, same \
+                     database, same run): {tps:.0} tps, {avg:.3} ms average; the endpoint \
+                     reaches {:.1}% of that floor",
+                    statements.len(),
+                    100.0 * rps / tps
+                ),
+                None => println!("  same-statement floor: pgbench did not run"),
+            }
+            for statement in &statements {
+                let shown: String = statement.chars().take(STATEMENT_SHOWN).collect();
+                println!("    {shown}");
+            }
+        }
     }
-    match floor {
-        Some((tps, avg)) => println!(
-            "pgbench -S floor ({CLIENTS} clients, same server): {tps:.0} tps, {avg:.3} ms average latency"
-        ),
-        None => println!("pgbench -S floor: only measured on the full backend (PostgreSQL)"),
+    if app.backend != Backend::Full {
+        println!("same-statement pgbench floor: only measured on the full backend (PostgreSQL)");
     }
     let helper = app.signup(&unique_email("replier")).await;
     crate::replies::run(&app, &me, &helper).await;
@@ -113,37 +122,43 @@ async fn load(app: &TestApp, token: &str, query: &str) -> (usize, usize, Latenci
     )
 }
 
-/// `pgbench -S` against a scratch database: (tps, average latency in ms).
-fn pgbench_floor() -> Option<(f64, f64)> {
-    let db = "p2p_bench_pgbench";
-    let admin = p2p_kernel::testenv::postgres_admin_url();
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned())?;
-    let url = format!("{base}/{db}");
-    let _ = Command::new("psql")
-        .args([&admin, "-qc", &format!("DROP DATABASE IF EXISTS {db}")])
-        .output();
-    let created = Command::new("psql")
-        .args([&admin, "-qc", &format!("CREATE DATABASE {db}")])
-        .output()
-        .ok()?;
-    if !created.status.success() {
-        println!("pgbench floor skipped: cannot create {db}");
-        return None;
-    }
-    Command::new("pgbench")
-        .args(["-q", "-i", "-s", "2", &url])
-        .output()
-        .ok()?;
+/// The SQL statements one `GET /forums/topics?{query}` sends (after a
+/// warm-up request, so caches are as under load), values inlined.
+async fn statements_of(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    let path = format!("/api/v1/forums/topics?{query}");
+    app.get(&path, Some(token)).await.assert_status(200);
+    let trips = &app.state().backends.round_trips;
+    trips.keep_statements();
+    app.get(&path, Some(token)).await.assert_status(200);
+    trips.take_statements()
+}
+
+/// `statements` run by `pgbench` as one transaction, by [`CLIENTS`] clients for
+/// [`RUN_FOR`] against the app's own database: (tps, average latency in ms).
+fn same_statement_floor(app: &TestApp, statements: &[String]) -> Option<(f64, f64)> {
+    let url = app.config().database.url.as_ref()?.expose().clone();
+    let script = std::env::temp_dir().join(format!("p2p-bench-{}.sql", uuid::Uuid::new_v4()));
+    let text: String = statements.iter().map(|s| format!("{s};\n")).collect();
+    std::fs::write(&script, text).ok()?;
     let clients = CLIENTS.to_string();
     let secs = RUN_FOR.as_secs().to_string();
     let out = Command::new("pgbench")
-        .args(["-S", "-n", "-c", &clients, "-j", "2", "-T", &secs, &url])
+        .args([
+            "-n", "-M", "prepared", "-c", &clients, "-j", "2", "-T", &secs, "-f",
+        ])
+        .arg(&script)
+        .arg(&url)
         .output()
         .ok()?;
+    let _ = std::fs::remove_file(&script);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let _ = Command::new("psql")
-        .args([&admin, "-qc", &format!("DROP DATABASE IF EXISTS {db}")])
-        .output();
+    if !out.status.success() {
+        println!(
+            "pgbench failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        return None;
+    }
     let number_after = |label: &str| -> Option<f64> {
         let line = text.lines().find(|l| l.contains(label))?;
         line.split('=')

@@ -12,13 +12,17 @@
 //! exchanges than counted here), statements sent with `execute_unprepared`
 //! (migrations), connection handshakes, the MongoDB driver's
 //! monitoring heartbeats, and messages pushed to Redis subscriptions.
+//!
+//! A benchmark can also keep the text of the SQL statements requests send
+//! ([`RoundTrips::keep_statements`]), to replay the very statements an
+//! endpoint runs against the database alone (its same-statement floor).
 
 use mongodb::event::EventHandler;
 use mongodb::event::command::CommandEvent;
 use sea_orm::DatabaseConnection;
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 tokio::task_local! {
     /// Set while a background worker runs.
@@ -35,6 +39,10 @@ pub struct RoundTrips {
 struct Counters {
     requests: PerBackend,
     workers: PerBackend,
+    /// Whether requests' SQL statements are being kept (checked before
+    /// `kept` is locked, so the usual cost is one relaxed load).
+    keeping: AtomicBool,
+    kept: Mutex<Vec<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -51,9 +59,13 @@ enum Backend {
     Redis,
 }
 
+fn in_worker() -> bool {
+    IN_WORKER.try_with(|_| ()).is_ok()
+}
+
 impl Counters {
     fn add(&self, backend: Backend) {
-        let side = if IN_WORKER.try_with(|_| ()).is_ok() {
+        let side = if in_worker() {
             &self.workers
         } else {
             &self.requests
@@ -64,6 +76,10 @@ impl Counters {
             Backend::Redis => &side.redis,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn kept_statements(&self) -> MutexGuard<'_, Vec<String>> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -157,7 +173,25 @@ impl RoundTrips {
     /// Replaces any metric callback `db` had.
     pub fn count_statements(&self, db: &mut DatabaseConnection) {
         let counters = self.counters.clone();
-        db.set_metric_callback(move |_| counters.add(Backend::Sql));
+        db.set_metric_callback(move |info| {
+            counters.add(Backend::Sql);
+            if counters.keeping.load(Ordering::Relaxed) && !in_worker() {
+                counters.kept_statements().push(info.statement.to_string());
+            }
+        });
+    }
+
+    /// Starts keeping the text (parameters inlined) of every SQL statement
+    /// sent outside the background workers, until [`Self::take_statements`].
+    pub fn keep_statements(&self) {
+        self.counters.kept_statements().clear();
+        self.counters.keeping.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops keeping statements and returns those kept, in the order sent.
+    pub fn take_statements(&self) -> Vec<String> {
+        self.counters.keeping.store(false, Ordering::Relaxed);
+        std::mem::take(&mut *self.counters.kept_statements())
     }
 
     /// A MongoDB command-event handler counting each command the driver
@@ -223,5 +257,26 @@ mod tests {
             .unwrap();
         assert_eq!(trips.requests().sql, 3);
         assert_eq!(trips.workers().sql, 1);
+    }
+
+    #[tokio::test]
+    async fn kept_statements_are_the_requests_with_their_values_inlined() {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let mut db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let trips = RoundTrips::default();
+        trips.count_statements(&mut db);
+        let select =
+            |x: i32| Statement::from_sql_and_values(DbBackend::Sqlite, "SELECT ? AS x", [x.into()]);
+        db.query_one_raw(select(1)).await.unwrap();
+        trips.keep_statements();
+        db.query_one_raw(select(2)).await.unwrap();
+        RoundTrips::worker(db.query_one_raw(select(3)))
+            .await
+            .unwrap();
+        db.query_one_raw(select(4)).await.unwrap();
+        assert_eq!(trips.take_statements(), ["SELECT 2 AS x", "SELECT 4 AS x"]);
+        db.query_one_raw(select(5)).await.unwrap();
+        assert!(trips.take_statements().is_empty());
+        assert_eq!(trips.requests().sql, 4);
     }
 }
