@@ -9,13 +9,15 @@
 //! p50/p99 for a query mix per language (frequent word, rare word, two
 //! words, a typo) and the p99 of `/dashboard/trending` and
 //! `/dashboard/stats` are measured over HTTP, against the p99 of
-//! `GET /users/me` in the same run.
+//! `GET /users/me` in the same run. With `P2P_BENCH_SEARCH_DB` set, the
+//! corpus lives in that database and later runs reuse it.
 
 mod corpus;
 
 use corpus::{Rng, Tail};
 use p2p_kernel::ids::{OrgId, UseCaseId, UserId};
 use p2p_search::{Kind, Metrics, SearchDocument, SearchIndex};
+use p2p_server::config::Secret;
 use p2p_tests::stats::{Latencies, ms};
 use p2p_tests::{Backend, TestApp, unique_email};
 use p2p_usecases::{Location, Outcomes, Status, UseCaseDoc, UseCaseStore, UseCaseView, VendorInfo};
@@ -52,27 +54,43 @@ const QUERY_MIX: [(&str, &str); 9] = [
 ];
 
 pub async fn run() {
-    // Use cases in PostgreSQL too (no `MONGODB_URL`): the document store is
-    // not what this measures, and bulk loads into it time out on a busy machine.
-    let app = TestApp::spawn_with(|raw| raw.mongodb.url = None).await;
-    if app.backend != Backend::Full {
+    if Backend::from_env() != Backend::Full {
         println!("search at scale: measured on the full backend (PostgreSQL) only");
-        app.stop().await;
         return;
     }
+    let kept = std::env::var(KEPT_DATABASE)
+        .ok()
+        .filter(|name| !name.is_empty());
+    if let Some(name) = &kept {
+        create_database_once(name).await;
+    }
+    // Use cases in PostgreSQL too (no `MONGODB_URL`): the document store is
+    // not what this measures, and bulk loads into it time out on a busy machine.
+    let app = TestApp::spawn_with(|raw| {
+        raw.mongodb.url = None;
+        if let Some(name) = &kept {
+            raw.database.url = Some(Secret::new(database_url(name)));
+        }
+    })
+    .await;
     let db = app.state().backends.db.clone();
-    let started = Instant::now();
-    seed_use_case_store(&app).await;
-    println!(
-        "search seed: {USE_CASES} use cases in the use-case store in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    let started = Instant::now();
-    seed(&app, &db).await;
-    println!(
-        "search seed: {POSTS} posts, {TOPICS} topics, {USE_CASES} use cases indexed in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    if is_seeded(&db).await {
+        println!("search seed: the corpus of database {kept:?} is reused");
+    } else {
+        let started = Instant::now();
+        seed_use_case_store(&app).await;
+        println!(
+            "search seed: {USE_CASES} use cases in the use-case store in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        let started = Instant::now();
+        seed(&app, &db).await;
+        exec(&db, &format!("CREATE TABLE {SEEDED_MARK} ()")).await;
+        println!(
+            "search seed: {POSTS} posts, {TOPICS} topics, {USE_CASES} use cases indexed in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
     let index = app.state().services.discovery.search.index().clone();
     let t = Instant::now();
     p2p_dashboard::trending::refresh(&index, time::OffsetDateTime::now_utc())
@@ -115,6 +133,54 @@ pub async fn run() {
         );
     }
     app.stop().await;
+}
+
+/// Names a PostgreSQL database kept between runs: seeded by the first run,
+/// reused by the next ones (the seed takes a quarter of an hour); unset, each
+/// run seeds its own test database, dropped at the end.
+const KEPT_DATABASE: &str = "P2P_BENCH_SEARCH_DB";
+/// The table a finished seed leaves behind.
+const SEEDED_MARK: &str = "bench_search_seeded";
+
+fn database_url(name: &str) -> String {
+    let admin = p2p_kernel::testenv::postgres_admin_url();
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("P2P_TEST_POSTGRES_URL names a database");
+    format!("{base}/{name}")
+}
+
+async fn create_database_once(name: &str) {
+    assert!(
+        name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "{KEPT_DATABASE} must be letters, digits and _: {name}"
+    );
+    let admin = sea_orm::Database::connect(p2p_kernel::testenv::postgres_admin_url())
+        .await
+        .expect("PostgreSQL answers");
+    let exists = admin
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT 1 AS found FROM pg_database WHERE datname = '{name}'"),
+        ))
+        .await
+        .expect("pg_database is readable")
+        .is_some();
+    if !exists {
+        exec(&admin, &format!("CREATE DATABASE {name}")).await;
+    }
+}
+
+async fn is_seeded(db: &DatabaseConnection) -> bool {
+    db.query_one_raw(sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        format!("SELECT to_regclass('{SEEDED_MARK}') IS NOT NULL AS seeded"),
+    ))
+    .await
+    .ok()
+    .flatten()
+    .and_then(|row| row.try_get::<bool>("", "seeded").ok())
+    .unwrap_or(false)
 }
 
 async fn measure(app: &TestApp, token: &str, path: &str) -> Latencies {
