@@ -1526,8 +1526,7 @@ export interface components {
             first_name: string;
             /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–100 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             last_name: string;
-            /** @description 10–128 characters with a letter (any alphabet) and a character that is neither a letter nor whitespace (a digit or a symbol), not the email address or its local part (which the pattern cannot state: it compares two fields). */
-            password: string;
+            password: components["schemas"]["Password"];
             token: string;
         };
         /** @description An entry of the activity feed. */
@@ -2758,13 +2757,11 @@ export interface components {
             }[];
             next_cursor?: string | null;
         };
+        /** @description 10–128 characters with a letter (any alphabet) and a character that is neither a letter nor whitespace (a digit or a symbol), not the email address or its local part (which the pattern cannot state: it compares two fields). */
+        Password: string;
         PasswordResetConfirm: {
-            /**
-             * @description Same policy as at signup.
-             *
-             *     10–128 characters with a letter (any alphabet) and a character that is neither a letter nor whitespace (a digit or a symbol), not the email address or its local part (which the pattern cannot state: it compares two fields).
-             */
-            new_password: string;
+            /** @description Same policy as at signup. */
+            new_password: components["schemas"]["Password"];
             token: string;
         };
         PasswordResetRequest: {
@@ -3147,12 +3144,8 @@ export interface components {
             last_name: string;
             /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); 1–200 characters, at least 1 once the surrounding whitespace is trimmed (it is not stored). */
             organization_name: string;
-            /**
-             * @description 10–128 characters with a letter and a digit or symbol.
-             *
-             *     10–128 characters with a letter (any alphabet) and a character that is neither a letter nor whitespace (a digit or a symbol), not the email address or its local part (which the pattern cannot state: it compares two fields).
-             */
-            password: string;
+            /** @description 10–128 characters with a letter and a digit or symbol. */
+            password: components["schemas"]["Password"];
         };
         /**
          * @description `latest` (published most recently first) or `popular` (most viewed first).
@@ -3533,12 +3526,12 @@ export interface components {
         };
         /** @description Who supplied the solution. */
         VendorInfo: {
-            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 200 characters. */
-            contact?: (string | null) & (string | null);
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 200 characters. A name, an email address or a phone number; what starts like a URL (`word:`) must be an `http://`, `https://` or `mailto:` one. */
+            contact?: (string | null) & (string | null) & (string | null);
             /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 200 characters. */
             name?: (string | null) & (string | null);
-            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 200 characters. */
-            website?: (string | null) & (string | null);
+            /** @description One line of plain text: no control characters, no HTML tags (`<` followed by a letter, `/`, `!` or `?`), no Markdown links to script URLs (`javascript:`, `data:`…); at most 200 characters. When not empty: an absolute `http://` or `https://` URL with a host, no user name or password. */
+            website?: (string | null) & (string | null) & (string | null);
         };
         VerifyEmailRequest: {
             token: string;
@@ -5335,6 +5328,15 @@ export interface operations {
             };
             /** @description Request Timeout */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `post_deleted` (a deleted post, kept as the tombstone of its replies), `topic_locked` (only a moderator edits the posts of a locked topic) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8124,7 +8126,10 @@ export interface operations {
                 tag?: string;
                 /** @description Only use cases of this industry (case-insensitive). */
                 industry?: string;
-                /** @description Created at or after this time (RFC 3339); after `to`, nothing matches. */
+                /**
+                 * @description Created at or after this time (RFC 3339); not after `to` (422
+                 *     `validation_failed`, field `from`: `invalid_range`).
+                 */
                 from?: string;
                 /** @description Created before this time (RFC 3339). */
                 to?: string;
@@ -8204,7 +8209,10 @@ export interface operations {
                 tag?: string;
                 /** @description Only use cases of this industry (case-insensitive). */
                 industry?: string;
-                /** @description Created at or after this time (RFC 3339); after `to`, nothing matches. */
+                /**
+                 * @description Created at or after this time (RFC 3339); not after `to` (422
+                 *     `validation_failed`, field `from`: `invalid_range`).
+                 */
                 from?: string;
                 /** @description Created before this time (RFC 3339). */
                 to?: string;
@@ -8284,7 +8292,10 @@ export interface operations {
                 tag?: string;
                 /** @description Only use cases of this industry (case-insensitive). */
                 industry?: string;
-                /** @description Created at or after this time (RFC 3339); after `to`, nothing matches. */
+                /**
+                 * @description Created at or after this time (RFC 3339); not after `to` (422
+                 *     `validation_failed`, field `from`: `invalid_range`).
+                 */
                 from?: string;
                 /** @description Created before this time (RFC 3339). */
                 to?: string;
@@ -8364,7 +8375,10 @@ export interface operations {
                 tag?: string;
                 /** @description Only use cases of this industry (case-insensitive). */
                 industry?: string;
-                /** @description Created at or after this time (RFC 3339); after `to`, nothing matches. */
+                /**
+                 * @description Created at or after this time (RFC 3339); not after `to` (422
+                 *     `validation_failed`, field `from`: `invalid_range`).
+                 */
                 from?: string;
                 /** @description Created before this time (RFC 3339). */
                 to?: string;

@@ -141,6 +141,23 @@ async fn sign_in_errors_and_email_exists() {
     .await;
     assert_eq!(wrong.json, json!({"status": "WRONG_CREDENTIALS_ERROR"}));
     assert!(wrong.header("front-token").is_none());
+    // Bodies are read as strictly as on /api/v1: a form must be an object
+    // (not the array of its fields), and broken JSON is a 400.
+    let listed = json!([[{"id": "email", "value": email}]]);
+    fdi_post(&app, "/auth/signin", &[], &listed)
+        .await
+        .assert_problem(422, "validation_failed");
+    let broken = app
+        .client
+        .post(app.url("/auth/signin"))
+        .header("content-type", "application/json")
+        .body("{\"formFields\": [")
+        .send()
+        .await
+        .expect("sent");
+    TestApp::read(broken)
+        .await
+        .assert_problem(400, "malformed_json");
     let exists = app
         .get(
             &format!("/auth/emailpassword/email/exists?email={email}"),

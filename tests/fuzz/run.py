@@ -164,6 +164,18 @@ def signed_up_user(base, backend, data_dir, run_id, name="fuzz"):
     return token, me["id"]
 
 
+def config_file(here, report_dir, args):
+    """schemathesis.toml with the stateful phase's number of scenarios, which
+    no command-line option sets (`--max-examples` is per operation)."""
+    scenarios = args.scenarios or 20 * args.examples
+    config = report_dir / "schemathesis.toml"
+    config.write_text(
+        (here / "schemathesis.toml").read_text()
+        + f"\n[phases.stateful.generation]\nmax-examples = {scenarios}\n"
+    )
+    return config
+
+
 def schemathesis(st, base, token, users, args, report_dir):
     command = [
         st, "run", f"{base}/api/v1/openapi.json",
@@ -172,18 +184,81 @@ def schemathesis(st, base, token, users, args, report_dir):
         "--phases", args.phases,
         "--max-examples", str(args.examples),
         "--exclude-operation-id-regex", EXCLUDED,
-        "--report", "junit",
+        "--report", "junit,ndjson",
         "--report-junit-path", str(report_dir / "junit.xml"),
+        "--report-ndjson-path", str(report_dir / "events.ndjson"),
         "--no-color",
     ]
     if args.seed is not None:
         command += ["--seed", str(args.seed)]
     here = Path(__file__).parent
-    command[1:1] = ["--config-file", str(here / "schemathesis.toml")]
+    command[1:1] = ["--config-file", str(config_file(here, report_dir, args))]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "hooks", **users}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(here), env.get("PYTHONPATH")]))
     # Schemathesis keeps its cache in the working directory: the report's.
     return subprocess.run(command, check=False, env=env, cwd=report_dir).returncode
+
+
+def declared_links(base):
+    """Every link of the document, as `operation -> [status] Name`."""
+    _, document = request(base, "GET", "/api/v1/openapi.json")
+    links = []
+    for item in document["paths"].values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                for name in response.get("links", {}):
+                    links.append(f"{operation['operationId']} -> [{status}] {name}")
+    return sorted(links)
+
+
+def followed_links(events, labels):
+    """How often the stateful phase followed each link to a 2xx or 3xx answer,
+    from schemathesis' event stream (`labels`: operation label to its id)."""
+    followed = {}
+    with open(events) as stream:
+        for line in stream:
+            if not line.startswith('{"ScenarioFinished"'):
+                continue
+            recorder = json.loads(line)["ScenarioFinished"]["recorder"]
+            interactions = recorder.get("interactions", {})
+            for case_id, case in recorder.get("cases", {}).items():
+                transition = case.get("transition")
+                if not transition or not case.get("is_transition_applied"):
+                    continue
+                # "POST /api/v1/files -> [201] Download -> GET /api/v1/files/{id}"
+                source, status_name, _ = transition["id"].split(" -> ")
+                link = f"{labels.get(source, source)} -> {status_name}"
+                answer = (interactions.get(case_id) or {}).get("response") or {}
+                if 200 <= answer.get("status_code", 0) < 400:
+                    followed[link] = followed.get(link, 0) + 1
+                else:
+                    followed.setdefault(link, 0)
+    return followed
+
+
+def operation_labels(base):
+    _, document = request(base, "GET", "/api/v1/openapi.json")
+    return {
+        f"{method.upper()} {path}": operation["operationId"]
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+
+
+def report_links(base, report_dir):
+    """Prints which declared links the stateful phase followed to a 2xx or 3xx answer."""
+    events = report_dir / "events.ndjson"
+    if not events.exists():
+        return
+    followed = followed_links(events, operation_labels(base))
+    links = declared_links(base)
+    answered = [link for link in links if followed.get(link)]
+    print(f"links followed to a 2xx or 3xx answer: {len(answered)} of {len(links)}")
+    for link in links:
+        print(f"  {followed.get(link, 0):5}  {link}")
 
 
 def main():
@@ -194,6 +269,8 @@ def main():
     parser.add_argument("--examples", type=int, default=20, help="examples per operation")
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--scenarios", type=int,
+                        help="stateful scenarios (default: 20 per example per operation)")
     parser.add_argument("--port", type=int, help="the server's port (default: a free one)")
     parser.add_argument("--report-dir", type=Path, default=Path("target/fuzz"))
     args = parser.parse_args()
@@ -218,6 +295,8 @@ def main():
         _, peer_id = signed_up_user(base, args.backend, data_dir, run_id, name="fuzz-peer")
         users = {"FUZZ_USER_ID": own_id, "FUZZ_PEER_ID": peer_id}
         status = schemathesis(args.st, base, token, users, args, report_dir)
+        if "stateful" in args.phases:
+            report_links(base, report_dir)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,8 +1,9 @@
-//! `cargo xtask fuzz [embedded|full]... [--examples N] [--phases P] [--seed S]`: the API
-//! fuzzer. Schemathesis (pinned, in the services' Python venv) drives a private server from
+//! `cargo xtask fuzz [embedded|full]... [--examples N] [--phases P] [--seed S]
+//! [--scenarios N]`: the API fuzzer. Schemathesis (pinned, in the services' Python venv) drives a private server from
 //! its own OpenAPI document with a signed-up, verified user's token: every check, the given
 //! phases (default all: examples, coverage, fuzzing, stateful), `--examples` cases per
-//! operation (default 20). `tests/fuzz/run.py` starts the server and the user; the JUnit
+//! operation (default 20), `--scenarios` stateful scenarios (default 20 per example).
+//! `tests/fuzz/run.py` starts the server and the user; the JUnit
 //! report and the server log land in `<target>/fuzz/<backend>/`. Fails on any finding.
 //! `cargo xtask test` runs it bounded ([`CI_OPTIONS`], embedded).
 
@@ -108,7 +109,7 @@ fn parse(args: &[String]) -> Result<(Vec<&'static str>, Vec<String>)> {
         match arg.as_str() {
             "embedded" => backends.push("embedded"),
             "full" => backends.push("full"),
-            "--examples" | "--phases" | "--seed" => {
+            "--examples" | "--phases" | "--seed" | "--scenarios" => {
                 let value = rest
                     .next()
                     .with_context(|| format!("{arg} needs a value"))?;

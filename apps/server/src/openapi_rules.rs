@@ -10,7 +10,7 @@ use p2p_kernel::text::{Constraint, FieldConstraint};
 use utoipa::openapi::schema::{
     AdditionalProperties, AllOf, AnyOf, ArrayItems, Object, Schema, Type,
 };
-use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::openapi::{OpenApi, Ref, RefOr};
 
 /// Every domain's request constraints.
 pub fn all() -> impl Iterator<Item = &'static FieldConstraint> {
@@ -36,15 +36,41 @@ pub fn state(document: &mut OpenApi) -> Vec<FieldConstraint> {
         return all().copied().collect();
     };
     for constraint in all() {
-        let placed = schemas
+        let target = schemas
             .get_mut(constraint.schema)
-            .and_then(|schema| field(schema, constraint.field))
-            .is_some_and(|schema| apply(schema, constraint.constraint));
+            .and_then(|schema| field(schema, constraint.field));
+        let placed = match (target, constraint.constraint) {
+            (Some(target), Constraint::Component { name, rule }) => {
+                let mut shared = refer(target, name);
+                let stated = shared.as_mut().is_some_and(|s| apply(s, *rule));
+                if let Some(shared) = shared.filter(|_| stated) {
+                    schemas.insert(name.to_owned(), shared);
+                }
+                stated
+            }
+            (Some(target), rule) => apply(target, rule),
+            (None, _) => false,
+        };
         if !placed {
             unplaced.push(*constraint);
         }
     }
     unplaced
+}
+
+/// Makes the field `target` a reference to the component schema `name`
+/// (keeping its own description); returns the field's schema without its
+/// description, for the component (`None` when it is no inline schema).
+fn refer(target: &mut RefOr<Schema>, name: &str) -> Option<RefOr<Schema>> {
+    let RefOr::T(Schema::Object(object)) = target else {
+        return None;
+    };
+    let mut shared = object.clone();
+    let own = shared.description.take().unwrap_or_default();
+    let mut reference = Ref::from_schema_name(name);
+    reference.description = own;
+    *target = RefOr::Ref(reference);
+    Some(RefOr::T(Schema::Object(shared)))
 }
 
 /// The schema of the property at `path` (`vendor_info.website`, `tags[]`;
@@ -153,6 +179,31 @@ mod tests {
         let mut document = crate::routes::collected_openapi_document();
         let unplaced = super::state(&mut document);
         assert!(unplaced.is_empty(), "constraints on nothing: {unplaced:#?}");
+    }
+
+    /// The password's rule (its pattern writes out every letter) is one
+    /// component schema that the password fields refer to.
+    #[test]
+    fn the_password_rule_is_stated_once() {
+        let doc = serde_json::to_value(crate::routes::openapi_document()).unwrap_or_default();
+        let schemas = &doc["components"]["schemas"];
+        let password = &schemas["Password"];
+        assert_eq!(password["minLength"], 10, "{password}");
+        assert_eq!(password["maxLength"], 128, "{password}");
+        let pattern = password["pattern"].to_string();
+        assert!(pattern.len() > 1000, "{pattern}");
+        for (schema, field) in [
+            ("SignupRequest", "password"),
+            ("AcceptInviteRequest", "password"),
+            ("PasswordResetConfirm", "new_password"),
+        ] {
+            let at = &schemas[schema]["properties"][field];
+            assert_eq!(
+                at["$ref"], "#/components/schemas/Password",
+                "{schema}: {at}"
+            );
+        }
+        assert_eq!(doc.to_string().matches(&pattern).count(), 1);
     }
 
     #[test]

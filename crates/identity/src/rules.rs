@@ -2,7 +2,7 @@
 //! the OpenAPI document states them (`REQUEST_CONSTRAINTS`).
 
 use crate::password::{MAX_LENGTH, MIN_LENGTH};
-use p2p_kernel::text::{FieldConstraint, TextRule, patterns};
+use p2p_kernel::text::{Constraint, FieldConstraint, TextRule, patterns};
 
 /// A first or last name.
 pub(crate) const NAME: TextRule = TextRule::line(1, 100);
@@ -31,6 +31,15 @@ fn password_pattern() -> String {
     format!(r"{letter}[\s\S]*{other}|{other}[\s\S]*{letter}")
 }
 
+/// A new password's rule, which the document states once (the `Password`
+/// component schema: its pattern writes out every letter of Unicode).
+const PASSWORD_RULE: Constraint = Constraint::Pattern {
+    min: MIN_LENGTH,
+    max: MAX_LENGTH,
+    pattern: password_pattern,
+    description: PASSWORD,
+};
+
 fn phone_pattern() -> String {
     let blank = patterns::blank();
     format!(r"^{blank}*[0-9 +().-]*{blank}*$")
@@ -44,13 +53,7 @@ pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
         patterns::email_field,
         EMAIL,
     ),
-    FieldConstraint::pattern(
-        "SignupRequest",
-        "password",
-        (MIN_LENGTH, MAX_LENGTH),
-        password_pattern,
-        PASSWORD,
-    ),
+    FieldConstraint::component("SignupRequest", "password", "Password", &PASSWORD_RULE),
     FieldConstraint::text("SignupRequest", "first_name", NAME),
     FieldConstraint::text("SignupRequest", "last_name", NAME),
     FieldConstraint::text(
@@ -58,12 +61,11 @@ pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
         "organization_name",
         p2p_orgs::ORGANIZATION_NAME,
     ),
-    FieldConstraint::pattern(
+    FieldConstraint::component(
         "AcceptInviteRequest",
         "password",
-        (MIN_LENGTH, MAX_LENGTH),
-        password_pattern,
-        PASSWORD,
+        "Password",
+        &PASSWORD_RULE,
     ),
     FieldConstraint::text("AcceptInviteRequest", "first_name", NAME),
     FieldConstraint::text("AcceptInviteRequest", "last_name", NAME),
@@ -74,12 +76,11 @@ pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
         patterns::email_field,
         EMAIL,
     ),
-    FieldConstraint::pattern(
+    FieldConstraint::component(
         "PasswordResetConfirm",
         "new_password",
-        (MIN_LENGTH, MAX_LENGTH),
-        password_pattern,
-        PASSWORD,
+        "Password",
+        &PASSWORD_RULE,
     ),
     FieldConstraint::pattern(
         "InviteRequest",

@@ -82,10 +82,17 @@ impl SearchService for IndexSearch {
             }
             None => scope.kinds().to_vec(),
         };
+        if let (Some(from), Some(to)) = (params.from, params.to)
+            && from > to
+        {
+            return Err(DomainError::invalid_field(
+                "from",
+                FieldCode::InvalidRange,
+                "`from` must not be after `to`",
+            ));
+        }
         let after: Option<SearchPosition> = page.position()?;
-        // A period that ends before it starts holds nothing.
-        let empty_period = matches!((params.from, params.to), (Some(from), Some(to)) if from > to);
-        if words.is_empty() || empty_period {
+        if words.is_empty() {
             return Ok(Page {
                 items: Vec::new(),
                 next_cursor: None,

@@ -29,7 +29,8 @@ pub struct SearchParams {
     /// Only use cases of this industry (case-insensitive).
     #[serde(default)]
     pub industry: Option<String>,
-    /// Created at or after this time (RFC 3339); after `to`, nothing matches.
+    /// Created at or after this time (RFC 3339); not after `to` (422
+    /// `validation_failed`, field `from`: `invalid_range`).
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub from: Option<OffsetDateTime>,
     /// Created before this time (RFC 3339).

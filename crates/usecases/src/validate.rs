@@ -16,6 +16,10 @@ const TERM: TextRule = TextRule::line(1, 50);
 const TEXT: TextRule = TextRule::markdown(1, 20_000);
 /// Optional short texts: outcomes, vendor details (empty or blank: none).
 const SHORT: TextRule = TextRule::line(0, 200);
+/// The vendor's website: a short text that is a web URL.
+const WEBSITE: TextRule = SHORT.with_url(UrlKind::Web);
+/// The vendor's contact: a short text that may be a URL (web or mail).
+const CONTACT: TextRule = SHORT.with_url(UrlKind::Contact);
 /// A media caption (in a body, or the query of a media upload).
 pub const CAPTION: TextRule = TextRule::line(0, 300);
 
@@ -44,8 +48,8 @@ pub const REQUEST_CONSTRAINTS: &[FieldConstraint] = &[
     FieldConstraint::text("Outcomes", "roi_timeline", SHORT),
     FieldConstraint::entries("Outcomes", "extra", LIST_MAX, (TERM, SHORT)),
     FieldConstraint::text("VendorInfo", "name", SHORT),
-    FieldConstraint::text("VendorInfo", "contact", SHORT),
-    FieldConstraint::text("VendorInfo", "website", SHORT),
+    FieldConstraint::text("VendorInfo", "contact", CONTACT),
+    FieldConstraint::text("VendorInfo", "website", WEBSITE),
     FieldConstraint::text("Location", "city", LABEL),
     FieldConstraint::text("MediaRef", "caption", CAPTION),
 ];
@@ -163,17 +167,15 @@ impl Content {
         };
         let vendor_info = VendorInfo {
             name: optional(&mut v, "vendor_info.name", self.vendor_info.name),
-            contact: url(
-                &mut v,
+            contact: v.optional_text(
                 "vendor_info.contact",
-                self.vendor_info.contact,
-                UrlKind::Contact,
+                self.vendor_info.contact.as_deref(),
+                CONTACT,
             ),
-            website: url(
-                &mut v,
+            website: v.optional_text(
                 "vendor_info.website",
-                self.vendor_info.website,
-                UrlKind::Web,
+                self.vendor_info.website.as_deref(),
+                WEBSITE,
             ),
         };
         let location = self.location.map(|l| Location {
@@ -212,13 +214,6 @@ impl Content {
 
 fn optional(v: &mut Validator, field: &str, value: Option<String>) -> Option<String> {
     v.optional_text(field, value.as_deref(), SHORT)
-}
-
-/// An optional short text that is (or, for a contact, may be) a URL.
-fn url(v: &mut Validator, field: &str, value: Option<String>, kind: UrlKind) -> Option<String> {
-    let value = optional(v, field, value)?;
-    v.url(field, &value, kind);
-    Some(value)
 }
 
 /// At most [`LIST_MAX`] entries as sent, each checked; repeated ones (in

@@ -186,7 +186,9 @@ pub async fn get_post(
 
 /// Edits a post (its author, or an admin); the previous content is kept as a revision.
 #[utoipa::path(tag = "forums", security(("bearer" = [])), request_body = PostPatch,
-    responses((status = 200, body = PostView), (status = 403, body = Problem), (status = 404, body = Problem)), params(("id" = PostId, Path, description = "the post")))]
+    responses((status = 200, body = PostView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "`post_deleted` (a deleted post, kept as the tombstone of its replies), `topic_locked` (only a moderator edits the posts of a locked topic)")),
+    params(("id" = PostId, Path, description = "the post")))]
 #[patch("/forums/posts/{id}")]
 pub async fn update_post(
     state: web::Data<AppState>,

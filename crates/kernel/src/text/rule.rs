@@ -223,6 +223,13 @@ pub enum Constraint {
         choices: fn() -> Vec<Schema>,
         description: &'static str,
     },
+    /// A field whose rule several schemas share (a password): the document
+    /// states `rule` once, as the component schema `name`, and the field
+    /// refers to it.
+    Component {
+        name: &'static str,
+        rule: &'static Constraint,
+    },
 }
 
 /// Where a [`Constraint`] applies: the property `field` (a dotted path, `[]`
@@ -262,6 +269,21 @@ impl FieldConstraint {
                 pattern,
                 description,
             },
+        }
+    }
+
+    /// A field following `rule`, stated once in the document as the
+    /// component schema `name` (see [`Constraint::Component`]).
+    pub const fn component(
+        schema: &'static str,
+        field: &'static str,
+        name: &'static str,
+        rule: &'static Constraint,
+    ) -> Self {
+        Self {
+            schema,
+            field,
+            constraint: Constraint::Component { name, rule },
         }
     }
 

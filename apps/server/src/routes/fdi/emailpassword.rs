@@ -7,7 +7,7 @@ use super::forms::{self, Form, answer, field_error, validation_fields};
 use super::session::with_tokens;
 use super::{FDI_TAG, transport};
 use crate::http::error::Problem;
-use crate::http::{ApiError, Client};
+use crate::http::{ApiError, ApiJson, Client};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use p2p_identity::fdi::FdiUser;
@@ -40,7 +40,7 @@ pub async fn sign_up(
     state: web::Data<AppState>,
     req: HttpRequest,
     client: Client,
-    form: web::Json<Form>,
+    ApiJson(form): ApiJson<Form>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(form_fields) = form.missing(&SIGN_UP_FIELDS) {
         return Ok(answer(&SignUpAnswer::FieldError { form_fields }));
@@ -93,7 +93,7 @@ pub async fn sign_in(
     state: web::Data<AppState>,
     req: HttpRequest,
     client: Client,
-    form: web::Json<Form>,
+    ApiJson(form): ApiJson<Form>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(form_fields) = form.missing(&["email", "password"]) {
         return Ok(answer(&SignInAnswer::FieldError { form_fields }));
@@ -170,7 +170,7 @@ pub async fn signup_email_exists(
 pub async fn send_reset_email(
     state: web::Data<AppState>,
     client: Client,
-    form: web::Json<Form>,
+    ApiJson(form): ApiJson<Form>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(form_fields) = form.missing(&["email"]) {
         return Ok(answer(&ResetEmailAnswer::FieldError { form_fields }));
@@ -210,9 +210,8 @@ pub struct ResetBody {
     ))]
 pub async fn reset_password(
     state: web::Data<AppState>,
-    body: web::Json<ResetBody>,
+    ApiJson(body): ApiJson<ResetBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
     let form = Form {
         form_fields: body.form_fields,
     };

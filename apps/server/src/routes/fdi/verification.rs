@@ -4,8 +4,8 @@ use super::answers::{IsVerifiedAnswer, VerificationEmailAnswer, VerifyEmailAnswe
 use super::forms::answer;
 use super::session::{require, with_tokens};
 use super::{FDI_TAG, transport};
-use crate::http::ApiError;
 use crate::http::error::Problem;
+use crate::http::{ApiError, ApiJson};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use p2p_kernel::Code;
@@ -52,7 +52,7 @@ pub struct VerifyBody {
 pub async fn verify(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<VerifyBody>,
+    ApiJson(body): ApiJson<VerifyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let identity = &state.services.identity;
     match identity.verify_email(&body.token).await {
