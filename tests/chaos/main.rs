@@ -7,8 +7,9 @@
 //! violation.
 //!
 //! Knobs (set by `cargo xtask chaos`): `P2P_CHAOS_HOLD_SECS` (30), `P2P_CHAOS_BACKENDS`
-//! (`pg,redis,mongo,s3,smtp`), `P2P_CHAOS_SOCKETS` (100), `P2P_CHAOS_DIR` (the services' data
-//! and logs, the server's log), the programs and the `P2P_TEST_*` URLs of the private services.
+//! (`postgres,redis,mongodb,s3,smtp`), `P2P_CHAOS_SOCKETS` (100), `P2P_CHAOS_DIR` (the
+//! services' data and logs, the server's log), `P2P_CHAOS_SERVICES` (each private service's
+//! name, port and program) and the `P2P_TEST_*` URLs of the private services.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -43,16 +44,16 @@ async fn main() {
     let hold = Duration::from_secs(env_number::<u64>("P2P_CHAOS_HOLD_SECS", 30));
     let sockets = env_number::<usize>("P2P_CHAOS_SOCKETS", 100);
     let chosen: Vec<Backend> = std::env::var("P2P_CHAOS_BACKENDS")
-        .unwrap_or_else(|_| "pg,redis,mongo,s3,smtp".to_owned())
+        .unwrap_or_else(|_| Backend::ALL.map(Backend::label).join(","))
         .split(',')
-        .map(|name| Backend::from_flag(name.trim()))
+        .map(|name| Backend::named(name.trim()))
         .collect();
     let dir = PathBuf::from(std::env::var("P2P_CHAOS_DIR").expect("P2P_CHAOS_DIR"));
     let maildir = PathBuf::from(std::env::var("P2P_TEST_MAILDIR").expect("P2P_TEST_MAILDIR"));
 
     let mut backends = Vec::new();
-    for backend in Backend::ALL {
-        backends.push(Private::start(backend, &dir).await);
+    for (backend, port, program) in services::manifest() {
+        backends.push(Private::start(backend, port, program, &dir).await);
     }
     let mut isolation = Isolation::new();
     isolation.data_dir = dir.join("server-data");

@@ -1,8 +1,9 @@
 //! The drill's private backends: one process group each, started from the programs
-//! `cargo xtask chaos` found, on the ports it chose (the `P2P_TEST_*` URLs), with their data in
-//! the drill's directory. Each can be stopped and started again on the same data, or frozen
-//! (SIGSTOP to its whole process group: it keeps its sockets open and answers nothing) and
-//! thawed.
+//! `cargo xtask chaos` found, on the ports it chose (both in `P2P_CHAOS_SERVICES`: a line per
+//! service, its name as `cargo xtask services` names it, its port and its program,
+//! tab-separated), with their data in the drill's directory. Each can be stopped and started
+//! again on the same data, or frozen (SIGSTOP to its whole process group: it keeps its sockets
+//! open and answers nothing) and thawed.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -20,18 +21,7 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The name on `--backends`.
-    pub fn from_flag(name: &str) -> Self {
-        match name {
-            "pg" => Self::Postgres,
-            "redis" => Self::Redis,
-            "mongo" => Self::MongoDb,
-            "s3" => Self::S3,
-            "smtp" => Self::Smtp,
-            other => panic!("unknown backend {other:?}"),
-        }
-    }
-
+    /// Its name, as `cargo xtask services` (and `--backends`) names it.
     pub fn label(self) -> &'static str {
         match self {
             Self::Postgres => "postgres",
@@ -42,31 +32,19 @@ impl Backend {
         }
     }
 
+    /// The backend named `name` (see [`Backend::label`]).
+    pub fn named(name: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|b| b.label() == name)
+            .unwrap_or_else(|| panic!("unknown backend {name:?}"))
+    }
+
     /// Its name in `/health/ready`'s checks.
     pub fn probe(self) -> &'static str {
         match self {
             Self::Postgres => "database",
             other => other.label(),
-        }
-    }
-
-    fn url_key(self) -> &'static str {
-        match self {
-            Self::Postgres => "P2P_TEST_POSTGRES_URL",
-            Self::Redis => "P2P_TEST_REDIS_URL",
-            Self::MongoDb => "P2P_TEST_MONGODB_URL",
-            Self::S3 => "P2P_TEST_S3_ENDPOINT",
-            Self::Smtp => "P2P_TEST_SMTP_URL",
-        }
-    }
-
-    fn program_key(self) -> &'static str {
-        match self {
-            Self::Postgres => "P2P_CHAOS_POSTGRES_BIN",
-            Self::Redis => "P2P_CHAOS_REDIS",
-            Self::MongoDb => "P2P_CHAOS_MONGODB",
-            Self::S3 => "P2P_CHAOS_S3",
-            Self::Smtp => "P2P_CHAOS_SMTP",
         }
     }
 
@@ -83,15 +61,21 @@ fn env(key: &str) -> String {
     std::env::var(key).unwrap_or_else(|_| panic!("{key} is not set: run `cargo xtask chaos`"))
 }
 
-/// The port at the end of a URL's authority (`scheme://host:port/...`).
-fn port_of(url: &str) -> u16 {
-    let authority = url.split("://").nth(1).unwrap_or(url);
-    let host_port = authority.split('/').next().unwrap_or_default();
-    host_port
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {url}"))
+/// Each service of `P2P_CHAOS_SERVICES`: the backend, its port and its program.
+pub fn manifest() -> Vec<(Backend, u16, PathBuf)> {
+    env("P2P_CHAOS_SERVICES")
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [name, port, program] = fields[..] else {
+                panic!("P2P_CHAOS_SERVICES: {line:?} is not name, port and program");
+            };
+            let port = port
+                .parse()
+                .unwrap_or_else(|_| panic!("P2P_CHAOS_SERVICES: no port in {line:?}"));
+            (Backend::named(name), port, PathBuf::from(program))
+        })
+        .collect()
 }
 
 /// A running (or stopped, or frozen) private backend.
@@ -104,12 +88,12 @@ pub struct Private {
 }
 
 impl Private {
-    /// Prepares its data directory (PostgreSQL: `initdb`) and starts it.
-    pub async fn start(backend: Backend, root: &Path) -> Self {
+    /// Prepares its data directory (PostgreSQL: `initdb`) and starts `program` on `port`.
+    pub async fn start(backend: Backend, port: u16, program: PathBuf, root: &Path) -> Self {
         let mut service = Self {
             backend,
-            port: port_of(&env(backend.url_key())),
-            program: PathBuf::from(env(backend.program_key())),
+            port,
+            program,
             dir: root.join(backend.label()),
             child: None,
         };
@@ -324,17 +308,5 @@ fn postgres_account() -> Option<(u32, u32)> {
 fn as_postgres_user(command: &mut Command) {
     if let Some((uid, gid)) = postgres_account() {
         command.uid(uid).gid(gid);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ports_are_read_from_urls() {
-        assert_eq!(port_of("postgres://postgres@127.0.0.1:5544/postgres"), 5544);
-        assert_eq!(port_of("redis://127.0.0.1:6400"), 6400);
-        assert_eq!(port_of("http://127.0.0.1:9100"), 9100);
     }
 }

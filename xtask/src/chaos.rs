@@ -1,20 +1,26 @@
-//! `cargo xtask chaos [--hold-secs N] [--backends pg,redis,mongo,s3,smtp] [--sockets N]`:
+//! `cargo xtask chaos [--hold-secs N] [--backends postgres,redis,mongodb,s3,smtp] [--sockets N]`:
 //! the fault drill. Finds (installing what is missing) the programs `cargo xtask services`
 //! runs, builds the workspace binaries and runs `p2p-chaos` (tests/chaos), which starts its
 //! own PostgreSQL cluster, Redis, MongoDB-compatible server, S3 server and SMTP sink on spare
 //! ports in a temporary directory, a full-stack `p2p-server` on them, a steady mixed load, and
 //! stops and freezes each chosen backend in turn. Nothing of the shared services is touched.
+//! The drill learns the services from here (`P2P_CHAOS_SERVICES`: one line per service, its
+//! name, port and program, tab-separated) and their URLs from [`services::test_env_on_ports`].
+//!
+//! `cargo xtask test` runs a bounded form ([`CI_ARGS`]).
 
 use anyhow::{Context, Result, bail};
 use std::process::{Command, ExitCode};
 
 use crate::cmd;
 use crate::frontend;
-use crate::services::{self, Layout, S3_ACCESS_KEY, S3_SECRET_KEY};
+use crate::services::{self, Layout};
 
 const USAGE: &str =
-    "cargo xtask chaos [--hold-secs N] [--backends pg,redis,mongo,s3,smtp] [--sockets N]";
-const BACKENDS: [&str; 5] = ["pg", "redis", "mongo", "s3", "smtp"];
+    "cargo xtask chaos [--hold-secs N] [--backends postgres,redis,mongodb,s3,smtp] [--sockets N]";
+
+/// The bounded drill of `cargo xtask test`: every backend, both faults, 5 s holds, 50 sockets.
+pub const CI_ARGS: [&str; 4] = ["--hold-secs", "5", "--sockets", "50"];
 
 struct Options {
     hold_secs: u64,
@@ -23,6 +29,23 @@ struct Options {
 }
 
 pub fn command(args: &[String]) -> Result<ExitCode> {
+    Ok(match drill(args)? {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::FAILURE,
+    })
+}
+
+/// The bounded drill ([`CI_ARGS`]) as a step that fails when the drill does.
+pub fn ci() -> Result<()> {
+    let args: Vec<String> = CI_ARGS.iter().map(|a| (*a).to_owned()).collect();
+    match drill(&args)? {
+        true => Ok(()),
+        false => bail!("the fault drill found violations (see above)"),
+    }
+}
+
+/// Runs the drill; whether it passed.
+fn drill(args: &[String]) -> Result<bool> {
     let options = parse(args)?;
     let layout = Layout::from_env()?;
     let programs = services::programs(&layout)?;
@@ -32,50 +55,41 @@ pub fn command(args: &[String]) -> Result<ExitCode> {
         std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let [pg, redis, mongo, s3, smtp] = free_ports()?;
+    let ports = free_ports()?;
+    let manifest: Vec<String> = services::names()
+        .iter()
+        .zip(ports)
+        .zip(programs.in_order())
+        .map(|((name, port), program)| format!("{name}\t{port}\t{}", program.display()))
+        .collect();
     let mut chaos = Command::new(server.with_file_name("p2p-chaos"));
     chaos
+        .envs(services::test_env_on_ports(&layout, ports))
         .env("P2P_TEST_BACKEND", "full")
         .env("P2P_MEMGUARD_SERVER", &server)
         .env("P2P_CHAOS_DIR", &dir)
         .env("P2P_CHAOS_HOLD_SECS", options.hold_secs.to_string())
         .env("P2P_CHAOS_BACKENDS", options.backends.join(","))
         .env("P2P_CHAOS_SOCKETS", options.sockets.to_string())
-        .env("P2P_CHAOS_POSTGRES_BIN", &programs.postgres_bin)
-        .env("P2P_CHAOS_REDIS", &programs.redis)
-        .env("P2P_CHAOS_MONGODB", &programs.mongodb)
-        .env("P2P_CHAOS_S3", &programs.s3)
-        .env("P2P_CHAOS_SMTP", &programs.smtp)
-        .env(
-            "P2P_TEST_POSTGRES_URL",
-            format!("postgres://postgres@127.0.0.1:{pg}/postgres"),
-        )
-        .env("P2P_TEST_REDIS_URL", format!("redis://127.0.0.1:{redis}"))
-        .env(
-            "P2P_TEST_MONGODB_URL",
-            format!("mongodb://127.0.0.1:{mongo}"),
-        )
-        .env("P2P_TEST_S3_ENDPOINT", format!("http://127.0.0.1:{s3}"))
-        .env("P2P_TEST_S3_ACCESS_KEY", S3_ACCESS_KEY)
-        .env("P2P_TEST_S3_SECRET_KEY", S3_SECRET_KEY)
-        .env("P2P_TEST_SMTP_URL", format!("smtp://127.0.0.1:{smtp}"))
+        .env("P2P_CHAOS_SERVICES", manifest.join("\n"))
         .env("P2P_TEST_MAILDIR", dir.join("maildir"));
     let status = cmd::status(&mut chaos)?;
     if status.success() {
         let _ = std::fs::remove_dir_all(&dir);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(true);
     }
     eprintln!(
         "xtask: the drill's services, server log and data are kept in {}",
         dir.display()
     );
-    Ok(ExitCode::FAILURE)
+    Ok(false)
 }
 
 fn parse(args: &[String]) -> Result<Options> {
+    let names = services::names();
     let mut options = Options {
         hold_secs: 30,
-        backends: BACKENDS.iter().map(|b| (*b).to_owned()).collect(),
+        backends: names.iter().map(|b| (*b).to_owned()).collect(),
         sockets: 100,
     };
     let mut rest = args.iter();
@@ -87,10 +101,10 @@ fn parse(args: &[String]) -> Result<Options> {
                 let list = rest.next().context("--backends needs a list")?;
                 let mut chosen = Vec::new();
                 for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                    if !BACKENDS.contains(&name) {
+                    if !names.contains(&name) {
                         bail!(
                             "unknown backend {name:?} (one of {}): {USAGE}",
-                            BACKENDS.join(",")
+                            names.join(",")
                         );
                     }
                     if !chosen.iter().any(|c| c == name) {
@@ -142,15 +156,18 @@ mod tests {
     fn options_default_to_every_backend_for_30_seconds() -> Result<()> {
         let options = parse(&[])?;
         assert_eq!((options.hold_secs, options.sockets), (30, 100));
-        assert_eq!(options.backends, BACKENDS);
+        assert_eq!(options.backends, services::names());
         let options = parse(&args(&[
             "--hold-secs",
             "5",
             "--backends",
-            "redis, pg,redis",
+            "redis, postgres,redis",
         ]))?;
         assert_eq!(options.hold_secs, 5);
-        assert_eq!(options.backends, ["redis", "pg"]);
+        assert_eq!(options.backends, ["redis", "postgres"]);
+        let ci: Vec<String> = args(&CI_ARGS);
+        let options = parse(&ci)?;
+        assert_eq!((options.hold_secs, options.sockets), (5, 50));
         assert!(parse(&args(&["--backends", "mysql"])).is_err());
         assert!(parse(&args(&["--hold-secs", "0"])).is_err());
         assert!(parse(&args(&["--backends", ","])).is_err());

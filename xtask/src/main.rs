@@ -53,7 +53,7 @@ Commands:
                              endurance: a private server under steady mixed load for N minutes
                              (default 30, full stack), RSS/descriptors/pool/Redis/p99 sampled
                              every S s (default 60); fails on >5% growth over the second half
-  chaos [--hold-secs N] [--backends pg,redis,mongo,s3,smtp] [--sockets N]
+  chaos [--hold-secs N] [--backends postgres,redis,mongodb,s3,smtp] [--sockets N]
                              fault drill: private PostgreSQL, Redis, MongoDB-compatible, S3 and
                              SMTP servers on spare ports and a full-stack server under mixed load
                              (N sockets, default 100); each backend stopped, then frozen

@@ -5,6 +5,8 @@
 //! TypeScript types are current; after each backend's tests, the memory guard
 //! (`tests/memguard`) on that backend; after the embedded one, a bounded run of the API
 //! fuzzer (`cargo xtask fuzz embedded` with [`fuzz::CI_OPTIONS`]), failing on any finding;
+//! after the full-stack one, the bounded fault drill (`cargo xtask chaos` with
+//! [`chaos::CI_ARGS`], on private services);
 //! last, the frontend suites (`tests/frontend`, with the typed client's example from
 //! `clients/typescript`).
 //!
@@ -15,6 +17,7 @@ use anyhow::Result;
 use std::path::Path;
 use std::process::Command;
 
+use crate::chaos;
 use crate::cmd::{self, Steps};
 use crate::frontend;
 use crate::fuzz;
@@ -92,6 +95,10 @@ pub fn command(args: &[String]) -> Result<()> {
         steps.command(
             "memory guard (full stack)",
             &mut memory_guard(&server, &service_env, "full"),
+        )?;
+        steps.step(
+            "fault drill (every backend stopped, then frozen, for 5 s; private services)",
+            chaos::ci,
         )?;
     } else {
         println!(

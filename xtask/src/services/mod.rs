@@ -92,20 +92,50 @@ impl Layout {
 
 /// The environment the test suites read to find the services.
 pub fn test_env(layout: &Layout) -> Vec<(&'static str, String)> {
+    test_env_on(layout, Service::base_port)
+}
+
+/// The names of the services (as `cargo xtask services` takes them), in the order they start.
+pub fn names() -> [&'static str; 5] {
+    Service::ALL.map(Service::name)
+}
+
+/// [`test_env`] for the services on `ports` (in the order of [`names`]), such as the fault
+/// drill's private ones.
+pub fn test_env_on_ports(layout: &Layout, ports: [u16; 5]) -> Vec<(&'static str, String)> {
+    test_env_on(layout, |service| {
+        let index = Service::ALL.iter().position(|s| *s == service);
+        index.map_or(0, |i| ports[i])
+    })
+}
+
+fn test_env_on(layout: &Layout, port: impl Fn(Service) -> u16) -> Vec<(&'static str, String)> {
     vec![
         (
             "P2P_TEST_POSTGRES_URL",
-            "postgres://postgres@127.0.0.1:5432/postgres".to_owned(),
+            format!(
+                "postgres://postgres@127.0.0.1:{}/postgres",
+                port(Service::Postgres)
+            ),
         ),
-        ("P2P_TEST_REDIS_URL", "redis://127.0.0.1:6379".to_owned()),
+        (
+            "P2P_TEST_REDIS_URL",
+            format!("redis://127.0.0.1:{}", port(Service::Redis)),
+        ),
         (
             "P2P_TEST_MONGODB_URL",
-            "mongodb://127.0.0.1:27017".to_owned(),
+            format!("mongodb://127.0.0.1:{}", port(Service::MongoDb)),
         ),
-        ("P2P_TEST_S3_ENDPOINT", "http://127.0.0.1:9000".to_owned()),
+        (
+            "P2P_TEST_S3_ENDPOINT",
+            format!("http://127.0.0.1:{}", port(Service::S3)),
+        ),
         ("P2P_TEST_S3_ACCESS_KEY", S3_ACCESS_KEY.to_owned()),
         ("P2P_TEST_S3_SECRET_KEY", S3_SECRET_KEY.to_owned()),
-        ("P2P_TEST_SMTP_URL", "smtp://127.0.0.1:1025".to_owned()),
+        (
+            "P2P_TEST_SMTP_URL",
+            format!("smtp://127.0.0.1:{}", port(Service::Smtp)),
+        ),
         (
             "P2P_TEST_MAILDIR",
             layout.maildir().to_string_lossy().into_owned(),
@@ -125,6 +155,19 @@ pub struct Programs {
     pub mongodb: PathBuf,
     pub s3: PathBuf,
     pub smtp: PathBuf,
+}
+
+impl Programs {
+    /// Each service's program, in the order of [`names`] (PostgreSQL: its binaries' directory).
+    pub fn in_order(&self) -> [&Path; 5] {
+        Service::ALL.map(|service| match service {
+            Service::Postgres => self.postgres_bin.as_path(),
+            Service::Redis => self.redis.as_path(),
+            Service::MongoDb => self.mongodb.as_path(),
+            Service::S3 => self.s3.as_path(),
+            Service::Smtp => self.smtp.as_path(),
+        })
+    }
 }
 
 /// Finds (installing what is missing) every service's program.
