@@ -16,8 +16,9 @@ use p2p_kernel::adapters::redis::RedisConnection;
 use p2p_kernel::footprint::{Footprint, Size};
 use p2p_kernel::ports::{EventBus, PortError};
 use p2p_kernel::{Actor, Event};
+use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::oneshot;
 
 /// Why an event could not be published.
@@ -42,8 +43,43 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
+/// Keys of events this process appended, remembered (the most recent ones;
+/// a few hundred KiB at most).
+const RECENT_KEYS: usize = 8192;
+
+/// The keys of the events this hub appended, most recent last: an event
+/// published again with one of them (by its event-outbox handler after the
+/// request published it) is not sent to the log again. The log's own
+/// deduplication covers the rest, but not a log that lost its keys (a Redis
+/// restarted empty, to which the event would be appended a second time).
+#[derive(Default)]
+struct RecentKeys {
+    order: VecDeque<Arc<str>>,
+    set: HashSet<Arc<str>>,
+}
+
+impl RecentKeys {
+    fn contains(&self, key: &str) -> bool {
+        self.set.contains(key)
+    }
+
+    fn remember(&mut self, key: &str) {
+        let key: Arc<str> = Arc::from(key);
+        if !self.set.insert(key.clone()) {
+            return;
+        }
+        self.order.push_back(key);
+        while self.order.len() > RECENT_KEYS {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+    }
+}
+
 struct Inner {
     log: Arc<dyn ReplayLog>,
+    recent_keys: Mutex<RecentKeys>,
     registry: Arc<Registry>,
     next_connection: AtomicU64,
     /// The current state of the objects replayed events are about (set once
@@ -68,6 +104,7 @@ impl Hub {
         Ok(Self {
             inner: Arc::new(Inner {
                 log,
+                recent_keys: Mutex::default(),
                 registry,
                 next_connection: AtomicU64::new(1),
                 states: OnceLock::new(),
@@ -90,13 +127,32 @@ impl Hub {
     /// Publishes `event` and returns its sequence number in its channel (for
     /// an event whose key the log still holds, the number it was given then:
     /// nothing is appended).
+    /// Returns 0 for an event whose key this hub appended recently: it is
+    /// not sent to the log again.
     pub async fn publish_event(&self, event: &Event) -> Result<u64, PublishError> {
         let channel = Channel::parse(&event.channel)?;
+        let key = event.key.as_deref().map(|k| format!("{channel}\n{k}"));
+        if let Some(key) = &key
+            && self.recent_keys().contains(key)
+        {
+            return Ok(0);
+        }
         let template =
             EventTemplate::new(&channel, &event.name, &event.data)?.with_key(event.key.clone());
         let seq = self.inner.log.append(&channel, &template).await?;
+        if let Some(key) = &key {
+            self.recent_keys().remember(key);
+        }
         metrics::counter!("realtime_events_published_total").increment(1);
         Ok(seq)
+    }
+
+    fn recent_keys(&self) -> std::sync::MutexGuard<'_, RecentKeys> {
+        // Each update is a few infallible steps: a poisoned lock is still consistent.
+        self.inner
+            .recent_keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The retained events of `channel` after `since`.
