@@ -11,12 +11,16 @@
 //! [`affixes`]. Both backends index the vocabulary on (first two letters,
 //! length) and (last two letters, length) (migration
 //! `m20261209_000070_search_terms_affixes`), so one lookup reads only those
-//! words, the word itself among them when it is known; each is then checked
-//! with [`within_one_edit`].
+//! words; each is then checked with [`within_one_edit`]. The query's words
+//! are first looked up as they are, all in one statement: a known word is
+//! not corrected, so the candidate lookup only runs for unknown words (for
+//! an Arabic word starting with «ال» it reads every word of a close length
+//! with that article: 13 ms instead of 2 for a known word at 1M posts).
 
 use super::{SearchIndex, get};
 use crate::text::{TYPO_MIN_LEN, within_one_edit};
 use p2p_kernel::DomainError;
+use std::collections::HashSet;
 
 /// At most this many corrections per word.
 const MAX_CORRECTIONS: usize = 8;
@@ -32,29 +36,51 @@ fn affixes(word: &str) -> (String, String) {
 impl SearchIndex {
     /// Each query word with its alternatives (itself first).
     pub async fn expand(&self, words: &[String]) -> Result<Vec<Vec<String>>, DomainError> {
+        let correctable: Vec<&String> = words
+            .iter()
+            .filter(|w| w.chars().count() >= TYPO_MIN_LEN)
+            .collect();
+        let known = self.known(&correctable).await?;
         let mut groups = Vec::with_capacity(words.len());
         for word in words {
             let mut group = vec![word.clone()];
-            if word.chars().count() >= TYPO_MIN_LEN {
-                let candidates = self.candidates(word).await?;
-                if !candidates.contains(word) {
-                    let mut fixes: Vec<String> = candidates
-                        .into_iter()
-                        .filter(|c| within_one_edit(c, word))
-                        .collect();
-                    fixes.sort();
-                    fixes.truncate(MAX_CORRECTIONS);
-                    group.extend(fixes);
-                }
+            if correctable.contains(&word) && !known.contains(word) {
+                let mut fixes: Vec<String> = self
+                    .candidates(word)
+                    .await?
+                    .into_iter()
+                    .filter(|c| within_one_edit(c, word))
+                    .collect();
+                fixes.sort();
+                fixes.truncate(MAX_CORRECTIONS);
+                group.extend(fixes);
             }
             groups.push(group);
         }
         Ok(groups)
     }
 
+    /// Those of `words` the vocabulary holds (one statement for all).
+    async fn known(&self, words: &[&String]) -> Result<HashSet<String>, DomainError> {
+        if words.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let placeholders: Vec<String> = (1..=words.len()).map(|i| format!("${i}")).collect();
+        let rows = self
+            .query(
+                &format!(
+                    "SELECT term FROM search_terms WHERE term IN ({})",
+                    placeholders.join(", ")
+                ),
+                words.iter().map(|w| (*w).clone().into()).collect(),
+            )
+            .await?;
+        rows.iter().map(|r| get::<String>(r, "term")).collect()
+    }
+
     /// The vocabulary words of `word`'s length ± 1 that share its first two
     /// or its last two letters (a superset of those within one edit of a
-    /// word of [`TYPO_MIN_LEN`]+ letters, `word` itself if known).
+    /// word of [`TYPO_MIN_LEN`]+ letters).
     async fn candidates(&self, word: &str) -> Result<Vec<String>, DomainError> {
         let len = i32::try_from(word.chars().count()).unwrap_or(i32::MAX);
         let (head, tail) = affixes(word);
@@ -87,10 +113,6 @@ mod tests {
     use super::affixes;
     use crate::text::{TYPO_MIN_LEN, within_one_edit};
 
-    /// Every word one edit from a word of `TYPO_MIN_LEN`+ letters (over a
-    /// small alphabet, so edits often make letters repeat) shares its first
-    /// two or last two letters and is within one letter of its length:
-    /// the candidate lookup misses no correction.
     /// Every word one edit from a word of five or six letters (all words of
     /// four to seven letters over a three-letter alphabet, so edits often
     /// make letters repeat) shares its first two or last two letters and is
