@@ -341,7 +341,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One post. */
+        /** One post; a deleted one is 404 (its tombstone stays in the topic's thread). */
         get: operations["get_post"];
         put?: never;
         post?: never;
@@ -377,7 +377,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The edit history of a post, oldest first. */
+        /** The edit history of a post, oldest first (a deleted post: 404). */
         get: operations["list_revisions"];
         put?: never;
         post?: never;
@@ -7882,7 +7882,7 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
-                /** @description Words of the name or email. */
+                /** @description Words of the name or email (one with a control character matches nobody). */
                 q?: string;
             };
             header?: never;
@@ -9204,7 +9204,7 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
-                /** @description Words of the name or email. */
+                /** @description Words of the name or email (one with a control character matches nobody). */
                 q?: string;
             };
             header?: never;

@@ -22,6 +22,9 @@ with it: its 404 after the upload is no finding (filter_failure), though
 schemathesis, seeing no DELETE of the file, would report one. A reply's
 `parent_id` must name a post of its topic (404 `invalid_parent` otherwise):
 a generated one that names no post this run created there is left out.
+Content a moderator deleted by resolving a report (a link from a new topic,
+post or use case to its report, and on to its resolution) is gone without a
+DELETE of its own too: its 404 is no finding either.
 
 Some requests name another user, never the caller (blocking oneself or
 writing to oneself is refused with 422), and a generated user id names
@@ -62,6 +65,9 @@ FREE_UPLOADS = set()
 TAKEN_UPLOADS = set()
 # The posts this run created, by topic: a reply's parent must be one of its topic.
 POSTS_BY_TOPIC = {}
+# Content a moderator deleted by resolving a report (and the posts of a
+# deleted topic): gone without a DELETE of its own.
+MODERATED_AWAY = set()
 OTHER_USER_PATHS = {"block", "unblock", "conversation"}
 OWN_ID = os.environ.get("FUZZ_USER_ID")
 PEER_ID = os.environ.get("FUZZ_PEER_ID")
@@ -175,15 +181,19 @@ def after_call(context, case, response):
     elif operation == "create_post":
         body = response.json()
         POSTS_BY_TOPIC.setdefault(body["topic_id"], set()).add(body["id"])
+    elif operation == "resolve" and response.json().get("target", {}).get("deleted"):
+        target = response.json()["target"]["id"]
+        MODERATED_AWAY.add(target)
+        MODERATED_AWAY.update(POSTS_BY_TOPIC.get(target, ()))
 
 
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
-    """Keeps every failure but a file that content took and let go since:
-    its 404 after the upload is the file deleted with that content."""
-    released = (
-        response.status_code == 404
-        and operation_id(case) == "download_file"
-        and (case.path_parameters or {}).get("id") in TAKEN_UPLOADS
-    )
-    return not released
+    """Keeps every failure but the 404 of what went away without a DELETE of
+    its own: a file that content took and let go (deleted with it), content a
+    moderator deleted by resolving a report."""
+    if response.status_code != 404:
+        return True
+    ids = set((case.path_parameters or {}).values())
+    released = operation_id(case) == "download_file" and ids & TAKEN_UPLOADS
+    return not (released or ids & MODERATED_AWAY)

@@ -128,8 +128,16 @@ const LINKS: &[Follow] = &[
         ID,
     ),
     follow("list_users", "200", "GetMember", "get_user", FIRST_MEMBER),
+    follow("list_users", "200", "MessageMember", "send", NONE)
+        .with_body(r#"{"recipient_id": "$response.body#/items/0/id"}"#),
     follow("invite", "201", "ResendInvitation", "resend_invitation", ID),
     follow("invite", "201", "RevokeInvitation", "revoke_invitation", ID),
+    follow("create_topic", "201", "ReportTopic", "report", NONE)
+        .with_body(r#"{"target_type": "topic", "target_id": "$response.body#/topic/id"}"#),
+    follow("create_post", "201", "ReportPost", "report", NONE)
+        .with_body(r#"{"target_type": "post", "target_id": "$response.body#/id"}"#),
+    follow("create_use_case", "201", "ReportUseCase", "report", NONE)
+        .with_body(r#"{"target_type": "use_case", "target_id": "$response.body#/id"}"#),
     follow("report", "201", "ResolveReport", "resolve", ID),
     follow("get_user", "200", "MessageUser", "send", NONE)
         .with_body(r#"{"recipient_id": "$response.body#/id"}"#),

@@ -93,7 +93,7 @@ pub trait ForumService: Send + Sync + 'static {
         input: NewPost,
     ) -> Result<PostView, DomainError>;
 
-    /// One post.
+    /// One post; a deleted one is 404 (its tombstone stays in the thread).
     async fn get_post(&self, actor: &Actor, id: PostId) -> Result<PostView, DomainError>;
 
     /// The caller's own posts that are not deleted (hidden ones and those in
@@ -123,7 +123,7 @@ pub trait ForumService: Send + Sync + 'static {
     /// Announces `post.deleted` (and `topic.updated` when it was the answer).
     async fn delete_post(&self, actor: &Actor, id: PostId) -> Result<(), DomainError>;
 
-    /// The earlier versions of a post, oldest first (a deleted post has none).
+    /// The earlier versions of a post, oldest first (a deleted post: 404).
     async fn list_revisions(
         &self,
         actor: &Actor,

@@ -50,6 +50,14 @@ pub(crate) async fn users_page(
     page: &PageRequest,
 ) -> Result<Page<Model>, DomainError> {
     let position: Option<Position> = page.position()?;
+    // Names and emails hold no control characters (and PostgreSQL text no
+    // NUL): a filter with one matches nobody.
+    if filter.q.is_some_and(|q| q.chars().any(char::is_control)) {
+        return Ok(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        });
+    }
     let mut query = Entity::find().filter(Column::OrganizationId.eq(filter.org));
     if filter.active_only {
         query = query.filter(Column::IsActive.eq(true));

@@ -171,7 +171,7 @@ pub async fn clear_best_answer(
     ))
 }
 
-/// One post.
+/// One post; a deleted one is 404 (its tombstone stays in the topic's thread).
 #[utoipa::path(tag = "forums", security(("bearer" = [])),
     responses((status = 200, body = PostView), (status = 404, body = Problem)), params(("id" = PostId, Path, description = "the post")))]
 #[get("/forums/posts/{id}")]
@@ -216,7 +216,7 @@ pub async fn delete_post(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The edit history of a post, oldest first.
+/// The edit history of a post, oldest first (a deleted post: 404).
 #[utoipa::path(tag = "forums", security(("bearer" = [])),
     responses((status = 200, body = Page<RevisionView>), (status = 404, body = Problem)), params(("id" = PostId, Path, description = "the post")))]
 #[get("/forums/posts/{id}/revisions")]

@@ -23,7 +23,7 @@ pub struct ListQuery {
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Words of the name or email.
+    /// Words of the name or email (one with a control character matches nobody).
     pub q: Option<String>,
 }
 

@@ -155,7 +155,8 @@ impl Forum {
     ) -> Result<PostView, DomainError> {
         let post = self.find_post(id).await?;
         let row = self.topic_of(&post).await?;
-        if !topic_visible(actor, &row) || !post_visible(actor, &post) {
+        // A deleted post is a tombstone of its thread, no longer a post of its own.
+        if post.deleted || !topic_visible(actor, &row) || !post_visible(actor, &post) {
             return Err(DomainError::not_found("post"));
         }
         let upvoted = self.posts().upvoted_by(actor.user_id, &[id]).await?;
@@ -301,7 +302,9 @@ impl Forum {
         _actor: &Actor,
         id: PostId,
     ) -> Result<Vec<RevisionView>, DomainError> {
-        self.find_post(id).await?;
+        if self.find_post(id).await?.deleted {
+            return Err(DomainError::not_found("post"));
+        }
         let list = self.posts().revisions(id).await?;
         Ok(list
             .into_iter()

@@ -308,12 +308,14 @@ pub async fn edits_keep_revisions(env: Env) {
         (403, "forbidden".into())
     );
     env.forum.delete_post(&topic_admin, p.id).await.unwrap();
-    assert!(
-        env.forum
-            .list_revisions(&outsider, p.id)
-            .await
-            .unwrap()
-            .is_empty()
+    // Deleted, the post is only the tombstone in its thread.
+    assert_eq!(
+        code(env.forum.list_revisions(&outsider, p.id).await),
+        (404, "not_found".into())
+    );
+    assert_eq!(
+        code(env.forum.get_post(&ann, p.id).await),
+        (404, "not_found".into())
     );
 }
 
