@@ -19,7 +19,7 @@ use p2p_kernel::ids::{OrgId, UseCaseId, UserId};
 use p2p_search::{Kind, Metrics, SearchDocument, SearchIndex};
 use p2p_server::config::Secret;
 use p2p_tests::stats::{Latencies, ms};
-use p2p_tests::{Backend, TestApp, unique_email};
+use p2p_tests::{Backend, TestApp, postgres_url, unique_email};
 use p2p_usecases::{Location, Outcomes, Status, UseCaseDoc, UseCaseStore, UseCaseView, VendorInfo};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use std::sync::Arc;
@@ -69,7 +69,7 @@ pub async fn run() {
     let app = TestApp::spawn_with(|raw| {
         raw.mongodb.url = None;
         if let Some(name) = &kept {
-            raw.database.url = Some(Secret::new(database_url(name)));
+            raw.database.url = Some(Secret::new(postgres_url(name)));
         }
     })
     .await;
@@ -141,14 +141,6 @@ pub async fn run() {
 const KEPT_DATABASE: &str = "P2P_BENCH_SEARCH_DB";
 /// The table a finished seed leaves behind.
 const SEEDED_MARK: &str = "bench_search_seeded";
-
-fn database_url(name: &str) -> String {
-    let admin = p2p_kernel::testenv::postgres_admin_url();
-    let (base, _) = admin
-        .rsplit_once('/')
-        .expect("P2P_TEST_POSTGRES_URL names a database");
-    format!("{base}/{name}")
-}
 
 async fn create_database_once(name: &str) {
     assert!(

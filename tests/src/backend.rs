@@ -116,7 +116,8 @@ impl Isolation {
     }
 }
 
-fn postgres_url(db: &str) -> String {
+/// The URL of database `db` on the test PostgreSQL server.
+pub fn postgres_url(db: &str) -> String {
     let admin = testenv::postgres_admin_url();
     match admin.rsplit_once('/') {
         Some((base, _)) => format!("{base}/{db}"),

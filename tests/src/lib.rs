@@ -17,7 +17,7 @@ mod redis_server;
 pub mod stats;
 
 pub use accounts::{PASSWORD, Session, unique_email};
-pub use backend::{Backend, Isolation};
+pub use backend::{Backend, Isolation, postgres_url};
 pub use client::{Response, TestApp};
 pub use redis_server::PrivateRedis;
 
