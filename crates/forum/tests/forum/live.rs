@@ -39,6 +39,48 @@ impl EventBus for Flaky {
     }
 }
 
+/// The forum of `env` publishing through a [`Flaky`] hub over an in-memory
+/// replay log, and an event outbox running its handlers without backoff.
+struct Live {
+    log: Arc<MemoryReplayLog>,
+    feed: Feed,
+    fanout: Arc<Flaky>,
+    outbox: EventOutbox,
+}
+
+impl Live {
+    async fn connect(env: &Env) -> Self {
+        let log = Arc::new(MemoryReplayLog::new(ReplayConfig::default()));
+        let feed = log.feed().await.unwrap();
+        let hub = Hub::start(log.clone()).await.unwrap();
+        let fanout = Arc::new(Flaky {
+            hub,
+            failures: AtomicUsize::new(0),
+        });
+        env.service.connect_event_outbox(OutboxLink {
+            wake: Arc::new(Notify::new()),
+            fanout: fanout.clone(),
+        });
+        let config = EventOutboxConfig {
+            max_backoff: Duration::ZERO,
+            ..EventOutboxConfig::default()
+        };
+        let mut outbox = EventOutbox::new(env.db.clone(), config);
+        for (kind, handler) in env
+            .service
+            .outbox_handlers(Arc::new(BroadcastEventBus::default()))
+        {
+            outbox = outbox.with_handler(kind, handler);
+        }
+        Self {
+            log,
+            feed,
+            fanout,
+            outbox,
+        }
+    }
+}
+
 /// The ids of the `post.created` events of `feed` so far (what every live subscriber gets).
 fn live_posts(feed: &mut Feed) -> Vec<String> {
     let mut ids = Vec::new();
@@ -68,28 +110,12 @@ async fn logged_posts(log: &MemoryReplayLog, topic: TopicId) -> Vec<String> {
 }
 
 pub async fn a_failed_publication_is_retried_by_the_outbox_and_delivered_once(env: Env) {
-    let log = Arc::new(MemoryReplayLog::new(ReplayConfig::default()));
-    let mut feed = log.feed().await.unwrap();
-    let hub = Hub::start(log.clone()).await.unwrap();
-    let fanout = Arc::new(Flaky {
-        hub,
-        failures: AtomicUsize::new(0),
-    });
-    env.service.connect_event_outbox(OutboxLink {
-        wake: Arc::new(Notify::new()),
-        fanout: fanout.clone(),
-    });
-    let config = EventOutboxConfig {
-        max_backoff: Duration::ZERO,
-        ..EventOutboxConfig::default()
-    };
-    let mut outbox = EventOutbox::new(env.db.clone(), config);
-    for (kind, handler) in env
-        .service
-        .outbox_handlers(Arc::new(BroadcastEventBus::default()))
-    {
-        outbox = outbox.with_handler(kind, handler);
-    }
+    let Live {
+        log,
+        mut feed,
+        fanout,
+        outbox,
+    } = Live::connect(&env).await;
     let ann = env.member(OrgId::new());
     let topic = env.topic(&ann, "Live replies").await;
     let first: PostId = topic.first_post.id;
@@ -123,28 +149,12 @@ pub async fn a_failed_publication_is_retried_by_the_outbox_and_delivered_once(en
 /// While the realtime backend stays down, the outbox event stays pending (retried), and
 /// the post goes out once it is back.
 pub async fn an_outbox_event_waits_while_the_realtime_backend_is_down(env: Env) {
-    let log = Arc::new(MemoryReplayLog::new(ReplayConfig::default()));
-    let mut feed = log.feed().await.unwrap();
-    let hub = Hub::start(log.clone()).await.unwrap();
-    let fanout = Arc::new(Flaky {
-        hub,
-        failures: AtomicUsize::new(0),
-    });
-    env.service.connect_event_outbox(OutboxLink {
-        wake: Arc::new(Notify::new()),
-        fanout: fanout.clone(),
-    });
-    let config = EventOutboxConfig {
-        max_backoff: Duration::ZERO,
-        ..EventOutboxConfig::default()
-    };
-    let mut outbox = EventOutbox::new(env.db.clone(), config);
-    for (kind, handler) in env
-        .service
-        .outbox_handlers(Arc::new(BroadcastEventBus::default()))
-    {
-        outbox = outbox.with_handler(kind, handler);
-    }
+    let Live {
+        mut feed,
+        fanout,
+        outbox,
+        ..
+    } = Live::connect(&env).await;
     let ann = env.member(OrgId::new());
     let topic = env.topic(&ann, "Down for a while").await;
     outbox.process_due().await.unwrap();
