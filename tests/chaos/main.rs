@@ -3,7 +3,8 @@
 //! a steady mixed load ([`traffic`]) and WebSocket subscribers ([`sockets`]); then, for each
 //! chosen backend, stops it and later freezes it (SIGSTOP) for the hold and brings it back.
 //! Each fault has three phases (before, down, after) judged by [`phases`]; at the end every
-//! acknowledged write is looked for ([`verify`]). Prints the table and exits 1 on any
+//! acknowledged write is looked for ([`verify`]). The services, load, sockets and checks live in
+//! the shared `p2p_tests::drill` (the fleet drill uses them too). Prints the table and exits 1 on any
 //! violation.
 //!
 //! Knobs (set by `cargo xtask chaos`): `P2P_CHAOS_HOLD_SECS` (30), `P2P_CHAOS_BACKENDS`
@@ -15,15 +16,12 @@
 
 mod phases;
 mod readiness;
-mod services;
-mod sockets;
-mod traffic;
-mod verify;
 
+use p2p_tests::drill::services::{self, Backend, Private};
+use p2p_tests::drill::{sockets, traffic, verify};
+use p2p_tests::env_number;
 use p2p_tests::process::{ServerProcess, sibling_server_binary};
-use p2p_tests::{Backend as Stack, Isolation, env_number};
 use phases::{Fault, Mode};
-use services::{Backend, Private};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -55,15 +53,7 @@ async fn main() {
     for (backend, port, program) in services::manifest() {
         backends.push(Private::start(backend, port, program, &dir).await);
     }
-    let mut isolation = Isolation::new();
-    isolation.data_dir = dir.join("server-data");
-    let mut raw = isolation.config(Stack::Full).await;
-    raw.trusted_proxies = "127.0.0.1".into();
-    raw.access_token_ttl_secs = 24 * 3600;
-    raw.message_send_limit_per_minute = 100_000;
-    raw.ws.max_sockets_per_user = 10_000;
-    raw.ws.subscribes_per_minute = 100_000;
-    std::fs::create_dir_all(&isolation.data_dir).expect("data dir");
+    let raw = p2p_tests::drill::server_config(&dir).await;
     let log = dir.join("server.log");
     let server = ServerProcess::spawn(&sibling_server_binary(), raw, &log).await;
     println!(

@@ -7,8 +7,8 @@
 //! `Retry-After`.
 
 use crate::readiness::Probe;
-use crate::services::Backend;
-use crate::traffic::{HANG, Record};
+use p2p_tests::drill::services::Backend;
+use p2p_tests::drill::traffic::{HANG, Record};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 

@@ -10,6 +10,7 @@
 mod accounts;
 mod backend;
 mod client;
+pub mod drill;
 pub mod load;
 pub mod mail;
 pub mod process;

@@ -4,17 +4,15 @@
 //! own PostgreSQL cluster, Redis, MongoDB-compatible server, S3 server and SMTP sink on spare
 //! ports in a temporary directory, a full-stack `p2p-server` on them, a steady mixed load, and
 //! stops and freezes each chosen backend in turn. Nothing of the shared services is touched.
-//! The drill learns the services from here (`P2P_CHAOS_SERVICES`: one line per service, its
-//! name, port and program, tab-separated) and their URLs from [`services::test_env_on_ports`].
+//! The drill learns the services as [`Drill`] tells every drill.
 //!
 //! `cargo xtask test` runs a bounded form ([`CI_ARGS`]).
 
 use anyhow::{Context, Result, bail};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
-use crate::cmd;
-use crate::frontend;
-use crate::services::{self, Layout};
+use crate::drill::Drill;
+use crate::services;
 
 const USAGE: &str =
     "cargo xtask chaos [--hold-secs N] [--backends postgres,redis,mongodb,s3,smtp] [--sockets N]";
@@ -47,42 +45,13 @@ pub fn ci() -> Result<()> {
 /// Runs the drill; whether it passed.
 fn drill(args: &[String]) -> Result<bool> {
     let options = parse(args)?;
-    let layout = Layout::from_env()?;
-    let programs = services::programs(&layout)?;
-    let server = frontend::server_binary()?;
-    let dir = std::env::temp_dir().join(format!("p2p-chaos-{}", std::process::id()));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let ports = free_ports()?;
-    let manifest: Vec<String> = services::names()
-        .iter()
-        .zip(ports)
-        .zip(programs.in_order())
-        .map(|((name, port), program)| format!("{name}\t{port}\t{}", program.display()))
-        .collect();
-    let mut chaos = Command::new(server.with_file_name("p2p-chaos"));
-    chaos
-        .envs(services::test_env_on_ports(&layout, ports))
-        .env("P2P_TEST_BACKEND", "full")
-        .env("P2P_MEMGUARD_SERVER", &server)
-        .env("P2P_CHAOS_DIR", &dir)
+    let mut drill = Drill::prepare("p2p-chaos", "chaos")?;
+    drill
+        .command
         .env("P2P_CHAOS_HOLD_SECS", options.hold_secs.to_string())
         .env("P2P_CHAOS_BACKENDS", options.backends.join(","))
-        .env("P2P_CHAOS_SOCKETS", options.sockets.to_string())
-        .env("P2P_CHAOS_SERVICES", manifest.join("\n"))
-        .env("P2P_TEST_MAILDIR", dir.join("maildir"));
-    let status = cmd::status(&mut chaos)?;
-    if status.success() {
-        let _ = std::fs::remove_dir_all(&dir);
-        return Ok(true);
-    }
-    eprintln!(
-        "xtask: the drill's services, server log and data are kept in {}",
-        dir.display()
-    );
-    Ok(false)
+        .env("P2P_CHAOS_SOCKETS", options.sockets.to_string());
+    drill.run()
 }
 
 fn parse(args: &[String]) -> Result<Options> {
@@ -129,19 +98,6 @@ fn number(value: Option<&String>, flag: &str) -> Result<u64> {
         .ok()
         .filter(|n| *n > 0)
         .with_context(|| format!("{flag} must be a positive whole number, not {value:?}"))
-}
-
-/// Five ports nothing listens on (bound at once, so they differ, then released).
-fn free_ports() -> Result<[u16; 5]> {
-    let listeners = (0..5)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
-        .collect::<std::io::Result<Vec<_>>>()
-        .context("finding spare ports")?;
-    let mut ports = [0u16; 5];
-    for (port, listener) in ports.iter_mut().zip(&listeners) {
-        *port = listener.local_addr().context("a spare port")?.port();
-    }
-    Ok(ports)
 }
 
 #[cfg(test)]

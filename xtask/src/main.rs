@@ -7,6 +7,7 @@ mod bench;
 mod chaos;
 mod cmd;
 mod coverage;
+mod drill;
 mod frontend;
 mod fuzz;
 mod lint;

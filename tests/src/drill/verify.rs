@@ -3,8 +3,8 @@
 //! signup's verification email sent exactly once, each acknowledged reply seen by every
 //! socket that follows its topic.
 
-use crate::sockets::Subscriber;
-use crate::traffic::Traffic;
+use super::sockets::Subscriber;
+use super::traffic::Traffic;
 use serde_json::Value;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -186,7 +186,7 @@ async fn emails(maildir: &std::path::Path, signups: &[String]) -> (usize, usize,
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let mut copies: HashMap<&str, Vec<String>> = HashMap::new();
-        for email in p2p_tests::mail::emails_to(maildir, "") {
+        for email in crate::mail::emails_to(maildir, "") {
             let header = |name: &str| {
                 email
                     .headers

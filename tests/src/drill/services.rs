@@ -58,7 +58,9 @@ impl Backend {
 }
 
 fn env(key: &str) -> String {
-    std::env::var(key).unwrap_or_else(|_| panic!("{key} is not set: run `cargo xtask chaos`"))
+    std::env::var(key).unwrap_or_else(|_| {
+        panic!("{key} is not set: run `cargo xtask chaos` or `cargo xtask fleet`")
+    })
 }
 
 /// Each service of `P2P_CHAOS_SERVICES`: the backend, its port and its program.

@@ -2,8 +2,8 @@
 //! few client loops, every answer recorded with when it was sent, what it answered and how
 //! long it took; the writes that were acknowledged (2xx) kept for the lost-write checks.
 
-use crate::services::Backend;
-use p2p_tests::load::Workload;
+use super::services::Backend;
+use crate::load::Workload;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -170,7 +170,7 @@ impl Traffic {
         let token = self.token(user).to_owned();
         let topic = self.hot_topics[n % self.hot_topics.len()].clone();
         let url = |path: &str| format!("{}{path}", self.base);
-        let email = p2p_tests::unique_email(&format!("chaos{n}"));
+        let email = crate::unique_email(&format!("chaos{n}"));
         let request = match kind {
             Kind::Live => self.client.get(url("/health/live")),
             Kind::TopicList => self.client.get(url("/api/v1/forums/topics?limit=20")),
@@ -203,7 +203,7 @@ impl Traffic {
                     .post(url("/api/v1/auth/signup"))
                     .header("x-forwarded-for", address)
                     .json(&json!({
-                        "email": email, "password": p2p_tests::PASSWORD, "first_name": "Huda",
+                        "email": email, "password": crate::PASSWORD, "first_name": "Huda",
                         "last_name": "Al-Qahtani", "organization_name": format!("ورشة {n}"),
                     }))
             }
