@@ -32,6 +32,7 @@ mod m20261209_000061_notification_sources;
 mod m20261209_000070_search_terms_affixes;
 mod m20261209_000080_event_outbox_parked;
 mod m20261209_000081_notification_sources_age;
+mod m20261210_000090_search_recent;
 mod tables;
 
 pub struct Migrator;
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000070_search_terms_affixes::Migration),
             Box::new(m20261209_000080_event_outbox_parked::Migration),
             Box::new(m20261209_000081_notification_sources_age::Migration),
+            Box::new(m20261210_000090_search_recent::Migration),
         ]
     }
 }

@@ -9,7 +9,11 @@
 //! p50/p99 for a query mix per language (frequent word, rare word, two
 //! words, a typo) and the p99 of `/dashboard/trending` and
 //! `/dashboard/stats` are measured over HTTP, against the p99 of
-//! `GET /users/me` in the same run. With `P2P_BENCH_SEARCH_DB` set, the
+//! `GET /users/me` in the same run, and the query mix again with every
+//! search ranking candidates from all documents (the newest-documents table
+//! `search_recent` given nothing: the same-run baseline of what it saves).
+//! Each query line says how many SQL statements one search sent (2: the
+//! newest documents held too few matches). With `P2P_BENCH_SEARCH_DB` set, the
 //! corpus lives in that database and later runs reuse it.
 
 mod corpus;
@@ -106,18 +110,32 @@ pub async fn run() {
     let baseline = measure(&app, &me.access, "/api/v1/users/me").await;
     println!("baseline GET /users/me: {}", baseline.summary());
     let base_p99 = ms(baseline.percentile(99.0));
-    for (label, q) in QUERY_MIX {
-        // Arabic letters are percent-encoded by the URL parser.
-        let path = format!("/api/v1/search?q={}", q.replace(' ', "%20"));
-        let page = app.get(&path, me.token()).await;
-        page.assert_status(200);
-        let hits = page.json["items"].as_array().map_or(0, Vec::len);
-        assert!(hits > 0, "{label}: nothing found for {q}");
-        let l = measure(&app, &me.access, &path).await;
+    let with_recent = measure_queries(&app, &me.access, base_p99).await;
+    // The same-run baseline: every search ranks candidates from all
+    // documents, as before the newest-documents table (a cutoff after every
+    // document leaves it nothing; the kept corpus gets its cutoff back).
+    let cutoff = recent_cutoff(&db).await;
+    exec(
+        &db,
+        "UPDATE search_recent_cutoff SET created_at = 9223372036854775807",
+    )
+    .await;
+    println!("same queries, candidates from all documents (before `search_recent`):");
+    let without = measure_queries(&app, &me.access, base_p99).await;
+    exec(
+        &db,
+        &format!("UPDATE search_recent_cutoff SET created_at = {cutoff}"),
+    )
+    .await;
+    for ((label, with), (_, without)) in with_recent.iter().zip(&without) {
         println!(
-            "GET /search ({label}, q={q}, {hits} hits on the first page): {} = {:.1}x baseline p99",
-            l.summary(),
-            ms(l.percentile(99.0)) / base_p99
+            "{label}: p50 {:.1} / {:.1} ms = {:.2}x, p99 {:.1} / {:.1} ms = {:.2}x (newest documents first / all documents)",
+            ms(with.percentile(50.0)),
+            ms(without.percentile(50.0)),
+            ms(with.percentile(50.0)) / ms(without.percentile(50.0)),
+            ms(with.percentile(99.0)),
+            ms(without.percentile(99.0)),
+            ms(with.percentile(99.0)) / ms(without.percentile(99.0)),
         );
     }
     let t = Instant::now();
@@ -173,6 +191,49 @@ async fn is_seeded(db: &DatabaseConnection) -> bool {
     .flatten()
     .and_then(|row| row.try_get::<bool>("", "seeded").ok())
     .unwrap_or(false)
+}
+
+/// Each query of [`QUERY_MIX`]: asserts it finds something, prints its
+/// latencies against the baseline p99 and the statements it sent.
+async fn measure_queries(
+    app: &TestApp,
+    token: &str,
+    base_p99: f64,
+) -> Vec<(&'static str, Latencies)> {
+    let mut measured = Vec::new();
+    for (label, q) in QUERY_MIX {
+        // Arabic letters are percent-encoded by the URL parser.
+        let path = format!("/api/v1/search?q={}", q.replace(' ', "%20"));
+        let page = app.get(&path, Some(token)).await;
+        page.assert_status(200);
+        let hits = page.json["items"].as_array().map_or(0, Vec::len);
+        assert!(hits > 0, "{label}: nothing found for {q}");
+        let trips = &app.state().backends.round_trips;
+        trips.keep_statements();
+        app.get(&path, Some(token)).await.assert_status(200);
+        let statements = trips.take_statements().len();
+        let l = measure(app, token, &path).await;
+        println!(
+            "GET /search ({label}, q={q}, {hits} hits on the first page, {statements} statements): {} = {:.1}x baseline p99",
+            l.summary(),
+            ms(l.percentile(99.0)) / base_p99
+        );
+        measured.push((label, l));
+    }
+    measured
+}
+
+/// The newest-documents table's cutoff (epoch ms).
+async fn recent_cutoff(db: &DatabaseConnection) -> i64 {
+    db.query_one_raw(sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        "SELECT created_at FROM search_recent_cutoff",
+    ))
+    .await
+    .ok()
+    .flatten()
+    .and_then(|row| row.try_get::<i64>("", "created_at").ok())
+    .expect("search_recent_cutoff has its row")
 }
 
 async fn measure(app: &TestApp, token: &str, path: &str) -> Latencies {

@@ -22,7 +22,7 @@ mod types;
 
 pub use document::{Kind, Metrics, SearchDocument};
 pub use index::{
-    ActivityRow, DocumentHead, EngagementRow, Hit, IndexQuery, KindTotals, SearchIndex,
+    ActivityRow, CANDIDATES, DocumentHead, EngagementRow, Hit, IndexQuery, KindTotals, SearchIndex,
     SearchPosition, StatsScope, TrendingRow,
 };
 pub use indexer::{IndexFeed, Indexer, IndexingBus, indexing_bus};

@@ -6,17 +6,20 @@
 mod by_author;
 mod query;
 mod read;
+mod recent;
 mod typo;
 mod upgrade;
 mod write;
 
-pub use query::{Hit, IndexQuery, SearchPosition};
+pub use query::{CANDIDATES, Hit, IndexQuery, SearchPosition};
 pub use read::{ActivityRow, EngagementRow, KindTotals, StatsScope, TrendingRow};
 
 use crate::document::Kind;
 use p2p_kernel::DomainError;
 use p2p_kernel::persistence::db_error;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -24,19 +27,26 @@ use uuid::Uuid;
 #[derive(Clone)]
 pub struct SearchIndex {
     db: DatabaseConnection,
+    /// Documents this index (and its clones) wrote: prunes the newest
+    /// documents' table (`recent`) as it grows.
+    written: Arc<AtomicU64>,
 }
 
 impl SearchIndex {
     /// `db` must have the search migration applied.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            written: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     fn backend(&self) -> DbBackend {
         self.db.get_database_backend()
     }
 
-    fn is_postgres(&self) -> bool {
+    /// Whether the index is PostgreSQL's (`tsvector`, GIN) rather than SQLite's (FTS5).
+    pub fn is_postgres(&self) -> bool {
         self.backend() == DbBackend::Postgres
     }
 

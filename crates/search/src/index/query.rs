@@ -16,17 +16,15 @@
 //!
 //! Only the [`CANDIDATES`] newest matches are ranked (see there).
 
+use super::recent::{Candidates, Ranked, candidates_of};
 use super::{DocumentHead, SearchIndex, from_ms, get};
 use crate::document::Kind;
 use p2p_kernel::DomainError;
-use sea_orm::Value;
+use sea_orm::{QueryResult, Value};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Start of the recency boost: 2025-01-01 in epoch milliseconds.
-const RECENCY_EPOCH_MS: i64 = 1_735_689_600_000;
-const MS_PER_YEAR: f64 = 31_536_000_000.0;
 /// Matches ranked at most per query: the newest ones. Ranking every match of
 /// a frequent word costs a heap visit and a rank per match (over a second
 /// for 100,000 matches); the newest ones are found by walking the recency
@@ -36,8 +34,15 @@ const MS_PER_YEAR: f64 = 31_536_000_000.0;
 /// Ten pages of 20; deeper results are not served.
 pub const CANDIDATES: u32 = 200;
 
+/// The columns of a hit's head.
+pub(super) const COLUMNS: &str =
+    "d.kind, d.id, d.parent_id, d.organization_id, d.author_id, d.title, d.created_at";
+/// The recency boost of a document `d`: 0.1 per year since 2025-01-01
+/// (1,735,689,600,000 in epoch milliseconds; a year of 365 days).
+pub(super) const RECENCY: &str = "0.1 * (d.created_at - 1735689600000) / 31536000000.0";
+
 /// Characters of a body a snippet is cut from.
-const SNIPPET_SOURCE_CHARS: u32 = 4000;
+pub(super) const SNIPPET_SOURCE_CHARS: u32 = 4000;
 
 /// Where a results page ends (the next one starts strictly after it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -142,93 +147,99 @@ impl SearchIndex {
         } else {
             p.push(match_expr)
         };
-        let mut filters = vec!["d.searchable = 1".to_owned()];
-        let kinds: Vec<String> = q.kinds.iter().map(|k| p.push(k.as_str())).collect();
-        filters.push(format!("d.kind IN ({})", kinds.join(", ")));
-        if !q.see_all {
-            let org = p.push(q.viewer_org.map(|o| o.to_string()));
-            filters.push(format!("(d.published = 1 OR d.organization_id = {org})"));
-        }
-        if let Some(org) = q.organization_id {
-            filters.push(format!("d.organization_id = {}", p.push(org.to_string())));
-        }
-        if let Some(tag) = &q.tag {
-            let pattern = format!("%\n{}\n%", like_escape(&tag.to_lowercase()));
-            filters.push(format!("d.tags LIKE {} ESCAPE '\\'", p.push(pattern)));
-        }
-        if let Some(industry) = &q.industry {
-            filters.push(format!(
-                "LOWER(d.industry) = {}",
-                p.push(industry.to_lowercase())
-            ));
-        }
-        if let Some(from) = q.from {
-            filters.push(format!("d.created_at >= {}", p.push(from)));
-        }
-        if let Some(to) = q.to {
-            filters.push(format!("d.created_at < {}", p.push(to)));
-        }
-        let recency = format!("0.1 * (d.created_at - {RECENCY_EPOCH_MS}) / {MS_PER_YEAR:.1}");
-        let cols =
-            "d.kind, d.id, d.parent_id, d.organization_id, d.author_id, d.title, d.created_at";
-        let after = match &q.after {
-            Some(a) => {
-                let (s, k, i) = (
-                    p.push(a.score),
-                    p.push(a.kind.clone()),
-                    p.push(a.id.clone()),
-                );
-                format!("WHERE h.score < {s} OR (h.score = {s} AND (h.kind, h.id) < ({k}, {i}))")
-            }
-            None => String::new(),
-        };
+        let filters = filters(q, &mut p);
+        let after = after(q, &mut p);
         let limit = p.push(i64::try_from(q.limit).unwrap_or(100));
-        let filters = filters.join(" AND ");
-        let sql = if pg {
-            // The tsquery is inlined (it holds only letters, digits and
-            // `( ) | &`), so the planner estimates its selectivity and walks
-            // the recency index for frequent words, the GIN index for rare ones.
-            let tsq = format!("to_tsquery('simple', '{ts_literal}')");
-            format!(
-                "SELECT h.kind, h.id, h.parent_id, h.organization_id, h.author_id, h.title,
-                   h.created_at, h.score, left(h.body, {SNIPPET_SOURCE_CHARS}) AS text
-                 FROM (
-                   SELECT {cols}, d.body,
-                     ROUND(CAST(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', d.tsv, {tsq}, 32) + {recency} AS numeric), 6)::float8 AS score
-                   FROM (
-                     SELECT d.* FROM search_documents d
-                     WHERE d.tsv @@ {tsq} AND {filters}
-                     ORDER BY d.created_at DESC LIMIT {CANDIDATES}
-                   ) d
-                 ) h {after}
-                 ORDER BY h.score DESC, h.kind DESC, h.id DESC
-                 LIMIT {limit}"
-            )
-        } else {
-            format!(
-                "WITH hits AS MATERIALIZED (
-                   SELECT {cols},
-                     ROUND(-bm25(search_fts, 10.0, 5.0, 1.0) + {recency}, 6) AS score,
-                     substr(d.body, 1, {SNIPPET_SOURCE_CHARS}) AS text
-                   FROM search_fts JOIN search_documents d ON d.seq = search_fts.rowid
-                   WHERE search_fts MATCH {m} AND {filters}
-                   ORDER BY d.created_at DESC LIMIT {CANDIDATES}
-                 )
-                 SELECT * FROM hits h {after}
-                 ORDER BY h.score DESC, h.kind DESC, h.id DESC
-                 LIMIT {limit}"
-            )
-        };
-        let rows = self.query(&sql, p.0).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Hit {
-                    head: DocumentHead::from_row(r)?,
-                    text: get::<Option<String>>(r, "text")?.unwrap_or_default(),
-                    score: get(r, "score")?,
-                    created_at: from_ms(get(r, "created_at")?)?,
-                })
-            })
-            .collect()
+        if pg {
+            let ranked = Ranked {
+                tsq: format!("to_tsquery('simple', '{ts_literal}')"),
+                filters,
+                after,
+                limit,
+            };
+            // The newest documents first (`search_recent`): when they hold
+            // every candidate, those are the newest matches of the whole index.
+            let mut rows = self
+                .query(&ranked.sql(Candidates::Recent), p.0.clone())
+                .await?;
+            if candidates_of(&rows)? < i64::from(CANDIDATES) {
+                rows = self.query(&ranked.sql(Candidates::All), p.0).await?;
+            }
+            return hits(&rows);
+        }
+        let sql = format!(
+            "WITH hits AS MATERIALIZED (
+               SELECT {COLUMNS},
+                 ROUND(-bm25(search_fts, 10.0, 5.0, 1.0) + {RECENCY}, 6) AS score,
+                 substr(d.body, 1, {SNIPPET_SOURCE_CHARS}) AS text
+               FROM search_fts JOIN search_documents d ON d.seq = search_fts.rowid
+               WHERE search_fts MATCH {m} AND {filters}
+               ORDER BY d.created_at DESC LIMIT {CANDIDATES}
+             )
+             SELECT * FROM hits h {after}
+             ORDER BY h.score DESC, h.kind DESC, h.id DESC
+             LIMIT {limit}"
+        );
+        hits(&self.query(&sql, p.0).await?)
     }
+}
+
+/// The conditions every candidate `d` meets: searchable, of the kinds asked,
+/// visible to the viewer, and the facets.
+fn filters(q: &IndexQuery, p: &mut Params) -> String {
+    let mut filters = vec!["d.searchable = 1".to_owned()];
+    let kinds: Vec<String> = q.kinds.iter().map(|k| p.push(k.as_str())).collect();
+    filters.push(format!("d.kind IN ({})", kinds.join(", ")));
+    if !q.see_all {
+        let org = p.push(q.viewer_org.map(|o| o.to_string()));
+        filters.push(format!("(d.published = 1 OR d.organization_id = {org})"));
+    }
+    if let Some(org) = q.organization_id {
+        filters.push(format!("d.organization_id = {}", p.push(org.to_string())));
+    }
+    if let Some(tag) = &q.tag {
+        let pattern = format!("%\n{}\n%", like_escape(&tag.to_lowercase()));
+        filters.push(format!("d.tags LIKE {} ESCAPE '\\'", p.push(pattern)));
+    }
+    if let Some(industry) = &q.industry {
+        filters.push(format!(
+            "LOWER(d.industry) = {}",
+            p.push(industry.to_lowercase())
+        ));
+    }
+    if let Some(from) = q.from {
+        filters.push(format!("d.created_at >= {}", p.push(from)));
+    }
+    if let Some(to) = q.to {
+        filters.push(format!("d.created_at < {}", p.push(to)));
+    }
+    filters.join(" AND ")
+}
+
+/// The keyset condition on a hit `h`: strictly after the previous page's end.
+fn after(q: &IndexQuery, p: &mut Params) -> String {
+    match &q.after {
+        Some(a) => {
+            let (s, k, i) = (
+                p.push(a.score),
+                p.push(a.kind.clone()),
+                p.push(a.id.clone()),
+            );
+            format!("WHERE h.score < {s} OR (h.score = {s} AND (h.kind, h.id) < ({k}, {i}))")
+        }
+        None => String::new(),
+    }
+}
+
+fn hits(rows: &[QueryResult]) -> Result<Vec<Hit>, DomainError> {
+    rows.iter()
+        .map(|r| {
+            Ok(Hit {
+                head: DocumentHead::from_row(r)?,
+                text: get::<Option<String>>(r, "text")?.unwrap_or_default(),
+                score: get(r, "score")?,
+                created_at: from_ms(get(r, "created_at")?)?,
+            })
+        })
+        .collect()
 }

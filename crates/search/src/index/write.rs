@@ -117,7 +117,7 @@ impl SearchIndex {
             sql.push_str(ON_CONFLICT);
             self.execute(&sql, values).await?;
         }
-        Ok(())
+        self.note_written(unique.len()).await
     }
 
     /// Removes a document (no-op when absent).
