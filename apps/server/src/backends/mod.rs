@@ -54,6 +54,8 @@ impl Backends {
     /// Connects to every configured backend, retrying each with backoff.
     pub async fn connect(settings: &Settings, retry: RetryPolicy) -> Result<Self, ConnectError> {
         let round_trips = RoundTrips::default();
+        let deadlines = settings.deadlines;
+        let mongo_deadline = MongoDeadline::new(deadlines.mongodb, deadlines.mongodb_breaker);
         let mut db = database::connect(settings, retry).await?;
         round_trips.count_statements(&mut db);
         let mut probes: Vec<Arc<dyn HealthProbe>> =
@@ -62,7 +64,10 @@ impl Backends {
         let mongo = match &settings.mongo {
             Some(m) => {
                 let mongo = mongo::connect(m, retry, &round_trips).await?;
-                probes.push(Arc::new(mongo::MongoProbe(mongo.clone())));
+                probes.push(Arc::new(mongo::MongoProbe {
+                    db: mongo.clone(),
+                    deadline: mongo_deadline.clone(),
+                }));
                 Some(mongo)
             }
             None => None,
@@ -135,11 +140,10 @@ impl Backends {
         let files = files::connect(settings, retry).await?;
         probes.push(files.probe);
 
-        let deadlines = settings.deadlines;
         Ok(Self {
             db,
             mongo,
-            mongo_deadline: MongoDeadline::new(deadlines.mongodb, deadlines.mongodb_breaker),
+            mongo_deadline,
             redis,
             cache,
             rate_limiter,

@@ -5,6 +5,7 @@ use crate::config::MongoSettings;
 use async_trait::async_trait;
 use mongodb::bson::doc;
 use mongodb::options::ClientOptions;
+use p2p_kernel::persistence::MongoDeadline;
 use p2p_kernel::ports::{HealthProbe, PortError};
 use p2p_kernel::round_trips::RoundTrips;
 use std::time::Duration;
@@ -46,8 +47,12 @@ pub async fn connect(
     Ok(db)
 }
 
-/// Readiness of the document store.
-pub struct MongoProbe(pub mongodb::Database);
+/// Readiness of the document store: a ping within the operations' deadline,
+/// the breaker's trial while MongoDB counts as down ([`MongoDeadline::probe`]).
+pub struct MongoProbe {
+    pub db: mongodb::Database,
+    pub deadline: MongoDeadline,
+}
 
 #[async_trait]
 impl HealthProbe for MongoProbe {
@@ -56,8 +61,8 @@ impl HealthProbe for MongoProbe {
     }
 
     async fn check(&self) -> Result<(), PortError> {
-        self.0
-            .run_command(doc! { "ping": 1 })
+        self.deadline
+            .probe(self.db.run_command(doc! { "ping": 1 }))
             .await
             .map(|_| ())
             .map_err(|e| PortError::new("mongodb", e))

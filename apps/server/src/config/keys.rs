@@ -8,8 +8,17 @@
 
 use super::Secret;
 use super::settings::{Environment, LogFormat};
+use p2p_kernel::adapters::redis::RedisTimeouts;
+use p2p_kernel::persistence::MongoDeadline;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// A default deadline as its key's milliseconds (the kernel's default is the
+/// one source of truth).
+fn millis(default: Duration) -> u64 {
+    u64::try_from(default.as_millis()).unwrap_or(u64::MAX)
+}
 
 /// The configuration as read from the defaults, the file and the environment.
 /// Values are only typed here; [`super::Settings::from_config`] checks ranges
@@ -248,10 +257,8 @@ impl Default for MongoConfig {
         Self {
             url: None,
             db: "p2p".into(),
-            // A MongoDB-compatible server under load took over 5 s on a sorted list of
-            // 2,500 use cases; a hung one is still answered 503 within 10 s.
-            timeout_ms: 8000,
-            breaker_ms: 2000,
+            timeout_ms: millis(MongoDeadline::DEFAULT_TIMEOUT),
+            breaker_ms: millis(MongoDeadline::DEFAULT_BREAKER),
         }
     }
 }
@@ -261,8 +268,8 @@ impl Default for RedisConfig {
         Self {
             url: None,
             prefix: "p2p:".into(),
-            timeout_ms: 2000,
-            breaker_ms: 2000,
+            timeout_ms: millis(RedisTimeouts::DEFAULT.operation),
+            breaker_ms: millis(RedisTimeouts::DEFAULT.breaker),
         }
     }
 }

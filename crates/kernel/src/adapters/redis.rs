@@ -2,7 +2,7 @@
 //! connection pool. Every key is namespaced by a prefix so that deployments
 //! (and tests) can share a server.
 
-use crate::breaker::Breaker;
+use crate::breaker::{Breaker, Pass};
 use crate::footprint::{Footprint, Size};
 use crate::ports::{
     Cache, HealthProbe, MessageStream, PortError, PubSub, RateDecision, RateLimiter,
@@ -32,18 +32,23 @@ pub struct RedisTimeouts {
     /// A single operation, and waiting for or opening a pooled connection.
     pub operation: Duration,
     /// After an operation failed for want of Redis (a timeout, a refused or
-    /// dropped connection), every operation fails at once for this long
-    /// ([`Breaker`]): a request meets at most one timeout. Zero: never.
+    /// dropped connection), every operation fails at once for this long, then
+    /// one trial goes through ([`Breaker`]). Zero: never.
     pub breaker: Duration,
 }
 
+impl RedisTimeouts {
+    /// The defaults (the server's configuration starts from them): 2 s per
+    /// operation, 2 s of failing at once before a trial.
+    pub const DEFAULT: Self = Self {
+        operation: Duration::from_secs(2),
+        breaker: Duration::from_secs(2),
+    };
+}
+
 impl Default for RedisTimeouts {
-    /// 2 s per operation, then 2 s of failing at once.
     fn default() -> Self {
-        Self {
-            operation: Duration::from_secs(2),
-            breaker: Duration::from_secs(2),
-        }
+        Self::DEFAULT
     }
 }
 
@@ -119,24 +124,27 @@ impl RedisConnection {
     /// A connection of the pool (each command through it is counted). Fails
     /// at once while Redis counts as down (see [`RedisTimeouts::breaker`]).
     pub async fn conn(&self) -> Result<CountedConnection, PortError> {
-        if self.breaker.is_open() {
-            return Err(port_err(
-                "not answering (failing fast after a recent failure)",
-            ));
+        self.conn_with(self.breaker.admit()).await
+    }
+
+    async fn conn_with(&self, pass: Option<Pass>) -> Result<CountedConnection, PortError> {
+        let pass =
+            pass.ok_or_else(|| port_err("not answering (failing fast after a recent failure)"))?;
+        match self.pool.get().await {
+            Ok(conn) => Ok(CountedConnection::new(conn, self.trips.clone(), pass)),
+            Err(e) => {
+                pass.unreachable();
+                Err(port_err(e))
+            }
         }
-        let conn = self.pool.get().await.map_err(|e| {
-            self.breaker.trip();
-            port_err(e)
-        })?;
-        Ok(CountedConnection::new(
-            conn,
-            self.trips.clone(),
-            self.breaker.clone(),
-        ))
     }
 
     pub async fn ping(&self) -> Result<(), PortError> {
-        let mut conn = self.conn().await?;
+        self.ping_with(self.breaker.admit()).await
+    }
+
+    async fn ping_with(&self, pass: Option<Pass>) -> Result<(), PortError> {
+        let mut conn = self.conn_with(pass).await?;
         let pong: String = redis::cmd("PING")
             .query_async(&mut conn)
             .await
@@ -181,8 +189,10 @@ impl HealthProbe for RedisConnection {
         BACKEND
     }
 
+    /// A PING; while Redis counts as down, the breaker's trial (see
+    /// [`Breaker::admit_probe`]), so it closes as soon as Redis answers.
     async fn check(&self) -> Result<(), PortError> {
-        self.ping().await
+        self.ping_with(self.breaker.admit_probe()).await
     }
 }
 

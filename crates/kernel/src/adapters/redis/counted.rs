@@ -1,32 +1,24 @@
 //! A pooled Redis connection that counts its exchanges with the server
 //! ([`crate::round_trips`]).
 
-use crate::breaker::Breaker;
+use crate::breaker::Pass;
 use crate::round_trips::RoundTrips;
 use deadpool_redis::redis::aio::ConnectionLike;
 use deadpool_redis::redis::{Cmd, Pipeline, RedisError, RedisFuture, Value};
-use std::sync::Arc;
 
 /// A connection of the pool; each command, and each pipeline (sent at once,
-/// answered at once), counts as one round trip. A command that fails for want
-/// of Redis opens the connection's [`Breaker`].
+/// answered at once), counts as one round trip. Each answer, or failure for
+/// want of Redis, is reported on the [`Pass`] the breaker gave the connection
+/// (a failure opens the breaker; an answer to its trial closes it).
 pub struct CountedConnection {
     conn: deadpool_redis::Connection,
     trips: RoundTrips,
-    breaker: Arc<Breaker>,
+    pass: Pass,
 }
 
 impl CountedConnection {
-    pub(super) fn new(
-        conn: deadpool_redis::Connection,
-        trips: RoundTrips,
-        breaker: Arc<Breaker>,
-    ) -> Self {
-        Self {
-            conn,
-            trips,
-            breaker,
-        }
+    pub(super) fn new(conn: deadpool_redis::Connection, trips: RoundTrips, pass: Pass) -> Self {
+        Self { conn, trips, pass }
     }
 }
 
@@ -35,18 +27,13 @@ fn unreachable(e: &RedisError) -> bool {
     e.is_timeout() || e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped()
 }
 
-/// `reply`, opening `breaker` when it fails for want of Redis.
-fn watched<'a, T: Send + 'a>(
-    reply: RedisFuture<'a, T>,
-    breaker: &Arc<Breaker>,
-) -> RedisFuture<'a, T> {
-    let breaker = breaker.clone();
+/// `reply`, its outcome reported on `pass`.
+fn watched<'a, T: Send + 'a>(reply: RedisFuture<'a, T>, pass: &'a Pass) -> RedisFuture<'a, T> {
     Box::pin(async move {
         let result = reply.await;
-        if let Err(e) = &result
-            && unreachable(e)
-        {
-            breaker.trip();
+        match &result {
+            Err(e) if unreachable(e) => pass.unreachable(),
+            _ => pass.answered(),
         }
         result
     })
@@ -55,7 +42,7 @@ fn watched<'a, T: Send + 'a>(
 impl ConnectionLike for CountedConnection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         self.trips.redis_exchange();
-        watched(self.conn.req_packed_command(cmd), &self.breaker)
+        watched(self.conn.req_packed_command(cmd), &self.pass)
     }
 
     fn req_packed_commands<'a>(
@@ -67,7 +54,7 @@ impl ConnectionLike for CountedConnection {
         self.trips.redis_exchange();
         watched(
             self.conn.req_packed_commands(pipeline, offset, count),
-            &self.breaker,
+            &self.pass,
         )
     }
 
