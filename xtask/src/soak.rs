@@ -2,7 +2,8 @@
 //! workspace binaries, run `p2p-soak` (tests/soak) against a private `p2p-server` on the
 //! chosen backend (default full) for N minutes (default 30), sampling every S seconds
 //! (default 60); fails when resident memory or open descriptors grow more than 5% over
-//! the second half, or an interval loses more than 1% of its requests.
+//! the second half, or an interval loses more than 1% of its requests. `cargo xtask test`
+//! runs a bounded form ([`CI_ARGS`]).
 
 use anyhow::{Context, Result, bail};
 use std::process::Command;
@@ -10,6 +11,16 @@ use std::process::Command;
 use crate::cmd;
 use crate::frontend;
 use crate::services::{self, Layout};
+
+/// The bounded soak of `cargo xtask test`: full stack, 3 minutes, a sample every 10 s (so the
+/// second half's quarters are 2 samples each).
+pub const CI_ARGS: [&str; 5] = ["full", "--minutes", "3", "--sample-secs", "10"];
+
+/// The bounded soak ([`CI_ARGS`]) as a step that fails when the trend rule does.
+pub fn ci() -> Result<()> {
+    let args: Vec<String> = CI_ARGS.iter().map(|a| (*a).to_owned()).collect();
+    command(&args)
+}
 
 pub fn command(args: &[String]) -> Result<()> {
     let mut backend = "full";

@@ -6,7 +6,7 @@
 //! (`tests/memguard`) on that backend; after the embedded one, a bounded run of the API
 //! fuzzer (`cargo xtask fuzz embedded` with [`fuzz::CI_OPTIONS`]), failing on any finding;
 //! after the full-stack one, the bounded fault drill (`cargo xtask chaos` with
-//! [`chaos::CI_ARGS`], on private services);
+//! [`chaos::CI_ARGS`], on private services) and the bounded soak ([`soak::CI_ARGS`]);
 //! last, the frontend suites (`tests/frontend`, with the typed client's example from
 //! `clients/typescript`).
 //!
@@ -23,6 +23,7 @@ use crate::frontend;
 use crate::fuzz;
 use crate::lint;
 use crate::services::{self, Layout};
+use crate::soak;
 
 /// The black-box test target that drives the server over HTTP.
 const BLACK_BOX_TARGET: &str = "api";
@@ -99,6 +100,10 @@ pub fn command(args: &[String]) -> Result<()> {
         steps.step(
             "fault drill (every backend stopped, then frozen, for 5 s; private services)",
             chaos::ci,
+        )?;
+        steps.step(
+            "soak (full stack, 3 minutes; fails on memory or descriptors trending up)",
+            soak::ci,
         )?;
     } else {
         println!(
