@@ -60,6 +60,8 @@ pub struct RedisConnection {
     prefix: String,
     trips: RoundTrips,
     breaker: Arc<Breaker>,
+    /// The deadline of one operation, and of taking a pooled connection.
+    operation: Duration,
 }
 
 impl RedisConnection {
@@ -98,6 +100,7 @@ impl RedisConnection {
             prefix: prefix.to_owned(),
             trips: RoundTrips::default(),
             breaker: Arc::new(Breaker::new(BACKEND, timeouts.breaker)),
+            operation,
         })
     }
 
@@ -130,11 +133,21 @@ impl RedisConnection {
     async fn conn_with(&self, pass: Option<Pass>) -> Result<CountedConnection, PortError> {
         let pass =
             pass.ok_or_else(|| port_err("not answering (failing fast after a recent failure)"))?;
-        match self.pool.get().await {
-            Ok(conn) => Ok(CountedConnection::new(conn, self.trips.clone(), pass)),
-            Err(e) => {
+        // The pool's own timeouts bound each step, but taking a connection
+        // recycles idle ones in turn, each within the timeout: on a frozen
+        // Redis one `get` took 12 s. The whole of it gets the one deadline.
+        match tokio::time::timeout(self.operation, self.pool.get()).await {
+            Ok(Ok(conn)) => Ok(CountedConnection::new(conn, self.trips.clone(), pass)),
+            Ok(Err(e)) => {
                 pass.unreachable();
                 Err(port_err(e))
+            }
+            Err(_) => {
+                pass.unreachable();
+                Err(port_err(format!(
+                    "no connection within {} ms",
+                    self.operation.as_millis()
+                )))
             }
         }
     }
