@@ -16,6 +16,11 @@
 //! A benchmark can also keep the text of the SQL statements requests send
 //! ([`RoundTrips::keep_statements`]), to replay the very statements an
 //! endpoint runs against the database alone (its same-statement floor).
+//!
+//! The same seam times each call for Prometheus ([`observe_call`]):
+//! `backend_call_duration_seconds` and `backend_call_errors_total`, labelled
+//! by `backend` and a bounded `op` (the SQL verb, the MongoDB command, the
+//! Redis command among a known few, else `other`; never keys or values).
 
 use mongodb::event::EventHandler;
 use mongodb::event::command::CommandEvent;
@@ -23,6 +28,7 @@ use sea_orm::DatabaseConnection;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 tokio::task_local! {
     /// Set while a background worker runs.
@@ -175,6 +181,12 @@ impl RoundTrips {
         let counters = self.counters.clone();
         db.set_metric_callback(move |info| {
             counters.add(Backend::Sql);
+            observe_call(
+                "database",
+                sql_op(&info.statement.sql),
+                info.elapsed,
+                info.failed,
+            );
             if counters.keeping.load(Ordering::Relaxed) && !in_worker() {
                 counters.kept_statements().push(info.statement.to_string());
             }
@@ -198,10 +210,21 @@ impl RoundTrips {
     /// starts (set it as the client's `command_event_handler`).
     pub fn document_commands(&self) -> EventHandler<CommandEvent> {
         let counters = self.counters.clone();
-        EventHandler::callback(move |event| {
-            if matches!(event, CommandEvent::Started(_)) {
-                counters.add(Backend::Documents);
-            }
+        EventHandler::callback(move |event| match event {
+            CommandEvent::Started(_) => counters.add(Backend::Documents),
+            CommandEvent::Succeeded(done) => observe_call(
+                "mongodb",
+                mongo_op(&done.command_name),
+                done.duration,
+                false,
+            ),
+            CommandEvent::Failed(failed) => observe_call(
+                "mongodb",
+                mongo_op(&failed.command_name),
+                failed.duration,
+                true,
+            ),
+            _ => {}
         })
     }
 
@@ -209,6 +232,101 @@ impl RoundTrips {
     pub(crate) fn redis_exchange(&self) {
         self.counters.add(Backend::Redis);
     }
+}
+
+/// Records one backend call: its latency in `backend_call_duration_seconds`
+/// and, when it failed, `backend_call_errors_total`. `op` must come from a
+/// bounded set (see the module's documentation).
+pub fn observe_call(backend: &'static str, op: &'static str, elapsed: Duration, failed: bool) {
+    metrics::histogram!("backend_call_duration_seconds", "backend" => backend, "op" => op)
+        .record(elapsed.as_secs_f64());
+    if failed {
+        metrics::counter!("backend_call_errors_total", "backend" => backend, "op" => op)
+            .increment(1);
+    }
+}
+
+/// Runs `call` to `backend` and records it with [`observe_call`] (an `Err`
+/// is a failure).
+pub async fn timed<T, E>(
+    backend: &'static str,
+    op: &'static str,
+    call: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let sent = std::time::Instant::now();
+    let result = call.await;
+    observe_call(backend, op, sent.elapsed(), result.is_err());
+    result
+}
+
+/// The first keyword of `sql`, among the few statements there are.
+fn sql_op(sql: &str) -> &'static str {
+    let verb = sql.split_whitespace().next().unwrap_or_default();
+    known(
+        verb,
+        &[
+            "select", "insert", "update", "delete", "with", "begin", "commit", "rollback",
+        ],
+    )
+}
+
+/// A MongoDB command's name, among those the stores send.
+fn mongo_op(command: &str) -> &'static str {
+    known(
+        command,
+        &[
+            "find",
+            "getMore",
+            "insert",
+            "update",
+            "delete",
+            "aggregate",
+            "count",
+            "findAndModify",
+            "createIndexes",
+            "killCursors",
+            "ping",
+            "hello",
+        ],
+    )
+}
+
+/// A Redis command's name (`GET`, `EVALSHA`…), among those the adapters send.
+pub(crate) fn redis_op(command: &[u8]) -> &'static str {
+    let command = std::str::from_utf8(command).unwrap_or_default();
+    known(
+        command,
+        &[
+            "get",
+            "set",
+            "del",
+            "mget",
+            "incr",
+            "pexpire",
+            "expire",
+            "eval",
+            "evalsha",
+            "publish",
+            "xadd",
+            "xrange",
+            "xrevrange",
+            "zadd",
+            "zrange",
+            "scan",
+            "ping",
+            "exists",
+            "ttl",
+        ],
+    )
+}
+
+/// `word` as the entry of `names` it equals (ignoring case), else `other`.
+fn known(word: &str, names: &[&'static str]) -> &'static str {
+    names
+        .iter()
+        .find(|name| name.eq_ignore_ascii_case(word))
+        .copied()
+        .unwrap_or("other")
 }
 
 #[cfg(test)]
@@ -232,6 +350,19 @@ mod tests {
         assert_eq!(before - trips.requests(), Trips::default());
         assert_eq!(trips.workers().redis, 1);
         assert_eq!(trips.total().redis, 3);
+    }
+
+    #[test]
+    fn operation_labels_are_a_bounded_set() {
+        assert_eq!(sql_op("  SELECT x FROM t WHERE id = $1"), "select");
+        assert_eq!(sql_op("insert into t values (1)"), "insert");
+        assert_eq!(sql_op("VACUUM"), "other");
+        assert_eq!(sql_op(""), "other");
+        assert_eq!(mongo_op("getMore"), "getMore");
+        assert_eq!(mongo_op("dropDatabase"), "other");
+        assert_eq!(redis_op(b"EVALSHA"), "evalsha");
+        assert_eq!(redis_op(b"p2p:session:abc"), "other", "never a key");
+        assert_eq!(redis_op(&[0xff, 0xfe]), "other");
     }
 
     #[tokio::test]

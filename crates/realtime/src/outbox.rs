@@ -46,6 +46,8 @@ const KEEP_CAPACITY: usize = 16;
 
 pub(crate) struct Outbox {
     capacity: usize,
+    /// `websocket_queued_deliveries`: deliveries waiting in every queue.
+    queued: metrics::Gauge,
     state: Mutex<State>,
     /// The one consumer's task, woken by each push (an atomic swap: no
     /// waiter list to lock, as a `Notify` has, on either side).
@@ -63,6 +65,7 @@ impl Outbox {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             capacity: capacity.max(1),
+            queued: metrics::gauge!("websocket_queued_deliveries"),
             state: Mutex::new(State::default()),
             consumer: AtomicWaker::new(),
         }
@@ -80,13 +83,15 @@ impl Outbox {
         }
         if state.queue.len() >= self.capacity {
             state.overflowed = true;
-            state.queue = VecDeque::new();
+            let dropped = std::mem::take(&mut state.queue).len();
             drop(state);
+            self.queued.decrement(dropped as f64);
             self.consumer.wake();
             return Pushed::Overflowed;
         }
         state.queue.push_back(delivery);
         drop(state);
+        self.queued.increment(1.0);
         self.consumer.wake();
         Pushed::Queued
     }
@@ -115,6 +120,8 @@ impl Outbox {
         if state.queue.is_empty() && state.queue.capacity() > KEEP_CAPACITY {
             state.queue = VecDeque::new();
         }
+        drop(state);
+        self.queued.decrement(1.0);
         Some(Ok(delivery))
     }
 
@@ -127,6 +134,14 @@ impl Outbox {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.lock().queue.len()
+    }
+}
+
+impl Drop for Outbox {
+    /// A closed connection's deliveries no longer wait.
+    fn drop(&mut self) {
+        let left = self.lock().queue.len();
+        self.queued.decrement(left as f64);
     }
 }
 

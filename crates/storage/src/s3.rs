@@ -12,6 +12,7 @@ use bytes::Bytes;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use p2p_kernel::FieldCode;
 use p2p_kernel::ports::{HealthProbe, PortError};
+use p2p_kernel::round_trips::{observe_call, timed};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use s3::creds::Credentials;
 use s3::error::S3Error;
@@ -19,7 +20,7 @@ use s3::{Bucket, BucketConfiguration, Region};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio_util::io::StreamReader;
 
 const BACKEND: &str = "s3";
@@ -302,13 +303,16 @@ impl ObjectStore for S3Store {
             }
         });
         let mut reader = StreamReader::new(counted);
-        let result = self
-            .bucket
-            .put_object_stream_builder(self.path(&key))
-            .with_content_type(content_type)
-            .with_max_concurrent_chunks(UPLOAD_CONCURRENCY)
-            .execute_stream(&mut reader)
-            .await;
+        let result = timed(
+            "s3",
+            "put",
+            self.bucket
+                .put_object_stream_builder(self.path(&key))
+                .with_content_type(content_type)
+                .with_max_concurrent_chunks(UPLOAD_CONCURRENCY)
+                .execute_stream(&mut reader),
+        )
+        .await;
         drop(reader);
 
         if let Some(e) = body_error {
@@ -334,13 +338,17 @@ impl ObjectStore for S3Store {
         };
         let meta = self.head(key).await?.ok_or_else(not_found)?;
         let timeout = self.config.request_timeout;
+        let sent = Instant::now();
         let started = tokio::time::timeout(
             timeout,
             self.download_bucket
                 .get_object_stream(self.path(&object_key)),
         )
-        .await
-        .map_err(|_| backend("get: no response in time"))?;
+        .await;
+        let failed = !matches!(&started, Ok(Ok(_)))
+            && !matches!(&started, Ok(Err(e)) if status(e) == Some(404));
+        observe_call("s3", "get", sent.elapsed(), failed);
+        let started = started.map_err(|_| backend("get: no response in time"))?;
         let response = match started {
             Ok(response) => response,
             Err(e) if status(&e) == Some(404) => return Err(not_found()),
@@ -355,7 +363,11 @@ impl ObjectStore for S3Store {
 
     async fn head(&self, key: &str) -> Result<Option<ObjectMeta>, StorageError> {
         let key = ObjectKey::parse(key)?;
-        let (head, code) = match self.bucket.head_object(self.path(&key)).await {
+        let sent = Instant::now();
+        let answer = self.bucket.head_object(self.path(&key)).await;
+        let failed = matches!(&answer, Err(e) if status(e) != Some(404));
+        observe_call("s3", "head", sent.elapsed(), failed);
+        let (head, code) = match answer {
             Ok(found) => found,
             Err(e) if status(&e) == Some(404) => return Ok(None),
             Err(e) => return Err(backend(e)),
@@ -379,7 +391,11 @@ impl ObjectStore for S3Store {
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         let key = ObjectKey::parse(key)?;
-        match self.bucket.delete_object(self.path(&key)).await {
+        let sent = Instant::now();
+        let answer = self.bucket.delete_object(self.path(&key)).await;
+        let failed = matches!(&answer, Err(e) if status(e) != Some(404));
+        observe_call("s3", "delete", sent.elapsed(), failed);
+        match answer {
             Ok(_) => Ok(()),
             Err(e) if status(&e) == Some(404) => Ok(()),
             Err(e) => Err(backend(e)),

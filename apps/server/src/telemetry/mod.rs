@@ -73,6 +73,23 @@ fn describe() {
         "backend_errors_total",
         "Failed calls to a backend (database, mongodb, redis, s3, smtp, mail)"
     );
+    metrics::describe_histogram!(
+        "backend_call_duration_seconds",
+        metrics::Unit::Seconds,
+        "Latency of backend calls by backend and operation kind"
+    );
+    metrics::describe_counter!(
+        "backend_call_errors_total",
+        "Failed backend calls by backend and operation kind"
+    );
+    metrics::describe_gauge!(
+        "backend_breaker_state",
+        "Circuit breaker of a backend: 0 closed, 1 half-open, 2 open"
+    );
+    metrics::describe_gauge!(
+        "websocket_queued_deliveries",
+        "Deliveries waiting in WebSocket connections' send queues"
+    );
     metrics::describe_counter!(
         "event_outbox_parked_total",
         "Outbox events given up on after their last attempt (dead letters), by kind"

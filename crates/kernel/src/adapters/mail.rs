@@ -68,8 +68,7 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), PortError> {
         let message = build_message(&self.from, email)?;
-        self.transport
-            .send(message)
+        crate::round_trips::timed("smtp", "send", self.transport.send(message))
             .await
             .map(|_| ())
             .map_err(|e| PortError::new("smtp", e))

@@ -93,6 +93,8 @@ impl MongoDeadline {
             }
             Err(_) => {
                 pass.unreachable();
+                // The driver reports no end for an operation given up on.
+                crate::round_trips::observe_call(BACKEND, "deadline", self.timeout, true);
                 Err(DomainError::unavailable(
                     BACKEND,
                     format!("no answer within {} ms", self.timeout.as_millis()),
