@@ -16,9 +16,15 @@ impl ServerProcess {
     /// Starts `binary` with `raw` as its environment (every inherited `P2P_*`
     /// and backend variable removed) and waits until `/health/ready` answers 200.
     pub async fn spawn(binary: &Path, mut raw: Config, log: &Path) -> Self {
-        let port = free_port();
+        raw.port = free_port();
+        Self::spawn_on(binary, raw, log).await
+    }
+
+    /// [`ServerProcess::spawn`] on `raw.port` as given (an instance started again where a
+    /// balancer expects it), appending to `log`.
+    pub async fn spawn_on(binary: &Path, mut raw: Config, log: &Path) -> Self {
+        let port = raw.port;
         raw.host = "127.0.0.1".into();
-        raw.port = port;
         let mut command = Command::new(binary);
         for (key, _) in std::env::vars() {
             if key.starts_with("P2P_") || is_backend_key(&key) {
@@ -26,7 +32,10 @@ impl ServerProcess {
             }
         }
         command.envs(raw.to_env_vars());
-        let log = std::fs::File::create(log)
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
         let child = command
             .stdin(Stdio::null())
@@ -165,7 +174,8 @@ fn is_backend_key(key: &str) -> bool {
     env_key(&key.to_ascii_lowercase()) == key
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

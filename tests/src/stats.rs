@@ -9,6 +9,15 @@ impl Latencies {
         Self(samples)
     }
 
+    /// How many samples.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn percentile(&self, p: f64) -> Duration {
         if self.0.is_empty() {
             return Duration::ZERO;

@@ -8,6 +8,7 @@ mod chaos;
 mod cmd;
 mod coverage;
 mod drill;
+mod fleet;
 mod frontend;
 mod fuzz;
 mod lint;
@@ -61,6 +62,13 @@ Commands:
                              (SIGSTOP), for the hold (default 30 s) and brought back; per phase
                              requests, 2xx/503/other, p99, recovery, lost writes; fails on any
                              violation (see docs/operations.md)
+  fleet [--instances N] [--sockets N] [--users 1000,10000] [--measure-secs N]
+        [--max-error-percent P]
+                             several instances (default 3) behind HAProxy (installed from the
+                             distribution's packages when missing) on private services: a
+                             rolling restart and a kill -9 under load (no failed request, sockets
+                             resume without gap), then simulated users on one instance and on two;
+                             p99 per route and error rate (see docs/operations.md)
   codegen                    TypeScript types of the API (clients/typescript/p2p-api.d.ts) from
                              the OpenAPI document, by openapi-typescript (tests/frontend lockfile)
   help                       this text
@@ -98,6 +106,7 @@ fn run() -> anyhow::Result<ExitCode> {
         "fuzz" => fuzz::command(&rest),
         "soak" => soak::command(&rest).map(|()| ExitCode::SUCCESS),
         "chaos" => chaos::command(&rest),
+        "fleet" => fleet::command(&rest),
         "server" => server::run_server(&rest),
         "migrate" | "seed" | "reindex" | "create-superuser" | "openapi" => {
             server::delegate(&command, &rest)

@@ -23,6 +23,10 @@ pub struct Seen {
     pub duplicates: usize,
     pub resyncs: usize,
     pub connects: usize,
+    /// Sockets the server closed with 1001 (going away: it is shutting down).
+    pub going_away: usize,
+    /// Sockets that ended any other way (another close code, a reset, the stream's end).
+    pub dropped: usize,
 }
 
 pub struct Subscriber {
@@ -98,7 +102,18 @@ async fn follow(
             };
             let text = match frame {
                 Some(Ok(Message::Text(text))) => text,
-                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(Message::Close(close))) => {
+                    let mut seen = me.seen.lock().expect("seen");
+                    match close.map(|c| u16::from(c.code)) {
+                        Some(1001) => seen.going_away += 1,
+                        _ => seen.dropped += 1,
+                    }
+                    break;
+                }
+                Some(Err(_)) | None => {
+                    me.seen.lock().expect("seen").dropped += 1;
+                    break;
+                }
                 Some(Ok(_)) => continue,
             };
             let Ok(frame) = serde_json::from_str::<Value>(&text) else {

@@ -43,6 +43,14 @@ impl Kind {
         Kind::UseCases,
     ];
 
+    /// Whether sending it twice does what sending it once does (a reader, not a writer).
+    pub fn idempotent(self) -> bool {
+        matches!(
+            self,
+            Kind::Live | Kind::TopicList | Kind::TopicRead | Kind::UseCases
+        )
+    }
+
     pub fn needs(self, backend: Backend) -> bool {
         match self {
             Kind::Live => false,
@@ -57,9 +65,14 @@ impl Kind {
     }
 }
 
+/// The header each request carries its [`Record::id`] in (a balancer can log it).
+pub const REQUEST_ID_HEADER: &str = "x-drill-request";
+
 /// One answered (or unanswered) request.
 #[derive(Clone, Debug)]
 pub struct Record {
+    /// Unique in the run; sent as [`REQUEST_ID_HEADER`].
+    pub id: usize,
     pub kind: Kind,
     pub sent: Instant,
     pub took: Duration,
@@ -94,6 +107,7 @@ pub struct Traffic {
     pub records: Mutex<Vec<Record>>,
     pub acked: Mutex<Acked>,
     next: AtomicUsize,
+    ids: AtomicUsize,
     pub stop: AtomicBool,
 }
 
@@ -126,6 +140,7 @@ impl Traffic {
             records: Mutex::new(Vec::new()),
             acked: Mutex::new(Acked::default()),
             next: AtomicUsize::new(0),
+            ids: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
         }
     }
@@ -212,6 +227,8 @@ impl Traffic {
             Kind::Live | Kind::Signup => request,
             _ => request.bearer_auth(&token),
         };
+        let id = self.ids.fetch_add(1, Ordering::Relaxed);
+        let request = request.header(REQUEST_ID_HEADER, id);
         let sent = Instant::now();
         let (status, retry_after, body) = match request.send().await {
             Ok(resp) => {
@@ -229,6 +246,7 @@ impl Traffic {
             self.acknowledge(kind, user, n, (&topic, &email), &body);
         }
         self.records.lock().expect("records").push(Record {
+            id,
             kind,
             sent,
             took,
