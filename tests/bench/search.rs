@@ -376,6 +376,7 @@ async fn seed(app: &TestApp, db: &DatabaseConnection) {
     txn.commit().await.unwrap();
     exec(db, "ANALYZE search_documents").await;
     exec(db, "ANALYZE search_terms").await;
+    exec(db, "ANALYZE search_recent").await;
     let vocabulary = db
         .query_one_raw(sea_orm::Statement::from_string(
             sea_orm::DbBackend::Postgres,
