@@ -62,7 +62,7 @@ Commands:
                              (SIGSTOP), for the hold (default 30 s) and brought back; per phase
                              requests, 2xx/503/other, p99, recovery, lost writes; fails on any
                              violation (see docs/operations.md)
-  fleet [--instances N] [--sockets N] [--users 1000,10000] [--measure-secs N]
+  fleet [--bounded] [--instances N] [--sockets N] [--users 1000,10000] [--measure-secs N]
         [--max-error-percent P]
                              several instances (default 3) behind HAProxy (installed from the
                              distribution's packages when missing) on private services: a
