@@ -11,7 +11,7 @@
 use anyhow::{Context, Result, bail};
 use std::process::ExitCode;
 
-use crate::drill::Drill;
+use crate::drill::{self, Drill};
 use crate::services;
 
 const USAGE: &str =
@@ -93,11 +93,7 @@ fn parse(args: &[String]) -> Result<Options> {
 
 fn number(value: Option<&String>, flag: &str) -> Result<u64> {
     let value = value.with_context(|| format!("{flag} needs a number"))?;
-    value
-        .parse::<u64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .with_context(|| format!("{flag} must be a positive whole number, not {value:?}"))
+    drill::positive_number(value, flag)
 }
 
 #[cfg(test)]

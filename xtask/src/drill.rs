@@ -77,3 +77,12 @@ fn free_ports() -> Result<[u16; 5]> {
     }
     Ok(ports)
 }
+
+/// A drill option's value: a positive whole number, or an error naming `flag`.
+pub fn positive_number(value: &str, flag: &str) -> Result<u64> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .with_context(|| format!("{flag} must be a positive whole number, not {value:?}"))
+}

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 use crate::cmd;
-use crate::drill::Drill;
+use crate::drill::{Drill, positive_number as number};
 
 const USAGE: &str = "cargo xtask fleet --bounded | cargo xtask fleet [--instances N] [--sockets N] [--users 1000,10000] \
                      [--measure-secs N] [--max-error-percent P]";
@@ -151,14 +151,6 @@ fn parse(args: &[String]) -> Result<Options> {
         bail!("--instances must be at least 2 (a restart needs another instance): {USAGE}");
     }
     Ok(options)
-}
-
-fn number(value: &str, flag: &str) -> Result<u64> {
-    value
-        .parse::<u64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .with_context(|| format!("{flag} must be a positive whole number, not {value:?}"))
 }
 
 #[cfg(test)]
