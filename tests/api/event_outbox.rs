@@ -294,6 +294,24 @@ async fn a_poison_event_is_parked_after_its_retries_and_its_stream_goes_on() {
         "parked events are counted: {}",
         metrics.text
     );
+    let sample = |prefix: &str| {
+        metrics
+            .text
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix)?.trim().parse::<f64>().ok())
+    };
+    let delays = sample(r#"outbox_delay_seconds_count{outbox="events"}"#).unwrap_or(0.0);
+    assert!(
+        delays >= 3.0,
+        "the delay of each applied event is observed ({delays}): {}",
+        metrics.text
+    );
+    // The recorder is the process's: other tests' workers set the gauge too.
+    assert!(
+        sample(r#"outbox_oldest_due_seconds{outbox="events"}"#).is_some_and(|age| age >= 0.0),
+        "each pass publishes the age of the oldest due event: {}",
+        metrics.text
+    );
     app.stop().await;
 }
 

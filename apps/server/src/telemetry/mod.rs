@@ -65,6 +65,10 @@ fn describe() {
         "HTTP request latency by method, route and status"
     );
     metrics::describe_gauge!("http_requests_in_flight", "HTTP requests being handled");
+    metrics::describe_counter!(
+        "http_request_deadline_exceeded_total",
+        "Requests answered 503 at their deadline (P2P_REQUEST_TIMEOUT_MS), their handler dropped"
+    );
     metrics::describe_gauge!("websocket_connections", "Open WebSocket connections");
     for (gauge, help) in FOOTPRINT_GAUGES {
         metrics::describe_gauge!(*gauge, *help);
@@ -89,6 +93,15 @@ fn describe() {
     metrics::describe_gauge!(
         "websocket_queued_deliveries",
         "Deliveries waiting in WebSocket connections' send queues"
+    );
+    metrics::describe_histogram!(
+        "outbox_delay_seconds",
+        metrics::Unit::Seconds,
+        "From an outbox item's recording to its being done (events applied, mail sent), by outbox"
+    );
+    metrics::describe_gauge!(
+        "outbox_oldest_due_seconds",
+        "Age of the oldest item due in an outbox at the worker's last pass (0: none due), by outbox"
     );
     metrics::describe_counter!(
         "event_outbox_parked_total",

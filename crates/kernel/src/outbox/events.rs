@@ -271,6 +271,7 @@ impl EventOutbox {
             .limit(self.config.batch_size)
             .all(&self.db)
             .await?;
+        super::lag::report_oldest_due(super::lag::EVENTS, due.first().map(|r| r.created_at));
         if due.is_empty() {
             return Ok(0);
         }
@@ -321,6 +322,7 @@ impl EventOutbox {
         let id = row.id;
         let attempts = row.attempts;
         let kind = row.kind.clone();
+        let created_at = row.created_at;
         let outcome = match self.handlers.get(&row.kind) {
             Some(handler) => match event_of(row) {
                 Ok(event) => handler.handle(&event).await,
@@ -334,6 +336,7 @@ impl EventOutbox {
         match outcome {
             Ok(Handled::Done) => {
                 Entity::delete_by_id(id).exec(&self.db).await?;
+                super::lag::observe_done(super::lag::EVENTS, created_at);
                 Ok(Outcome::Passed)
             }
             Ok(Handled::Later(after)) => {

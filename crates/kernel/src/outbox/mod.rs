@@ -20,6 +20,7 @@
 mod entity;
 mod event_entity;
 pub mod events;
+mod lag;
 
 use crate::persistence::db_now;
 use crate::ports::{Mailer, OutgoingEmail};
@@ -134,6 +135,7 @@ impl OutboxWorker {
             .limit(self.config.batch_size)
             .all(&self.db)
             .await?;
+        lag::report_oldest_due(lag::MAIL, due.iter().map(|row| row.created_at).min());
         let mut sent = 0;
         for row in due {
             if !self.claim(row.id, now).await? {
@@ -150,6 +152,7 @@ impl OutboxWorker {
             match self.mailer.send(&email).await {
                 Ok(()) => {
                     self.mark_sent(row.id).await?;
+                    lag::observe_done(lag::MAIL, row.created_at);
                     sent += 1;
                 }
                 Err(e) => {
