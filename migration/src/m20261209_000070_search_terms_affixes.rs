@@ -12,7 +12,6 @@
 //! length).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -38,26 +37,13 @@ const SQLITE_DOWN: [&str; 3] = [
     "DROP INDEX search_terms_head",
 ];
 
-async fn run(manager: &SchemaManager<'_>, postgres: &[&str], sqlite: &[&str]) -> Result<(), DbErr> {
-    let statements = if manager.get_database_backend() == DbBackend::Postgres {
-        postgres
-    } else {
-        sqlite
-    };
-    let db = manager.get_connection();
-    for statement in statements {
-        db.execute_unprepared(statement).await?;
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, &POSTGRES_UP, &SQLITE_UP).await
+        crate::tables::execute(manager, &POSTGRES_UP, &SQLITE_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, &POSTGRES_DOWN, &SQLITE_DOWN).await
+        crate::tables::execute(manager, &POSTGRES_DOWN, &SQLITE_DOWN).await
     }
 }

@@ -1,8 +1,26 @@
 //! What the migrations share: creating tables with their indexes, dropping tables,
-//! adding and dropping a column, an index over columns and dropping one. Column definitions come
+//! adding and dropping a column, an index over columns and dropping one, and running
+//! hand-written statements per backend. Column definitions come
 //! from `sea_orm_migration::schema` (sea-orm's own helpers).
 
 use sea_orm_migration::prelude::*;
+
+/// Runs `postgres` or `sqlite` (whichever is the database's), in order.
+pub(crate) async fn execute(
+    manager: &SchemaManager<'_>,
+    postgres: &[&str],
+    sqlite: &[&str],
+) -> Result<(), DbErr> {
+    let statements = match manager.get_database_backend() {
+        sea_orm::DbBackend::Postgres => postgres,
+        _ => sqlite,
+    };
+    let db = manager.get_connection();
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
+}
 
 /// Creates `tables` in order, then `indexes`.
 pub(crate) async fn create(
