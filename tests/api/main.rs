@@ -36,6 +36,7 @@ mod realtime;
 mod realtime_limits;
 mod realtime_origin;
 mod realtime_replay;
+mod request_deadline;
 mod round_trips;
 mod search;
 mod search_arabic;

@@ -14,9 +14,9 @@ use tokio::net::TcpStream;
 
 /// What came back, how many body bytes had been sent by then, and whether
 /// the server closed the connection while the client was still sending.
-struct Answer {
-    status: u16,
-    json: Value,
+pub(crate) struct Answer {
+    pub status: u16,
+    pub json: Value,
     sent_before_answer: usize,
     body_len: usize,
     closed_while_sending: bool,
@@ -24,22 +24,22 @@ struct Answer {
 
 /// How the body is framed on the wire.
 #[derive(Clone, Copy)]
-enum Framing {
+pub(crate) enum Framing {
     Length,
     Chunked,
 }
 
 /// A body sent at a pace: the first `first` bytes at once, the rest in
 /// `piece`-byte pieces every `every`.
-struct Pace {
-    first: usize,
-    piece: usize,
-    every: Duration,
+pub(crate) struct Pace {
+    pub first: usize,
+    pub piece: usize,
+    pub every: Duration,
 }
 
 /// Sends `head` (without the framing header and the blank line), then the
 /// body at `pace`, while reading the answer.
-async fn paced_request(
+pub(crate) async fn paced_request(
     app: &TestApp,
     head: &str,
     body: Vec<u8>,
@@ -184,7 +184,7 @@ async fn an_unread_chunked_body_does_not_keep_the_connection() {
     app.stop().await;
 }
 
-fn upload_head(token: &str, content_type: &str) -> String {
+pub(crate) fn upload_head(token: &str, content_type: &str) -> String {
     format!(
         "POST /api/v1/files HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: {content_type}\r\n"
     )

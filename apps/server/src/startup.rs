@@ -9,6 +9,7 @@ use crate::http::allowed_methods::AllowedMethods;
 use crate::http::body_deadline::body_deadline;
 use crate::http::extract;
 use crate::http::metrics_access::MetricsAccess;
+use crate::http::request_deadline::request_deadline;
 use crate::http::security_headers::security_headers;
 use crate::routes;
 use crate::services::{OutboxWakers, Services};
@@ -300,6 +301,7 @@ fn http_server(
     let data = web::Data::new(state);
     let max_body = settings.max_body_bytes;
     let body_read = settings.body_read;
+    let work_limit = settings.deadlines.request;
     let hsts = settings.environment == crate::config::Environment::Production;
     let metrics_access = web::Data::new(MetricsAccess::public(&settings));
     let app_settings = settings.clone();
@@ -331,6 +333,9 @@ fn http_server(
             .default_service(web::to(routes::fallback::not_found_or_method_not_allowed))
             .wrap(from_fn(move |req, next| {
                 body_deadline(body_read, req, next)
+            }))
+            .wrap(from_fn(move |req, next| {
+                request_deadline(work_limit, req, next)
             }))
             .wrap(cors(settings))
             .wrap(Compress::default())

@@ -1,7 +1,7 @@
 //! The relational database: PostgreSQL or an SQLite file.
 
 use super::retry::{ConnectError, RetryPolicy, with_retry};
-use crate::config::{DatabaseBackend, Settings};
+use crate::config::{DATABASE_ACQUIRE, DatabaseBackend, Settings};
 use async_trait::async_trait;
 use p2p_kernel::footprint::{Footprint, Size};
 use p2p_kernel::ports::{HealthProbe, PortError};
@@ -23,8 +23,8 @@ pub async fn connect(
     }
     let mut options = ConnectOptions::new(url);
     options
-        .connect_timeout(Duration::from_secs(3))
-        .acquire_timeout(Duration::from_secs(3))
+        .connect_timeout(DATABASE_ACQUIRE)
+        .acquire_timeout(DATABASE_ACQUIRE)
         // Connections are recycled: what one gathers (statement caches, page
         // caches, allocator arenas of its thread) is given back.
         .idle_timeout(Duration::from_secs(10 * 60))

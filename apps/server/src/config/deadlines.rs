@@ -10,8 +10,18 @@ use std::time::Duration;
 /// The longest deadline a key accepts: one minute.
 const MAX_MS: u64 = 60_000;
 
+/// Connecting to the relational database, and taking a connection from its
+/// pool (a statement itself has no deadline of its own: the request's bounds it).
+pub const DATABASE_ACQUIRE: Duration = Duration::from_secs(3);
+
+/// How much longer than the longest backend deadline a request's own work
+/// may take by default: the backend's deadline fires first, so that its
+/// circuit breaker sees the failure.
+const REQUEST_MARGIN: Duration = Duration::from_secs(1);
+
 /// Deadlines of the backend calls (`redis.timeout_ms`, `redis.breaker_ms`,
-/// `mongodb.timeout_ms`, `mongodb.breaker_ms`, `s3.timeout_ms`).
+/// `mongodb.timeout_ms`, `mongodb.breaker_ms`, `s3.timeout_ms`) and of a
+/// request's own work (`request_timeout_ms`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BackendDeadlines {
     /// Each Redis operation, and how long Redis counts as down after one failed.
@@ -22,18 +32,47 @@ pub struct BackendDeadlines {
     pub mongodb_breaker: Duration,
     /// Each S3 request (a download: until its first byte, then between chunks).
     pub s3: Duration,
+    /// A request's own work, the arrival of its body excluded (`request_timeout_ms`):
+    /// what bounds a call that has no deadline of its own, such as a statement sent to a
+    /// PostgreSQL server that froze.
+    pub request: Duration,
 }
 
 impl BackendDeadlines {
     pub(super) fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let redis = RedisTimeouts {
+            operation: millis("redis_timeout_ms", config.redis.timeout_ms)?,
+            breaker: pause("redis_breaker_ms", config.redis.breaker_ms)?,
+        };
+        let mongodb = millis("mongodb_timeout_ms", config.mongodb.timeout_ms)?;
+        let s3 = millis("s3_timeout_ms", config.s3.timeout_ms)?;
+        let longest = [DATABASE_ACQUIRE, redis.operation, mongodb, s3]
+            .into_iter()
+            .max()
+            .unwrap_or(DATABASE_ACQUIRE);
+        let request = match config.request_timeout_ms {
+            None => longest + REQUEST_MARGIN,
+            Some(ms) => {
+                let request = millis("request_timeout_ms", ms)?;
+                if request <= longest {
+                    return Err(ConfigError::new(
+                        "request_timeout_ms",
+                        format!(
+                            "must be longer than the longest backend deadline ({} ms), which \
+                             must fire first for its circuit breaker to see the failure",
+                            longest.as_millis()
+                        ),
+                    ));
+                }
+                request
+            }
+        };
         Ok(Self {
-            redis: RedisTimeouts {
-                operation: millis("redis_timeout_ms", config.redis.timeout_ms)?,
-                breaker: pause("redis_breaker_ms", config.redis.breaker_ms)?,
-            },
-            mongodb: millis("mongodb_timeout_ms", config.mongodb.timeout_ms)?,
+            redis,
+            mongodb,
             mongodb_breaker: pause("mongodb_breaker_ms", config.mongodb.breaker_ms)?,
-            s3: millis("s3_timeout_ms", config.s3.timeout_ms)?,
+            s3,
+            request,
         })
     }
 }
@@ -66,6 +105,25 @@ mod tests {
         assert_eq!(
             (defaults.mongodb, defaults.mongodb_breaker),
             (Duration::from_secs(8), Duration::from_secs(2))
+        );
+        assert_eq!(
+            defaults.request,
+            Duration::from_secs(9),
+            "MongoDB's 8 s and a second"
+        );
+        let mut config = Config::default();
+        config.mongodb.timeout_ms = 20_000;
+        let request = BackendDeadlines::from_config(&config).map(|d| d.request);
+        assert_eq!(request, Ok(Duration::from_secs(21)), "follows the longest");
+        config.request_timeout_ms = Some(30_000);
+        let request = BackendDeadlines::from_config(&config).map(|d| d.request);
+        assert_eq!(request, Ok(Duration::from_secs(30)));
+        config.request_timeout_ms = Some(20_000);
+        let error = BackendDeadlines::from_config(&config).map_err(|e| e.key);
+        assert_eq!(
+            error,
+            Err("P2P_REQUEST_TIMEOUT_MS".to_owned()),
+            "not longer than MongoDB's"
         );
         let mut config = Config::default();
         config.redis.breaker_ms = 0;

@@ -59,6 +59,10 @@ pub struct Config {
     /// How long sent data may stay unacknowledged (a peer gone, or one that
     /// stopped reading: zero window) before the connection is dropped.
     pub unacked_timeout_secs: u64,
+    /// How long a request's own work may take (the time its body takes to
+    /// arrive excluded: see `body`) before it is answered 503 with
+    /// `Retry-After`; default one second past the longest backend deadline.
+    pub request_timeout_ms: Option<u64>,
     /// Default: actix-web's (one per core).
     pub workers: Option<usize>,
     pub body: BodyConfig,
@@ -217,6 +221,7 @@ impl Default for Config {
             log_format: None,
             shutdown_timeout_secs: 30,
             shutdown_drain_secs: 0,
+            request_timeout_ms: None,
             unacked_timeout_secs: 60,
             workers: None,
             body: BodyConfig::default(),

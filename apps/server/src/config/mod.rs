@@ -17,7 +17,7 @@ mod transport;
 mod websocket;
 
 pub use bounds::MemoryBounds;
-pub use deadlines::BackendDeadlines;
+pub use deadlines::{BackendDeadlines, DATABASE_ACQUIRE};
 pub use keys::{
     BodyConfig, Config, DatabaseConfig, InviteLimitConfig, JwtConfig, MetricsConfig, MongoConfig,
     RedisConfig, ReplayConfig, S3Config, WebSocketConfig,

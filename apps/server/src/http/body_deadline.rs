@@ -15,6 +15,7 @@
 //! client keeps trickling it.
 
 use super::ApiError;
+use super::request_deadline::BodyWait;
 use crate::config::BodyReadSettings;
 use actix_web::body::{BodySize, BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -49,6 +50,7 @@ pub async fn body_deadline<B: MessageBody + 'static>(
     let body = Rc::new(RequestBody {
         payload: RefCell::new(req.take_payload()),
         expired: Cell::new(false),
+        waited: req.extensions().get::<Rc<BodyWait>>().cloned(),
     });
     req.set_payload(Payload::Stream {
         payload: Box::pin(ReadDeadline::new(body.clone(), rule)),
@@ -98,6 +100,19 @@ struct RequestBody {
     payload: RefCell<Payload>,
     /// Set when [`ReadDeadline`] cut the body off.
     expired: Cell<bool>,
+    /// Told when the handler waits for the body and when it gets some (the
+    /// request's deadline does not count those waits).
+    waited: Option<Rc<BodyWait>>,
+}
+
+impl RequestBody {
+    fn waiting(&self, waiting: bool) {
+        match (&self.waited, waiting) {
+            (Some(waited), true) => waited.waiting(),
+            (Some(waited), false) => waited.arrived(),
+            (None, _) => {}
+        }
+    }
 }
 
 /// A response body that keeps the request body alive until it is sent.
@@ -182,6 +197,7 @@ impl Stream for ReadDeadline {
             return Poll::Ready(None);
         }
         let polled = Pin::new(&mut *this.body.payload.borrow_mut()).poll_next(cx);
+        this.body.waiting(polled.is_pending());
         match polled {
             Poll::Ready(Some(Ok(chunk))) => {
                 this.received = this.received.saturating_add(chunk.len() as u64);
@@ -195,6 +211,7 @@ impl Stream for ReadDeadline {
             Poll::Pending if !this.deadline_passed(cx) => Poll::Pending,
             Poll::Pending => {
                 this.finished = true;
+                this.body.waiting(false);
                 this.body.expired.set(true);
                 let error = std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
@@ -236,6 +253,7 @@ mod tests {
         let shared = Rc::new(RequestBody {
             payload: RefCell::new(payload),
             expired: Cell::new(false),
+            waited: None,
         });
         let mut body = ReadDeadline::new(shared.clone(), rule);
         let mut read = 0;

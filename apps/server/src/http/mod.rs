@@ -13,6 +13,7 @@ pub mod locale;
 pub mod metrics_access;
 pub mod observe;
 pub mod proxies;
+pub mod request_deadline;
 pub mod request_id;
 pub mod security_headers;
 pub mod strict_json;

@@ -36,6 +36,11 @@ pub async fn observe(
     let id = request_id::from_header(req.headers().get(request_id::HEADER));
     let language = locale::of_headers(req.headers());
     let method_label = method_label(req.method());
+    // Taken before the call: a request cut at its deadline comes back as an
+    // error, without the request (see `request_deadline`).
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let started = Instant::now();
     let in_flight = InFlight::enter();
     // The inner services are called inside the scopes, so that the span's
@@ -44,19 +49,19 @@ pub async fn observe(
     let result = request_id::CURRENT.scope(id.clone(), handled).await;
     drop(in_flight);
 
-    let mut response = result?;
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let status = match &result {
+        Ok(response) => response.status(),
+        Err(error) => error.as_response_error().status_code(),
+    };
     let labels = [
         ("method", method_label.to_owned()),
         ("route", route),
-        ("status", response.status().as_u16().to_string()),
+        ("status", status.as_u16().to_string()),
     ];
     metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());
+    let mut response = result?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response
             .headers_mut()
