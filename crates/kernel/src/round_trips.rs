@@ -21,13 +21,16 @@
 //! `backend_call_duration_seconds` and `backend_call_errors_total`, labelled
 //! by `backend` and a bounded `op` (the SQL verb, the MongoDB command, the
 //! Redis command among a known few, else `other`; never keys or values).
+//! A process-wide [`CallObserver`] (the server's tracing export installs one,
+//! see [`set_call_observer`]) is told of each call too; without one, nothing
+//! else happens.
 
 use mongodb::event::EventHandler;
 use mongodb::event::command::CommandEvent;
 use sea_orm::DatabaseConnection;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 tokio::task_local! {
@@ -244,6 +247,37 @@ pub fn observe_call(backend: &'static str, op: &'static str, elapsed: Duration, 
         metrics::counter!("backend_call_errors_total", "backend" => backend, "op" => op)
             .increment(1);
     }
+    if let Some(observer) = CALL_OBSERVER.get() {
+        observer(&BackendCall {
+            backend,
+            op,
+            elapsed,
+            failed,
+        });
+    }
+}
+
+/// One backend call, as [`observe_call`] saw it: it ended just now, after
+/// `elapsed`, in the task that made it (so inside the caller's tracing span).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackendCall {
+    pub backend: &'static str,
+    /// From a bounded set, never user data (see the module's documentation).
+    pub op: &'static str,
+    pub elapsed: Duration,
+    pub failed: bool,
+}
+
+/// Told of every backend call [`observe_call`] records; it runs inline, so
+/// it must be quick.
+pub type CallObserver = Box<dyn Fn(&BackendCall) + Send + Sync>;
+
+static CALL_OBSERVER: OnceLock<CallObserver> = OnceLock::new();
+
+/// Installs the process's [`CallObserver`]; `false` (and `observer` unused)
+/// when one was installed already.
+pub fn set_call_observer(observer: CallObserver) -> bool {
+    CALL_OBSERVER.set(observer).is_ok()
 }
 
 /// Runs `call` to `backend` and records it with [`observe_call`] (an `Err`
@@ -350,6 +384,30 @@ mod tests {
         assert_eq!(before - trips.requests(), Trips::default());
         assert_eq!(trips.workers().redis, 1);
         assert_eq!(trips.total().redis, 3);
+    }
+
+    #[test]
+    fn the_call_observer_is_told_of_each_call() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        assert!(set_call_observer(Box::new(move |call| {
+            // Other tests observe calls concurrently: keep this test's own.
+            if call.backend == "observer-test" {
+                sink.lock().unwrap().push(*call);
+            }
+        })));
+        assert!(!set_call_observer(Box::new(|_| {})), "installed once");
+        observe_call("observer-test", "get", Duration::from_millis(3), true);
+        let calls = seen.lock().unwrap().clone();
+        assert_eq!(
+            calls,
+            [BackendCall {
+                backend: "observer-test",
+                op: "get",
+                elapsed: Duration::from_millis(3),
+                failed: true,
+            }]
+        );
     }
 
     #[test]
