@@ -91,6 +91,7 @@ pub struct Config {
     pub rate_limit_max_keys: u64,
     pub replay: ReplayConfig,
     pub search_queue_capacity: u64,
+    pub otlp: OtlpConfig,
 }
 
 /// `P2P_JWT_SECRET` or `P2P_JWT_SECRET_FILE` (not both).
@@ -189,6 +190,20 @@ pub struct WebSocketConfig {
     pub max_replay_events: u64,
 }
 
+/// `P2P_OTLP_*`: OpenTelemetry tracing export over OTLP/HTTP (`config::OtlpSettings`);
+/// off unless an endpoint is set.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OtlpConfig {
+    /// The collector's OTLP/HTTP traces URL (`http://collector:4318/v1/traces`).
+    pub endpoint: Option<String>,
+    /// The `service.name` of the exported spans.
+    pub service_name: String,
+    /// The share of new traces kept (0 to 1); a request that comes with a
+    /// `traceparent` follows its caller's decision.
+    pub sample_ratio: f64,
+}
+
 /// `P2P_REPLAY_*`: what the real-time replay log keeps.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -244,6 +259,7 @@ impl Default for Config {
             rate_limit_max_keys: 100_000,
             replay: ReplayConfig::default(),
             search_queue_capacity: 10_000,
+            otlp: OtlpConfig::default(),
         }
     }
 }
@@ -319,6 +335,16 @@ impl Default for ReplayConfig {
             retention_secs: 3600,
             max_bytes: 16 * MIB,
             max_channels: 100_000,
+        }
+    }
+}
+
+impl Default for OtlpConfig {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            service_name: "p2p-server".into(),
+            sample_ratio: 1.0,
         }
     }
 }

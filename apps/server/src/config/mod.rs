@@ -9,6 +9,7 @@ mod bounds;
 mod deadlines;
 mod keys;
 mod markdown;
+mod otlp;
 mod s3;
 mod secret;
 mod settings;
@@ -20,8 +21,9 @@ pub use bounds::MemoryBounds;
 pub use deadlines::{BackendDeadlines, DATABASE_ACQUIRE};
 pub use keys::{
     BodyConfig, Config, DatabaseConfig, InviteLimitConfig, JwtConfig, MetricsConfig, MongoConfig,
-    RedisConfig, ReplayConfig, S3Config, WebSocketConfig,
+    OtlpConfig, RedisConfig, ReplayConfig, S3Config, WebSocketConfig,
 };
+pub use otlp::OtlpSettings;
 pub use secret::Secret;
 pub use settings::{
     DatabaseBackend, Environment, LogFormat, MongoSettings, RedisSettings, S3Settings, Settings,

@@ -1,8 +1,8 @@
 use super::s3::s3_settings;
 use super::transport::{body_read_settings, metrics_settings};
 use super::{
-    BackendDeadlines, BodyReadSettings, Config, ConfigError, MemoryBounds, MetricsSettings, Secret,
-    WebSocketSettings,
+    BackendDeadlines, BodyReadSettings, Config, ConfigError, MemoryBounds, MetricsSettings,
+    OtlpSettings, Secret, WebSocketSettings,
 };
 use crate::http::proxies::TrustedProxies;
 use serde::{Deserialize, Serialize};
@@ -123,6 +123,8 @@ pub struct Settings {
     pub bounds: MemoryBounds,
     /// How long each networked backend may take.
     pub deadlines: BackendDeadlines,
+    /// Where traces are exported (`P2P_OTLP_*`); `None`: no export.
+    pub otlp: Option<OtlpSettings>,
 }
 
 const MIN_SECRET_BYTES: usize = 32;
@@ -150,6 +152,7 @@ impl Settings {
         let websocket = WebSocketSettings::from_config(&config.ws)?;
         let bounds = MemoryBounds::from_config(&config)?;
         let deadlines = BackendDeadlines::from_config(&config)?;
+        let otlp = OtlpSettings::from_config(&config.otlp)?;
         let environment = config.env;
         let public_url = match &config.public_url {
             Some(u) => parse_url("public_url", u, &["http", "https"])?,
@@ -322,6 +325,7 @@ impl Settings {
             websocket,
             bounds,
             deadlines,
+            otlp,
             mail_from: config.mail_from,
             host: config.host,
             port: config.port,
