@@ -42,6 +42,7 @@ mod search;
 mod search_arabic;
 mod shutdown;
 mod slow_bodies;
+mod tracing_export;
 mod url_fields;
 mod usecases;
 mod usecases_export;

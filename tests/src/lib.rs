@@ -13,6 +13,7 @@ mod client;
 pub mod drill;
 pub mod load;
 pub mod mail;
+pub mod otlp;
 pub mod process;
 mod redis_server;
 pub mod stats;

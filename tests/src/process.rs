@@ -22,7 +22,23 @@ impl ServerProcess {
 
     /// [`ServerProcess::spawn`] on `raw.port` as given (an instance started again where a
     /// balancer expects it), appending to `log`.
-    pub async fn spawn_on(binary: &Path, mut raw: Config, log: &Path) -> Self {
+    pub async fn spawn_on(binary: &Path, raw: Config, log: &Path) -> Self {
+        Self::start(binary, raw, log, &[]).await
+    }
+
+    /// [`ServerProcess::spawn`] with more environment variables besides the
+    /// configuration's (those of libraries the server uses).
+    pub async fn spawn_with_env(
+        binary: &Path,
+        mut raw: Config,
+        log: &Path,
+        env: &[(&str, &str)],
+    ) -> Self {
+        raw.port = free_port();
+        Self::start(binary, raw, log, env).await
+    }
+
+    async fn start(binary: &Path, mut raw: Config, log: &Path, env: &[(&str, &str)]) -> Self {
         let port = raw.port;
         raw.host = "127.0.0.1".into();
         let mut command = Command::new(binary);
@@ -32,6 +48,7 @@ impl ServerProcess {
             }
         }
         command.envs(raw.to_env_vars());
+        command.envs(env.iter().copied());
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -48,7 +48,11 @@ fn load_settings() -> anyhow::Result<p2p_server::Settings> {
 }
 
 async fn serve() -> anyhow::Result<()> {
-    let settings = load_settings()?;
+    let settings = config::load()?;
+    let export = p2p_server::telemetry::init_tracing_with_export(
+        settings.log_format,
+        settings.otlp.as_ref(),
+    )?;
     tracing::info!(
         environment = ?settings.environment,
         database = ?settings.database_backend,
@@ -58,9 +62,14 @@ async fn serve() -> anyhow::Result<()> {
         smtp = settings.smtp.is_some(),
         "starting"
     );
-    let app = p2p_server::Application::build(settings).await?;
-    app.run_until_stopped().await?;
-    Ok(())
+    let served = match p2p_server::Application::build(settings).await {
+        Ok(app) => app.run_until_stopped().await.map_err(anyhow::Error::from),
+        Err(e) => Err(e),
+    };
+    if let Some(export) = export {
+        export.shutdown().await;
+    }
+    served
 }
 
 fn openapi(path: Option<&str>) -> anyhow::Result<()> {

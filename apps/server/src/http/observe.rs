@@ -23,6 +23,7 @@ use actix_web::{Error, HttpMessage};
 use std::time::Instant;
 use tracing::Span;
 use tracing_actix_web::{RootSpanBuilder, TracingLogger};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// The tracing middleware, with this server's span and outcome log.
 pub fn tracing() -> TracingLogger<RequestSpan> {
@@ -70,8 +71,12 @@ pub async fn observe(
     Ok(response)
 }
 
-/// The span of one request (`request_id`, `method`, `path`) and the log line
-/// of its outcome (`status`, `elapsed_ms`; a warning for 5xx).
+/// The span of one request (`request_id`, `method`, `route`: the pattern the
+/// path matched, never the path itself, whose ids may be anyone's; `status`
+/// once answered) and the log line of its outcome (`status`, `elapsed_ms`,
+/// `path`; a warning for 5xx). With the tracing export on (`telemetry::otlp`)
+/// the span is the exported server span, named `METHOD route`, and continues
+/// the trace of a request's `traceparent`.
 pub struct RequestSpan;
 
 /// When the span began, kept in the request's extensions for the outcome line.
@@ -81,27 +86,49 @@ impl RootSpanBuilder for RequestSpan {
     fn on_request_start(req: &ServiceRequest) -> Span {
         req.extensions_mut().insert(Started(Instant::now()));
         let request_id = request_id::current().unwrap_or_default();
-        tracing::info_span!("request", %request_id, method = %req.method(), path = %req.path())
+        let method = method_label(req.method());
+        let route = req
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        let span = tracing::info_span!(
+            "request",
+            %request_id,
+            method,
+            %route,
+            status = tracing::field::Empty,
+            otel.name = %format_args!("{method} {route}"),
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+        );
+        if let Some(caller) = crate::telemetry::otlp::callers_context(req.headers()) {
+            let _ = span.set_parent(caller);
+        }
+        span
     }
 
-    fn on_request_end<B: MessageBody>(_span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
         let Ok(response) = outcome else {
+            span.record("otel.status_code", "error");
             return;
         };
         let status = response.status().as_u16();
+        span.record("status", status);
         let elapsed = response
             .request()
             .extensions()
             .get::<Started>()
             .map(|s| s.0.elapsed());
         let elapsed_ms = elapsed.unwrap_or_default().as_secs_f64() * 1000.0;
+        let path = response.request().path();
         if status >= 500 {
-            tracing::warn!(status, elapsed_ms, "request failed");
+            span.record("otel.status_code", "error");
+            tracing::warn!(status, elapsed_ms, path, "request failed");
         } else {
-            tracing::info!(status, elapsed_ms, "request");
+            tracing::info!(status, elapsed_ms, path, "request");
         }
     }
 }
+
 /// The method as a metric label: the standard methods by name, any other
 /// (methods are client-chosen tokens) as `other`.
 fn method_label(method: &Method) -> &'static str {

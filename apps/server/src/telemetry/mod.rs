@@ -1,32 +1,84 @@
-//! Logs (tracing) and metrics (Prometheus).
+//! Logs (tracing), traces (OpenTelemetry, see [`otlp`]) and metrics (Prometheus).
 
+pub mod otlp;
 pub mod upkeep;
 
-use crate::config::LogFormat;
+use crate::config::{LogFormat, OtlpSettings};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use opentelemetry_sdk::trace::SdkTracer;
 use std::io::IsTerminal;
 use std::sync::OnceLock;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,mongodb=warn,actix_server=warn";
 
 /// Installs the global tracing subscriber (once; later calls are no-ops).
 pub fn init_tracing(format: LogFormat) {
+    install(format, None);
+}
+
+/// [`init_tracing`], and with `otlp` the trace export too (see [`otlp`]):
+/// then the export to flush when the server stops. Without `otlp` nothing of
+/// OpenTelemetry is installed.
+pub fn init_tracing_with_export(
+    format: LogFormat,
+    otlp: Option<&OtlpSettings>,
+) -> anyhow::Result<Option<otlp::Export>> {
+    let Some(settings) = otlp else {
+        init_tracing(format);
+        return Ok(None);
+    };
+    let (export, tracer) = otlp::Export::start(settings)?;
+    if install(format, Some(tracer.clone())) {
+        otlp::Export::observe_backend_calls(tracer);
+    }
+    tracing::info!(
+        endpoint = %settings.endpoint.origin().ascii_serialization(),
+        service_name = %settings.service_name,
+        sample_ratio = settings.sample_ratio,
+        "exporting traces over OTLP/HTTP"
+    );
+    Ok(Some(export))
+}
+
+/// The subscriber: the log lines, and the spans (only: log events stay in the
+/// logs) to OpenTelemetry when given a tracer. False when one was installed
+/// already.
+fn install(format: LogFormat, tracer: Option<SdkTracer>) -> bool {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     // Colour codes only for a person at a terminal, never into files or collectors.
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::stdout().is_terminal());
-    let _ = match format {
-        LogFormat::Json => builder
+    let ansi = std::io::stdout().is_terminal();
+    let logs = match format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
             .with_current_span(true)
             .with_span_list(false)
-            .try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
+            .with_ansi(ansi)
+            .boxed(),
+        LogFormat::Pretty => tracing_subscriber::fmt::layer()
+            .compact()
+            .with_ansi(ansi)
+            .boxed(),
     };
+    let spans = tracer.map(|tracer| {
+        tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_location(false)
+            .with_threads(false)
+            .with_target(false)
+            .with_filter(filter_fn(|metadata| metadata.is_span()))
+    });
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(logs)
+        .with(spans)
+        .try_init()
+        .is_ok()
 }
 
 /// The metrics recorder is process-wide by the design of the `metrics` facade:
