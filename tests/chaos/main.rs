@@ -100,11 +100,13 @@ async fn main() {
                 mode.past()
             );
             tokio::time::sleep(hold).await;
-            let back_at = Instant::now();
+            // The backend is back once it answers on its port again (`resume` waits for
+            // that): how long a stopped one takes to start is its own, not the server's.
             match mode {
                 Mode::Stop => backends[index].resume().await,
                 Mode::Freeze => backends[index].thaw(),
             }
+            let back_at = Instant::now();
             println!(
                 "  {:>6.1} s: {} back",
                 started.elapsed().as_secs_f64(),
@@ -132,17 +134,7 @@ async fn main() {
 
     let records = traffic.records.lock().expect("records").clone();
     let mut violations = phases::report(&faults, &records, &probes);
-    println!("\nacknowledged writes afterwards:");
-    println!("{:<28} {:>12} {:>6}", "check", "acknowledged", "lost");
-    for (what, acknowledged, lost) in &losses.lines {
-        println!("{what:<28} {acknowledged:>12} {lost:>6}");
-        if *lost > 0 {
-            violations.push(format!("{what}: {lost} of {acknowledged}"));
-        }
-    }
-    for note in &losses.notes {
-        println!("{note}");
-    }
+    losses.report("acknowledged writes afterwards", &mut violations);
     let (resyncs, connects) = subscribers.iter().fold((0, 0), |(r, c), s| {
         let seen = s.seen.lock().expect("seen");
         (r + seen.resyncs, c + seen.connects)

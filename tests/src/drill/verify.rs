@@ -27,6 +27,22 @@ impl Losses {
     pub fn total(&self) -> usize {
         self.lines.iter().map(|(_, _, lost)| lost).sum()
     }
+
+    /// Prints the table under `title` (then the notes) and adds a violation
+    /// for each check that lost something.
+    pub fn report(&self, title: &str, violations: &mut Vec<String>) {
+        println!("\n{title}:");
+        println!("{:<28} {:>12} {:>6}", "check", "acknowledged", "lost");
+        for (what, acknowledged, lost) in &self.lines {
+            println!("{what:<28} {acknowledged:>12} {lost:>6}");
+            if *lost > 0 {
+                violations.push(format!("{what}: {lost} of {acknowledged}"));
+            }
+        }
+        for note in &self.notes {
+            println!("{note}");
+        }
+    }
 }
 
 pub async fn check(
