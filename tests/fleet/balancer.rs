@@ -1,6 +1,8 @@
 //! HAProxy in front of the instances, configured here: round robin over the instances,
 //! each health-checked on `/health/ready` every 2 s (down after 2 failures, up after 2
-//! successes), connection failures retried on another instance, timeouts that keep a
+//! successes), one request per connection to an instance (so that a request never goes out
+//! on a kept-alive connection to an instance that died), connection failures retried on
+//! another instance, timeouts that keep a
 //! WebSocket open (`timeout tunnel`), each request logged with the drill's request id, the
 //! instance that answered and its status. Its admin socket tells each instance's state and
 //! puts one in maintenance (a run on fewer instances).
@@ -62,13 +64,18 @@ defaults
     # a refused connection is tried again, on another instance
     retries 3
     option redispatch
+    # a connection to an instance serves one request: an idle kept-alive connection to an
+    # instance killed meanwhile would take the next request, which HAProxy cannot resend
+    # (the instance may have read it), so the client would lose it; a fresh connection to a
+    # dead instance is refused, and a refused connection is retried elsewhere
+    option http-server-close
     option forwardfor
 
 frontend web
     bind 127.0.0.1:{port}
     log stdout format raw local0
     http-request capture req.hdr({header}) len 24
-    log-format \"%[capture.req.hdr(0)] %s %ST %ts %Ta\"
+    log-format \"%[capture.req.hdr(0)] %s %ST %ts %Ta %cp %rc\"
     default_backend {BACKEND}
 
 backend {BACKEND}
@@ -247,6 +254,7 @@ mod tests {
         assert!(text.contains("option httpchk GET /health/ready"));
         assert!(text.contains("inter 2s fall 2"));
         assert!(text.contains("timeout tunnel 1h"));
+        assert!(text.contains("option http-server-close"));
         assert!(text.contains("server s2 127.0.0.1:4002 check"));
     }
 }

@@ -28,7 +28,8 @@ Commands:
                              on 127.0.0.1 (default: up, all), installing what is missing;
                              `down` stops only what xtask started
   test [cargo test args]     services up, fmt check, clippy, the workspace tests on the embedded
-                             backends, then the black-box suite `api` against the full stack
+                             backends, then the black-box suite `api` against the full stack,
+                             the bounded fault drill, soak and fleet drill, the frontend suites
   lint                       fmt check + clippy (what `test` runs before the tests)
   coverage [tarpaulin args]  services up, the crates' tests and the black-box suite (embedded)
                              under cargo-tarpaulin (LLVM engine, installed when missing, own

@@ -6,7 +6,8 @@
 //! (`tests/memguard`) on that backend; after the embedded one, a bounded run of the API
 //! fuzzer (`cargo xtask fuzz embedded` with [`fuzz::CI_OPTIONS`]), failing on any finding;
 //! after the full-stack one, the bounded fault drill (`cargo xtask chaos` with
-//! [`chaos::CI_ARGS`], on private services) and the bounded soak ([`soak::CI_ARGS`]);
+//! [`chaos::CI_ARGS`], on private services), the bounded soak ([`soak::CI_ARGS`]) and the
+//! bounded fleet drill (`cargo xtask fleet --bounded`: 2 instances behind HAProxy);
 //! last, the frontend suites (`tests/frontend`, with the typed client's example from
 //! `clients/typescript`).
 //!
@@ -19,6 +20,7 @@ use std::process::Command;
 
 use crate::chaos;
 use crate::cmd::{self, Steps};
+use crate::fleet;
 use crate::frontend;
 use crate::fuzz;
 use crate::lint;
@@ -104,6 +106,10 @@ pub fn command(args: &[String]) -> Result<()> {
         steps.step(
             "soak (full stack, 3 minutes; fails on memory or descriptors trending up)",
             soak::ci,
+        )?;
+        steps.step(
+            "fleet drill (2 instances behind HAProxy: rolling restart, kill -9, 200 users)",
+            fleet::ci,
         )?;
     } else {
         println!(

@@ -43,14 +43,6 @@ impl Kind {
         Kind::UseCases,
     ];
 
-    /// Whether sending it twice does what sending it once does (a reader, not a writer).
-    pub fn idempotent(self) -> bool {
-        matches!(
-            self,
-            Kind::Live | Kind::TopicList | Kind::TopicRead | Kind::UseCases
-        )
-    }
-
     pub fn needs(self, backend: Backend) -> bool {
         match self {
             Kind::Live => false,
@@ -81,6 +73,8 @@ pub struct Record {
     pub retry_after: bool,
     /// A 5xx body that names internals (SQL, a driver, a stack): it must not.
     pub leaky: bool,
+    /// Why there was no answer (status 0), as the client saw it.
+    pub failure: Option<Failure>,
 }
 
 /// The writes the server acknowledged.
@@ -230,15 +224,15 @@ impl Traffic {
         let id = self.ids.fetch_add(1, Ordering::Relaxed);
         let request = request.header(REQUEST_ID_HEADER, id);
         let sent = Instant::now();
-        let (status, retry_after, body) = match request.send().await {
+        let (status, retry_after, body, failure) = match request.send().await {
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let retry_after = resp.headers().contains_key("retry-after");
                 let bytes = resp.bytes().await.unwrap_or_default();
                 let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                (status, retry_after, body)
+                (status, retry_after, body, None)
             }
-            Err(_) => (0, false, Value::Null),
+            Err(e) => (0, false, Value::Null, Some(Failure::of(&e))),
         };
         let took = sent.elapsed();
         let leaky = status >= 500 && leaks_internals(&body);
@@ -253,6 +247,7 @@ impl Traffic {
             status,
             retry_after,
             leaky,
+            failure,
         });
     }
 
@@ -287,6 +282,46 @@ impl Traffic {
             Kind::Signup => acked.signups.push(email.to_owned()),
             _ => {}
         }
+    }
+}
+
+/// Why a request got no answer, as the client saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    TimedOut,
+    NoConnection,
+    /// The connection was closed, or reset, before the answer came.
+    ClosedBeforeAnswer,
+    Other,
+}
+
+impl Failure {
+    /// The failure of `error`, from its chain of causes.
+    fn of(error: &reqwest::Error) -> Self {
+        let chain = format!("{error:?}").to_lowercase();
+        if error.is_timeout() {
+            Self::TimedOut
+        } else if error.is_connect() {
+            Self::NoConnection
+        } else if ["incompletemessage", "closed before", "reset"]
+            .iter()
+            .any(|cause| chain.contains(cause))
+        {
+            Self::ClosedBeforeAnswer
+        } else {
+            Self::Other
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::TimedOut => "timed out",
+            Self::NoConnection => "could not connect",
+            Self::ClosedBeforeAnswer => "connection closed before the answer",
+            Self::Other => "other transport error",
+        })
     }
 }
 
