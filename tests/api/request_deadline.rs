@@ -67,6 +67,8 @@ async fn a_statement_that_never_returns_is_answered_503_at_the_deadline() {
     let took = started.elapsed();
     cut.assert_problem(503, "service_unavailable");
     assert!(cut.header("retry-after").is_some(), "{:?}", cut.headers);
+    assert!(cut.header("x-request-id").is_some(), "{:?}", cut.headers);
+    assert_eq!(cut.header("x-content-type-options"), Some("nosniff"));
     assert!(
         took >= DEADLINE,
         "answered after {took:?}, before the deadline"

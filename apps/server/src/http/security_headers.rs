@@ -10,6 +10,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
@@ -32,8 +33,23 @@ pub async fn security_headers<B: MessageBody + 'static>(
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
     let docs = is_docs(req.path());
-    let mut response = next.call(req).await?;
-    let headers = response.headers_mut();
+    match next.call(req).await {
+        Ok(mut response) => {
+            secure(response.headers_mut(), docs, hsts);
+            Ok(response)
+        }
+        // An error no inner layer turned into a response (a request cut at its deadline, a
+        // body cut off) comes back without its request: its response is rendered here, still
+        // inside the request's language and id, and given the same headers.
+        Err(error) => {
+            let mut response = error.error_response();
+            secure(response.headers_mut(), docs, hsts);
+            Err(InternalError::from_response(error.to_string(), response).into())
+        }
+    }
+}
+
+fn secure(headers: &mut HeaderMap, docs: bool, hsts: bool) {
     set_default(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set_default(headers, header::REFERRER_POLICY, "no-referrer");
     set_default(headers, header::X_FRAME_OPTIONS, "DENY");
@@ -42,7 +58,6 @@ pub async fn security_headers<B: MessageBody + 'static>(
     if hsts {
         set_default(headers, header::STRICT_TRANSPORT_SECURITY, HSTS);
     }
-    Ok(response)
 }
 
 fn is_docs(path: &str) -> bool {
