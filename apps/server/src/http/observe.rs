@@ -90,6 +90,16 @@ impl RootSpanBuilder for RequestSpan {
         let route = req
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_owned());
+        if !crate::telemetry::otlp::exporting() {
+            // Only the log lines' fields.
+            return tracing::info_span!(
+                "request",
+                %request_id,
+                method,
+                %route,
+                status = tracing::field::Empty,
+            );
+        }
         let span = tracing::info_span!(
             "request",
             %request_id,

@@ -125,6 +125,12 @@ fn backend_span(tracer: &SdkTracer, call: &BackendCall) {
 /// Set once the export runs: requests then continue their caller's trace.
 static PROPAGATOR: OnceLock<TraceContextPropagator> = OnceLock::new();
 
+/// Whether spans are being exported (the request span then carries the
+/// `otel.*` fields that name it and give its kind and status).
+pub fn exporting() -> bool {
+    PROPAGATOR.get().is_some()
+}
+
 /// The caller's span context from a request's W3C `traceparent` (and
 /// `tracestate`), when the export runs and the header is valid.
 pub fn callers_context(headers: &HeaderMap) -> Option<Context> {
