@@ -100,8 +100,10 @@ async fn main() {
                 mode.past()
             );
             tokio::time::sleep(hold).await;
-            // The backend is back once it answers on its port again (`resume` waits for
-            // that): how long a stopped one takes to start is its own, not the server's.
+            // The backend may answer from the moment its return begins; it is surely back
+            // once thawed or answering on its port again (`resume` waits for that): how long a
+            // stopped one takes to start is its own, not the server's recovery.
+            let returning_at = Instant::now();
             match mode {
                 Mode::Stop => backends[index].resume().await,
                 Mode::Freeze => backends[index].thaw(),
@@ -118,6 +120,7 @@ async fn main() {
                 mode,
                 start: down_at - BEFORE,
                 down_at,
+                returning_at,
                 back_at,
                 end: Instant::now(),
             });

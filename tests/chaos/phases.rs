@@ -45,6 +45,10 @@ pub struct Fault {
     pub mode: Mode,
     pub start: Instant,
     pub down_at: Instant,
+    /// When its return began (the thaw, or the start of the stopped backend again): from
+    /// then on it may answer, so readiness need not name it down.
+    pub returning_at: Instant,
+    /// When it was surely back (thawed, or answering on its port): recovery counts from here.
     pub back_at: Instant,
     pub end: Instant,
 }
@@ -215,7 +219,10 @@ fn judge_readiness(
     let probe = fault.backend.probe();
     for p in probes {
         let done = p.sent + p.took;
-        if p.sent >= fault.down_at + READY_GRACE && done <= fault.back_at && !p.names_down(probe) {
+        if p.sent >= fault.down_at + READY_GRACE
+            && done <= fault.returning_at
+            && !p.names_down(probe)
+        {
             note(format!(
                 "{name}, down: /health/ready answered {} without naming {probe} down",
                 p.status
