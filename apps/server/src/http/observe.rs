@@ -20,6 +20,7 @@ use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
+use std::rc::Rc;
 use std::time::Instant;
 use tracing::Span;
 use tracing_actix_web::{RootSpanBuilder, TracingLogger};
@@ -38,10 +39,10 @@ pub async fn observe(
     let language = locale::of_headers(req.headers());
     let method_label = method_label(req.method());
     // Taken before the call: a request cut at its deadline comes back as an
-    // error, without the request (see `request_deadline`).
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    // error, without the request (see `request_deadline`). Matched once: the
+    // span's builder reads it from the request.
+    let route = route_of(&req);
+    req.extensions_mut().insert(MatchedRoute(route.clone()));
     let started = Instant::now();
     let in_flight = InFlight::enter();
     // The inner services are called inside the scopes, so that the span's
@@ -56,7 +57,7 @@ pub async fn observe(
     };
     let labels = [
         ("method", method_label.to_owned()),
-        ("route", route),
+        ("route", route.to_string()),
         ("status", status.as_u16().to_string()),
     ];
     metrics::counter!("http_requests_total", &labels).increment(1);
@@ -79,6 +80,15 @@ pub async fn observe(
 /// the trace of a request's `traceparent`.
 pub struct RequestSpan;
 
+/// The route pattern the request's path matched (`unmatched` when none did),
+/// as [`observe`] took it, kept in the request's extensions for the span.
+struct MatchedRoute(Rc<str>);
+
+fn route_of(req: &ServiceRequest) -> Rc<str> {
+    req.match_pattern()
+        .map_or_else(|| Rc::from("unmatched"), Rc::from)
+}
+
 /// When the span began, kept in the request's extensions for the outcome line.
 struct Started(Instant);
 
@@ -88,8 +98,9 @@ impl RootSpanBuilder for RequestSpan {
         let request_id = request_id::current().unwrap_or_default();
         let method = method_label(req.method());
         let route = req
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
+            .extensions()
+            .get::<MatchedRoute>()
+            .map_or_else(|| route_of(req), |matched| matched.0.clone());
         if !crate::telemetry::otlp::exporting() {
             // Only the log lines' fields.
             return tracing::info_span!(

@@ -44,8 +44,6 @@ pub async fn request_deadline<B: MessageBody + 'static>(
     let started = Instant::now();
     let waited = Rc::new(BodyWait::default());
     req.extensions_mut().insert(waited.clone());
-    let method = req.method().clone();
-    let path = req.path().to_owned();
     let work = next.call(req);
     tokio::pin!(work);
     let timer = tokio::time::sleep_until(started + limit);
@@ -61,9 +59,8 @@ pub async fn request_deadline<B: MessageBody + 'static>(
                     timer.as_mut().reset(due);
                     continue;
                 }
+                // Inside the request's span, which names its method, route and id.
                 tracing::warn!(
-                    %method,
-                    %path,
                     deadline_ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
                     "request cut at its deadline"
                 );
