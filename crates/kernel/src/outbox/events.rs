@@ -56,7 +56,7 @@ impl OutboxEvent {
 
     /// How long ago the event was recorded.
     pub fn age(&self) -> Duration {
-        Duration::try_from(db_now() - self.created_at).unwrap_or_default()
+        super::lag::age(self.created_at)
     }
 }
 

@@ -9,6 +9,7 @@
 //!   alone would not show.
 
 use crate::persistence::db_now;
+use std::time::Duration;
 use time::OffsetDateTime;
 
 /// The outboxes, as the `outbox` label gives them.
@@ -19,19 +20,19 @@ pub const MAIL: &str = "mail";
 /// (when it was done).
 pub fn observe_done(outbox: &'static str, created_at: OffsetDateTime) {
     metrics::histogram!("outbox_delay_seconds", "outbox" => outbox)
-        .record(seconds_since(created_at));
+        .record(age(created_at).as_secs_f64());
 }
 
 /// Publishes the age of the oldest item due in `outbox` (`None`: nothing due).
 pub fn report_oldest_due(outbox: &'static str, oldest: Option<OffsetDateTime>) {
     metrics::gauge!("outbox_oldest_due_seconds", "outbox" => outbox)
-        .set(oldest.map_or(0.0, seconds_since));
+        .set(oldest.map_or(0.0, |oldest| age(oldest).as_secs_f64()));
 }
 
-/// Seconds from `then` to now; 0 for a time not yet reached (clocks of
+/// How long ago `then` was; zero for a time not yet reached (clocks of
 /// several instances differ a little).
-fn seconds_since(then: OffsetDateTime) -> f64 {
-    (db_now() - then).as_seconds_f64().max(0.0)
+pub(super) fn age(then: OffsetDateTime) -> Duration {
+    Duration::try_from(db_now() - then).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -41,8 +42,8 @@ mod tests {
     #[test]
     fn ages_are_never_negative() {
         let now = db_now();
-        assert!(seconds_since(now + time::Duration::minutes(1)).abs() < f64::EPSILON);
-        let age = seconds_since(now - time::Duration::seconds(90));
-        assert!((90.0..91.0).contains(&age), "{age}");
+        assert_eq!(age(now + time::Duration::minutes(1)), Duration::ZERO);
+        let ago = age(now - time::Duration::seconds(90)).as_secs_f64();
+        assert!((90.0..91.0).contains(&ago), "{ago}");
     }
 }
