@@ -355,3 +355,52 @@ async fn forum_events_reach_topic_and_forum_subscribers_in_order() {
     let _ = ws.close(None).await;
     app.stop().await;
 }
+
+/// A topic's readers arriving: only the first `subscribe` asks the database
+/// whether the topic exists; the instance remembers the answer for the others
+/// (`p2p_realtime::KnownTopics`). A topic that does not exist is asked about
+/// each time, and refused each time.
+#[tokio::test]
+async fn only_the_first_subscriber_of_a_topic_asks_whether_it_exists() {
+    let app = TestApp::spawn().await;
+    let author = app.signup(&unique_email("author")).await;
+    let created = app
+        .post(
+            "/api/v1/forums/topics",
+            author.token(),
+            &json!({"title": "A topic many people read", "content": "First post"}),
+        )
+        .await;
+    created.assert_status(201);
+    let channel = format!("topic:{}", created.json["topic"]["id"].as_str().unwrap());
+    let missing = format!("topic:{}", uuid::Uuid::new_v4());
+    let trips = app.state().backends.round_trips.clone();
+    let (mut found, mut refused, mut sockets) = (vec![], vec![], vec![]);
+    for reader in 0..3 {
+        let session = app.signup(&unique_email(&format!("reader{reader}"))).await;
+        let (mut ws, _) = connect(&app, &session, None).await;
+        let before = trips.requests().sql;
+        subscribe(&mut ws, &channel).await;
+        found.push(trips.requests().sql - before);
+        let before = trips.requests().sql;
+        send(&mut ws, json!({"type": "subscribe", "channel": missing})).await;
+        let frame = next_frame(&mut ws).await;
+        assert_eq!(frame["code"], "not_found", "{frame}");
+        refused.push(trips.requests().sql - before);
+        sockets.push(ws);
+    }
+    assert_eq!(
+        found,
+        [1, 0, 0],
+        "SQL statements of each reader's subscribe"
+    );
+    assert_eq!(
+        refused,
+        [1, 1, 1],
+        "a missing topic is asked about each time"
+    );
+    for mut ws in sockets {
+        let _ = ws.close(None).await;
+    }
+    app.stop().await;
+}

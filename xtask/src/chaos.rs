@@ -1,21 +1,23 @@
-//! `cargo xtask chaos [--hold-secs N] [--backends postgres,redis,mongodb,s3,smtp] [--sockets N]`:
+//! `cargo xtask chaos [--hold-secs N] [--backends postgres,redis,mongodb,s3,smtp] [--sockets N]
+//! [--optimized]`:
 //! the fault drill. Finds (installing what is missing) the programs `cargo xtask services`
 //! runs, builds the workspace binaries and runs `p2p-chaos` (tests/chaos), which starts its
 //! own PostgreSQL cluster, Redis, MongoDB-compatible server, S3 server and SMTP sink on spare
 //! ports in a temporary directory, a full-stack `p2p-server` on them, a steady mixed load, and
 //! stops and freezes each chosen backend in turn. Nothing of the shared services is touched.
-//! The drill learns the services as [`Drill`] tells every drill.
+//! The drill learns the services as [`Drill`] tells every drill; `--optimized` builds the
+//! server and the drill with the benchmarks' profile ([`Build`]).
 //!
 //! `cargo xtask test` runs a bounded form ([`CI_ARGS`]).
 
 use anyhow::{Context, Result, bail};
 use std::process::ExitCode;
 
-use crate::drill::{self, Drill};
+use crate::drill::{self, Build, Drill};
 use crate::services;
 
-const USAGE: &str =
-    "cargo xtask chaos [--hold-secs N] [--backends postgres,redis,mongodb,s3,smtp] [--sockets N]";
+const USAGE: &str = "cargo xtask chaos [--hold-secs N] [--backends postgres,redis,mongodb,s3,smtp] [--sockets N] \
+     [--optimized]";
 
 /// The bounded drill of `cargo xtask test`: every backend, both faults, 5 s holds, 50 sockets.
 pub const CI_ARGS: [&str; 4] = ["--hold-secs", "5", "--sockets", "50"];
@@ -44,8 +46,9 @@ pub fn ci() -> Result<()> {
 
 /// Runs the drill; whether it passed.
 fn drill(args: &[String]) -> Result<bool> {
-    let options = parse(args)?;
-    let mut drill = Drill::prepare("p2p-chaos", "chaos")?;
+    let (build, args) = Build::from_args(args);
+    let options = parse(&args)?;
+    let mut drill = Drill::prepare("p2p-chaos", "chaos", build)?;
     drill
         .command
         .env("P2P_CHAOS_HOLD_SECS", options.hold_secs.to_string())

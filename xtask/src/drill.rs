@@ -13,6 +13,57 @@ use crate::cmd;
 use crate::frontend;
 use crate::services::{self, Layout};
 
+/// How a drill's binaries are built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Build {
+    /// The workspace's debug binaries (quick to build; what `cargo xtask test` runs).
+    Debug,
+    /// The server and the drill with the benchmarks' `perf` profile (`--optimized`): the
+    /// figures of an optimized build, as a deployment runs it.
+    Optimized,
+}
+
+/// The profile of [`Build::Optimized`] (release code without the link-time work).
+const OPTIMIZED_PROFILE: &str = "perf";
+
+impl Build {
+    /// `--optimized` among a drill's arguments selects [`Build::Optimized`]; the rest are
+    /// returned for the drill's own parser.
+    pub fn from_args(args: &[String]) -> (Self, Vec<String>) {
+        let optimized = args.iter().any(|a| a == "--optimized");
+        let rest = args.iter().filter(|a| *a != "--optimized").cloned();
+        let build = if optimized {
+            Self::Optimized
+        } else {
+            Self::Debug
+        };
+        (build, rest.collect())
+    }
+
+    /// Builds `p2p-server` and the drill binary `drill`; returns the server's path (the
+    /// drill's sits beside it).
+    fn server_and(self, drill: &str) -> Result<PathBuf> {
+        if self == Self::Debug {
+            return frontend::server_binary();
+        }
+        let mut build = cmd::cargo();
+        build.args(["build", "--locked", "--profile", OPTIMIZED_PROFILE]);
+        build.args([
+            "-p",
+            "p2p-server",
+            "--bin",
+            "p2p-server",
+            "-p",
+            "p2p-tests",
+            "--bin",
+            drill,
+        ]);
+        cmd::run(&mut build)?;
+        let dir = cmd::target_dir(&cmd::metadata()?)?.join(OPTIMIZED_PROFILE);
+        Ok(dir.join("p2p-server"))
+    }
+}
+
 /// A drill ready to run: its command and its directory.
 pub struct Drill {
     pub command: Command,
@@ -20,12 +71,12 @@ pub struct Drill {
 }
 
 impl Drill {
-    /// The drill binary `binary` with its services' environment, in a fresh directory named
-    /// after `label`.
-    pub fn prepare(binary: &str, label: &str) -> Result<Self> {
+    /// The drill binary `binary`, built as `build` says, with its services' environment, in
+    /// a fresh directory named after `label`.
+    pub fn prepare(binary: &str, label: &str, build: Build) -> Result<Self> {
         let layout = Layout::from_env()?;
         let programs = services::programs(&layout)?;
-        let server = frontend::server_binary()?;
+        let server = build.server_and(binary)?;
         let dir = std::env::temp_dir().join(format!("p2p-{label}-{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
@@ -85,4 +136,22 @@ pub fn positive_number(value: &str, flag: &str) -> Result<u64> {
         .ok()
         .filter(|n| *n > 0)
         .with_context(|| format!("{flag} must be a positive whole number, not {value:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Build;
+
+    #[test]
+    fn optimized_is_taken_out_of_the_drills_arguments() {
+        let args: Vec<String> = ["--sockets", "50", "--optimized"]
+            .iter()
+            .map(|a| (*a).to_owned())
+            .collect();
+        let (build, rest) = Build::from_args(&args);
+        assert_eq!(build, Build::Optimized);
+        assert_eq!(rest, ["--sockets", "50"]);
+        let (build, rest) = Build::from_args(&rest);
+        assert_eq!((build, rest.len()), (Build::Debug, 2));
+    }
 }

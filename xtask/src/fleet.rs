@@ -1,9 +1,12 @@
 //! `cargo xtask fleet [--instances N] [--sockets N] [--users 1000,10000] [--measure-secs N]
-//! [--max-error-percent P]`: several instances behind HAProxy. Installs HAProxy from the
+//! [--max-error-percent P] [--optimized]`: several instances behind HAProxy. Installs HAProxy from the
 //! distribution's packages when it is missing, then runs `p2p-fleet` (tests/fleet) the way
 //! every drill runs ([`Drill`]: private services on spare ports), which starts the instances
 //! and HAProxy, restarts the instances one by one and kills one under load, and measures the
 //! simulated users. See docs/operations.md (Restarts, Load).
+//!
+//! With `--optimized`, the server and the drill are built with the benchmarks' `perf` profile
+//! (see [`Build`]): the load figures are then an optimized build's.
 //!
 //! `cargo xtask fleet --bounded` runs the bounded form ([`BOUNDED_ARGS`]), which is also a step
 //! of `cargo xtask test` ([`ci`]).
@@ -13,10 +16,10 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 use crate::cmd;
-use crate::drill::{Drill, positive_number as number};
+use crate::drill::{Build, Drill, positive_number as number};
 
 const USAGE: &str = "cargo xtask fleet --bounded | cargo xtask fleet [--instances N] [--sockets N] [--users 1000,10000] \
-                     [--measure-secs N] [--max-error-percent P]";
+                     [--measure-secs N] [--max-error-percent P] [--optimized]";
 
 /// The bounded run (`--bounded`): 2 instances, 50 sockets through the restarts, then
 /// 200 users for 20 s on one instance and on two, none of their requests failing.
@@ -58,13 +61,14 @@ pub fn ci() -> Result<()> {
 }
 
 fn run(args: &[String]) -> Result<bool> {
+    let (build, args) = Build::from_args(args);
     let bounded: Vec<String> = BOUNDED_ARGS.iter().map(|a| (*a).to_owned()).collect();
-    let options = match args {
+    let options = match args.as_slice() {
         [only] if only == "--bounded" => parse(&bounded)?,
-        _ => parse(args)?,
+        _ => parse(&args)?,
     };
     let haproxy = haproxy()?;
-    let mut drill = Drill::prepare("p2p-fleet", "fleet")?;
+    let mut drill = Drill::prepare("p2p-fleet", "fleet", build)?;
     drill
         .command
         .env("P2P_FLEET_HAPROXY", haproxy)

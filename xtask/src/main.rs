@@ -56,7 +56,7 @@ Commands:
                              endurance: a private server under steady mixed load for N minutes
                              (default 30, full stack), RSS/descriptors/pool/Redis/p99 sampled
                              every S s (default 60); fails on >5% growth over the second half
-  chaos [--hold-secs N] [--backends postgres,redis,mongodb,s3,smtp] [--sockets N]
+  chaos [--hold-secs N] [--backends postgres,redis,mongodb,s3,smtp] [--sockets N] [--optimized]
                              fault drill: private PostgreSQL, Redis, MongoDB-compatible, S3 and
                              SMTP servers on spare ports and a full-stack server under mixed load
                              (N sockets, default 100); each backend stopped, then frozen
@@ -64,12 +64,14 @@ Commands:
                              requests, 2xx/503/other, p99, recovery, lost writes; fails on any
                              violation (see docs/operations.md)
   fleet [--bounded] [--instances N] [--sockets N] [--users 1000,10000] [--measure-secs N]
-        [--max-error-percent P]
+        [--max-error-percent P] [--optimized]
                              several instances (default 3) behind HAProxy (installed from the
                              distribution's packages when missing) on private services: a
                              rolling restart and a kill -9 under load (no failed request, sockets
                              resume without gap), then simulated users on one instance and on two;
-                             p99 per route and error rate (see docs/operations.md)
+                             p99 per route and error rate (see docs/operations.md);
+                             --optimized (chaos, fleet): server and drill built with the
+                             benchmarks' perf profile instead of debug
   codegen                    TypeScript types of the API (clients/typescript/p2p-api.d.ts) from
                              the OpenAPI document, by openapi-typescript (tests/frontend lockfile)
   help                       this text

@@ -32,7 +32,8 @@ use p2p_kernel::ids::TopicId;
 use p2p_kernel::{Actor, DomainError, ErrorKind};
 use p2p_realtime::{
     Authenticated, Authenticator, Channel, ChannelRules, ClientFrame, CloseReason, Connection,
-    ConnectionLimits, Hub, LocalTask, Realtime, ReplayConfig, ServerFrame, TopicLookup,
+    ConnectionLimits, Hub, KnownTopics, LocalTask, Realtime, ReplayConfig, ServerFrame,
+    TopicLookup,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -94,7 +95,8 @@ fn spawn_on_actix_worker(task: LocalTask) -> Result<(), LocalTask> {
 }
 
 /// What the socket routes need: the hub, the identity service checking
-/// handshake tokens, and the channel rules (topics must exist in the forum).
+/// handshake tokens, and the channel rules (topics must exist in the forum;
+/// the topics found are remembered a minute, see [`KnownTopics`]).
 /// Replays carry the current state of what they are about
 /// ([`Services::replay_states`]).
 /// `limits` bound what one user and one socket may make it do.
@@ -105,7 +107,9 @@ pub fn realtime(hub: Hub, services: &Services, limits: &WebSocketSettings) -> Re
     Realtime::new(
         hub,
         Arc::new(IdentityAuthenticator(services.identity.clone())),
-        Arc::new(ChannelRules::new(ForumTopics(services.forum.clone()))),
+        Arc::new(ChannelRules::new(KnownTopics::new(ForumTopics(
+            services.forum.clone(),
+        )))),
     )
     .with_limits(ConnectionLimits {
         subscribes_per_minute: limits.subscribes_per_minute,
