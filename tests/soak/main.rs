@@ -1,15 +1,22 @@
 //! `p2p-soak`: the endurance run (`cargo xtask soak`). Spawns the `p2p-server`
 //! binary, keeps the mixed workload of [`p2p_tests::load`] running at a
 //! steady concurrency, and every sample interval records resident memory,
-//! open file descriptors, the database pool, Redis' memory (full stack) and
-//! the interval's requests, failures and p99. Fails when resident memory or
+//! open file descriptors, the database pool, Redis' memory (full stack: the
+//! whole server's, and the run's own keys') and the interval's requests,
+//! failures and p99; at the end, the run's Redis keys by family
+//! ([`redis_keys`]). Fails when resident memory or
 //! descriptors grow more than 5% over the second half of the run, or when
 //! more than 1% of an interval's requests fail.
 //!
 //! `P2P_TEST_BACKEND` picks the backend, `P2P_SOAK_MINUTES` (default 30) the
-//! length and `P2P_SOAK_SAMPLE_SECS` (default 60) the interval.
+//! length and `P2P_SOAK_SAMPLE_SECS` (default 60) the interval;
+//! `P2P_SOAK_REPLAY_RETENTION_SECS` sets the server's replay retention
+//! (`P2P_REPLAY_RETENTION_SECS`, default 3600), to see the run's Redis keys
+//! level off within a short run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod redis_keys;
 
 use p2p_tests::load::Workload;
 use p2p_tests::process::{ServerProcess, mib, sibling_server_binary};
@@ -32,6 +39,8 @@ struct Sample {
     fds: usize,
     pool: f64,
     redis_bytes: Option<u64>,
+    /// The run's own keys (under its prefix).
+    run_redis_bytes: Option<u64>,
     requests: usize,
     failed: usize,
     p99_ms: f64,
@@ -48,6 +57,11 @@ async fn main() {
     let mut raw = isolation.config(backend).await;
     raw.workers = None;
     raw.access_token_ttl_secs = 24 * 3600;
+    if let Ok(secs) = std::env::var("P2P_SOAK_REPLAY_RETENTION_SECS") {
+        raw.replay.retention_secs = secs
+            .parse()
+            .expect("P2P_SOAK_REPLAY_RETENTION_SECS: a number of seconds");
+    }
     let binary = sibling_server_binary();
     std::fs::create_dir_all(&isolation.data_dir).expect("data dir");
     let log = isolation.data_dir.with_extension("log");
@@ -58,10 +72,11 @@ async fn main() {
     );
     let workload = Arc::new(Workload::prepare(&server.base, USERS, TOPICS).await);
     let redis = (backend == Backend::Full).then(p2p_kernel::testenv::redis_url);
+    let prefix = isolation.redis_prefix();
 
     println!(
-        "{:>6} {:>9} {:>5} {:>5} {:>10} {:>9} {:>7} {:>8}",
-        "minute", "RSS MiB", "fds", "pool", "redis MiB", "requests", "failed", "p99 ms"
+        "{:>6} {:>9} {:>5} {:>5} {:>10} {:>8} {:>9} {:>7} {:>8}",
+        "minute", "RSS MiB", "fds", "pool", "redis MiB", "run MiB", "requests", "failed", "p99 ms"
     );
     let started = Instant::now();
     let mut samples = Vec::new();
@@ -90,19 +105,28 @@ async fn main() {
                 Some(url) => redis_used_memory(url).await,
                 None => None,
             },
+            run_redis_bytes: match &redis {
+                Some(url) => redis_keys::families(url, &prefix)
+                    .await
+                    .ok()
+                    .map(|families| redis_keys::total_bytes(&families)),
+                None => None,
+            },
             requests,
             failed,
             p99_ms: latencies.last().copied().map_or(0.0, ms),
         };
+        let in_mib = |bytes: Option<u64>| {
+            bytes.map_or("-".to_owned(), |b| format!("{:.1}", b as f64 / 1048576.0))
+        };
         println!(
-            "{:>6.1} {:>9.1} {:>5} {:>5} {:>10} {:>9} {:>7} {:>8.1}",
+            "{:>6.1} {:>9.1} {:>5} {:>5} {:>10} {:>8} {:>9} {:>7} {:>8.1}",
             sample.minute,
             mib(sample.rss_kib),
             sample.fds,
             sample.pool,
-            sample
-                .redis_bytes
-                .map_or("-".to_owned(), |b| format!("{:.1}", b as f64 / 1048576.0)),
+            in_mib(sample.redis_bytes),
+            in_mib(sample.run_redis_bytes),
             sample.requests,
             sample.failed,
             sample.p99_ms
@@ -140,6 +164,15 @@ async fn main() {
     {
         trend("resident memory", &|s| s.rss_kib as f64, &mut failures);
         trend("open descriptors", &|s| s.fds as f64, &mut failures);
+    }
+    if let Some(url) = &redis {
+        let printed = match redis_keys::families(url, &prefix).await {
+            Ok(families) => redis_keys::print(url, &families).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = printed {
+            println!("p2p-soak: the run's Redis keys could not be listed: {e}");
+        }
     }
     drop(workload);
     drop(server);

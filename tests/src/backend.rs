@@ -77,7 +77,7 @@ impl Isolation {
             raw.mongodb.db = mongo_db.clone();
             self.mongo_db = Some(mongo_db);
             raw.redis.url = Some(Secret::new(testenv::redis_url()));
-            raw.redis.prefix = format!("p2p-t:{}:", self.id);
+            raw.redis.prefix = self.redis_prefix();
             raw.smtp_url = Some(Secret::new(testenv::smtp_url()));
             raw.s3.endpoint = Some(testenv::s3_endpoint());
             raw.s3.bucket = Some(format!("p2p-t-{}", self.id));
@@ -86,6 +86,11 @@ impl Isolation {
             self.s3_bucket = raw.s3.bucket.clone();
         }
         raw
+    }
+
+    /// The prefix of this run's Redis keys (full stack).
+    pub fn redis_prefix(&self) -> String {
+        format!("p2p-t:{}:", self.id)
     }
 
     /// Removes the database, document database, Redis keys and data directory.
@@ -105,7 +110,7 @@ impl Isolation {
             delete_bucket(bucket).await;
         }
         if self.postgres_db.is_some() {
-            let prefix = format!("p2p-t:{}:", self.id);
+            let prefix = self.redis_prefix();
             if let Ok(redis) =
                 p2p_kernel::adapters::redis::RedisConnection::new(&testenv::redis_url(), &prefix, 1)
             {
