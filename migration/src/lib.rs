@@ -33,6 +33,7 @@ mod m20261209_000070_search_terms_affixes;
 mod m20261209_000080_event_outbox_parked;
 mod m20261209_000081_notification_sources_age;
 mod m20261210_000090_search_recent;
+mod m20261210_000100_search_platform_totals;
 mod tables;
 
 pub struct Migrator;
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000080_event_outbox_parked::Migration),
             Box::new(m20261209_000081_notification_sources_age::Migration),
             Box::new(m20261210_000090_search_recent::Migration),
+            Box::new(m20261210_000100_search_platform_totals::Migration),
         ]
     }
 }

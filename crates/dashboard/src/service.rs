@@ -21,8 +21,6 @@ const EXCERPT_CHARS: usize = 200;
 pub trait DashboardService: Send + Sync + 'static {
     /// The caller's, their organization's and the platform's figures,
     /// computed concurrently and cached for [`STATS_MAX_AGE`] per caller.
-    /// The caller's, their organization's and the platform's figures,
-    /// computed concurrently and cached for [`STATS_MAX_AGE`] per caller.
     async fn stats(&self, actor: &Actor) -> Result<DashboardStats, DomainError>;
 
     /// Recent activity visible to the caller, newest first: topics, replies,
@@ -63,31 +61,19 @@ impl Dashboard {
         }
     }
 
-    /// The platform's figures: the same for every caller, so cached once
-    /// (a scan of the whole index) for [`STATS_MAX_AGE`].
+    /// The platform's figures: one row of the index's read model and a
+    /// count over the user documents (`SearchIndex::platform_counts`), cheap
+    /// enough not to need a cache of their own (the caller's whole stats are
+    /// cached for [`STATS_MAX_AGE`]).
     async fn platform(&self) -> Result<PlatformStats, DomainError> {
-        const KEY: &str = "dashboard:stats:platform";
-        if let Ok(Some(bytes)) = self.cache.get(KEY).await
-            && let Ok(stats) = serde_json::from_slice::<PlatformStats>(&bytes)
-        {
-            return Ok(stats);
-        }
-        let (totals, organizations) = tokio::join!(
-            self.index.totals(StatsScope::Platform),
-            self.index.organization_count()
-        );
-        let totals = totals?;
-        let stats = PlatformStats {
-            users: count(&totals, Kind::User),
-            organizations: organizations?,
-            topics: count(&totals, Kind::Topic),
-            posts: count(&totals, Kind::Post),
-            use_cases: count(&totals, Kind::UseCase),
-        };
-        if let Ok(bytes) = serde_json::to_vec(&stats) {
-            let _ = self.cache.set(KEY, &bytes, STATS_MAX_AGE).await;
-        }
-        Ok(stats)
+        let counts = self.index.platform_counts().await?;
+        Ok(PlatformStats {
+            users: counts.users,
+            organizations: counts.organizations,
+            topics: counts.topics,
+            posts: counts.posts,
+            use_cases: counts.use_cases,
+        })
     }
 }
 

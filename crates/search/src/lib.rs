@@ -22,8 +22,8 @@ mod types;
 
 pub use document::{Kind, Metrics, SearchDocument};
 pub use index::{
-    ActivityRow, CANDIDATES, DocumentHead, EngagementRow, Hit, IndexQuery, KindTotals, SearchIndex,
-    SearchPosition, StatsScope, TrendingRow,
+    ActivityRow, CANDIDATES, DocumentHead, EngagementRow, Hit, IndexQuery, KindTotals,
+    PlatformCounts, SearchIndex, SearchPosition, StatsScope, TrendingRow,
 };
 pub use indexer::{IndexFeed, Indexer, IndexingBus, indexing_bus};
 pub use service::{IndexSearch, SearchService};

@@ -4,6 +4,7 @@
 //! `?n`, which it binds the same way.
 
 mod by_author;
+mod platform;
 mod query;
 mod read;
 mod recent;
@@ -11,6 +12,7 @@ mod typo;
 mod upgrade;
 mod write;
 
+pub use platform::PlatformCounts;
 pub use query::{CANDIDATES, Hit, IndexQuery, SearchPosition};
 pub use read::{ActivityRow, EngagementRow, KindTotals, StatsScope, TrendingRow};
 

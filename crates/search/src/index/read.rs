@@ -1,5 +1,6 @@
-//! Reads for the dashboard: totals per kind, the activity feed, engagement
-//! of recent content, and the stored trending scores.
+//! Reads for the dashboard: an author's and an organization's totals per
+//! kind, the activity feed, engagement of recent content, and the stored
+//! trending scores (the platform's figures: `platform`).
 
 use super::{DocumentHead, SearchIndex, from_ms, get, parse_kind, parse_uuid, to_ms};
 use crate::document::{Kind, Metrics};
@@ -17,8 +18,6 @@ pub enum StatsScope {
     Author(Uuid),
     /// Owned by one organization (drafts included).
     Organization(Uuid),
-    /// The whole platform (published content only).
-    Platform,
 }
 
 /// Totals of one kind of document.
@@ -67,7 +66,8 @@ const TOTALS: &str = "SELECT kind, COUNT(*) AS n,
     FROM search_documents WHERE ";
 
 impl SearchIndex {
-    /// Totals per kind within a scope.
+    /// Totals per kind within a scope (an index range; the platform's
+    /// figures are [`SearchIndex::platform_counts`]).
     pub async fn totals(
         &self,
         scope: StatsScope,
@@ -78,7 +78,6 @@ impl SearchIndex {
                 "organization_id = $1 GROUP BY kind",
                 vec![id.to_string().into()],
             ),
-            StatsScope::Platform => ("published = 1 GROUP BY kind", vec![]),
         };
         let rows = self.query(&format!("{TOTALS}{filter}"), values).await?;
         let mut out = HashMap::new();
@@ -97,20 +96,6 @@ impl SearchIndex {
             );
         }
         Ok(out)
-    }
-
-    /// Organizations with at least one active member in the index.
-    pub async fn organization_count(&self) -> Result<u64, DomainError> {
-        let rows = self
-            .query(
-                "SELECT COUNT(DISTINCT organization_id) AS n FROM search_documents WHERE kind = 'user'",
-                vec![],
-            )
-            .await?;
-        match rows.first() {
-            Some(r) => stored("n", get::<i64>(r, "n")?),
-            None => Ok(0),
-        }
     }
 
     /// Recent activity visible to a member of `viewer_org`: topics, replies,

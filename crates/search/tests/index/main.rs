@@ -6,6 +6,7 @@
 
 mod by_author;
 mod feed;
+mod platform;
 mod recent;
 mod relevance;
 mod search;

@@ -6,6 +6,7 @@ use p2p_search::{
     SearchService,
 };
 use p2p_testkit::{Backend, Databases};
+use sea_orm::DatabaseConnection;
 use std::future::Future;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -19,6 +20,20 @@ where
     let databases = Databases::open(backend, false).await;
     p2p_testkit::run(databases, |db, _| {
         test(IndexSearch::new(SearchIndex::new(db)))
+    })
+    .await;
+}
+
+/// As [`run`], with the connection too, for statements the index does not
+/// offer (the schema, a row changed by hand).
+pub async fn run_with_connection<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(IndexSearch, DatabaseConnection) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let databases = Databases::open(backend, false).await;
+    p2p_testkit::run(databases, |db, _| {
+        test(IndexSearch::new(SearchIndex::new(db.clone())), db)
     })
     .await;
 }
