@@ -2,7 +2,7 @@
 //! and the kernel's [`UserDirectory`] (authors and mentions for content domains).
 
 use crate::Identity;
-use crate::entity::user::{Column, Entity, Model};
+use crate::entity::user::{Column, Entity};
 use crate::pages::{UserFilter, users_page};
 use crate::repo;
 use crate::views::member_view;
@@ -12,9 +12,12 @@ use p2p_kernel::persistence::{db_error, db_time};
 use p2p_kernel::ports::{PortError, UserDirectory, UserSummary, handle_key};
 use p2p_kernel::{DomainError, Locale, Page, PageRequest};
 use p2p_orgs::{MemberDirectory, MemberView};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter,
+};
 use std::sync::Arc;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 /// Ids or handles looked up per query (keeps bind parameters well under the
 /// backends' limits).
@@ -32,8 +35,25 @@ impl IdentityMemberDirectory {
     }
 }
 
-fn summary(u: Model) -> UserSummary {
-    let erased = crate::views::is_erased(&u);
+/// The columns a [`UserSummary`] is made of: the authors of a page of
+/// topics or posts are read without their password hashes, security stamps,
+/// biographies and the rest of their rows.
+#[derive(DerivePartialModel)]
+#[sea_orm(entity = "Entity")]
+struct SummaryRow {
+    id: Uuid,
+    organization_id: Uuid,
+    email: String,
+    first_name: String,
+    last_name: String,
+    handle: String,
+    job_title: Option<String>,
+    avatar_url: Option<String>,
+    is_active: bool,
+}
+
+fn summary(u: SummaryRow) -> UserSummary {
+    let erased = crate::views::is_erased_email(&u.email);
     UserSummary {
         id: UserId(u.id),
         display_name: format!("{} {}", u.first_name, u.last_name)
@@ -96,6 +116,7 @@ impl UserDirectory for IdentityMemberDirectory {
         for chunk in ids.chunks(CHUNK) {
             let rows = Entity::find()
                 .filter(Column::Id.is_in(chunk.iter().map(|id| id.0)))
+                .into_partial_model::<SummaryRow>()
                 .all(&self.db)
                 .await
                 .map_err(port_err)?;
@@ -110,6 +131,7 @@ impl UserDirectory for IdentityMemberDirectory {
             let rows = Entity::find()
                 .filter(Column::HandleKey.is_in(chunk.iter().map(|h| handle_key(h))))
                 .filter(Column::IsActive.eq(true))
+                .into_partial_model::<SummaryRow>()
                 .all(&self.db)
                 .await
                 .map_err(port_err)?;

@@ -12,8 +12,14 @@ pub(crate) fn role_of(u: &user::Model) -> Role {
 
 /// Whether the person erased their account (their address is a placeholder).
 pub(crate) fn is_erased(u: &user::Model) -> bool {
-    u.email
-        .ends_with(&format!("@{}", crate::users::ERASED_DOMAIN))
+    is_erased_email(&u.email)
+}
+
+/// Whether `email` is the placeholder address of an erased account.
+pub(crate) fn is_erased_email(email: &str) -> bool {
+    email
+        .strip_suffix(crate::users::ERASED_DOMAIN)
+        .is_some_and(|local| local.ends_with('@'))
 }
 
 pub(crate) fn profile(u: &user::Model) -> UserProfile {
@@ -72,5 +78,18 @@ pub(crate) fn member_view(u: &user::Model) -> p2p_orgs::MemberView {
         avatar_url: u.avatar_url.clone(),
         role: role_of(u),
         joined_at: api_time(u.created_at),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_erased_email;
+
+    #[test]
+    fn only_the_erased_placeholder_address_counts_as_erased() {
+        assert!(is_erased_email("erased-0b4e@erased.invalid"));
+        assert!(!is_erased_email("nora@example.com"));
+        assert!(!is_erased_email("nora@noterased.invalid"));
+        assert!(!is_erased_email("erased.invalid"));
     }
 }
