@@ -9,6 +9,9 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use std::time::Duration;
 
+/// How long a pooled connection may sit idle before it is pinged on checkout.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 pub async fn connect(
     settings: &Settings,
     retry: RetryPolicy,
@@ -29,6 +32,13 @@ pub async fn connect(
         // caches, allocator arenas of its thread) is given back.
         .idle_timeout(Duration::from_secs(10 * 60))
         .max_lifetime(Duration::from_secs(30 * 60))
+        // A connection is pinged before it is handed out only when it sat
+        // idle (where a restarted server or a proxy may have dropped it), not
+        // on every checkout: that ping was one more round trip per statement,
+        // which doubled PostgreSQL's exchanges (docs/benchmarks.md, the topic
+        // list). One that died in use answers its statement with an I/O
+        // error: 503, and the pool drops it.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false);
     let max = settings.bounds.database_max_connections;
     match settings.database_backend {
