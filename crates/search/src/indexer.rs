@@ -73,6 +73,13 @@ pub struct Indexer {
     feed: Arc<Mutex<Option<IndexFeed>>>,
     queue: mpsc::WeakSender<Event>,
     changed: Arc<Notify>,
+    /// Held while a batch is applied. Events reach the indexer two ways (its
+    /// queue, and outbox handlers publishing to it directly), and each
+    /// applier reads documents as they are then and writes them: two at once
+    /// could write an older read last (a post's second upvote lost from the
+    /// index until its next change). One at a time, a later applier always
+    /// reads what the earlier one saw or newer.
+    applying: Arc<Mutex<()>>,
 }
 
 impl Footprint for Indexer {
@@ -93,6 +100,7 @@ impl Indexer {
             queue: feed.tx.clone(),
             feed: Arc::new(Mutex::new(Some(feed))),
             changed: Arc::new(Notify::new()),
+            applying: Arc::new(Mutex::new(())),
         }
     }
 
@@ -138,6 +146,7 @@ impl Indexer {
         if changes.is_empty() {
             return;
         }
+        let _one_at_a_time = self.applying.lock().await;
         // Plain refreshes first, read a few at a time and written together;
         // then what touches whole trees, in order (a removal after the
         // refresh of a document it removes).
