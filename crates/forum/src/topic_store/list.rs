@@ -20,8 +20,8 @@ use p2p_kernel::persistence::db_error;
 use p2p_kernel::ports::HiddenFilter;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable, QueryFilter,
+    QueryOrder, QuerySelect, Select, Value,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -156,9 +156,16 @@ fn contains_pattern(word: &str) -> String {
     p
 }
 
-/// The topics matching the query's filters (its sort aside).
+/// The topics matching the query's filters (its sort aside), each without
+/// its search text (read back empty): a listed topic is shown, never saved,
+/// and that text holds the whole first post, which a page of topics, or
+/// every trending candidate, would otherwise carry from the database.
 fn filtered(q: &TopicQuery) -> Select<topic::Entity> {
-    let mut select = topic::Entity::find();
+    let shown = topic::Column::iter().filter(|c| !matches!(c, topic::Column::SearchText));
+    let mut select = topic::Entity::find()
+        .select_only()
+        .columns(shown)
+        .column_as(Expr::val(""), topic::Column::SearchText.as_str());
     if let Some(category) = &q.category_key {
         select = select.filter(topic::Column::CategoryKey.eq(category.clone()));
     }

@@ -87,6 +87,10 @@ pub(crate) trait TopicStore: Send + Sync + 'static {
         event: Option<&NewEvent>,
     ) -> Result<(), DomainError>;
 
+    /// Listed topics (this, [`Self::trending_candidates`] and
+    /// [`Self::quiet_topics`]) come without their `search_text` (empty):
+    /// they are for showing, never for saving back.
+    ///
     /// Up to `limit` topics matching `query` in its sort order (pinned
     /// first), strictly after `cursor` (`invalid_cursor` for a cursor of
     /// another sort). Not for `trending` (see [`Self::trending_candidates`]).
