@@ -45,6 +45,17 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// The totals of the documents already indexed (both backends).
+const FILL: &str = "INSERT INTO search_platform_totals (users, topics, posts, use_cases)
+     SELECT COUNT(*) FILTER (WHERE kind = 'user'), COUNT(*) FILTER (WHERE kind = 'topic'),
+            COUNT(*) FILTER (WHERE kind = 'post'), COUNT(*) FILTER (WHERE kind = 'use_case')
+     FROM search_documents WHERE published = 1";
+
+/// The organizations with members, counted over the user documents alone.
+const USER_ORGANIZATIONS: &str =
+    "CREATE INDEX search_documents_user_org ON search_documents (organization_id)
+     WHERE kind = 'user'";
+
 const POSTGRES: [&str; 10] = [
     "LOCK TABLE search_documents IN SHARE ROW EXCLUSIVE MODE",
     "CREATE TABLE search_platform_totals (
@@ -53,12 +64,8 @@ const POSTGRES: [&str; 10] = [
         topics BIGINT NOT NULL,
         posts BIGINT NOT NULL,
         use_cases BIGINT NOT NULL)",
-    "INSERT INTO search_platform_totals (users, topics, posts, use_cases)
-     SELECT COUNT(*) FILTER (WHERE kind = 'user'), COUNT(*) FILTER (WHERE kind = 'topic'),
-            COUNT(*) FILTER (WHERE kind = 'post'), COUNT(*) FILTER (WHERE kind = 'use_case')
-     FROM search_documents WHERE published = 1",
-    "CREATE INDEX search_documents_user_org ON search_documents (organization_id)
-     WHERE kind = 'user'",
+    FILL,
+    USER_ORGANIZATIONS,
     // The net change of one statement's rows: +1 for each published row it
     // inserted (NEW), -1 for each it deleted (OLD), both for the rows it
     // updated. A statement that changes no count (counters, text: nearly
@@ -130,12 +137,8 @@ const SQLITE: [&str; 6] = [
         topics BIGINT NOT NULL,
         posts BIGINT NOT NULL,
         use_cases BIGINT NOT NULL)",
-    "INSERT INTO search_platform_totals (users, topics, posts, use_cases)
-     SELECT COUNT(*) FILTER (WHERE kind = 'user'), COUNT(*) FILTER (WHERE kind = 'topic'),
-            COUNT(*) FILTER (WHERE kind = 'post'), COUNT(*) FILTER (WHERE kind = 'use_case')
-     FROM search_documents WHERE published = 1",
-    "CREATE INDEX search_documents_user_org ON search_documents (organization_id)
-     WHERE kind = 'user'",
+    FILL,
+    USER_ORGANIZATIONS,
     "CREATE TRIGGER search_platform_totals_insert AFTER INSERT ON search_documents
      WHEN NEW.published = 1 BEGIN
        UPDATE search_platform_totals SET

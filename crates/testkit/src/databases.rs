@@ -201,6 +201,26 @@ async fn open_mongo() -> mongodb::Database {
     db
 }
 
+/// Rolls `db`'s migrations back to just before the migration `name` (a test
+/// of that migration then runs it over data the earlier schema holds).
+///
+/// # Panics
+/// When no migration has that name, or rolling back fails.
+pub async fn migrate_back_before(db: &DatabaseConnection, name: &str) {
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let position = names
+        .iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no migration named {name}"));
+    let later = u32::try_from(names.len() - position).unwrap_or(u32::MAX);
+    if let Err(e) = Migrator::down(db, Some(later)).await {
+        panic!("rolling back to before {name}: {e}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::database_url;

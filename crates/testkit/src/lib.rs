@@ -18,6 +18,6 @@ mod redis;
 
 pub use actors::member;
 pub use clock::TickingClock;
-pub use databases::{Backend, Databases, StoreKind, run};
+pub use databases::{Backend, Databases, StoreKind, migrate_back_before, run};
 pub use errors::{code, fields};
 pub use redis::{redis, same_redis};

@@ -264,22 +264,11 @@ async fn without_its_row_the_figures_are_counted_from_the_documents(
 
 const PLATFORM_TOTALS: &str = "m20261210_000100_search_platform_totals";
 
-/// Rolls the migrations back to just before `name`.
-async fn back_before(db: &DatabaseConnection, name: &str) {
-    let names: Vec<String> = Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
-    let position = names.iter().position(|n| n == name).unwrap();
-    let later = u32::try_from(names.len() - position).unwrap();
-    Migrator::down(db, Some(later)).await.unwrap();
-}
-
 async fn the_migration_counts_the_documents_already_indexed(
     search: IndexSearch,
     db: DatabaseConnection,
 ) {
-    back_before(&db, PLATFORM_TOTALS).await;
+    p2p_testkit::migrate_back_before(&db, PLATFORM_TOTALS).await;
     index(&search, &corpus(Uuid::now_v7(), Uuid::now_v7())).await;
     Migrator::up(&db, None).await.unwrap();
     assert_eq!(counted(&search).await, counts(3, 2, 4, 6, 2));

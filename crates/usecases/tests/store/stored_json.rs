@@ -18,17 +18,6 @@ use uuid::Uuid;
 
 const JSON_DOCS: &str = "m20261208_000041_use_case_json";
 
-/// Rolls the migrations back to just before `name`.
-async fn back_before(db: &DatabaseConnection, name: &str) {
-    let names: Vec<String> = Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
-    let position = names.iter().position(|n| n == name).unwrap();
-    let later = u32::try_from(names.len() - position).unwrap();
-    Migrator::down(db, Some(later)).await.unwrap();
-}
-
 /// A `use_cases` row with `doc` as given (the old TEXT column, or any JSON).
 async fn insert_row(db: &DatabaseConnection, d: &UseCaseDoc, doc: sea_orm::Value) {
     let v = &d.view;
@@ -112,7 +101,7 @@ fn full_doc(n: i64, org: OrgId) -> UseCaseDoc {
 async fn old_rows_survive(kind: StoreKind) {
     let databases = Databases::for_store(kind).await;
     p2p_testkit::run(databases, |db, _| async move {
-        back_before(&db, JSON_DOCS).await;
+        p2p_testkit::migrate_back_before(&db, JSON_DOCS).await;
         let org = OrgId::new();
         let (a, b) = (full_doc(1, org), full_doc(2, org));
         for d in [&a, &b] {
@@ -162,7 +151,7 @@ async fn old_rows_survive(kind: StoreKind) {
 async fn rows_that_are_not_json_stop_the_migration(kind: StoreKind) {
     let databases = Databases::for_store(kind).await;
     p2p_testkit::run(databases, |db, _| async move {
-        back_before(&db, JSON_DOCS).await;
+        p2p_testkit::migrate_back_before(&db, JSON_DOCS).await;
         let d = full_doc(1, OrgId::new());
         insert_row(&db, &d, "{\"title\": \"cut off".into()).await;
         let failed = Migrator::up(&db, None).await.unwrap_err();
