@@ -15,7 +15,9 @@ use crate::cmd;
 use crate::services::{self, Layout};
 
 const BINARY: &str = "p2p-bench";
-const PROFILE: &str = "perf";
+/// The benchmarks' build profile (release code without the link-time work); the drills'
+/// `--optimized` builds use it too.
+pub const PROFILE: &str = "perf";
 
 pub fn command(args: &[String]) -> Result<()> {
     let (backend, sections) = match args.first().map(String::as_str) {

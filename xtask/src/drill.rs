@@ -9,9 +9,9 @@ use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::cmd;
 use crate::frontend;
 use crate::services::{self, Layout};
+use crate::{bench, cmd};
 
 /// How a drill's binaries are built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,9 +22,6 @@ pub enum Build {
     /// figures of an optimized build, as a deployment runs it.
     Optimized,
 }
-
-/// The profile of [`Build::Optimized`] (release code without the link-time work).
-const OPTIMIZED_PROFILE: &str = "perf";
 
 impl Build {
     /// `--optimized` among a drill's arguments selects [`Build::Optimized`]; the rest are
@@ -47,7 +44,7 @@ impl Build {
             return frontend::server_binary();
         }
         let mut build = cmd::cargo();
-        build.args(["build", "--locked", "--profile", OPTIMIZED_PROFILE]);
+        build.args(["build", "--locked", "--profile", bench::PROFILE]);
         build.args([
             "-p",
             "p2p-server",
@@ -59,7 +56,7 @@ impl Build {
             drill,
         ]);
         cmd::run(&mut build)?;
-        let dir = cmd::target_dir(&cmd::metadata()?)?.join(OPTIMIZED_PROFILE);
+        let dir = cmd::target_dir(&cmd::metadata()?)?.join(bench::PROFILE);
         Ok(dir.join("p2p-server"))
     }
 }
